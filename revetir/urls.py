@@ -1,0 +1,20 @@
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+urlpatterns = [
+    path("", include("shop.urls")),
+    path("accounts/", include("accounts.urls")),
+    path("tryon/", include("tryon.urls")),
+    path("admin/", admin.site.urls),
+    path("api/", include("revetir.api_urls")),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+]
+
+if settings.DEBUG and settings.MEDIA_BACKEND == "local":
+    # Public product images only; shoppers' photos live in private storage behind owner checks.
+    from django.conf.urls.static import static
+
+    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

@@ -1,0 +1,27 @@
+"""Shared fixtures. The try-on reference data is read from ../shared/reference (CI has the same layout)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+REFERENCE_DIR = PROJECT_ROOT.parent / "shared" / "reference"
+
+
+@pytest.fixture(scope="session")
+def reference_dir() -> Path:
+    if not (REFERENCE_DIR / "README.md").is_file():
+        pytest.skip(f"try-on reference data not found at {REFERENCE_DIR} (expected ../shared/reference)")
+    return REFERENCE_DIR
+
+
+@pytest.fixture(autouse=True)
+def _isolated_media(settings, tmp_path):
+    """Every test writes media into its own temporary folders, never into data/."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.PRIVATE_MEDIA_ROOT = tmp_path / "private"
+    storages = dict(settings.STORAGES)
+    storages["private"] = {**storages["private"], "OPTIONS": {"location": tmp_path / "private", "base_url": None}}
+    settings.STORAGES = storages
