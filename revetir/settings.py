@@ -112,6 +112,7 @@ TEMPLATES = [
 
 # --- Database -------------------------------------------------------------------------------
 SQLITE_PATH = Path(env_str("REVETIR_SQLITE_PATH", str(DATA_DIR / "db.sqlite3")))
+SQLITE_PATH.parent.mkdir(parents=True, exist_ok=True)
 DATABASES = {
     "default": {
         "ENGINE": "django.db.backends.sqlite3",
