@@ -1,3 +1,7 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from accounts.api import AuthTokenView
+
+urlpatterns = [
+    path("auth/token/", AuthTokenView.as_view(), name="api-auth-token"),
+]

@@ -1,0 +1,72 @@
+"""Token authentication for API clients: exchange e-mail and password for a token, or revoke it."""
+
+from __future__ import annotations
+
+from django.contrib.auth import authenticate
+from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
+from rest_framework import serializers, status
+from rest_framework.authentication import SessionAuthentication, TokenAuthentication
+from rest_framework.permissions import AllowAny, IsAuthenticated
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts import services
+
+ERROR_SCHEMA = inline_serializer(
+    name="ErrorResponse",
+    fields={"status": serializers.IntegerField(), "message": serializers.CharField()},
+)
+
+
+class TokenRequestSerializer(serializers.Serializer):
+    email = serializers.EmailField()
+    password = serializers.CharField(style={"input_type": "password"}, trim_whitespace=False, write_only=True)
+
+
+class TokenResponseSerializer(serializers.Serializer):
+    token = serializers.CharField(help_text='Send as the header "Authorization: Token <token>".')
+
+
+class AuthTokenView(APIView):
+    """POST: get the caller's API token from e-mail and password. DELETE: revoke the caller's token."""
+
+    authentication_classes = [TokenAuthentication, SessionAuthentication]
+
+    def get_permissions(self):
+        if self.request.method == "POST":
+            return [AllowAny()]
+        return [IsAuthenticated()]
+
+    @extend_schema(
+        operation_id="auth_token_create",
+        request=TokenRequestSerializer,
+        responses={
+            200: TokenResponseSerializer,
+            400: OpenApiResponse(ERROR_SCHEMA, description="Missing fields, or e-mail and password do not match."),
+        },
+        auth=[],
+    )
+    def post(self, request: Request) -> Response:
+        payload = TokenRequestSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        user = authenticate(request, email=payload.validated_data["email"], password=payload.validated_data["password"])
+        if user is None:
+            return Response(
+                {"status": 400, "message": "Unable to log in with that e-mail address and password."},
+                status=status.HTTP_400_BAD_REQUEST,
+            )
+        token = services.auth_token_issue(user=user)
+        return Response(TokenResponseSerializer({"token": token.key}).data)
+
+    @extend_schema(
+        operation_id="auth_token_revoke",
+        request=None,
+        responses={
+            204: OpenApiResponse(description="The token is revoked; clients must request a new one."),
+            401: OpenApiResponse(ERROR_SCHEMA, description="No valid credentials were sent."),
+        },
+    )
+    def delete(self, request: Request) -> Response:
+        services.auth_token_revoke(user=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)

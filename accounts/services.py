@@ -1,0 +1,91 @@
+"""Writes for accounts: sign-up, profile edits, API tokens and account deletion.
+
+Deletion is the one place that removes a shopper's personal data. Other apps that keep personal
+data (try-on photos and results) connect a receiver to `account_deleting`; see `delete_account`.
+"""
+
+from __future__ import annotations
+
+import django.dispatch
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from rest_framework.authtoken.models import Token
+
+from accounts.models import User
+from shop.models import Cart, Order
+
+# Sent with `user=` before anything is removed. A receiver deletes the data its app keeps for that
+# user (rows and stored files). Receivers run synchronously; an exception stops the deletion before
+# the account row is removed, so the shopper can try again and no data is left orphaned.
+account_deleting = django.dispatch.Signal()
+
+# What an anonymised order shows in place of the deleted shopper's details.
+DELETED_ACCOUNT_NAME = "Deleted account"
+DELETED_ACCOUNT_TEXT = "deleted"
+
+
+def normalise_email(email: str) -> str:
+    """E-mail addresses are stored lower-cased so log-in and uniqueness ignore case."""
+    return get_user_model().objects.normalize_email(email.strip()).lower()
+
+
+def user_signup(*, email: str, full_name: str, password: str) -> User:
+    """Create a shopper account (no staff rights). The password must already be validated."""
+    email = normalise_email(email)
+    if User.objects.filter(email=email).exists():
+        raise ValidationError({"email": "An account with this e-mail address already exists."})
+    return User.objects.create_user(email=email, password=password, full_name=full_name.strip())
+
+
+def user_update_profile(*, user: User, email: str, full_name: str) -> User:
+    """Change the name and e-mail address a shopper signs in and is contacted with."""
+    email = normalise_email(email)
+    if User.objects.filter(email=email).exclude(pk=user.pk).exists():
+        raise ValidationError({"email": "Another account already uses this e-mail address."})
+    user.email = email
+    user.full_name = full_name.strip()
+    user.save(update_fields=["email", "full_name"])
+    return user
+
+
+def auth_token_issue(*, user: User) -> Token:
+    """The user's API token, created on first request; the same token until it is revoked."""
+    token, _created = Token.objects.get_or_create(user=user)
+    return token
+
+
+def auth_token_revoke(*, user: User) -> bool:
+    """Delete the user's API token. Returns whether there was one."""
+    deleted, _per_model = Token.objects.filter(user=user).delete()
+    return deleted > 0
+
+
+def anonymise_orders(*, user: User) -> int:
+    """Strip personal details from the user's orders, keeping lines, totals and status for accounting.
+
+    The country stays (tax reporting needs it); everything that identifies or locates the person goes.
+    """
+    return Order.objects.filter(user=user).update(
+        user=None,
+        email="",
+        full_name=DELETED_ACCOUNT_NAME,
+        address_line1=DELETED_ACCOUNT_TEXT,
+        address_line2="",
+        city=DELETED_ACCOUNT_TEXT,
+        postal_code="",
+        phone="",
+    )
+
+
+def delete_account(*, user: User) -> None:
+    """Remove the user and their personal data; orders survive anonymised.
+
+    Order of steps: other apps' data first (via `account_deleting`), then orders, cart, API token and
+    finally the user row. There are no transactions on MongoDB, so each step is safe to repeat: if a
+    step fails, calling `delete_account` again finishes the job.
+    """
+    account_deleting.send(sender=User, user=user)
+    anonymise_orders(user=user)
+    Cart.objects.filter(user=user).delete()
+    Token.objects.filter(user=user).delete()
+    user.delete()

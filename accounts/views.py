@@ -1,0 +1,85 @@
+"""Account pages: sign-up, profile (details and order history) and account deletion.
+
+Log-in, log-out, password change and password reset are Django's own views, configured in urls.py.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import login, logout
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render, resolve_url
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_http_methods
+
+from accounts import services
+from accounts.forms import AccountDeleteForm, ProfileForm, SignupForm
+from shop import selectors as shop_selectors
+
+
+def _safe_next_url(request: HttpRequest) -> str:
+    """The `next` parameter if it points to this site, else the profile page."""
+    candidate = request.POST.get("next") or request.GET.get("next") or ""
+    if candidate and url_has_allowed_host_and_scheme(
+        candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return candidate
+    return resolve_url(settings.LOGIN_REDIRECT_URL)
+
+
+@require_http_methods(["GET", "POST"])
+def signup(request: HttpRequest) -> HttpResponse:
+    if request.user.is_authenticated:
+        return redirect(_safe_next_url(request))
+    form = SignupForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            user = services.user_signup(
+                email=form.cleaned_data["email"],
+                full_name=form.cleaned_data["full_name"],
+                password=form.cleaned_data["password1"],
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            # django.contrib.auth.login fires `user_logged_in`, which merges the anonymous cart.
+            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            messages.success(request, f"Welcome to Revetir, {user.get_short_name()}. Your account is ready.")
+            return redirect(_safe_next_url(request))
+    return render(request, "accounts/signup.html", {"form": form, "next": request.GET.get("next", "")})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def profile(request: HttpRequest) -> HttpResponse:
+    form = ProfileForm(request.POST or None, instance=request.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.user_update_profile(
+                user=request.user, email=form.cleaned_data["email"], full_name=form.cleaned_data["full_name"]
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, "Your details were saved.")
+            return redirect("accounts:profile")
+    if form.errors:
+        # The bound form changed request.user in memory; show the stored values everywhere else.
+        request.user.refresh_from_db()
+    orders = shop_selectors.orders_for_user(user=request.user)
+    return render(request, "accounts/profile.html", {"form": form, "orders": orders})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def delete_account(request: HttpRequest) -> HttpResponse:
+    form = AccountDeleteForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        services.delete_account(user=request.user)
+        logout(request)
+        messages.success(request, "Your account and personal data were deleted.")
+        return redirect("shop:product_list")
+    return render(request, "accounts/delete_account.html", {"form": form})

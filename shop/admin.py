@@ -1,0 +1,314 @@
+"""Staff admin for the catalogue, stock and orders.
+
+Stock edits write only the changed columns (never a stale copy of the whole row), the stock CSV
+import is all-or-nothing (see `shop.stock_csv`), and an order's status moves only through
+`shop.services.order_change_status`, so staff cannot make a transition the shop does not allow.
+"""
+
+from __future__ import annotations
+
+import io
+
+from django import forms
+from django.conf import settings
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
+
+from shop.models import (
+    ORDER_TRANSITIONS,
+    Category,
+    Order,
+    OrderLine,
+    OrderStatus,
+    Product,
+    ProductImage,
+    Variant,
+)
+from shop.services import InvalidOrderTransition, order_change_status
+from shop.stock_csv import StockImportRejected, stock_export_csv, stock_import_csv
+
+# Larger files are refused before parsing; a full catalogue's stock sheet is far smaller.
+STOCK_CSV_MAX_BYTES = 5 * 1024 * 1024
+
+
+def save_changed_variant_fields(variant: Variant, changed_fields: list[str]) -> None:
+    """Write only the fields staff changed, so a page opened before a sale cannot undo it."""
+    columns = [name for name in changed_fields if name in {field.name for field in Variant._meta.concrete_fields}]
+    if columns:
+        Variant.objects.filter(pk=variant.pk).update(**{name: getattr(variant, name) for name in columns})
+
+
+class LowStockListFilter(admin.SimpleListFilter):
+    title = "stock"
+    parameter_name = "stock_level"
+
+    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list[tuple[str, str]]:
+        return [("low", f"Low stock (≤ {settings.SHOP_LOW_STOCK_THRESHOLD})")]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+        if self.value() != "low":
+            return queryset
+        threshold = settings.SHOP_LOW_STOCK_THRESHOLD
+        if queryset.model is Variant:
+            return queryset.filter(stock__lte=threshold)
+        low_products = Variant.objects.filter(stock__lte=threshold).values("product_id")
+        return queryset.filter(pk__in=low_products)
+
+
+@admin.register(Category)
+class CategoryAdmin(admin.ModelAdmin):
+    list_display = ("name", "parent", "slug", "position")
+    list_filter = (("parent", admin.RelatedOnlyFieldListFilter),)
+    list_select_related = ("parent",)
+    search_fields = ("name", "slug")
+    prepopulated_fields = {"slug": ("name",)}
+    ordering = ("parent__name", "position", "name")
+
+
+class VariantInline(admin.TabularInline):
+    model = Variant
+    extra = 0
+    fields = ("size", "sku", "stock")
+
+
+class ProductImageInline(admin.TabularInline):
+    model = ProductImage
+    extra = 0
+    fields = ("image", "alt_text", "is_primary", "position")
+
+
+@admin.register(Product)
+class ProductAdmin(admin.ModelAdmin):
+    list_display = ("name", "category", "price", "garment_type", "is_active", "created_at")
+    list_filter = ("category", "is_active", "garment_type", LowStockListFilter)
+    list_select_related = ("category", "category__parent")
+    search_fields = ("name", "description", "variants__sku")
+    prepopulated_fields = {"slug": ("name",)}
+    inlines = (VariantInline, ProductImageInline)
+    actions = ("activate_products", "deactivate_products")
+
+    @admin.action(description="Activate selected products (show them in the shop)")
+    def activate_products(self, request: HttpRequest, queryset: QuerySet[Product]) -> None:
+        count = queryset.update(is_active=True, updated_at=timezone.now())
+        self.message_user(request, f"{count} product(s) activated.", messages.SUCCESS)
+
+    @admin.action(description="Deactivate selected products (hide them from the shop)")
+    def deactivate_products(self, request: HttpRequest, queryset: QuerySet[Product]) -> None:
+        count = queryset.update(is_active=False, updated_at=timezone.now())
+        self.message_user(request, f"{count} product(s) deactivated.", messages.SUCCESS)
+
+    def save_formset(self, request: HttpRequest, form: forms.ModelForm, formset, change: bool) -> None:
+        if formset.model is not Variant:
+            super().save_formset(request, form, formset, change)
+            return
+        formset.save(commit=False)
+        for variant in formset.deleted_objects:
+            variant.delete()
+        for variant in formset.new_objects:
+            variant.save()
+        for variant, changed_fields in formset.changed_objects:
+            save_changed_variant_fields(variant, changed_fields)
+
+
+class StockImportForm(forms.Form):
+    file = forms.FileField(
+        label="Stock CSV file",
+        help_text="UTF-8 CSV with a header row including the columns sku and stock (an export works as-is).",
+    )
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > STOCK_CSV_MAX_BYTES:
+            raise forms.ValidationError(
+                f"The file is {upload.size} bytes; the limit is {STOCK_CSV_MAX_BYTES} bytes. Split it and retry."
+            )
+        return upload
+
+
+@admin.register(Variant)
+class VariantAdmin(admin.ModelAdmin):
+    list_display = ("sku", "product", "size", "stock")
+    list_editable = ("stock",)
+    list_filter = (LowStockListFilter, "size", "product__category")
+    list_select_related = ("product",)
+    search_fields = ("sku", "product__name")
+    autocomplete_fields = ("product",)
+    ordering = ("product__name", "sku")
+    change_list_template = "admin/shop/variant/change_list.html"
+
+    def save_model(self, request: HttpRequest, obj: Variant, form: forms.ModelForm, change: bool) -> None:
+        if change:
+            save_changed_variant_fields(obj, form.changed_data)
+        else:
+            super().save_model(request, obj, form, change)
+
+    def get_urls(self):
+        return [
+            path("stock/export/", self.admin_site.admin_view(self.stock_export_view), name="shop_variant_export"),
+            path("stock/import/", self.admin_site.admin_view(self.stock_import_view), name="shop_variant_import"),
+            *super().get_urls(),
+        ]
+
+    def stock_export_view(self, request: HttpRequest) -> HttpResponse:
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        buffer = io.StringIO()
+        stock_export_csv(out=buffer)
+        response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
+        filename = f"revetir-stock-{timezone.now():%Y%m%d-%H%M}.csv"
+        response["Content-Disposition"] = f'attachment; filename="{filename}"'
+        return response
+
+    def stock_import_view(self, request: HttpRequest) -> HttpResponse:
+        if not self.has_change_permission(request):
+            raise PermissionDenied
+        form = StockImportForm(request.POST or None, request.FILES or None)
+        row_errors = []
+        if request.method == "POST" and form.is_valid():
+            try:
+                summary = stock_import_csv(data=form.cleaned_data["file"].read())
+            except StockImportRejected as rejection:
+                row_errors = rejection.errors
+                self.message_user(request, f"{rejection} Fix the rows below and upload again.", messages.ERROR)
+            else:
+                self.message_user(request, str(summary), messages.SUCCESS)
+                return HttpResponseRedirect(reverse("admin:shop_variant_changelist"))
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": "Import stock from CSV",
+            "form": form,
+            "row_errors": row_errors,
+        }
+        return TemplateResponse(request, "admin/shop/variant/stock_import.html", context)
+
+
+class OrderLineInline(admin.TabularInline):
+    model = OrderLine
+    extra = 0
+    max_num = 0
+    can_delete = False
+    fields = ("product_name", "sku", "size", "unit_price", "quantity", "line_total")
+    readonly_fields = fields
+
+    def has_add_permission(self, request: HttpRequest, obj: Order | None = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Order | None = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Order | None = None) -> bool:
+        return False
+
+
+class OrderStatusForm(forms.ModelForm):
+    """Offers only the order's current status and the moves ORDER_TRANSITIONS allows from it."""
+
+    class Meta:
+        model = Order
+        fields = ("status",)
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        current = self.initial.get("status", OrderStatus.PLACED)
+        allowed = {current, *ORDER_TRANSITIONS[current]}
+        self.fields["status"].choices = [(value, label) for value, label in OrderStatus.choices if value in allowed]
+        if not ORDER_TRANSITIONS[current]:
+            self.fields["status"].help_text = "This order is final; its status cannot change."
+
+
+@admin.register(Order)
+class OrderAdmin(admin.ModelAdmin):
+    form = OrderStatusForm
+    list_display = ("number", "customer_email", "status", "subtotal", "currency", "created_at")
+    list_filter = ("status", "created_at")
+    list_select_related = ("user",)
+    search_fields = ("number", "email", "user__email")
+    date_hierarchy = "created_at"
+    inlines = (OrderLineInline,)
+    actions = ("mark_processing", "mark_shipped", "mark_delivered", "mark_cancelled")
+    readonly_fields = (
+        "number",
+        "user",
+        "email",
+        "full_name",
+        "address_line1",
+        "address_line2",
+        "city",
+        "postal_code",
+        "country",
+        "phone",
+        "payment_method",
+        "currency",
+        "subtotal",
+        "stock_released",
+        "created_at",
+        "updated_at",
+    )
+    fieldsets = (
+        (None, {"fields": ("number", "status", "user", "email", "created_at", "updated_at")}),
+        (
+            "Shipping",
+            {"fields": ("full_name", "address_line1", "address_line2", "city", "postal_code", "country", "phone")},
+        ),
+        ("Payment", {"fields": ("payment_method", "currency", "subtotal", "stock_released")}),
+    )
+
+    @admin.display(description="customer e-mail", ordering="email")
+    def customer_email(self, order: Order) -> str:
+        return order.user.email if order.user_id else order.email
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Order | None = None) -> bool:
+        return False
+
+    def save_model(self, request: HttpRequest, obj: Order, form: forms.ModelForm, change: bool) -> None:
+        if "status" not in form.changed_data:
+            return
+        stored = Order.objects.get(pk=obj.pk)
+        try:
+            changed = order_change_status(order=stored, new_status=obj.status)
+        except InvalidOrderTransition as error:
+            obj.status = stored.status
+            self.message_user(request, " ".join(error.messages), messages.ERROR)
+            return
+        obj.status = changed.status
+
+    def _move_orders(self, request: HttpRequest, queryset: QuerySet[Order], new_status: str) -> None:
+        moved: list[str] = []
+        refused: list[str] = []
+        for order in queryset:
+            try:
+                order_change_status(order=order, new_status=new_status)
+            except InvalidOrderTransition as error:
+                refused.append(" ".join(error.messages))
+            else:
+                moved.append(order.number)
+        label = OrderStatus(new_status).label.lower()
+        if moved:
+            self.message_user(request, f"{len(moved)} order(s) marked {label}: {', '.join(moved)}.", messages.SUCCESS)
+        if refused:
+            self.message_user(request, f"{len(refused)} order(s) not changed. {' '.join(refused)}", messages.WARNING)
+
+    @admin.action(description="Mark selected orders processing")
+    def mark_processing(self, request: HttpRequest, queryset: QuerySet[Order]) -> None:
+        self._move_orders(request, queryset, OrderStatus.PROCESSING)
+
+    @admin.action(description="Mark selected orders shipped")
+    def mark_shipped(self, request: HttpRequest, queryset: QuerySet[Order]) -> None:
+        self._move_orders(request, queryset, OrderStatus.SHIPPED)
+
+    @admin.action(description="Mark selected orders delivered")
+    def mark_delivered(self, request: HttpRequest, queryset: QuerySet[Order]) -> None:
+        self._move_orders(request, queryset, OrderStatus.DELIVERED)
+
+    @admin.action(description="Mark selected orders cancelled (returns their stock)")
+    def mark_cancelled(self, request: HttpRequest, queryset: QuerySet[Order]) -> None:
+        self._move_orders(request, queryset, OrderStatus.CANCELLED)
