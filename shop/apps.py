@@ -5,3 +5,10 @@ class ShopConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "shop"
     verbose_name = "Shop"
+
+    def ready(self) -> None:
+        from django.contrib.auth.signals import user_logged_in
+
+        from shop.signals import merge_cart_on_login
+
+        user_logged_in.connect(merge_cart_on_login, dispatch_uid="shop.merge_cart_on_login")

@@ -1,0 +1,371 @@
+"""Writes for the cart, checkout and orders.
+
+Nothing here relies on database transactions (MongoDB has none): stock moves only through
+`shop.stock`'s conditional updates, order status through conditional updates on the order row,
+and every multi-step write undoes its earlier steps when a later one fails.
+"""
+
+from __future__ import annotations
+
+import base64
+import logging
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.conf import settings
+from django.contrib.sessions.backends.base import SessionBase
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from shop.models import (
+    ORDER_TRANSITIONS,
+    Cart,
+    CartLine,
+    Order,
+    OrderLine,
+    OrderStatus,
+    Variant,
+)
+from shop.payments import payment_provider_for
+from shop.stock import StockLine, release_lines, reserve_lines
+
+logger = logging.getLogger(__name__)
+
+# The anonymous cart's id, kept in the session: it survives the session-key change at login,
+# so the cart can still be found and merged into the user's.
+SESSION_CART_ID_KEY = "shop_anonymous_cart_id"
+ORDER_NUMBER_PREFIX = "RV-"
+ORDER_NUMBER_RANDOM_BYTES = 10  # 80 random bits: 16 base32 characters
+ORDER_NUMBER_ATTEMPTS = 5
+ADDRESS_FIELDS = ("full_name", "address_line1", "address_line2", "city", "postal_code", "country", "phone")
+REQUIRED_ADDRESS_FIELDS = ("full_name", "address_line1", "city", "postal_code", "country")
+CUSTOMER_CANCELLABLE_STATUSES = frozenset({OrderStatus.PLACED})
+
+
+class CartError(ValidationError):
+    """The cart cannot be changed as asked (unknown or inactive item, bad quantity, sold out)."""
+
+
+class CheckoutError(ValidationError):
+    """The order cannot be placed (empty cart, missing address, unavailable item or payment method)."""
+
+
+class InvalidOrderTransition(ValidationError):
+    """The order cannot move to the requested status (see `shop.models.ORDER_TRANSITIONS`)."""
+
+
+def describe_variant(variant: Variant) -> str:
+    """How a shopper recognises a variant in a message: product name and size."""
+    return f"{variant.product.name} (size {variant.size})"
+
+
+def max_line_quantity() -> int:
+    return settings.SHOP_MAX_LINE_QUANTITY
+
+
+@dataclass(frozen=True)
+class CartLineChange:
+    """The result of putting a quantity of a variant in a cart; `capped` when less than asked."""
+
+    description: str
+    requested: int
+    quantity: int
+    line: CartLine | None
+
+    @property
+    def capped(self) -> bool:
+        return self.quantity < self.requested
+
+    @property
+    def message(self) -> str:
+        if self.quantity == 0:
+            return f"{self.description} is out of stock, so it is not in your cart."
+        if self.capped:
+            return f"Only {self.quantity} of {self.description} can be in your cart (you asked for {self.requested})."
+        return f"{self.description}: {self.quantity} in your cart."
+
+
+# --- Cart ---------------------------------------------------------------------------------------
+
+
+def cart_get_or_create_for_user(*, user) -> Cart:
+    """The signed-in user's cart, created on first use (safe when two requests race to create it)."""
+    cart = Cart.objects.filter(user=user).first()
+    if cart is not None:
+        return cart
+    try:
+        with transaction.atomic():
+            return Cart.objects.create(user=user)
+    except IntegrityError:
+        return Cart.objects.get(user=user)
+
+
+def cart_get_or_create_for_session(*, session: SessionBase) -> Cart:
+    """The anonymous visitor's cart, keyed by the session (which is saved first so it has a key)."""
+    if not session.session_key:
+        session.save()
+    cart = Cart.objects.filter(session_key=session.session_key, user__isnull=True).first()
+    if cart is None:
+        try:
+            with transaction.atomic():
+                cart = Cart.objects.create(session_key=session.session_key)
+        except IntegrityError:
+            cart = Cart.objects.get(session_key=session.session_key, user__isnull=True)
+    session[SESSION_CART_ID_KEY] = cart.pk
+    return cart
+
+
+def cart_get_or_create(*, user, session: SessionBase) -> Cart:
+    if user is not None and user.is_authenticated:
+        return cart_get_or_create_for_user(user=user)
+    return cart_get_or_create_for_session(session=session)
+
+
+def _line_limit(variant: Variant) -> int:
+    return max(0, min(max_line_quantity(), variant.stock))
+
+
+def _check_quantity(quantity: int) -> None:
+    limit = max_line_quantity()
+    if not 1 <= quantity <= limit:
+        raise CartError(f"Choose a quantity from 1 to {limit}.", code="quantity")
+
+
+def _put_in_cart(*, cart: Cart, variant: Variant, quantity: int) -> CartLineChange:
+    """Add `quantity` units to the cart's line for `variant`, capped by stock and the line limit."""
+    line = CartLine.objects.filter(cart=cart, variant=variant).first()
+    current = line.quantity if line else 0
+    requested = current + quantity
+    allowed = min(requested, _line_limit(variant))
+    description = describe_variant(variant)
+    if allowed <= 0:
+        if line is not None:
+            line.delete()
+        return CartLineChange(description=description, requested=requested, quantity=0, line=None)
+    if line is None:
+        try:
+            with transaction.atomic():
+                line = CartLine.objects.create(cart=cart, variant=variant, quantity=allowed)
+        except IntegrityError:
+            # A parallel request created the line first; add to it instead.
+            return _put_in_cart(cart=cart, variant=variant, quantity=quantity)
+    elif allowed != current:
+        CartLine.objects.filter(pk=line.pk).update(quantity=allowed)
+        line.quantity = allowed
+    Cart.objects.filter(pk=cart.pk).update(updated_at=timezone.now())
+    return CartLineChange(description=description, requested=requested, quantity=max(allowed, current), line=line)
+
+
+def cart_add_item(*, cart: Cart, variant_id: int, quantity: int) -> CartLineChange:
+    """Add a variant to the cart. Raises `CartError` for an unknown/inactive item, a bad quantity or
+    a sold-out size; when fewer units are left than asked, the line is capped (see `.capped`)."""
+    _check_quantity(quantity)
+    variant = Variant.objects.select_related("product").filter(pk=variant_id, product__is_active=True).first()
+    if variant is None:
+        raise CartError("That item is not available any more.", code="variant")
+    if variant.stock < 1:
+        raise CartError(f"Sorry, {describe_variant(variant)} is out of stock.", code="out_of_stock")
+    return _put_in_cart(cart=cart, variant=variant, quantity=quantity)
+
+
+def cart_line_set_quantity(*, line: CartLine, quantity: int) -> CartLineChange:
+    """Set a line's quantity, capped by stock; a line whose size has sold out is removed."""
+    _check_quantity(quantity)
+    variant = Variant.objects.select_related("product").get(pk=line.variant_id)
+    description = describe_variant(variant)
+    allowed = min(quantity, _line_limit(variant))
+    if allowed <= 0:
+        line.delete()
+        return CartLineChange(description=description, requested=quantity, quantity=0, line=None)
+    CartLine.objects.filter(pk=line.pk).update(quantity=allowed)
+    line.quantity = allowed
+    Cart.objects.filter(pk=line.cart_id).update(updated_at=timezone.now())
+    return CartLineChange(description=description, requested=quantity, quantity=allowed, line=line)
+
+
+def cart_line_remove(*, line: CartLine) -> None:
+    line.delete()
+    Cart.objects.filter(pk=line.cart_id).update(updated_at=timezone.now())
+
+
+def cart_merge(*, source: Cart, target: Cart) -> list[CartLineChange]:
+    """Add every line of `source` into `target` (quantities added, capped by stock), then delete
+    `source`. Returns the lines that could not be merged in full."""
+    capped: list[CartLineChange] = []
+    for line in source.lines.select_related("variant__product"):
+        if not line.variant.product.is_active:
+            capped.append(
+                CartLineChange(
+                    description=describe_variant(line.variant), requested=line.quantity, quantity=0, line=None
+                )
+            )
+            continue
+        change = _put_in_cart(cart=target, variant=line.variant, quantity=line.quantity)
+        if change.capped:
+            capped.append(change)
+    source.delete()
+    return capped
+
+
+def cart_merge_on_login(*, session: SessionBase, user) -> list[CartLineChange]:
+    """Move the anonymous session's cart into `user`'s cart (connected to `user_logged_in`).
+
+    Django changes the session key at login before the signal is sent, so the anonymous cart is
+    found by the id remembered in the session data, which survives the key change.
+    """
+    cart_id = session.pop(SESSION_CART_ID_KEY, None)
+    if cart_id is None:
+        return []
+    source = Cart.objects.filter(pk=cart_id, user__isnull=True).first()
+    if source is None:
+        return []
+    target = cart_get_or_create_for_user(user=user)
+    return cart_merge(source=source, target=target)
+
+
+# --- Checkout -----------------------------------------------------------------------------------
+
+
+def _new_order_number() -> str:
+    random_part = base64.b32encode(secrets.token_bytes(ORDER_NUMBER_RANDOM_BYTES)).decode("ascii").rstrip("=")
+    return ORDER_NUMBER_PREFIX + random_part
+
+
+def _create_order_with_unique_number(**fields) -> Order:
+    """Create the order under a fresh random number, retrying on the (very unlikely) collision."""
+    for _attempt in range(ORDER_NUMBER_ATTEMPTS):
+        number = _new_order_number()
+        try:
+            with transaction.atomic():
+                return Order.objects.create(number=number, **fields)
+        except IntegrityError:
+            if not Order.objects.filter(number=number).exists():
+                raise
+    raise RuntimeError(f"Could not find an unused order number in {ORDER_NUMBER_ATTEMPTS} attempts")
+
+
+def _clean_address(address: Mapping[str, str]) -> dict[str, str]:
+    cleaned = {field: str(address.get(field) or "").strip() for field in ADDRESS_FIELDS}
+    missing = [field for field in REQUIRED_ADDRESS_FIELDS if not cleaned[field]]
+    if missing:
+        raise CheckoutError(f"The shipping address is missing: {', '.join(missing)}.", code="address")
+    cleaned["country"] = cleaned["country"].upper()
+    return cleaned
+
+
+def place_order(*, user, cart: Cart, address: Mapping[str, str], payment_method: str) -> Order:
+    """Turn the cart into an order, or change nothing.
+
+    Stock for every line is reserved first (all or nothing, `shop.stock.OutOfStock` names the item
+    that ran out). If the order or its lines cannot then be written, the stock is given back and
+    any partial order deleted. Only after success is the cart emptied.
+    """
+    shipping = _clean_address(address)
+    provider = payment_provider_for(payment_method)
+    if provider is None:
+        raise CheckoutError(f"Payment method {payment_method!r} is not available.", code="payment_method")
+    lines = list(cart.lines.select_related("variant__product"))
+    if not lines:
+        raise CheckoutError("Your cart is empty.", code="empty_cart")
+    unavailable = [describe_variant(line.variant) for line in lines if not line.variant.product.is_active]
+    if unavailable:
+        raise CheckoutError(
+            f"No longer sold: {', '.join(unavailable)}. Remove it from your cart to continue.", code="unavailable"
+        )
+
+    stock_lines = [
+        StockLine(variant_id=line.variant_id, quantity=line.quantity, description=describe_variant(line.variant))
+        for line in lines
+    ]
+    reserve_lines(stock_lines)
+
+    order: Order | None = None
+    try:
+        order = _create_order_with_unique_number(
+            user=user,
+            email=user.email,
+            status=OrderStatus.PLACED,
+            payment_method=provider.method,
+            currency=settings.SHOP_CURRENCY,
+            subtotal=sum((line.line_total for line in lines), Decimal("0.00")),
+            **shipping,
+        )
+        OrderLine.objects.bulk_create(
+            [
+                OrderLine(
+                    order=order,
+                    variant=line.variant,
+                    product_name=line.variant.product.name,
+                    sku=line.variant.sku,
+                    size=line.variant.size,
+                    unit_price=line.variant.product.price,
+                    quantity=line.quantity,
+                )
+                for line in lines
+            ]
+        )
+        provider.begin_payment(order=order)
+    except BaseException:
+        if order is not None:
+            Order.objects.filter(pk=order.pk).delete()
+        release_lines(stock_lines)
+        raise
+
+    CartLine.objects.filter(pk__in=[line.pk for line in lines]).delete()
+    return order
+
+
+# --- Orders -------------------------------------------------------------------------------------
+
+
+def order_change_status(*, order: Order, new_status: str) -> Order:
+    """Move an order along `ORDER_TRANSITIONS` or raise `InvalidOrderTransition`.
+
+    The move is a conditional update on the order's current status, so two concurrent changes
+    cannot both succeed; cancelling also flips `stock_released` in the same update, which makes
+    the stock go back exactly once however often cancel is pressed.
+    """
+    if new_status not in OrderStatus.values:
+        raise InvalidOrderTransition(f"{new_status!r} is not an order status.", code="unknown_status")
+    current = order.status
+    if new_status not in ORDER_TRANSITIONS[current]:
+        raise InvalidOrderTransition(
+            f"Order {order.number} is {OrderStatus(current).label.lower()} and cannot become "
+            f"{OrderStatus(new_status).label.lower()}.",
+            code="invalid_transition",
+        )
+    rows = Order.objects.filter(pk=order.pk, status=current)
+    changes = {"status": new_status, "updated_at": timezone.now()}
+    if new_status == OrderStatus.CANCELLED:
+        rows = rows.filter(stock_released=False)
+        changes["stock_released"] = True
+    if rows.update(**changes) != 1:
+        order.refresh_from_db()
+        raise InvalidOrderTransition(
+            f"Order {order.number} changed meanwhile (it is now {OrderStatus(order.status).label.lower()}); "
+            "reload and try again.",
+            code="concurrent_change",
+        )
+    if new_status == OrderStatus.CANCELLED:
+        release_lines(
+            StockLine(variant_id=line.variant_id, quantity=line.quantity, description=str(line))
+            for line in order.lines.filter(variant__isnull=False)
+        )
+    order.refresh_from_db()
+    return order
+
+
+def order_cancel_by_customer(*, order: Order, user) -> Order:
+    """A shopper may cancel their own order while it has not started processing."""
+    if order.user_id != user.pk:
+        raise InvalidOrderTransition("You can only cancel your own orders.", code="not_owner")
+    if order.status not in CUSTOMER_CANCELLABLE_STATUSES:
+        raise InvalidOrderTransition(
+            f"Order {order.number} is already {OrderStatus(order.status).label.lower()}, so it can no longer be "
+            "cancelled online. Please contact us.",
+            code="not_cancellable",
+        )
+    return order_change_status(order=order, new_status=OrderStatus.CANCELLED)

@@ -1,0 +1,58 @@
+"""The shopper's order history, order pages and cancellation (owner only: others get 404)."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_POST
+
+from shop import selectors, services
+from shop.models import Order
+from shop.payments import payment_provider_for
+
+
+def _own_order_or_404(request: HttpRequest, number: str) -> Order:
+    order = selectors.order_for_user(user=request.user, number=number)
+    if order is None:
+        raise Http404("No such order.")
+    return order
+
+
+@login_required
+@require_GET
+def order_list(request: HttpRequest) -> HttpResponse:
+    paginator = Paginator(selectors.orders_for_user(user=request.user), settings.SHOP_PAGE_SIZE)
+    page = paginator.get_page(request.GET.get("page"))
+    return render(request, "shop/order_list.html", {"page": page, "orders": page.object_list})
+
+
+@login_required
+@require_GET
+def order_detail(request: HttpRequest, number: str) -> HttpResponse:
+    order = _own_order_or_404(request, number)
+    return render(
+        request,
+        "shop/order_detail.html",
+        {
+            "order": order,
+            "payment": payment_provider_for(order.payment_method),
+            "can_cancel": order.status in services.CUSTOMER_CANCELLABLE_STATUSES,
+        },
+    )
+
+
+@login_required
+@require_POST
+def order_cancel(request: HttpRequest, number: str) -> HttpResponseRedirect:
+    order = _own_order_or_404(request, number)
+    try:
+        services.order_cancel_by_customer(order=order, user=request.user)
+    except services.InvalidOrderTransition as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, f"Order {order.number} is cancelled.")
+    return redirect(order)
