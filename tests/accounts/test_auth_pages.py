@@ -1,0 +1,167 @@
+"""Sign-up, log-in, log-out and the password change and reset flows, through the real pages."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.contrib.auth import SESSION_KEY, user_logged_in
+from django.core import mail
+from django.urls import reverse
+
+from accounts.models import User
+from tests.factories import DEFAULT_PASSWORD, make_user
+
+NEW_PASSWORD = "a-brand-new-pass-phrase-42"
+
+
+def _logged_in_user_id(client) -> int | None:
+    value = client.session.get(SESSION_KEY)
+    return int(value) if value is not None else None
+
+
+@pytest.mark.django_db
+def test_signup_creates_the_account_and_logs_in_through_django_login(client):
+    logged_in = []
+
+    def receiver(sender, request, user, **kwargs):
+        logged_in.append(user.email)
+
+    user_logged_in.connect(receiver)
+    try:
+        response = client.post(
+            reverse("accounts:signup"),
+            {
+                "email": "New.Shopper@Example.com",
+                "full_name": "Nia Shopper",
+                "password1": NEW_PASSWORD,
+                "password2": NEW_PASSWORD,
+            },
+        )
+    finally:
+        user_logged_in.disconnect(receiver)
+
+    assert response.status_code == 302
+    assert response["Location"] == reverse("accounts:profile")
+    user = User.objects.get(email="new.shopper@example.com")
+    assert user.full_name == "Nia Shopper"
+    assert not user.is_staff
+    assert _logged_in_user_id(client) == user.pk
+    assert logged_in == ["new.shopper@example.com"]
+
+
+@pytest.mark.django_db
+def test_signup_rejects_mismatched_weak_and_taken_details_next_to_the_fields(client):
+    make_user("taken@example.com")
+    response = client.post(
+        reverse("accounts:signup"),
+        {"email": "TAKEN@example.com", "full_name": "", "password1": "123", "password2": "1234"},
+    )
+    assert response.status_code == 200
+    form = response.context["form"]
+    assert "already exists" in form.errors["email"][0]
+    assert "full_name" in form.errors
+    assert "password2" in form.errors
+    assert User.objects.count() == 1
+
+    weak = client.post(
+        reverse("accounts:signup"),
+        {"email": "weak@example.com", "full_name": "Weak", "password1": "password", "password2": "password"},
+    )
+    assert "too common" in " ".join(weak.context["form"].errors["password2"])
+    assert not User.objects.filter(email="weak@example.com").exists()
+
+
+@pytest.mark.django_db
+def test_login_by_email_is_case_insensitive_and_follows_a_local_next(client):
+    user = make_user("mia@example.com")
+    response = client.post(
+        reverse("accounts:login") + "?next=/cart/",
+        {"username": "MIA@example.com", "password": DEFAULT_PASSWORD, "next": "/cart/"},
+    )
+    assert response.status_code == 302
+    assert response["Location"] == "/cart/"
+    assert _logged_in_user_id(client) == user.pk
+
+
+@pytest.mark.django_db
+def test_login_ignores_a_next_that_points_to_another_site(client):
+    make_user("mia@example.com")
+    response = client.post(
+        reverse("accounts:login"),
+        {"username": "mia@example.com", "password": DEFAULT_PASSWORD, "next": "https://evil.example/steal"},
+    )
+    assert response.status_code == 302
+    assert response["Location"] == reverse("accounts:profile")
+
+
+@pytest.mark.django_db
+def test_login_with_a_wrong_password_shows_an_error_and_stays_logged_out(client):
+    make_user("mia@example.com")
+    response = client.post(reverse("accounts:login"), {"username": "mia@example.com", "password": "nope"})
+    assert response.status_code == 200
+    assert "do not match an account" in response.content.decode()
+    assert _logged_in_user_id(client) is None
+
+
+@pytest.mark.django_db
+def test_logout_needs_a_post(client):
+    user = make_user()
+    client.force_login(user)
+    assert client.get(reverse("accounts:logout")).status_code == 405
+    assert _logged_in_user_id(client) == user.pk
+
+    response = client.post(reverse("accounts:logout"))
+    assert response.status_code == 302
+    assert _logged_in_user_id(client) is None
+
+
+@pytest.mark.django_db
+def test_password_change_requires_the_old_password_and_keeps_the_session(client):
+    user = make_user()
+    client.force_login(user)
+    url = reverse("accounts:password_change")
+
+    wrong = client.post(url, {"old_password": "wrong", "new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD})
+    assert "old_password" in wrong.context["form"].errors
+
+    response = client.post(
+        url, {"old_password": DEFAULT_PASSWORD, "new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD}
+    )
+    assert response["Location"] == reverse("accounts:password_change_done")
+    user.refresh_from_db()
+    assert user.check_password(NEW_PASSWORD)
+    assert _logged_in_user_id(client) == user.pk
+
+
+@pytest.mark.django_db
+def test_password_reset_mails_a_link_that_sets_a_new_password_once(client, settings):
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    user = make_user("forgetful@example.com")
+
+    response = client.post(reverse("accounts:password_reset"), {"email": "Forgetful@example.com"})
+    assert response["Location"] == reverse("accounts:password_reset_done")
+    assert len(mail.outbox) == 1
+    message = mail.outbox[0]
+    assert message.to == ["forgetful@example.com"]
+    assert message.subject == "Reset your Revetir password"
+    link = re.search(r"http://testserver(/accounts/password/reset/\S+/)", message.body).group(1)
+
+    form_page = client.get(link, follow=True)
+    assert form_page.context["validlink"] is True
+    set_password_url = form_page.redirect_chain[-1][0]
+    done = client.post(set_password_url, {"new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD})
+    assert done["Location"] == reverse("accounts:password_reset_complete")
+    user.refresh_from_db()
+    assert user.check_password(NEW_PASSWORD)
+
+    reused = client.get(link, follow=True)
+    assert reused.context["validlink"] is False
+
+
+@pytest.mark.django_db
+def test_password_reset_for_an_unknown_address_sends_nothing_and_reveals_nothing(client, settings):
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    response = client.post(reverse("accounts:password_reset"), {"email": "nobody@example.com"})
+    assert response["Location"] == reverse("accounts:password_reset_done")
+    assert mail.outbox == []
