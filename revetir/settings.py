@@ -257,6 +257,19 @@ SHOP_MAX_LINE_QUANTITY = env_int("REVETIR_MAX_LINE_QUANTITY", 10)
 # --- Try-on -----------------------------------------------------------------------------------
 TRYON_WEIGHTS_DIR = Path(env_str("REVETIR_WEIGHTS_DIR", str(BASE_DIR / "weights")))
 TRYON_DEVICE = env_str("REVETIR_TRYON_DEVICE", "auto")
+TRYON_ENGINE = env_str("REVETIR_TRYON_ENGINE", "auto")  # auto | neural | classic
+# Without Redis, jobs run on one background thread inside the web process; with Redis, on
+# `manage.py runworker tryon` processes.
+TRYON_WORKER = "channel" if REDIS_URL else "thread"
+TRYON_MAX_UPLOAD_BYTES = env_int("REVETIR_TRYON_MAX_UPLOAD_MB", 10) * 1024 * 1024
+TRYON_MAX_PIXELS = env_int("REVETIR_TRYON_MAX_PIXELS", 40_000_000)
+TRYON_RATE_LIMIT_PER_MINUTE = env_int("REVETIR_TRYON_RATE_LIMIT_PER_MINUTE", 6)
+TRYON_MAX_QUEUED_JOBS = env_int("REVETIR_TRYON_MAX_QUEUED_JOBS", 20)
+TRYON_BUSY_RETRY_SECONDS = env_int("REVETIR_TRYON_BUSY_RETRY_SECONDS", 15)
+TRYON_HEARTBEAT_SECONDS = env_int("REVETIR_TRYON_HEARTBEAT_SECONDS", 3)
+TRYON_HEARTBEAT_LIMIT_SECONDS = env_int("REVETIR_TRYON_HEARTBEAT_LIMIT_SECONDS", 30)
+TRYON_QUEUED_LIMIT_SECONDS = env_int("REVETIR_TRYON_QUEUED_LIMIT_SECONDS", 600)
+TRYON_RETENTION_DAYS = env_int("REVETIR_TRYON_RETENTION_DAYS", 30)
 
 LOGGING = {
     "version": 1,

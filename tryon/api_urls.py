@@ -1,1 +1,10 @@
-urlpatterns: list = []
+from django.urls import path
+
+from tryon import api
+
+urlpatterns = [
+    path("tryon/jobs/", api.JobListCreateView.as_view(), name="tryon-api-jobs"),
+    path("tryon/jobs/<int:pk>/", api.JobDetailView.as_view(), name="tryon-api-job"),
+    path("tryon/photos/", api.PhotoListCreateView.as_view(), name="tryon-api-photos"),
+    path("tryon/photos/<int:pk>/", api.PhotoDetailView.as_view(), name="tryon-api-photo"),
+]

@@ -1,3 +1,16 @@
+from django.urls import path
+
+from tryon import views
+
 app_name = "tryon"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("jobs/", views.job_create, name="job_create"),
+    path("jobs/<int:pk>/", views.job_detail, name="job_detail"),
+    path("jobs/<int:pk>/delete/", views.job_delete, name="job_delete"),
+    path("jobs/<int:pk>/result/", views.job_result, name="job_result"),
+    path("jobs/<int:pk>/result/small/", views.job_result_small, name="job_result_small"),
+    path("photos/", views.photo_list, name="photo_list"),
+    path("photos/<int:pk>/delete/", views.photo_delete, name="photo_delete"),
+    path("photos/<int:pk>/image/", views.photo_image, name="photo_image"),
+]

@@ -1,0 +1,38 @@
+"""Staff view of try-on jobs and photos: read-only, for support and capacity questions.
+Shoppers' pictures are not shown here; staff see only sizes, states and timings."""
+
+from __future__ import annotations
+
+from django.contrib import admin
+from django.http import HttpRequest
+
+from tryon.models import PersonPhoto, TryOnJob
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+
+@admin.register(TryOnJob)
+class TryOnJobAdmin(ReadOnlyAdmin):
+    list_display = ["id", "owner", "product", "status", "stage", "progress", "engine", "created_at", "finished_at"]
+    list_filter = ["status", "engine"]
+    search_fields = ["owner__email", "product__name"]
+    list_select_related = ["owner", "product"]
+    date_hierarchy = "created_at"
+    exclude = ["result_name", "result_small_name"]
+
+
+@admin.register(PersonPhoto)
+class PersonPhotoAdmin(ReadOnlyAdmin):
+    list_display = ["id", "owner", "width", "height", "created_at"]
+    search_fields = ["owner__email"]
+    list_select_related = ["owner"]
+    exclude = ["file_name"]

@@ -1,0 +1,164 @@
+"""REST API for try-on: photos and jobs of the signed-in shopper (404 for anyone else's).
+
+Job JSON is the same object the websocket sends (see `tryon.events.job_payload`) plus `id`.
+"""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
+from rest_framework import serializers, status
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from tryon import selectors, services
+from tryon.events import job_payload
+from tryon.models import JobStatus, PersonPhoto, TryOnJob
+from tryon.views import reverse_photo_url
+
+ERROR_SCHEMA = inline_serializer(
+    name="TryOnError", fields={"status": serializers.IntegerField(), "message": serializers.CharField()}
+)
+
+
+class JobSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    type = serializers.CharField()
+    status = serializers.ChoiceField(choices=JobStatus.choices)
+    stage = serializers.CharField(allow_blank=True)
+    progress = serializers.FloatField()
+    engine = serializers.CharField(allow_blank=True)
+    product = serializers.IntegerField()
+    photo_url = serializers.CharField()
+    result_url = serializers.CharField(allow_null=True)
+    result_small_url = serializers.CharField(allow_null=True)
+    error = serializers.CharField(allow_blank=True)
+
+
+class PhotoSerializer(serializers.ModelSerializer):
+    url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = PersonPhoto
+        fields = ["id", "width", "height", "created_at", "url"]
+
+    def get_url(self, photo: PersonPhoto) -> str:
+        return reverse_photo_url(photo)
+
+
+class JobCreateSerializer(serializers.Serializer):
+    product = serializers.IntegerField(help_text="Id of the product to try on.")
+    photo = serializers.FileField(required=False, help_text="A new photo (JPEG, PNG or WebP, up to 10 MB).")
+    photo_id = serializers.IntegerField(required=False, help_text="Id of one of your saved photos.")
+
+    def validate(self, attrs: dict) -> dict:
+        if ("photo" in attrs) == ("photo_id" in attrs):
+            raise serializers.ValidationError("Send either a photo file or the photo_id of a saved photo.")
+        return attrs
+
+
+class PhotoCreateSerializer(serializers.Serializer):
+    photo = serializers.FileField(help_text="JPEG, PNG or WebP, up to 10 MB.")
+
+
+def _job_json(job: TryOnJob) -> dict:
+    return {"id": job.pk, **job_payload(job)}
+
+
+def _error(status_code: int, message: str, **headers: str) -> Response:
+    return Response({"status": status_code, "message": message}, status=status_code, headers=headers or None)
+
+
+def _validation_message(error: ValidationError) -> str:
+    return " ".join(error.messages)
+
+
+class JobListCreateView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(responses={200: JobSerializer(many=True)}, summary="Your try-on jobs, newest first (50 at most)")
+    def get(self, request: Request) -> Response:
+        services.fail_stale_jobs(owner=request.user)
+        jobs = selectors.jobs_for_user(user=request.user)[:50]
+        return Response([_job_json(job) for job in jobs])
+
+    @extend_schema(
+        request={"multipart/form-data": JobCreateSerializer},
+        responses={
+            202: JobSerializer,
+            400: OpenApiResponse(ERROR_SCHEMA, description="Bad photo or product"),
+            404: OpenApiResponse(ERROR_SCHEMA, description="No such product or photo of yours"),
+            429: OpenApiResponse(ERROR_SCHEMA, description="Too many try-ons; see Retry-After"),
+        },
+        summary="Start a try-on (upload a photo or name a saved one)",
+    )
+    def post(self, request: Request) -> Response:
+        serializer = JobCreateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        product = selectors.tryon_product(product_id=data["product"])
+        garment = selectors.garment_image_for(product=product) if product else None
+        if garment is None:
+            return _error(404, "No product with that id can be tried on.")
+        try:
+            if "photo_id" in data:
+                photo = selectors.photo_for_user(user=request.user, photo_id=data["photo_id"])
+            else:
+                photo = services.save_person_photo(user=request.user, upload=data["photo"])
+            job = services.submit_job(user=request.user, photo=photo, product_image=garment)
+        except ValidationError as error:
+            return _error(400, _validation_message(error))
+        except services.TryOnBusyError as error:
+            return _error(429, str(error), **{"Retry-After": str(error.retry_after)})
+        return Response(_job_json(job), status=status.HTTP_202_ACCEPTED)
+
+
+class JobDetailView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(responses={200: JobSerializer, 404: ERROR_SCHEMA}, summary="One of your try-on jobs")
+    def get(self, request: Request, pk: int) -> Response:
+        services.fail_stale_jobs(owner=request.user)
+        return Response(_job_json(selectors.job_for_user(user=request.user, job_id=pk)))
+
+    @extend_schema(responses={204: None, 404: ERROR_SCHEMA}, summary="Delete a try-on job and its pictures")
+    def delete(self, request: Request, pk: int) -> Response:
+        services.delete_job(job=selectors.job_for_user(user=request.user, job_id=pk))
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class PhotoListCreateView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(responses={200: PhotoSerializer(many=True)}, summary="Your saved photos, newest first")
+    def get(self, request: Request) -> Response:
+        return Response(PhotoSerializer(selectors.photos_for_user(user=request.user)[:100], many=True).data)
+
+    @extend_schema(
+        request={"multipart/form-data": PhotoCreateSerializer},
+        responses={201: PhotoSerializer, 400: ERROR_SCHEMA},
+        summary="Upload a photo (cleaned: rotated upright, metadata removed)",
+    )
+    def post(self, request: Request) -> Response:
+        serializer = PhotoCreateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        try:
+            photo = services.save_person_photo(user=request.user, upload=serializer.validated_data["photo"])
+        except ValidationError as error:
+            return _error(400, _validation_message(error))
+        return Response(PhotoSerializer(photo).data, status=status.HTTP_201_CREATED)
+
+
+class PhotoDetailView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(responses={200: PhotoSerializer, 404: ERROR_SCHEMA}, summary="One of your photos")
+    def get(self, request: Request, pk: int) -> Response:
+        return Response(PhotoSerializer(selectors.photo_for_user(user=request.user, photo_id=pk)).data)
+
+    @extend_schema(responses={204: None, 404: ERROR_SCHEMA}, summary="Delete a photo, its try-ons and pictures")
+    def delete(self, request: Request, pk: int) -> Response:
+        services.delete_person_photo(photo=selectors.photo_for_user(user=request.user, photo_id=pk))
+        return Response(status=status.HTTP_204_NO_CONTENT)

@@ -1,0 +1,91 @@
+"""Websocket consumer that streams a shopper's try-on progress, and the channel consumer that runs
+jobs in `manage.py runworker tryon` processes.
+
+Websocket protocol (`/ws/tryon/`, session-authenticated; anonymous sockets are closed with 4401):
+- on connect the server sends `{"type": "tryon.state", "jobs": [job, ...]}`: the shopper's live
+  jobs and those finished in the last few minutes, newest first, so nothing published before the
+  socket opened is missed;
+- then one message per change: `tryon.progress`, `tryon.done` or `tryon.failed`, each a job object
+  as described in `tryon.events`.
+The client sends nothing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from channels.consumer import SyncConsumer
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from django.conf import settings
+
+from tryon import selectors, services
+from tryon.events import EVENT_STATE, job_payload, user_group
+from tryon.worker import run_queued_jobs
+
+logger = logging.getLogger(__name__)
+
+CLOSE_CODE_UNAUTHENTICATED = 4401
+
+
+class TryOnProgressConsumer(AsyncJsonWebsocketConsumer):
+    async def connect(self) -> None:
+        user = self.scope.get("user")
+        if user is None or not user.is_authenticated:
+            await self.close(code=CLOSE_CODE_UNAUTHENTICATED)
+            return
+        self.user = user
+        self.group_name = user_group(user.pk)
+        await self.channel_layer.group_add(self.group_name, self.channel_name)
+        await self.accept()
+        await self.send_json({"type": EVENT_STATE, "jobs": await self._current_state()})
+        self._stale_watch = asyncio.create_task(self._watch_for_stale_jobs())
+
+    async def disconnect(self, code: int) -> None:
+        watch = getattr(self, "_stale_watch", None)
+        if watch is not None:
+            watch.cancel()
+        if hasattr(self, "group_name"):
+            await self.channel_layer.group_discard(self.group_name, self.channel_name)
+
+    async def receive_json(self, content: object, **kwargs: object) -> None:
+        """The protocol is server-to-client only; anything a client sends is ignored."""
+
+    async def tryon_progress(self, event: dict) -> None:
+        await self.send_json(event)
+
+    async def tryon_done(self, event: dict) -> None:
+        await self.send_json(event)
+
+    async def tryon_failed(self, event: dict) -> None:
+        await self.send_json(event)
+
+    @database_sync_to_async
+    def _current_state(self) -> list[dict]:
+        services.fail_stale_jobs(owner=self.user)
+        return [job_payload(job) for job in selectors.jobs_for_state(user=self.user)]
+
+    @database_sync_to_async
+    def _fail_stale(self) -> None:
+        if selectors.has_running_jobs(user=self.user):
+            services.fail_stale_jobs(owner=self.user)  # publishes tryon.failed to this group
+
+    async def _watch_for_stale_jobs(self) -> None:
+        """While the shopper watches, a job whose worker died is failed within the heartbeat limit
+        even when no other request or worker would notice."""
+        interval = max(settings.TRYON_HEARTBEAT_LIMIT_SECONDS / 3, 1)
+        while True:
+            await asyncio.sleep(interval)
+            try:
+                await self._fail_stale()
+            except Exception:
+                logger.exception("Stale try-on check failed")
+
+
+class TryOnWorkerConsumer(SyncConsumer):
+    """Runs jobs sent to the `tryon` channel (`manage.py runworker tryon`); handles `tryon.run`."""
+
+    def tryon_run(self, message: dict) -> None:
+        job_id = message.get("job")
+        run_queued_jobs(preferred_job_id=job_id if isinstance(job_id, int) else None)

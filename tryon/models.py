@@ -1,0 +1,80 @@
+"""Shoppers' photos and the try-on jobs run on them.
+
+Files live in the private storage (`storages["private"]`) under random names; the rows keep only
+those names, and every byte reaches a browser through an owner-checked view.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+
+class PersonPhoto(models.Model):
+    """A photo a shopper uploaded to try garments on, already cleaned (rotated, metadata removed)."""
+
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, related_name="tryon_photos", on_delete=models.CASCADE)
+    file_name = models.CharField(max_length=200, help_text="Name of the cleaned image in the private storage.")
+    width = models.PositiveIntegerField()
+    height = models.PositiveIntegerField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["owner", "-created_at"], name="tryon_photo_owner_idx")]
+
+    def __str__(self) -> str:
+        return f"Photo {self.pk} of {self.owner_id}"
+
+
+class JobStatus(models.TextChoices):
+    QUEUED = "queued", "Queued"
+    RUNNING = "running", "Running"
+    DONE = "done", "Done"
+    FAILED = "failed", "Failed"
+
+
+# A job in one of these states still has a worker (or the queue) owing it a result.
+LIVE_STATUSES = (JobStatus.QUEUED, JobStatus.RUNNING)
+
+
+class TryOnJob(models.Model):
+    """One garment on one photo. State moves queued → running → done | failed, each step by a
+    conditional update on `status`, so two workers can never both run the same job."""
+
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, related_name="tryon_jobs", on_delete=models.CASCADE)
+    photo = models.ForeignKey(PersonPhoto, related_name="jobs", on_delete=models.CASCADE)
+    product = models.ForeignKey("shop.Product", related_name="tryon_jobs", on_delete=models.CASCADE)
+    product_image = models.ForeignKey("shop.ProductImage", related_name="tryon_jobs", on_delete=models.CASCADE)
+    status = models.CharField(max_length=10, choices=JobStatus.choices, default=JobStatus.QUEUED)
+    stage = models.CharField(max_length=20, blank=True)
+    progress = models.FloatField(default=0.0, help_text="Fraction of the run done, 0 to 1.")
+    engine = models.CharField(max_length=20, blank=True, help_text="Engine that produced the result.")
+    error = models.TextField(blank=True, help_text="Shown to the shopper when the job failed.")
+    timings = models.JSONField(default=dict, blank=True, help_text="Seconds per stage, and in total.")
+    worker = models.CharField(max_length=120, blank=True, help_text="Host and process that ran the job.")
+    result_name = models.CharField(max_length=200, blank=True)
+    result_small_name = models.CharField(max_length=200, blank=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["owner", "status"], name="tryon_job_owner_status_idx"),
+            models.Index(fields=["status"], name="tryon_job_status_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(progress__gte=0) & models.Q(progress__lte=1), name="tryon_job_progress_0_to_1"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Try-on {self.pk} ({self.status})"
+
+    @property
+    def is_live(self) -> bool:
+        return self.status in LIVE_STATUSES

@@ -1,0 +1,70 @@
+"""Reads for try-on. Every function is scoped to one owner; each runs a bounded number of queries."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.db.models import QuerySet
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+
+from accounts.models import User
+from shop.models import Product, ProductImage, Variant
+from shop.selectors import sizes_in_display_order
+from tryon.models import LIVE_STATUSES, JobStatus, PersonPhoto, TryOnJob
+
+# Jobs finished this recently are part of the state a websocket receives on connect.
+RECENTLY_FINISHED = timedelta(minutes=10)
+STATE_JOB_LIMIT = 20
+
+
+def photos_for_user(*, user: User) -> QuerySet[PersonPhoto]:
+    return PersonPhoto.objects.filter(owner=user).order_by("-created_at", "-id")
+
+
+def photo_for_user(*, user: User, photo_id: int) -> PersonPhoto:
+    """The user's photo; 404 for a photo that is missing or belongs to someone else."""
+    return get_object_or_404(PersonPhoto, pk=photo_id, owner=user)
+
+
+def jobs_for_user(*, user: User) -> QuerySet[TryOnJob]:
+    return TryOnJob.objects.filter(owner=user).select_related("product").order_by("-created_at", "-id")
+
+
+def job_for_user(*, user: User, job_id: int) -> TryOnJob:
+    """The user's job; 404 for a job that is missing or belongs to someone else."""
+    return get_object_or_404(TryOnJob.objects.select_related("product", "photo"), pk=job_id, owner=user)
+
+
+def jobs_for_state(*, user: User) -> list[TryOnJob]:
+    """Live jobs and jobs finished in the last minutes: what a (re)connecting page must catch up on."""
+    since = timezone.now() - RECENTLY_FINISHED
+    live = TryOnJob.objects.filter(owner=user, status__in=LIVE_STATUSES)
+    recent = TryOnJob.objects.filter(owner=user, finished_at__gte=since)
+    return list((live | recent).order_by("-created_at", "-id")[:STATE_JOB_LIMIT])
+
+
+def has_running_jobs(*, user: User) -> bool:
+    return TryOnJob.objects.filter(owner=user, status=JobStatus.RUNNING).exists()
+
+
+def garment_image_for(*, product: Product) -> ProductImage | None:
+    """The product's primary image (the garment on white), which try-on fits onto the photo."""
+    return ProductImage.objects.filter(product=product, is_primary=True).first()
+
+
+def tryon_product(*, product_id: int) -> Product | None:
+    """An active product that can be tried on, or None."""
+    product = Product.objects.filter(pk=product_id, is_active=True).first()
+    if product is None or not product.supports_tryon:
+        return None
+    return product
+
+
+def latest_job_for_product(*, user: User, product: Product) -> TryOnJob | None:
+    return TryOnJob.objects.filter(owner=user, product=product).order_by("-created_at", "-id").first()
+
+
+def sizes_for_product(*, product: Product) -> list[Variant]:
+    """The product's sizes in chart order, for the size picker next to a try-on result."""
+    return sizes_in_display_order(Variant.objects.filter(product=product))

@@ -1,0 +1,307 @@
+"""Writes for try-on: photos, jobs and the state changes a worker makes.
+
+Every state change of a job is one conditional update on its `status` (no transactions, no row
+locks), so the same code is correct on MongoDB and two workers can never both run one job.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import math
+import os
+import socket
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
+from django.utils import timezone
+from PIL import Image
+
+from accounts.models import User
+from shop.models import ProductImage
+from tryon import dispatch
+from tryon.events import publish_job
+from tryon.models import LIVE_STATUSES, JobStatus, PersonPhoto, TryOnJob
+from tryon.storage import delete_private_files, save_private_file
+from tryon.validation import clean_person_photo
+
+logger = logging.getLogger(__name__)
+
+WORKER_STOPPED_MESSAGE = "The try-on worker stopped; please try again."
+NO_WORKER_MESSAGE = "No try-on worker picked this up in time; please try again later."
+DISPATCH_FAILED_MESSAGE = "The try-on service is not reachable right now; please try again in a few minutes."
+RESULT_JPEG_QUALITY = 90
+RATE_WINDOW_SECONDS = 60
+STALE_SCAN_LIMIT = 100
+
+
+class TryOnBusyError(Exception):
+    """Too many try-ons right now (for this shopper or for the whole shop); nothing was queued."""
+
+    def __init__(self, message: str, *, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+@dataclass(frozen=True)
+class JobOutcome:
+    """What a finished engine run hands to `complete_job`."""
+
+    image: Image.Image
+    image_small: Image.Image
+    engine: str
+    timings: dict[str, float]
+
+
+def worker_name() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+# --- Photos ------------------------------------------------------------------------------------
+
+
+def save_person_photo(*, user: User, upload: UploadedFile) -> PersonPhoto:
+    """Validate, clean and store an uploaded photo for `user`.
+
+    Raises ValidationError (with a message for the shopper) and stores nothing when the file is not
+    an acceptable photo. If the row cannot be written, the stored file is removed again.
+    """
+    clean = clean_person_photo(upload)
+    name = save_private_file(folder="photos", extension=clean.extension, content=clean.content)
+    try:
+        return PersonPhoto.objects.create(owner=user, file_name=name, width=clean.width, height=clean.height)
+    except Exception:
+        delete_private_files(name)
+        raise
+
+
+def delete_person_photo(*, photo: PersonPhoto) -> None:
+    """Delete a photo with all its try-on jobs and every file they stored."""
+    jobs = list(TryOnJob.objects.filter(photo=photo).values_list("result_name", "result_small_name"))
+    photo.delete()  # rows first: a failure here leaves files and rows consistent
+    delete_private_files(photo.file_name, *(name for pair in jobs for name in pair))
+
+
+def delete_user_tryon_data(*, user: User) -> int:
+    """Remove all of a user's photos, jobs and files (account deletion). Returns photos removed."""
+    photos = list(PersonPhoto.objects.filter(owner=user))
+    for photo in photos:
+        delete_person_photo(photo=photo)
+    return len(photos)
+
+
+def purge_tryon_data(*, older_than_days: int) -> tuple[int, int]:
+    """Delete photos and jobs created more than `older_than_days` ago, with their files.
+
+    Returns (photos deleted, jobs deleted, counting those removed with their photo).
+    """
+    if older_than_days < 0:
+        raise ValueError(f"older_than_days must be 0 or more, got {older_than_days}")
+    cutoff = timezone.now() - timedelta(days=older_than_days)
+    photos = list(PersonPhoto.objects.filter(created_at__lt=cutoff))
+    jobs_deleted = 0
+    for photo in photos:
+        jobs_deleted += TryOnJob.objects.filter(photo=photo).count()
+        delete_person_photo(photo=photo)
+    old_jobs = TryOnJob.objects.filter(created_at__lt=cutoff).exclude(status__in=LIVE_STATUSES)
+    for job in old_jobs:
+        delete_job(job=job)
+        jobs_deleted += 1
+    return len(photos), jobs_deleted
+
+
+# --- Jobs: submitting and deleting -------------------------------------------------------------
+
+
+def submit_job(*, user: User, photo: PersonPhoto, product_image: ProductImage) -> TryOnJob:
+    """Queue a try-on of `product_image` on `photo` and hand it to a worker.
+
+    The same photo and garment asked again while a job for them is live returns that job. Past the
+    per-shopper rate or the shop-wide queue bound, raises TryOnBusyError and queues nothing.
+    """
+    if photo.owner_id != user.pk:
+        raise ValidationError("Choose one of your own photos.")
+    product = product_image.product
+    if not product.is_active or not product.supports_tryon:
+        raise ValidationError(f"{product.name} cannot be tried on.")
+    fail_stale_jobs(owner=user)
+    live = (
+        TryOnJob.objects.filter(owner=user, photo=photo, product_image=product_image, status__in=LIVE_STATUSES)
+        .order_by("-created_at")
+        .first()
+    )
+    if live is not None:
+        return live
+    _check_capacity(user=user)
+    job = TryOnJob.objects.create(owner=user, photo=photo, product=product, product_image=product_image)
+    try:
+        dispatch.dispatch_job(job.pk)
+    except Exception:
+        logger.exception("Could not dispatch try-on job %s", job.pk)
+        fail_job(job_id=job.pk, message=DISPATCH_FAILED_MESSAGE)
+        job.refresh_from_db()
+    return job
+
+
+def _check_capacity(*, user: User) -> None:
+    now = timezone.now()
+    window_start = now - timedelta(seconds=RATE_WINDOW_SECONDS)
+    limit = settings.TRYON_RATE_LIMIT_PER_MINUTE
+    recent = list(
+        TryOnJob.objects.filter(owner=user, created_at__gte=window_start)
+        .order_by("-created_at")
+        .values_list("created_at", flat=True)[:limit]
+    )
+    if len(recent) >= limit:
+        oldest_counted = recent[-1]
+        wait = math.ceil((oldest_counted + timedelta(seconds=RATE_WINDOW_SECONDS) - now).total_seconds())
+        wait = max(wait, 1)
+        raise TryOnBusyError(
+            f"You have started {limit} try-ons in the last minute; please try again in {wait} seconds.",
+            retry_after=wait,
+        )
+    if TryOnJob.objects.filter(status=JobStatus.QUEUED).count() >= settings.TRYON_MAX_QUEUED_JOBS:
+        wait = settings.TRYON_BUSY_RETRY_SECONDS
+        raise TryOnBusyError(
+            f"The try-on service is busy; please try again in {wait} seconds.",
+            retry_after=wait,
+        )
+
+
+def delete_job(*, job: TryOnJob) -> None:
+    """Delete a job and its result files. A worker still running it notices and stops."""
+    names = (job.result_name, job.result_small_name)
+    job.delete()
+    delete_private_files(*names)
+
+
+# --- Jobs: the worker's state changes ----------------------------------------------------------
+
+
+def claim_job(*, job_id: int, worker: str) -> bool:
+    """Move a queued job to running for `worker`. True for exactly one caller per job."""
+    now = timezone.now()
+    claimed = TryOnJob.objects.filter(pk=job_id, status=JobStatus.QUEUED).update(
+        status=JobStatus.RUNNING, started_at=now, heartbeat_at=now, worker=worker, stage="", progress=0.0
+    )
+    return claimed == 1
+
+
+def claim_next_job(*, worker: str, preferred_job_id: int | None = None) -> TryOnJob | None:
+    """Claim `preferred_job_id` if still queued, else the oldest queued job; None when none is left."""
+    if preferred_job_id is not None and claim_job(job_id=preferred_job_id, worker=worker):
+        return TryOnJob.objects.get(pk=preferred_job_id)
+    while True:
+        candidate = (
+            TryOnJob.objects.filter(status=JobStatus.QUEUED).order_by("created_at", "id").values_list("pk", flat=True)
+        ).first()
+        if candidate is None:
+            return None
+        if claim_job(job_id=candidate, worker=worker):
+            return TryOnJob.objects.get(pk=candidate)
+
+
+def record_stage(*, job_id: int, stage: str, progress: float) -> bool:
+    """Save the stage a running job reached. False when the job is no longer running (deleted or
+    failed as stale), which tells the worker to stop."""
+    progress = min(max(progress, 0.0), 1.0)
+    updated = TryOnJob.objects.filter(pk=job_id, status=JobStatus.RUNNING).update(
+        stage=stage, progress=progress, heartbeat_at=timezone.now()
+    )
+    return updated == 1
+
+
+def beat(*, job_id: int) -> bool:
+    """Refresh a running job's heartbeat. False when the job is no longer running."""
+    return TryOnJob.objects.filter(pk=job_id, status=JobStatus.RUNNING).update(heartbeat_at=timezone.now()) == 1
+
+
+def complete_job(*, job_id: int, outcome: JobOutcome) -> TryOnJob | None:
+    """Store the result images and mark the job done. Returns None (and keeps no files) when the
+    job stopped being ours meanwhile."""
+    full_name = save_private_file(folder="results", extension="jpg", content=_jpeg(outcome.image))
+    try:
+        small_name = save_private_file(folder="results", extension="jpg", content=_jpeg(outcome.image_small))
+    except Exception:
+        delete_private_files(full_name)
+        raise
+    updated = TryOnJob.objects.filter(pk=job_id, status=JobStatus.RUNNING).update(
+        status=JobStatus.DONE,
+        stage="",
+        progress=1.0,
+        engine=outcome.engine,
+        timings=outcome.timings,
+        result_name=full_name,
+        result_small_name=small_name,
+        finished_at=timezone.now(),
+        heartbeat_at=timezone.now(),
+    )
+    if updated != 1:
+        delete_private_files(full_name, small_name)
+        return None
+    job = TryOnJob.objects.get(pk=job_id)
+    publish_job(job)
+    return job
+
+
+def fail_job(*, job_id: int, message: str, engine: str = "", timings: dict | None = None) -> TryOnJob | None:
+    """Mark a live job failed with a message for the shopper and tell their browsers."""
+    changes: dict = {"status": JobStatus.FAILED, "error": message, "finished_at": timezone.now()}
+    if engine:
+        changes["engine"] = engine
+    if timings is not None:
+        changes["timings"] = timings
+    updated = TryOnJob.objects.filter(pk=job_id, status__in=LIVE_STATUSES).update(**changes)
+    if updated != 1:
+        return None
+    job = TryOnJob.objects.get(pk=job_id)
+    publish_job(job)
+    return job
+
+
+def fail_stale_jobs(*, owner: User | None = None) -> list[TryOnJob]:
+    """Fail running jobs whose worker stopped beating, and queued jobs no worker picked up.
+
+    Called when jobs are read or submitted, by workers between jobs and while they run, and by the
+    websocket while a shopper watches. Each job is failed by a conditional update, so concurrent
+    checks fail it once.
+    """
+    now = timezone.now()
+    heartbeat_cutoff = now - timedelta(seconds=settings.TRYON_HEARTBEAT_LIMIT_SECONDS)
+    queued_cutoff = now - timedelta(seconds=settings.TRYON_QUEUED_LIMIT_SECONDS)
+    jobs = TryOnJob.objects.all() if owner is None else TryOnJob.objects.filter(owner=owner)
+    stale_running = list(
+        jobs.filter(status=JobStatus.RUNNING, heartbeat_at__lt=heartbeat_cutoff).values_list("pk", flat=True)[
+            :STALE_SCAN_LIMIT
+        ]
+    )
+    stale_queued = list(
+        jobs.filter(status=JobStatus.QUEUED, created_at__lt=queued_cutoff).values_list("pk", flat=True)[
+            :STALE_SCAN_LIMIT
+        ]
+    )
+    failed = []
+    for job_id in stale_running:
+        if TryOnJob.objects.filter(pk=job_id, status=JobStatus.RUNNING, heartbeat_at__lt=heartbeat_cutoff).update(
+            status=JobStatus.FAILED, error=WORKER_STOPPED_MESSAGE, finished_at=now
+        ):
+            failed.append(job_id)
+    for job_id in stale_queued:
+        if TryOnJob.objects.filter(pk=job_id, status=JobStatus.QUEUED, created_at__lt=queued_cutoff).update(
+            status=JobStatus.FAILED, error=NO_WORKER_MESSAGE, finished_at=now
+        ):
+            failed.append(job_id)
+    failed_jobs = list(TryOnJob.objects.filter(pk__in=failed)) if failed else []
+    for job in failed_jobs:
+        logger.warning("Try-on job %s failed as stale: %s", job.pk, job.error)
+        publish_job(job)
+    return failed_jobs
+
+
+def _jpeg(image: Image.Image) -> bytes:
+    buffer = io.BytesIO()
+    image.convert("RGB").save(buffer, format="JPEG", quality=RESULT_JPEG_QUALITY)
+    return buffer.getvalue()

@@ -1,0 +1,149 @@
+"""Try-on pages: start a try-on, follow a job, "My photos", and the owner-only media view."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from tryon import selectors, services
+from tryon.forms import PhotoUploadForm, TryOnForm
+from tryon.storage import private_storage
+
+# Private media may be cached by the owner's browser only, never by shared caches.
+PRIVATE_CACHE_CONTROL = "private, max-age=300"
+
+
+def _busy_response(request: HttpRequest, error: services.TryOnBusyError, template: str, context: dict) -> HttpResponse:
+    messages.error(request, str(error))
+    response = render(request, template, context, status=429)
+    response["Retry-After"] = str(error.retry_after)
+    return response
+
+
+@login_required
+@require_POST
+def job_create(request: HttpRequest) -> HttpResponse:
+    """The product page's "Try it on" form without JavaScript: start a job, then show its page."""
+    form = TryOnForm(request.POST, request.FILES, user=request.user)
+    product = None
+    if form.is_valid():
+        product = selectors.tryon_product(product_id=form.cleaned_data["product"])
+        garment = selectors.garment_image_for(product=product) if product else None
+        if garment is None:
+            raise Http404("This product cannot be tried on.")
+        try:
+            photo = form.cleaned_data["photo_id"] or services.save_person_photo(
+                user=request.user, upload=form.cleaned_data["photo"]
+            )
+            job = services.submit_job(user=request.user, photo=photo, product_image=garment)
+        except ValidationError as error:
+            form.add_error("photo", error)
+        except services.TryOnBusyError as error:
+            return _busy_response(request, error, "tryon/start.html", {"form": form, "product": product})
+        else:
+            return redirect("tryon:job_detail", pk=job.pk)
+    return render(request, "tryon/start.html", {"form": form, "product": product}, status=400)
+
+
+@login_required
+@require_GET
+def job_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    services.fail_stale_jobs(owner=request.user)
+    job = selectors.job_for_user(user=request.user, job_id=pk)
+    variants = selectors.sizes_for_product(product=job.product)
+    return render(request, "tryon/job_detail.html", {"job": job, "variants": variants})
+
+
+@login_required
+@require_POST
+def job_delete(request: HttpRequest, pk: int) -> HttpResponseRedirect:
+    job = selectors.job_for_user(user=request.user, job_id=pk)
+    services.delete_job(job=job)
+    messages.success(request, "The try-on and its pictures were deleted.")
+    return redirect("tryon:photo_list")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def photo_list(request: HttpRequest) -> HttpResponse:
+    """My photos: the shopper's saved photos and try-ons, with upload and delete."""
+    form = PhotoUploadForm()
+    status = 200
+    if request.method == "POST":
+        form = PhotoUploadForm(request.POST, request.FILES)
+        if form.is_valid():
+            try:
+                services.save_person_photo(user=request.user, upload=form.cleaned_data["photo"])
+            except ValidationError as error:
+                form.add_error("photo", error)
+            else:
+                messages.success(request, "Your photo was saved. Only you can see it.")
+                return redirect("tryon:photo_list")
+        status = 400
+    services.fail_stale_jobs(owner=request.user)
+    context = {
+        "form": form,
+        "photos": selectors.photos_for_user(user=request.user),
+        "jobs": selectors.jobs_for_user(user=request.user)[:50],
+        "retention_days": settings.TRYON_RETENTION_DAYS,
+    }
+    return render(request, "tryon/photo_list.html", context, status=status)
+
+
+@login_required
+@require_POST
+def photo_delete(request: HttpRequest, pk: int) -> HttpResponseRedirect:
+    photo = selectors.photo_for_user(user=request.user, photo_id=pk)
+    services.delete_person_photo(photo=photo)
+    messages.success(request, "The photo and its try-ons were deleted.")
+    return redirect("tryon:photo_list")
+
+
+@login_required
+@require_GET
+def photo_image(request: HttpRequest, pk: int) -> HttpResponse:
+    photo = selectors.photo_for_user(user=request.user, photo_id=pk)
+    return _private_file_response(photo.file_name)
+
+
+@login_required
+@require_GET
+def job_result(request: HttpRequest, pk: int) -> HttpResponse:
+    job = selectors.job_for_user(user=request.user, job_id=pk)
+    return _private_file_response(job.result_name)
+
+
+@login_required
+@require_GET
+def job_result_small(request: HttpRequest, pk: int) -> HttpResponse:
+    job = selectors.job_for_user(user=request.user, job_id=pk)
+    return _private_file_response(job.result_small_name)
+
+
+def reverse_photo_url(photo) -> str:
+    return reverse("tryon:photo_image", kwargs={"pk": photo.pk})
+
+
+def _private_file_response(name: str) -> HttpResponse:
+    """Stream a private file (local storage) or redirect to a short-lived presigned URL (S3)."""
+    if not name:
+        raise Http404("There is no picture here yet.")
+    storage = private_storage()
+    if settings.MEDIA_BACKEND == "s3":
+        response: HttpResponse = HttpResponseRedirect(storage.url(name))
+        response["Cache-Control"] = "no-store"
+        return response
+    try:
+        handle = storage.open(name, "rb")
+    except FileNotFoundError as exc:
+        raise Http404("The picture is no longer stored.") from exc
+    content_type = "image/png" if name.endswith(".png") else "image/jpeg"
+    response = FileResponse(handle, content_type=content_type)
+    response["Cache-Control"] = PRIVATE_CACHE_CONTROL
+    return response

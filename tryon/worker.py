@@ -1,0 +1,227 @@
+"""Running try-on jobs: claim, run the engine stage by stage, store the result, tell the browser.
+
+Two ways to host it, same code path (`run_queued_jobs`):
+- the in-process worker: one background thread and queue per web process, started on the first
+  submit, one job at a time (the default, no Redis needed);
+- `manage.py runworker tryon`: `tryon.consumers.TryOnWorkerConsumer` on the `tryon` channel, any
+  number of processes on any machines sharing the database, Redis and media.
+
+The engine is loaded once per process. A failing engine fails its job with a message for the
+shopper; the worker carries on with the next job.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, suppress
+from typing import Any, Protocol
+
+from django.conf import settings
+from django.db import close_old_connections, connection
+
+from tryon import services
+from tryon.events import publish_job, remember_server_loop
+from tryon.models import TryOnJob
+from tryon.pipeline.imageio import load_rgb
+from tryon.pipeline.result import TryOnError, TryOnResult
+from tryon.storage import read_private_file
+
+logger = logging.getLogger(__name__)
+
+OUT_OF_MEMORY_MESSAGE = "The try-on server ran out of memory; please try again in a minute."
+UNEXPECTED_ERROR_MESSAGE = "Something went wrong while fitting the garment; please try again."
+# How often the idle in-process worker looks for stale jobs and orphaned queued jobs.
+IDLE_CHECK_SECONDS = 5.0
+
+
+class Engine(Protocol):
+    name: str
+
+    def run(
+        self, person: Any, garment: Any, *, on_stage: Callable[[str, float], None] | None = None
+    ) -> TryOnResult: ...
+
+
+EngineFactory = Callable[[], Engine]
+
+_engine: Engine | None = None
+_engine_lock = threading.Lock()
+
+
+def load_engine() -> Engine:
+    """The engine chosen by settings (REVETIR_TRYON_ENGINE, REVETIR_WEIGHTS_DIR, REVETIR_TRYON_DEVICE),
+    loaded once per process."""
+    global _engine
+    with _engine_lock:
+        if _engine is None:
+            from tryon.pipeline.engine import select_engine
+
+            _engine = select_engine(
+                name=settings.TRYON_ENGINE, weights_dir=settings.TRYON_WEIGHTS_DIR, device=settings.TRYON_DEVICE
+            )
+            logger.info("Try-on engine loaded: %s", _engine.name)
+        return _engine
+
+
+class JobAbandonedError(Exception):
+    """The job was deleted or failed as stale while it ran; its result is not wanted."""
+
+
+def run_queued_jobs(*, preferred_job_id: int | None = None, engine_factory: EngineFactory = load_engine) -> int:
+    """Run queued jobs one after another until none is left. Returns how many this call ran."""
+    worker = services.worker_name()
+    ran = 0
+    services.fail_stale_jobs()
+    while (job := services.claim_next_job(worker=worker, preferred_job_id=preferred_job_id)) is not None:
+        preferred_job_id = None
+        run_claimed_job(job, engine_factory=engine_factory)
+        ran += 1
+    return ran
+
+
+def run_claimed_job(job: TryOnJob, *, engine_factory: EngineFactory = load_engine) -> None:
+    """Run a job this worker has claimed. Never raises for engine failures: they fail the job."""
+    started = time.monotonic()
+    publish_job(job)
+    engine_name = ""
+    try:
+        with _heartbeat(job.pk):
+            engine = engine_factory()
+            engine_name = engine.name
+            person = load_rgb(read_private_file(job.photo.file_name))
+            with job.product_image.image.open("rb") as garment_file:
+                garment = load_rgb(garment_file.read())
+
+            def on_stage(stage: str, fraction: float) -> None:
+                if not services.record_stage(job_id=job.pk, stage=stage, progress=fraction):
+                    raise JobAbandonedError
+                job.status, job.stage, job.progress, job.engine = "running", stage, fraction, engine_name
+                publish_job(job)
+
+            result = engine.run(person, garment, on_stage=on_stage)
+        timings = {**result.timings, "total": round(time.monotonic() - started, 3)}
+        outcome = services.JobOutcome(
+            image=result.image, image_small=result.image_small, engine=result.engine, timings=timings
+        )
+        if services.complete_job(job_id=job.pk, outcome=outcome) is None:
+            logger.info("Try-on job %s finished after it was deleted or failed; result discarded", job.pk)
+    except JobAbandonedError:
+        logger.info("Try-on job %s was deleted or failed while running; stopped", job.pk)
+    except TryOnError as exc:
+        _fail(job, str(exc), engine_name, started)
+    except MemoryError:
+        _fail(job, OUT_OF_MEMORY_MESSAGE, engine_name, started)
+    except Exception as exc:
+        if _is_out_of_memory(exc):
+            _fail(job, OUT_OF_MEMORY_MESSAGE, engine_name, started)
+        else:
+            logger.exception("Try-on job %s failed unexpectedly", job.pk)
+            _fail(job, UNEXPECTED_ERROR_MESSAGE, engine_name, started)
+
+
+def _fail(job: TryOnJob, message: str, engine_name: str, started: float) -> None:
+    logger.info("Try-on job %s failed: %s", job.pk, message)
+    services.fail_job(
+        job_id=job.pk,
+        message=message,
+        engine=engine_name,
+        timings={"total": round(time.monotonic() - started, 3)},
+    )
+
+
+def _is_out_of_memory(exc: Exception) -> bool:
+    return "out of memory" in str(exc).lower()
+
+
+@contextmanager
+def _heartbeat(job_id: int) -> Iterator[None]:
+    """Keep the job's heartbeat fresh from a side thread while the engine holds this one."""
+    stop = threading.Event()
+
+    def beat_until_stopped() -> None:
+        try:
+            while not stop.wait(settings.TRYON_HEARTBEAT_SECONDS):
+                services.beat(job_id=job_id)
+                services.fail_stale_jobs()
+        except Exception:
+            logger.exception("Heartbeat of try-on job %s stopped", job_id)
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=beat_until_stopped, name=f"tryon-heartbeat-{job_id}", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join(timeout=settings.TRYON_HEARTBEAT_SECONDS + 5)
+
+
+class InProcessWorker:
+    """One background thread per process that runs jobs one at a time.
+
+    The queue only carries wake-ups; the database says which job is next, so a wake-up lost in a
+    restart is made up for by the idle check, which also fails stale jobs.
+    """
+
+    def __init__(self, *, engine_factory: EngineFactory = load_engine) -> None:
+        self._wakeups: queue.Queue[int | None] = queue.Queue(maxsize=max(settings.TRYON_MAX_QUEUED_JOBS, 1) * 2)
+        self._engine_factory = engine_factory
+        self._thread: threading.Thread | None = None
+        self._lock = threading.Lock()
+        self._stopping = threading.Event()
+
+    def wake(self, job_id: int) -> None:
+        self.ensure_started()
+        # A full queue means the worker is busy draining; it reaches this job from the database.
+        with suppress(queue.Full):
+            self._wakeups.put_nowait(job_id)
+
+    def ensure_started(self) -> None:
+        with self._lock:
+            if self._thread is not None and self._thread.is_alive():
+                return
+            remember_server_loop()
+            self._stopping.clear()
+            self._thread = threading.Thread(target=self._serve, name="tryon-worker", daemon=True)
+            self._thread.start()
+
+    def stop(self, timeout: float = 30.0) -> None:
+        self._stopping.set()
+        with suppress(queue.Full):
+            self._wakeups.put_nowait(None)
+        if self._thread is not None:
+            self._thread.join(timeout)
+
+    def _serve(self) -> None:
+        logger.info("In-process try-on worker started")
+        while not self._stopping.is_set():
+            try:
+                job_id = self._wakeups.get(timeout=IDLE_CHECK_SECONDS)
+            except queue.Empty:
+                job_id = None
+            if self._stopping.is_set():
+                break
+            try:
+                close_old_connections()
+                run_queued_jobs(preferred_job_id=job_id, engine_factory=self._engine_factory)
+            except Exception:
+                logger.exception("In-process try-on worker loop error; continuing")
+            finally:
+                connection.close()
+
+
+_in_process_worker: InProcessWorker | None = None
+_in_process_lock = threading.Lock()
+
+
+def in_process_worker() -> InProcessWorker:
+    global _in_process_worker
+    with _in_process_lock:
+        if _in_process_worker is None:
+            _in_process_worker = InProcessWorker()
+        return _in_process_worker
