@@ -3,13 +3,83 @@
 from __future__ import annotations
 
 import re
+from decimal import Decimal
 
 from django import forms
 from django.conf import settings
 from django.core.validators import MaxValueValidator
 
 from shop.countries import COUNTRY_CHOICES
+from shop.models import Category, Size
 from shop.payments import payment_method_choices
+from shop.selectors import category_tree
+
+# --- Catalogue ------------------------------------------------------------------------------------
+
+PRODUCT_SORT_CHOICES = [
+    ("newest", "Newest first"),
+    ("price_asc", "Price: low to high"),
+    ("price_desc", "Price: high to low"),
+    ("name", "Name: A to Z"),
+]
+DEFAULT_PRODUCT_SORT = "newest"
+
+
+class ProductFilterForm(forms.Form):
+    """The catalogue's GET filters, shared by the product list page and the API.
+
+    Its cleaned data is exactly what `shop.selectors.product_list(filters=...)` takes.
+    """
+
+    q = forms.CharField(label="Search", required=False, max_length=100, strip=True)
+    category = forms.ModelChoiceField(
+        label="Category",
+        queryset=Category.objects.all(),
+        required=False,
+        to_field_name="slug",
+        empty_label="All categories",
+        error_messages={"invalid_choice": "There is no such category."},
+    )
+    size = forms.ChoiceField(
+        label="Size in stock",
+        required=False,
+        choices=[("", "Any size"), *Size.choices],
+        error_messages={"invalid_choice": "Choose a size from XS to XXL."},
+    )
+    min_price = forms.DecimalField(
+        label="Min price", required=False, min_value=Decimal("0"), max_digits=10, decimal_places=2
+    )
+    max_price = forms.DecimalField(
+        label="Max price", required=False, min_value=Decimal("0"), max_digits=10, decimal_places=2
+    )
+    sort = forms.ChoiceField(
+        label="Sort by",
+        required=False,
+        choices=PRODUCT_SORT_CHOICES,
+        error_messages={"invalid_choice": "Sort by newest, price or name."},
+    )
+
+    def __init__(self, *args, categories: list[Category] | None = None, **kwargs) -> None:
+        """`categories` is `shop.selectors.category_tree()` when the caller already has it (the
+        list page shows it as navigation); otherwise the form loads it for its category menu."""
+        super().__init__(*args, **kwargs)
+        tree = categories if categories is not None else category_tree()
+        choices = [("", "All categories")]
+        for department in tree:
+            choices.append((department.slug, department.name))
+            choices.extend((child.slug, f"— {child.name}") for child in department.children.all())
+        self.fields["category"].choices = choices
+
+    def clean_sort(self) -> str:
+        return self.cleaned_data.get("sort") or DEFAULT_PRODUCT_SORT
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        min_price, max_price = cleaned.get("min_price"), cleaned.get("max_price")
+        if min_price is not None and max_price is not None and min_price > max_price:
+            self.add_error("max_price", "The maximum price must not be below the minimum price.")
+        return cleaned
+
 
 # --- Cart and checkout ----------------------------------------------------------------------------
 

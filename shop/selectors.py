@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
-from django.db.models import Prefetch, QuerySet, Sum
+from django.core.paginator import Page, Paginator
+from django.db.models import Prefetch, Q, QuerySet, Sum
 from django.http import HttpRequest
 
-from shop.models import Cart, CartLine, Order, ProductImage
+from shop.models import SIZE_ORDER, Cart, CartLine, Category, Order, Product, ProductImage, Variant
 
 
 def cart_for_request(*, request: HttpRequest) -> Cart | None:
@@ -33,6 +36,88 @@ def cart_item_count(*, request: HttpRequest) -> int:
             return 0
         lines = CartLine.objects.filter(cart__session_key=session_key, cart__user__isnull=True)
     return lines.aggregate(total=Sum("quantity"))["total"] or 0
+
+
+# --- Catalogue ----------------------------------------------------------------------------------
+
+# Each sort key of the filter form and its ordering; `id` breaks ties so pages never overlap.
+PRODUCT_ORDERINGS: dict[str, tuple[str, ...]] = {
+    "newest": ("-created_at", "-id"),
+    "price_asc": ("price", "id"),
+    "price_desc": ("-price", "id"),
+    "name": ("name", "id"),
+}
+
+
+def category_tree() -> list[Category]:
+    """Top-level categories in display order, each with `children` loaded (two queries)."""
+    return list(Category.objects.filter(parent__isnull=True).prefetch_related("children"))
+
+
+def sizes_in_display_order(variants: Iterable[Variant]) -> list[Variant]:
+    """Variants sorted along the size chart (XS … XXL) rather than by id."""
+    return sorted(variants, key=lambda variant: SIZE_ORDER.get(variant.size, len(SIZE_ORDER)))
+
+
+def product_list(*, filters: Mapping[str, Any] | None = None) -> QuerySet[Product]:
+    """Active products matching the catalogue filters, ready for product cards.
+
+    `filters` is `ProductFilterForm.cleaned_data`: `q` (name or description contains, any case),
+    `category` (a Category; a department includes its sub-categories), `size` (only products with
+    that size in stock), `min_price`, `max_price` and `sort` (a key of PRODUCT_ORDERINGS).
+    Each product carries `primary_images` and `variants_in_stock` (prefetched), so listing any
+    number of them costs three queries.
+    """
+    filters = filters or {}
+    products = Product.objects.filter(is_active=True)
+    if query := filters.get("q"):
+        products = products.filter(Q(name__icontains=query) | Q(description__icontains=query))
+    if category := filters.get("category"):
+        products = products.filter(Q(category=category) | Q(category__parent=category))
+    if size := filters.get("size"):
+        products = products.filter(variants__size=size, variants__stock__gt=0).distinct()
+    if (min_price := filters.get("min_price")) is not None:
+        products = products.filter(price__gte=min_price)
+    if (max_price := filters.get("max_price")) is not None:
+        products = products.filter(price__lte=max_price)
+    ordering = PRODUCT_ORDERINGS.get(filters.get("sort") or "newest", PRODUCT_ORDERINGS["newest"])
+    return (
+        products.order_by(*ordering)
+        .select_related("category")
+        .prefetch_related(
+            Prefetch("images", queryset=ProductImage.objects.filter(is_primary=True), to_attr="primary_images"),
+            Prefetch("variants", queryset=Variant.objects.filter(stock__gt=0), to_attr="variants_in_stock"),
+        )
+    )
+
+
+def product_page(*, filters: Mapping[str, Any] | None = None, page_number: Any = 1, page_size: int) -> Page:
+    """One page of `product_list`, each product given `primary_image` and `available_sizes`.
+
+    A page number that is not a number gives the first page, one past the end the last page.
+    """
+    page = Paginator(product_list(filters=filters), page_size).get_page(page_number)
+    products = list(page.object_list)
+    for product in products:
+        product.primary_image = product.primary_images[0] if product.primary_images else None
+        product.available_sizes = [variant.size for variant in sizes_in_display_order(product.variants_in_stock)]
+    page.object_list = products
+    return page
+
+
+def product_detail(*, slug: str) -> Product | None:
+    """The active product with this slug, its images (primary first), all its variants in size
+    order as `sized_variants` and `has_stock`; None when there is no such active product (three queries)."""
+    product = (
+        Product.objects.filter(is_active=True, slug=slug)
+        .select_related("category__parent")
+        .prefetch_related("images", "variants")
+        .first()
+    )
+    if product is not None:
+        product.sized_variants = sizes_in_display_order(product.variants.all())
+        product.has_stock = any(variant.in_stock for variant in product.sized_variants)
+    return product
 
 
 # --- Cart and orders ----------------------------------------------------------------------------

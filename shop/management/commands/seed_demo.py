@@ -1,0 +1,43 @@
+"""`python manage.py seed_demo`: fill an empty shop with demo products and accounts; safe to repeat."""
+
+from __future__ import annotations
+
+from django.core.management.base import BaseCommand, CommandParser
+
+from shop.demo import demo_credentials_path, seed_demo
+
+
+class Command(BaseCommand):
+    help = (
+        "Create the demo catalogue (24 tops with generated pictures), a demo shopper and a staff account. "
+        "Running it again creates nothing new and prints the same logins."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument(
+            "--base-url",
+            default="http://127.0.0.1:8000/",
+            help="Where the shop is served, for the closing message (default: %(default)s).",
+        )
+
+    def handle(self, *args, base_url: str, **options) -> None:
+        report = seed_demo()
+        if report.created_anything:
+            self.stdout.write(
+                self.style.SUCCESS(
+                    f"Created {report.categories_created} categories, {report.products_created} products, "
+                    f"{report.variants_created} sizes, {report.images_created} product pictures and "
+                    f"{report.users_created} accounts."
+                )
+            )
+        else:
+            self.stdout.write("The demo data is already in place; nothing was changed.")
+        self.stdout.write(f"\nOpen the shop at {base_url}")
+        self.stdout.write("Demo logins:")
+        for login in report.logins:
+            role = "staff (admin at /admin/)" if login.is_staff else "shopper"
+            self.stdout.write(f"  {role:<25} {login.email}  password: {login.password}")
+        self.stdout.write(
+            f"Generated passwords are kept in {demo_credentials_path()} unless set with "
+            "REVETIR_DEMO_SHOPPER_PASSWORD / REVETIR_DEMO_STAFF_PASSWORD."
+        )

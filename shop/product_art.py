@@ -1,0 +1,245 @@
+"""Product pictures for the demo catalogue, drawn in code with Pillow.
+
+Each picture is a flat upper-body garment (t-shirt, long-sleeve, tank, hoodie, shirt, jumper),
+centred on pure white with a wide white margin. That is the input the try-on cloth mask expects:
+everything that is not near-white is garment, and the garment is one connected shape.
+
+Drawing happens at `SUPERSAMPLE` times the output size and is scaled down with a Lanczos filter,
+which gives anti-aliased edges without any extra dependency.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from enum import StrEnum
+
+from PIL import Image, ImageChops, ImageDraw, ImageFilter
+
+ART_WIDTH = 600
+ART_HEIGHT = 800
+SUPERSAMPLE = 3
+WHITE = (255, 255, 255)
+# The darkest a garment colour may be lightened to and the lightest it may be: the cloth mask
+# separates garment from background by "not near-white", so no garment pixel may approach white.
+MAX_GARMENT_CHANNEL = 225
+
+Point = tuple[float, float]
+Colour = tuple[int, int, int]
+
+
+class GarmentStyle(StrEnum):
+    T_SHIRT = "t_shirt"
+    LONG_SLEEVE = "long_sleeve"
+    TANK = "tank"
+    HOODIE = "hoodie"
+    SHIRT = "shirt"
+    JUMPER = "jumper"
+
+
+class GarmentPattern(StrEnum):
+    PLAIN = "plain"
+    STRIPED = "striped"
+    EMBLEM = "emblem"
+    TWO_TONE = "two_tone"
+
+
+@dataclass(frozen=True)
+class GarmentDesign:
+    """What to draw: a silhouette, a surface pattern, a main colour and an accent colour."""
+
+    style: GarmentStyle
+    pattern: GarmentPattern
+    colour: Colour
+    accent: Colour
+
+    def __post_init__(self) -> None:
+        for name in ("colour", "accent"):
+            value = getattr(self, name)
+            if min(value) > MAX_GARMENT_CHANNEL:
+                raise ValueError(
+                    f"{name}={value} is too close to white for the cloth mask; keep at least one channel "
+                    f"at or below {MAX_GARMENT_CHANNEL}."
+                )
+
+
+# --- Silhouettes, in output pixels (600 × 800), mirrored around the centre line -------------------
+CENTRE_X = ART_WIDTH / 2
+
+# Left half of each torso, from the neck down to the hem; the right half is its mirror image.
+_TORSO_LEFT: dict[GarmentStyle, list[Point]] = {
+    GarmentStyle.T_SHIRT: [(252, 190), (160, 215), (168, 350), (164, 610)],
+    GarmentStyle.LONG_SLEEVE: [(252, 190), (162, 215), (170, 350), (166, 610)],
+    GarmentStyle.TANK: [(266, 180), (234, 180), (222, 290), (180, 360), (172, 610)],
+    GarmentStyle.HOODIE: [(248, 200), (152, 222), (160, 355), (160, 620)],
+    GarmentStyle.SHIRT: [(262, 180), (160, 208), (168, 350), (166, 620)],
+    GarmentStyle.JUMPER: [(250, 190), (156, 215), (164, 355), (166, 610)],
+}
+
+# Left sleeve outline (shoulder seam to armpit); None for sleeveless styles.
+_SLEEVE_LEFT: dict[GarmentStyle, list[Point] | None] = {
+    GarmentStyle.T_SHIRT: [(162, 213), (72, 330), (128, 378), (170, 330)],
+    GarmentStyle.LONG_SLEEVE: [(164, 213), (58, 560), (118, 578), (172, 350)],
+    GarmentStyle.TANK: None,
+    GarmentStyle.HOODIE: [(154, 220), (44, 575), (108, 595), (164, 355)],
+    GarmentStyle.SHIRT: [(162, 206), (58, 570), (118, 585), (170, 340)],
+    GarmentStyle.JUMPER: [(158, 213), (50, 570), (112, 586), (166, 355)],
+}
+
+EMBLEM_CENTRE: Point = (300, 330)
+TWO_TONE_YOKE_BOTTOM = 340
+
+
+def _mirror(points: list[Point]) -> list[Point]:
+    return [(2 * CENTRE_X - x, y) for x, y in points]
+
+
+def _scaled(points: list[Point]) -> list[Point]:
+    return [(x * SUPERSAMPLE, y * SUPERSAMPLE) for x, y in points]
+
+
+def _box(left: float, top: float, right: float, bottom: float) -> list[float]:
+    return [left * SUPERSAMPLE, top * SUPERSAMPLE, right * SUPERSAMPLE, bottom * SUPERSAMPLE]
+
+
+def _torso_polygon(style: GarmentStyle) -> list[Point]:
+    left = _TORSO_LEFT[style]
+    return left + list(reversed(_mirror(left)))
+
+
+def _new_mask() -> Image.Image:
+    return Image.new("L", (ART_WIDTH * SUPERSAMPLE, ART_HEIGHT * SUPERSAMPLE), 0)
+
+
+def _torso_mask(style: GarmentStyle) -> Image.Image:
+    mask = _new_mask()
+    draw = ImageDraw.Draw(mask)
+    draw.polygon(_scaled(_torso_polygon(style)), fill=255)
+    if style is GarmentStyle.HOODIE:
+        # The hood lies flat behind the neck; it touches the torso so the garment stays one piece.
+        draw.ellipse(_box(222, 132, 378, 254), fill=255)
+    return mask
+
+
+def _sleeve_mask(style: GarmentStyle) -> Image.Image:
+    mask = _new_mask()
+    sleeve = _SLEEVE_LEFT[style]
+    if sleeve is not None:
+        draw = ImageDraw.Draw(mask)
+        draw.polygon(_scaled(sleeve), fill=255)
+        draw.polygon(_scaled(_mirror(sleeve)), fill=255)
+    return mask
+
+
+def _cut_neckline(mask: Image.Image, style: GarmentStyle) -> None:
+    draw = ImageDraw.Draw(mask)
+    if style is GarmentStyle.TANK:
+        draw.ellipse(_box(244, 130, 356, 270), fill=0)
+    elif style is GarmentStyle.SHIRT:
+        draw.polygon(_scaled([(262, 178), (300, 250), (338, 178)]), fill=0)
+    elif style is GarmentStyle.HOODIE:
+        return  # the hood's opening is drawn as its darker lining, not cut out
+    else:
+        draw.ellipse(_box(250, 158, 350, 228), fill=0)
+
+
+def _shade(colour: Colour, factor: float) -> Colour:
+    """Darken (factor < 1) or lighten (factor > 1) a colour, never reaching white."""
+    if factor <= 1:
+        return tuple(round(channel * factor) for channel in colour)  # type: ignore[return-value]
+    return tuple(min(MAX_GARMENT_CHANNEL, round(channel + (255 - channel) * (factor - 1))) for channel in colour)  # type: ignore[return-value]
+
+
+def _fill_pattern(design: GarmentDesign, region: Image.Image, *, is_sleeve: bool) -> Image.Image:
+    """The surface of one region (torso or sleeves) as an RGB image the size of the canvas."""
+    size = region.size
+    colour = design.colour
+    if design.pattern is GarmentPattern.TWO_TONE and is_sleeve:
+        colour = design.accent
+    surface = Image.new("RGB", size, colour)
+    draw = ImageDraw.Draw(surface)
+    if design.pattern is GarmentPattern.STRIPED:
+        stripe = 28 * SUPERSAMPLE
+        for top in range(0, size[1], stripe * 2):
+            draw.rectangle([0, top, size[0], top + stripe - 1], fill=design.accent)
+    if design.pattern is GarmentPattern.TWO_TONE and not is_sleeve and _SLEEVE_LEFT[design.style] is None:
+        # Sleeveless: the accent becomes a yoke across the chest.
+        draw.rectangle([0, 0, size[0], TWO_TONE_YOKE_BOTTOM * SUPERSAMPLE], fill=design.accent)
+    return surface
+
+
+def _draw_emblem(canvas: Image.Image, design: GarmentDesign) -> None:
+    """A round badge with a stylised letter R on the chest."""
+    draw = ImageDraw.Draw(canvas)
+    centre_x, centre_y = EMBLEM_CENTRE
+    outer, inner_radius = 46, 34
+    draw.ellipse(_box(centre_x - outer, centre_y - outer, centre_x + outer, centre_y + outer), fill=design.accent)
+    ink = design.colour
+    draw.ellipse(
+        _box(centre_x - inner_radius, centre_y - inner_radius, centre_x + inner_radius, centre_y + inner_radius),
+        outline=ink,
+        width=4 * SUPERSAMPLE,
+    )
+    stroke = 9 * SUPERSAMPLE
+    stem_x, top, bottom = centre_x - 14, centre_y - 22, centre_y + 24
+    draw.line(_scaled([(stem_x, top), (stem_x, bottom)]), fill=ink, width=stroke)
+    draw.arc(_box(stem_x - 14, top - 2, centre_x + 18, centre_y + 4), start=-90, end=90, fill=ink, width=stroke)
+    draw.line(_scaled([(centre_x - 8, centre_y + 2), (centre_x + 14, bottom)]), fill=ink, width=stroke)
+
+
+def _draw_details(canvas: Image.Image, design: GarmentDesign) -> None:
+    """Seams, ribbing, pockets and buttons, in darker tones of the garment colour."""
+    draw = ImageDraw.Draw(canvas)
+    seam = _shade(design.colour, 0.72)
+    width = 3 * SUPERSAMPLE
+    style = design.style
+    left = _TORSO_LEFT[style]
+    hem_y = left[-1][1]
+    if style in (GarmentStyle.T_SHIRT, GarmentStyle.LONG_SLEEVE, GarmentStyle.JUMPER):
+        draw.arc(_box(248, 156, 352, 230), start=0, end=180, fill=seam, width=width * 3)
+    if style is GarmentStyle.TANK:
+        draw.arc(_box(242, 128, 358, 272), start=0, end=180, fill=seam, width=width * 2)
+    if style is GarmentStyle.JUMPER:
+        draw.rectangle(_box(left[-1][0] + 2, hem_y - 34, 2 * CENTRE_X - left[-1][0] - 2, hem_y), fill=seam)
+    if style is GarmentStyle.HOODIE:
+        draw.ellipse(_box(258, 152, 342, 220), fill=_shade(design.colour, 0.6), outline=seam, width=width * 2)
+        draw.line(_scaled([(286, 218), (282, 300)]), fill=seam, width=width)
+        draw.line(_scaled([(314, 218), (318, 300)]), fill=seam, width=width)
+        draw.rounded_rectangle(_box(204, 470, 396, 570), radius=18 * SUPERSAMPLE, outline=seam, width=width)
+    if style is GarmentStyle.SHIRT:
+        draw.polygon(_scaled([(262, 178), (300, 252), (246, 236)]), fill=_shade(design.colour, 0.85))
+        draw.polygon(_scaled([(338, 178), (300, 252), (354, 236)]), fill=_shade(design.colour, 0.85))
+        draw.line(_scaled([(300, 252), (300, hem_y - 4)]), fill=seam, width=width)
+        for button_y in range(290, int(hem_y) - 30, 70):
+            draw.ellipse(_box(306, button_y - 7, 320, button_y + 7), fill=seam)
+    sleeve = _SLEEVE_LEFT[style]
+    if sleeve is not None:
+        for outline in (sleeve, _mirror(sleeve)):
+            draw.line(_scaled([outline[0], outline[-1]]), fill=seam, width=width)
+            draw.line(_scaled([outline[1], outline[2]]), fill=seam, width=width * 3)
+
+
+def render_garment(design: GarmentDesign) -> Image.Image:
+    """Draw one garment on white: an RGB image of ART_WIDTH × ART_HEIGHT pixels."""
+    torso = _torso_mask(design.style)
+    sleeves = _sleeve_mask(design.style)
+    sleeves = ImageChops.subtract(sleeves, torso)
+    _cut_neckline(torso, design.style)
+    canvas = Image.new("RGB", torso.size, WHITE)
+    canvas.paste(_fill_pattern(design, sleeves, is_sleeve=True), mask=sleeves)
+    canvas.paste(_fill_pattern(design, torso, is_sleeve=False), mask=torso)
+    if design.pattern is GarmentPattern.EMBLEM:
+        _draw_emblem(canvas, design)
+    _draw_details(canvas, design)
+    # Details must never spill onto the background: clip everything to the garment's outline.
+    garment = ImageChops.lighter(torso, sleeves)
+    background = Image.new("RGB", canvas.size, WHITE)
+    canvas = Image.composite(canvas, background, garment.filter(ImageFilter.MinFilter(3)))
+    return canvas.resize((ART_WIDTH, ART_HEIGHT), Image.Resampling.LANCZOS)
+
+
+def garment_png_bytes(design: GarmentDesign) -> bytes:
+    """The garment as PNG file content, ready for a storage backend."""
+    buffer = io.BytesIO()
+    render_garment(design).save(buffer, format="PNG", optimize=True)
+    return buffer.getvalue()
