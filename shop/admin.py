@@ -193,8 +193,13 @@ class OrderLineInline(admin.TabularInline):
     extra = 0
     max_num = 0
     can_delete = False
-    fields = ("product_name", "sku", "size", "unit_price", "quantity", "line_total")
+    fields = ("product_name", "sku", "size", "unit_price", "quantity", "total")
     readonly_fields = fields
+
+    @admin.display(description="line total")
+    def total(self, line: OrderLine) -> str:
+        # The admin also renders an empty template row, which has no price or quantity.
+        return str(line.line_total) if line.pk else ""
 
     def has_add_permission(self, request: HttpRequest, obj: Order | None = None) -> bool:
         return False

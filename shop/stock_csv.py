@@ -82,8 +82,9 @@ def _decode(data: bytes) -> str:
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
+        row = data[: error.start].count(b"\n") + 1
         raise StockImportRejected(
-            [StockRowError(None, "", f"not UTF-8 text (byte {error.start}); save the file as CSV UTF-8 and retry.")]
+            [StockRowError(row, "", "not UTF-8 text; save the file as CSV UTF-8 and upload it again.")]
         ) from error
 
 
