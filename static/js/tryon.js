@@ -1,0 +1,145 @@
+/* Live try-on: start a job through the API, follow it over the websocket /ws/tryon/, show the result.
+   Plain JavaScript, no build step. Without JavaScript the form posts to the server and the job page
+   refreshes itself. */
+(function () {
+  "use strict";
+
+  var STAGE_LABELS = {
+    segmenting: "Finding you in the photo",
+    masking: "Cutting out the garment",
+    warping: "Fitting the garment to you",
+    rendering: "Rendering",
+    compositing: "Putting it together"
+  };
+  var MAX_RETRY_DELAY_MS = 30000;
+
+  function setup(root) {
+    var form = root.querySelector(".tryon-form");
+    var statusBox = root.querySelector("[data-tryon-status]");
+    var stageLabel = root.querySelector("[data-tryon-stage]");
+    var progressBar = root.querySelector("[data-tryon-progress]");
+    var failure = root.querySelector("[data-tryon-failure]");
+    var resultBox = root.querySelector("[data-tryon-result]");
+    var before = root.querySelector("[data-tryon-before]");
+    var after = root.querySelector("[data-tryon-after]");
+    var engineText = root.querySelector("[data-tryon-engine]");
+    var classicNotice = root.querySelector("[data-tryon-classic-notice]");
+    var formError = root.querySelector("[data-tryon-error]");
+    var productId = Number(root.dataset.product);
+    var jobId = root.dataset.jobId ? Number(root.dataset.jobId) : null;
+    var socket = null;
+    var retries = 0;
+    var latestSeen = {};  // job id → newest message, so a result that beats the POST reply is not lost
+    var STATUS_RANK = { queued: 0, running: 1, done: 2, failed: 2 };
+
+    function newer(a, b) {
+      if (!b) return a;
+      if (STATUS_RANK[b.status] !== STATUS_RANK[a.status]) return STATUS_RANK[b.status] > STATUS_RANK[a.status] ? b : a;
+      return b.progress > a.progress ? b : a;
+    }
+
+    function stageText(job) {
+      if (job.status === "queued") return "Waiting for a free try-on worker…";
+      if (job.status === "running") return (STAGE_LABELS[job.stage] || "Starting") + "…";
+      if (job.status === "done") return "Done";
+      return "The try-on failed";
+    }
+
+    function render(job) {
+      statusBox.hidden = false;
+      root.dataset.jobStatus = job.status;
+      stageLabel.textContent = stageText(job);
+      progressBar.value = job.status === "done" ? 1 : job.progress;
+      failure.hidden = job.status !== "failed";
+      failure.textContent = job.error || "";
+      if (job.status !== "done") {
+        resultBox.hidden = true;
+        return;
+      }
+      before.src = job.photo_url;
+      after.src = job.result_url;
+      engineText.textContent = "Made by the " + job.engine + " engine.";
+      classicNotice.hidden = job.engine !== "classic";
+      resultBox.hidden = false;
+    }
+
+    function showFormError(message) {
+      if (!formError) return;
+      formError.innerHTML = "";
+      if (message) {
+        var item = document.createElement("li");
+        item.textContent = message;
+        formError.appendChild(item);
+      }
+      formError.hidden = !message;
+    }
+
+    function handleMessage(message) {
+      (message.type === "tryon.state" ? message.jobs : [message]).forEach(function (job) {
+        latestSeen[job.job] = newer(job, latestSeen[job.job]);
+      });
+      if (message.type === "tryon.state") {
+        if (jobId === null) {
+          // After a reload: pick up this product's newest job, if one is live or just finished.
+          var mine = message.jobs.filter(function (job) { return job.product === productId; });
+          if (mine.length) jobId = mine[0].job;
+        }
+        message.jobs.forEach(function (job) { if (job.job === jobId) render(job); });
+      } else if (message.job === jobId) {
+        render(message);
+      }
+    }
+
+    function connect() {
+      var scheme = window.location.protocol === "https:" ? "wss://" : "ws://";
+      socket = new WebSocket(scheme + window.location.host + root.dataset.wsPath);
+      socket.onopen = function () { retries = 0; root.dataset.socket = "open"; };
+      socket.onmessage = function (event) { handleMessage(JSON.parse(event.data)); };
+      socket.onclose = function () {
+        root.dataset.socket = "closed";
+        var delay = Math.min(MAX_RETRY_DELAY_MS, 1000 * Math.pow(2, retries));
+        retries += 1;
+        window.setTimeout(connect, delay);  // the state sent on reconnect catches up what was missed
+      };
+    }
+
+    if (form && root.dataset.apiUrl) {
+      form.addEventListener("submit", function (event) {
+        event.preventDefault();
+        var data = new FormData(form);
+        var photo = data.get("photo");
+        if (photo && !photo.name) data.delete("photo");
+        if (!data.get("photo_id")) data.delete("photo_id");
+        if (!data.has("photo") && !data.has("photo_id")) {
+          showFormError("Choose a saved photo or upload one.");
+          return;
+        }
+        showFormError("");
+        var button = form.querySelector("button[type=submit]");
+        button.disabled = true;
+        fetch(root.dataset.apiUrl, {
+          method: "POST",
+          body: data,
+          credentials: "same-origin",
+          headers: { "X-CSRFToken": data.get("csrfmiddlewaretoken"), "Accept": "application/json" }
+        }).then(function (response) {
+          return response.json().then(function (body) { return { ok: response.ok, body: body }; });
+        }).then(function (reply) {
+          if (!reply.ok) {
+            showFormError(reply.body.message || "The try-on could not be started.");
+            return;
+          }
+          jobId = reply.body.id;
+          render(newer(reply.body, latestSeen[jobId]));
+        }).catch(function () {
+          showFormError("The connection to the shop failed; please try again.");
+        }).finally(function () {
+          button.disabled = false;
+        });
+      });
+    }
+    connect();
+  }
+
+  document.querySelectorAll("[data-tryon]").forEach(setup);
+})();
