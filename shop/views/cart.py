@@ -14,13 +14,17 @@ from shop.forms import CartAddForm, CartLineQuantityForm
 from shop.models import CartLine
 
 
-def _safe_next_url(request: HttpRequest, fallback: str) -> str:
-    """Where to go after a cart action: the posted `next` (same site only), else `fallback`."""
-    candidate = request.POST.get("next") or ""
-    if candidate and url_has_allowed_host_and_scheme(
-        candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return candidate
+def _safe_next_url(request: HttpRequest, fallback: str, *, or_referer: bool = False) -> str:
+    """Where to go after a cart action: the posted `next` (or, for errors, the page the shopper
+    came from), same site only; else `fallback`."""
+    candidates = [request.POST.get("next") or ""]
+    if or_referer:
+        candidates.append(request.headers.get("referer") or "")
+    for candidate in candidates:
+        if candidate and url_has_allowed_host_and_scheme(
+            candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+        ):
+            return candidate
     return fallback
 
 
@@ -58,10 +62,11 @@ def cart_detail(request: HttpRequest) -> HttpResponse:
 def cart_add(request: HttpRequest) -> HttpResponseRedirect:
     """Add a size to the cart; errors go back to the page the shopper came from."""
     back = _safe_next_url(request, fallback=reverse("shop:cart"))
+    back_on_error = _safe_next_url(request, fallback=reverse("shop:cart"), or_referer=True)
     form = CartAddForm(request.POST)
     if not form.is_valid():
         messages.error(request, _form_error_text(form))
-        return redirect(back)
+        return redirect(back_on_error)
     cart = services.cart_get_or_create(user=request.user, session=request.session)
     try:
         change = services.cart_add_item(
@@ -69,7 +74,7 @@ def cart_add(request: HttpRequest) -> HttpResponseRedirect:
         )
     except services.CartError as error:
         messages.error(request, " ".join(error.messages))
-        return redirect(back)
+        return redirect(back_on_error)
     _report_change(request, change, added=True)
     return redirect(back)
 
