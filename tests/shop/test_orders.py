@@ -84,7 +84,7 @@ def _login(client, user):
 def test_order_history_lists_only_my_orders_newest_first(client):
     me, variant, first = _placed_order()
     second = order_for(me, (variant, 1))
-    someone_else, _v, theirs = _placed_order()
+    _someone_else, _v, theirs = _placed_order()
     _login(client, me)
 
     response = client.get(reverse("shop:order_list"))
