@@ -14,17 +14,17 @@ from rest_framework.views import APIView
 from accounts import services
 
 ERROR_SCHEMA = inline_serializer(
-    name="ErrorResponse",
+    name="AuthTokenError",
     fields={"status": serializers.IntegerField(), "message": serializers.CharField()},
 )
 
 
-class TokenRequestSerializer(serializers.Serializer):
+class AuthCredentialsSerializer(serializers.Serializer):
     email = serializers.EmailField()
     password = serializers.CharField(style={"input_type": "password"}, trim_whitespace=False, write_only=True)
 
 
-class TokenResponseSerializer(serializers.Serializer):
+class AuthTokenSerializer(serializers.Serializer):
     token = serializers.CharField(help_text='Send as the header "Authorization: Token <token>".')
 
 
@@ -40,15 +40,18 @@ class AuthTokenView(APIView):
 
     @extend_schema(
         operation_id="auth_token_create",
-        request=TokenRequestSerializer,
+        summary="Get an API token",
+        description="Exchange an e-mail address and password for the account's token (the same token each time "
+        "until it is revoked).",
+        request=AuthCredentialsSerializer,
         responses={
-            200: TokenResponseSerializer,
+            200: AuthTokenSerializer,
             400: OpenApiResponse(ERROR_SCHEMA, description="Missing fields, or e-mail and password do not match."),
         },
         auth=[],
     )
     def post(self, request: Request) -> Response:
-        payload = TokenRequestSerializer(data=request.data)
+        payload = AuthCredentialsSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         user = authenticate(request, email=payload.validated_data["email"], password=payload.validated_data["password"])
         if user is None:
@@ -57,10 +60,11 @@ class AuthTokenView(APIView):
                 status=status.HTTP_400_BAD_REQUEST,
             )
         token = services.auth_token_issue(user=user)
-        return Response(TokenResponseSerializer({"token": token.key}).data)
+        return Response(AuthTokenSerializer({"token": token.key}).data)
 
     @extend_schema(
         operation_id="auth_token_revoke",
+        summary="Revoke the caller's API token",
         request=None,
         responses={
             204: OpenApiResponse(description="The token is revoked; clients must request a new one."),

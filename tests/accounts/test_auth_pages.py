@@ -10,7 +10,8 @@ from django.core import mail
 from django.urls import reverse
 
 from accounts.models import User
-from tests.factories import DEFAULT_PASSWORD, make_user
+from shop.models import CartLine
+from tests.factories import DEFAULT_PASSWORD, make_product, make_user
 
 NEW_PASSWORD = "a-brand-new-pass-phrase-42"
 
@@ -165,3 +166,22 @@ def test_password_reset_for_an_unknown_address_sends_nothing_and_reveals_nothing
     response = client.post(reverse("accounts:password_reset"), {"email": "nobody@example.com"})
     assert response["Location"] == reverse("accounts:password_reset_done")
     assert mail.outbox == []
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("how", ["signup", "login"])
+def test_the_anonymous_cart_follows_the_shopper_into_their_account(client, how):
+    variant = make_product(stock={"M": 5}).variants.get()
+    client.post(reverse("shop:cart_add"), {"variant": variant.pk, "quantity": 2})
+
+    if how == "signup":
+        client.post(
+            reverse("accounts:signup"),
+            {"email": "cart@example.com", "full_name": "Cara", "password1": NEW_PASSWORD, "password2": NEW_PASSWORD},
+        )
+    else:
+        make_user("cart@example.com")
+        client.post(reverse("accounts:login"), {"username": "cart@example.com", "password": DEFAULT_PASSWORD})
+
+    user = User.objects.get(email="cart@example.com")
+    assert list(CartLine.objects.filter(cart__user=user).values_list("variant_id", "quantity")) == [(variant.pk, 2)]
