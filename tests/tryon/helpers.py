@@ -62,3 +62,26 @@ def make_tryon_product(**extra) -> Product:
         is_primary=True,
     )
     return product
+
+
+class ScriptedEngine:
+    """An engine for failure-isolation tests: reports every stage, then raises `error` if given, else
+    returns the person photo unchanged as the "result". The main flow tests use the real engine."""
+
+    name = "scripted"
+
+    def __init__(self, error: Exception | None = None) -> None:
+        self.error = error
+        self.runs = 0
+
+    def run(self, person, garment, *, on_stage=None):
+        from tryon.pipeline.result import STAGES, TryOnResult
+
+        self.runs += 1
+        for index, stage in enumerate(STAGES):
+            if on_stage is not None:
+                on_stage(stage, index / len(STAGES))
+            if self.error is not None and index == 1:
+                raise self.error
+        image = Image.fromarray(person)
+        return TryOnResult(image=image, image_small=image.resize((192, 256)), engine=self.name, timings={"run": 0.0})

@@ -1,0 +1,128 @@
+"""The /ws/tryon/ websocket: who may connect, what they receive, and what they never see."""
+
+from __future__ import annotations
+
+import pytest
+from channels.db import database_sync_to_async
+from channels.testing import WebsocketCommunicator
+from django.contrib.auth.models import AnonymousUser
+
+from revetir.asgi import application
+from tests.factories import make_user
+from tests.tryon.helpers import ScriptedEngine, astronaut_upload, make_tryon_product
+from tryon import services
+from tryon.consumers import TryOnProgressConsumer
+from tryon.models import JobStatus
+from tryon.worker import run_queued_jobs
+
+pytestmark = [pytest.mark.asyncio, pytest.mark.django_db(transaction=True)]
+
+
+@database_sync_to_async
+def submitted_job(user):
+    product = make_tryon_product()
+    photo = services.save_person_photo(user=user, upload=astronaut_upload())
+    return services.submit_job(user=user, photo=photo, product_image=product.images.get(is_primary=True))
+
+
+def communicator_for(user) -> WebsocketCommunicator:
+    communicator = WebsocketCommunicator(TryOnProgressConsumer.as_asgi(), "/ws/tryon/")
+    communicator.scope["user"] = user
+    return communicator
+
+
+async def test_anonymous_connection_is_refused_through_the_real_route():
+    communicator = WebsocketCommunicator(application, "/ws/tryon/", headers=[(b"origin", b"http://testserver")])
+    connected, _code = await communicator.connect()
+    assert connected is False
+    await communicator.disconnect()
+
+
+async def test_anonymous_consumer_connection_closes_with_4401():
+    communicator = communicator_for(AnonymousUser())
+    connected, code = await communicator.connect()
+    assert connected is False
+    assert code == 4401
+    await communicator.disconnect()
+
+
+async def test_on_connect_the_shopper_gets_the_state_of_their_live_jobs_only(dispatched):
+    user, other = await database_sync_to_async(make_user)(), await database_sync_to_async(make_user)()
+    job = await submitted_job(user)
+    await submitted_job(other)
+    communicator = communicator_for(user)
+    try:
+        connected, _ = await communicator.connect()
+        assert connected
+        state = await communicator.receive_json_from(timeout=5)
+        assert state["type"] == "tryon.state"
+        assert [entry["job"] for entry in state["jobs"]] == [job.pk]
+        assert state["jobs"][0]["status"] == JobStatus.QUEUED
+    finally:
+        await communicator.disconnect()
+
+
+async def test_the_owner_receives_progress_and_done_and_another_shopper_receives_nothing(dispatched):
+    owner, other = await database_sync_to_async(make_user)(), await database_sync_to_async(make_user)()
+    owner_socket, other_socket = communicator_for(owner), communicator_for(other)
+    try:
+        assert (await owner_socket.connect())[0]
+        assert (await other_socket.connect())[0]
+        assert (await owner_socket.receive_json_from(timeout=5))["jobs"] == []
+        assert (await other_socket.receive_json_from(timeout=5))["jobs"] == []
+
+        job = await submitted_job(owner)
+        engine = ScriptedEngine()
+        await database_sync_to_async(run_queued_jobs)(preferred_job_id=job.pk, engine_factory=lambda: engine)
+
+        messages = []
+        while not messages or messages[-1]["type"] == "tryon.progress":
+            messages.append(await owner_socket.receive_json_from(timeout=5))
+        assert {message["job"] for message in messages} == {job.pk}
+        stages = [message["stage"] for message in messages if message["type"] == "tryon.progress"]
+        assert "segmenting" in stages and "compositing" in stages
+        done = messages[-1]
+        assert done["type"] == "tryon.done"
+        assert done["status"] == JobStatus.DONE
+        assert done["progress"] == 1.0
+        assert done["engine"] == "scripted"
+        assert done["result_url"] == f"/tryon/jobs/{job.pk}/result/"
+        assert done["error"] == ""
+        assert await other_socket.receive_nothing(timeout=0.5)
+    finally:
+        await owner_socket.disconnect()
+        await other_socket.disconnect()
+
+
+async def test_a_failure_is_pushed_with_its_message(dispatched):
+    owner = await database_sync_to_async(make_user)()
+    socket = communicator_for(owner)
+    try:
+        assert (await socket.connect())[0]
+        await socket.receive_json_from(timeout=5)
+        job = await submitted_job(owner)
+        engine = ScriptedEngine(error=RuntimeError("out of memory"))
+        await database_sync_to_async(run_queued_jobs)(preferred_job_id=job.pk, engine_factory=lambda: engine)
+        message = await socket.receive_json_from(timeout=5)
+        while message["type"] == "tryon.progress":
+            message = await socket.receive_json_from(timeout=5)
+        assert message["type"] == "tryon.failed"
+        assert message["job"] == job.pk
+        assert "ran out of memory" in message["error"]
+    finally:
+        await socket.disconnect()
+
+
+async def test_a_job_finished_before_the_socket_opened_is_in_the_state_on_connect(dispatched):
+    owner = await database_sync_to_async(make_user)()
+    job = await submitted_job(owner)
+    engine = ScriptedEngine()
+    await database_sync_to_async(run_queued_jobs)(preferred_job_id=job.pk, engine_factory=lambda: engine)
+    socket = communicator_for(owner)
+    try:
+        assert (await socket.connect())[0]
+        state = await socket.receive_json_from(timeout=5)
+        assert [(entry["job"], entry["type"]) for entry in state["jobs"]] == [(job.pk, "tryon.done")]
+        assert state["jobs"][0]["result_url"]
+    finally:
+        await socket.disconnect()

@@ -1,0 +1,99 @@
+"""The worker: runs jobs with the real engine, turns engine failures into messages, keeps going."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from django.core.files.storage import storages
+from PIL import Image
+
+from tests.factories import make_user
+from tests.tryon.helpers import ScriptedEngine, astronaut_upload, make_tryon_product
+from tryon import services
+from tryon.models import JobStatus, TryOnJob
+from tryon.pipeline.result import NoPersonFoundError
+from tryon.worker import OUT_OF_MEMORY_MESSAGE, UNEXPECTED_ERROR_MESSAGE, run_queued_jobs
+
+
+def submit(user, product=None):
+    product = product or make_tryon_product()
+    photo = services.save_person_photo(user=user, upload=astronaut_upload())
+    return services.submit_job(user=user, photo=photo, product_image=product.images.get(is_primary=True))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_real_engine_puts_the_garment_on_the_astronaut_and_stores_both_results(dispatched):
+    job = submit(make_user())
+
+    assert run_queued_jobs(preferred_job_id=job.pk) == 1
+
+    job.refresh_from_db()
+    assert job.status == JobStatus.DONE, job.error
+    assert job.engine in ("classic", "neural")
+    assert job.progress == 1.0
+    assert job.timings["total"] > 0
+    assert job.started_at <= job.finished_at
+    storage = storages["private"]
+    with storage.open(job.result_name, "rb") as handle:
+        full = Image.open(io.BytesIO(handle.read()))
+    with storage.open(job.result_small_name, "rb") as handle:
+        small = Image.open(io.BytesIO(handle.read()))
+    assert full.size == (512, 512)
+    assert small.size == (192, 256)
+    with storage.open(job.photo.file_name, "rb") as handle:
+        before = Image.open(io.BytesIO(handle.read())).convert("RGB")
+    changed = sum(1 for a, b in zip(before.getdata(), full.convert("RGB").getdata(), strict=True) if a != b)
+    assert changed > 512 * 512 * 0.05  # the garment covers a visible part of the photo
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("error", "message"),
+    [
+        (NoPersonFoundError(), NoPersonFoundError().args[0]),
+        (MemoryError(), OUT_OF_MEMORY_MESSAGE),
+        (RuntimeError("CUDA out of memory. Tried to allocate 2.00 GiB"), OUT_OF_MEMORY_MESSAGE),
+        (ValueError("shape mismatch in layer 7"), UNEXPECTED_ERROR_MESSAGE),
+    ],
+)
+def test_an_engine_failure_fails_the_job_with_a_message_for_the_shopper(dispatched, error, message):
+    job = submit(make_user())
+    engine = ScriptedEngine(error=error)
+
+    run_queued_jobs(preferred_job_id=job.pk, engine_factory=lambda: engine)
+
+    job.refresh_from_db()
+    assert job.status == JobStatus.FAILED
+    assert job.error == message
+    assert job.engine == "scripted"
+    assert job.result_name == ""
+
+
+@pytest.mark.django_db
+def test_the_worker_keeps_serving_other_jobs_after_one_fails(dispatched):
+    user = make_user()
+    first, second = submit(user), submit(user)
+    engines = iter([ScriptedEngine(error=KeyError("boom")), ScriptedEngine()])
+
+    ran = run_queued_jobs(preferred_job_id=first.pk, engine_factory=lambda: next(engines))
+
+    assert ran == 2
+    statuses = dict(TryOnJob.objects.values_list("pk", "status"))
+    assert statuses == {first.pk: JobStatus.FAILED, second.pk: JobStatus.DONE}
+
+
+@pytest.mark.django_db
+def test_a_job_deleted_while_running_stops_and_leaves_no_result_files(dispatched):
+    job = submit(make_user())
+
+    class DeletesItsJob(ScriptedEngine):
+        def run(self, person, garment, *, on_stage=None):
+            TryOnJob.objects.filter(pk=job.pk).delete()
+            return super().run(person, garment, on_stage=on_stage)
+
+    run_queued_jobs(preferred_job_id=job.pk, engine_factory=DeletesItsJob)
+
+    storage = storages["private"]
+    assert not TryOnJob.objects.exists()
+    assert not storage.exists("results") or storage.listdir("results")[1] == []
