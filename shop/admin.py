@@ -147,6 +147,10 @@ class VariantAdmin(admin.ModelAdmin):
         else:
             super().save_model(request, obj, form, change)
 
+    def changelist_view(self, request: HttpRequest, extra_context: dict | None = None) -> HttpResponse:
+        extra_context = {**(extra_context or {}), "can_import_stock": self.has_change_permission(request)}
+        return super().changelist_view(request, extra_context)
+
     def get_urls(self):
         return [
             path("stock/export/", self.admin_site.admin_view(self.stock_export_view), name="shop_variant_export"),

@@ -346,3 +346,11 @@ def test_deleting_a_user_in_the_admin_anonymises_their_orders(staff_client):
     assert not User.objects.filter(email="bye@example.com").exists()
     order.refresh_from_db()
     assert (order.user, order.email) == (None, "")
+
+
+@pytest.mark.django_db
+def test_variant_changelist_links_to_stock_export_and_import(staff_client):
+    response = staff_client.get(reverse("admin:shop_variant_changelist"))
+    page = response.content.decode()
+    assert reverse("admin:shop_variant_export") in page
+    assert reverse("admin:shop_variant_import") in page
