@@ -80,7 +80,7 @@ class ProductSummarySerializer(serializers.ModelSerializer):
         images = product.primary_images  # prefetched by shop.selectors.product_list
         return ProductImageSerializer(images[0], context=self.context).data if images else None
 
-    @extend_schema_field(serializers.ListField(child=serializers.ChoiceField(choices=Size.choices)))
+    @extend_schema_field(serializers.ListField(child=serializers.CharField(), help_text="Sizes in stock, XS to XXL."))
     def get_available_sizes(self, product: Product) -> list[str]:
         return [variant.size for variant in sizes_in_display_order(product.variants_in_stock)]
 

@@ -1,0 +1,209 @@
+"""`manage.py seed_demo` and the generated garment pictures it stores."""
+
+from __future__ import annotations
+
+import io
+import json
+import stat
+from pathlib import Path
+
+import numpy as np
+import pytest
+from django.contrib.auth import authenticate
+from django.core.management import call_command
+from PIL import Image
+
+from accounts.models import User
+from shop import demo
+from shop.models import Category, Product, ProductImage, Variant
+from shop.product_art import (
+    ART_HEIGHT,
+    ART_WIDTH,
+    GarmentDesign,
+    GarmentPattern,
+    GarmentStyle,
+    garment_png_bytes,
+    render_garment,
+)
+from tests.factories import png_bytes
+
+NEAR_WHITE = 245
+BORDER_BAND = 24
+
+SAMPLE_DESIGNS = [
+    GarmentDesign(GarmentStyle.T_SHIRT, GarmentPattern.PLAIN, (31, 58, 110), (31, 58, 110)),
+    GarmentDesign(GarmentStyle.LONG_SLEEVE, GarmentPattern.STRIPED, (31, 58, 110), (206, 192, 162)),
+    GarmentDesign(GarmentStyle.TANK, GarmentPattern.TWO_TONE, (226, 110, 92), (34, 90, 62)),
+    GarmentDesign(GarmentStyle.HOODIE, GarmentPattern.EMBLEM, (96, 104, 58), (214, 160, 40)),
+    GarmentDesign(GarmentStyle.SHIRT, GarmentPattern.PLAIN, (206, 192, 162), (206, 192, 162)),
+    GarmentDesign(GarmentStyle.JUMPER, GarmentPattern.STRIPED, (214, 160, 40), (58, 60, 66)),
+]
+
+
+def garment_pixels(image: Image.Image) -> np.ndarray:
+    """True where a pixel is not near-white."""
+    return (np.asarray(image.convert("RGB")) < NEAR_WHITE).any(axis=2)
+
+
+@pytest.fixture
+def fast_seed(settings, tmp_path):
+    """Credentials in a temporary data folder and a fast password hasher."""
+    settings.DATA_DIR = tmp_path / "data"
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    return tmp_path / "data" / demo.CREDENTIALS_FILE_NAME
+
+
+@pytest.fixture
+def cheap_art(monkeypatch):
+    """Skip drawing: for tests about rows and logins, not about pictures."""
+    monkeypatch.setattr(demo, "garment_png_bytes", lambda design: png_bytes())
+
+
+@pytest.mark.parametrize("design", SAMPLE_DESIGNS, ids=lambda design: f"{design.style}-{design.pattern}")
+def test_garment_art_is_a_centred_garment_on_a_white_border(design):
+    image = render_garment(design)
+    garment = garment_pixels(image)
+
+    assert image.size == (ART_WIDTH, ART_HEIGHT)
+    border = np.ones_like(garment)
+    border[BORDER_BAND:-BORDER_BAND, BORDER_BAND:-BORDER_BAND] = False
+    assert not garment[border].any(), "garment pixels reach the white margin"
+    assert garment[ART_HEIGHT // 2, ART_WIDTH // 2], "no garment in the centre"
+    assert 0.15 < garment.mean() < 0.6
+    _rows, columns = np.nonzero(garment)
+    assert abs((columns.min() + columns.max()) / 2 - ART_WIDTH / 2) < 10, "garment is not centred"
+
+
+def test_garment_art_edges_are_anti_aliased():
+    pixels = np.asarray(render_garment(SAMPLE_DESIGNS[0]))
+
+    # Between the navy garment and the white background there are intermediate shades.
+    distinct_values = {tuple(pixel) for pixel in pixels.reshape(-1, 3)[::7]}
+    assert len(distinct_values) > 20
+
+
+def test_garment_colours_close_to_white_are_refused():
+    with pytest.raises(ValueError, match="too close to white"):
+        GarmentDesign(GarmentStyle.T_SHIRT, GarmentPattern.PLAIN, (250, 250, 250), (30, 30, 30))
+
+
+@pytest.mark.parametrize("design", SAMPLE_DESIGNS[:4], ids=lambda design: f"{design.style}-{design.pattern}")
+def test_try_on_cloth_mask_finds_the_garment_as_one_large_component(design):
+    masks = pytest.importorskip("tryon.pipeline.masks", reason="the try-on cloth mask is not written yet")
+    cv2 = pytest.importorskip("cv2")
+    image = render_garment(design)
+
+    mask = masks.cloth_mask(np.asarray(image))
+
+    _count, _labels, stats, _centroids = cv2.connectedComponentsWithStats((mask > 0).astype(np.uint8), connectivity=8)
+    areas = sorted(stats[1:, cv2.CC_STAT_AREA], reverse=True)
+    assert areas, "the cloth mask found nothing"
+    assert areas[0] > 0.1 * mask.size
+    assert sum(areas[1:]) < 0.01 * mask.size, "the garment fell apart into several pieces"
+    drawn = garment_pixels(image)
+    overlap = np.logical_and(mask > 0, drawn).sum() / np.logical_or(mask > 0, drawn).sum()
+    assert overlap > 0.9
+
+
+@pytest.mark.django_db
+def test_seed_demo_builds_the_demo_shop_and_a_second_run_changes_nothing(fast_seed, settings, capsys):
+    call_command("seed_demo")
+    first_output = capsys.readouterr().out
+
+    products = Product.objects.all()
+    assert products.count() == len(demo.DEMO_GARMENTS) == 24
+    assert Category.objects.filter(parent__isnull=True).count() == 3
+    assert Category.objects.filter(parent__isnull=False).count() == 5
+    assert Variant.objects.count() == 24 * 6
+    assert Variant.objects.filter(stock=0).exists()
+    assert Variant.objects.filter(stock__gt=0).count() > 100
+    assert ProductImage.objects.filter(is_primary=True).count() == 24
+    media_files = sorted(Path(settings.MEDIA_ROOT).rglob("*.png"))
+    assert len(media_files) == 24
+    with Image.open(media_files[0]) as picture:
+        assert picture.size == (ART_WIDTH, ART_HEIGHT)
+    assert stat.S_IMODE(fast_seed.stat().st_mode) == 0o600
+    passwords = json.loads(fast_seed.read_text())
+    shopper = authenticate(email=demo.SHOPPER_EMAIL, password=passwords[demo.SHOPPER_EMAIL])
+    staff = authenticate(email=demo.STAFF_EMAIL, password=passwords[demo.STAFF_EMAIL])
+    assert shopper is not None and not shopper.is_staff
+    assert staff is not None and staff.is_staff and staff.is_superuser
+    assert "http://127.0.0.1:8000/" in first_output
+    assert passwords[demo.SHOPPER_EMAIL] in first_output
+
+    before = {
+        "products": list(Product.objects.values_list("slug", "updated_at", "price").order_by("slug")),
+        "variants": list(Variant.objects.values_list("sku", "stock").order_by("sku")),
+        "images": list(ProductImage.objects.values_list("image", flat=True).order_by("image")),
+        "users": list(User.objects.values_list("email", "password").order_by("email")),
+        "files": [(path, path.stat().st_mtime_ns) for path in media_files],
+    }
+    call_command("seed_demo")
+    second_output = capsys.readouterr().out
+
+    after = {
+        "products": list(Product.objects.values_list("slug", "updated_at", "price").order_by("slug")),
+        "variants": list(Variant.objects.values_list("sku", "stock").order_by("sku")),
+        "images": list(ProductImage.objects.values_list("image", flat=True).order_by("image")),
+        "users": list(User.objects.values_list("email", "password").order_by("email")),
+        "files": [(path, path.stat().st_mtime_ns) for path in sorted(Path(settings.MEDIA_ROOT).rglob("*.png"))],
+    }
+    assert after == before
+    assert "nothing was changed" in second_output
+    assert passwords[demo.SHOPPER_EMAIL] in second_output
+    assert passwords[demo.STAFF_EMAIL] in second_output
+
+
+@pytest.mark.django_db
+def test_reseeding_keeps_stock_that_shoppers_have_bought(fast_seed, cheap_art):
+    demo.seed_demo()
+    variant = Variant.objects.filter(stock__gt=1).first()
+    Variant.objects.filter(pk=variant.pk).update(stock=1)
+
+    demo.seed_demo()
+
+    variant.refresh_from_db()
+    assert variant.stock == 1
+
+
+@pytest.mark.django_db
+def test_reseeding_restores_a_missing_picture_without_a_second_file(fast_seed, cheap_art, settings):
+    demo.seed_demo()
+    image = ProductImage.objects.select_related("product").first()
+    image.image.storage.delete(image.image.name)
+
+    report = demo.seed_demo()
+
+    assert report.images_created == 1
+    assert ProductImage.objects.filter(product=image.product).count() == 1
+    files = list((Path(settings.MEDIA_ROOT) / "products" / image.product.slug).iterdir())
+    assert [path.name for path in files] == [f"{image.product.slug}.png"]
+
+
+@pytest.mark.django_db
+def test_demo_passwords_come_from_the_environment_when_set(fast_seed, cheap_art, monkeypatch):
+    monkeypatch.setenv(demo.SHOPPER_PASSWORD_ENV, "shopper-from-env-1")
+    monkeypatch.setenv(demo.STAFF_PASSWORD_ENV, "staff-from-env-2")
+
+    report = demo.seed_demo()
+
+    assert {login.email: login.password for login in report.logins} == {
+        demo.SHOPPER_EMAIL: "shopper-from-env-1",
+        demo.STAFF_EMAIL: "staff-from-env-2",
+    }
+    assert authenticate(email=demo.STAFF_EMAIL, password="staff-from-env-2") is not None
+    assert not fast_seed.exists(), "nothing to remember when both passwords come from the environment"
+
+
+@pytest.mark.django_db
+def test_an_unreadable_credentials_file_fails_with_a_way_out(fast_seed, cheap_art):
+    fast_seed.parent.mkdir(parents=True)
+    fast_seed.write_text("{not json")
+
+    with pytest.raises(RuntimeError, match="delete it to generate new demo passwords"):
+        demo.seed_demo()
+
+
+def test_generated_png_bytes_are_a_png_image():
+    with Image.open(io.BytesIO(garment_png_bytes(SAMPLE_DESIGNS[2]))) as picture:
+        assert (picture.format, picture.size) == ("PNG", (ART_WIDTH, ART_HEIGHT))
