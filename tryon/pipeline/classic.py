@@ -1,0 +1,535 @@
+"""The weight-free try-on engine: classical segmentation and geometric garment fitting.
+
+It runs when the neural checkpoints are not installed, so a fresh install can still show a shopper a
+garment on their own photo. The method, stage by stage:
+
+1. segmenting: a Haar-cascade face (Viola and Jones, 2001) seeds GrabCut (Rother et al., SIGGRAPH
+   2004): face and a body column below it are (probable) foreground, the photo's top and far sides
+   background. GrabCut runs on a crop scaled so the face is a few dozen pixels wide, which keeps it
+   fast on any photo size; the mask is cleaned with morphology, reduced to the person's component and
+   scaled back up.
+2. masking: the garment's cloth mask (`masks.cloth_mask`) and its landmarks (collar, shoulders,
+   armpits, sleeve ends, hem corners).
+3. warping: body landmarks from the face box and the mask's row widths; a thin-plate spline from body
+   to garment points (`warp.py`), evaluated as a dense sampling map over the torso.
+4. rendering: garment colours sampled through the map, shaded with the person's blurred torso
+   luminance; the garment's alpha clipped to the person, to below the chin, and away from skin at the
+   torso's sides (hands, arms), then feathered.
+5. compositing: alpha blend into the photo at full resolution, and the 192×256 person crop.
+
+Pixels above the chin and outside the person mask are never changed.
+"""
+
+from __future__ import annotations
+
+import time
+
+import cv2
+import numpy as np
+from PIL import Image
+
+from tryon.pipeline.imageio import ImageSource, load_rgb
+from tryon.pipeline.landmarks import (
+    BodyLandmarks,
+    FaceBox,
+    FaceDetector,
+    GarmentLandmarks,
+    body_landmarks,
+    garment_landmarks,
+)
+from tryon.pipeline.masks import cloth_mask, fill_holes, largest_component
+from tryon.pipeline.result import (
+    ENGINE_CLASSIC,
+    STAGES,
+    NoPersonFoundError,
+    StageCallback,
+    TryOnResult,
+)
+from tryon.pipeline.warp import dense_map, fit_thin_plate_spline
+
+# Overall fraction done when each stage starts (segmentation dominates the run time).
+STAGE_START_FRACTIONS = dict(zip(STAGES, (0.0, 0.45, 0.6, 0.7, 0.85), strict=True))
+
+# Segmentation: GrabCut runs on a crop around the person scaled so the face box is this wide.
+SEGMENT_FACE_WIDTH = 20
+# Crop around the face, in face widths: sideways from the face centre, above the face top, below it.
+SEGMENT_HALF_WIDTH = 3.2
+SEGMENT_ABOVE = 0.8
+SEGMENT_BELOW = 7.0
+GRABCUT_ITERATIONS = 2
+# Beside the head (above the shoulders) nothing further than this from the face centre is the person.
+HEAD_CLEARANCE = 1.8
+
+# Garment images: colours are sampled from a copy no larger than this; the mask is found on a smaller one.
+GARMENT_LONG_SIDE = 1024
+GARMENT_MASK_LONG_SIDE = 384
+# Sleeves hang along the arms: this far (degrees) from vertical, outwards.
+SLEEVE_HANG_DEGREES = 22.0
+# How much the hem follows the garment's own width rather than the body's (0 = skin-tight).
+HEM_LOOSENESS = 0.5
+
+# Rendering: alpha, skin and shading are computed on a copy of the torso region no larger than this.
+RENDER_LONG_SIDE = 512
+FEATHER_FACE_FRACTION = 0.025
+CHIN_FADE_FACE_FRACTION = 0.06
+SHADING_BLUR_FACE_FRACTION = 0.2
+SHADING_STRENGTH = 0.5
+SHADING_RANGE = (0.8, 1.1)
+# Skin: pixels within this many standard deviations of the face's chroma, outside the torso's middle.
+SKIN_CHROMA_TOLERANCE = 2.5
+SKIN_MIN_CHROMA_SPREAD = 4.0
+SKIN_TORSO_CORE = 0.6  # fraction of the chest half-width around the centre line that is never skin-cut
+
+SMALL_SIZE = (192, 256)  # width, height of `TryOnResult.image_small`
+SMALL_MARGIN = 0.04  # margin around the person in the small crop, as a fraction of the crop
+
+
+class ClassicTryOnEngine:
+    """Try-on without model weights. Cheap to construct; the Haar cascades are loaded once per process."""
+
+    name = ENGINE_CLASSIC
+
+    def __init__(self) -> None:
+        self._faces = FaceDetector()
+
+    def run(self, person: ImageSource, garment: ImageSource, on_stage: StageCallback | None = None) -> TryOnResult:
+        """Put the garment on the person in the photo.
+
+        Raises NoPersonFoundError when no face or body is found, GarmentNotFoundError when the garment
+        image shows no garment, InvalidImageError when an input cannot be decoded.
+        """
+        timings: dict[str, float] = {}
+        clock = _StageClock(on_stage, timings)
+        person_rgb = load_rgb(person)
+        garment_rgb = load_rgb(garment)
+
+        clock.start("segmenting")
+        face = self._faces.detect(person_rgb)
+        person_mask = segment_person(person_rgb, face)
+
+        clock.start("masking")
+        garment_colours, garment_alpha, garment_points = prepare_garment(garment_rgb)
+
+        clock.start("warping")
+        body = body_landmarks(face, person_mask)
+        body_points, garment_targets = fit_points(garment_points, body)
+        spline = fit_thin_plate_spline(body_points, garment_targets)
+        region = _render_region(body_points, body, person_rgb.shape)
+
+        clock.start("rendering")
+        layer = _render(person_rgb, person_mask, face, body, region, spline, garment_colours, garment_alpha)
+
+        clock.start("compositing")
+        image, garment_mask = _composite(person_rgb, region, layer)
+        small = person_crop(image, person_mask)
+        clock.finish()
+        return TryOnResult(
+            image=Image.fromarray(image),
+            image_small=Image.fromarray(small),
+            engine=ENGINE_CLASSIC,
+            timings=timings,
+            person_mask=person_mask,
+            garment_mask=garment_mask,
+        )
+
+
+class _StageClock:
+    """Reports each stage to the callback as it starts and records how long each one took."""
+
+    def __init__(self, on_stage: StageCallback | None, timings: dict[str, float]) -> None:
+        self._on_stage = on_stage
+        self._timings = timings
+        self._current: str | None = None
+        self._started = 0.0
+
+    def start(self, stage: str) -> None:
+        self._stop()
+        self._current, self._started = stage, time.perf_counter()
+        if self._on_stage is not None:
+            self._on_stage(stage, STAGE_START_FRACTIONS[stage])
+
+    def finish(self) -> None:
+        last = self._current
+        self._stop()
+        if self._on_stage is not None and last is not None:
+            self._on_stage(last, 1.0)
+
+    def _stop(self) -> None:
+        if self._current is not None:
+            self._timings[self._current] = time.perf_counter() - self._started
+            self._current = None
+
+
+def segment_person(rgb: np.ndarray, face: FaceBox) -> np.ndarray:
+    """Return the person's mask (uint8 H×W, 0/255) found by GrabCut seeded from the face box."""
+    height, width = rgb.shape[:2]
+    unit = face.width
+    left = max(0, round(face.centre_x - SEGMENT_HALF_WIDTH * unit))
+    right = min(width, round(face.centre_x + SEGMENT_HALF_WIDTH * unit))
+    top = max(0, round(face.top - SEGMENT_ABOVE * unit))
+    bottom = min(height, round(face.top + SEGMENT_BELOW * unit))
+    factor = SEGMENT_FACE_WIDTH / unit
+    crop = _resize(rgb[top:bottom, left:right], factor)
+    local_face = FaceBox(
+        (face.left - left) * factor, (face.top - top) * factor, face.width * factor, face.height * factor
+    )
+    seeds = _grabcut_seeds(
+        crop.shape[:2],
+        local_face,
+        clipped_left=left == 0,
+        clipped_right=right == width,
+        clipped_top=top == 0,
+    )
+    background_model = np.zeros((1, 65), np.float64)
+    foreground_model = np.zeros((1, 65), np.float64)
+    try:
+        cv2.grabCut(crop, seeds, None, background_model, foreground_model, GRABCUT_ITERATIONS, cv2.GC_INIT_WITH_MASK)
+    except cv2.error as exc:  # raised when one of the seed classes is empty (a degenerate, tiny crop)
+        raise NoPersonFoundError() from exc
+    small = np.where((seeds == cv2.GC_FGD) | (seeds == cv2.GC_PR_FGD), 255, 0).astype(np.uint8)
+    small = _clean_person_mask(small, local_face)
+
+    # Scale back up through a slightly blurred copy so the outline is smooth rather than blocky.
+    smooth = cv2.GaussianBlur(small.astype(np.float32), (0, 0), 0.8)
+    full = cv2.resize(smooth, (right - left, bottom - top), interpolation=cv2.INTER_LINEAR)
+    mask = np.zeros((height, width), np.uint8)
+    mask[top:bottom, left:right] = np.where(full >= 127.5, 255, 0).astype(np.uint8)
+    if not mask.any():
+        raise NoPersonFoundError()
+    return mask
+
+
+def _grabcut_seeds(
+    shape: tuple[int, int], face: FaceBox, *, clipped_left: bool, clipped_right: bool, clipped_top: bool
+) -> np.ndarray:
+    """GrabCut's initial labels on the crop: sure face, probable head and body, background elsewhere."""
+    height, width = shape
+    unit = face.width
+    seeds = np.full(shape, cv2.GC_PR_BGD, np.uint8)
+    ys, xs = np.mgrid[0:height, 0:width].astype(np.float32)
+    from_centre = np.abs(xs - face.centre_x)
+    shoulder_y = face.top + 1.3 * unit
+
+    beside_head = (from_centre > HEAD_CLEARANCE * unit) & (ys < shoulder_y)
+    seeds[beside_head] = cv2.GC_BGD
+    border = max(1, round(0.1 * unit))
+    if not clipped_top:
+        seeds[:border] = cv2.GC_BGD
+    # A side of the crop that is inside the photo is far from the body; the photo's own edge may be shoulder.
+    for clipped, columns in ((clipped_left, slice(0, border)), (clipped_right, slice(width - border, width))):
+        if clipped:
+            seeds[: round(shoulder_y), columns] = cv2.GC_BGD
+        else:
+            seeds[:, columns] = cv2.GC_BGD
+
+    head = ((xs - face.centre_x) / (0.7 * unit)) ** 2 + ((ys - (face.top + 0.45 * unit)) / (0.95 * unit)) ** 2 <= 1
+    seeds[head] = cv2.GC_PR_FGD
+    # Body: a trapezoid widening from the neck to the shoulders, then straight down.
+    body_half_width = np.interp(ys, [face.bottom, shoulder_y + 0.5 * unit], [0.35 * unit, 1.5 * unit])
+    seeds[(ys >= face.bottom) & (from_centre <= body_half_width)] = cv2.GC_PR_FGD
+
+    face_core = (
+        (from_centre <= 0.25 * unit) & (ys >= face.top + 0.2 * face.height) & (ys <= face.bottom - 0.15 * face.height)
+    )
+    neck = (from_centre <= 0.15 * unit) & (ys > face.bottom) & (ys <= shoulder_y)
+    torso_core = (from_centre <= 0.5 * unit) & (ys >= face.top + 1.8 * unit) & (ys <= face.top + 3.2 * unit)
+    seeds[face_core | neck | torso_core] = cv2.GC_FGD
+    return seeds
+
+
+def _clean_person_mask(mask: np.ndarray, face: FaceBox) -> np.ndarray:
+    """Open away specks, close small gaps, keep the region holding the face and fill its holes."""
+    kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (3, 3))
+    mask = cv2.morphologyEx(mask, cv2.MORPH_OPEN, kernel)
+    mask = cv2.morphologyEx(mask, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (5, 5)))
+    _, labels = cv2.connectedComponents(mask, connectivity=8)
+    row = int(np.clip(round(face.top + face.height / 2), 0, mask.shape[0] - 1))
+    column = int(np.clip(round(face.centre_x), 0, mask.shape[1] - 1))
+    face_label = labels[row, column]
+    mask = np.where(labels == face_label, 255, 0).astype(np.uint8) if face_label else largest_component(mask)
+    return fill_holes(mask)
+
+
+def prepare_garment(garment_rgb: np.ndarray) -> tuple[np.ndarray, np.ndarray, GarmentLandmarks]:
+    """Return the garment's colours (≤ GARMENT_LONG_SIDE), its soft alpha (float32 0..1, same size) and
+    its landmarks in those pixels. Raises GarmentNotFoundError when there is no garment to fit."""
+    height, width = garment_rgb.shape[:2]
+    colours = _resize(garment_rgb, min(1.0, GARMENT_LONG_SIDE / max(height, width)))
+    mask_factor = min(1.0, GARMENT_MASK_LONG_SIDE / max(colours.shape[:2]))
+    mask = cloth_mask(_resize(colours, mask_factor))
+    landmarks = garment_landmarks(mask)
+    alpha = cv2.resize(
+        mask.astype(np.float32) / 255.0, (colours.shape[1], colours.shape[0]), interpolation=cv2.INTER_LINEAR
+    )
+    return colours, alpha, _scale_garment_landmarks(landmarks, 1 / mask_factor)
+
+
+def _scale_garment_landmarks(points: GarmentLandmarks, factor: float) -> GarmentLandmarks:
+    def scale(point):
+        return None if point is None else (point[0] * factor, point[1] * factor)
+
+    return GarmentLandmarks(**{name: scale(value) for name, value in vars(points).items()})
+
+
+def fit_points(garment: GarmentLandmarks, body: BodyLandmarks) -> tuple[np.ndarray, np.ndarray]:
+    """Matching points (body N×2, garment N×2) for the spline that puts the garment on the body.
+
+    The collar goes to the neck, the shoulders and armpits to the wearer's. Below the armpits the
+    garment keeps its own length, scaled so its shoulders span the wearer's, while the body decides
+    how wide the torso is at each height. Sleeves are turned to hang along the arms.
+    """
+    scale = body.shoulder_width / max(garment.shoulder_width, 1.0)
+    garment_armpit_y = (garment.left_armpit[1] + garment.right_armpit[1]) / 2
+    body_armpit_y = (body.left_chest[1] + body.right_chest[1]) / 2
+
+    def body_y(garment_y: float) -> float:
+        if garment_y > garment_armpit_y:
+            return body_armpit_y + scale * (garment_y - garment_armpit_y)
+        return float(np.interp(garment_y, [garment.collar[1], garment_armpit_y], [body.neck[1], body_armpit_y]))
+
+    def side_points(left: tuple[float, float], right: tuple[float, float], looseness: float):
+        y = body_y((left[1] + right[1]) / 2)
+        body_left, body_right = body.torso_sides_at(y)
+        half_garment = scale * (right[0] - left[0]) / 2
+        centre = body.centre_x
+        left_x = (1 - looseness) * body_left + looseness * min(body_left, centre - half_garment)
+        right_x = (1 - looseness) * body_right + looseness * max(body_right, centre + half_garment)
+        return [(left, (left_x, y)), (right, (right_x, y))]
+
+    garment_centre = garment.centre_x
+    middle_y = (garment.left_armpit[1] + garment.left_hem[1]) / 2
+    middle_left = (_interpolate_x(garment.left_armpit, garment.left_hem, middle_y), middle_y)
+    middle_right = (_interpolate_x(garment.right_armpit, garment.right_hem, middle_y), middle_y)
+    hem_y = (garment.left_hem[1] + garment.right_hem[1]) / 2
+    pairs = [
+        (garment.collar, body.neck),
+        (garment.left_shoulder, body.left_shoulder),
+        (garment.right_shoulder, body.right_shoulder),
+        ((garment_centre, garment.left_armpit[1]), (body.centre_x, body_y(garment.left_armpit[1]))),
+        ((garment_centre, hem_y), (body.centre_x, body_y(hem_y))),
+    ]
+    pairs += side_points(garment.left_armpit, garment.right_armpit, 0.0)
+    pairs += side_points(middle_left, middle_right, HEM_LOOSENESS / 2)
+    pairs += side_points(garment.left_hem, garment.right_hem, HEM_LOOSENESS)
+    for garment_shoulder, sleeve_points, body_shoulder, outwards in (
+        (garment.left_shoulder, (garment.left_sleeve_end, garment.left_sleeve_bottom), body.left_shoulder, -1),
+        (garment.right_shoulder, (garment.right_sleeve_end, garment.right_sleeve_bottom), body.right_shoulder, 1),
+    ):
+        pairs += _hang_sleeve(garment_shoulder, sleeve_points, body_shoulder, scale=scale, outwards=outwards)
+    garment_points = np.array([pair[0] for pair in pairs], dtype=np.float64)
+    body_points = np.array([pair[1] for pair in pairs], dtype=np.float64)
+    return body_points, garment_points
+
+
+def _hang_sleeve(garment_shoulder, sleeve_points, body_shoulder, *, scale: float, outwards: int):
+    """Turn a flat-laid sleeve about the shoulder, as one rigid piece, so that it hangs along the arm."""
+    present = [point for point in sleeve_points if point is not None]
+    if not present:
+        return []
+    offsets = np.array(present, dtype=np.float64) - np.array(garment_shoulder, dtype=np.float64)
+    axis = offsets.mean(axis=0)
+    current = np.arctan2(axis[1], axis[0] * outwards)  # below the horizontal, measured outwards
+    wanted = np.radians(90.0 - SLEEVE_HANG_DEGREES)
+    turn = (wanted - current) * outwards
+    rotation = np.array([[np.cos(turn), -np.sin(turn)], [np.sin(turn), np.cos(turn)]])
+    placed = np.array(body_shoulder, dtype=np.float64) + scale * offsets @ rotation.T
+    return [(tuple(point), tuple(target)) for point, target in zip(present, placed, strict=True)]
+
+
+def _interpolate_x(upper: tuple[float, float], lower: tuple[float, float], y: float) -> float:
+    if lower[1] == upper[1]:
+        return upper[0]
+    return upper[0] + (lower[0] - upper[0]) * (y - upper[1]) / (lower[1] - upper[1])
+
+
+def _render_region(body_points: np.ndarray, body: BodyLandmarks, shape: tuple[int, ...]) -> tuple[int, int, int, int]:
+    """The photo region (left, top, right, bottom) the garment may cover: around the fitted points,
+    never above the chin. Raises NoPersonFoundError when the body lies outside the photo."""
+    height, width = shape[:2]
+    margin = 0.3 * body.unit
+    left = max(0, int(np.floor(body_points[:, 0].min() - margin)))
+    right = min(width, int(np.ceil(body_points[:, 0].max() + margin)))
+    top = max(0, int(np.ceil(body.chin_y)))
+    bottom = min(height, int(np.ceil(body_points[:, 1].max() + margin)))
+    if right - left < 2 or bottom - top < 2:
+        raise NoPersonFoundError(
+            "Your upper body is not in the photo. Use a photo that shows you from the head to the waist."
+        )
+    return left, top, right, bottom
+
+
+class _GarmentLayer:
+    """The garment as placed on the photo region: colours (uint8), alpha (float32 0..1) and where it is."""
+
+    def __init__(self, colours: np.ndarray, alpha: np.ndarray, origin: tuple[int, int]) -> None:
+        self.colours = colours
+        self.alpha = alpha
+        self.origin = origin
+
+
+def _render(
+    person_rgb: np.ndarray,
+    person_mask: np.ndarray,
+    face: FaceBox,
+    body: BodyLandmarks,
+    region: tuple[int, int, int, int],
+    spline,
+    garment_colours: np.ndarray,
+    garment_alpha: np.ndarray,
+) -> _GarmentLayer | None:
+    left, top, right, bottom = region
+    factor = min(1.0, RENDER_LONG_SIDE / max(right - left, bottom - top))
+    small_size = (max(2, round((right - left) * factor)), max(2, round((bottom - top) * factor)))
+    map_x, map_y = dense_map(spline, origin=(left, top), size=small_size, scale=factor)
+    alpha = cv2.remap(garment_alpha, map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT, borderValue=0)
+
+    person_crop_rgb = cv2.resize(person_rgb[top:bottom, left:right], small_size, interpolation=cv2.INTER_AREA)
+    on_person = cv2.resize(person_mask[top:bottom, left:right], small_size, interpolation=cv2.INTER_AREA) >= 128
+    keep_out = _side_skin(person_crop_rgb, person_rgb, face, body, origin=(left, top), factor=factor)
+    # The garment fades in just below the chin instead of ending in a hard horizontal line.
+    rows_below_chin = (np.arange(small_size[1]) + 0.5) / factor - 0.5 + top - body.chin_y
+    chin_ramp = np.clip(rows_below_chin / (CHIN_FADE_FACE_FRACTION * body.unit), 0.0, 1.0).astype(np.float32)
+    alpha = alpha * (on_person & ~keep_out) * chin_ramp[:, None]
+    sigma = max(0.5, FEATHER_FACE_FRACTION * body.unit * factor)
+    alpha = cv2.GaussianBlur(alpha, (0, 0), sigma) * on_person
+    if not alpha.any():
+        return None
+    shading = _torso_shading(person_crop_rgb, alpha, sigma=SHADING_BLUR_FACE_FRACTION * body.unit * factor)
+
+    # Only the garment's bounding box is rendered at full resolution.
+    rows = np.flatnonzero(alpha.max(axis=1) > 0)
+    columns = np.flatnonzero(alpha.max(axis=0) > 0)
+    box = (columns[0], rows[0], columns[-1] + 1, rows[-1] + 1)  # in small pixels
+    full_left = left + int(np.floor(box[0] / factor))
+    full_top = top + int(np.floor(box[1] / factor))
+    full_right = min(right, left + int(np.ceil(box[2] / factor)))
+    full_bottom = min(bottom, top + int(np.ceil(box[3] / factor)))
+    full_size = (full_right - full_left, full_bottom - full_top)
+
+    full_map_x, full_map_y = dense_map(spline, origin=(full_left, full_top), size=full_size)
+    colours = cv2.remap(garment_colours, full_map_x, full_map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+    full_alpha = _upscale_part(alpha, factor, (left, top), (full_left, full_top), full_size)
+    full_shading = _upscale_part(shading, factor, (left, top), (full_left, full_top), full_size)
+    shaded = cv2.multiply(colours, cv2.merge([full_shading] * 3), dtype=cv2.CV_8U)
+    # Nothing outside the person: the upscaled alpha is cut by the full-resolution mask.
+    full_alpha *= person_mask[full_top:full_bottom, full_left:full_right] > 0
+    return _GarmentLayer(shaded, full_alpha, (full_left, full_top))
+
+
+def _upscale_part(
+    small: np.ndarray, factor: float, small_origin: tuple[int, int], origin: tuple[int, int], size: tuple[int, int]
+) -> np.ndarray:
+    """Resample a float32 map rendered at `factor` over the region at `small_origin` to full-resolution
+    pixels of the region starting at `origin` with `size` (width, height)."""
+    if factor == 1.0 and origin == small_origin:
+        return small[: size[1], : size[0]].copy()
+    # Full pixel p sits at small coordinate (p - small_origin + 0.5) * factor - 0.5.
+    offset_x = (origin[0] - small_origin[0] + 0.5) * factor - 0.5
+    offset_y = (origin[1] - small_origin[1] + 0.5) * factor - 0.5
+    transform = np.array([[factor, 0.0, offset_x], [0.0, factor, offset_y]], dtype=np.float64)
+    return cv2.warpAffine(
+        small, transform, size, flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP, borderMode=cv2.BORDER_REPLICATE
+    )
+
+
+def _side_skin(
+    crop_rgb: np.ndarray,
+    person_rgb: np.ndarray,
+    face: FaceBox,
+    body: BodyLandmarks,
+    *,
+    origin: tuple[int, int],
+    factor: float,
+) -> np.ndarray:
+    """Skin-coloured pixels (like the face's chroma) away from the torso's middle: hands and arms."""
+    core = face_core_pixels(person_rgb, face)
+    if core.size == 0:
+        return np.zeros(crop_rgb.shape[:2], bool)
+    face_chroma = cv2.cvtColor(core.reshape(-1, 1, 3), cv2.COLOR_RGB2YCrCb).reshape(-1, 3)[:, 1:].astype(np.float32)
+    mean = face_chroma.mean(axis=0)
+    spread = np.maximum(face_chroma.std(axis=0), SKIN_MIN_CHROMA_SPREAD)
+    chroma = cv2.cvtColor(crop_rgb, cv2.COLOR_RGB2YCrCb)[:, :, 1:].astype(np.float32)
+    distance = np.sqrt((((chroma - mean) / spread) ** 2).sum(axis=2))
+    skin = (distance <= SKIN_CHROMA_TOLERANCE).astype(np.uint8)
+    skin = cv2.morphologyEx(skin, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (3, 3))) > 0
+
+    columns = (np.arange(crop_rgb.shape[1]) + 0.5) / factor - 0.5 + origin[0]
+    chest_half = (body.right_chest[0] - body.left_chest[0]) / 2
+    at_sides = np.abs(columns - body.centre_x) > SKIN_TORSO_CORE * chest_half
+    return skin & at_sides[None, :]
+
+
+def face_core_pixels(person_rgb: np.ndarray, face: FaceBox) -> np.ndarray:
+    """The central part of the face box (cheeks, nose), where nearly every pixel is skin."""
+    left = round(face.left + 0.3 * face.width)
+    right = round(face.left + 0.7 * face.width)
+    top = round(face.top + 0.45 * face.height)
+    bottom = round(face.top + 0.75 * face.height)
+    step = max(1, (right - left) // 24)
+    return np.ascontiguousarray(person_rgb[max(0, top) : bottom : step, max(0, left) : right : step])
+
+
+def _torso_shading(crop_rgb: np.ndarray, alpha: np.ndarray, *, sigma: float) -> np.ndarray:
+    """The person's blurred luminance relative to its median under the garment, softened and clamped."""
+    luminance = cv2.cvtColor(crop_rgb, cv2.COLOR_RGB2GRAY).astype(np.float32)
+    blurred = cv2.GaussianBlur(luminance, (0, 0), max(0.5, sigma))
+    covered = blurred[alpha > 0.5]
+    reference = float(np.median(covered)) if covered.size else float(np.median(blurred))
+    ratio = blurred / max(reference, 1.0)
+    return np.clip(1.0 + SHADING_STRENGTH * (ratio - 1.0), *SHADING_RANGE).astype(np.float32)
+
+
+def _composite(person_rgb: np.ndarray, region, layer: _GarmentLayer | None) -> tuple[np.ndarray, np.ndarray]:
+    """Blend the garment layer into a copy of the photo; return it with the garment's placed mask."""
+    image = person_rgb.copy()
+    garment_mask = np.zeros(person_rgb.shape[:2], np.uint8)
+    if layer is None:
+        return image, garment_mask
+    left, top = layer.origin
+    height, width = layer.alpha.shape
+    target = image[top : top + height, left : left + width]
+    blended = cv2.blendLinear(layer.colours, target, layer.alpha, 1.0 - layer.alpha)
+    covered = layer.alpha > 0
+    target[covered] = blended[covered]
+    garment_mask[top : top + height, left : left + width] = np.where(layer.alpha >= 0.5, 255, 0).astype(np.uint8)
+    return image, garment_mask
+
+
+def person_crop(image: np.ndarray, person_mask: np.ndarray) -> np.ndarray:
+    """The 192×256 picture: a 3:4 crop around the person, padded with white where it leaves the photo."""
+    rows = np.flatnonzero(person_mask.any(axis=1))
+    columns = np.flatnonzero(person_mask.any(axis=0))
+    target_width, target_height = SMALL_SIZE
+    box_width = (columns[-1] + 1 - columns[0]) * (1 + 2 * SMALL_MARGIN)
+    box_height = (rows[-1] + 1 - rows[0]) * (1 + 2 * SMALL_MARGIN)
+    box_width = max(box_width, box_height * target_width / target_height)
+    box_height = box_width * target_height / target_width
+    crop_left = (columns[0] + columns[-1] + 1 - box_width) / 2
+    crop_top = (rows[0] + rows[-1] + 1 - box_height) / 2
+    factor = target_width / box_width
+
+    # The part of the crop inside the photo is resized into its place on a white canvas.
+    height, width = image.shape[:2]
+    inside_left, inside_top = max(0, round(crop_left)), max(0, round(crop_top))
+    inside_right = min(width, round(crop_left + box_width))
+    inside_bottom = min(height, round(crop_top + box_height))
+    canvas = np.full((target_height, target_width, 3), 255, np.uint8)
+    place_left = min(target_width - 1, round((inside_left - crop_left) * factor))
+    place_top = min(target_height - 1, round((inside_top - crop_top) * factor))
+    place_width = max(1, min(target_width - place_left, round((inside_right - inside_left) * factor)))
+    place_height = max(1, min(target_height - place_top, round((inside_bottom - inside_top) * factor)))
+    inside = image[inside_top:inside_bottom, inside_left:inside_right]
+    interpolation = cv2.INTER_AREA if factor < 1 else cv2.INTER_LINEAR
+    canvas[place_top : place_top + place_height, place_left : place_left + place_width] = cv2.resize(
+        inside, (place_width, place_height), interpolation=interpolation
+    )
+    return canvas
+
+
+def _resize(rgb: np.ndarray, factor: float) -> np.ndarray:
+    height, width = rgb.shape[:2]
+    size = (max(1, round(width * factor)), max(1, round(height * factor)))
+    if size == (width, height):
+        return rgb
+    interpolation = cv2.INTER_AREA if factor < 1 else cv2.INTER_LINEAR
+    return cv2.resize(rgb, size, interpolation=interpolation)

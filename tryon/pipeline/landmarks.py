@@ -1,0 +1,425 @@
+"""Landmarks for weight-free garment fitting: the face, the upper body and a flat garment.
+
+The face is found with OpenCV's Haar cascades (Viola and Jones, CVPR 2001). Everything else on the
+body is measured in units of the face box width, which makes the rules independent of photo size:
+the neck, shoulders, chest, waist and hips are placed at typical proportions below the face and their
+widths are read from the person mask's rows, clamped to what a human torso can be (a mask that also
+holds the arms or a chair must not make the shirt twice as wide). Garment landmarks come from the row
+and column profiles of the garment's cloth mask, shot flat and upright as product photos are.
+
+"Left" and "right" mean the image's left and right throughout, not the wearer's.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+
+import cv2
+import numpy as np
+
+from tryon.pipeline.result import GarmentNotFoundError, NoPersonFoundError
+
+Point = tuple[float, float]  # (x, y) in pixels
+
+# Face detection runs on a grey copy whose long side is this many pixels (upscaled for tiny photos).
+DETECTION_LONG_SIDE = 320
+DETECTION_SCALE_FACTOR = 1.15
+# A try-on photo shows the shopper's face reasonably large; smaller detections are background faces or noise.
+MIN_FACE_FRACTION_OF_SHORT_SIDE = 0.07
+FRONTAL_MIN_NEIGHBOURS = 5
+FALLBACK_MIN_NEIGHBOURS = 4
+FRONTAL_CASCADES = ("haarcascade_frontalface_default.xml", "haarcascade_frontalface_alt2.xml")
+PROFILE_CASCADE = "haarcascade_profileface.xml"
+
+# Body proportions below the face box, in face-box widths (W) from its top or bottom.
+CHIN_BELOW_FACE_BOTTOM = 0.06
+NECK_BELOW_CHIN_RANGE = (0.1, 0.6)
+SHOULDER_BELOW_FACE_TOP = 1.55
+SHOULDER_PROBE_OFFSET = 1.05  # columns at centre ± this, where the top of the shoulders is looked for
+SHOULDER_HALF_WIDTH_RANGE = (0.95, 1.75)
+# Used where the mask cannot tell (the body runs off the photo's edge).
+TYPICAL_SHOULDER_HALF_WIDTH = 1.2
+SHOULDER_INSET = 0.08  # the shoulder point sits this far inside the mask edge
+ARMPIT_BELOW_SHOULDER = 1.0
+WAIST_BELOW_NECK = 2.7
+HIP_BELOW_NECK = 3.6
+# Torso half-widths relative to the shoulder half-width: (smallest, largest believable).
+CHEST_HALF_WIDTH_RANGE = (0.65, 0.92)
+WAIST_HALF_WIDTH_RANGE = (0.55, 0.85)
+HIP_HALF_WIDTH_RANGE = (0.6, 0.92)
+# Rows averaged (± this many face widths) when reading a width from the mask.
+ROW_BAND = 0.08
+
+# Garment profile rules: the body part of a top is the lower part of its mask; a row at least this
+# much wider than the body has sleeves in it.
+GARMENT_BODY_ROWS = (0.6, 0.9)  # fraction of the garment's height where the body width is measured
+SLEEVE_WIDENING = 1.12
+NO_SLEEVE_ARMPIT_FRACTION = 0.3
+# An armpit notch lies within this fraction of the body width from the body's side.
+ARMPIT_SEARCH_WIDTH = 0.15
+# Sleeve pixels are looked for at least this fraction of the body width outside the body's sides.
+SLEEVE_CLEARANCE = 0.05
+MIN_GARMENT_PIXELS = 400
+
+
+@dataclass(frozen=True)
+class FaceBox:
+    """The detected face: left, top, width, height in pixels of the photo it was found in."""
+
+    left: float
+    top: float
+    width: float
+    height: float
+
+    @property
+    def centre_x(self) -> float:
+        return self.left + self.width / 2
+
+    @property
+    def bottom(self) -> float:
+        return self.top + self.height
+
+    def scaled(self, factor: float) -> FaceBox:
+        return FaceBox(self.left * factor, self.top * factor, self.width * factor, self.height * factor)
+
+
+@dataclass(frozen=True)
+class BodyLandmarks:
+    """Upper-body points on the photo, in pixels; `unit` is the face width they were measured in."""
+
+    unit: float
+    chin_y: float
+    neck: Point
+    left_shoulder: Point
+    right_shoulder: Point
+    left_chest: Point  # torso side at armpit height
+    right_chest: Point
+    left_waist: Point
+    right_waist: Point
+    left_hip: Point
+    right_hip: Point
+
+    @property
+    def centre_x(self) -> float:
+        return (self.left_shoulder[0] + self.right_shoulder[0]) / 2
+
+    @property
+    def shoulder_width(self) -> float:
+        return self.right_shoulder[0] - self.left_shoulder[0]
+
+    def torso_sides_at(self, y: float) -> tuple[float, float]:
+        """Left and right torso edge at height y, interpolated between chest, waist and hip (held beyond)."""
+        heights = [self.left_chest[1], self.left_waist[1], self.left_hip[1]]
+        lefts = [self.left_chest[0], self.left_waist[0], self.left_hip[0]]
+        rights = [self.right_chest[0], self.right_waist[0], self.right_hip[0]]
+        return float(np.interp(y, heights, lefts)), float(np.interp(y, heights, rights))
+
+
+@dataclass(frozen=True)
+class GarmentLandmarks:
+    """Points on a flat, upright top's cloth mask, in pixels of that mask."""
+
+    collar: Point  # lowest point of the front neckline, on the centre line
+    left_shoulder: Point
+    right_shoulder: Point
+    left_armpit: Point
+    right_armpit: Point
+    left_sleeve_end: Point | None  # outermost point of the sleeve; None for sleeveless garments
+    right_sleeve_end: Point | None
+    left_sleeve_bottom: Point | None  # lowest point of the sleeve beside the body (the cuff's inner corner)
+    right_sleeve_bottom: Point | None
+    left_hem: Point
+    right_hem: Point
+
+    @property
+    def shoulder_width(self) -> float:
+        return self.right_shoulder[0] - self.left_shoulder[0]
+
+    @property
+    def centre_x(self) -> float:
+        return (self.left_hem[0] + self.right_hem[0] + self.left_shoulder[0] + self.right_shoulder[0]) / 4
+
+
+@cache
+def _cascade(filename: str) -> cv2.CascadeClassifier:
+    classifier = cv2.CascadeClassifier(cv2.data.haarcascades + filename)
+    if classifier.empty():
+        raise RuntimeError(
+            f"OpenCV's Haar cascade {filename} could not be loaded from {cv2.data.haarcascades}; "
+            "reinstall opencv-python-headless (see requirements.txt)."
+        )
+    return classifier
+
+
+class FaceDetector:
+    """Finds the shopper's face: frontal cascades first, then profiles (both ways) as a fallback.
+
+    The cascades are loaded once per process and shared by every detector.
+    """
+
+    def __init__(self) -> None:
+        self._frontal = [_cascade(name) for name in FRONTAL_CASCADES]
+        self._profile = _cascade(PROFILE_CASCADE)
+
+    def detect(self, rgb: np.ndarray) -> FaceBox:
+        """Return the most confidently detected face in photo pixels, or raise NoPersonFoundError."""
+        height, width = rgb.shape[:2]
+        factor = DETECTION_LONG_SIDE / max(height, width)
+        grey = cv2.cvtColor(_resize(rgb, factor), cv2.COLOR_RGB2GRAY)
+        grey = cv2.equalizeHist(grey)
+        min_side = max(20, round(min(grey.shape) * MIN_FACE_FRACTION_OF_SHORT_SIDE))
+        face = self._detect_in(grey, min_side)
+        if face is None:
+            raise NoPersonFoundError()
+        return face.scaled(1 / factor)
+
+    def _detect_in(self, grey: np.ndarray, min_side: int) -> FaceBox | None:
+        attempts = [(cascade, FRONTAL_MIN_NEIGHBOURS, False) for cascade in self._frontal[:1]]
+        attempts += [(cascade, FALLBACK_MIN_NEIGHBOURS, False) for cascade in self._frontal[1:]]
+        attempts += [(self._profile, FALLBACK_MIN_NEIGHBOURS, False), (self._profile, FALLBACK_MIN_NEIGHBOURS, True)]
+        for cascade, min_neighbours, mirrored in attempts:
+            image = cv2.flip(grey, 1) if mirrored else grey
+            boxes, votes = cascade.detectMultiScale2(
+                image, scaleFactor=DETECTION_SCALE_FACTOR, minNeighbors=min_neighbours, minSize=(min_side, min_side)
+            )
+            if len(boxes) == 0:
+                continue
+            # The detection most neighbouring windows agree on; ties go to the larger face.
+            best = max(range(len(boxes)), key=lambda i: (int(votes[i]), int(boxes[i][2])))
+            left, top, box_width, box_height = (float(value) for value in boxes[best])
+            if mirrored:
+                left = grey.shape[1] - left - box_width
+            return FaceBox(left, top, box_width, box_height)
+        return None
+
+
+def body_landmarks(face: FaceBox, person_mask: np.ndarray) -> BodyLandmarks:
+    """Place the upper-body landmarks from the face box and the person mask (uint8 H×W, same photo)."""
+    unit = face.width
+    centre_x = face.centre_x
+    chin_y = face.bottom + CHIN_BELOW_FACE_BOTTOM * unit
+    shoulder_y = _shoulder_height(person_mask, face, chin_y)
+    neck_y = float(
+        np.clip(
+            shoulder_y - 0.05 * unit, chin_y + NECK_BELOW_CHIN_RANGE[0] * unit, chin_y + NECK_BELOW_CHIN_RANGE[1] * unit
+        )
+    )
+
+    probe_y = shoulder_y + 0.3 * unit
+    left_extent, right_extent = _mask_extents(person_mask, centre_x, probe_y, unit)
+    left_half = _shoulder_half_width(left_extent, unit)
+    right_half = _shoulder_half_width(right_extent, unit)
+
+    def sides(y: float, ratio_range: tuple[float, float]) -> tuple[Point, Point]:
+        measured_left, measured_right = _mask_extents(person_mask, centre_x, y, unit)
+        lowest, highest = ratio_range
+        left = float(np.clip(measured_left, lowest * left_half, highest * left_half))
+        right = float(np.clip(measured_right, lowest * right_half, highest * right_half))
+        return (centre_x - left, y), (centre_x + right, y)
+
+    armpit_y = shoulder_y + ARMPIT_BELOW_SHOULDER * unit
+    left_chest, right_chest = sides(armpit_y, CHEST_HALF_WIDTH_RANGE)
+    left_waist, right_waist = sides(neck_y + WAIST_BELOW_NECK * unit, WAIST_HALF_WIDTH_RANGE)
+    left_hip, right_hip = sides(neck_y + HIP_BELOW_NECK * unit, HIP_HALF_WIDTH_RANGE)
+    return BodyLandmarks(
+        unit=unit,
+        chin_y=chin_y,
+        neck=(centre_x, neck_y),
+        left_shoulder=(centre_x - left_half, shoulder_y),
+        right_shoulder=(centre_x + right_half, shoulder_y),
+        left_chest=left_chest,
+        right_chest=right_chest,
+        left_waist=left_waist,
+        right_waist=right_waist,
+        left_hip=left_hip,
+        right_hip=right_hip,
+    )
+
+
+def _shoulder_half_width(extent: float, unit: float) -> float:
+    if not np.isfinite(extent):
+        return TYPICAL_SHOULDER_HALF_WIDTH * unit
+    low, high = SHOULDER_HALF_WIDTH_RANGE
+    return float(np.clip(extent - SHOULDER_INSET * unit, low * unit, high * unit))
+
+
+def _shoulder_height(person_mask: np.ndarray, face: FaceBox, chin_y: float) -> float:
+    """Top of the mask over both shoulders, or the typical height where the mask does not say."""
+    typical = face.top + SHOULDER_BELOW_FACE_TOP * face.width
+    height, width = person_mask.shape
+    tops = []
+    for direction in (-1, 1):
+        column = round(face.centre_x + direction * SHOULDER_PROBE_OFFSET * face.width)
+        start = round(chin_y)
+        if not 0 <= column < width or start >= height:
+            continue
+        below_chin = np.flatnonzero(person_mask[start:, column])
+        if len(below_chin):
+            tops.append(start + float(below_chin[0]))
+    if not tops:
+        return typical
+    # A raised hand or long hair can hide a shoulder; stay within half a face of the typical height.
+    return float(np.clip(np.mean(tops), typical - 0.5 * face.width, typical + 0.5 * face.width))
+
+
+def _mask_extents(person_mask: np.ndarray, centre_x: float, y: float, unit: float) -> tuple[float, float]:
+    """Distance from the centre line to the mask's left and right edge, median over a band of rows.
+
+    Rows outside the photo, or where the centre is not on the person, report infinity so the caller's
+    upper clamp (a typical proportion) applies.
+    """
+    height, width = person_mask.shape
+    column = int(np.clip(round(centre_x), 0, width - 1))
+    band = max(1, round(ROW_BAND * unit))
+    lefts, rights = [], []
+    for row in range(round(y) - band, round(y) + band + 1, max(1, band // 2)):
+        if not 0 <= row < height or not person_mask[row, column]:
+            continue
+        left_edge, right_edge = _run_through(person_mask[row] > 0, column)
+        # Touching the photo's border means the body continues beyond it: the width is unknown.
+        lefts.append(np.inf if left_edge == 0 else centre_x - left_edge)
+        rights.append(np.inf if right_edge == width - 1 else right_edge - centre_x)
+    if not lefts:
+        return np.inf, np.inf
+    return float(np.median(lefts)), float(np.median(rights))
+
+
+def garment_landmarks(cloth_mask: np.ndarray) -> GarmentLandmarks:
+    """Read collar, shoulders, armpits, sleeve ends and hem corners from a flat top's cloth mask."""
+    rows = np.flatnonzero(cloth_mask.any(axis=1))
+    if np.count_nonzero(cloth_mask) < MIN_GARMENT_PIXELS or len(rows) < 8:
+        raise GarmentNotFoundError("The garment image shows too little garment to fit it; use a larger product photo.")
+    top, bottom = int(rows[0]), int(rows[-1])
+    garment_height = bottom - top + 1
+    filled = cloth_mask > 0
+    lefts = np.full(cloth_mask.shape[0], -1)
+    rights = np.full(cloth_mask.shape[0], -1)
+    lefts[rows] = filled[rows].argmax(axis=1)
+    rights[rows] = cloth_mask.shape[1] - 1 - filled[rows, ::-1].argmax(axis=1)
+    widths = np.where(lefts >= 0, rights - lefts + 1, 0)
+
+    body_rows = np.arange(
+        top + round(GARMENT_BODY_ROWS[0] * garment_height), top + round(GARMENT_BODY_ROWS[1] * garment_height) + 1
+    )
+    body_rows = body_rows[widths[body_rows] > 0]
+    if len(body_rows) == 0:
+        raise GarmentNotFoundError("The garment's outline could not be read; use a photo of one garment laid flat.")
+    body_left = float(np.median(lefts[body_rows]))
+    body_right = float(np.median(rights[body_rows]))
+    body_width = body_right - body_left
+
+    above_body = np.arange(top, int(body_rows[0]))
+    has_sleeves = len(above_body) > 0 and widths[above_body].max() > SLEEVE_WIDENING * body_width
+    if has_sleeves:
+        left_armpit_y, right_armpit_y = _armpit_heights(cloth_mask, body_left, body_right, top, int(body_rows[0]))
+    else:
+        left_armpit_y = right_armpit_y = top + NO_SLEEVE_ARMPIT_FRACTION * garment_height
+
+    centre_x = (body_left + body_right) / 2
+    collar_y = _first_filled_row(filled, round(centre_x), top, bottom)
+    shoulder_inset = 0.04 * body_width
+    left_shoulder_x = body_left + shoulder_inset
+    right_shoulder_x = body_right - shoulder_inset
+    left_shoulder = (left_shoulder_x, _first_filled_row(filled, round(left_shoulder_x), top, bottom))
+    right_shoulder = (right_shoulder_x, _first_filled_row(filled, round(right_shoulder_x), top, bottom))
+
+    left_sleeve_end = right_sleeve_end = left_sleeve_bottom = right_sleeve_bottom = None
+    if has_sleeves:
+        sleeve_rows = above_body[widths[above_body] > 0]
+        left_sleeve_end = _extreme_point(sleeve_rows, lefts[sleeve_rows], outermost=np.min)
+        right_sleeve_end = _extreme_point(sleeve_rows, rights[sleeve_rows], outermost=np.max)
+        margin = round(SLEEVE_CLEARANCE * body_width)
+        left_sleeve_bottom = _lowest_point(filled[: int(body_rows[0])], 0, int(body_left) - margin)
+        right_sleeve_bottom = _lowest_point(filled[: int(body_rows[0])], int(body_right) + margin + 1, filled.shape[1])
+
+    hem_rows = np.flatnonzero(widths > 0.5 * body_width)
+    hem_y = float(hem_rows[-1])
+    return GarmentLandmarks(
+        collar=(centre_x, collar_y),
+        left_shoulder=left_shoulder,
+        right_shoulder=right_shoulder,
+        left_armpit=(body_left, left_armpit_y),
+        right_armpit=(body_right, right_armpit_y),
+        left_sleeve_end=left_sleeve_end,
+        right_sleeve_end=right_sleeve_end,
+        left_sleeve_bottom=left_sleeve_bottom,
+        right_sleeve_bottom=right_sleeve_bottom,
+        left_hem=(float(lefts[int(hem_y)]), hem_y),
+        right_hem=(float(rights[int(hem_y)]), hem_y),
+    )
+
+
+def _armpit_heights(
+    cloth_mask: np.ndarray, body_left: float, body_right: float, top: int, body_top: int
+) -> tuple[float, float]:
+    """Heights of the two armpits: the deepest notch of the outline (convexity defect) near each body side.
+
+    Where no notch is found (a sleeve laid flush against the body), the first row above the body that
+    is clearly wider than it is used instead.
+    """
+    body_width = body_right - body_left
+    contours, _ = cv2.findContours((cloth_mask > 0).astype(np.uint8), cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_NONE)
+    outline = max(contours, key=cv2.contourArea)
+    try:
+        defects = cv2.convexityDefects(outline, cv2.convexHull(outline, returnPoints=False))
+    except cv2.error:  # a self-touching outline; fall back to the row scan
+        defects = None
+    notches = [] if defects is None else [outline[far][0] for _, _, far, _ in defects[:, 0]]
+    depths = [] if defects is None else list(defects[:, 0, 3])
+    widths = (cloth_mask[top:body_top] > 0).sum(axis=1)
+    wide_rows = np.flatnonzero(widths > SLEEVE_WIDENING * body_width)
+    scanned = float(top + wide_rows[-1]) if len(wide_rows) else float(body_top)
+
+    heights = []
+    for side_x in (body_left, body_right):
+        near_side = [
+            (depth, float(point[1]))
+            for point, depth in zip(notches, depths, strict=True)
+            if abs(point[0] - side_x) <= ARMPIT_SEARCH_WIDTH * body_width and top < point[1] <= body_top
+        ]
+        heights.append(max(near_side)[1] if near_side else scanned)
+    return heights[0], heights[1]
+
+
+def _run_through(line: np.ndarray, column: int) -> tuple[int, int]:
+    """First and last index of the filled run containing `column` (an empty run at an unfilled column)."""
+    if not line[column]:
+        return column, column - 1
+    gaps_left = np.flatnonzero(~line[:column])
+    gaps_right = np.flatnonzero(~line[column:])
+    left = int(gaps_left[-1]) + 1 if len(gaps_left) else 0
+    right = column + int(gaps_right[0]) - 1 if len(gaps_right) else len(line) - 1
+    return left, right
+
+
+def _first_filled_row(filled: np.ndarray, column: int, top: int, bottom: int) -> float:
+    column = int(np.clip(column, 0, filled.shape[1] - 1))
+    hits = np.flatnonzero(filled[top : bottom + 1, column])
+    if len(hits) == 0:
+        raise GarmentNotFoundError("The garment has a gap down its middle; use a photo of one garment laid flat.")
+    return float(top + hits[0])
+
+
+def _lowest_point(filled: np.ndarray, first_column: int, end_column: int) -> Point | None:
+    """The lowest filled pixel within the columns [first_column, end_column); None if there is none."""
+    columns = filled[:, max(0, first_column) : max(0, end_column)]
+    rows_with_pixels = np.flatnonzero(columns.any(axis=1))
+    if len(rows_with_pixels) == 0:
+        return None
+    lowest = int(rows_with_pixels[-1])
+    return float(max(0, first_column) + np.flatnonzero(columns[lowest]).mean()), float(lowest)
+
+
+def _extreme_point(rows: np.ndarray, edges: np.ndarray, *, outermost) -> Point:
+    """The outermost edge point; where several rows reach it, their middle row."""
+    extreme = outermost(edges)
+    reaching = rows[np.abs(edges - extreme) <= 2]
+    return float(extreme), float(np.mean(reaching))
+
+
+def _resize(rgb: np.ndarray, factor: float) -> np.ndarray:
+    height, width = rgb.shape[:2]
+    size = (max(1, round(width * factor)), max(1, round(height * factor)))
+    interpolation = cv2.INTER_AREA if factor < 1 else cv2.INTER_LINEAR
+    return cv2.resize(rgb, size, interpolation=interpolation)
