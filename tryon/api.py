@@ -71,6 +71,16 @@ def _error(status_code: int, message: str, **headers: str) -> Response:
     return Response({"status": status_code, "message": message}, status=status_code, headers=headers or None)
 
 
+def _invalid(serializer: serializers.Serializer) -> Response:
+    """A 400 whose message names each bad field, so a client can show it as it is."""
+    parts = []
+    for field, messages in serializer.errors.items():
+        text = " ".join(str(message) for message in messages)
+        parts.append(text if field == "non_field_errors" else f"{field}: {text}")
+    body = {"status": 400, "message": " ".join(parts), "errors": serializer.errors}
+    return Response(body, status=status.HTTP_400_BAD_REQUEST)
+
+
 def _validation_message(error: ValidationError) -> str:
     return " ".join(error.messages)
 
@@ -96,7 +106,8 @@ class JobListCreateView(APIView):
     )
     def post(self, request: Request) -> Response:
         serializer = JobCreateSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
+        if not serializer.is_valid():
+            return _invalid(serializer)
         data = serializer.validated_data
         product = selectors.tryon_product(product_id=data["product"])
         garment = selectors.garment_image_for(product=product) if product else None
@@ -143,7 +154,8 @@ class PhotoListCreateView(APIView):
     )
     def post(self, request: Request) -> Response:
         serializer = PhotoCreateSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
+        if not serializer.is_valid():
+            return _invalid(serializer)
         try:
             photo = services.save_person_photo(user=request.user, upload=serializer.validated_data["photo"])
         except ValidationError as error:

@@ -1,0 +1,158 @@
+"""Try-on pages and the owner-only media view."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from tests.factories import make_user
+from tests.tryon.helpers import astronaut_upload, make_tryon_product
+from tryon import services
+from tryon.models import JobStatus, PersonPhoto, TryOnJob
+from tryon.storage import save_private_file
+
+
+def job_for(user):
+    photo = services.save_person_photo(user=user, upload=astronaut_upload())
+    return services.submit_job(user=user, photo=photo, product_image=make_tryon_product().images.get())
+
+
+def finished(job):
+    result = save_private_file(folder="results", extension="jpg", content=b"\xff\xd8full")
+    small = save_private_file(folder="results", extension="jpg", content=b"\xff\xd8small")
+    TryOnJob.objects.filter(pk=job.pk).update(
+        status=JobStatus.DONE, engine="classic", result_name=result, result_small_name=small
+    )
+    job.refresh_from_db()
+    return job
+
+
+@pytest.mark.django_db
+def test_private_pages_send_visitors_to_log_in(client, dispatched):
+    job = job_for(make_user())
+    for url in (
+        reverse("tryon:photo_list"),
+        reverse("tryon:job_detail", args=[job.pk]),
+        reverse("tryon:photo_image", args=[job.photo_id]),
+        reverse("tryon:job_result", args=[job.pk]),
+    ):
+        response = client.get(url)
+        assert response.status_code == 302
+        assert response["Location"].startswith(reverse("accounts:login"))
+
+
+@pytest.mark.django_db
+def test_the_owner_gets_their_photo_and_results_streamed_privately(client, dispatched):
+    owner = make_user()
+    job = finished(job_for(owner))
+    client.force_login(owner)
+    photo = client.get(reverse("tryon:photo_image", args=[job.photo_id]))
+    assert photo.status_code == 200
+    assert photo["Content-Type"] == "image/jpeg"
+    assert photo["Cache-Control"].startswith("private")
+    assert b"".join(photo.streaming_content)[:2] == b"\xff\xd8"
+    full = client.get(reverse("tryon:job_result", args=[job.pk]))
+    assert b"".join(full.streaming_content) == b"\xff\xd8full"
+    small = client.get(reverse("tryon:job_result_small", args=[job.pk]))
+    assert b"".join(small.streaming_content) == b"\xff\xd8small"
+
+
+@pytest.mark.django_db
+def test_another_shopper_gets_404_for_photos_results_and_job_pages(client, dispatched):
+    job = finished(job_for(make_user()))
+    client.force_login(make_user())
+    for url in (
+        reverse("tryon:photo_image", args=[job.photo_id]),
+        reverse("tryon:job_result", args=[job.pk]),
+        reverse("tryon:job_result_small", args=[job.pk]),
+        reverse("tryon:job_detail", args=[job.pk]),
+    ):
+        assert client.get(url).status_code == 404, url
+    assert client.post(reverse("tryon:photo_delete", args=[job.photo_id])).status_code == 404
+    assert client.post(reverse("tryon:job_delete", args=[job.pk])).status_code == 404
+    assert TryOnJob.objects.filter(pk=job.pk).exists()
+
+
+@pytest.mark.django_db
+def test_media_settings_keep_photos_out_of_the_public_media_folder(settings, dispatched):
+    job = job_for(make_user())
+    assert not (settings.MEDIA_ROOT / job.photo.file_name).exists()
+    assert (settings.PRIVATE_MEDIA_ROOT / job.photo.file_name).exists()
+
+
+@pytest.mark.django_db
+def test_my_photos_lists_uploads_and_deletes_them(client, dispatched):
+    owner = make_user()
+    client.force_login(owner)
+    response = client.post(reverse("tryon:photo_list"), {"photo": astronaut_upload()})
+    assert response.status_code == 302
+    photo = PersonPhoto.objects.get(owner=owner)
+    page = client.get(reverse("tryon:photo_list")).content.decode()
+    assert reverse("tryon:photo_image", args=[photo.pk]) in page
+    assert 'alt="Your photo uploaded' in page
+    client.post(reverse("tryon:photo_delete", args=[photo.pk]))
+    assert not PersonPhoto.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_bad_upload_shows_the_error_next_to_the_field(client):
+    client.force_login(make_user())
+    response = client.post(reverse("tryon:photo_list"), {"photo": SimpleUploadedFile("a.jpg", b"not an image")})
+    assert response.status_code == 400
+    form = response.context["form"]
+    assert "not an image we can read" in form.errors["photo"][0]
+    assert "not an image we can read" in response.content.decode()
+    assert not PersonPhoto.objects.exists()
+
+
+@pytest.mark.django_db
+def test_the_try_on_form_starts_a_job_and_shows_its_page(client, dispatched):
+    owner = make_user()
+    product = make_tryon_product()
+    client.force_login(owner)
+    response = client.post(reverse("tryon:job_create"), {"product": product.pk, "photo": astronaut_upload()})
+    job = TryOnJob.objects.get()
+    assert response.status_code == 302
+    assert response["Location"] == reverse("tryon:job_detail", args=[job.pk])
+    page = client.get(response["Location"]).content.decode()
+    assert "Waiting for a free try-on worker" in page
+    assert "<progress" in page
+    assert dispatched == [job.pk]
+
+
+@pytest.mark.django_db
+def test_the_job_page_shows_the_result_with_the_classic_notice_and_the_size_picker(client, dispatched):
+    owner = make_user()
+    job = finished(job_for(owner))
+    client.force_login(owner)
+    page = client.get(reverse("tryon:job_detail", args=[job.pk])).content.decode()
+    assert reverse("tryon:job_result", args=[job.pk]) in page
+    assert "The neural model is not installed on this server; this preview uses a simpler fitting." in page
+    assert reverse("shop:cart_add") in page
+    for variant in job.product.variants.all():
+        assert f'value="{variant.pk}"' in page
+
+
+@pytest.mark.django_db
+def test_the_try_on_form_over_the_rate_limit_says_when_to_retry_and_queues_nothing(client, settings, dispatched):
+    settings.TRYON_RATE_LIMIT_PER_MINUTE = 1
+    owner = make_user()
+    client.force_login(owner)
+    photo = services.save_person_photo(user=owner, upload=astronaut_upload())
+    first = client.post(reverse("tryon:job_create"), {"product": make_tryon_product().pk, "photo_id": photo.pk})
+    assert first.status_code == 302
+    response = client.post(reverse("tryon:job_create"), {"product": make_tryon_product().pk, "photo_id": photo.pk})
+    assert response.status_code == 429
+    assert "Retry-After" in response
+    assert "please try again in" in response.content.decode()
+    assert TryOnJob.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_the_try_on_form_needs_a_photo(client):
+    client.force_login(make_user())
+    response = client.post(reverse("tryon:job_create"), {"product": make_tryon_product().pk})
+    assert response.status_code == 400
+    assert "Choose a saved photo or upload one." in response.content.decode()
+    assert not TryOnJob.objects.exists()
