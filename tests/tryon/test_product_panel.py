@@ -1,0 +1,50 @@
+"""The "Try it on" panel on the product page."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.factories import make_product, make_user
+from tests.tryon.helpers import astronaut_upload, make_tryon_product
+from tryon import services
+
+
+@pytest.mark.django_db
+def test_visitors_are_asked_to_log_in_to_try_it_on(client):
+    product = make_tryon_product()
+    page = client.get(product.get_absolute_url()).content.decode()
+    assert "Log in to try it on" in page
+    assert f"?next={product.get_absolute_url()}" in page.replace("%2F", "/")
+    assert "js/tryon.js" not in page
+
+
+@pytest.mark.django_db
+def test_a_signed_in_shopper_gets_the_upload_form_progress_bar_and_script(client):
+    user = make_user()
+    product = make_tryon_product()
+    client.force_login(user)
+    page = client.get(product.get_absolute_url()).content.decode()
+    assert 'action="/tryon/jobs/"' in page
+    assert 'enctype="multipart/form-data"' in page
+    assert '<label for="id_photo">Your photo</label>' in page
+    assert "<progress" in page
+    assert "js/tryon.js" in page
+    assert "csrfmiddlewaretoken" in page
+
+
+@pytest.mark.django_db
+def test_saved_photos_are_offered_but_only_the_shoppers_own(client):
+    user, other = make_user(), make_user()
+    mine = services.save_person_photo(user=user, upload=astronaut_upload())
+    theirs = services.save_person_photo(user=other, upload=astronaut_upload())
+    client.force_login(user)
+    page = client.get(make_tryon_product().get_absolute_url()).content.decode()
+    assert f'<option value="{mine.pk}"' in page
+    assert f'<option value="{theirs.pk}"' not in page
+
+
+@pytest.mark.django_db
+def test_a_product_without_a_garment_picture_says_try_on_is_unavailable(client):
+    client.force_login(make_user())
+    page = client.get(make_product().get_absolute_url()).content.decode()
+    assert "Try-on is not available for this product." in page
