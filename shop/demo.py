@@ -141,6 +141,7 @@ class SeedReport:
     images_created: int = 0
     users_created: int = 0
     logins: list[DemoLogin] = field(default_factory=list)
+    credentials_file: Path | None = None  # where generated passwords are kept; None if all came from env
 
     @property
     def created_anything(self) -> bool:
@@ -266,7 +267,10 @@ def seed_demo(*, credentials_path: Path | None = None) -> SeedReport:
             report.variants_created += created
         report.images_created += ensure_primary_image(product=product, garment=garment)
 
-    passwords = demo_passwords(credentials_path=credentials_path or demo_credentials_path())
+    credentials_path = credentials_path or demo_credentials_path()
+    passwords = demo_passwords(credentials_path=credentials_path)
+    if not all(os.environ.get(name) for name in (SHOPPER_PASSWORD_ENV, STAFF_PASSWORD_ENV)):
+        report.credentials_file = credentials_path
     for email, is_staff in ((SHOPPER_EMAIL, False), (STAFF_EMAIL, True)):
         report.users_created += ensure_demo_user(email=email, password=passwords[email], is_staff=is_staff)
         report.logins.append(DemoLogin(email=email, password=passwords[email], is_staff=is_staff))

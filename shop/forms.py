@@ -47,10 +47,22 @@ class ProductFilterForm(forms.Form):
         error_messages={"invalid_choice": "Choose a size from XS to XXL."},
     )
     min_price = forms.DecimalField(
-        label="Min price", required=False, min_value=Decimal("0"), max_digits=10, decimal_places=2
+        label="Min price",
+        required=False,
+        min_value=Decimal("0"),
+        max_digits=10,
+        decimal_places=2,
+        # A text box keeps what was typed on screen when it is invalid (a number box would blank it).
+        widget=forms.TextInput(attrs={"inputmode": "decimal"}),
     )
     max_price = forms.DecimalField(
-        label="Max price", required=False, min_value=Decimal("0"), max_digits=10, decimal_places=2
+        label="Max price",
+        required=False,
+        min_value=Decimal("0"),
+        max_digits=10,
+        decimal_places=2,
+        # A text box keeps what was typed on screen when it is invalid (a number box would blank it).
+        widget=forms.TextInput(attrs={"inputmode": "decimal"}),
     )
     sort = forms.ChoiceField(
         label="Sort by",

@@ -193,6 +193,7 @@ def test_demo_passwords_come_from_the_environment_when_set(fast_seed, cheap_art,
     }
     assert authenticate(email=demo.STAFF_EMAIL, password="staff-from-env-2") is not None
     assert not fast_seed.exists(), "nothing to remember when both passwords come from the environment"
+    assert report.credentials_file is None
 
 
 @pytest.mark.django_db

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.core.management.base import BaseCommand, CommandParser
 
-from shop.demo import demo_credentials_path, seed_demo
+from shop.demo import SHOPPER_PASSWORD_ENV, STAFF_PASSWORD_ENV, seed_demo
 
 
 class Command(BaseCommand):
@@ -37,7 +37,8 @@ class Command(BaseCommand):
         for login in report.logins:
             role = "staff (admin at /admin/)" if login.is_staff else "shopper"
             self.stdout.write(f"  {role:<25} {login.email}  password: {login.password}")
-        self.stdout.write(
-            f"Generated passwords are kept in {demo_credentials_path()} unless set with "
-            "REVETIR_DEMO_SHOPPER_PASSWORD / REVETIR_DEMO_STAFF_PASSWORD."
-        )
+        if report.credentials_file is not None:
+            self.stdout.write(
+                f"Generated passwords are kept in {report.credentials_file} (set {SHOPPER_PASSWORD_ENV} / "
+                f"{STAFF_PASSWORD_ENV} to choose your own)."
+            )
