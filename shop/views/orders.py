@@ -11,6 +11,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from shop import selectors, services
+from shop.countries import COUNTRIES
 from shop.models import Order
 from shop.payments import payment_provider_for
 
@@ -39,6 +40,7 @@ def order_detail(request: HttpRequest, number: str) -> HttpResponse:
         "shop/order_detail.html",
         {
             "order": order,
+            "country_name": COUNTRIES.get(order.country, order.country),
             "payment": payment_provider_for(order.payment_method),
             "can_cancel": order.status in services.CUSTOMER_CANCELLABLE_STATUSES,
         },
