@@ -71,8 +71,11 @@ class JobAbandonedError(Exception):
     """The job was deleted or failed as stale while it ran; its result is not wanted."""
 
 
-def run_queued_jobs(*, preferred_job_id: int | None = None, engine_factory: EngineFactory = load_engine) -> int:
-    """Run queued jobs one after another until none is left. Returns how many this call ran."""
+def run_queued_jobs(*, preferred_job_id: int | None = None, engine_factory: EngineFactory | None = None) -> int:
+    """Run queued jobs one after another until none is left. Returns how many this call ran.
+
+    `engine_factory` defaults to `load_engine` (looked up at call time)."""
+    engine_factory = engine_factory or load_engine
     worker = services.worker_name()
     ran = 0
     services.fail_stale_jobs()
@@ -83,8 +86,9 @@ def run_queued_jobs(*, preferred_job_id: int | None = None, engine_factory: Engi
     return ran
 
 
-def run_claimed_job(job: TryOnJob, *, engine_factory: EngineFactory = load_engine) -> None:
+def run_claimed_job(job: TryOnJob, *, engine_factory: EngineFactory | None = None) -> None:
     """Run a job this worker has claimed. Never raises for engine failures: they fail the job."""
+    engine_factory = engine_factory or load_engine
     started = time.monotonic()
     publish_job(job)
     engine_name = ""
@@ -168,7 +172,7 @@ class InProcessWorker:
     restart is made up for by the idle check, which also fails stale jobs.
     """
 
-    def __init__(self, *, engine_factory: EngineFactory = load_engine) -> None:
+    def __init__(self, *, engine_factory: EngineFactory | None = None) -> None:
         self._wakeups: queue.Queue[int | None] = queue.Queue(maxsize=max(settings.TRYON_MAX_QUEUED_JOBS, 1) * 2)
         self._engine_factory = engine_factory
         self._thread: threading.Thread | None = None
