@@ -156,7 +156,7 @@ def _put_in_cart(*, cart: Cart, variant: Variant, quantity: int) -> CartLineChan
         CartLine.objects.filter(pk=line.pk).update(quantity=allowed)
         line.quantity = allowed
     Cart.objects.filter(pk=cart.pk).update(updated_at=timezone.now())
-    return CartLineChange(description=description, requested=requested, quantity=max(allowed, current), line=line)
+    return CartLineChange(description=description, requested=requested, quantity=allowed, line=line)
 
 
 def cart_add_item(*, cart: Cart, variant_id: int, quantity: int) -> CartLineChange:

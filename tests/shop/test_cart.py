@@ -1,7 +1,7 @@
 import pytest
 from django.urls import reverse
 
-from shop.models import Cart, CartLine
+from shop.models import Cart, CartLine, Variant
 from shop.services import SESSION_CART_ID_KEY, cart_get_or_create_for_user
 from tests.factories import DEFAULT_PASSWORD, make_product, make_user
 
@@ -232,3 +232,14 @@ def test_login_without_an_anonymous_cart_keeps_the_users_cart(client):
     client.post(reverse("accounts:login"), {"username": user.email, "password": DEFAULT_PASSWORD})
 
     assert CartLine.objects.get(cart__user=user).quantity == 2
+
+
+def test_adding_when_stock_fell_below_the_cart_quantity_brings_the_line_down_to_what_is_left(client):
+    variant = _variant(stock=5)
+    _add(client, variant, 4)
+    Variant.objects.filter(pk=variant.pk).update(stock=2)
+
+    response = _add(client, variant, 1)
+
+    assert CartLine.objects.get(variant=variant).quantity == 2
+    assert any("Only 2" in text for text in _messages(response))
