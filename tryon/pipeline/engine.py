@@ -9,14 +9,38 @@ from __future__ import annotations
 
 import os
 import threading
+import time
+import weakref
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
+import numpy as np
 import torch
+from PIL import Image
 
+from tryon.pipeline.imageio import ImageSource, load_rgb
+from tryon.pipeline.masks import cloth_mask, refine_with_saliency
 from tryon.pipeline.pfafn import GeneratorNet, WarpNet, tryon_forward
+from tryon.pipeline.preprocess import (
+    crop_person,
+    garment_region,
+    garment_to_model_inputs,
+    paste_back,
+    person_mask_from_saliency,
+    pfafn_output_to_uint8,
+    u2net_input,
+    u2net_mask,
+)
+from tryon.pipeline.result import ENGINE_NEURAL, StageCallback, TryOnError, TryOnResult, WeightsError
 from tryon.pipeline.u2net import U2Net, U2NetVariant
-from tryon.pipeline.weights import StateDictSource, load_checkpoint
+from tryon.pipeline.weights import (
+    CHECKPOINTS,
+    StateDictSource,
+    WeightsDirReport,
+    load_checkpoint,
+    verify_weights_dir,
+)
 
 DEVICE_AUTO = "auto"
 
@@ -121,3 +145,200 @@ def _prepare(model: torch.nn.Module, device: torch.device) -> torch.nn.Module:
     model.eval()
     model.requires_grad_(False)
     return model.to(device)
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# The neural try-on engine and engine selection
+
+# Share of a run each stage takes on a CPU (U²-Net ~0.6–1 s, warp ~1 s, generator ~0.5 s), so the
+# progress bar moves at a steady pace; the fractions reported are the sums of the stages before.
+STAGE_SHARES: dict[str, float] = {
+    "segmenting": 0.30,
+    "masking": 0.05,
+    "warping": 0.40,
+    "rendering": 0.17,
+    "compositing": 0.08,
+}
+ENGINE_CHOICES = ("auto", "neural", "classic")
+DEVICE_CHOICES = ("auto", "cpu", "cuda")
+
+_rendering_listener = threading.local()  # per thread: what to call when the generator starts
+_generators_with_listener: weakref.WeakSet[torch.nn.Module] = weakref.WeakSet()
+
+
+def _announce_rendering(_module: torch.nn.Module, _inputs: tuple) -> None:
+    callback = getattr(_rendering_listener, "callback", None)
+    if callback is not None:
+        callback()
+
+
+class StageClock:
+    """Reports stages to an `on_stage` callback with the overall fraction done, and times them."""
+
+    def __init__(self, on_stage: StageCallback | None) -> None:
+        self._on_stage = on_stage
+        self._current: str | None = None
+        self._started = 0.0
+        self._done = 0.0
+        self.timings: dict[str, float] = {}
+
+    def start(self, stage: str) -> None:
+        self._close_current()
+        self._current, self._started = stage, time.perf_counter()
+        if self._on_stage is not None:
+            self._on_stage(stage, round(self._done, 4))
+
+    def finish(self) -> dict[str, float]:
+        last = self._current
+        self._close_current()
+        if self._on_stage is not None and last is not None:
+            self._on_stage(last, 1.0)
+        return dict(self.timings)
+
+    def _close_current(self) -> None:
+        if self._current is None:
+            return
+        self.timings[self._current] = round(time.perf_counter() - self._started, 4)
+        self._done = min(1.0, self._done + STAGE_SHARES[self._current])
+        self._current = None
+
+
+def resolve_engine_device(device: str) -> torch.device:
+    """`device` as given by an operator ("auto", "cpu", "cuda", "cuda:N"); asking for CUDA on a machine
+    without it is a `TryOnError` that says what to do."""
+    if device not in DEVICE_CHOICES and not device.startswith("cuda:"):
+        raise TryOnError(f"Unknown try-on device {device!r}; use one of {', '.join(DEVICE_CHOICES)}.")
+    if device.startswith("cuda") and not torch.cuda.is_available():
+        raise TryOnError(
+            f"The try-on device is set to {device!r} but PyTorch sees no CUDA GPU here; "
+            "set REVETIR_TRYON_DEVICE (or --device) to 'auto' or 'cpu'."
+        )
+    return resolve_device(device)
+
+
+def neural_weights_problem(report: WeightsDirReport) -> str:
+    """One message naming every file the neural engine still lacks and how to install it."""
+    problems = [
+        report.problems[CHECKPOINTS[name].filename]
+        for name in ("pfafn_warp", "pfafn_gen")
+        if CHECKPOINTS[name].filename in report.problems
+    ]
+    segmenters = [CHECKPOINTS[name].filename for name in ("u2net", "u2netp")]
+    if not set(segmenters) & set(report.ok):
+        broken = [name for name in segmenters if (report.weights_dir / name).is_file()]
+        if broken:
+            problems.extend(report.problems[name] for name in broken)
+        else:
+            problems.append(f"{report.problems[segmenters[0]]} (The smaller {segmenters[1]} works too.)")
+    return "The neural try-on model is not ready. " + " ".join(problems)
+
+
+class TryOnEngine:
+    """The neural engine: U²-Net cuts the person out, PF-AFN warps the garment onto them and renders
+    the try-on, which is pasted back into the photo over the garment only.
+
+    Create it once per process: it verifies the weights directory and loads the networks (the
+    full U²-Net when `u2net.pth` is installed, else U²-NetP). Missing or damaged checkpoints raise
+    `WeightsError` naming the file and the install command. `run` is safe to call from several
+    threads. With `refine_garment_mask`, U²-Net also runs on the product photo to sharpen the
+    classical garment mask.
+    """
+
+    name = ENGINE_NEURAL
+
+    def __init__(
+        self,
+        weights_dir: str | os.PathLike[str] | None = None,
+        *,
+        device: str = DEVICE_AUTO,
+        refine_garment_mask: bool = False,
+    ) -> None:
+        self.device = resolve_engine_device(device)
+        report = verify_weights_dir(weights_dir)
+        if not report.neural_ready:
+            raise WeightsError(neural_weights_problem(report))
+        self.weights_dir = report.weights_dir
+        self.u2net_variant: U2NetVariant = "u2net" if CHECKPOINTS["u2net"].filename in report.ok else "u2netp"
+        self.refine_garment_mask = refine_garment_mask
+        self.networks = load_networks(
+            report.path(self.u2net_variant),
+            report.path("pfafn_warp"),
+            report.path("pfafn_gen"),
+            u2net_variant=self.u2net_variant,
+            device=self.device,
+        )
+        if self.networks.generator not in _generators_with_listener:
+            self.networks.generator.register_forward_pre_hook(_announce_rendering)
+            _generators_with_listener.add(self.networks.generator)
+
+    def run(self, person: ImageSource, garment: ImageSource, *, on_stage: StageCallback | None = None) -> TryOnResult:
+        """Dress the person in `person` (a photo of any size) with the garment in `garment` (a product
+        photo on a plain light background); reports each of `STAGES` to `on_stage` as it starts."""
+        clock = StageClock(on_stage)
+        clock.start("segmenting")
+        photo = load_rgb(person)
+        garment_rgb = load_rgb(garment)
+        saliency = self._saliency(photo)
+        crop = crop_person(photo, saliency)
+
+        clock.start("masking")
+        garment_mask = cloth_mask(garment_rgb)
+        if self.refine_garment_mask:
+            garment_mask = refine_with_saliency(garment_mask, self._saliency(garment_rgb))
+        garment_inputs = garment_to_model_inputs(garment_rgb, garment_mask)
+
+        clock.start("warping")
+        _rendering_listener.callback = lambda: clock.start("rendering")
+        try:
+            outputs = self.networks.dress(crop.real_image, garment_inputs.clothes, garment_inputs.edge)
+        finally:
+            _rendering_listener.callback = None
+
+        clock.start("compositing")
+        small = pfafn_output_to_uint8(outputs["p_tryon"])
+        pasted = paste_back(photo, crop, small, garment_region(outputs["m_composite"], outputs["warped_edge"]))
+        timings = clock.finish()
+        return TryOnResult(
+            image=Image.fromarray(pasted.image),
+            image_small=Image.fromarray(small),
+            engine=ENGINE_NEURAL,
+            timings=timings,
+            person_mask=person_mask_from_saliency(saliency),
+            garment_mask=pasted.garment_mask,
+        )
+
+    def _saliency(self, rgb: np.ndarray) -> np.ndarray:
+        height, width = rgb.shape[:2]
+        return u2net_mask(self.networks.segment(u2net_input(rgb)), width=width, height=height)
+
+
+def select_engine(
+    name: str = "auto",
+    *,
+    weights_dir: str | os.PathLike[str] | None = None,
+    device: str = DEVICE_AUTO,
+) -> TryOnEngine | Any:
+    """The try-on engine to use: "neural" (weights required), "classic" (weight-free) or "auto"
+    (neural when its weights verify, else classic). Raises `WeightsError` when the neural engine is
+    asked for, or is the only one available, and its weights are missing or damaged."""
+    if name not in ENGINE_CHOICES:
+        raise TryOnError(f"Unknown try-on engine {name!r}; use one of {', '.join(ENGINE_CHOICES)}.")
+    if name == "classic":
+        return _classic_engine(TryOnError("The weight-free classic try-on engine is not part of this build."))
+    if name == "neural":
+        return TryOnEngine(weights_dir, device=device)
+    report = verify_weights_dir(weights_dir)
+    if report.neural_ready:
+        return TryOnEngine(weights_dir, device=device)
+    return _classic_engine(WeightsError(neural_weights_problem(report)))
+
+
+def _classic_engine(error_when_missing: TryOnError) -> Any:
+    """The weight-free engine, imported only when chosen (it is optional in a build)."""
+    try:
+        from tryon.pipeline.classic import ClassicTryOnEngine
+    except ModuleNotFoundError as exc:
+        if exc.name != "tryon.pipeline.classic":
+            raise
+        raise error_when_missing from exc
+    return ClassicTryOnEngine()
