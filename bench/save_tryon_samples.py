@@ -18,18 +18,9 @@ from PIL import Image
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(PROJECT_ROOT))
 
+from tests.tryon.pipeline.person_photos import people  # noqa: E402
 from tests.tryon.pipeline.product_photos import tshirt_photo  # noqa: E402
 from tryon.pipeline.classic import ClassicTryOnEngine  # noqa: E402
-
-
-def sample_people() -> dict[str, np.ndarray]:
-    """The two real photos of people that ship inside installed packages."""
-    import matplotlib.cbook
-    import skimage.data
-
-    with matplotlib.cbook.get_sample_data("grace_hopper.jpg") as handle:
-        grace_hopper = np.asarray(Image.open(handle).convert("RGB"))
-    return {"astronaut": skimage.data.astronaut(), "grace_hopper": grace_hopper}
 
 
 def sample_garments() -> dict[str, np.ndarray]:
@@ -53,7 +44,7 @@ def main(argv: list[str]) -> int:
     output = Path(argv[1]) if len(argv) > 1 else PROJECT_ROOT / "bench" / "out"
     output.mkdir(parents=True, exist_ok=True)
     engine = ClassicTryOnEngine()
-    for person_name, person in sample_people().items():
+    for person_name, person in people().items():
         for garment_name, garment in sample_garments().items():
             result = engine.run(person, garment)
             stem = output / f"{person_name}_{garment_name}"

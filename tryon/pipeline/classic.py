@@ -70,6 +70,8 @@ HEM_LOOSENESS = 0.5
 
 # Rendering: alpha, skin and shading are computed on a copy of the torso region no larger than this.
 RENDER_LONG_SIDE = 512
+# Garment colours are sampled at up to this many pixels across and then scaled to the photo's size.
+DETAIL_LONG_SIDE = 1024
 FEATHER_FACE_FRACTION = 0.025
 CHIN_FADE_FACE_FRACTION = 0.06
 SHADING_BLUR_FACE_FRACTION = 0.2
@@ -79,6 +81,9 @@ SHADING_RANGE = (0.8, 1.1)
 SKIN_CHROMA_TOLERANCE = 2.5
 SKIN_MIN_CHROMA_SPREAD = 4.0
 SKIN_TORSO_CORE = 0.6  # fraction of the chest half-width around the centre line that is never skin-cut
+
+# When shrinking by a large factor, every `step`-th pixel is kept first, leaving this many per output pixel.
+SHRINK_MIN_SAMPLES = 3
 
 SMALL_SIZE = (192, 256)  # width, height of `TryOnResult.image_small`
 SMALL_MARGIN = 0.04  # margin around the person in the small crop, as a fraction of the crop
@@ -120,7 +125,7 @@ class ClassicTryOnEngine:
         layer = _render(person_rgb, person_mask, face, body, region, spline, garment_colours, garment_alpha)
 
         clock.start("compositing")
-        image, garment_mask = _composite(person_rgb, region, layer)
+        image, garment_mask = _composite(person_rgb, layer)
         small = person_crop(image, person_mask)
         clock.finish()
         return TryOnResult(
@@ -190,10 +195,11 @@ def segment_person(rgb: np.ndarray, face: FaceBox) -> np.ndarray:
     small = _clean_person_mask(small, local_face)
 
     # Scale back up through a slightly blurred copy so the outline is smooth rather than blocky.
-    smooth = cv2.GaussianBlur(small.astype(np.float32), (0, 0), 0.8)
-    full = cv2.resize(smooth, (right - left, bottom - top), interpolation=cv2.INTER_LINEAR)
+    smooth = cv2.resize(
+        cv2.GaussianBlur(small, (0, 0), 0.8), (right - left, bottom - top), interpolation=cv2.INTER_LINEAR
+    )
     mask = np.zeros((height, width), np.uint8)
-    mask[top:bottom, left:right] = np.where(full >= 127.5, 255, 0).astype(np.uint8)
+    mask[top:bottom, left:right] = cv2.threshold(smooth, 127, 255, cv2.THRESH_BINARY)[1]
     if not mask.any():
         raise NoPersonFoundError()
     return mask
@@ -383,8 +389,8 @@ def _render(
     map_x, map_y = dense_map(spline, origin=(left, top), size=small_size, scale=factor)
     alpha = cv2.remap(garment_alpha, map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT, borderValue=0)
 
-    person_crop_rgb = cv2.resize(person_rgb[top:bottom, left:right], small_size, interpolation=cv2.INTER_AREA)
-    on_person = cv2.resize(person_mask[top:bottom, left:right], small_size, interpolation=cv2.INTER_AREA) >= 128
+    person_crop_rgb = shrink(person_rgb[top:bottom, left:right], small_size)
+    on_person = shrink(person_mask[top:bottom, left:right], small_size) >= 128
     keep_out = _side_skin(person_crop_rgb, person_rgb, face, body, origin=(left, top), factor=factor)
     # The garment fades in just below the chin instead of ending in a hard horizontal line.
     rows_below_chin = (np.arange(small_size[1]) + 0.5) / factor - 0.5 + top - body.chin_y
@@ -396,39 +402,48 @@ def _render(
         return None
     shading = _torso_shading(person_crop_rgb, alpha, sigma=SHADING_BLUR_FACE_FRACTION * body.unit * factor)
 
-    # Only the garment's bounding box is rendered at full resolution.
-    rows = np.flatnonzero(alpha.max(axis=1) > 0)
-    columns = np.flatnonzero(alpha.max(axis=0) > 0)
-    box = (columns[0], rows[0], columns[-1] + 1, rows[-1] + 1)  # in small pixels
-    full_left = left + int(np.floor(box[0] / factor))
-    full_top = top + int(np.floor(box[1] / factor))
-    full_right = min(right, left + int(np.ceil(box[2] / factor)))
-    full_bottom = min(bottom, top + int(np.ceil(box[3] / factor)))
+    # Only the garment's bounding box is rendered in detail: colours at up to DETAIL_LONG_SIDE pixels
+    # (the garment photo holds no finer detail), alpha and shading resampled to the photo's pixels.
+    box_left, box_top, box_width, box_height = cv2.boundingRect((alpha > 0).astype(np.uint8))
+    full_left = left + int(np.floor(box_left / factor))
+    full_top = top + int(np.floor(box_top / factor))
+    full_right = min(right, left + int(np.ceil((box_left + box_width) / factor)))
+    full_bottom = min(bottom, top + int(np.ceil((box_top + box_height) / factor)))
+    full_origin = (full_left, full_top)
     full_size = (full_right - full_left, full_bottom - full_top)
+    detail = min(1.0, DETAIL_LONG_SIDE / max(full_size))
+    detail_size = (max(2, round(full_size[0] * detail)), max(2, round(full_size[1] * detail)))
 
-    full_map_x, full_map_y = dense_map(spline, origin=(full_left, full_top), size=full_size)
-    colours = cv2.remap(garment_colours, full_map_x, full_map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
-    full_alpha = _upscale_part(alpha, factor, (left, top), (full_left, full_top), full_size)
-    full_shading = _upscale_part(shading, factor, (left, top), (full_left, full_top), full_size)
-    shaded = cv2.multiply(colours, cv2.merge([full_shading] * 3), dtype=cv2.CV_8U)
-    # Nothing outside the person: the upscaled alpha is cut by the full-resolution mask.
-    full_alpha *= person_mask[full_top:full_bottom, full_left:full_right] > 0
-    return _GarmentLayer(shaded, full_alpha, (full_left, full_top))
+    map_x, map_y = dense_map(spline, origin=full_origin, size=detail_size, scale=detail)
+    colours = cv2.remap(garment_colours, map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+    detail_shading = _resample(shading, (factor, (left, top)), (detail, full_origin), detail_size)
+    shaded = cv2.multiply(colours, cv2.merge([detail_shading] * 3), dtype=cv2.CV_8U)
+    if detail < 1.0:
+        shaded = cv2.resize(shaded, full_size, interpolation=cv2.INTER_LINEAR)
+    full_alpha = _resample(alpha, (factor, (left, top)), (1.0, full_origin), full_size)
+    # Nothing outside the person: the resampled alpha is cut by the full-resolution mask.
+    on_person_full = person_mask[full_top:full_bottom, full_left:full_right]
+    full_alpha = cv2.multiply(full_alpha, on_person_full, scale=1 / 255, dtype=cv2.CV_32F)
+    return _GarmentLayer(shaded, full_alpha, full_origin)
 
 
-def _upscale_part(
-    small: np.ndarray, factor: float, small_origin: tuple[int, int], origin: tuple[int, int], size: tuple[int, int]
+def _resample(
+    image: np.ndarray,
+    source: tuple[float, tuple[int, int]],
+    target: tuple[float, tuple[int, int]],
+    size: tuple[int, int],
 ) -> np.ndarray:
-    """Resample a float32 map rendered at `factor` over the region at `small_origin` to full-resolution
-    pixels of the region starting at `origin` with `size` (width, height)."""
-    if factor == 1.0 and origin == small_origin:
-        return small[: size[1], : size[0]].copy()
-    # Full pixel p sits at small coordinate (p - small_origin + 0.5) * factor - 0.5.
-    offset_x = (origin[0] - small_origin[0] + 0.5) * factor - 0.5
-    offset_y = (origin[1] - small_origin[1] + 0.5) * factor - 0.5
-    transform = np.array([[factor, 0.0, offset_x], [0.0, factor, offset_y]], dtype=np.float64)
+    """Resample a float32 map between two renderings of photo regions, each given as (scale, origin).
+
+    Rendered pixel j of a region stands for the photo coordinate origin + (j + 0.5) / scale - 0.5.
+    """
+    (source_scale, source_origin), (target_scale, target_origin) = source, target
+    ratio = source_scale / target_scale
+    offset_x = source_scale * (target_origin[0] - source_origin[0]) + 0.5 * ratio - 0.5
+    offset_y = source_scale * (target_origin[1] - source_origin[1]) + 0.5 * ratio - 0.5
+    transform = np.array([[ratio, 0.0, offset_x], [0.0, ratio, offset_y]], dtype=np.float64)
     return cv2.warpAffine(
-        small, transform, size, flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP, borderMode=cv2.BORDER_REPLICATE
+        image, transform, size, flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP, borderMode=cv2.BORDER_REPLICATE
     )
 
 
@@ -479,7 +494,7 @@ def _torso_shading(crop_rgb: np.ndarray, alpha: np.ndarray, *, sigma: float) -> 
     return np.clip(1.0 + SHADING_STRENGTH * (ratio - 1.0), *SHADING_RANGE).astype(np.float32)
 
 
-def _composite(person_rgb: np.ndarray, region, layer: _GarmentLayer | None) -> tuple[np.ndarray, np.ndarray]:
+def _composite(person_rgb: np.ndarray, layer: _GarmentLayer | None) -> tuple[np.ndarray, np.ndarray]:
     """Blend the garment layer into a copy of the photo; return it with the garment's placed mask."""
     image = person_rgb.copy()
     garment_mask = np.zeros(person_rgb.shape[:2], np.uint8)
@@ -488,10 +503,9 @@ def _composite(person_rgb: np.ndarray, region, layer: _GarmentLayer | None) -> t
     left, top = layer.origin
     height, width = layer.alpha.shape
     target = image[top : top + height, left : left + width]
-    blended = cv2.blendLinear(layer.colours, target, layer.alpha, 1.0 - layer.alpha)
-    covered = layer.alpha > 0
-    target[covered] = blended[covered]
-    garment_mask[top : top + height, left : left + width] = np.where(layer.alpha >= 0.5, 255, 0).astype(np.uint8)
+    # Where alpha is 0 the blend returns the photo's pixel exactly.
+    target[...] = cv2.blendLinear(layer.colours, target, layer.alpha, cv2.subtract(1.0, layer.alpha))
+    garment_mask[top : top + height, left : left + width] = cv2.compare(layer.alpha, 0.5, cv2.CMP_GE)
     return image, garment_mask
 
 
@@ -526,10 +540,21 @@ def person_crop(image: np.ndarray, person_mask: np.ndarray) -> np.ndarray:
     return canvas
 
 
-def _resize(rgb: np.ndarray, factor: float) -> np.ndarray:
-    height, width = rgb.shape[:2]
+def _resize(image: np.ndarray, factor: float) -> np.ndarray:
+    height, width = image.shape[:2]
     size = (max(1, round(width * factor)), max(1, round(height * factor)))
     if size == (width, height):
-        return rgb
-    interpolation = cv2.INTER_AREA if factor < 1 else cv2.INTER_LINEAR
-    return cv2.resize(rgb, size, interpolation=interpolation)
+        return image
+    if factor < 1:
+        return shrink(image, size)
+    return cv2.resize(image, size, interpolation=cv2.INTER_LINEAR)
+
+
+def shrink(image: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+    """Area-averaged downscale to `size` (width, height); from very large photos, a strided view is taken
+    first (still several source pixels per output pixel), so a 12-megapixel photo costs milliseconds."""
+    height, width = image.shape[:2]
+    step = int(min(width / size[0], height / size[1]) / SHRINK_MIN_SAMPLES)
+    if step >= 2:
+        image = image[::step, ::step]
+    return cv2.resize(image, size, interpolation=cv2.INTER_AREA)

@@ -15,8 +15,8 @@ import cv2
 import numpy as np
 
 # Distance between coarse-grid samples of a dense map, in output pixels; the spline is smooth, so
-# bilinear interpolation between samples this far apart is indistinguishable from evaluating everywhere.
-DENSE_MAP_GRID_STEP = 8
+# bilinear interpolation between samples this far apart stays within about half a pixel of it.
+DENSE_MAP_GRID_STEP = 4
 
 
 @dataclass(frozen=True)
@@ -50,8 +50,12 @@ def fit_thin_plate_spline(
     if len(source) < 3:
         raise ValueError(f"a thin-plate spline needs at least 3 point pairs, got {len(source)}")
     count = len(source)
-    kernel = _radial_kernel(source, source) + smoothing * np.eye(count)
+    if len(np.unique(source, axis=0)) < count:
+        raise ValueError("the control points are degenerate: two of them are the same point")
     homogeneous = np.column_stack([np.ones(count), source])  # N×3
+    if np.linalg.matrix_rank(homogeneous) < 3:
+        raise ValueError("the control points are degenerate: they all lie on one line")
+    kernel = _radial_kernel(source, source) + smoothing * np.eye(count)
     system = np.zeros((count + 3, count + 3))
     system[:count, :count] = kernel
     system[:count, count:] = homogeneous
@@ -75,8 +79,9 @@ def dense_map(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Return float32 (map_x, map_y) of `size` (width, height) for `cv2.remap`.
 
-    Output pixel (i, j) stands for the source-space point origin + (j, i) / scale, so the same spline
-    can render a region of a photo at full resolution (scale 1) or reduced (scale < 1).
+    Output pixel (row i, column j) stands for the source-space point origin + ((j, i) + 0.5) / scale - 0.5
+    (pixel centres, as `cv2.resize` places them), so the same spline can render a region of a photo at
+    full resolution (scale 1) or reduced (scale < 1).
     """
     width, height = size
     if width <= 0 or height <= 0:
@@ -84,8 +89,8 @@ def dense_map(
     grid_columns = max(2, int(np.ceil(width / grid_step)) + 1)
     grid_rows = max(2, int(np.ceil(height / grid_step)) + 1)
     # Sample corners exactly at the first and last output pixel centres so resizing stays aligned.
-    xs = origin[0] + np.linspace(0, width - 1, grid_columns) / scale
-    ys = origin[1] + np.linspace(0, height - 1, grid_rows) / scale
+    xs = origin[0] + (np.linspace(0, width - 1, grid_columns) + 0.5) / scale - 0.5
+    ys = origin[1] + (np.linspace(0, height - 1, grid_rows) + 0.5) / scale - 0.5
     grid_x, grid_y = np.meshgrid(xs, ys)
     mapped = spline.evaluate(np.column_stack([grid_x.ravel(), grid_y.ravel()]))
     coarse_x = mapped[:, 0].reshape(grid_rows, grid_columns).astype(np.float32)

@@ -1,0 +1,184 @@
+"""The weight-free try-on engine on real photos: where the garment lands, what stays untouched, errors."""
+
+from __future__ import annotations
+
+import io
+
+import cv2
+import numpy as np
+import pytest
+from PIL import Image
+from skimage import data
+
+from tests.tryon.pipeline.person_photos import astronaut, grace_hopper, resized
+from tests.tryon.pipeline.product_photos import tshirt_photo
+from tryon.pipeline.classic import ClassicTryOnEngine
+from tryon.pipeline.result import ENGINE_CLASSIC, STAGES, GarmentNotFoundError, NoPersonFoundError
+
+PLAIN_TSHIRT = {"colour": (40, 90, 190)}
+STRIPED_TSHIRT = {"colour": (235, 235, 235), "stripe_colour": (30, 120, 60)}
+CASES = {
+    "astronaut-plain": (astronaut, PLAIN_TSHIRT),
+    "grace-hopper-striped": (grace_hopper, STRIPED_TSHIRT),
+}
+
+
+@pytest.fixture(scope="module")
+def engine() -> ClassicTryOnEngine:
+    return ClassicTryOnEngine()
+
+
+@pytest.fixture(scope="module")
+def fitted(engine, request):
+    """(photo, result) for one case, computed once per module."""
+    photo_of, garment_options = CASES[request.param]
+    photo = photo_of()
+    return photo, engine.run(photo, tshirt_photo(**garment_options))
+
+
+def opencv_face_box(photo: np.ndarray) -> tuple[int, int, int, int]:
+    """The face as OpenCV's stock frontal cascade sees it on the original photo (x, y, w, h)."""
+    cascade = cv2.CascadeClassifier(cv2.data.haarcascades + "haarcascade_frontalface_default.xml")
+    grey = cv2.cvtColor(photo, cv2.COLOR_RGB2GRAY)
+    faces = cascade.detectMultiScale(grey, scaleFactor=1.1, minNeighbors=8, minSize=(40, 40))
+    assert len(faces) >= 1, "the sample photo's face should be found by the stock cascade"
+    return tuple(int(value) for value in max(faces, key=lambda box: box[2]))
+
+
+def changed_pixels(photo: np.ndarray, result) -> np.ndarray:
+    return np.any(np.asarray(result.image) != photo, axis=2)
+
+
+@pytest.mark.parametrize("fitted", list(CASES), indirect=True)
+def test_garment_pixels_land_inside_the_person_mask(fitted):
+    photo, result = fitted
+    changed = changed_pixels(photo, result)
+
+    assert changed.sum() > 0.05 * changed.size
+    assert not np.any(changed & (result.person_mask == 0))
+
+
+@pytest.mark.parametrize("fitted", list(CASES), indirect=True)
+def test_garment_is_centred_on_the_torso_below_the_face(fitted):
+    photo, result = fitted
+    face_x, face_y, face_width, face_height = opencv_face_box(photo)
+    rows, columns = np.nonzero(changed_pixels(photo, result))
+
+    assert rows.min() > face_y + face_height
+    face_centre = face_x + face_width / 2
+    # Half a face width of slack: the astronaut leans, her torso is a third of a face left of her face.
+    assert abs(np.median(columns) - face_centre) < 0.5 * face_width
+
+
+@pytest.mark.parametrize("fitted", list(CASES), indirect=True)
+def test_garment_covers_a_sensible_share_of_the_torso(fitted):
+    photo, result = fitted
+    face_x, face_y, face_width, face_height = opencv_face_box(photo)
+    centre = face_x + face_width // 2
+    torso = (
+        slice(face_y + face_height, min(photo.shape[0], face_y + 4 * face_height)),
+        slice(max(0, centre - int(1.5 * face_width)), centre + int(1.5 * face_width)),
+    )
+
+    coverage = (result.garment_mask[torso] > 0).mean()
+
+    assert 0.3 <= coverage <= 0.95
+
+
+@pytest.mark.parametrize("fitted", list(CASES), indirect=True)
+def test_face_pixels_are_unchanged(fitted):
+    photo, result = fitted
+    face_x, face_y, face_width, face_height = opencv_face_box(photo)
+    face = (slice(face_y, face_y + face_height), slice(face_x, face_x + face_width))
+
+    assert np.array_equal(np.asarray(result.image)[face], photo[face])
+
+
+@pytest.mark.parametrize("fitted", ["astronaut-plain"], indirect=True)
+def test_result_keeps_the_engine_contract(fitted):
+    photo, result = fitted
+    height, width = photo.shape[:2]
+
+    assert result.engine == ENGINE_CLASSIC
+    assert result.image.size == (width, height) and result.image.mode == "RGB"
+    assert result.image_small.size == (192, 256) and result.image_small.mode == "RGB"
+    for mask in (result.person_mask, result.garment_mask):
+        assert mask.dtype == np.uint8 and mask.shape == (height, width)
+        assert set(np.unique(mask)) == {0, 255}
+    assert not np.any((result.garment_mask > 0) & (result.person_mask == 0))
+    assert list(result.timings) == list(STAGES)
+    assert all(seconds >= 0 for seconds in result.timings.values())
+
+
+@pytest.mark.parametrize("fitted", ["astronaut-plain"], indirect=True)
+def test_small_picture_shows_the_person_with_the_garment_in_the_middle(fitted):
+    _, result = fitted
+    small = np.asarray(result.image_small).astype(int)
+    garment_blue = (small[:, :, 2] > small[:, :, 0] + 60) & (small[:, :, 2] > 120)
+    rows, columns = np.nonzero(garment_blue)
+
+    assert garment_blue.mean() > 0.15
+    assert 64 < np.median(columns) < 128
+    assert np.median(rows) > 128  # the garment is on the body, below the face
+
+
+def test_stages_are_reported_in_order_with_increasing_fractions(engine):
+    reports: list[tuple[str, float]] = []
+
+    engine.run(astronaut(), tshirt_photo(**PLAIN_TSHIRT), on_stage=lambda stage, done: reports.append((stage, done)))
+
+    stages = [stage for stage, _ in reports]
+    assert [stage for index, stage in enumerate(stages) if stage not in stages[:index]] == list(STAGES)
+    fractions = [done for _, done in reports]
+    assert fractions == sorted(fractions) and len(set(fractions)) == len(fractions)
+    assert fractions[0] == 0.0 and fractions[-1] == 1.0
+
+
+def test_photo_without_a_person_is_refused_with_a_message_for_the_shopper(engine):
+    with pytest.raises(NoPersonFoundError, match="No person found in the photo"):
+        engine.run(data.coffee(), tshirt_photo(**PLAIN_TSHIRT))
+
+
+@pytest.mark.parametrize(
+    "garment",
+    [
+        pytest.param(np.full((360, 300, 3), 255, np.uint8), id="blank-white"),
+        pytest.param(data.coffee(), id="a-photo-that-is-not-a-product-shot"),
+    ],
+)
+def test_garment_image_without_a_garment_is_refused(engine, garment):
+    with pytest.raises(GarmentNotFoundError) as raised:
+        engine.run(astronaut(), garment)
+
+    assert "garment" in str(raised.value).lower()
+
+
+@pytest.mark.parametrize(
+    ("width", "height"),
+    [
+        pytest.param(120, 90, id="tiny-landscape"),
+        pytest.param(4000, 3000, id="huge-landscape"),
+        pytest.param(1080, 1440, id="phone-portrait-3-4"),
+        pytest.param(1280, 720, id="wide-16-9"),
+    ],
+)
+def test_photos_of_any_size_and_shape_are_fitted(engine, width, height):
+    photo = resized(astronaut(), width, height)
+
+    result = engine.run(photo, tshirt_photo(**PLAIN_TSHIRT))
+
+    assert result.image.size == (width, height)
+    assert result.image_small.size == (192, 256)
+    changed = changed_pixels(photo, result)
+    assert changed.mean() > 0.03
+    assert not np.any(changed & (result.person_mask == 0))
+
+
+def test_encoded_photo_bytes_are_accepted(engine):
+    encoded = io.BytesIO()
+    Image.fromarray(grace_hopper()).save(encoded, format="JPEG", quality=90)
+
+    result = engine.run(encoded.getvalue(), tshirt_photo(**PLAIN_TSHIRT))
+
+    assert result.image.size == (512, 600)
+    assert result.garment_mask.any()

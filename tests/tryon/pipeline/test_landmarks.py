@@ -1,0 +1,147 @@
+"""Landmarks for the weight-free engine: the face, the upper body from a mask, a flat garment's outline."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PIL import Image, ImageDraw
+from skimage import data
+
+from tests.tryon.pipeline.person_photos import astronaut
+from tests.tryon.pipeline.product_photos import tshirt_mask
+from tryon.pipeline.landmarks import (
+    SHOULDER_HALF_WIDTH_RANGE,
+    TYPICAL_SHOULDER_HALF_WIDTH,
+    FaceBox,
+    FaceDetector,
+    body_landmarks,
+    garment_landmarks,
+)
+from tryon.pipeline.result import GarmentNotFoundError, NoPersonFoundError
+
+# Where the astronaut's face is (x, y, width, height), read off the 512×512 photo.
+ASTRONAUT_FACE = (177, 66, 95, 95)
+
+
+def overlap(box: FaceBox, expected: tuple[int, int, int, int]) -> float:
+    left, top, width, height = expected
+    inter_width = min(box.left + box.width, left + width) - max(box.left, left)
+    inter_height = min(box.bottom, top + height) - max(box.top, top)
+    intersection = max(0.0, inter_width) * max(0.0, inter_height)
+    return intersection / (box.width * box.height + width * height - intersection)
+
+
+FACE = FaceBox(160, 60, 80, 80)
+
+
+def drawn_person(*, face: FaceBox = FACE, size=(400, 500), shoulder_half_width=100) -> np.ndarray:
+    """A person mask: head ellipse, neck, shoulders at y=185 sloping into a torso down to the bottom."""
+    canvas = Image.new("L", size, 0)
+    draw = ImageDraw.Draw(canvas)
+    centre = face.centre_x
+    draw.ellipse((face.left - 5, face.top - 25, face.left + face.width + 5, face.bottom + 10), fill=255)
+    draw.rectangle((centre - 22, face.bottom, centre + 22, 190), fill=255)
+    draw.polygon(
+        [
+            (centre - 40, 175),
+            (centre + 40, 175),
+            (centre + shoulder_half_width, 195),
+            (centre + 0.85 * shoulder_half_width, size[1]),
+            (centre - 0.85 * shoulder_half_width, size[1]),
+            (centre - shoulder_half_width, 195),
+        ],
+        fill=255,
+    )
+    return np.array(canvas)
+
+
+def test_face_detector_finds_the_astronauts_face():
+    face = FaceDetector().detect(astronaut())
+
+    assert overlap(face, ASTRONAUT_FACE) > 0.6
+
+
+def test_face_detector_finds_the_face_in_a_mirrored_photo():
+    photo = astronaut()[:, ::-1]
+    left, top, width, height = ASTRONAUT_FACE
+
+    face = FaceDetector().detect(np.ascontiguousarray(photo))
+
+    assert overlap(face, (512 - left - width, top, width, height)) > 0.6
+
+
+def test_face_detector_refuses_a_photo_without_a_face():
+    with pytest.raises(NoPersonFoundError, match="No person found"):
+        FaceDetector().detect(data.coffee())
+
+
+def test_body_landmarks_follow_the_mask_shoulders_and_stay_symmetric():
+    face = FACE
+
+    body = body_landmarks(face, drawn_person(face=face))
+
+    assert body.neck[0] == pytest.approx(face.centre_x)
+    assert body.chin_y > face.bottom
+    assert body.chin_y < body.neck[1] <= body.left_shoulder[1] + 0.1 * face.width
+    assert body.left_shoulder[1] == pytest.approx(body.right_shoulder[1])
+    assert 180 <= body.left_shoulder[1] <= 200  # the drawn shoulder line, near y=185..195
+    # Shoulders just inside the mask's edge (half-width 100 at the shoulder line).
+    assert 85 <= face.centre_x - body.left_shoulder[0] <= 100
+    assert body.right_shoulder[0] - face.centre_x == pytest.approx(face.centre_x - body.left_shoulder[0])
+    assert body.left_chest[1] < body.left_waist[1] < body.left_hip[1]
+    for left, right in (body.left_chest, body.right_chest), (body.left_waist, body.right_waist):
+        assert left[0] < face.centre_x < right[0]
+        assert right[0] - left[0] < body.shoulder_width
+
+
+def test_body_landmarks_use_typical_shoulders_where_the_body_runs_off_the_photo():
+    face = FACE
+    wider_than_the_photo = drawn_person(face=face, shoulder_half_width=400)
+
+    body = body_landmarks(face, wider_than_the_photo)
+
+    assert body.shoulder_width == pytest.approx(2 * TYPICAL_SHOULDER_HALF_WIDTH * face.width)
+
+
+def test_body_landmarks_clamp_a_mask_that_holds_more_than_a_body():
+    face = FACE
+    mask = drawn_person(face=face)
+    mask[170:, 10:390] = 255  # a sofa behind the shoulders, inside the photo
+
+    body = body_landmarks(face, mask)
+
+    assert body.shoulder_width <= 2 * SHOULDER_HALF_WIDTH_RANGE[1] * face.width
+
+
+def test_garment_landmarks_of_a_flat_tshirt_match_its_drawing():
+    # The drawing's corners (tests/tryon/pipeline/product_photos.py) on a 300×360 canvas.
+    points = garment_landmarks(tshirt_mask(300, 360))
+
+    assert points.collar == pytest.approx((150, 0.16 * 360), abs=3)
+    assert points.left_sleeve_end == pytest.approx((0.07 * 300, 0.40 * 360), abs=6)
+    assert points.right_sleeve_end == pytest.approx((0.93 * 300, 0.40 * 360), abs=6)
+    assert points.left_sleeve_bottom == pytest.approx((0.22 * 300, 0.45 * 360), abs=6)
+    assert points.left_armpit == pytest.approx((0.26 * 300, 0.36 * 360), abs=6)
+    assert points.right_armpit == pytest.approx((0.74 * 300, 0.36 * 360), abs=6)
+    assert points.left_hem == pytest.approx((0.26 * 300, 0.88 * 360), abs=3)
+    assert points.right_hem == pytest.approx((0.74 * 300, 0.88 * 360), abs=3)
+    assert points.left_shoulder[0] == pytest.approx(300 - points.right_shoulder[0], abs=1)
+    assert points.collar[1] - 10 < points.left_shoulder[1] < points.left_armpit[1]
+
+
+def test_sleeveless_garment_has_no_sleeve_ends():
+    canvas = Image.new("L", (200, 300), 0)
+    ImageDraw.Draw(canvas).polygon(
+        [(50, 20), (80, 20), (100, 50), (120, 20), (150, 20), (160, 280), (40, 280)], fill=255
+    )
+
+    points = garment_landmarks(np.asarray(canvas))
+
+    assert points.left_sleeve_end is None and points.right_sleeve_end is None
+    assert points.collar == pytest.approx((100, 50), abs=3)
+    assert points.left_shoulder[1] < points.left_armpit[1] < points.left_hem[1]
+
+
+def test_garment_landmarks_refuse_an_empty_mask():
+    with pytest.raises(GarmentNotFoundError):
+        garment_landmarks(np.zeros((300, 200), np.uint8))
