@@ -39,5 +39,26 @@ test: install-dev
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
 
+# --- MongoDB (django-mongodb-backend) ----------------------------------------------------------
+.PHONY: test-mongo mongo-migrations
+
+# The whole suite against a MongoDB replica set (6.0 or newer). The tests create and drop the
+# database test_<name> on that server; they never touch <name> itself.
+test-mongo:
+	@if [ -z "$$REVETIR_TEST_MONGODB_URI" ]; then \
+		echo "make test-mongo needs REVETIR_TEST_MONGODB_URI, the connection string of a MongoDB 6.0+ replica set," >&2; \
+		echo "for example: make test-mongo REVETIR_TEST_MONGODB_URI='mongodb://127.0.0.1:27017/revetir?replicaSet=rs0'" >&2; \
+		exit 2; \
+	fi
+	$(MAKE) install-dev
+	REVETIR_MONGODB_URI="$$REVETIR_TEST_MONGODB_URI" $(BIN)/python -m pytest
+
+# Rewrites mongodb/migrations/ after a model change (no server needed: dummy engine).
+mongo-migrations: install-dev
+	DJANGO_SETTINGS_MODULE=revetir.settings_mongo_migrations $(BIN)/python manage.py makemigrations \
+		admin auth contenttypes accounts shop tryon
+	$(BIN)/ruff format mongodb/migrations
+	$(BIN)/ruff check --fix --quiet mongodb/migrations
+
 clean:
 	rm -rf $(VENV) data

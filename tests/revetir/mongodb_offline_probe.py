@@ -1,0 +1,253 @@
+"""Run the project on django-mongodb-backend without a MongoDB server and report what it found, as JSON.
+
+Started by tests/revetir/test_mongodb.py in a subprocess with REVETIR_MONGODB_URI set, because the
+backend's app configs and ObjectId keys are fixed once Django starts. No server is contacted:
+every collection the backend asks for is a recorder that keeps the MQL the backend built and
+answers "no documents". What the backend cannot translate fails while it builds that MQL, so
+running the real selectors and the stock and job state changes here proves they compile.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import traceback
+from collections.abc import Callable
+from decimal import Decimal
+from types import SimpleNamespace
+
+import django
+
+django.setup()
+
+from bson import ObjectId  # noqa: E402
+from django.apps import apps  # noqa: E402
+from django.contrib.auth.models import AnonymousUser  # noqa: E402
+from django.contrib.sessions.backends.base import SessionBase  # noqa: E402
+from django.core import checks  # noqa: E402
+from django.db import connections  # noqa: E402
+from django.db.models import AutoField, prefetch_related_objects  # noqa: E402
+from django.http import Http404  # noqa: E402
+from django.test import RequestFactory  # noqa: E402
+from django_mongodb_backend.base import DatabaseWrapper  # noqa: E402
+from django_mongodb_backend.fields import ObjectIdAutoField  # noqa: E402
+
+from accounts.models import User  # noqa: E402
+from shop import selectors as shop_selectors  # noqa: E402
+from shop import services as shop_services  # noqa: E402
+from shop import stock  # noqa: E402
+from shop.models import Cart, CartLine, Category, Order, OrderStatus, Product, Variant  # noqa: E402
+from tryon import selectors as tryon_selectors  # noqa: E402
+from tryon import services as tryon_services  # noqa: E402
+
+RECORDED: list[tuple[str, str, object]] = []
+
+
+class EmptyCursor:
+    """An aggregate() cursor with no documents."""
+
+    def __iter__(self):
+        return iter(())
+
+    def next(self):
+        raise StopIteration
+
+
+class RecordingCollection:
+    """Stands in for a pymongo collection: keeps each command's MQL, finds and changes nothing."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def aggregate(self, pipeline, session=None):
+        RECORDED.append((self.name, "aggregate", pipeline))
+        return EmptyCursor()
+
+    def update_many(self, criteria, pipeline, session=None):
+        RECORDED.append((self.name, "update_many", [criteria, pipeline]))
+        return SimpleNamespace(matched_count=0)
+
+    def delete_many(self, criteria, session=None):
+        RECORDED.append((self.name, "delete_many", criteria))
+        return SimpleNamespace(deleted_count=0)
+
+    def insert_many(self, documents, session=None):
+        RECORDED.append((self.name, "insert_many", documents))
+        return SimpleNamespace(inserted_ids=[ObjectId() for _ in documents])
+
+
+def refuse_connection(self, conn_params):
+    raise AssertionError("the offline probe must never open a MongoDB connection")
+
+
+DatabaseWrapper.get_collection = lambda self, name, **kwargs: RecordingCollection(name)
+DatabaseWrapper.get_new_connection = refuse_connection
+
+
+def system_checks() -> dict:
+    """`manage.py check --database default`: Django's and the backend's model checks for MongoDB."""
+    messages = checks.run_checks(databases=["default"])
+    return {
+        "errors": [f"{message.id}: {message.obj}: {message.msg}" for message in messages if message.is_serious()],
+        "warnings": sorted({message.id for message in messages if not message.is_serious()}),
+    }
+
+
+def non_objectid_keys() -> list[str]:
+    """Models whose automatic primary key is not an ObjectId (the backend refuses those)."""
+    return [
+        model._meta.label
+        for model in apps.get_models(include_auto_created=True)
+        if isinstance(model._meta.pk, AutoField) and not isinstance(model._meta.pk, ObjectIdAutoField)
+    ]
+
+
+def anonymous_session() -> SessionBase:
+    session = SessionBase()
+    session._session_key = "a" * 32
+    return session
+
+
+def hot_paths() -> dict[str, Callable[[], object]]:
+    """The reads and writes a shopper or a worker triggers on every page or job, via the real code."""
+    user = User(pk=ObjectId(), email="shopper@example.com")
+    product = Product(pk=ObjectId(), slug="linen-shirt", price=Decimal("30.00"))
+    variant = Variant(pk=ObjectId(), product=product, size="M", sku="LS-M", stock=3)
+    cart = Cart(pk=ObjectId(), user=user)
+    line = CartLine(pk=ObjectId(), cart=cart, variant=variant, quantity=1)
+    department = Category(pk=ObjectId(), slug="women")
+    signed_in = RequestFactory().get("/")
+    signed_in.user = user
+    anonymous = RequestFactory().get("/")
+    anonymous.user = AnonymousUser()
+    anonymous.session = anonymous_session()
+
+    def catalogue_list(filters: dict) -> Callable[[], None]:
+        def run() -> None:
+            products = shop_selectors.product_list(filters=filters)
+            list(products)
+            # Prefetches only run for products found; run them for one as the page would.
+            prefetch_related_objects([Product(pk=ObjectId())], *products._prefetch_related_lookups)
+
+        return run
+
+    def expect(
+        exception: type[BaseException] | tuple[type[BaseException], ...], call: Callable[[], object]
+    ) -> Callable[[], None]:
+        def run() -> None:
+            try:
+                call()
+            except exception:
+                return
+
+        return run
+
+    def orders_list() -> None:
+        orders = shop_selectors.orders_for_user(user=user)
+        list(orders)
+        prefetch_related_objects([Order(pk=ObjectId())], *orders._prefetch_related_lookups)
+
+    def cart_page() -> None:
+        lines = shop_selectors.cart_lines(cart=cart)
+        list(lines)
+        prefetch_related_objects([line], *lines._prefetch_related_lookups)
+
+    def category_menu() -> None:
+        shop_selectors.category_tree()
+        prefetch_related_objects([Category(pk=ObjectId())], "children")
+
+    paths: dict[str, Callable[[], object]] = {
+        f"catalogue sorted by {sort}": catalogue_list({"sort": sort}) for sort in shop_selectors.PRODUCT_ORDERINGS
+    }
+    paths |= {
+        "catalogue search": catalogue_list({"q": "linen"}),
+        "catalogue category": catalogue_list({"category": department}),
+        "catalogue size in stock": catalogue_list({"size": "M"}),
+        "catalogue price range": catalogue_list({"min_price": Decimal("10"), "max_price": Decimal("50")}),
+        "catalogue all filters": catalogue_list(
+            {"q": "linen", "category": department, "size": "M", "min_price": Decimal("10"), "sort": "price_desc"}
+        ),
+        "catalogue page (count and slice)": lambda: shop_selectors.product_page(
+            filters={"size": "M", "q": "shirt"}, page_number=2, page_size=12
+        ),
+        "catalogue second page (slice)": lambda: list(shop_selectors.product_list(filters={"size": "M"})[12:24]),
+        "product page": lambda: shop_selectors.product_detail(slug="linen-shirt"),
+        "category menu": category_menu,
+        "cart of a user": lambda: shop_selectors.cart_for_request(request=signed_in),
+        "cart of a session": lambda: shop_selectors.cart_for_request(request=anonymous),
+        "cart badge of a user": lambda: shop_selectors.cart_item_count(request=signed_in),
+        "cart badge of a session": lambda: shop_selectors.cart_item_count(request=anonymous),
+        "cart page": cart_page,
+        "cart line lookup": lambda: shop_selectors.cart_line_for_cart(cart=cart, line_id=ObjectId()),
+        "cart add (variant lookup)": expect(
+            shop_services.CartError,
+            lambda: shop_services.cart_add_item(cart=cart, variant_id=ObjectId(), quantity=1),
+        ),
+        "checkout reads the cart": expect(
+            shop_services.CheckoutError,
+            lambda: shop_services.place_order(
+                user=user,
+                cart=cart,
+                address={"full_name": "A", "address_line1": "B", "city": "C", "postal_code": "D", "country": "fr"},
+                payment_method="pay_on_delivery",
+            ),
+        ),
+        "stock reserve (conditional update)": lambda: stock.reserve_stock(variant_id=ObjectId(), quantity=2),
+        "stock release": lambda: stock.release_stock(variant_id=ObjectId(), quantity=2),
+        "orders list": orders_list,
+        "order page": lambda: shop_selectors.order_for_user(user=user, number="RV-ABC"),
+        "order status change": expect(
+            (shop_services.InvalidOrderTransition, Order.DoesNotExist),
+            lambda: shop_services.order_change_status(
+                order=Order(pk=ObjectId(), number="RV-ABC", status=OrderStatus.PLACED),
+                new_status=OrderStatus.CANCELLED,
+            ),
+        ),
+        "try-on photos": lambda: list(tryon_selectors.photos_for_user(user=user)),
+        "try-on jobs list": lambda: list(tryon_selectors.jobs_for_user(user=user)),
+        "try-on job page": expect(Http404, lambda: tryon_selectors.job_for_user(user=user, job_id=ObjectId())),
+        "try-on live state": lambda: tryon_selectors.jobs_for_state(user=user),
+        "try-on running check": lambda: tryon_selectors.has_running_jobs(user=user),
+        "try-on garment image": lambda: tryon_selectors.garment_image_for(product=product),
+        "try-on product": lambda: tryon_selectors.tryon_product(product_id=ObjectId()),
+        "try-on latest job": lambda: tryon_selectors.latest_job_for_product(user=user, product=product),
+        "try-on sizes": lambda: tryon_selectors.sizes_for_product(product=product),
+        "job claim (conditional update)": lambda: tryon_services.claim_next_job(worker="probe"),
+        "job stage": lambda: tryon_services.record_stage(job_id=ObjectId(), stage="warp", progress=0.5),
+        "job heartbeat": lambda: tryon_services.beat(job_id=ObjectId()),
+        "job failure": lambda: tryon_services.fail_job(job_id=ObjectId(), message="probe"),
+        "stale job sweep": lambda: tryon_services.fail_stale_jobs(owner=user),
+    }
+    return paths
+
+
+def compile_hot_paths() -> dict[str, dict]:
+    results = {}
+    for name, run in hot_paths().items():
+        before = len(RECORDED)
+        try:
+            run()
+        except Exception as exc:
+            results[name] = {"error": f"{type(exc).__name__}: {exc}", "trace": traceback.format_exc(limit=-4)}
+            continue
+        results[name] = {
+            "commands": len(RECORDED) - before,
+            "collections": sorted({c for c, _, _ in RECORDED[before:]}),
+        }
+    return results
+
+
+def main() -> None:
+    report = {
+        "engine": connections["default"].vendor,
+        "database": connections["default"].settings_dict["NAME"],
+        "non_objectid_keys": non_objectid_keys(),
+        "checks": system_checks(),
+        "hot_paths": compile_hot_paths(),
+        "connected": connections["default"].connection is not None,
+    }
+    json.dump(report, sys.stdout, default=str)
+
+
+if __name__ == "__main__":
+    main()
