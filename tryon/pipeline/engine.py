@@ -164,6 +164,7 @@ DEVICE_CHOICES = ("auto", "cpu", "cuda")
 
 _rendering_listener = threading.local()  # per thread: what to call when the generator starts
 _generators_with_listener: weakref.WeakSet[torch.nn.Module] = weakref.WeakSet()
+_listener_registration_lock = threading.Lock()
 
 
 def _announce_rendering(_module: torch.nn.Module, _inputs: tuple) -> None:
@@ -183,6 +184,8 @@ class StageClock:
         self.timings: dict[str, float] = {}
 
     def start(self, stage: str) -> None:
+        if stage == self._current:
+            return
         self._close_current()
         self._current, self._started = stage, time.perf_counter()
         if self._on_stage is not None:
@@ -267,9 +270,10 @@ class TryOnEngine:
             u2net_variant=self.u2net_variant,
             device=self.device,
         )
-        if self.networks.generator not in _generators_with_listener:
-            self.networks.generator.register_forward_pre_hook(_announce_rendering)
-            _generators_with_listener.add(self.networks.generator)
+        with _listener_registration_lock:  # one hook per generator, however many engines share it
+            if self.networks.generator not in _generators_with_listener:
+                self.networks.generator.register_forward_pre_hook(_announce_rendering)
+                _generators_with_listener.add(self.networks.generator)
 
     def run(self, person: ImageSource, garment: ImageSource, *, on_stage: StageCallback | None = None) -> TryOnResult:
         """Dress the person in `person` (a photo of any size) with the garment in `garment` (a product

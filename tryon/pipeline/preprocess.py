@@ -20,7 +20,7 @@ import torch
 from PIL import Image
 from skimage.transform import resize as skimage_resize
 
-from tryon.pipeline.masks import cloth_mask
+from tryon.pipeline.masks import cloth_mask, largest_component
 from tryon.pipeline.result import GarmentNotFoundError, NoPersonFoundError
 
 U2NET_SIZE = 320
@@ -35,6 +35,9 @@ PERSON_MARGIN = 0.06
 # The person must cover this fraction of the photo (U²-Net mask ≥ 128) to be worth trying on.
 MIN_PERSON_FRACTION = 0.02
 PERSON_MASK_THRESHOLD = 128
+# The person's soft edge (U²-Net values below the threshold) is kept this far, as a fraction of the
+# photo's short side, beyond the thresholded mask; weaker saliency further away is background.
+PERSON_EDGE_REACH = 0.01
 # Paste-back: the garment region grows by this many model pixels and is feathered with this sigma.
 GARMENT_REGION_DILATION = 3
 GARMENT_REGION_FEATHER_SIGMA = 1.5
@@ -170,8 +173,9 @@ class PersonCrop:
 
 
 def person_mask_from_saliency(saliency: np.ndarray) -> np.ndarray:
-    """Binary person mask (uint8 0/255) from U²-Net's soft mask; raises when no person stands out."""
-    binary = np.where(saliency >= PERSON_MASK_THRESHOLD, 255, 0).astype(np.uint8)
+    """Binary person mask (uint8 0/255) from U²-Net's soft mask: the largest salient region, so a
+    lamp or a picture on the wall is not taken for part of the shopper. Raises when no person stands out."""
+    binary = largest_component(np.where(saliency >= PERSON_MASK_THRESHOLD, 255, 0).astype(np.uint8))
     fraction = np.count_nonzero(binary) / float(binary.size)
     if fraction < MIN_PERSON_FRACTION:
         raise NoPersonFoundError()
@@ -181,6 +185,8 @@ def person_mask_from_saliency(saliency: np.ndarray) -> np.ndarray:
 def crop_person(photo_rgb: np.ndarray, saliency: np.ndarray) -> PersonCrop:
     """Composite the person on white (soft U²-Net mask as alpha) and crop a 3:4 frame around them.
 
+    Only the frame's part of the photo is composited, so large phone photos stay cheap.
+
     The frame is the person's bounding box grown by `PERSON_MARGIN` of its height, then widened or
     heightened about its centre to 3:4, padded with white where it leaves the photo, and resized to
     192×256.
@@ -189,17 +195,18 @@ def crop_person(photo_rgb: np.ndarray, saliency: np.ndarray) -> PersonCrop:
     if saliency.shape != (height, width):
         raise ValueError(f"person mask shape {saliency.shape} differs from the photo's {(height, width)}")
     binary = person_mask_from_saliency(saliency)
-    alpha = saliency.astype(np.float32)[:, :, np.newaxis] / 255.0
-    on_white = (photo_rgb.astype(np.float32) * alpha + WHITE * (1.0 - alpha)).round().astype(np.uint8)
+    reach = 2 * max(1, round(PERSON_EDGE_REACH * min(height, width))) + 1
+    person_area = cv2.dilate(binary, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (reach, reach)))
 
     box = _person_frame(binary)
     left, top, right, bottom = box
     frame = np.full((bottom - top, right - left, 3), WHITE, dtype=np.uint8)
     source_left, source_top = max(left, 0), max(top, 0)
     source_right, source_bottom = min(right, width), min(bottom, height)
-    frame[source_top - top : source_bottom - top, source_left - left : source_right - left] = on_white[
-        source_top:source_bottom, source_left:source_right
-    ]
+    on_photo = (slice(source_top, source_bottom), slice(source_left, source_right))
+    alpha = np.where(person_area[on_photo] > 0, saliency[on_photo], 0).astype(np.float32)[:, :, np.newaxis] / 255.0
+    on_white = photo_rgb[on_photo].astype(np.float32) * alpha + WHITE * (1.0 - alpha)
+    frame[source_top - top : source_bottom - top, source_left - left : source_right - left] = on_white.round()
     person = Image.fromarray(frame).resize((MODEL_WIDTH, MODEL_HEIGHT), resample=Image.BICUBIC)
     person_uint8 = np.asarray(person).copy()
     return PersonCrop(

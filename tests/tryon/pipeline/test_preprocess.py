@@ -161,6 +161,15 @@ def test_person_is_cut_out_on_white_in_a_3_by_4_frame_around_them():
     assert middle.mean() < 250  # the person is there
 
 
+def test_person_frame_ignores_a_smaller_salient_object_elsewhere_in_the_photo():
+    photo = data.astronaut()
+    person_only = ellipse_saliency(512, 512, centre=(300, 250), axes=(180, 120))
+    with_lamp = person_only.copy()
+    with_lamp[10:60, 440:500] = 255  # a lamp in the corner
+
+    assert crop_person(photo, with_lamp).box == crop_person(photo, person_only).box
+
+
 def test_person_frame_leaving_the_photo_is_padded_with_white():
     photo = np.zeros((300, 400, 3), dtype=np.uint8)  # black photo, person touching the top
     saliency = ellipse_saliency(300, 400, centre=(100, 200), axes=(120, 60))
