@@ -18,8 +18,12 @@ from tryon.pipeline.result import GarmentNotFoundError
 
 # Width of the border band used to estimate the background colour, as a fraction of the short side.
 BORDER_FRACTION = 0.03
-# A border whose colours spread more than this (CIELAB distance, 90th percentile) is not a plain background.
-PLAIN_BACKGROUND_MAX_SPREAD = 25.0
+# Border pixels within this CIELAB distance of the background colour count as background; at least
+# the given share of the border must be background (a tightly cropped garment may cover the rest).
+BACKGROUND_TOLERANCE = 12.0
+MIN_BACKGROUND_BORDER_SHARE = 0.4
+# Product photos are shot on white or light grey (CIELAB lightness 0..100).
+MIN_BACKGROUND_LIGHTNESS = 70.0
 # Smallest CIELAB distance from the background that counts as garment; raised with the border noise.
 MIN_COLOUR_DISTANCE = 10.0
 NOISE_MULTIPLIER = 4.0
@@ -46,12 +50,14 @@ def cloth_mask(garment_rgb: np.ndarray) -> np.ndarray:
     short_side = min(height, width)
     lab = cv2.cvtColor(rgb.astype(np.float32) / 255.0, cv2.COLOR_RGB2LAB)
     border = _border_pixels(lab, short_side)
-    background_lab = np.median(border, axis=0)
+    background_lab = _background_colour(border)
     border_distance = np.linalg.norm(border - background_lab, axis=1)
-    if np.percentile(border_distance, 90) > PLAIN_BACKGROUND_MAX_SPREAD:
+    is_background = border_distance <= BACKGROUND_TOLERANCE
+    if is_background.mean() < MIN_BACKGROUND_BORDER_SHARE or background_lab[0] < MIN_BACKGROUND_LIGHTNESS:
         raise GarmentNotFoundError(
             "The garment image has no plain background; use a product photo on a white or light background."
         )
+    border_distance = border_distance[is_background]
 
     candidates = _candidate_pixels(rgb, lab, background_lab, border_distance, short_side)
     mask = _solidify(candidates, short_side)
@@ -120,6 +126,13 @@ def _border_pixels(lab: np.ndarray, short_side: int) -> np.ndarray:
             lab[band:-band, -band:].reshape(-1, 3),
         ]
     )
+
+
+def _background_colour(border: np.ndarray) -> np.ndarray:
+    """The background's CIELAB colour: the median of the lighter half of the border, so a garment
+    touching the edges of a tight crop does not pull the estimate towards its own colour."""
+    lightness = border[:, 0]
+    return np.median(border[lightness >= np.median(lightness)], axis=0)
 
 
 def _candidate_pixels(

@@ -67,14 +67,23 @@ def test_cloth_mask_works_on_a_light_grey_background():
     assert intersection_over_union(mask, tshirt_mask()) > 0.9
 
 
+def test_cloth_mask_handles_a_tight_crop_where_the_garment_touches_the_edges():
+    tight = np.s_[40:300, 15:285]  # hem and both sleeves cut by the frame
+
+    mask = cloth_mask(np.ascontiguousarray(tshirt_photo(colour=(200, 40, 40))[tight]))
+
+    assert intersection_over_union(mask, tshirt_mask()[tight]) > 0.9
+
+
 def test_cloth_mask_reports_an_empty_product_photo():
     with pytest.raises(GarmentNotFoundError, match="No garment found"):
         cloth_mask(np.full((200, 160, 3), 255, dtype=np.uint8))
 
 
-def test_cloth_mask_reports_a_photo_without_plain_background():
+@pytest.mark.parametrize("photo", [data.astronaut, data.chelsea], ids=["astronaut", "cat-on-dark-ground"])
+def test_cloth_mask_reports_a_photo_without_plain_light_background(photo):
     with pytest.raises(GarmentNotFoundError, match="plain background"):
-        cloth_mask(data.astronaut())
+        cloth_mask(photo())
 
 
 def test_cloth_mask_rejects_a_greyscale_array_with_a_clear_message():
