@@ -5,6 +5,8 @@ backend's app configs and ObjectId keys are fixed once Django starts. No server 
 every collection the backend asks for is a recorder that keeps the MQL the backend built and
 answers "no documents". What the backend cannot translate fails while it builds that MQL, so
 running the real selectors and the stock and job state changes here proves they compile.
+It also tries ObjectIds where requests bring ids (URLs, forms, API, websocket, session) and lists
+the places that still assume integers.
 """
 
 from __future__ import annotations
@@ -76,12 +78,24 @@ class RecordingCollection:
         return SimpleNamespace(inserted_ids=[ObjectId() for _ in documents])
 
 
-def refuse_connection(self, conn_params):
-    raise AssertionError("the offline probe must never open a MongoDB connection")
+class OfflineClient:
+    """Stands in for the MongoClient. Django opens a client for `atomic()` (a no-op on this backend)
+    but the probe's collections never use it; any other use is recorded as server contact."""
+
+    contacted: list[str] = []
+
+    def __getitem__(self, database_name: str) -> SimpleNamespace:
+        return SimpleNamespace(name=database_name)
+
+    def __getattr__(self, attribute: str):
+        OfflineClient.contacted.append(attribute)
+        raise AssertionError(f"the offline probe must never contact MongoDB (client.{attribute})")
 
 
 DatabaseWrapper.get_collection = lambda self, name, **kwargs: RecordingCollection(name)
-DatabaseWrapper.get_new_connection = refuse_connection
+DatabaseWrapper.get_new_connection = lambda self, conn_params: OfflineClient()
+# Asked once per process when a client opens; a server would answer with its version.
+DatabaseWrapper.get_database_version = lambda self: DatabaseWrapper.features_class.minimum_database_version
 
 
 def system_checks() -> dict:
@@ -102,8 +116,15 @@ def non_objectid_keys() -> list[str]:
     ]
 
 
+class OfflineSession(SessionBase):
+    """A visitor's session that starts empty and is never stored (the session store is not under test)."""
+
+    def load(self) -> dict:
+        return {}
+
+
 def anonymous_session() -> SessionBase:
-    session = SessionBase()
+    session = OfflineSession()
     session._session_key = "a" * 32
     return session
 
@@ -237,6 +258,82 @@ def compile_hot_paths() -> dict[str, dict]:
     return results
 
 
+def object_key_gaps() -> dict[str, str]:
+    """Places that assume integer keys, each tried with an ObjectId the way a shopper's request
+    would bring it; name -> what went wrong. Empty when every one takes ObjectIds."""
+    from django.urls import URLPattern, URLResolver, get_resolver, reverse
+    from django.urls.converters import IntConverter
+    from rest_framework.renderers import JSONRenderer
+
+    from shop.api.cart import CartItemAddSerializer, CartLineSerializer
+    from shop.api.catalogue import VariantSerializer
+    from shop.forms import CartAddForm
+    from tryon.api import JobCreateSerializer, JobSerializer, _job_json
+    from tryon.events import job_payload
+    from tryon.forms import TryOnForm
+    from tryon.models import JobStatus, TryOnJob
+
+    gaps: dict[str, str] = {}
+
+    def attempt(name: str, call: Callable[[], object]) -> None:
+        try:
+            outcome = call()
+        except Exception as exc:
+            gaps[name] = f"{type(exc).__name__}: {exc}"
+            return
+        if outcome is not None and outcome is not True:
+            gaps[name] = str(outcome)
+
+    def url_patterns(patterns, namespace: str = ""):
+        for pattern in patterns:
+            if isinstance(pattern, URLResolver):
+                inner = f"{namespace}{pattern.namespace}:" if pattern.namespace else namespace
+                yield from url_patterns(pattern.url_patterns, inner)
+            elif isinstance(pattern, URLPattern) and pattern.name:
+                yield f"{namespace}{pattern.name}", getattr(pattern.pattern, "converters", {})
+
+    for name, converters in url_patterns(get_resolver().url_patterns):
+        integer_kwargs = [key for key, converter in converters.items() if isinstance(converter, IntConverter)]
+        if integer_kwargs:
+            kwargs = {key: ("x" if key not in integer_kwargs else ObjectId()) for key in converters}
+            attempt(f"url {name}", lambda name=name, kwargs=kwargs: bool(reverse(name, kwargs=kwargs)))
+
+    user = User(pk=ObjectId(), email="shopper@example.com")
+    product = Product(pk=ObjectId(), slug="linen-shirt", name="Linen shirt", price=Decimal("30.00"))
+    variant = Variant(pk=ObjectId(), product=product, size="M", sku="LS-M", stock=3)
+    line = CartLine(pk=ObjectId(), cart=Cart(pk=ObjectId(), user=user), variant=variant, quantity=1)
+    job = TryOnJob(pk=ObjectId(), owner=user, photo_id=ObjectId(), product=product, status=JobStatus.QUEUED)
+
+    def anonymous_cart_session() -> bool:
+        session = anonymous_session()
+        shop_services.cart_get_or_create_for_session(session=session)
+        return bool(session.encode(session._session))
+
+    attempt(
+        "form shop.forms.CartAddForm", lambda: CartAddForm(data={"variant": str(ObjectId())}).is_valid() or "rejected"
+    )
+    attempt(
+        "form tryon.forms.TryOnForm",
+        lambda: "product" not in TryOnForm(data={"product": str(ObjectId())}, user=user).errors or "rejected",
+    )
+    attempt("api shop CartLineSerializer", lambda: bool(JSONRenderer().render(CartLineSerializer(line).data)))
+    attempt("api shop VariantSerializer", lambda: bool(JSONRenderer().render(VariantSerializer(variant).data)))
+    attempt(
+        "api shop CartItemAddSerializer",
+        lambda: CartItemAddSerializer(data={"variant": str(ObjectId())}).is_valid() or "rejected",
+    )
+    attempt("api tryon JobSerializer", lambda: bool(JSONRenderer().render(JobSerializer(_job_json(job)).data)))
+    attempt(
+        "api tryon JobCreateSerializer",
+        lambda: (
+            JobCreateSerializer(data={"product": str(ObjectId()), "photo_id": str(ObjectId())}).is_valid() or "rejected"
+        ),
+    )
+    attempt("websocket tryon.events.job_payload", lambda: bool(json.dumps(job_payload(job))))
+    attempt("session shop anonymous cart", anonymous_cart_session)
+    return gaps
+
+
 def main() -> None:
     report = {
         "engine": connections["default"].vendor,
@@ -244,7 +341,8 @@ def main() -> None:
         "non_objectid_keys": non_objectid_keys(),
         "checks": system_checks(),
         "hot_paths": compile_hot_paths(),
-        "connected": connections["default"].connection is not None,
+        "object_key_gaps": object_key_gaps(),
+        "server_contacted": OfflineClient.contacted,
     }
     json.dump(report, sys.stdout, default=str)
 

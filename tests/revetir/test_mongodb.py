@@ -128,7 +128,7 @@ def test_mongodb_system_checks_for_the_database_find_no_errors_and_need_no_serve
     """`manage.py check --database default`: the backend's field and index checks run from the
     models alone (verified: no connection is opened), so this runs in CI without a server."""
     assert offline_mongodb_report["checks"]["errors"] == []
-    assert offline_mongodb_report["connected"] is False
+    assert offline_mongodb_report["server_contacted"] == []
 
 
 def test_hot_reads_and_stock_and_job_updates_compile_to_mql(offline_mongodb_report):
@@ -142,6 +142,16 @@ def test_hot_reads_and_stock_and_job_updates_compile_to_mql(offline_mongodb_repo
     covered = " ".join(hot_paths)
     for area in ("catalogue", "product page", "cart", "checkout", "stock reserve", "orders list", "try-on", "job"):
         assert area in covered
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="Issue #6, for the shop and try-on owners: URLs (<int:...>), forms and serializers (IntegerField), "
+    "the websocket payload and the anonymous cart's session entry still assume integer ids; on MongoDB ids are "
+    "ObjectIds. Remove this marker once the probe's object_key_gaps is empty.",
+)
+def test_object_ids_reach_urls_forms_api_websocket_and_session(offline_mongodb_report):
+    assert offline_mongodb_report["object_key_gaps"] == {}
 
 
 # --- Migrations ---------------------------------------------------------------------------------
