@@ -77,13 +77,14 @@ CHIN_FADE_FACE_FRACTION = 0.06
 SHADING_BLUR_FACE_FRACTION = 0.2
 SHADING_STRENGTH = 0.5
 SHADING_RANGE = (0.8, 1.1)
+SHADING_REDUCTION = 4
 # Skin: pixels within this many standard deviations of the face's chroma, outside the torso's middle.
 SKIN_CHROMA_TOLERANCE = 2.5
 SKIN_MIN_CHROMA_SPREAD = 4.0
 SKIN_TORSO_CORE = 0.6  # fraction of the chest half-width around the centre line that is never skin-cut
 
 # When shrinking by a large factor, every `step`-th pixel is kept first, leaving this many per output pixel.
-SHRINK_MIN_SAMPLES = 3
+SHRINK_MIN_SAMPLES = 2
 
 SMALL_SIZE = (192, 256)  # width, height of `TryOnResult.image_small`
 SMALL_MARGIN = 0.04  # margin around the person in the small crop, as a fraction of the crop
@@ -365,7 +366,7 @@ def _render_region(body_points: np.ndarray, body: BodyLandmarks, shape: tuple[in
 
 
 class _GarmentLayer:
-    """The garment as placed on the photo region: colours (uint8), alpha (float32 0..1) and where it is."""
+    """The garment as placed on the photo region: colours and alpha (uint8, 255 = opaque) and where it is."""
 
     def __init__(self, colours: np.ndarray, alpha: np.ndarray, origin: tuple[int, int]) -> None:
         self.colours = colours
@@ -420,10 +421,10 @@ def _render(
     shaded = cv2.multiply(colours, cv2.merge([detail_shading] * 3), dtype=cv2.CV_8U)
     if detail < 1.0:
         shaded = cv2.resize(shaded, full_size, interpolation=cv2.INTER_LINEAR)
-    full_alpha = _resample(alpha, (factor, (left, top)), (1.0, full_origin), full_size)
-    # Nothing outside the person: the resampled alpha is cut by the full-resolution mask.
-    on_person_full = person_mask[full_top:full_bottom, full_left:full_right]
-    full_alpha = cv2.multiply(full_alpha, on_person_full, scale=1 / 255, dtype=cv2.CV_32F)
+    alpha_bytes = np.clip(alpha * 255.0 + 0.5, 0, 255).astype(np.uint8)
+    full_alpha = _resample(alpha_bytes, (factor, (left, top)), (1.0, full_origin), full_size)
+    # Nothing outside the person: the resampled alpha is cut by the full-resolution mask (0 or 255).
+    full_alpha = cv2.bitwise_and(full_alpha, person_mask[full_top:full_bottom, full_left:full_right])
     return _GarmentLayer(shaded, full_alpha, full_origin)
 
 
@@ -433,7 +434,7 @@ def _resample(
     target: tuple[float, tuple[int, int]],
     size: tuple[int, int],
 ) -> np.ndarray:
-    """Resample a float32 map between two renderings of photo regions, each given as (scale, origin).
+    """Resample a one-channel map between two renderings of photo regions, each given as (scale, origin).
 
     Rendered pixel j of a region stands for the photo coordinate origin + (j + 0.5) / scale - 0.5.
     """
@@ -487,7 +488,13 @@ def face_core_pixels(person_rgb: np.ndarray, face: FaceBox) -> np.ndarray:
 def _torso_shading(crop_rgb: np.ndarray, alpha: np.ndarray, *, sigma: float) -> np.ndarray:
     """The person's blurred luminance relative to its median under the garment, softened and clamped."""
     luminance = cv2.cvtColor(crop_rgb, cv2.COLOR_RGB2GRAY).astype(np.float32)
-    blurred = cv2.GaussianBlur(luminance, (0, 0), max(0.5, sigma))
+    # A wide blur is done on a copy a few times smaller; the result is smooth, so nothing is lost.
+    reduction = max(1, min(SHADING_REDUCTION, int(sigma / 2)))
+    height, width = luminance.shape
+    reduced = shrink(luminance, (max(1, width // reduction), max(1, height // reduction)))
+    blurred = cv2.resize(
+        cv2.GaussianBlur(reduced, (0, 0), max(0.5, sigma / reduction)), (width, height), interpolation=cv2.INTER_LINEAR
+    )
     covered = blurred[alpha > 0.5]
     reference = float(np.median(covered)) if covered.size else float(np.median(blurred))
     ratio = blurred / max(reference, 1.0)
@@ -503,23 +510,26 @@ def _composite(person_rgb: np.ndarray, layer: _GarmentLayer | None) -> tuple[np.
     left, top = layer.origin
     height, width = layer.alpha.shape
     target = image[top : top + height, left : left + width]
-    # Where alpha is 0 the blend returns the photo's pixel exactly.
-    target[...] = cv2.blendLinear(layer.colours, target, layer.alpha, cv2.subtract(1.0, layer.alpha))
-    garment_mask[top : top + height, left : left + width] = cv2.compare(layer.alpha, 0.5, cv2.CMP_GE)
+    # In bytes: garment·α/255 + photo·(255−α)/255. Where α is 0 the photo's pixel comes back exactly.
+    alpha = cv2.merge([layer.alpha] * 3)
+    garment_part = cv2.multiply(layer.colours, alpha, scale=1 / 255)
+    photo_part = cv2.multiply(target, cv2.bitwise_not(alpha), scale=1 / 255)
+    cv2.add(garment_part, photo_part, dst=garment_part)
+    target[...] = garment_part
+    garment_mask[top : top + height, left : left + width] = cv2.compare(layer.alpha, 128, cv2.CMP_GE)
     return image, garment_mask
 
 
 def person_crop(image: np.ndarray, person_mask: np.ndarray) -> np.ndarray:
     """The 192×256 picture: a 3:4 crop around the person, padded with white where it leaves the photo."""
-    rows = np.flatnonzero(person_mask.any(axis=1))
-    columns = np.flatnonzero(person_mask.any(axis=0))
+    person_left, person_top, person_width, person_height = cv2.boundingRect(person_mask)
     target_width, target_height = SMALL_SIZE
-    box_width = (columns[-1] + 1 - columns[0]) * (1 + 2 * SMALL_MARGIN)
-    box_height = (rows[-1] + 1 - rows[0]) * (1 + 2 * SMALL_MARGIN)
+    box_width = person_width * (1 + 2 * SMALL_MARGIN)
+    box_height = person_height * (1 + 2 * SMALL_MARGIN)
     box_width = max(box_width, box_height * target_width / target_height)
     box_height = box_width * target_height / target_width
-    crop_left = (columns[0] + columns[-1] + 1 - box_width) / 2
-    crop_top = (rows[0] + rows[-1] + 1 - box_height) / 2
+    crop_left = person_left + (person_width - box_width) / 2
+    crop_top = person_top + (person_height - box_height) / 2
     factor = target_width / box_width
 
     # The part of the crop inside the photo is resized into its place on a white canvas.
@@ -533,10 +543,9 @@ def person_crop(image: np.ndarray, person_mask: np.ndarray) -> np.ndarray:
     place_width = max(1, min(target_width - place_left, round((inside_right - inside_left) * factor)))
     place_height = max(1, min(target_height - place_top, round((inside_bottom - inside_top) * factor)))
     inside = image[inside_top:inside_bottom, inside_left:inside_right]
-    interpolation = cv2.INTER_AREA if factor < 1 else cv2.INTER_LINEAR
-    canvas[place_top : place_top + place_height, place_left : place_left + place_width] = cv2.resize(
-        inside, (place_width, place_height), interpolation=interpolation
-    )
+    placed_size = (place_width, place_height)
+    placed = shrink(inside, placed_size) if factor < 1 else cv2.resize(inside, placed_size)
+    canvas[place_top : place_top + place_height, place_left : place_left + place_width] = placed
     return canvas
 
 

@@ -114,8 +114,8 @@ def _resize_aligned(coarse: np.ndarray, width: int, height: int) -> np.ndarray:
 
 
 def _radial_kernel(points: np.ndarray, centres: np.ndarray) -> np.ndarray:
-    squared = np.sum((points[:, None, :] - centres[None, :, :]) ** 2, axis=2)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        kernel = squared * np.log(squared)
-    kernel[squared == 0] = 0.0
-    return kernel
+    """U(|p − c|) = r² log r² for every point (rows) and centre (columns); U(0) = 0."""
+    dx = points[:, :1] - centres[None, :, 0]
+    dy = points[:, 1:] - centres[None, :, 1]
+    squared = dx * dx + dy * dy
+    return squared * np.log(np.maximum(squared, np.finfo(np.float64).tiny))
