@@ -88,6 +88,7 @@ SHRINK_MIN_SAMPLES = 2
 
 SMALL_SIZE = (192, 256)  # width, height of `TryOnResult.image_small`
 SMALL_MARGIN = 0.04  # margin around the person in the small crop, as a fraction of the crop
+CROP_HALF_WIDTH = 2.0  # the widest a person is taken to be either side of the face centre, in face widths
 
 
 class ClassicTryOnEngine:
@@ -127,7 +128,7 @@ class ClassicTryOnEngine:
 
         clock.start("compositing")
         image, garment_mask = _composite(person_rgb, layer)
-        small = person_crop(image, person_mask)
+        small = person_crop(image, person_mask, face)
         clock.finish()
         return TryOnResult(
             image=Image.fromarray(image),
@@ -520,9 +521,16 @@ def _composite(person_rgb: np.ndarray, layer: _GarmentLayer | None) -> tuple[np.
     return image, garment_mask
 
 
-def person_crop(image: np.ndarray, person_mask: np.ndarray) -> np.ndarray:
-    """The 192×256 picture: a 3:4 crop around the person, padded with white where it leaves the photo."""
+def person_crop(image: np.ndarray, person_mask: np.ndarray, face: FaceBox) -> np.ndarray:
+    """The 192×256 picture: a 3:4 crop around the person, padded with white where it leaves the photo.
+
+    Sideways the person is taken to end CROP_HALF_WIDTH face widths from the face, so whatever the
+    mask also caught beside them (a chair, someone else) does not shrink them in the picture.
+    """
     person_left, person_top, person_width, person_height = cv2.boundingRect(person_mask)
+    person_right = min(person_left + person_width, face.centre_x + CROP_HALF_WIDTH * face.width)
+    person_left = max(person_left, face.centre_x - CROP_HALF_WIDTH * face.width)
+    person_width = max(1.0, person_right - person_left)
     target_width, target_height = SMALL_SIZE
     box_width = person_width * (1 + 2 * SMALL_MARGIN)
     box_height = person_height * (1 + 2 * SMALL_MARGIN)
