@@ -92,7 +92,8 @@ CROP_HALF_WIDTH = 2.0  # the widest a person is taken to be either side of the f
 
 
 class ClassicTryOnEngine:
-    """Try-on without model weights. Cheap to construct; the Haar cascades are loaded once per process."""
+    """Try-on without model weights. Cheap to construct; the Haar cascades are loaded once per process.
+    `run` may be called from several threads."""
 
     name = ENGINE_CLASSIC
 
@@ -107,10 +108,9 @@ class ClassicTryOnEngine:
         """
         timings: dict[str, float] = {}
         clock = _StageClock(on_stage, timings)
+        clock.start("segmenting")
         person_rgb = load_rgb(person)
         garment_rgb = load_rgb(garment)
-
-        clock.start("segmenting")
         face = self._faces.detect(person_rgb)
         person_mask = segment_person(person_rgb, face)
 

@@ -12,6 +12,7 @@ and column profiles of the garment's cloth mask, shot flat and upright as produc
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 from functools import cache
 
@@ -153,10 +154,15 @@ def _cascade(filename: str) -> cv2.CascadeClassifier:
     return classifier
 
 
+# OpenCV does not promise that one cascade may run in several threads at once; detections take turns.
+_DETECTION_LOCK = threading.Lock()
+
+
 class FaceDetector:
     """Finds the shopper's face: frontal cascades first, then profiles (both ways) as a fallback.
 
-    The cascades are loaded once per process and shared by every detector.
+    The cascades are loaded once per process and shared by every detector; `detect` may be called
+    from several threads.
     """
 
     def __init__(self) -> None:
@@ -170,7 +176,8 @@ class FaceDetector:
         grey = cv2.cvtColor(_resize(rgb, factor), cv2.COLOR_RGB2GRAY)
         grey = cv2.equalizeHist(grey)
         min_side = max(20, round(min(grey.shape) * MIN_FACE_FRACTION_OF_SHORT_SIDE))
-        face = self._detect_in(grey, min_side)
+        with _DETECTION_LOCK:
+            face = self._detect_in(grey, min_side)
         if face is None:
             raise NoPersonFoundError()
         return face.scaled(1 / factor)
