@@ -46,7 +46,7 @@ DEVICE_AUTO = "auto"
 
 
 def resolve_device(device: str | torch.device = DEVICE_AUTO) -> torch.device:
-    """ "auto" → CUDA when available, else CPU; anything else as torch.device understands it."""
+    """Turn "auto" into CUDA when available, else CPU; anything else as torch.device understands it."""
     if isinstance(device, str) and device == DEVICE_AUTO:
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
     return torch.device(device)

@@ -1,11 +1,11 @@
 """PF-AFN's test-time networks: the appearance-flow warping module and the try-on generator.
 
 Ge et al., "Parser-Free Virtual Try-on via Distilling Appearance Flows", CVPR 2021,
-arXiv:2103.04559. Section 3.2 describes the Appearance Flow Warping Module (AFWM): two feature
+arXiv:2103.04559. Section 3 (method) describes the Appearance Flow Warping Module (AFWM): two feature
 pyramid encoders (garment, person), a cost volume per pyramid level and coarse-to-fine flow
 estimation, each level predicting an offset field from the correlation and refining it from the
-concatenated features. Section 3.3 describes the generator that renders the person and a
-composition mask. Only the parser-free student used at test time is implemented.
+concatenated features; and the generative module that renders the person and a composition
+mask. Only the parser-free student used at test time is implemented.
 
 Module and attribute names follow the released checkpoints (`warp_model_final.pth`,
 `gen_model_final.pth`), so their state dicts load with strict key and shape checks.
@@ -165,7 +165,7 @@ def _flow_head(in_channels: int) -> nn.Sequential:
 
 
 class AppearanceFlowEstimator(nn.Module):
-    """Coarse-to-fine appearance flow (section 3.2, eqs. 1–2).
+    """Coarse-to-fine appearance flow estimation (the AFWM section of the paper).
 
     At each level the garment features, warped by the flow so far, are correlated with the person
     features; `netMain[i]` predicts offsets from the cost volume, which are composed with the flow so
@@ -310,9 +310,9 @@ class UNetLevel(nn.Module):
 
 
 class GeneratorNet(nn.Module):
-    """The try-on generator (section 3.3): a 5-level residual U-Net from [person, warped garment,
-    warped edge] (7 channels, [B, 7, 256, 192]) to 4 raw channels: rendered person (tanh of 0:3) and
-    composition mask (sigmoid of 3)."""
+    """The try-on generator (the paper's generative module): a 5-level residual U-Net from
+    [person, warped garment, warped edge] ([B, 7, 256, 192]) to 4 raw channels: rendered person
+    (tanh of 0:3) and composition mask (sigmoid of 3)."""
 
     def __init__(
         self,

@@ -19,7 +19,7 @@ from torch import nn
 
 U2NetVariant = Literal["u2net", "u2netp"]
 
-# (block, in, mid, out) per stage for the full and the small model (paper, Table 1 and section 4.2).
+# (block, in, mid, out) per stage: the full model and the small one (the paper's U²-Net†, released as u2netp).
 STAGE_LAYOUTS: dict[str, dict[str, tuple[str, int, int, int]]] = {
     "u2net": {
         "stage1": ("RSU7", 3, 32, 64),
@@ -177,7 +177,7 @@ class U2Net(nn.Module):
         hx2d = self.stage2d(torch.cat([upsample_to(hx3d, hx2), hx2], 1))
         hx1d = self.stage1d(torch.cat([upsample_to(hx2d, hx1), hx1], 1))
 
-        # Side logits, all at the input resolution; fused before the sigmoid (section 3.2, eq. 1).
+        # Side logits, all at the input resolution; fused before the sigmoid (section 3.2).
         side_logits = [self.side1(hx1d)]
         for index, feature in enumerate((hx2d, hx3d, hx4d, hx5d, hx6), start=2):
             side_logits.append(upsample_to(getattr(self, f"side{index}")(feature), side_logits[0]))
