@@ -14,7 +14,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from tryon import selectors, services
-from tryon.events import job_payload
+from tryon.events import job_payload, public_id
 from tryon.models import JobStatus, PersonPhoto, TryOnJob
 from tryon.views import reverse_photo_url
 
@@ -64,7 +64,7 @@ class PhotoCreateSerializer(serializers.Serializer):
 
 
 def _job_json(job: TryOnJob) -> dict:
-    return {"id": job.pk, **job_payload(job)}
+    return {"id": public_id(job.pk), **job_payload(job)}
 
 
 def _error(status_code: int, message: str, **headers: str) -> Response:

@@ -87,5 +87,4 @@ class TryOnWorkerConsumer(SyncConsumer):
     """Runs jobs sent to the `tryon` channel (`manage.py runworker tryon`); handles `tryon.run`."""
 
     def tryon_run(self, message: dict) -> None:
-        job_id = message.get("job")
-        run_queued_jobs(preferred_job_id=job_id if isinstance(job_id, int) else None)
+        run_queued_jobs(preferred_job_id=message.get("job"))

@@ -45,17 +45,22 @@ def user_group(user_id: int) -> str:
     return f"tryon.user.{user_id}"
 
 
+def public_id(pk: object) -> int | str:
+    """A key as JSON and msgpack can carry it: integers as they are, MongoDB ObjectIds as strings."""
+    return pk if isinstance(pk, int) else str(pk)
+
+
 def job_payload(job: TryOnJob) -> dict:
     """The job as browsers see it; the same fields in API responses and websocket messages."""
     done = job.status == JobStatus.DONE
     return {
         "type": _EVENT_FOR_STATUS[job.status],
-        "job": job.pk,
+        "job": public_id(job.pk),
         "status": job.status,
         "stage": job.stage,
         "progress": round(job.progress, 3),
         "engine": job.engine,
-        "product": job.product_id,
+        "product": public_id(job.product_id),
         "photo_url": reverse("tryon:photo_image", kwargs={"pk": job.photo_id}),
         "result_url": reverse("tryon:job_result", kwargs={"pk": job.pk}) if done else None,
         "result_small_url": reverse("tryon:job_result_small", kwargs={"pk": job.pk}) if done else None,

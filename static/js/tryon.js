@@ -25,8 +25,9 @@
     var engineText = root.querySelector("[data-tryon-engine]");
     var classicNotice = root.querySelector("[data-tryon-classic-notice]");
     var formError = root.querySelector("[data-tryon-error]");
-    var productId = Number(root.dataset.product);
-    var jobId = root.dataset.jobId ? Number(root.dataset.jobId) : null;
+    // Ids are compared as strings: integers on SQLite, ObjectId strings on MongoDB.
+    var productId = String(root.dataset.product);
+    var jobId = root.dataset.jobId ? String(root.dataset.jobId) : null;
     var socket = null;
     var retries = 0;
     var latestSeen = {};  // job id → newest message, so a result that beats the POST reply is not lost
@@ -76,16 +77,16 @@
 
     function handleMessage(message) {
       (message.type === "tryon.state" ? message.jobs : [message]).forEach(function (job) {
-        latestSeen[job.job] = newer(job, latestSeen[job.job]);
+        latestSeen[String(job.job)] = newer(job, latestSeen[String(job.job)]);
       });
       if (message.type === "tryon.state") {
         if (jobId === null) {
           // After a reload: pick up this product's newest job, if one is live or just finished.
-          var mine = message.jobs.filter(function (job) { return job.product === productId; });
-          if (mine.length) jobId = mine[0].job;
+          var mine = message.jobs.filter(function (job) { return String(job.product) === productId; });
+          if (mine.length) jobId = String(mine[0].job);
         }
-        message.jobs.forEach(function (job) { if (job.job === jobId) render(job); });
-      } else if (message.job === jobId) {
+        message.jobs.forEach(function (job) { if (String(job.job) === jobId) render(job); });
+      } else if (String(message.job) === jobId) {
         render(message);
       }
     }
@@ -129,7 +130,7 @@
             showFormError(reply.body.message || "The try-on could not be started.");
             return;
           }
-          jobId = reply.body.id;
+          jobId = String(reply.body.id);
           render(newer(reply.body, latestSeen[jobId]));
         }).catch(function () {
           showFormError("The connection to the shop failed; please try again.");
