@@ -2,8 +2,9 @@
 
 Started by tests/revetir/test_mongodb.py in a subprocess with REVETIR_MONGODB_URI set, because the
 backend's app configs and ObjectId keys are fixed once Django starts. No server is contacted:
-every collection the backend asks for is a recorder that keeps the MQL the backend built and
-answers "no documents". What the backend cannot translate fails while it builds that MQL, so
+the database and every collection the backend asks for are recorders that keep the MQL and index
+specifications the backend built and answer "no documents". `migrate` runs first, so every
+migration's operations are translated too. What the backend cannot translate fails while it builds that MQL, so
 running the real selectors and the stock and job state changes here proves they compile.
 It also tries ObjectIds where requests bring ids (URLs, forms, API, websocket, session) and lists
 the places that still assume integers.
@@ -27,6 +28,7 @@ from django.apps import apps  # noqa: E402
 from django.contrib.auth.models import AnonymousUser  # noqa: E402
 from django.contrib.sessions.backends.base import SessionBase  # noqa: E402
 from django.core import checks  # noqa: E402
+from django.core.management import call_command  # noqa: E402
 from django.db import connections  # noqa: E402
 from django.db.models import AutoField, prefetch_related_objects  # noqa: E402
 from django.http import Http404  # noqa: E402
@@ -77,6 +79,29 @@ class RecordingCollection:
         RECORDED.append((self.name, "insert_many", documents))
         return SimpleNamespace(inserted_ids=[ObjectId() for _ in documents])
 
+    def create_indexes(self, index_models, session=None):
+        RECORDED.append((self.name, "create_indexes", [index.document for index in index_models]))
+
+
+class RecordingDatabase:
+    """Stands in for the pymongo database that migrations create collections in."""
+
+    def __init__(self) -> None:
+        self.collection_names: list[str] = []
+
+    def list_collections(self) -> list[dict]:
+        return [{"name": name} for name in self.collection_names]
+
+    def create_collection(self, name: str, **options) -> None:
+        RECORDED.append((name, "create_collection", options))
+        self.collection_names.append(name)
+
+    def __getitem__(self, name: str) -> RecordingCollection:
+        return RecordingCollection(name)
+
+
+OFFLINE_DATABASE = RecordingDatabase()
+
 
 class OfflineClient:
     """Stands in for the MongoClient. Django opens a client for `atomic()` (a no-op on this backend)
@@ -84,8 +109,8 @@ class OfflineClient:
 
     contacted: list[str] = []
 
-    def __getitem__(self, database_name: str) -> SimpleNamespace:
-        return SimpleNamespace(name=database_name)
+    def __getitem__(self, database_name: str) -> RecordingDatabase:
+        return OFFLINE_DATABASE
 
     def __getattr__(self, attribute: str):
         OfflineClient.contacted.append(attribute)
@@ -93,9 +118,25 @@ class OfflineClient:
 
 
 DatabaseWrapper.get_collection = lambda self, name, **kwargs: RecordingCollection(name)
+DatabaseWrapper.get_database = lambda self: OFFLINE_DATABASE
 DatabaseWrapper.get_new_connection = lambda self, conn_params: OfflineClient()
 # Asked once per process when a client opens; a server would answer with its version.
 DatabaseWrapper.get_database_version = lambda self: DatabaseWrapper.features_class.minimum_database_version
+
+
+def migrate() -> dict:
+    """`manage.py migrate` on an empty database: every migration's operations must translate to
+    collections and indexes. Returns the indexes created, by collection."""
+    before = len(RECORDED)
+    call_command("migrate", verbosity=0, interactive=False)
+    indexes: dict[str, list[dict]] = {}
+    for collection, command, documents in RECORDED[before:]:
+        if command == "create_indexes":
+            indexes.setdefault(collection, []).extend(
+                {"name": index["name"], "keys": list(index["key"]), "unique": index.get("unique", False)}
+                for index in documents
+            )
+    return {"collections": sorted(OFFLINE_DATABASE.collection_names), "indexes": indexes}
 
 
 def system_checks() -> dict:
@@ -340,6 +381,7 @@ def main() -> None:
         "database": connections["default"].settings_dict["NAME"],
         "non_objectid_keys": non_objectid_keys(),
         "checks": system_checks(),
+        "migrate": migrate(),
         "hot_paths": compile_hot_paths(),
         "object_key_gaps": object_key_gaps(),
         "server_contacted": OfflineClient.contacted,

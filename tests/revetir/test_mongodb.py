@@ -74,7 +74,9 @@ def test_uri_of_another_database_is_refused_without_echoing_its_password():
 
 
 def test_mongodb_apps_keep_their_order_and_only_apps_with_automatic_keys_change():
-    installed = project_settings.INSTALLED_APPS
+    # The plain list, also when this suite itself runs on MongoDB (`make test-mongo`).
+    plain_for_mongo = {mongo: plain for plain, mongo in project_settings.MONGODB_APP_CONFIGS.items()}
+    installed = [plain_for_mongo.get(app, app) for app in project_settings.INSTALLED_APPS]
 
     mongo_installed = project_settings.mongodb_installed_apps(installed)
 
@@ -129,6 +131,43 @@ def test_mongodb_system_checks_for_the_database_find_no_errors_and_need_no_serve
     models alone (verified: no connection is opened), so this runs in CI without a server."""
     assert offline_mongodb_report["checks"]["errors"] == []
     assert offline_mongodb_report["server_contacted"] == []
+
+
+def test_migrations_apply_on_mongodb_creating_every_collection(offline_mongodb_report):
+    from django.apps import apps
+
+    tables = {
+        model._meta.db_table
+        for model in apps.get_models(include_auto_created=True)
+        if model._meta.managed and not model._meta.proxy
+    }
+
+    assert tables <= set(offline_mongodb_report["migrate"]["collections"])
+
+
+@pytest.mark.parametrize(
+    ("collection", "keys", "unique"),
+    [
+        ("shop_variant", ["sku"], True),
+        ("shop_product", ["slug"], True),
+        ("shop_category", ["slug"], True),
+        ("shop_order", ["number"], True),
+        ("accounts_user", ["email"], True),
+        ("shop_cart", ["user_id"], True),
+        ("shop_cart", ["session_key"], True),
+        ("shop_productimage", ["product_id"], True),
+        ("shop_variant", ["product_id", "size"], True),
+        ("tryon_tryonjob", ["status"], False),
+        ("tryon_tryonjob", ["owner_id", "status"], False),
+        ("shop_order", ["user_id", "created_at"], False),
+    ],
+)
+def test_mongodb_migrations_create_the_indexes_lookups_and_uniqueness_rely_on(
+    offline_mongodb_report, collection, keys, unique
+):
+    created = offline_mongodb_report["migrate"]["indexes"].get(collection, [])
+
+    assert {"keys": keys, "unique": unique} in [{"keys": i["keys"], "unique": i["unique"]} for i in created]
 
 
 def test_hot_reads_and_stock_and_job_updates_compile_to_mql(offline_mongodb_report):
