@@ -399,7 +399,8 @@ def _render(
     chin_ramp = np.clip(rows_below_chin / (CHIN_FADE_FACE_FRACTION * body.unit), 0.0, 1.0).astype(np.float32)
     alpha = alpha * (on_person & ~keep_out) * chin_ramp[:, None]
     sigma = max(0.5, FEATHER_FACE_FRACTION * body.unit * factor)
-    alpha = cv2.GaussianBlur(alpha, (0, 0), sigma) * on_person
+    # A hand in front of the garment keeps a sharp edge, so it is cut again after feathering.
+    alpha = cv2.GaussianBlur(alpha, (0, 0), sigma) * (on_person & ~keep_out)
     if not alpha.any():
         return None
     shading = _torso_shading(person_crop_rgb, alpha, sigma=SHADING_BLUR_FACE_FRACTION * body.unit * factor)

@@ -182,3 +182,24 @@ def test_encoded_photo_bytes_are_accepted(engine):
 
     assert result.image.size == (512, 600)
     assert result.garment_mask.any()
+
+
+def test_a_hand_at_the_side_of_the_torso_stays_in_front_of_the_garment(engine):
+    photo = astronaut().copy()
+    face_x, face_y, face_width, face_height = opencv_face_box(photo)
+    cheeks = photo[
+        face_y + face_height // 2 : face_y + 3 * face_height // 4,
+        face_x + face_width // 3 : face_x + 2 * face_width // 3,
+    ]
+    skin = tuple(int(value) for value in cheeks.reshape(-1, 3).mean(axis=0))
+    hand_centre = (face_x + face_width // 2 - int(1.1 * face_width), face_y + face_height + int(2.2 * face_width))
+    cv2.ellipse(photo, hand_centre, (16, 22), 0, 0, 360, skin, thickness=-1)
+
+    result = engine.run(photo, tshirt_photo(**PLAIN_TSHIRT))
+
+    x, y = hand_centre
+    palm = (slice(y - 8, y + 8), slice(x - 6, x + 6))
+    assert result.person_mask[palm].all(), "the hand is part of the person"
+    assert np.array_equal(np.asarray(result.image)[palm], photo[palm])
+    # ...while the garment does cover the torso beside it.
+    assert result.garment_mask[y - 8 : y + 8, x + 40 : x + 80].all()
