@@ -1,0 +1,26 @@
+"""Staff see try-on jobs and photos read-only, without the shoppers' pictures."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.factories import make_staff, make_user
+from tests.tryon.helpers import astronaut_upload, make_tryon_product
+from tryon import services
+
+
+@pytest.mark.django_db
+def test_staff_can_list_and_open_jobs_but_not_add_change_or_delete_them(client, dispatched):
+    owner = make_user()
+    photo = services.save_person_photo(user=owner, upload=astronaut_upload())
+    job = services.submit_job(user=owner, photo=photo, product_image=make_tryon_product().images.get())
+    client.force_login(make_staff())
+    listing = client.get("/admin/tryon/tryonjob/")
+    assert listing.status_code == 200
+    assert owner.email in listing.content.decode()
+    detail = client.get(f"/admin/tryon/tryonjob/{job.pk}/change/")
+    assert detail.status_code == 200
+    assert job.photo.file_name not in detail.content.decode()
+    assert client.get("/admin/tryon/tryonjob/add/").status_code == 403
+    assert client.post(f"/admin/tryon/tryonjob/{job.pk}/delete/", {"post": "yes"}).status_code == 403
+    assert client.get("/admin/tryon/personphoto/").status_code == 200
