@@ -145,6 +145,7 @@ def system_checks() -> dict:
     return {
         "errors": [f"{message.id}: {message.obj}: {message.msg}" for message in messages if message.is_serious()],
         "warnings": sorted({message.id for message in messages if not message.is_serious()}),
+        "opened_a_client": connections["default"].connection is not None,
     }
 
 
