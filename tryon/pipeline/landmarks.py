@@ -23,12 +23,13 @@ from tryon.pipeline.result import GarmentNotFoundError, NoPersonFoundError
 
 Point = tuple[float, float]  # (x, y) in pixels
 
-# Face detection runs on a grey copy whose long side is this many pixels (upscaled for tiny photos).
-DETECTION_LONG_SIDE = 320
+# Face detection runs on a grey copy whose long side is this many pixels (upscaled for tiny photos);
+# the cascade's smallest face is 24 pixels, so the first pass finds faces from about a tenth of the
+# photo's width up (selfies, waist-up photos) and the second, only when needed, those of full-length photos.
+DETECTION_LONG_SIDES = (320, 640)
 DETECTION_SCALE_FACTOR = 1.15
 DETECTION_SUBSAMPLE_SAMPLES = 3  # source pixels per detection pixel kept when subsampling a large photo
-# A try-on photo shows the shopper's face reasonably large; smaller detections are background faces or noise.
-MIN_FACE_FRACTION_OF_SHORT_SIDE = 0.07
+MIN_FACE_PIXELS = 24
 FRONTAL_MIN_NEIGHBOURS = 5
 FALLBACK_MIN_NEIGHBOURS = 4
 FRONTAL_CASCADES = ("haarcascade_frontalface_default.xml", "haarcascade_frontalface_alt2.xml")
@@ -172,24 +173,32 @@ class FaceDetector:
     def detect(self, rgb: np.ndarray) -> FaceBox:
         """Return the most confidently detected face in photo pixels, or raise NoPersonFoundError."""
         height, width = rgb.shape[:2]
-        factor = DETECTION_LONG_SIDE / max(height, width)
-        grey = cv2.cvtColor(_resize(rgb, factor), cv2.COLOR_RGB2GRAY)
-        grey = cv2.equalizeHist(grey)
-        min_side = max(20, round(min(grey.shape) * MIN_FACE_FRACTION_OF_SHORT_SIDE))
-        with _DETECTION_LOCK:
-            face = self._detect_in(grey, min_side)
-        if face is None:
-            raise NoPersonFoundError()
-        return face.scaled(1 / factor)
+        largest = 0  # no limit in the first pass
+        for long_side in DETECTION_LONG_SIDES:
+            factor = long_side / max(height, width)
+            # No histogram equalisation: the cascade normalises each window's contrast itself, and a
+            # large plain background would skew a global one.
+            grey = cv2.cvtColor(_resize(rgb, factor), cv2.COLOR_RGB2GRAY)
+            with _DETECTION_LOCK:
+                face = self._detect_in(grey, max_side=round(largest * factor))
+            if face is not None:
+                return face.scaled(1 / factor)
+            # A finer pass only looks for faces up to twice the smallest the coarser one could see.
+            largest = 2 * MIN_FACE_PIXELS / factor
+        raise NoPersonFoundError()
 
-    def _detect_in(self, grey: np.ndarray, min_side: int) -> FaceBox | None:
+    def _detect_in(self, grey: np.ndarray, *, max_side: int) -> FaceBox | None:
         attempts = [(cascade, FRONTAL_MIN_NEIGHBOURS, False) for cascade in self._frontal[:1]]
         attempts += [(cascade, FALLBACK_MIN_NEIGHBOURS, False) for cascade in self._frontal[1:]]
         attempts += [(self._profile, FALLBACK_MIN_NEIGHBOURS, False), (self._profile, FALLBACK_MIN_NEIGHBOURS, True)]
         for cascade, min_neighbours, mirrored in attempts:
             image = cv2.flip(grey, 1) if mirrored else grey
             boxes, votes = cascade.detectMultiScale2(
-                image, scaleFactor=DETECTION_SCALE_FACTOR, minNeighbors=min_neighbours, minSize=(min_side, min_side)
+                image,
+                scaleFactor=DETECTION_SCALE_FACTOR,
+                minNeighbors=min_neighbours,
+                minSize=(MIN_FACE_PIXELS, MIN_FACE_PIXELS),
+                maxSize=(max_side, max_side),
             )
             if len(boxes) == 0:
                 continue

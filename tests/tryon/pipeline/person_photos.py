@@ -33,3 +33,11 @@ def resized(photo: np.ndarray, width: int, height: int) -> np.ndarray:
     crop = photo[top : top + crop_height, left : left + crop_width]
     interpolation = cv2.INTER_AREA if width < crop_width else cv2.INTER_CUBIC
     return cv2.resize(crop, (width, height), interpolation=interpolation)
+
+
+def widened(photo: np.ndarray, width: int, height: int) -> np.ndarray:
+    """The whole photo, its edges stretched sideways to width:height, then scaled to width×height."""
+    photo_height, photo_width = photo.shape[:2]
+    extra = max(0, round(photo_height * width / height) - photo_width)
+    padded = cv2.copyMakeBorder(photo, 0, 0, extra // 2, extra - extra // 2, cv2.BORDER_REPLICATE)
+    return cv2.resize(padded, (width, height), interpolation=cv2.INTER_CUBIC)

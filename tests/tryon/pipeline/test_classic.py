@@ -10,7 +10,7 @@ import pytest
 from PIL import Image
 from skimage import data
 
-from tests.tryon.pipeline.person_photos import astronaut, grace_hopper, resized
+from tests.tryon.pipeline.person_photos import astronaut, grace_hopper, resized, widened
 from tests.tryon.pipeline.product_photos import tshirt_photo
 from tryon.pipeline.classic import ClassicTryOnEngine
 from tryon.pipeline.result import ENGINE_CLASSIC, STAGES, GarmentNotFoundError, NoPersonFoundError
@@ -154,16 +154,16 @@ def test_garment_image_without_a_garment_is_refused(engine, garment):
 
 
 @pytest.mark.parametrize(
-    ("width", "height"),
+    ("shaped", "width", "height"),
     [
-        pytest.param(120, 90, id="tiny-landscape"),
-        pytest.param(4000, 3000, id="huge-landscape"),
-        pytest.param(1080, 1440, id="phone-portrait-3-4"),
-        pytest.param(1280, 720, id="wide-16-9"),
+        pytest.param(resized, 120, 90, id="tiny-landscape"),
+        pytest.param(resized, 4000, 3000, id="huge-landscape"),
+        pytest.param(resized, 1080, 1440, id="phone-portrait-3-4"),
+        pytest.param(widened, 1280, 720, id="wide-16-9"),
     ],
 )
-def test_photos_of_any_size_and_shape_are_fitted(engine, width, height):
-    photo = resized(astronaut(), width, height)
+def test_photos_of_any_size_and_shape_are_fitted(engine, shaped, width, height):
+    photo = shaped(astronaut(), width, height)
 
     result = engine.run(photo, tshirt_photo(**PLAIN_TSHIRT))
 

@@ -70,6 +70,16 @@ def test_face_detector_finds_the_face_in_a_mirrored_photo():
     assert overlap(face, (512 - left - width, top, width, height)) > 0.6
 
 
+def test_face_detector_finds_a_small_face_in_a_full_length_photo():
+    photo = np.full((1600, 1200, 3), 128, np.uint8)  # the face is 6% of the long side, as in a full-length shot
+    photo[300:812, 400:912] = astronaut()
+    left, top, width, height = ASTRONAUT_FACE
+
+    face = FaceDetector().detect(photo)
+
+    assert overlap(face, (left + 400, top + 300, width, height)) > 0.6
+
+
 def test_face_detector_refuses_a_photo_without_a_face():
     with pytest.raises(NoPersonFoundError, match="No person found"):
         FaceDetector().detect(data.coffee())
