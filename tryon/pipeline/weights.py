@@ -18,6 +18,7 @@ import hashlib
 import json
 import os
 import tempfile
+import zipfile
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cache
@@ -182,14 +183,19 @@ def write_compact_manifest(
 # Reading and checking state dicts
 
 
-def read_checkpoint(path: str | os.PathLike[str]) -> dict[str, Any]:
+def read_checkpoint(path: str | os.PathLike[str], *, memory_map: bool = False) -> dict[str, Any]:
     """torch.load a checkpoint safely (weights_only) onto the CPU; any failure is a WeightsError that
-    names the file and says how to install it."""
+    names the file and says how to install it.
+
+    With `memory_map`, files in the zip format are mapped instead of read, so checking keys and
+    shapes costs almost no I/O; legacy-format files (PyTorch < 1.6, as U²-Net's may be) are read.
+    """
     path = Path(path)
     if not path.is_file():
         raise WeightsError(f"Checkpoint {path} not found. {install_hint(path.name)}")
     try:
-        loaded = torch.load(path, map_location="cpu", weights_only=True)
+        mapped = memory_map and zipfile.is_zipfile(path)
+        loaded = torch.load(path, map_location="cpu", weights_only=True, mmap=mapped)
     except Exception as exc:  # truncated zip, foreign pickle, disk error: all mean "reinstall this file"
         raise WeightsError(
             f"Checkpoint {path} is truncated or is not a PyTorch state dict ({type(exc).__name__}: {exc}). "
@@ -303,7 +309,7 @@ _VERIFIED_FILES: dict[Path, tuple[int, int, str | None]] = {}  # path → (mtime
 
 def verify_checkpoint_file(path: str | os.PathLike[str], name: str) -> None:
     """Check that `path` loads and holds exactly the keys and shapes of checkpoint `name`."""
-    match_state_dict(read_checkpoint(path), expected_shapes(name), source=str(path))
+    match_state_dict(read_checkpoint(path, memory_map=True), expected_shapes(name), source=str(path))
 
 
 def verify_weights_dir(weights_dir: str | os.PathLike[str] | None = None) -> WeightsDirReport:

@@ -48,6 +48,15 @@ def test_saved_checkpoint_file_loads_and_reproduces_the_official_outputs(referen
         assert_u2net_maps_match(model(torch.from_numpy(golden["input"])), golden)
 
 
+def test_legacy_format_file_as_written_by_old_pytorch_loads_and_verifies(u2netp_state_dict, tmp_path):
+    legacy = tmp_path / "u2netp.pth"
+    old_style = {k: v for k, v in u2netp_state_dict.items() if not k.endswith("num_batches_tracked")}
+    torch.save(old_style, legacy, _use_new_zipfile_serialization=False)
+    model = load_checkpoint(U2Net("u2netp"), legacy)
+    assert torch.equal(model.state_dict()[KEY], u2netp_state_dict[KEY])
+    assert verify_weights_dir(tmp_path).ok == ("u2netp.pth",)
+
+
 def test_dataparallel_module_prefix_is_stripped(u2netp_state_dict):
     prefixed = {f"module.{key}": value for key, value in u2netp_state_dict.items()}
     model = load_checkpoint(U2Net("u2netp"), prefixed)
