@@ -81,7 +81,8 @@ SHADING_REDUCTION = 4
 # Skin: pixels within this many standard deviations of the face's chroma, outside the torso's middle.
 SKIN_CHROMA_TOLERANCE = 2.5
 SKIN_MIN_CHROMA_SPREAD = 4.0
-SKIN_TORSO_CORE = 0.6  # fraction of the chest half-width around the centre line that is never skin-cut
+# Skin this close to the centre line (in face widths) is neck and chest, which the garment does cover.
+SKIN_TORSO_CORE = 0.75
 
 # When shrinking by a large factor, every `step`-th pixel is kept first, leaving this many per output pixel.
 SHRINK_MIN_SAMPLES = 2
@@ -472,8 +473,7 @@ def _side_skin(
     skin = cv2.morphologyEx(skin, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (3, 3))) > 0
 
     columns = (np.arange(crop_rgb.shape[1]) + 0.5) / factor - 0.5 + origin[0]
-    chest_half = (body.right_chest[0] - body.left_chest[0]) / 2
-    at_sides = np.abs(columns - body.centre_x) > SKIN_TORSO_CORE * chest_half
+    at_sides = np.abs(columns - body.centre_x) > SKIN_TORSO_CORE * body.unit
     return skin & at_sides[None, :]
 
 

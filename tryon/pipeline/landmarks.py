@@ -26,7 +26,7 @@ Point = tuple[float, float]  # (x, y) in pixels
 # Face detection runs on a grey copy whose long side is this many pixels (upscaled for tiny photos);
 # the cascade's smallest face is 24 pixels, so the first pass finds faces from about a tenth of the
 # photo's width up (selfies, waist-up photos) and the second, only when needed, those of full-length photos.
-DETECTION_LONG_SIDES = (320, 640)
+DETECTION_LONG_SIDES = (256, 640)
 DETECTION_SCALE_FACTOR = 1.15
 DETECTION_SUBSAMPLE_SAMPLES = 3  # source pixels per detection pixel kept when subsampling a large photo
 MIN_FACE_PIXELS = 24

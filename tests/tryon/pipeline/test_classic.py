@@ -192,7 +192,7 @@ def test_a_hand_at_the_side_of_the_torso_stays_in_front_of_the_garment(engine):
         face_x + face_width // 3 : face_x + 2 * face_width // 3,
     ]
     skin = tuple(int(value) for value in cheeks.reshape(-1, 3).mean(axis=0))
-    hand_centre = (face_x + face_width // 2 - int(1.1 * face_width), face_y + face_height + int(2.2 * face_width))
+    hand_centre = (face_x + face_width // 2 - int(1.4 * face_width), face_y + face_height + int(2.2 * face_width))
     cv2.ellipse(photo, hand_centre, (16, 22), 0, 0, 360, skin, thickness=-1)
 
     result = engine.run(photo, tshirt_photo(**PLAIN_TSHIRT))
