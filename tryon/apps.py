@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_delete
 
 
 class TryonConfig(AppConfig):
@@ -8,6 +9,11 @@ class TryonConfig(AppConfig):
 
     def ready(self) -> None:
         from accounts.services import account_deleting
-        from tryon.receivers import delete_tryon_data_of_deleted_account
+        from tryon import receivers
+        from tryon.models import PersonPhoto, TryOnJob
 
-        account_deleting.connect(delete_tryon_data_of_deleted_account, dispatch_uid="tryon-account-deleting")
+        account_deleting.connect(receivers.delete_tryon_data_of_deleted_account, dispatch_uid="tryon-account-deleting")
+        post_delete.connect(
+            receivers.delete_files_of_deleted_photo, sender=PersonPhoto, dispatch_uid="tryon-photo-files"
+        )
+        post_delete.connect(receivers.delete_files_of_deleted_job, sender=TryOnJob, dispatch_uid="tryon-job-files")

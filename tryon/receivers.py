@@ -1,11 +1,26 @@
-"""Reactions to other apps' events; each hands straight to a service."""
+"""Reactions to other apps' events and to row deletions; each hands straight to a service or storage.
+
+Files follow their rows: whenever a photo or job row is deleted (by a service, a cascade from a
+deleted product or user, or the admin), its stored files are deleted after it, so no shopper's
+picture outlives the row that points to it.
+"""
 
 from __future__ import annotations
 
 from accounts.models import User
+from tryon.models import PersonPhoto, TryOnJob
 from tryon.services import delete_user_tryon_data
+from tryon.storage import delete_private_files
 
 
 def delete_tryon_data_of_deleted_account(sender: type, *, user: User, **kwargs: object) -> None:
     """Account deletion removes every photo, try-on and stored picture of the shopper."""
     delete_user_tryon_data(user=user)
+
+
+def delete_files_of_deleted_photo(sender: type, *, instance: PersonPhoto, **kwargs: object) -> None:
+    delete_private_files(instance.file_name)
+
+
+def delete_files_of_deleted_job(sender: type, *, instance: TryOnJob, **kwargs: object) -> None:
+    delete_private_files(instance.result_name, instance.result_small_name)

@@ -79,10 +79,11 @@ def save_person_photo(*, user: User, upload: UploadedFile) -> PersonPhoto:
 
 
 def delete_person_photo(*, photo: PersonPhoto) -> None:
-    """Delete a photo with all its try-on jobs and every file they stored."""
-    jobs = list(TryOnJob.objects.filter(photo=photo).values_list("result_name", "result_small_name"))
-    photo.delete()  # rows first: a failure here leaves files and rows consistent
-    delete_private_files(photo.file_name, *(name for pair in jobs for name in pair))
+    """Delete a photo with all its try-on jobs and every file they stored.
+
+    Rows go first, then files (`tryon.receivers` removes the files of every deleted photo or job,
+    however it was deleted: here, by a cascade from a product or user, or in the admin)."""
+    photo.delete()
 
 
 def delete_user_tryon_data(*, user: User) -> int:
@@ -172,10 +173,9 @@ def _check_capacity(*, user: User) -> None:
 
 
 def delete_job(*, job: TryOnJob) -> None:
-    """Delete a job and its result files. A worker still running it notices and stops."""
-    names = (job.result_name, job.result_small_name)
+    """Delete a job; its result files follow (see `tryon.receivers`). A worker still running it
+    notices and stops."""
     job.delete()
-    delete_private_files(*names)
 
 
 # --- Jobs: the worker's state changes ----------------------------------------------------------

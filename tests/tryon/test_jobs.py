@@ -182,3 +182,16 @@ def test_deleting_the_account_removes_all_its_photos_and_results(dispatched):
     assert not storages["private"].exists(job.photo.file_name)
     assert TryOnJob.objects.filter(pk=others_job.pk).exists()
     assert storages["private"].exists(others_job.photo.file_name)
+
+
+@pytest.mark.django_db
+def test_deleting_a_product_also_deletes_the_result_pictures_of_its_try_ons(dispatched):
+    job = submit(make_user())
+    result = save_private_file(folder="results", extension="jpg", content=b"result")
+    TryOnJob.objects.filter(pk=job.pk).update(status=JobStatus.DONE, result_name=result)
+
+    job.product.delete()
+
+    assert not TryOnJob.objects.exists()
+    assert not storages["private"].exists(result)
+    assert storages["private"].exists(job.photo.file_name)  # the photo is the shopper's, not the product's
