@@ -14,9 +14,11 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-# Distance between coarse-grid samples of a dense map, in output pixels; the spline is smooth, so
-# bilinear interpolation between samples this far apart stays within about half a pixel of it.
+# Distance between coarse-grid samples of a dense map, in output pixels: at least this, and more on
+# large maps so that no more than DENSE_MAP_MAX_SAMPLES are taken along a side. The spline bends on
+# the scale of the garment, so interpolating between such samples stays within about half a pixel.
 DENSE_MAP_GRID_STEP = 4
+DENSE_MAP_MAX_SAMPLES = 128
 
 
 @dataclass(frozen=True)
@@ -75,7 +77,7 @@ def dense_map(
     origin: tuple[float, float],
     size: tuple[int, int],
     scale: float = 1.0,
-    grid_step: int = DENSE_MAP_GRID_STEP,
+    grid_step: int | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Return float32 (map_x, map_y) of `size` (width, height) for `cv2.remap`.
 
@@ -86,6 +88,8 @@ def dense_map(
     width, height = size
     if width <= 0 or height <= 0:
         raise ValueError(f"map size must be positive, got {width}×{height}")
+    if grid_step is None:
+        grid_step = max(DENSE_MAP_GRID_STEP, int(np.ceil(max(width, height) / DENSE_MAP_MAX_SAMPLES)))
     grid_columns = max(2, int(np.ceil(width / grid_step)) + 1)
     grid_rows = max(2, int(np.ceil(height / grid_step)) + 1)
     # Sample corners exactly at the first and last output pixel centres so resizing stays aligned.
