@@ -38,6 +38,8 @@ lint: install-dev
 test: install-dev
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
+	@# Sync Playwright and pytest-asyncio clash in one process, so the browser tests run on their own.
+	$(BIN)/python -m pytest tests/e2e
 
 # --- MongoDB (django-mongodb-backend) ----------------------------------------------------------
 .PHONY: test-mongo mongo-migrations
