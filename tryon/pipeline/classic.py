@@ -63,6 +63,7 @@ HEAD_CLEARANCE = 1.8
 # Garment images: colours are sampled from a copy no larger than this; the mask is found on a smaller one.
 GARMENT_LONG_SIDE = 1024
 GARMENT_MASK_LONG_SIDE = 384
+BLEED_FRACTION = 0.01  # how far garment colours are spread past the outline, as a fraction of the image
 # Sleeves hang along the arms: this far (degrees) from vertical, outwards.
 SLEEVE_HANG_DEGREES = 22.0
 # How much the hem follows the garment's own width rather than the body's (0 = skin-tight).
@@ -270,7 +271,21 @@ def prepare_garment(garment_rgb: np.ndarray) -> tuple[np.ndarray, np.ndarray, Ga
     alpha = cv2.resize(
         mask.astype(np.float32) / 255.0, (colours.shape[1], colours.shape[0]), interpolation=cv2.INTER_LINEAR
     )
-    return colours, alpha, _scale_garment_landmarks(landmarks, 1 / mask_factor)
+    return _bleed_colours(colours, alpha), alpha, _scale_garment_landmarks(landmarks, 1 / mask_factor)
+
+
+def _bleed_colours(colours: np.ndarray, alpha: np.ndarray) -> np.ndarray:
+    """Replace the background just outside the garment with the garment's own nearby colours.
+
+    Sampling at the garment's outline mixes in neighbouring pixels; without this the product photo's
+    white background would show as a light seam around the garment on the body.
+    """
+    sigma = max(1.0, BLEED_FRACTION * max(colours.shape[:2]))
+    weight = cv2.GaussianBlur(alpha, (0, 0), sigma)
+    spread = cv2.GaussianBlur(colours.astype(np.float32) * alpha[:, :, None], (0, 0), sigma)
+    filled = np.clip(spread / np.maximum(weight, 1e-3)[:, :, None], 0, 255).astype(np.uint8)
+    inside = (alpha >= 0.999)[:, :, None]
+    return np.where(inside, colours, filled)
 
 
 def _scale_garment_landmarks(points: GarmentLandmarks, factor: float) -> GarmentLandmarks:
