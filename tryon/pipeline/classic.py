@@ -82,6 +82,7 @@ SHADING_REDUCTION = 4
 # Skin: pixels within this many standard deviations of the face's chroma, outside the torso's middle.
 SKIN_CHROMA_TOLERANCE = 2.5
 SKIN_MIN_CHROMA_SPREAD = 4.0
+NEUTRAL_CHROMA = 128.0  # Cr and Cb of any grey
 # Skin this close to the centre line (in face widths) is neck and chest, which the garment does cover.
 SKIN_TORSO_CORE = 0.75
 
@@ -481,6 +482,9 @@ def _side_skin(
         return np.zeros(crop_rgb.shape[:2], bool)
     face_chroma = cv2.cvtColor(core.reshape(-1, 1, 3), cv2.COLOR_RGB2YCrCb).reshape(-1, 3)[:, 1:].astype(np.float32)
     mean = face_chroma.mean(axis=0)
+    if np.abs(mean - NEUTRAL_CHROMA).max() < SKIN_MIN_CHROMA_SPREAD:
+        # A black-and-white photo (or a grey face): colour cannot tell skin from clothes.
+        return np.zeros(crop_rgb.shape[:2], bool)
     spread = np.maximum(face_chroma.std(axis=0), SKIN_MIN_CHROMA_SPREAD)
     chroma = cv2.cvtColor(crop_rgb, cv2.COLOR_RGB2YCrCb)[:, :, 1:].astype(np.float32)
     distance = np.sqrt((((chroma - mean) / spread) ** 2).sum(axis=2))

@@ -134,6 +134,26 @@ def test_stages_are_reported_in_order_with_increasing_fractions(engine):
     assert fractions[0] == 0.0 and fractions[-1] == 1.0
 
 
+def test_black_and_white_photo_gets_the_whole_garment(engine):
+    photo = np.repeat(cv2.cvtColor(astronaut(), cv2.COLOR_RGB2GRAY)[:, :, None], 3, axis=2)
+    face_x, face_y, face_width, face_height = opencv_face_box(photo)
+    centre = face_x + face_width // 2
+
+    result = engine.run(photo, tshirt_photo(**PLAIN_TSHIRT))
+
+    # Grey clothes are not mistaken for skin: the torso's sides are covered too.
+    chest = result.garment_mask[face_y + 3 * face_height, centre - face_width : centre + face_width]
+    assert (chest > 0).mean() > 0.9
+
+
+def test_photo_that_ends_at_the_chin_is_refused_with_a_message_for_the_shopper(engine):
+    _, face_y, _, face_height = opencv_face_box(astronaut())
+    head_only = astronaut()[: face_y + face_height + 5]
+
+    with pytest.raises(NoPersonFoundError, match="upper body"):
+        engine.run(head_only, tshirt_photo(**PLAIN_TSHIRT))
+
+
 def test_photo_without_a_person_is_refused_with_a_message_for_the_shopper(engine):
     with pytest.raises(NoPersonFoundError, match="No person found in the photo"):
         engine.run(data.coffee(), tshirt_photo(**PLAIN_TSHIRT))
