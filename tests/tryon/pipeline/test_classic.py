@@ -7,7 +7,7 @@ import io
 import cv2
 import numpy as np
 import pytest
-from PIL import Image
+from PIL import Image, ImageDraw
 from skimage import data
 
 from tests.tryon.pipeline.person_photos import astronaut, grace_hopper, resized, widened
@@ -120,6 +120,23 @@ def test_small_picture_shows_the_person_with_the_garment_in_the_middle(fitted):
     assert garment_blue.mean() > 0.15
     assert 64 < np.median(columns) < 128
     assert np.median(rows) > 128  # the garment is on the body, below the face
+
+
+def test_sleeveless_top_is_fitted_to_the_torso(engine):
+    canvas = Image.new("RGB", (300, 360), (255, 255, 255))
+    outline = [(90, 30), (125, 30), (150, 70), (175, 30), (210, 30), (225, 330), (75, 330)]
+    ImageDraw.Draw(canvas).polygon(outline, fill=(150, 30, 90))
+    photo = grace_hopper()
+    face_x, face_y, face_width, face_height = opencv_face_box(photo)
+
+    result = engine.run(photo, np.asarray(canvas))
+
+    changed = changed_pixels(photo, result)
+    rows, columns = np.nonzero(changed)
+    assert changed.mean() > 0.1
+    assert not np.any(changed & (result.person_mask == 0))
+    assert rows.min() > face_y + face_height
+    assert abs(np.median(columns) - (face_x + face_width / 2)) < 0.5 * face_width
 
 
 def test_stages_are_reported_in_order_with_increasing_fractions(engine):
