@@ -8,6 +8,10 @@ and writes ObjectIds, which JSON cannot carry, as their hex text.
 Use: `register_converter(ObjectKeyConverter, "key")` once in the root urls.py, then `<key:pk>`
 instead of `<int:pk>`; `ObjectKeyFormField` and `ObjectKeySerializerField` for ids in forms and
 the API; `key_text(obj.pk)` in hand-built JSON, websocket messages and session data.
+
+Text that is a well-formed id on one backend may still be no key at all on the other (an ObjectId's
+hex on SQLite, a number on MongoDB), and the ORM raises when asked to compare with it. Give the
+fields a `model` (or call `primary_key_or_none`) where such an id must simply find nothing.
 """
 
 from __future__ import annotations
@@ -15,12 +19,15 @@ from __future__ import annotations
 import re
 
 from django import forms
+from django.core.exceptions import ValidationError
+from django.db.models import Model
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-# A positive integer that fits a 64-bit key, or an ObjectId's 24 hex digits.
-OBJECT_KEY_REGEX = r"[0-9]{1,19}|[0-9a-fA-F]{24}"
-_OBJECT_KEY = re.compile(rf"(?:{OBJECT_KEY_REGEX})")
+# A positive integer that fits a 64-bit key, or an ObjectId's 24 hex digits. Grouped, so that
+# anchoring it (as the OpenAPI schema of a `<key:...>` path parameter does) anchors both choices.
+OBJECT_KEY_REGEX = r"(?:[0-9]{1,19}|[0-9a-fA-F]{24})"
+_OBJECT_KEY = re.compile(OBJECT_KEY_REGEX)
 INVALID_KEY_MESSAGE = "Not a valid id."
 
 
@@ -33,6 +40,18 @@ def key_text(value: object) -> int | str | None:
     if value is None or (isinstance(value, int) and not isinstance(value, bool)):
         return value
     return str(value)
+
+
+def primary_key_or_none(model: type[Model], value: object) -> object | None:
+    """`value` as `model`'s primary key on the database in use, or None when it cannot be one there.
+
+    A None finds nothing, so a caller answers "no such object" instead of letting the query raise."""
+    if value is None:
+        return None
+    try:
+        return model._meta.pk.to_python(value)
+    except (ValidationError, TypeError, ValueError):
+        return None
 
 
 class ObjectKeyConverter:
@@ -48,12 +67,14 @@ class ObjectKeyConverter:
 
 
 class ObjectKeyFormField(forms.CharField):
-    """A form field holding one object id, cleaned to text."""
+    """A form field holding one object id, cleaned to text; with `model`, cleaned to that model's
+    primary key on the database in use (an id that cannot be one there is `invalid`)."""
 
     default_error_messages = {"invalid": INVALID_KEY_MESSAGE}
 
-    def __init__(self, **kwargs) -> None:
+    def __init__(self, *, model: type[Model] | None = None, **kwargs) -> None:
         kwargs.setdefault("max_length", 24)
+        self.model = model
         super().__init__(**kwargs)
 
     def to_python(self, value: object) -> str:
@@ -64,19 +85,40 @@ class ObjectKeyFormField(forms.CharField):
             raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
         return text
 
+    def clean(self, value: object) -> object:
+        text = super().clean(value)
+        if self.model is None or text in self.empty_values:
+            return text
+        key = primary_key_or_none(self.model, text)
+        if key is None:
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+        return key
+
 
 @extend_schema_field({"oneOf": [{"type": "integer", "minimum": 1}, {"type": "string", "pattern": "^[0-9a-fA-F]{24}$"}]})
 class ObjectKeySerializerField(serializers.Field):
-    """An API id: written as a number on SQLite and as text on MongoDB; read from either form."""
+    """An API id: written as a number on SQLite and as text on MongoDB; read from either form.
+
+    Read as text; with `model`, as that model's primary key on the database in use (an id that
+    cannot be one there is `invalid`)."""
 
     default_error_messages = {"invalid": INVALID_KEY_MESSAGE}
+
+    def __init__(self, *, model: type[Model] | None = None, **kwargs) -> None:
+        self.model = model
+        super().__init__(**kwargs)
 
     def to_representation(self, value: object) -> int | str | None:
         return key_text(value)
 
-    def to_internal_value(self, data: object) -> str:
+    def to_internal_value(self, data: object) -> object:
         if isinstance(data, int) and not isinstance(data, bool) and data > 0:
             data = str(data)
         if not isinstance(data, str) or not is_object_key(data):
             self.fail("invalid")
-        return data
+        if self.model is None:
+            return data
+        key = primary_key_or_none(self.model, data)
+        if key is None:
+            self.fail("invalid")
+        return key

@@ -1,7 +1,13 @@
 from django.conf import settings
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, register_converter
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from revetir.object_keys import ObjectKeyConverter
+
+# `<key:...>` for object ids in every app's routes: integers on SQLite, ObjectIds on MongoDB.
+# Registered before the includes below import the apps' URL modules.
+register_converter(ObjectKeyConverter, "key")
 
 urlpatterns = [
     path("", include("shop.urls")),

@@ -9,8 +9,9 @@ from django import forms
 from django.conf import settings
 from django.core.validators import MaxValueValidator
 
+from revetir.object_keys import ObjectKeyFormField
 from shop.countries import COUNTRY_CHOICES
-from shop.models import Category, Size
+from shop.models import Category, Size, Variant
 from shop.payments import payment_method_choices
 from shop.selectors import category_tree
 
@@ -115,8 +116,8 @@ class CartQuantityField(forms.IntegerField):
 class CartAddForm(forms.Form):
     """What the product page posts: which size (variant id) and how many."""
 
-    variant = forms.IntegerField(
-        min_value=1, error_messages={"required": "Choose a size.", "invalid": "Choose a size."}
+    variant = ObjectKeyFormField(
+        model=Variant, error_messages={"required": "Choose a size.", "invalid": "There is no such size."}
     )
     quantity = CartQuantityField(initial=1, required=False)
 

@@ -20,6 +20,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from revetir.object_keys import primary_key_or_none
 from shop.models import (
     ORDER_TRANSITIONS,
     Cart,
@@ -35,7 +36,8 @@ from shop.stock import StockLine, release_lines, reserve_lines
 logger = logging.getLogger(__name__)
 
 # The anonymous cart's id, kept in the session: it survives the session-key change at login,
-# so the cart can still be found and merged into the user's.
+# so the cart can still be found and merged into the user's. Stored as text, which the session's
+# JSON can hold on both backends (an ObjectId is not JSON).
 SESSION_CART_ID_KEY = "shop_anonymous_cart_id"
 ORDER_NUMBER_PREFIX = "RV-"
 ORDER_NUMBER_RANDOM_BYTES = 10  # 80 random bits: 16 base32 characters
@@ -114,7 +116,7 @@ def cart_get_or_create_for_session(*, session: SessionBase) -> Cart:
                 cart = Cart.objects.create(session_key=session.session_key)
         except IntegrityError:
             cart = Cart.objects.get(session_key=session.session_key, user__isnull=True)
-    session[SESSION_CART_ID_KEY] = cart.pk
+    session[SESSION_CART_ID_KEY] = str(cart.pk)
     return cart
 
 
@@ -216,10 +218,10 @@ def cart_merge_on_login(*, session: SessionBase, user) -> list[CartLineChange]:
     Django changes the session key at login before the signal is sent, so the anonymous cart is
     found by the id remembered in the session data, which survives the key change.
     """
-    cart_id = session.pop(SESSION_CART_ID_KEY, None)
-    if cart_id is None:
+    cart_key = primary_key_or_none(Cart, session.pop(SESSION_CART_ID_KEY, None))
+    if cart_key is None:
         return []
-    source = Cart.objects.filter(pk=cart_id, user__isnull=True).first()
+    source = Cart.objects.filter(pk=cart_key, user__isnull=True).first()
     if source is None:
         return []
     target = cart_get_or_create_for_user(user=user)

@@ -14,16 +14,19 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from revetir.object_keys import ObjectKeySerializerField, primary_key_or_none
 from shop import selectors, services
-from shop.models import CartLine
+from shop.models import CartLine, Variant
 from shop.selectors import CartSummary
 
 # --- Serializers ----------------------------------------------------------------------------------
 
+ID_HELP = "A number where the shop runs on SQLite, a 24-hex-digit string where it runs on MongoDB."
+
 
 class CartLineSerializer(serializers.Serializer):
-    id = serializers.IntegerField(source="pk")
-    variant = serializers.IntegerField(source="variant_id")
+    id = ObjectKeySerializerField(source="pk", read_only=True, help_text=ID_HELP)
+    variant = ObjectKeySerializerField(source="variant_id", read_only=True, help_text=ID_HELP)
     sku = serializers.CharField(source="variant.sku")
     size = serializers.CharField(source="variant.size")
     product_name = serializers.CharField(source="variant.product.name")
@@ -49,7 +52,11 @@ class CartSerializer(serializers.Serializer):
 
 
 class CartItemAddSerializer(serializers.Serializer):
-    variant = serializers.IntegerField(min_value=1, help_text="Variant (size) id from the product API.")
+    variant = ObjectKeySerializerField(
+        model=Variant,
+        error_messages={"invalid": "There is no such size."},
+        help_text="Variant (size) id from the product API, as it gave it (a number or a string).",
+    )
     quantity = serializers.IntegerField(min_value=1, default=1)
 
     def validate_quantity(self, quantity: int) -> int:
@@ -86,8 +93,12 @@ def _notices(change: services.CartLineChange) -> list[str]:
     return [change.message] if change.capped or change.quantity == 0 else []
 
 
-def _own_line(request: Request, line_id: int) -> CartLine:
-    line = selectors.cart_line_for_cart(cart=selectors.cart_for_request(request=request), line_id=line_id)
+def _own_line(request: Request, line_id: str) -> CartLine:
+    """A line of the caller's own cart; another cart's id, or one no line here can have, is 404."""
+    line_key = primary_key_or_none(CartLine, line_id)
+    line = None
+    if line_key is not None:
+        line = selectors.cart_line_for_cart(cart=selectors.cart_for_request(request=request), line_id=line_key)
     if line is None:
         raise Http404
     return line
@@ -130,7 +141,7 @@ class CartItemView(APIView):
         responses={200: CartSerializer, 400: ErrorSerializer, 404: ErrorSerializer},
         tags=["cart"],
     )
-    def patch(self, request: Request, line_id: int) -> Response:
+    def patch(self, request: Request, line_id: str) -> Response:
         line = _own_line(request, line_id)
         payload = CartItemQuantitySerializer(data=request.data)
         payload.is_valid(raise_exception=True)
@@ -138,6 +149,6 @@ class CartItemView(APIView):
         return _cart_response(request, notices=_notices(change))
 
     @extend_schema(summary="Remove a line", responses={204: None, 404: ErrorSerializer}, tags=["cart"])
-    def delete(self, request: Request, line_id: int) -> Response:
+    def delete(self, request: Request, line_id: str) -> Response:
         services.cart_line_remove(line=_own_line(request, line_id))
         return Response(status=status.HTTP_204_NO_CONTENT)

@@ -16,6 +16,7 @@ from rest_framework.generics import ListAPIView, RetrieveAPIView
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.permissions import AllowAny
 
+from revetir.object_keys import ObjectKeySerializerField
 from shop.forms import PRODUCT_SORT_CHOICES, ProductFilterForm
 from shop.models import Category, Product, ProductImage, Size, Variant
 from shop.selectors import category_tree, product_detail, product_list, sizes_in_display_order
@@ -51,6 +52,10 @@ class ProductImageSerializer(serializers.ModelSerializer):
 
 
 class VariantSerializer(serializers.ModelSerializer):
+    id = ObjectKeySerializerField(
+        read_only=True,
+        help_text="The size's id for the cart API: a number on SQLite, a 24-hex-digit string on MongoDB.",
+    )
     in_stock = serializers.BooleanField(read_only=True)
 
     class Meta:

@@ -14,6 +14,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from revetir.object_keys import ObjectKeySerializerField, key_text
 from shop import selectors, services
 from shop.countries import COUNTRY_CHOICES
 from shop.forms import PHONE_PATTERN
@@ -89,7 +90,9 @@ OutOfStockSerializer = inline_serializer(
     fields={
         "status": serializers.IntegerField(),
         "message": serializers.CharField(),
-        "variant": serializers.IntegerField(help_text="The variant (size) that ran out."),
+        "variant": ObjectKeySerializerField(
+            help_text="The variant (size) that ran out, as the product API gives its id."
+        ),
     },
 )
 
@@ -130,7 +133,7 @@ class OrderListCreateView(ListAPIView):
             order = services.place_order(user=request.user, cart=cart, address=data, payment_method=payment_method)
         except OutOfStock as error:
             return Response(
-                {"status": status.HTTP_409_CONFLICT, "message": str(error), "variant": error.variant_id},
+                {"status": status.HTTP_409_CONFLICT, "message": str(error), "variant": key_text(error.variant_id)},
                 status=status.HTTP_409_CONFLICT,
             )
         order = selectors.order_for_user(user=request.user, number=order.number)

@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
+from revetir.object_keys import primary_key_or_none
 from shop import selectors, services
 from shop.forms import CartAddForm, CartLineQuantityForm
 from shop.models import CartLine
@@ -41,8 +42,12 @@ def _report_change(request: HttpRequest, change: services.CartLineChange, *, add
         messages.success(request, f"Updated {change.description}: {change.quantity} in your cart.")
 
 
-def _own_line_or_404(request: HttpRequest, line_id: int) -> CartLine:
-    line = selectors.cart_line_for_cart(cart=selectors.cart_for_request(request=request), line_id=line_id)
+def _own_line_or_404(request: HttpRequest, line_id: str) -> CartLine:
+    """The line of the shopper's own cart; an id of another cart, or one no line here can have, is 404."""
+    line_key = primary_key_or_none(CartLine, line_id)
+    line = None
+    if line_key is not None:
+        line = selectors.cart_line_for_cart(cart=selectors.cart_for_request(request=request), line_id=line_key)
     if line is None:
         raise Http404("No such line in your cart.")
     return line
@@ -80,7 +85,7 @@ def cart_add(request: HttpRequest) -> HttpResponseRedirect:
 
 
 @require_POST
-def cart_line_update(request: HttpRequest, line_id: int) -> HttpResponseRedirect:
+def cart_line_update(request: HttpRequest, line_id: str) -> HttpResponseRedirect:
     line = _own_line_or_404(request, line_id)
     form = CartLineQuantityForm(request.POST, prefix=f"line-{line.pk}")
     if not form.is_valid():
@@ -96,7 +101,7 @@ def cart_line_update(request: HttpRequest, line_id: int) -> HttpResponseRedirect
 
 
 @require_POST
-def cart_line_remove(request: HttpRequest, line_id: int) -> HttpResponseRedirect:
+def cart_line_remove(request: HttpRequest, line_id: str) -> HttpResponseRedirect:
     line = _own_line_or_404(request, line_id)
     description = services.describe_variant(line.variant)
     services.cart_line_remove(line=line)
