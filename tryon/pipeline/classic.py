@@ -109,8 +109,9 @@ class ClassicTryOnEngine:
     def run(self, person: ImageSource, garment: ImageSource, on_stage: StageCallback | None = None) -> TryOnResult:
         """Put the garment on the person in the photo.
 
-        Raises NoPersonFoundError when no face or body is found, GarmentNotFoundError when the garment
-        image shows no garment, InvalidImageError when an input cannot be decoded.
+        `on_stage(stage, fraction_done)` hears each of STAGES as it starts, then the last one again with
+        1.0. Raises NoPersonFoundError when no face or body is found, GarmentNotFoundError when the
+        garment image shows no garment, InvalidImageError when an input cannot be decoded.
         """
         timings: dict[str, float] = {}
         clock = _StageClock(on_stage, timings)
