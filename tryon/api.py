@@ -13,8 +13,9 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from revetir.object_keys import ObjectKeySerializerField, key_text
 from tryon import selectors, services
-from tryon.events import job_payload, public_id
+from tryon.events import job_payload
 from tryon.models import JobStatus, PersonPhoto, TryOnJob
 from tryon.views import reverse_photo_url
 
@@ -24,13 +25,15 @@ ERROR_SCHEMA = inline_serializer(
 
 
 class JobSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
+    """The job JSON of `_job_json`; ids are numbers on SQLite and hex strings on MongoDB."""
+
+    id = ObjectKeySerializerField()
     type = serializers.CharField()
     status = serializers.ChoiceField(choices=JobStatus.choices)
     stage = serializers.CharField(allow_blank=True)
     progress = serializers.FloatField()
     engine = serializers.CharField(allow_blank=True)
-    product = serializers.IntegerField()
+    product = ObjectKeySerializerField()
     photo_url = serializers.CharField()
     result_url = serializers.CharField(allow_null=True)
     result_small_url = serializers.CharField(allow_null=True)
@@ -38,6 +41,7 @@ class JobSerializer(serializers.Serializer):
 
 
 class PhotoSerializer(serializers.ModelSerializer):
+    id = ObjectKeySerializerField(read_only=True)
     url = serializers.SerializerMethodField()
 
     class Meta:
@@ -49,9 +53,9 @@ class PhotoSerializer(serializers.ModelSerializer):
 
 
 class JobCreateSerializer(serializers.Serializer):
-    product = serializers.IntegerField(help_text="Id of the product to try on.")
+    product = ObjectKeySerializerField(help_text="Id of the product to try on.")
     photo = serializers.FileField(required=False, help_text="A new photo (JPEG, PNG or WebP, up to 10 MB).")
-    photo_id = serializers.IntegerField(required=False, help_text="Id of one of your saved photos.")
+    photo_id = ObjectKeySerializerField(required=False, help_text="Id of one of your saved photos.")
 
     def validate(self, attrs: dict) -> dict:
         if ("photo" in attrs) == ("photo_id" in attrs):
@@ -64,7 +68,7 @@ class PhotoCreateSerializer(serializers.Serializer):
 
 
 def _job_json(job: TryOnJob) -> dict:
-    return {"id": public_id(job.pk), **job_payload(job)}
+    return {"id": key_text(job.pk), **job_payload(job)}
 
 
 def _error(status_code: int, message: str, **headers: str) -> Response:
@@ -130,12 +134,12 @@ class JobDetailView(APIView):
     permission_classes = [IsAuthenticated]
 
     @extend_schema(responses={200: JobSerializer, 404: ERROR_SCHEMA}, summary="One of your try-on jobs")
-    def get(self, request: Request, pk: int) -> Response:
+    def get(self, request: Request, pk: str) -> Response:
         services.fail_stale_jobs(owner=request.user)
         return Response(_job_json(selectors.job_for_user(user=request.user, job_id=pk)))
 
     @extend_schema(responses={204: None, 404: ERROR_SCHEMA}, summary="Delete a try-on job and its pictures")
-    def delete(self, request: Request, pk: int) -> Response:
+    def delete(self, request: Request, pk: str) -> Response:
         services.delete_job(job=selectors.job_for_user(user=request.user, job_id=pk))
         return Response(status=status.HTTP_204_NO_CONTENT)
 
@@ -167,10 +171,10 @@ class PhotoDetailView(APIView):
     permission_classes = [IsAuthenticated]
 
     @extend_schema(responses={200: PhotoSerializer, 404: ERROR_SCHEMA}, summary="One of your photos")
-    def get(self, request: Request, pk: int) -> Response:
+    def get(self, request: Request, pk: str) -> Response:
         return Response(PhotoSerializer(selectors.photo_for_user(user=request.user, photo_id=pk)).data)
 
     @extend_schema(responses={204: None, 404: ERROR_SCHEMA}, summary="Delete a photo, its try-ons and pictures")
-    def delete(self, request: Request, pk: int) -> Response:
+    def delete(self, request: Request, pk: str) -> Response:
         services.delete_person_photo(photo=selectors.photo_for_user(user=request.user, photo_id=pk))
         return Response(status=status.HTTP_204_NO_CONTENT)

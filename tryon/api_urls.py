@@ -4,7 +4,7 @@ from tryon import api
 
 urlpatterns = [
     path("tryon/jobs/", api.JobListCreateView.as_view(), name="tryon-api-jobs"),
-    path("tryon/jobs/<int:pk>/", api.JobDetailView.as_view(), name="tryon-api-job"),
+    path("tryon/jobs/<key:pk>/", api.JobDetailView.as_view(), name="tryon-api-job"),
     path("tryon/photos/", api.PhotoListCreateView.as_view(), name="tryon-api-photos"),
-    path("tryon/photos/<int:pk>/", api.PhotoDetailView.as_view(), name="tryon-api-photo"),
+    path("tryon/photos/<key:pk>/", api.PhotoDetailView.as_view(), name="tryon-api-photo"),
 ]

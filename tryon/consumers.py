@@ -20,8 +20,10 @@ from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
 
+from revetir.object_keys import primary_key_or_none
 from tryon import selectors, services
 from tryon.events import EVENT_STATE, job_payload, user_group
+from tryon.models import TryOnJob
 from tryon.worker import run_queued_jobs
 
 logger = logging.getLogger(__name__)
@@ -87,4 +89,6 @@ class TryOnWorkerConsumer(SyncConsumer):
     """Runs jobs sent to the `tryon` channel (`manage.py runworker tryon`); handles `tryon.run`."""
 
     def tryon_run(self, message: dict) -> None:
-        run_queued_jobs(preferred_job_id=message.get("job"))
+        """The message names the job as JSON carried it (an ObjectId as text); an id that is no key
+        here only loses the preference, never the run: the worker then takes the oldest queued job."""
+        run_queued_jobs(preferred_job_id=primary_key_or_none(TryOnJob, message.get("job")))

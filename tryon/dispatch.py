@@ -7,20 +7,21 @@ from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.conf import settings
 
-from tryon.events import public_id
+from revetir.object_keys import key_text
 
 TRYON_CHANNEL = "tryon"
 RUN_MESSAGE_TYPE = "tryon.run"
 
 
-def dispatch_job(job_id: int | str) -> None:
+def dispatch_job(job_id: object) -> None:
     """Wake a worker for `job_id`. The job row, not the message, is the source of truth: a worker
-    that receives the message claims the job if it is still queued, else the oldest queued one."""
+    that receives the message claims the job if it is still queued, else the oldest queued one.
+    The channel message carries the id as JSON and msgpack can (an ObjectId as its hex text)."""
     if settings.TRYON_WORKER == "channel":
         layer = get_channel_layer()
         if layer is None:
             raise RuntimeError("REVETIR_REDIS_URL is set but no channel layer is configured")
-        async_to_sync(layer.send)(TRYON_CHANNEL, {"type": RUN_MESSAGE_TYPE, "job": public_id(job_id)})
+        async_to_sync(layer.send)(TRYON_CHANNEL, {"type": RUN_MESSAGE_TYPE, "job": key_text(job_id)})
         return
     from tryon.worker import in_process_worker
 

@@ -7,6 +7,9 @@ consumer forwards it as JSON. Message shape (also the shape of each job in the o
      "job": 12, "status": "running", "stage": "warping", "progress": 0.6,
      "engine": "classic", "product": 3, "photo_url": "...", "result_url": "..." | null,
      "result_small_url": "..." | null, "error": "" }
+
+Ids (`job`, `product`) are numbers on SQLite and 24-hex-digit strings on MongoDB, whose ObjectIds
+JSON cannot carry; clients compare them as text.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from asgiref.sync import SyncToAsync, async_to_sync
 from channels.layers import get_channel_layer
 from django.urls import reverse
 
+from revetir.object_keys import key_text
 from tryon.models import JobStatus, TryOnJob
 
 logger = logging.getLogger(__name__)
@@ -41,13 +45,9 @@ _server_loop: asyncio.AbstractEventLoop | None = None
 _server_loop_lock = threading.Lock()
 
 
-def user_group(user_id: int) -> str:
+def user_group(user_id: object) -> str:
+    """The owner's group; an ObjectId's hex text is as valid in a group name as an integer."""
     return f"tryon.user.{user_id}"
-
-
-def public_id(pk: object) -> int | str:
-    """A key as JSON and msgpack can carry it: integers as they are, MongoDB ObjectIds as strings."""
-    return pk if isinstance(pk, int) else str(pk)
 
 
 def job_payload(job: TryOnJob) -> dict:
@@ -55,12 +55,12 @@ def job_payload(job: TryOnJob) -> dict:
     done = job.status == JobStatus.DONE
     return {
         "type": _EVENT_FOR_STATUS[job.status],
-        "job": public_id(job.pk),
+        "job": key_text(job.pk),
         "status": job.status,
         "stage": job.stage,
         "progress": round(job.progress, 3),
         "engine": job.engine,
-        "product": public_id(job.product_id),
+        "product": key_text(job.product_id),
         "photo_url": reverse("tryon:photo_image", kwargs={"pk": job.photo_id}),
         "result_url": reverse("tryon:job_result", kwargs={"pk": job.pk}) if done else None,
         "result_small_url": reverse("tryon:job_result_small", kwargs={"pk": job.pk}) if done else None,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django import forms
 
 from accounts.models import User
+from revetir.object_keys import ObjectKeyFormField
 from tryon.selectors import photos_for_user
 
 
@@ -19,7 +20,14 @@ class PhotoUploadForm(forms.Form):
 class TryOnForm(forms.Form):
     """Start a try-on: a saved photo or a new upload, and the product to put on it."""
 
-    product = forms.IntegerField(widget=forms.HiddenInput)
+    # Kept as text: the view looks the product up, and an id of no product here is a 404, not a crash.
+    product = ObjectKeyFormField(
+        widget=forms.HiddenInput,
+        error_messages={
+            "required": "Choose a product to try on.",
+            "invalid": "That is not a product that can be tried on; go back to its page and try again.",
+        },
+    )
     photo_id = forms.ModelChoiceField(
         queryset=None, required=False, label="Use a saved photo", empty_label="— upload a new photo —"
     )

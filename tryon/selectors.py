@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from django.db.models import QuerySet
+from django.db.models import Model, QuerySet
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from accounts.models import User
+from revetir.object_keys import primary_key_or_none
 from shop.models import Product, ProductImage, Variant
 from shop.selectors import sizes_in_display_order
 from tryon.models import LIVE_STATUSES, JobStatus, PersonPhoto, TryOnJob
@@ -22,18 +24,21 @@ def photos_for_user(*, user: User) -> QuerySet[PersonPhoto]:
     return PersonPhoto.objects.filter(owner=user).order_by("-created_at", "-id")
 
 
-def photo_for_user(*, user: User, photo_id: int) -> PersonPhoto:
-    """The user's photo; 404 for a photo that is missing or belongs to someone else."""
-    return get_object_or_404(PersonPhoto, pk=photo_id, owner=user)
+def photo_for_user(*, user: User, photo_id: object) -> PersonPhoto:
+    """The user's photo; 404 for a photo that is missing, belongs to someone else, or whose id
+    cannot be a key on this database (an ObjectId on SQLite, a number on MongoDB)."""
+    return get_object_or_404(PersonPhoto, pk=_key_or_404(PersonPhoto, photo_id), owner=user)
 
 
 def jobs_for_user(*, user: User) -> QuerySet[TryOnJob]:
     return TryOnJob.objects.filter(owner=user).select_related("product").order_by("-created_at", "-id")
 
 
-def job_for_user(*, user: User, job_id: int) -> TryOnJob:
-    """The user's job; 404 for a job that is missing or belongs to someone else."""
-    return get_object_or_404(TryOnJob.objects.select_related("product", "photo"), pk=job_id, owner=user)
+def job_for_user(*, user: User, job_id: object) -> TryOnJob:
+    """The user's job; 404 for a job that is missing, belongs to someone else, or whose id cannot
+    be a key on this database."""
+    key = _key_or_404(TryOnJob, job_id)
+    return get_object_or_404(TryOnJob.objects.select_related("product", "photo"), pk=key, owner=user)
 
 
 def jobs_for_state(*, user: User) -> list[TryOnJob]:
@@ -53,9 +58,12 @@ def garment_image_for(*, product: Product) -> ProductImage | None:
     return ProductImage.objects.filter(product=product, is_primary=True).first()
 
 
-def tryon_product(*, product_id: int) -> Product | None:
-    """An active product that can be tried on, or None."""
-    product = Product.objects.filter(pk=product_id, is_active=True).first()
+def tryon_product(*, product_id: object) -> Product | None:
+    """An active product that can be tried on, or None (also for an id that cannot be a key here)."""
+    key = primary_key_or_none(Product, product_id)
+    if key is None:
+        return None
+    product = Product.objects.filter(pk=key, is_active=True).first()
     if product is None or not product.supports_tryon:
         return None
     return product
@@ -68,3 +76,10 @@ def latest_job_for_product(*, user: User, product: Product) -> TryOnJob | None:
 def sizes_for_product(*, product: Product) -> list[Variant]:
     """The product's sizes in chart order, for the size picker next to a try-on result."""
     return sizes_in_display_order(Variant.objects.filter(product=product))
+
+
+def _key_or_404(model: type[Model], value: object) -> object:
+    key = primary_key_or_none(model, value)
+    if key is None:
+        raise Http404(f"No {model._meta.verbose_name} with that id.")
+    return key

@@ -2,6 +2,7 @@
 
 Every state change of a job is one conditional update on its `status` (no transactions, no row
 locks), so the same code is correct on MongoDB and two workers can never both run one job.
+A `job_id` is the key as the database gives it: an integer on SQLite, an ObjectId on MongoDB.
 """
 
 from __future__ import annotations
@@ -181,7 +182,7 @@ def delete_job(*, job: TryOnJob) -> None:
 # --- Jobs: the worker's state changes ----------------------------------------------------------
 
 
-def claim_job(*, job_id: int, worker: str) -> bool:
+def claim_job(*, job_id: object, worker: str) -> bool:
     """Move a queued job to running for `worker`. True for exactly one caller per job."""
     now = timezone.now()
     claimed = TryOnJob.objects.filter(pk=job_id, status=JobStatus.QUEUED).update(
@@ -190,7 +191,7 @@ def claim_job(*, job_id: int, worker: str) -> bool:
     return claimed == 1
 
 
-def claim_next_job(*, worker: str, preferred_job_id: int | None = None) -> TryOnJob | None:
+def claim_next_job(*, worker: str, preferred_job_id: object | None = None) -> TryOnJob | None:
     """Claim `preferred_job_id` if still queued, else the oldest queued job; None when none is left."""
     if preferred_job_id is not None and claim_job(job_id=preferred_job_id, worker=worker):
         return TryOnJob.objects.get(pk=preferred_job_id)
@@ -204,7 +205,7 @@ def claim_next_job(*, worker: str, preferred_job_id: int | None = None) -> TryOn
             return TryOnJob.objects.get(pk=candidate)
 
 
-def record_stage(*, job_id: int, stage: str, progress: float) -> bool:
+def record_stage(*, job_id: object, stage: str, progress: float) -> bool:
     """Save the stage a running job reached. False when the job is no longer running (deleted or
     failed as stale), which tells the worker to stop."""
     progress = min(max(progress, 0.0), 1.0)
@@ -214,12 +215,12 @@ def record_stage(*, job_id: int, stage: str, progress: float) -> bool:
     return updated == 1
 
 
-def beat(*, job_id: int) -> bool:
+def beat(*, job_id: object) -> bool:
     """Refresh a running job's heartbeat. False when the job is no longer running."""
     return TryOnJob.objects.filter(pk=job_id, status=JobStatus.RUNNING).update(heartbeat_at=timezone.now()) == 1
 
 
-def complete_job(*, job_id: int, outcome: JobOutcome) -> TryOnJob | None:
+def complete_job(*, job_id: object, outcome: JobOutcome) -> TryOnJob | None:
     """Store the result images and mark the job done. Returns None (and keeps no files) when the
     job stopped being ours meanwhile."""
     full_name = save_private_file(folder="results", extension="jpg", content=_jpeg(outcome.image))
@@ -247,7 +248,7 @@ def complete_job(*, job_id: int, outcome: JobOutcome) -> TryOnJob | None:
     return job
 
 
-def fail_job(*, job_id: int, message: str, engine: str = "", timings: dict | None = None) -> TryOnJob | None:
+def fail_job(*, job_id: object, message: str, engine: str = "", timings: dict | None = None) -> TryOnJob | None:
     """Mark a live job failed with a message for the shopper and tell their browsers."""
     changes: dict = {"status": JobStatus.FAILED, "error": message, "finished_at": timezone.now()}
     if engine:

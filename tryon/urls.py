@@ -6,11 +6,11 @@ app_name = "tryon"
 
 urlpatterns = [
     path("jobs/", views.job_create, name="job_create"),
-    path("jobs/<int:pk>/", views.job_detail, name="job_detail"),
-    path("jobs/<int:pk>/delete/", views.job_delete, name="job_delete"),
-    path("jobs/<int:pk>/result/", views.job_result, name="job_result"),
-    path("jobs/<int:pk>/result/small/", views.job_result_small, name="job_result_small"),
+    path("jobs/<key:pk>/", views.job_detail, name="job_detail"),
+    path("jobs/<key:pk>/delete/", views.job_delete, name="job_delete"),
+    path("jobs/<key:pk>/result/", views.job_result, name="job_result"),
+    path("jobs/<key:pk>/result/small/", views.job_result_small, name="job_result_small"),
     path("photos/", views.photo_list, name="photo_list"),
-    path("photos/<int:pk>/delete/", views.photo_delete, name="photo_delete"),
-    path("photos/<int:pk>/image/", views.photo_image, name="photo_image"),
+    path("photos/<key:pk>/delete/", views.photo_delete, name="photo_delete"),
+    path("photos/<key:pk>/image/", views.photo_image, name="photo_image"),
 ]

@@ -53,7 +53,7 @@ def job_create(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def job_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def job_detail(request: HttpRequest, pk: str) -> HttpResponse:
     services.fail_stale_jobs(owner=request.user)
     job = selectors.job_for_user(user=request.user, job_id=pk)
     variants = selectors.sizes_for_product(product=job.product)
@@ -62,7 +62,7 @@ def job_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def job_delete(request: HttpRequest, pk: int) -> HttpResponseRedirect:
+def job_delete(request: HttpRequest, pk: str) -> HttpResponseRedirect:
     job = selectors.job_for_user(user=request.user, job_id=pk)
     services.delete_job(job=job)
     messages.success(request, "The try-on and its pictures were deleted.")
@@ -98,7 +98,7 @@ def photo_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def photo_delete(request: HttpRequest, pk: int) -> HttpResponseRedirect:
+def photo_delete(request: HttpRequest, pk: str) -> HttpResponseRedirect:
     photo = selectors.photo_for_user(user=request.user, photo_id=pk)
     services.delete_person_photo(photo=photo)
     messages.success(request, "The photo and its try-ons were deleted.")
@@ -107,21 +107,21 @@ def photo_delete(request: HttpRequest, pk: int) -> HttpResponseRedirect:
 
 @login_required
 @require_GET
-def photo_image(request: HttpRequest, pk: int) -> HttpResponse:
+def photo_image(request: HttpRequest, pk: str) -> HttpResponse:
     photo = selectors.photo_for_user(user=request.user, photo_id=pk)
     return _private_file_response(photo.file_name)
 
 
 @login_required
 @require_GET
-def job_result(request: HttpRequest, pk: int) -> HttpResponse:
+def job_result(request: HttpRequest, pk: str) -> HttpResponse:
     job = selectors.job_for_user(user=request.user, job_id=pk)
     return _private_file_response(job.result_name)
 
 
 @login_required
 @require_GET
-def job_result_small(request: HttpRequest, pk: int) -> HttpResponse:
+def job_result_small(request: HttpRequest, pk: str) -> HttpResponse:
     job = selectors.job_for_user(user=request.user, job_id=pk)
     return _private_file_response(job.result_small_name)
 

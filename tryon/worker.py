@@ -71,7 +71,7 @@ class JobAbandonedError(Exception):
     """The job was deleted or failed as stale while it ran; its result is not wanted."""
 
 
-def run_queued_jobs(*, preferred_job_id: int | None = None, engine_factory: EngineFactory | None = None) -> int:
+def run_queued_jobs(*, preferred_job_id: object | None = None, engine_factory: EngineFactory | None = None) -> int:
     """Run queued jobs one after another until none is left. Returns how many this call ran.
 
     `engine_factory` defaults to `load_engine` (looked up at call time)."""
@@ -142,7 +142,7 @@ def _is_out_of_memory(exc: Exception) -> bool:
 
 
 @contextmanager
-def _heartbeat(job_id: int) -> Iterator[None]:
+def _heartbeat(job_id: object) -> Iterator[None]:
     """Keep the job's heartbeat fresh from a side thread while the engine holds this one."""
     stop = threading.Event()
 
@@ -173,13 +173,13 @@ class InProcessWorker:
     """
 
     def __init__(self, *, engine_factory: EngineFactory | None = None) -> None:
-        self._wakeups: queue.Queue[int | None] = queue.Queue(maxsize=max(settings.TRYON_MAX_QUEUED_JOBS, 1) * 2)
+        self._wakeups: queue.Queue[object | None] = queue.Queue(maxsize=max(settings.TRYON_MAX_QUEUED_JOBS, 1) * 2)
         self._engine_factory = engine_factory
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
         self._stopping = threading.Event()
 
-    def wake(self, job_id: int) -> None:
+    def wake(self, job_id: object) -> None:
         self.ensure_started()
         # A full queue means the worker is busy draining; it reaches this job from the database.
         with suppress(queue.Full):
