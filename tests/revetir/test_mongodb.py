@@ -186,23 +186,10 @@ def test_hot_reads_and_stock_and_job_updates_compile_to_mql(offline_mongodb_repo
         assert area in covered
 
 
-def object_key_gaps(report: dict, *, tryon: bool) -> dict[str, str]:
-    """The probe's gaps of the try-on app (`tryon=True`) or of everything else (shop, accounts)."""
-    return {name: gap for name, gap in report["object_key_gaps"].items() if ("tryon" in name) == tryon}
-
-
-def test_object_ids_reach_shop_and_accounts_urls_forms_api_and_session(offline_mongodb_report):
-    assert object_key_gaps(offline_mongodb_report, tryon=False) == {}
-
-
-@pytest.mark.xfail(
-    strict=True,
-    reason="Issue #6, for the try-on owner: its URLs (<int:pk>), form and serializers (IntegerField ids) and "
-    "the websocket payload still assume integer ids; on MongoDB ids are ObjectIds. Adopt revetir/object_keys.py "
-    "(the `key` converter is registered in revetir/urls.py) and remove this marker once these gaps are empty.",
-)
-def test_object_ids_reach_tryon_urls_forms_api_and_websocket(offline_mongodb_report):
-    assert object_key_gaps(offline_mongodb_report, tryon=True) == {}
+def test_object_ids_reach_urls_forms_api_websocket_and_session(offline_mongodb_report):
+    """Shop, accounts and try-on: every route, form, serializer, websocket message and session entry
+    the probe tries with an ObjectId takes it (revetir/object_keys.py)."""
+    assert offline_mongodb_report["object_key_gaps"] == {}
 
 
 # --- Migrations ---------------------------------------------------------------------------------
