@@ -9,6 +9,8 @@ class ShopConfig(AppConfig):
     def ready(self) -> None:
         from django.contrib.auth.signals import user_logged_in
 
+        from shop.catalogue_cache import connect_invalidation
         from shop.signals import merge_cart_on_login
 
         user_logged_in.connect(merge_cart_on_login, dispatch_uid="shop.merge_cart_on_login")
+        connect_invalidation()

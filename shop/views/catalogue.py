@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from django.conf import settings
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.views.decorators.http import require_safe
 
+from shop.catalogue_cache import cached_fragment
 from shop.forms import ProductFilterForm
 from shop.selectors import category_tree, product_detail, product_page
 
@@ -14,16 +16,25 @@ from shop.selectors import category_tree, product_detail, product_page
 @require_safe
 def product_list(request: HttpRequest) -> HttpResponse:
     """Products matching the GET filters. An invalid filter gets its error next to its field and is
-    left out; the valid ones still apply, so one typo does not throw the shopper's other choices away."""
+    left out; the valid ones still apply, so one typo does not throw the shopper's other choices away.
+
+    The catalogue part is the same for everyone, so it comes from a short-lived cache
+    (shop.catalogue_cache); the page around it (header, cart badge, messages) is rendered afresh."""
+    catalogue = cached_fragment(name="product_list", query=request.GET, render=lambda: _render_catalogue(request.GET))
+    return render(request, "shop/product_list.html", {"catalogue": catalogue})
+
+
+def _render_catalogue(query: QueryDict) -> dict[str, str]:
+    """Title and body of the product list for these GET parameters, as HTML-safe strings."""
     categories = category_tree()
-    form = ProductFilterForm(request.GET or None, categories=categories)
+    form = ProductFilterForm(query or None, categories=categories)
     filters: dict = {}
     if form.is_bound:
         form.is_valid()  # after validation, cleaned_data holds exactly the valid fields
         filters = form.cleaned_data
-    page = product_page(filters=filters, page_number=request.GET.get("page"), page_size=settings.SHOP_PAGE_SIZE)
+    page = product_page(filters=filters, page_number=query.get("page"), page_size=settings.SHOP_PAGE_SIZE)
     # Pagination links keep the filters: every GET parameter except the page itself.
-    query_without_page = request.GET.copy()
+    query_without_page = query.copy()
     query_without_page.pop("page", None)
     selected_category = filters.get("category")
     context = {
@@ -34,8 +45,12 @@ def product_list(request: HttpRequest) -> HttpResponse:
         "selected_category": selected_category,
         "filter_query": query_without_page.urlencode(),
         "has_filters": bool(filters and any(value for key, value in filters.items() if key != "sort")),
+        "SHOP_CURRENCY": settings.SHOP_CURRENCY,
     }
-    return render(request, "shop/product_list.html", context)
+    return {
+        "title": selected_category.name if selected_category else "Shop",
+        "body": render_to_string("shop/includes/catalogue_body.html", context),
+    }
 
 
 @require_safe

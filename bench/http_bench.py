@@ -1,0 +1,158 @@
+"""Storefront throughput on one Daphne process: product list, product page and a trivial view.
+
+    .venv/bin/python bench/http_bench.py [--products 1000] [--seconds 5] [--rounds 3] [--connections 16]
+
+Builds a temporary site (fresh SQLite database, demo catalogue scaled up to --products products,
+DEBUG off, static files collected for whitenoise), starts one Daphne process on a free port of
+127.0.0.1 and loads it with an asyncio HTTP/1.1 keep-alive client in this process (no extra
+tools to install). The three pages take turns for --rounds rounds of --seconds each, so a
+neighbour's load on a shared machine hits all of them alike; the figure for each page is its
+median over the rounds. Prints JSON with requests/s per page and the ratio of the list page (and
+product page) to the trivial view (a plain "ok" through the same middleware), measured in the same
+run. The goal is list/trivial >= 0.5. Every response must be a 200 with a body, or the run fails.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench._server import TRIVIAL_PATH, BenchSite, seed_catalogue
+
+WARM_UP_REQUESTS = 50
+LIST_RATIO_GOAL = 0.5
+
+
+class BadResponse(RuntimeError):
+    pass
+
+
+async def read_response(reader: asyncio.StreamReader) -> tuple[int, int]:
+    """(status, body length) of one HTTP/1.1 response; the body is read and dropped."""
+    head = await reader.readuntil(b"\r\n\r\n")
+    lines = head.split(b"\r\n")
+    status = int(lines[0].split(b" ", 2)[1])
+    headers = {}
+    for line in lines[1:]:
+        if b":" in line:
+            name, value = line.split(b":", 1)
+            headers[name.strip().lower()] = value.strip()
+    if b"content-length" in headers:
+        length = int(headers[b"content-length"])
+        await reader.readexactly(length)
+        return status, length
+    if headers.get(b"transfer-encoding", b"").lower() == b"chunked":
+        total = 0
+        while True:
+            size = int((await reader.readuntil(b"\r\n")).strip().split(b";")[0], 16)
+            await reader.readexactly(size + 2)
+            total += size
+            if size == 0:
+                return status, total
+    raise BadResponse(f"response without Content-Length or chunked body: {head[:200]!r}")
+
+
+async def hammer(port: int, path: str, *, connections: int, seconds: float) -> dict:
+    """Requests/s for `path` over `connections` keep-alive connections during `seconds`."""
+    request = f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nAccept: text/html\r\n\r\n".encode()
+    completed = 0
+    body_bytes = 0
+    deadline = 0.0
+
+    async def one_connection() -> None:
+        nonlocal completed, body_bytes
+        reader, writer = await asyncio.open_connection("127.0.0.1", port, limit=2**22)
+        try:
+            while time.perf_counter() < deadline:
+                writer.write(request)
+                status, length = await read_response(reader)
+                if status != 200 or length == 0:
+                    raise BadResponse(f"GET {path} answered {status} with {length} bytes")
+                completed += 1
+                body_bytes += length
+        finally:
+            writer.close()
+
+    deadline = time.perf_counter() + seconds
+    started = time.perf_counter()
+    await asyncio.gather(*(one_connection() for _ in range(connections)))
+    elapsed = time.perf_counter() - started
+    return {"requests": completed, "seconds": elapsed, "mean_body_bytes": body_bytes // max(completed, 1)}
+
+
+async def warm_up(port: int, paths: dict[str, str]) -> None:
+    for path in paths.values():
+        await hammer_count(port, path, WARM_UP_REQUESTS)
+
+
+async def hammer_count(port: int, path: str, count: int) -> None:
+    reader, writer = await asyncio.open_connection("127.0.0.1", port, limit=2**22)
+    request = f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n\r\n".encode()
+    try:
+        for _ in range(count):
+            writer.write(request)
+            status, _length = await read_response(reader)
+            if status != 200:
+                raise BadResponse(f"GET {path} answered {status} during warm-up")
+    finally:
+        writer.close()
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--products", type=int, default=1000)
+    parser.add_argument("--seconds", type=float, default=5.0, help="length of one measuring round per page")
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("--keep", action="store_true", help="keep the temporary site folder for inspection")
+    args = parser.parse_args()
+
+    with BenchSite(keep=args.keep) as site:
+        product_count = seed_catalogue(product_count=args.products)
+        from shop.models import Product
+
+        product_slug = Product.objects.filter(is_active=True).order_by("-created_at", "-id").first().slug
+        paths = {"trivial": TRIVIAL_PATH, "product_list": "/", "product_page": f"/products/{product_slug}/"}
+        rates: dict[str, list[float]] = {name: [] for name in paths}
+        body_bytes: dict[str, int] = {}
+        with site.serve() as server:
+            asyncio.run(warm_up(server.port, paths))
+            for _ in range(args.rounds):
+                for name, path in paths.items():
+                    result = asyncio.run(hammer(server.port, path, connections=args.connections, seconds=args.seconds))
+                    rates[name].append(result["requests"] / result["seconds"])
+                    body_bytes[name] = result["mean_body_bytes"]
+
+    median = {name: statistics.median(values) for name, values in rates.items()}
+    list_ratio = median["product_list"] / median["trivial"]
+    report = {
+        "benchmark": "http",
+        "server": "one Daphne process, DEBUG off, SQLite",
+        "products": product_count,
+        "connections": args.connections,
+        "rounds": args.rounds,
+        "seconds_per_round": args.seconds,
+        "cpu_count": os.cpu_count(),
+        "load_average_1m": round(os.getloadavg()[0], 2),
+        "requests_per_second": {name: round(value, 1) for name, value in median.items()},
+        "requests_per_second_each_round": {name: [round(v, 1) for v in values] for name, values in rates.items()},
+        "body_bytes": body_bytes,
+        "ratio_list_to_trivial": round(list_ratio, 3),
+        "ratio_product_to_trivial": round(median["product_page"] / median["trivial"], 3),
+        "goal_ratio_list_to_trivial": LIST_RATIO_GOAL,
+        "goal_met": list_ratio >= LIST_RATIO_GOAL,
+    }
+    print(json.dumps(report, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
