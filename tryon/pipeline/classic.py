@@ -59,16 +59,32 @@ SEGMENT_FACE_WIDTH = 28
 SEGMENT_HALF_WIDTH = 3.2
 SEGMENT_ABOVE = 0.8
 SEGMENT_BELOW = 7.0
+# ...but never so small that the crop's long side has fewer pixels than this: a close-up's face is a
+# large share of the photo, and at 28 pixels a face the background between arm and photo edge vanishes.
+SEGMENT_MIN_LONG_SIDE = 160
 GRABCUT_ITERATIONS = 2
 # Beside the head (above the shoulders) nothing further than this from the face centre is the person.
 HEAD_CLEARANCE = 1.8
+# Below the shoulders nothing further than this from the face centre is the person (shoulders span about
+# 2.6 to 3.4 face widths; this leaves room for arms held out a little and a leaning body). It is sure
+# background for GrabCut, and the garment is never drawn beyond BODY_GARMENT_HALF_WIDTH.
+BODY_ENVELOPE_HALF_WIDTH = 2.3
+BODY_GARMENT_HALF_WIDTH = 2.0
+# GrabCut starts from a body this wide either side (face widths): narrower than most shoulders, so the
+# colours beside it (arms or background) are claimed by whichever model explains them better.
+BODY_SEED_HALF_WIDTH = 1.0
 
 # Garment images: colours are sampled from a copy no larger than this; the mask is found on a smaller one.
 GARMENT_LONG_SIDE = 1024
 GARMENT_MASK_LONG_SIDE = 384
 BLEED_FRACTION = 0.01  # how far garment colours are spread past the outline, as a fraction of the image
-# Sleeves hang along the arms: this far (degrees) from vertical, outwards.
-SLEEVE_HANG_DEGREES = 22.0
+# A sleeve's axis hangs this many degrees further out than the outer edge of the arm it covers.
+SLEEVE_BEYOND_ARM_DEGREES = 4.0
+# The front of the neckline sits this far (face widths) below the base of the neck, so the wearer's
+# neck and collar show through the opening; the neckline's corners keep the garment's own spacing.
+COLLAR_BELOW_NECK = 0.3
+NECKLINE_MAX_SHOULDER_FRACTION = 0.8
+NECKLINE_BELOW_CHIN = 0.2
 # How much the hem follows the garment's own width rather than the body's (0 = skin-tight).
 HEM_LOOSENESS = 0.5
 
@@ -76,12 +92,20 @@ HEM_LOOSENESS = 0.5
 RENDER_LONG_SIDE = 512
 # Garment colours are sampled at up to this many pixels across and then scaled to the photo's size.
 DETAIL_LONG_SIDE = 1024
-FEATHER_FACE_FRACTION = 0.025
+FEATHER_PHOTO_PIXELS = 1.5
 CHIN_FADE_FACE_FRACTION = 0.06
-SHADING_BLUR_FACE_FRACTION = 0.2
-SHADING_STRENGTH = 0.5
-SHADING_RANGE = (0.8, 1.1)
+# Shading: the torso's luminance against a heavy blur of it (folds, creases), times a softened share of
+# the heavy blur against its median (light falling across the body); blurs in face widths.
+SHADING_DETAIL_BLUR = 0.03
+SHADING_BROAD_BLUR = 0.35
+SHADING_DETAIL_STRENGTH = 0.8
+SHADING_PRINT_LOG_RATIO = 0.35  # |log(luminance / heavy blur)| at which a contrast counts as a print, not a fold
+SHADING_PRINT_MARGIN = 0.12  # face widths around a print that get no fold shading either
+SHADING_BROAD_STRENGTH = 0.5
+SHADING_RANGE = (0.6, 1.3)
 SHADING_REDUCTION = 4
+# Skin-coloured patches smaller than this (face widths squared) are specks, not hands or arms.
+SKIN_MIN_AREA = 0.05
 # Skin: pixels within this many standard deviations of the face's chroma, outside the torso's middle.
 SKIN_CHROMA_TOLERANCE = 2.5
 SKIN_MIN_CHROMA_SPREAD = 4.0
@@ -191,7 +215,7 @@ def segment_person(rgb: np.ndarray, face: FaceBox) -> np.ndarray:
     right = min(width, round(face.centre_x + SEGMENT_HALF_WIDTH * unit))
     top = max(0, round(face.top - SEGMENT_ABOVE * unit))
     bottom = min(height, round(face.top + SEGMENT_BELOW * unit))
-    factor = SEGMENT_FACE_WIDTH / unit
+    factor = max(SEGMENT_FACE_WIDTH / unit, min(1.0, SEGMENT_MIN_LONG_SIDE / max(right - left, bottom - top)))
     crop = _resize(rgb[top:bottom, left:right], factor)
     local_face = FaceBox(
         (face.left - left) * factor, (face.top - top) * factor, face.width * factor, face.height * factor
@@ -234,8 +258,7 @@ def _grabcut_seeds(
     from_centre = np.abs(xs - face.centre_x)
     shoulder_y = face.top + 1.3 * unit
 
-    beside_head = (from_centre > HEAD_CLEARANCE * unit) & (ys < shoulder_y)
-    seeds[beside_head] = cv2.GC_BGD
+    seeds[~_body_envelope(xs, ys, face, BODY_ENVELOPE_HALF_WIDTH)] = cv2.GC_BGD
     border = max(1, round(0.1 * unit))
     if not clipped_top:
         seeds[:border] = cv2.GC_BGD
@@ -249,7 +272,7 @@ def _grabcut_seeds(
     head = ((xs - face.centre_x) / (0.7 * unit)) ** 2 + ((ys - (face.top + 0.45 * unit)) / (0.95 * unit)) ** 2 <= 1
     seeds[head] = cv2.GC_PR_FGD
     # Body: a trapezoid widening from the neck to the shoulders, then straight down.
-    body_half_width = np.interp(ys, [face.bottom, shoulder_y + 0.5 * unit], [0.35 * unit, 1.5 * unit])
+    body_half_width = np.interp(ys, [face.bottom, shoulder_y + 0.5 * unit], [0.35 * unit, BODY_SEED_HALF_WIDTH * unit])
     seeds[(ys >= face.bottom) & (from_centre <= body_half_width)] = cv2.GC_PR_FGD
 
     face_core = (
@@ -259,6 +282,14 @@ def _grabcut_seeds(
     torso_core = (from_centre <= 0.5 * unit) & (ys >= face.top + 1.8 * unit) & (ys <= face.top + 3.2 * unit)
     seeds[face_core | neck | torso_core] = cv2.GC_FGD
     return seeds
+
+
+def _body_envelope(xs: np.ndarray, ys: np.ndarray, face: FaceBox, half_width: float) -> np.ndarray:
+    """Where the person can be, from the face alone: within HEAD_CLEARANCE face widths of the face centre
+    beside the head, widening over the shoulders to `half_width` face widths below them."""
+    shoulder_y = face.top + 1.3 * face.width
+    allowed = np.interp(ys, [shoulder_y, shoulder_y + face.width], [HEAD_CLEARANCE, max(HEAD_CLEARANCE, half_width)])
+    return np.abs(xs - face.centre_x) <= allowed * face.width
 
 
 def _clean_person_mask(mask: np.ndarray, face: FaceBox) -> np.ndarray:
@@ -312,7 +343,8 @@ def _scale_garment_landmarks(points: GarmentLandmarks, factor: float) -> Garment
 def fit_points(garment: GarmentLandmarks, body: BodyLandmarks) -> tuple[np.ndarray, np.ndarray]:
     """Matching points (body N×2, garment N×2) for the spline that puts the garment on the body.
 
-    The collar goes to the neck, the shoulders and armpits to the wearer's. Below the armpits the
+    The collar goes below the base of the neck, the neckline's corners beside the neck, the shoulders
+    and armpits to the wearer's. Below the armpits the
     garment keeps its own length, scaled so its shoulders span the wearer's, while the body decides
     how wide the torso is at each height. Sleeves are turned to hang along the arms.
     """
@@ -339,21 +371,47 @@ def fit_points(garment: GarmentLandmarks, body: BodyLandmarks) -> tuple[np.ndarr
     middle_left = (_interpolate_x(garment.left_armpit, garment.left_hem, middle_y), middle_y)
     middle_right = (_interpolate_x(garment.right_armpit, garment.right_hem, middle_y), middle_y)
     hem_y = (garment.left_hem[1] + garment.right_hem[1]) / 2
+    collar_target = (body.neck[0], body.neck[1] + COLLAR_BELOW_NECK * body.unit)
     pairs = [
-        (garment.collar, body.neck),
+        (garment.collar, collar_target),
         (garment.left_shoulder, body.left_shoulder),
         (garment.right_shoulder, body.right_shoulder),
         ((garment_centre, garment.left_armpit[1]), (body.centre_x, body_y(garment.left_armpit[1]))),
         ((garment_centre, hem_y), (body.centre_x, body_y(hem_y))),
     ]
+    necklines = (
+        (garment.left_neckline, garment.left_shoulder, body.left_shoulder),
+        (garment.right_neckline, garment.right_shoulder, body.right_shoulder),
+    )
+    for corner, garment_shoulder, shoulder in necklines:
+        if corner is None:
+            continue
+        # The corner keeps its own place relative to the shoulder seam, never crowding the neck or chin.
+        limit = NECKLINE_MAX_SHOULDER_FRACTION * abs(shoulder[0] - body.centre_x)
+        x = body.centre_x + float(np.clip(scale * (corner[0] - garment.collar[0]), -limit, limit))
+        y = max(shoulder[1] - scale * (garment_shoulder[1] - corner[1]), body.chin_y + NECKLINE_BELOW_CHIN * body.unit)
+        pairs.append((corner, (x, y)))
     pairs += side_points(garment.left_armpit, garment.right_armpit, 0.0)
     pairs += side_points(middle_left, middle_right, HEM_LOOSENESS / 2)
     pairs += side_points(garment.left_hem, garment.right_hem, HEM_LOOSENESS)
-    for garment_shoulder, sleeve_points, body_shoulder, outwards in (
-        (garment.left_shoulder, (garment.left_sleeve_end, garment.left_sleeve_bottom), body.left_shoulder, -1),
-        (garment.right_shoulder, (garment.right_sleeve_end, garment.right_sleeve_bottom), body.right_shoulder, 1),
+    for garment_shoulder, sleeve_points, body_shoulder, arm_angle, outwards in (
+        (
+            garment.left_shoulder,
+            (garment.left_sleeve_end, garment.left_sleeve_bottom),
+            body.left_shoulder,
+            body.left_arm_angle,
+            -1,
+        ),
+        (
+            garment.right_shoulder,
+            (garment.right_sleeve_end, garment.right_sleeve_bottom),
+            body.right_shoulder,
+            body.right_arm_angle,
+            1,
+        ),
     ):
-        pairs += _hang_sleeve(garment_shoulder, sleeve_points, body_shoulder, scale=scale, outwards=outwards)
+        hang = arm_angle + SLEEVE_BEYOND_ARM_DEGREES
+        pairs += _hang_sleeve(garment_shoulder, sleeve_points, body_shoulder, scale=scale, hang=hang, outwards=outwards)
     # Two garment points sent to one body point would make the spline singular; the first one wins.
     kept: list[tuple[Point, Point]] = []
     for garment_point, body_point in pairs:
@@ -370,16 +428,18 @@ def _hang_sleeve(
     body_shoulder: Point,
     *,
     scale: float,
+    hang: float,
     outwards: int,
 ) -> list[tuple[Point, Point]]:
-    """Turn a flat-laid sleeve about the shoulder, as one rigid piece, so that it hangs along the arm."""
+    """Turn a flat-laid sleeve about the shoulder, as one rigid piece, so that its axis hangs `hang`
+    degrees out from vertical, along the arm."""
     present = [point for point in sleeve_points if point is not None]
     if not present:
         return []
     offsets = np.array(present, dtype=np.float64) - np.array(garment_shoulder, dtype=np.float64)
     axis = offsets.mean(axis=0)
     current = np.arctan2(axis[1], axis[0] * outwards)  # below the horizontal, measured outwards
-    wanted = np.radians(90.0 - SLEEVE_HANG_DEGREES)
+    wanted = np.radians(90.0 - hang)
     turn = (wanted - current) * outwards
     rotation = np.array([[np.cos(turn), -np.sin(turn)], [np.sin(turn), np.cos(turn)]])
     placed = np.array(body_shoulder, dtype=np.float64) + scale * offsets @ rotation.T
@@ -441,13 +501,17 @@ def _render(
     # The garment fades in just below the chin instead of ending in a hard horizontal line.
     rows_below_chin = (np.arange(small_size[1]) + 0.5) / factor - 0.5 + top - body.chin_y
     chin_ramp = np.clip(rows_below_chin / (CHIN_FADE_FACE_FRACTION * body.unit), 0.0, 1.0).astype(np.float32)
-    alpha = alpha * (on_person & ~keep_out) * chin_ramp[:, None]
-    sigma = max(0.5, FEATHER_FACE_FRACTION * body.unit * factor)
+    columns = (np.arange(small_size[0]) + 0.5) / factor - 0.5 + left
+    in_envelope = np.abs(columns - face.centre_x) <= BODY_GARMENT_HALF_WIDTH * body.unit
+    allowed = on_person & ~keep_out & in_envelope[None, :]
+    alpha = _fill_garment_holes(alpha * allowed * chin_ramp[:, None], allowed)
+    # Only the outline is softened, by a couple of the photo's pixels; inside, the garment stays sharp.
     # A hand in front of the garment keeps a sharp edge, so it is cut again after feathering.
-    alpha = cv2.GaussianBlur(alpha, (0, 0), sigma) * (on_person & ~keep_out)
+    sigma = max(0.5, FEATHER_PHOTO_PIXELS * factor)
+    alpha = np.minimum(alpha, cv2.GaussianBlur(alpha, (0, 0), sigma)) * allowed
     if not alpha.any():
         return None
-    shading = _torso_shading(person_crop_rgb, alpha, sigma=SHADING_BLUR_FACE_FRACTION * body.unit * factor)
+    shading = _torso_shading(person_crop_rgb, alpha, body.unit * factor)
 
     # Only the garment's bounding box is rendered in detail: colours at up to DETAIL_LONG_SIDE pixels
     # (the garment photo holds no finer detail), alpha and shading resampled to the photo's pixels.
@@ -516,7 +580,12 @@ def _side_skin(
     chroma = cv2.cvtColor(crop_rgb, cv2.COLOR_RGB2YCrCb)[:, :, 1:].astype(np.float32)
     distance = np.sqrt((((chroma - mean) / spread) ** 2).sum(axis=2))
     skin = (distance <= SKIN_CHROMA_TOLERANCE).astype(np.uint8)
-    skin = cv2.morphologyEx(skin, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (3, 3))) > 0
+    skin = cv2.morphologyEx(skin, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (3, 3)))
+    # Skin-coloured specks (a badge, a reflection) are not hands: only sizeable patches keep the garment out.
+    _, labels, stats, _ = cv2.connectedComponentsWithStats(skin, connectivity=8)
+    large = stats[:, cv2.CC_STAT_AREA] >= SKIN_MIN_AREA * (body.unit * factor) ** 2
+    large[0] = False
+    skin = large[labels]
 
     columns = (np.arange(crop_rgb.shape[1]) + 0.5) / factor - 0.5 + origin[0]
     at_sides = np.abs(columns - body.centre_x) > SKIN_TORSO_CORE * body.unit
@@ -533,20 +602,48 @@ def face_core_pixels(person_rgb: np.ndarray, face: FaceBox) -> np.ndarray:
     return np.ascontiguousarray(person_rgb[max(0, top) : bottom : step, max(0, left) : right : step])
 
 
-def _torso_shading(crop_rgb: np.ndarray, alpha: np.ndarray, *, sigma: float) -> np.ndarray:
-    """The person's blurred luminance relative to its median under the garment, softened and clamped."""
-    luminance = cv2.cvtColor(crop_rgb, cv2.COLOR_RGB2GRAY).astype(np.float32)
-    # A wide blur is done on a copy a few times smaller; the result is smooth, so nothing is lost.
+def _torso_shading(crop_rgb: np.ndarray, alpha: np.ndarray, unit: float) -> np.ndarray:
+    """Multipliers for the garment's colours from the person's luminance (`unit`: face width in crop pixels).
+
+    Folds and creases: the luminance against its heavy blur. Light across the body: the heavy blur
+    against its median under the garment, softened. Clamped to SHADING_RANGE so a print or a badge on
+    the person's own clothes does not show through as a ghost.
+    """
+    luminance = cv2.cvtColor(crop_rgb, cv2.COLOR_RGB2GRAY).astype(np.float32) + 1.0
+    detail = cv2.GaussianBlur(luminance, (0, 0), max(0.5, SHADING_DETAIL_BLUR * unit))
+    # The wide blur is done on a copy a few times smaller; the result is smooth, so nothing is lost.
+    sigma = SHADING_BROAD_BLUR * unit
     reduction = max(1, min(SHADING_REDUCTION, int(sigma / 2)))
     height, width = luminance.shape
     reduced = shrink(luminance, (max(1, width // reduction), max(1, height // reduction)))
-    blurred = cv2.resize(
+    broad = cv2.resize(
         cv2.GaussianBlur(reduced, (0, 0), max(0.5, sigma / reduction)), (width, height), interpolation=cv2.INTER_LINEAR
     )
-    covered = blurred[alpha > 0.5]
-    reference = float(np.median(covered)) if covered.size else float(np.median(blurred))
-    ratio = blurred / max(reference, 1.0)
-    return np.clip(1.0 + SHADING_STRENGTH * (ratio - 1.0), *SHADING_RANGE).astype(np.float32)
+    covered = broad[alpha > 0.5]
+    reference = float(np.median(covered)) if covered.size else float(np.median(broad))
+    light = 1.0 + SHADING_BROAD_STRENGTH * (broad / reference - 1.0)
+    # A fold darkens or lightens cloth by a modest factor; a far larger contrast is a print, badge or collar
+    # on the person's own clothes, which fades out of the shading instead of showing through as a ghost.
+    log_ratio = np.log(detail / broad)
+    prints = (np.abs(log_ratio) > SHADING_PRINT_LOG_RATIO).astype(np.uint8)
+    reach = max(1, round(SHADING_PRINT_MARGIN * unit))
+    prints = cv2.dilate(prints, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * reach + 1, 2 * reach + 1)))
+    fold_likeness = 1.0 - cv2.GaussianBlur(prints.astype(np.float32), (0, 0), reach / 2)
+    folds = np.exp(SHADING_DETAIL_STRENGTH * fold_likeness * log_ratio)
+    return np.clip(light * folds, *SHADING_RANGE).astype(np.float32)
+
+
+def _fill_garment_holes(alpha: np.ndarray, allowed: np.ndarray) -> np.ndarray:
+    """Close the holes inside the garment (gaps in the product photo's mask, resampling specks) so no dots
+    of the photo show through; what is not `allowed` (a hand in front, off the person) stays open."""
+    garment = (alpha >= 0.5).astype(np.uint8)
+    count, labels = cv2.connectedComponents(1 - garment, connectivity=4)
+    if count <= 1:
+        return alpha
+    enclosed = np.ones(count, bool)
+    enclosed[0] = False  # label 0 is the garment itself
+    enclosed[np.unique(np.concatenate([labels[0], labels[-1], labels[:, 0], labels[:, -1]]))] = False
+    return np.where(enclosed[labels] & allowed, 1.0, alpha).astype(np.float32)
 
 
 def _composite(person_rgb: np.ndarray, layer: _GarmentLayer | None) -> tuple[np.ndarray, np.ndarray]:

@@ -53,6 +53,11 @@ WAIST_HALF_WIDTH_RANGE = (0.55, 0.85)
 HIP_HALF_WIDTH_RANGE = (0.6, 0.92)
 # Rows averaged (± this many face widths) when reading a width from the mask.
 ROW_BAND = 0.08
+# Arm direction: the mask's outer edge is read this far below the shoulder (face widths), where the
+# upper arm is, and its slant gives the arm's angle from vertical, clamped to what a relaxed pose shows.
+ARM_PROBE_BELOW_SHOULDER = (0.3, 1.5)
+ARM_ANGLE_RANGE = (3.0, 45.0)  # degrees from vertical, outwards
+TYPICAL_ARM_ANGLE = 12.0  # where the arm runs off the photo or is not in the mask
 
 # Garment profile rules: the body part of a top is the lower part of its mask; a row at least this
 # much wider than the body has sleeves in it.
@@ -102,6 +107,9 @@ class BodyLandmarks:
     right_waist: Point
     left_hip: Point
     right_hip: Point
+    # How far each upper arm hangs out from vertical, in degrees (outwards from the body).
+    left_arm_angle: float = TYPICAL_ARM_ANGLE
+    right_arm_angle: float = TYPICAL_ARM_ANGLE
 
     @property
     def centre_x(self) -> float:
@@ -134,6 +142,9 @@ class GarmentLandmarks:
     right_sleeve_bottom: Point | None
     left_hem: Point
     right_hem: Point
+    # Highest points of the outline between each shoulder and the centre line: where the neckline starts.
+    left_neckline: Point | None = None
+    right_neckline: Point | None = None
 
     @property
     def shoulder_width(self) -> float:
@@ -223,8 +234,10 @@ def body_landmarks(face: FaceBox, person_mask: np.ndarray) -> BodyLandmarks:
         )
     )
 
-    probe_y = shoulder_y + 0.3 * unit
+    probe_y = shoulder_y + ARM_PROBE_BELOW_SHOULDER[0] * unit
     left_extent, right_extent = _mask_extents(person_mask, centre_x, probe_y, unit)
+    arm_probe_y = shoulder_y + ARM_PROBE_BELOW_SHOULDER[1] * unit
+    left_arm_extent, right_arm_extent = _mask_extents(person_mask, centre_x, arm_probe_y, unit)
     left_half = _shoulder_half_width(left_extent, unit)
     right_half = _shoulder_half_width(right_extent, unit)
 
@@ -251,7 +264,16 @@ def body_landmarks(face: FaceBox, person_mask: np.ndarray) -> BodyLandmarks:
         right_waist=right_waist,
         left_hip=left_hip,
         right_hip=right_hip,
+        left_arm_angle=_arm_angle(left_extent, left_arm_extent, arm_probe_y - probe_y),
+        right_arm_angle=_arm_angle(right_extent, right_arm_extent, arm_probe_y - probe_y),
     )
+
+
+def _arm_angle(upper_extent: float, lower_extent: float, drop: float) -> float:
+    """Degrees from vertical of the body's outer edge between two heights (the upper arm's slant)."""
+    if not (np.isfinite(upper_extent) and np.isfinite(lower_extent)):
+        return TYPICAL_ARM_ANGLE
+    return float(np.clip(np.degrees(np.arctan2(lower_extent - upper_extent, drop)), *ARM_ANGLE_RANGE))
 
 
 def _shoulder_half_width(extent: float, unit: float) -> float:
@@ -352,6 +374,7 @@ def garment_landmarks(cloth_mask: np.ndarray) -> GarmentLandmarks:
 
     hem_rows = np.flatnonzero(widths > 0.5 * body_width)
     hem_y = float(hem_rows[-1])
+    tops = np.where(filled.any(axis=0), filled.argmax(axis=0), filled.shape[0])
     return GarmentLandmarks(
         collar=(centre_x, collar_y),
         left_shoulder=left_shoulder,
@@ -364,7 +387,23 @@ def garment_landmarks(cloth_mask: np.ndarray) -> GarmentLandmarks:
         right_sleeve_bottom=right_sleeve_bottom,
         left_hem=(float(lefts[int(hem_y)]), hem_y),
         right_hem=(float(rights[int(hem_y)]), hem_y),
+        left_neckline=_neckline_corner(tops, left_shoulder_x, centre_x),
+        right_neckline=_neckline_corner(tops, right_shoulder_x, centre_x),
     )
+
+
+def _neckline_corner(tops: np.ndarray, shoulder_x: float, centre_x: float) -> Point | None:
+    """The highest outline point between a shoulder and the centre (the nearest the centre among equals);
+    None where the outline only falls from the shoulder to the collar (no raised neckline edge)."""
+    first, last = sorted((round(shoulder_x), round(centre_x)))
+    columns = np.arange(first, last + 1)
+    heights = tops[columns]
+    highest = heights.min()
+    candidates = columns[heights == highest]
+    column = candidates[np.argmin(np.abs(candidates - centre_x))]
+    if abs(column - round(centre_x)) <= 1 or abs(column - round(shoulder_x)) <= 1:
+        return None
+    return float(column), float(highest)
 
 
 def _armpit_heights(
