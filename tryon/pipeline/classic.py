@@ -78,6 +78,8 @@ BODY_SEED_HALF_WIDTH = 1.0
 GARMENT_LONG_SIDE = 1024
 GARMENT_MASK_LONG_SIDE = 384
 BLEED_FRACTION = 0.01  # how far garment colours are spread past the outline, as a fraction of the image
+BLEED_COARSE_LONG_SIDE = 128  # ...and, beyond that, from a copy this small, over this fraction of it
+BLEED_COARSE_FRACTION = 0.08
 # A sleeve's axis hangs this many degrees further out than the outer edge of the arm it covers.
 SLEEVE_BEYOND_ARM_DEGREES = 4.0
 # The front of the neckline sits this far (face widths) below the base of the neck, so the wearer's
@@ -328,7 +330,24 @@ def _bleed_colours(colours: np.ndarray, alpha: np.ndarray) -> np.ndarray:
     sigma = max(1.0, BLEED_FRACTION * max(colours.shape[:2]))
     weight = cv2.GaussianBlur(alpha, (0, 0), sigma)
     spread = cv2.GaussianBlur(colours.astype(np.float32) * alpha[:, :, None], (0, 0), sigma)
-    filled = np.clip(spread / np.maximum(weight, 1e-3)[:, :, None], 0, 255).astype(np.uint8)
+    # Further out (the neck opening, which hole filling may reach) the colours of a coarse, wide spread.
+    height, width = alpha.shape
+    factor = min(1.0, BLEED_COARSE_LONG_SIDE / max(height, width))
+    coarse_size = (max(1, round(width * factor)), max(1, round(height * factor)))
+    coarse_sigma = max(1.0, BLEED_COARSE_FRACTION * max(coarse_size))
+    coarse_alpha = cv2.resize(alpha, coarse_size, interpolation=cv2.INTER_AREA)
+    coarse_weight = cv2.GaussianBlur(coarse_alpha, (0, 0), coarse_sigma)
+    coarse_spread = cv2.GaussianBlur(
+        cv2.resize(colours, coarse_size, interpolation=cv2.INTER_AREA).astype(np.float32) * coarse_alpha[:, :, None],
+        (0, 0),
+        coarse_sigma,
+    )
+    coarse = cv2.resize(
+        coarse_spread / np.maximum(coarse_weight, 1e-3)[:, :, None], (width, height), interpolation=cv2.INTER_LINEAR
+    )
+    near = (weight > 0.05)[:, :, None]
+    filled = np.where(near, spread / np.maximum(weight, 1e-3)[:, :, None], coarse)
+    filled = np.clip(filled, 0, 255).astype(np.uint8)
     inside = (alpha >= 0.999)[:, :, None]
     return np.where(inside, colours, filled)
 
@@ -508,7 +527,9 @@ def _render(
     # Only the outline is softened, by a couple of the photo's pixels; inside, the garment stays sharp.
     # A hand in front of the garment keeps a sharp edge, so it is cut again after feathering.
     sigma = max(0.5, FEATHER_PHOTO_PIXELS * factor)
-    alpha = np.minimum(alpha, cv2.GaussianBlur(alpha, (0, 0), sigma)) * allowed
+    alpha = np.minimum(alpha, cv2.GaussianBlur(alpha, (0, 0), sigma))
+    # Closing seals pixel-wide notches that scaling up to the photo would turn into specks of the photo.
+    alpha = cv2.morphologyEx(alpha, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (3, 3))) * allowed
     if not alpha.any():
         return None
     shading = _torso_shading(person_crop_rgb, alpha, body.unit * factor)

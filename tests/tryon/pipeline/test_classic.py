@@ -240,3 +240,75 @@ def test_a_hand_at_the_side_of_the_torso_stays_in_front_of_the_garment(engine):
     assert np.array_equal(np.asarray(result.image)[palm], photo[palm])
     # ...while the garment does cover the torso beside it.
     assert result.garment_mask[y - 8 : y + 8, x + 40 : x + 80].all()
+
+
+@pytest.mark.parametrize("fitted", ["astronaut-plain"], indirect=True)
+def test_garment_stays_on_the_body_not_on_the_background_or_the_helmet_beside_it(fitted):
+    photo, result = fitted
+    face_x, _, face_width, _ = opencv_face_box(photo)
+    face_centre = face_x + face_width / 2
+    _, columns = np.nonzero(changed_pixels(photo, result))
+
+    # Shoulders span about three face widths; the flag and the helmet beside her lie further out.
+    assert columns.min() > 0 and columns.max() < photo.shape[1] - 1
+    assert face_centre - columns.min() < 2.2 * face_width
+    assert columns.max() - face_centre < 2.2 * face_width
+    helmet = (slice(400, 512), slice(400, 512))
+    assert not changed_pixels(photo, result)[helmet].any()
+
+
+def test_no_specks_of_the_photo_show_through_the_garment(engine):
+    photo = astronaut()  # her suit's badges and patches once showed through as dots
+
+    result = engine.run(photo, tshirt_photo(**PLAIN_TSHIRT))
+
+    filled = np.zeros((photo.shape[0] + 2, photo.shape[1] + 2), np.uint8)
+    outside = result.garment_mask.copy()
+    cv2.floodFill(outside, filled, (0, 0), 255)
+    garment_region = (result.garment_mask > 0) | (outside == 0)  # the garment with its holes filled
+    unchanged_inside = (garment_region & ~changed_pixels(photo, result)).astype(np.uint8)
+    count, _ = cv2.connectedComponents(unchanged_inside, connectivity=8)
+    assert count - 1 == 0
+
+
+@pytest.mark.parametrize("fitted", list(CASES), indirect=True)
+def test_the_neck_shows_through_the_garments_neckline(fitted):
+    photo, result = fitted
+    face_x, face_y, face_width, face_height = opencv_face_box(photo)
+    below_chin = slice(face_y + face_height, face_y + face_height + face_width // 4)
+    neck = (below_chin, slice(face_x + 2 * face_width // 5, face_x + 3 * face_width // 5))
+
+    assert not changed_pixels(photo, result)[neck].any()
+
+
+def test_a_short_top_ends_at_its_own_hem_above_the_bottom_of_the_photo(engine):
+    canvas = Image.new("RGB", (300, 120), (255, 255, 255))
+    cropped_top = [(50, 20), (110, 20), (150, 50), (190, 20), (250, 20), (255, 100), (45, 100)]
+    ImageDraw.Draw(canvas).polygon(cropped_top, fill=(150, 30, 90))
+    photo = astronaut()  # waist up: the body runs on to the bottom of the photo
+
+    result = engine.run(photo, np.asarray(canvas))
+
+    rows, _ = np.nonzero(changed_pixels(photo, result))
+    assert rows.max() < 0.85 * photo.shape[0]
+    assert result.person_mask[-1].any()
+
+
+def test_the_persons_folds_show_on_the_garment(engine):
+    photo = astronaut().copy()
+    face_x, face_y, face_width, face_height = opencv_face_box(photo)
+    centre = face_x + face_width // 2
+    fold_rows = slice(face_y + face_height + face_width, face_y + face_height + face_width + 12)
+    fold = np.zeros(photo.shape[:2], np.float32)
+    fold[fold_rows, centre - face_width : centre + face_width] = 1.0
+    fold = cv2.GaussianBlur(fold, (0, 0), 3)
+    photo = np.clip(photo * (1 - 0.25 * fold[:, :, None]), 0, 255).astype(np.uint8)
+
+    result = engine.run(photo, tshirt_photo(**PLAIN_TSHIRT))
+
+    brightness = np.asarray(result.image).astype(float).sum(axis=2)
+    columns = slice(centre - face_width // 2, centre + face_width // 2)
+    in_fold = brightness[fold_rows.start + 4 : fold_rows.stop - 4, columns].mean()
+    beside = brightness[fold_rows.stop + 20 : fold_rows.stop + 30, columns].mean()
+    assert result.garment_mask[fold_rows, columns].all()
+    assert in_fold < 0.92 * beside

@@ -155,3 +155,27 @@ def test_sleeveless_garment_has_no_sleeve_ends():
 def test_garment_landmarks_refuse_an_empty_mask():
     with pytest.raises(GarmentNotFoundError):
         garment_landmarks(np.zeros((300, 200), np.uint8))
+
+
+def test_body_landmarks_measure_how_far_the_arms_hang_out():
+    relaxed = body_landmarks(FACE, drawn_person())
+    arms_out = drawn_person()
+    centre = FACE.centre_x
+    # The right arm held out: the outline widens steeply below the shoulder on that side only.
+    arms_out_image = Image.fromarray(arms_out)
+    ImageDraw.Draw(arms_out_image).polygon(
+        [(centre + 80, 195), (centre + 105, 195), (centre + 195, 380), (centre + 90, 420)], fill=255
+    )
+
+    raised = body_landmarks(FACE, np.array(arms_out_image))
+
+    assert relaxed.left_arm_angle < 15 and relaxed.right_arm_angle < 15
+    assert raised.right_arm_angle > relaxed.right_arm_angle + 10
+    assert raised.left_arm_angle == pytest.approx(relaxed.left_arm_angle, abs=1)
+
+
+def test_garment_landmarks_find_the_necklines_corners():
+    points = garment_landmarks(tshirt_mask(300, 360))
+
+    assert points.left_neckline == pytest.approx((0.38 * 300, 0.12 * 360), abs=3)
+    assert points.right_neckline == pytest.approx((0.62 * 300, 0.12 * 360), abs=3)
