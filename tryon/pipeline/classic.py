@@ -325,8 +325,11 @@ def _bleed_colours(colours: np.ndarray, alpha: np.ndarray) -> np.ndarray:
     """Replace the background just outside the garment with the garment's own nearby colours.
 
     Sampling at the garment's outline mixes in neighbouring pixels; without this the product photo's
-    white background would show as a light seam around the garment on the body.
+    white background would show as a light seam around the garment on the body. The mask's outermost
+    pixel ring is replaced too: it often still holds the background's colour.
     """
+    core = cv2.erode((alpha >= 0.999).astype(np.uint8), cv2.getStructuringElement(cv2.MORPH_RECT, (3, 3)))
+    alpha = core.astype(np.float32)
     sigma = max(1.0, BLEED_FRACTION * max(colours.shape[:2]))
     weight = cv2.GaussianBlur(alpha, (0, 0), sigma)
     spread = cv2.GaussianBlur(colours.astype(np.float32) * alpha[:, :, None], (0, 0), sigma)
@@ -348,8 +351,7 @@ def _bleed_colours(colours: np.ndarray, alpha: np.ndarray) -> np.ndarray:
     near = (weight > 0.05)[:, :, None]
     filled = np.where(near, spread / np.maximum(weight, 1e-3)[:, :, None], coarse)
     filled = np.clip(filled, 0, 255).astype(np.uint8)
-    inside = (alpha >= 0.999)[:, :, None]
-    return np.where(inside, colours, filled)
+    return np.where(core[:, :, None] > 0, colours, filled)
 
 
 def _scale_garment_landmarks(points: GarmentLandmarks, factor: float) -> GarmentLandmarks:

@@ -257,8 +257,9 @@ def test_garment_stays_on_the_body_not_on_the_background_or_the_helmet_beside_it
     assert not changed_pixels(photo, result)[helmet].any()
 
 
-def test_no_specks_of_the_photo_show_through_the_garment(engine):
-    photo = astronaut()  # her suit's badges and patches once showed through as dots
+@pytest.mark.parametrize("photo_of", [astronaut, grace_hopper], ids=["astronaut", "grace-hopper"])
+def test_no_specks_of_the_photo_show_through_the_garment(engine, photo_of):
+    photo = photo_of()  # the astronaut's badges and Grace Hopper's white collar once showed through as dots
 
     result = engine.run(photo, tshirt_photo(**PLAIN_TSHIRT))
 
