@@ -80,10 +80,11 @@ GARMENT_MASK_LONG_SIDE = 384
 BLEED_FRACTION = 0.01  # how far garment colours are spread past the outline, as a fraction of the image
 BLEED_COARSE_LONG_SIDE = 128  # ...and, beyond that, from a copy this small, over this fraction of it
 BLEED_COARSE_FRACTION = 0.08
+SEAM_OVERLAP_FRACTION = 0.1  # of the garment's body width
 # A sleeve's axis hangs this many degrees further out than the outer edge of the arm it covers.
 SLEEVE_BEYOND_ARM_DEGREES = 4.0
-# The front of the neckline sits this far (face widths) below the base of the neck, so the wearer's
-# neck and collar show through the opening; the neckline's corners keep the garment's own spacing.
+# Without neckline corners to measure from, the front of the neckline sits this far (face widths) below
+# the base of the neck, so the wearer's neck and collar show through the opening.
 COLLAR_BELOW_NECK = 0.3
 NECKLINE_MAX_SHOULDER_FRACTION = 0.8
 NECKLINE_BELOW_CHIN = 0.2
@@ -154,7 +155,9 @@ class ClassicTryOnEngine:
         body = body_landmarks(face, person_mask)
         body_points, garment_targets = fit_points(garment_points, body)
         spline = fit_thin_plate_spline(body_points, garment_targets)
-        region = _render_region(body_points, body, person_rgb.shape)
+        torso_alpha, sleeves = place_sleeves(garment_points, garment_alpha, body)
+        sleeve_corners = [_placed_corners(sleeve) for sleeve in sleeves]
+        region = _render_region(np.vstack([body_points, *sleeve_corners]), body, person_rgb.shape)
 
         clock.start("rendering")
         layer = _render(
@@ -165,7 +168,8 @@ class ClassicTryOnEngine:
             region=region,
             spline=spline,
             garment_colours=garment_colours,
-            garment_alpha=garment_alpha,
+            torso_alpha=torso_alpha,
+            sleeves=sleeves,
         )
 
         clock.start("compositing")
@@ -364,10 +368,11 @@ def _scale_garment_landmarks(points: GarmentLandmarks, factor: float) -> Garment
 def fit_points(garment: GarmentLandmarks, body: BodyLandmarks) -> tuple[np.ndarray, np.ndarray]:
     """Matching points (body N×2, garment N×2) for the spline that puts the garment on the body.
 
-    The collar goes below the base of the neck, the neckline's corners beside the neck, the shoulders
-    and armpits to the wearer's. Below the armpits the
+    The spline places the garment's body; sleeves are placed apart (`place_sleeves`). The collar goes
+    below the base of the neck, the neckline's corners beside the neck, the shoulders and armpits to
+    the wearer's. Below the armpits the
     garment keeps its own length, scaled so its shoulders span the wearer's, while the body decides
-    how wide the torso is at each height. Sleeves are turned to hang along the arms.
+    how wide the torso is at each height.
     """
     scale = body.shoulder_width / max(garment.shoulder_width, 1.0)
     garment_armpit_y = (garment.left_armpit[1] + garment.right_armpit[1]) / 2
@@ -392,18 +397,11 @@ def fit_points(garment: GarmentLandmarks, body: BodyLandmarks) -> tuple[np.ndarr
     middle_left = (_interpolate_x(garment.left_armpit, garment.left_hem, middle_y), middle_y)
     middle_right = (_interpolate_x(garment.right_armpit, garment.right_hem, middle_y), middle_y)
     hem_y = (garment.left_hem[1] + garment.right_hem[1]) / 2
-    collar_target = (body.neck[0], body.neck[1] + COLLAR_BELOW_NECK * body.unit)
-    pairs = [
-        (garment.collar, collar_target),
-        (garment.left_shoulder, body.left_shoulder),
-        (garment.right_shoulder, body.right_shoulder),
-        ((garment_centre, garment.left_armpit[1]), (body.centre_x, body_y(garment.left_armpit[1]))),
-        ((garment_centre, hem_y), (body.centre_x, body_y(hem_y))),
-    ]
     necklines = (
         (garment.left_neckline, garment.left_shoulder, body.left_shoulder),
         (garment.right_neckline, garment.right_shoulder, body.right_shoulder),
     )
+    neckline_pairs = []
     for corner, garment_shoulder, shoulder in necklines:
         if corner is None:
             continue
@@ -411,28 +409,34 @@ def fit_points(garment: GarmentLandmarks, body: BodyLandmarks) -> tuple[np.ndarr
         limit = NECKLINE_MAX_SHOULDER_FRACTION * abs(shoulder[0] - body.centre_x)
         x = body.centre_x + float(np.clip(scale * (corner[0] - garment.collar[0]), -limit, limit))
         y = max(shoulder[1] - scale * (garment_shoulder[1] - corner[1]), body.chin_y + NECKLINE_BELOW_CHIN * body.unit)
-        pairs.append((corner, (x, y)))
+        neckline_pairs.append((corner, (x, y)))
+    if len(neckline_pairs) == 2:
+        # The neckline keeps its own depth below its corners, so the chest is not dragged up or down.
+        corner_y = (neckline_pairs[0][0][1] + neckline_pairs[1][0][1]) / 2
+        placed_y = (neckline_pairs[0][1][1] + neckline_pairs[1][1][1]) / 2
+        collar_y = max(placed_y + scale * (garment.collar[1] - corner_y), body.neck[1])
+    else:
+        collar_y = body.neck[1] + COLLAR_BELOW_NECK * body.unit
+    pairs = [
+        (garment.collar, (body.neck[0], collar_y)),
+        (garment.left_shoulder, body.left_shoulder),
+        (garment.right_shoulder, body.right_shoulder),
+        ((garment_centre, garment.left_armpit[1]), (body.centre_x, body_y(garment.left_armpit[1]))),
+        ((garment_centre, hem_y), (body.centre_x, body_y(hem_y))),
+        *neckline_pairs,
+    ]
+    # Halfway down each armhole the body of the garment is held in place, so that turning a sleeve
+    # does not drag the chest's stripes with it.
+    for garment_armpit, garment_shoulder, body_shoulder, body_chest in (
+        (garment.left_armpit, garment.left_shoulder, body.left_shoulder, body.left_chest),
+        (garment.right_armpit, garment.right_shoulder, body.right_shoulder, body.right_chest),
+    ):
+        garment_point = (garment_armpit[0], (garment_shoulder[1] + garment_armpit[1]) / 2)
+        body_point = ((body_shoulder[0] + body_chest[0]) / 2, (body_shoulder[1] + body_chest[1]) / 2)
+        pairs.append((garment_point, body_point))
     pairs += side_points(garment.left_armpit, garment.right_armpit, 0.0)
     pairs += side_points(middle_left, middle_right, HEM_LOOSENESS / 2)
     pairs += side_points(garment.left_hem, garment.right_hem, HEM_LOOSENESS)
-    for garment_shoulder, sleeve_points, body_shoulder, arm_angle, outwards in (
-        (
-            garment.left_shoulder,
-            (garment.left_sleeve_end, garment.left_sleeve_bottom),
-            body.left_shoulder,
-            body.left_arm_angle,
-            -1,
-        ),
-        (
-            garment.right_shoulder,
-            (garment.right_sleeve_end, garment.right_sleeve_bottom),
-            body.right_shoulder,
-            body.right_arm_angle,
-            1,
-        ),
-    ):
-        hang = arm_angle + SLEEVE_BEYOND_ARM_DEGREES
-        pairs += _hang_sleeve(garment_shoulder, sleeve_points, body_shoulder, scale=scale, hang=hang, outwards=outwards)
     # Two garment points sent to one body point would make the spline singular; the first one wins.
     kept: list[tuple[Point, Point]] = []
     for garment_point, body_point in pairs:
@@ -443,28 +447,97 @@ def fit_points(garment: GarmentLandmarks, body: BodyLandmarks) -> tuple[np.ndarr
     return body_points, garment_points
 
 
-def _hang_sleeve(
+@dataclass(frozen=True)
+class SleevePlacement:
+    """One sleeve as a rigid piece on the photo: `garment_to_photo` (2×3 affine, garment pixels to photo
+    pixels) and `alpha`, the garment's alpha with everything but this sleeve cleared."""
+
+    garment_to_photo: np.ndarray
+    alpha: np.ndarray
+
+
+def place_sleeves(
+    garment: GarmentLandmarks, garment_alpha: np.ndarray, body: BodyLandmarks
+) -> tuple[np.ndarray, list[SleevePlacement]]:
+    """Split the garment at its armholes: the body's alpha (for the spline) and each sleeve, turned about
+    its shoulder so it hangs along the wearer's arm.
+
+    A sleeve is a rigid piece: bending it with the body's spline would drag the chest's stripes after it.
+    """
+    columns = np.arange(garment_alpha.shape[1], dtype=np.float32)[None, :]
+    left_seam, right_seam = garment.left_armpit[0], garment.right_armpit[0]
+    # The body reaches a little past its seams, under the sleeves, so no gap opens where a turned sleeve
+    # leaves the side of the body.
+    overlap = SEAM_OVERLAP_FRACTION * (right_seam - left_seam)
+    torso_alpha = garment_alpha * ((columns >= left_seam - overlap) & (columns <= right_seam + overlap))
+    scale = body.shoulder_width / max(garment.shoulder_width, 1.0)
+    sleeves = []
+    for sleeve_points, garment_shoulder, body_shoulder, arm_angle, outwards, side in (
+        (
+            (garment.left_sleeve_end, garment.left_sleeve_bottom),
+            garment.left_shoulder,
+            body.left_shoulder,
+            body.left_arm_angle,
+            -1,
+            columns < left_seam,
+        ),
+        (
+            (garment.right_sleeve_end, garment.right_sleeve_bottom),
+            garment.right_shoulder,
+            body.right_shoulder,
+            body.right_arm_angle,
+            1,
+            columns > right_seam,
+        ),
+    ):
+        present = [point for point in sleeve_points if point is not None]
+        if not present:
+            continue
+        hang = arm_angle + SLEEVE_BEYOND_ARM_DEGREES
+        matrix = _sleeve_transform(garment_shoulder, present, body_shoulder, scale=scale, hang=hang, outwards=outwards)
+        sleeves.append(SleevePlacement(matrix, (garment_alpha * side).astype(np.float32)))
+    return torso_alpha.astype(np.float32), sleeves
+
+
+def _sleeve_transform(
     garment_shoulder: Point,
-    sleeve_points: tuple[Point | None, ...],
+    sleeve_points: list[Point],
     body_shoulder: Point,
     *,
     scale: float,
     hang: float,
     outwards: int,
-) -> list[tuple[Point, Point]]:
-    """Turn a flat-laid sleeve about the shoulder, as one rigid piece, so that its axis hangs `hang`
-    degrees out from vertical, along the arm."""
-    present = [point for point in sleeve_points if point is not None]
-    if not present:
-        return []
-    offsets = np.array(present, dtype=np.float64) - np.array(garment_shoulder, dtype=np.float64)
+) -> np.ndarray:
+    """The 2×3 affine map that turns a flat-laid sleeve about its shoulder, scaled to the body, so that its
+    axis (shoulder to the middle of its end points) hangs `hang` degrees out from vertical."""
+    offsets = np.array(sleeve_points, dtype=np.float64) - np.array(garment_shoulder, dtype=np.float64)
     axis = offsets.mean(axis=0)
     current = np.arctan2(axis[1], axis[0] * outwards)  # below the horizontal, measured outwards
     wanted = np.radians(90.0 - hang)
     turn = (wanted - current) * outwards
-    rotation = np.array([[np.cos(turn), -np.sin(turn)], [np.sin(turn), np.cos(turn)]])
-    placed = np.array(body_shoulder, dtype=np.float64) + scale * offsets @ rotation.T
-    return [(point, (float(x), float(y))) for point, (x, y) in zip(present, placed, strict=True)]
+    linear = scale * np.array([[np.cos(turn), -np.sin(turn)], [np.sin(turn), np.cos(turn)]])
+    shift = np.array(body_shoulder, dtype=np.float64) - linear @ np.array(garment_shoulder, dtype=np.float64)
+    return np.column_stack([linear, shift])
+
+
+def _placed_corners(sleeve: SleevePlacement) -> np.ndarray:
+    """The photo positions of the corners of the sleeve's bounding box (4×2)."""
+    left, top, width, height = cv2.boundingRect((sleeve.alpha > 0).astype(np.uint8))
+    corners = np.array([[left, top], [left + width, top], [left, top + height], [left + width, top + height]], float)
+    return corners @ sleeve.garment_to_photo[:, :2].T + sleeve.garment_to_photo[:, 2]
+
+
+def _to_rendering(matrix: np.ndarray, origin: tuple[int, int], scale: float) -> np.ndarray:
+    """Compose a garment-to-photo affine map with the photo-to-rendering one (see `dense_map`)."""
+    rendered = scale * matrix
+    rendered[:, 2] = scale * (matrix[:, 2] - np.array(origin, dtype=np.float64)) + 0.5 * scale - 0.5
+    return rendered
+
+
+def _warp_sleeve(image: np.ndarray, sleeve: SleevePlacement, origin, size, scale, border: int) -> np.ndarray:
+    return cv2.warpAffine(
+        image, _to_rendering(sleeve.garment_to_photo, origin, scale), size, flags=cv2.INTER_LINEAR, borderMode=border
+    )
 
 
 def _interpolate_x(upper: Point, lower: Point, y: float) -> float:
@@ -507,14 +580,19 @@ def _render(
     region: tuple[int, int, int, int],
     spline: ThinPlateSpline,
     garment_colours: np.ndarray,
-    garment_alpha: np.ndarray,
+    torso_alpha: np.ndarray,
+    sleeves: list[SleevePlacement],
 ) -> _GarmentLayer | None:
-    """The garment drawn through the spline over `region`, or None where nothing of it lands on the person."""
+    """The garment's body drawn through the spline and its sleeves over `region`, or None where nothing
+    of it lands on the person."""
     left, top, right, bottom = region
     factor = min(1.0, RENDER_LONG_SIDE / max(right - left, bottom - top))
     small_size = (max(2, round((right - left) * factor)), max(2, round((bottom - top) * factor)))
     map_x, map_y = dense_map(spline, origin=(left, top), size=small_size, scale=factor)
-    alpha = cv2.remap(garment_alpha, map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT, borderValue=0)
+    alpha = cv2.remap(torso_alpha, map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT, borderValue=0)
+    for sleeve in sleeves:
+        sleeve_alpha = _warp_sleeve(sleeve.alpha, sleeve, (left, top), small_size, factor, cv2.BORDER_CONSTANT)
+        alpha = np.maximum(alpha, sleeve_alpha)
 
     person_crop_rgb = shrink(person_rgb[top:bottom, left:right], small_size)
     on_person = shrink(person_mask[top:bottom, left:right], small_size) >= 128
@@ -550,6 +628,13 @@ def _render(
 
     map_x, map_y = dense_map(spline, origin=full_origin, size=detail_size, scale=detail)
     colours = cv2.remap(garment_colours, map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+    for sleeve in sleeves:
+        # A sleeve lies over the body's side where the two meet under the arm.
+        sleeve_alpha = _warp_sleeve(sleeve.alpha, sleeve, full_origin, detail_size, detail, cv2.BORDER_CONSTANT)
+        if not sleeve_alpha.any():
+            continue
+        sleeve_colours = _warp_sleeve(garment_colours, sleeve, full_origin, detail_size, detail, cv2.BORDER_REPLICATE)
+        colours = cv2.blendLinear(sleeve_colours, colours, sleeve_alpha, 1.0 - sleeve_alpha)
     detail_shading = _resample(shading, (factor, (left, top)), (detail, full_origin), detail_size)
     shaded = cv2.multiply(colours, cv2.merge([detail_shading] * 3), dtype=cv2.CV_8U)
     if detail < 1.0:
