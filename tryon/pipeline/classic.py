@@ -402,19 +402,20 @@ def fit_points(garment: GarmentLandmarks, body: BodyLandmarks) -> tuple[np.ndarr
         (garment.right_neckline, garment.right_shoulder, body.right_shoulder),
     )
     neckline_pairs = []
+    collar_heights = []
     for corner, garment_shoulder, shoulder in necklines:
         if corner is None:
             continue
         # The corner keeps its own place relative to the shoulder seam, never crowding the neck or chin.
         limit = NECKLINE_MAX_SHOULDER_FRACTION * abs(shoulder[0] - body.centre_x)
         x = body.centre_x + float(np.clip(scale * (corner[0] - garment.collar[0]), -limit, limit))
-        y = max(shoulder[1] - scale * (garment_shoulder[1] - corner[1]), body.chin_y + NECKLINE_BELOW_CHIN * body.unit)
-        neckline_pairs.append((corner, (x, y)))
-    if len(neckline_pairs) == 2:
-        # The neckline keeps its own depth below its corners, so the chest is not dragged up or down.
-        corner_y = (neckline_pairs[0][0][1] + neckline_pairs[1][0][1]) / 2
-        placed_y = (neckline_pairs[0][1][1] + neckline_pairs[1][1][1]) / 2
-        collar_y = max(placed_y + scale * (garment.collar[1] - corner_y), body.neck[1])
+        y = shoulder[1] - scale * (garment_shoulder[1] - corner[1])
+        neckline_pairs.append((corner, (x, max(y, body.chin_y + NECKLINE_BELOW_CHIN * body.unit))))
+        # The neckline's front keeps its own depth below the corners (as placed before any clamp), so the
+        # chest is neither dragged down nor pushed up against the shoulders.
+        collar_heights.append(y + scale * (garment.collar[1] - corner[1]))
+    if len(collar_heights) == 2:
+        collar_y = max(float(np.mean(collar_heights)), body.neck[1])
     else:
         collar_y = body.neck[1] + COLLAR_BELOW_NECK * body.unit
     pairs = [
