@@ -188,3 +188,36 @@ def seed_catalogue(*, product_count: int) -> int:
     Variant.objects.bulk_create(variants, batch_size=BULK_BATCH)
     ProductImage.objects.bulk_create(images, batch_size=BULK_BATCH)
     return Product.objects.filter(is_active=True).count()
+
+
+def create_signed_in_users(count: int) -> list[tuple[int, str]]:
+    """`count` users, each with a stored session that signs them in: [(user id, session key)]."""
+    from datetime import timedelta
+
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+    from django.contrib.auth.hashers import make_password
+    from django.contrib.sessions.backends.db import SessionStore
+    from django.contrib.sessions.models import Session
+    from django.utils import timezone
+    from django.utils.crypto import get_random_string
+
+    from accounts.models import User
+
+    password = make_password(get_random_string(20))  # hashed once: the bench never logs in by password
+    User.objects.bulk_create(
+        [User(email=f"shopper{number}@bench.example", password=password) for number in range(count)]
+    )
+    users = list(User.objects.filter(email__endswith="@bench.example").order_by("pk"))
+    store = SessionStore()
+    expiry = timezone.now() + timedelta(days=1)
+    sessions = []
+    for user in users:
+        data = {
+            SESSION_KEY: str(user.pk),
+            BACKEND_SESSION_KEY: "django.contrib.auth.backends.ModelBackend",
+            HASH_SESSION_KEY: user.get_session_auth_hash(),
+        }
+        key = get_random_string(32, "abcdefghijklmnopqrstuvwxyz0123456789")
+        sessions.append(Session(session_key=key, session_data=store.encode(data), expire_date=expiry))
+    Session.objects.bulk_create(sessions, batch_size=500)
+    return [(user.pk, session.session_key) for user, session in zip(users, sessions, strict=True)]

@@ -5,11 +5,12 @@
 Builds a temporary site (fresh SQLite database, demo catalogue scaled up to --products products,
 DEBUG off, static files collected for whitenoise), starts one Daphne process on a free port of
 127.0.0.1 and loads it with an asyncio HTTP/1.1 keep-alive client in this process (no extra
-tools to install). The three pages take turns for --rounds rounds of --seconds each, so a
-neighbour's load on a shared machine hits all of them alike; the figure for each page is its
-median over the rounds. Prints JSON with requests/s per page and the ratio of the list page (and
-product page) to the trivial view (a plain "ok" through the same middleware), measured in the same
-run. The goal is list/trivial >= 0.5. Every response must be a 200 with a body, or the run fails.
+tools to install). The list page (anonymous, and signed in with a cart), the product page and the
+trivial view take turns for --rounds rounds of --seconds each, so a neighbour's load on a shared
+machine hits all of them alike; the figure for each page is its median over the rounds. Prints
+JSON with requests/s per page and each page's ratio to the trivial view (a plain "ok" through the
+same middleware), measured in the same run. The goal is list/trivial >= 0.5. Every response must
+be a 200 with a body, or the run fails.
 """
 
 from __future__ import annotations
@@ -21,11 +22,12 @@ import os
 import statistics
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench._server import TRIVIAL_PATH, BenchSite, seed_catalogue
+from bench._server import TRIVIAL_PATH, BenchSite, create_signed_in_users, seed_catalogue
 
 WARM_UP_REQUESTS = 50
 LIST_RATIO_GOAL = 0.5
@@ -60,9 +62,19 @@ async def read_response(reader: asyncio.StreamReader) -> tuple[int, int]:
     raise BadResponse(f"response without Content-Length or chunked body: {head[:200]!r}")
 
 
-async def hammer(port: int, path: str, *, connections: int, seconds: float) -> dict:
-    """Requests/s for `path` over `connections` keep-alive connections during `seconds`."""
-    request = f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nAccept: text/html\r\n\r\n".encode()
+@dataclass(frozen=True)
+class Target:
+    path: str
+    session_key: str = ""  # sent as the session cookie (a signed-in shopper) when set
+
+    def request(self, port: int) -> bytes:
+        cookie = f"Cookie: sessionid={self.session_key}\r\n" if self.session_key else ""
+        return f"GET {self.path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nAccept: text/html\r\n{cookie}\r\n".encode()
+
+
+async def hammer(port: int, target: Target, *, connections: int, seconds: float) -> dict:
+    """Requests/s for `target` over `connections` keep-alive connections during `seconds`."""
+    request = target.request(port)
     completed = 0
     body_bytes = 0
     deadline = 0.0
@@ -75,7 +87,7 @@ async def hammer(port: int, path: str, *, connections: int, seconds: float) -> d
                 writer.write(request)
                 status, length = await read_response(reader)
                 if status != 200 or length == 0:
-                    raise BadResponse(f"GET {path} answered {status} with {length} bytes")
+                    raise BadResponse(f"GET {target.path} answered {status} with {length} bytes")
                 completed += 1
                 body_bytes += length
         finally:
@@ -88,22 +100,28 @@ async def hammer(port: int, path: str, *, connections: int, seconds: float) -> d
     return {"requests": completed, "seconds": elapsed, "mean_body_bytes": body_bytes // max(completed, 1)}
 
 
-async def warm_up(port: int, paths: dict[str, str]) -> None:
-    for path in paths.values():
-        await hammer_count(port, path, WARM_UP_REQUESTS)
+async def warm_up(port: int, targets: dict[str, Target]) -> None:
+    for target in targets.values():
+        reader, writer = await asyncio.open_connection("127.0.0.1", port, limit=2**22)
+        try:
+            for _ in range(WARM_UP_REQUESTS):
+                writer.write(target.request(port))
+                status, _length = await read_response(reader)
+                if status != 200:
+                    raise BadResponse(f"GET {target.path} answered {status} during warm-up")
+        finally:
+            writer.close()
 
 
-async def hammer_count(port: int, path: str, count: int) -> None:
-    reader, writer = await asyncio.open_connection("127.0.0.1", port, limit=2**22)
-    request = f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n\r\n".encode()
-    try:
-        for _ in range(count):
-            writer.write(request)
-            status, _length = await read_response(reader)
-            if status != 200:
-                raise BadResponse(f"GET {path} answered {status} during warm-up")
-    finally:
-        writer.close()
+def signed_in_shopper_with_a_cart() -> str:
+    """Session key of a signed-in shopper with two lines in the cart (the header shows a badge)."""
+    from shop.models import Cart, CartLine, Variant
+
+    [(user_id, session_key)] = create_signed_in_users(1)
+    cart = Cart.objects.create(user_id=user_id)
+    for variant in Variant.objects.filter(stock__gt=0).order_by("pk")[:2]:
+        CartLine.objects.create(cart=cart, variant=variant, quantity=1)
+    return session_key
 
 
 def main() -> int:
@@ -120,14 +138,22 @@ def main() -> int:
         from shop.models import Product
 
         product_slug = Product.objects.filter(is_active=True).order_by("-created_at", "-id").first().slug
-        paths = {"trivial": TRIVIAL_PATH, "product_list": "/", "product_page": f"/products/{product_slug}/"}
-        rates: dict[str, list[float]] = {name: [] for name in paths}
+        targets = {
+            "trivial": Target(TRIVIAL_PATH),
+            "product_list": Target("/"),
+            "product_page": Target(f"/products/{product_slug}/"),
+            # The list page for a signed-in shopper: session, user and cart badge add queries.
+            "product_list_signed_in": Target("/", session_key=signed_in_shopper_with_a_cart()),
+        }
+        rates: dict[str, list[float]] = {name: [] for name in targets}
         body_bytes: dict[str, int] = {}
         with site.serve() as server:
-            asyncio.run(warm_up(server.port, paths))
+            asyncio.run(warm_up(server.port, targets))
             for _ in range(args.rounds):
-                for name, path in paths.items():
-                    result = asyncio.run(hammer(server.port, path, connections=args.connections, seconds=args.seconds))
+                for name, target in targets.items():
+                    result = asyncio.run(
+                        hammer(server.port, target, connections=args.connections, seconds=args.seconds)
+                    )
                     rates[name].append(result["requests"] / result["seconds"])
                     body_bytes[name] = result["mean_body_bytes"]
 
@@ -147,6 +173,7 @@ def main() -> int:
         "body_bytes": body_bytes,
         "ratio_list_to_trivial": round(list_ratio, 3),
         "ratio_product_to_trivial": round(median["product_page"] / median["trivial"], 3),
+        "ratio_list_signed_in_to_trivial": round(median["product_list_signed_in"] / median["trivial"], 3),
         "goal_ratio_list_to_trivial": LIST_RATIO_GOAL,
         "goal_met": list_ratio >= LIST_RATIO_GOAL,
     }

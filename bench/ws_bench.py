@@ -36,7 +36,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench._server import BenchSite
+from bench._server import BenchSite, create_signed_in_users
 
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/14"
 CONNECT_CONCURRENCY = 50  # handshakes in flight at once, below the listen backlog of the server
@@ -75,37 +75,6 @@ def check_redis(redis_url: str) -> None:
             f"Redis at {redis_url} does not answer ({exc}). Start one (`apt-get install -y redis-server && "
             f"redis-server --daemonize yes`) or point --redis-url / REVETIR_BENCH_REDIS_URL at yours."
         ) from exc
-
-
-def create_signed_in_users(count: int) -> list[tuple[int, str]]:
-    """`count` users, each with a stored session that signs them in: [(user id, session key)]."""
-    from datetime import timedelta
-
-    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
-    from django.contrib.auth.hashers import make_password
-    from django.contrib.sessions.backends.db import SessionStore
-    from django.contrib.sessions.models import Session
-    from django.utils import timezone
-    from django.utils.crypto import get_random_string
-
-    from accounts.models import User
-
-    password = make_password(get_random_string(20))  # hashed once: the bench never logs in by password
-    User.objects.bulk_create([User(email=f"ws{number}@bench.example", password=password) for number in range(count)])
-    users = list(User.objects.filter(email__endswith="@bench.example").order_by("pk"))
-    store = SessionStore()
-    expiry = timezone.now() + timedelta(days=1)
-    sessions = []
-    for user in users:
-        data = {
-            SESSION_KEY: str(user.pk),
-            BACKEND_SESSION_KEY: "django.contrib.auth.backends.ModelBackend",
-            HASH_SESSION_KEY: user.get_session_auth_hash(),
-        }
-        key = get_random_string(32, "abcdefghijklmnopqrstuvwxyz0123456789")
-        sessions.append(Session(session_key=key, session_data=store.encode(data), expire_date=expiry))
-    Session.objects.bulk_create(sessions, batch_size=500)
-    return [(user.pk, session.session_key) for user, session in zip(users, sessions, strict=True)]
 
 
 class Client:
