@@ -200,6 +200,7 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = Path(env_str("REVETIR_STATIC_ROOT", str(DATA_DIR / "static")))
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # WhiteNoise expects it even before collectstatic
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env_str("REVETIR_MEDIA_ROOT", str(DATA_DIR / "media")))
 # Shoppers' photos and try-on results: never under MEDIA_URL, served only by owner-checked views.
