@@ -4,7 +4,7 @@
 
 For each person photo (scikit-image's astronaut, matplotlib's grace_hopper) and each drawn garment
 (plain and striped t-shirt) it writes the result, the 192×256 picture and an overlay of the person
-mask (blue) and the placed garment mask (red).
+mask (blue) and the placed garment mask (red); then montage.png, all results 400 px high side by side.
 """
 
 from __future__ import annotations
@@ -40,18 +40,36 @@ def mask_overlay(image: Image.Image, person_mask: np.ndarray, garment_mask: np.n
     return Image.fromarray(pixels.round().astype(np.uint8))
 
 
+MONTAGE_HEIGHT = 400
+
+
+def montage(images: list[Image.Image]) -> Image.Image:
+    """The images scaled to MONTAGE_HEIGHT and placed side by side, for comparing runs at a glance."""
+    scaled = [image.resize((round(image.width * MONTAGE_HEIGHT / image.height), MONTAGE_HEIGHT)) for image in images]
+    sheet = Image.new("RGB", (sum(image.width for image in scaled), MONTAGE_HEIGHT))
+    left = 0
+    for image in scaled:
+        sheet.paste(image, (left, 0))
+        left += image.width
+    return sheet
+
+
 def main(argv: list[str]) -> int:
     output = Path(argv[1]) if len(argv) > 1 else PROJECT_ROOT / "bench" / "out"
     output.mkdir(parents=True, exist_ok=True)
     engine = ClassicTryOnEngine()
+    results = []
     for person_name, person in people().items():
         for garment_name, garment in sample_garments().items():
             result = engine.run(person, garment)
             stem = output / f"{person_name}_{garment_name}"
             result.image.save(f"{stem}.png")
+            results.append(result.image)
             result.image_small.save(f"{stem}_small.png")
             mask_overlay(result.image, result.person_mask, result.garment_mask).save(f"{stem}_masks.png")
             print(f"{stem}.png", {stage: round(seconds, 4) for stage, seconds in result.timings.items()})
+    montage(results).save(output / "montage.png")
+    print(output / "montage.png")
     return 0
 
 

@@ -4,17 +4,21 @@ It runs when the neural checkpoints are not installed, so a fresh install can st
 garment on their own photo. The method, stage by stage:
 
 1. segmenting: a Haar-cascade face (Viola and Jones, 2001) seeds GrabCut (Rother et al., SIGGRAPH
-   2004): face and a body column below it are (probable) foreground, the photo's top and far sides
-   background. GrabCut runs on a crop scaled so the face is a few dozen pixels wide, which keeps it
-   fast on any photo size; the mask is cleaned with morphology, reduced to the person's component and
-   scaled back up.
-2. masking: the garment's cloth mask (`masks.cloth_mask`) and its landmarks (collar, shoulders,
-   armpits, sleeve ends, hem corners).
-3. warping: body landmarks from the face box and the mask's row widths; a thin-plate spline from body
-   to garment points (`warp.py`), evaluated as a dense sampling map over the torso.
-4. rendering: garment colours sampled through the map, shaded with the person's blurred torso
-   luminance; the garment's alpha clipped to the person, to below the chin, and away from skin at the
-   torso's sides (hands, arms), then feathered.
+   2004): face, neck and a narrow body column below it are (probable) foreground; beyond a body
+   envelope drawn from the face (shoulders span about three face widths) is sure background. GrabCut
+   runs on a crop scaled so the face is a few dozen pixels wide (and the crop at least 160), which
+   keeps it fast on any photo size; the mask is cleaned with morphology, reduced to the person's
+   component and scaled back up.
+2. masking: the garment's cloth mask (`masks.cloth_mask`) and its landmarks (collar, neckline corners,
+   shoulders, armpits, sleeve ends, hem corners).
+3. warping: body landmarks from the face box and the mask's row widths, the arms' slant from the
+   mask's outline; a thin-plate spline from body to garment points (`warp.py`) places the garment's
+   body, keeping its own neckline and length; each sleeve is a rigid piece turned about its shoulder
+   to hang along the arm.
+4. rendering: garment colours sampled through the spline and the sleeves' maps, shaded with the
+   person's folds (luminance against its heavy blur, prints left out) and light; the garment's own
+   outline is clipped to the person, to the body envelope, to below the chin and away from skin at
+   the torso's sides (hands, arms); holes are filled and only the outer edge is feathered.
 5. compositing: alpha blend into the photo at full resolution, and the 192×256 person crop.
 
 Pixels above the chin and outside the person mask are never changed.

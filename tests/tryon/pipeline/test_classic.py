@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import io
 
 import cv2
@@ -11,8 +12,9 @@ from PIL import Image, ImageDraw
 from skimage import data
 
 from tests.tryon.pipeline.person_photos import astronaut, grace_hopper, resized, widened
-from tests.tryon.pipeline.product_photos import tshirt_photo
-from tryon.pipeline.classic import ClassicTryOnEngine
+from tests.tryon.pipeline.product_photos import tshirt_mask, tshirt_photo
+from tryon.pipeline.classic import SLEEVE_BEYOND_ARM_DEGREES, ClassicTryOnEngine, place_sleeves
+from tryon.pipeline.landmarks import FaceBox, body_landmarks, garment_landmarks
 from tryon.pipeline.result import ENGINE_CLASSIC, STAGES, GarmentNotFoundError, NoPersonFoundError
 
 PLAIN_TSHIRT = {"colour": (40, 90, 190)}
@@ -313,3 +315,23 @@ def test_the_persons_folds_show_on_the_garment(engine):
     beside = brightness[fold_rows.stop + 20 : fold_rows.stop + 30, columns].mean()
     assert result.garment_mask[fold_rows, columns].all()
     assert in_fold < 0.92 * beside
+
+
+@pytest.mark.parametrize("arm_angle", [5.0, 35.0])
+def test_sleeves_hang_along_the_wearers_arms(arm_angle):
+    garment = garment_landmarks(tshirt_mask(300, 360))
+    body = body_landmarks(FaceBox(160, 60, 80, 80), np.zeros((500, 400), np.uint8))
+    body = dataclasses.replace(body, left_arm_angle=arm_angle, right_arm_angle=arm_angle)
+    alpha = tshirt_mask(300, 360).astype(np.float32) / 255
+
+    _, sleeves = place_sleeves(garment, alpha, body)
+
+    assert len(sleeves) == 2
+    for sleeve, shoulder, sleeve_points, outwards in (
+        (sleeves[0], body.left_shoulder, (garment.left_sleeve_end, garment.left_sleeve_bottom), -1),
+        (sleeves[1], body.right_shoulder, (garment.right_sleeve_end, garment.right_sleeve_bottom), 1),
+    ):
+        placed = np.array(sleeve_points) @ sleeve.garment_to_photo[:, :2].T + sleeve.garment_to_photo[:, 2]
+        axis = placed.mean(axis=0) - np.array(shoulder)
+        degrees_from_vertical = np.degrees(np.arctan2(outwards * axis[0], axis[1]))
+        assert degrees_from_vertical == pytest.approx(arm_angle + SLEEVE_BEYOND_ARM_DEGREES, abs=0.5)
