@@ -460,6 +460,12 @@ class SleevePlacement:
     garment_to_photo: np.ndarray
     alpha: np.ndarray
 
+    @property
+    def garment_corners(self) -> np.ndarray:
+        """The corners (4×2, garment pixels) of the box around the sleeve."""
+        left, top, width, height = cv2.boundingRect((self.alpha > 0).astype(np.uint8))
+        return np.array([[left, top], [left + width, top], [left, top + height], [left + width, top + height]], float)
+
 
 def place_sleeves(
     garment: GarmentLandmarks, garment_alpha: np.ndarray, body: BodyLandmarks
@@ -527,9 +533,11 @@ def _sleeve_transform(
 
 def _placed_corners(sleeve: SleevePlacement) -> np.ndarray:
     """The photo positions of the corners of the sleeve's bounding box (4×2)."""
-    left, top, width, height = cv2.boundingRect((sleeve.alpha > 0).astype(np.uint8))
-    corners = np.array([[left, top], [left + width, top], [left, top + height], [left + width, top + height]], float)
-    return corners @ sleeve.garment_to_photo[:, :2].T + sleeve.garment_to_photo[:, 2]
+    return _apply_affine(sleeve.garment_to_photo, sleeve.garment_corners)
+
+
+def _apply_affine(matrix: np.ndarray, points: np.ndarray) -> np.ndarray:
+    return points @ matrix[:, :2].T + matrix[:, 2]
 
 
 def _to_rendering(matrix: np.ndarray, origin: tuple[int, int], scale: float) -> np.ndarray:
@@ -543,6 +551,33 @@ def _warp_sleeve(image: np.ndarray, sleeve: SleevePlacement, origin, size, scale
     return cv2.warpAffine(
         image, _to_rendering(sleeve.garment_to_photo, origin, scale), size, flags=cv2.INTER_LINEAR, borderMode=border
     )
+
+
+def _draw_sleeve_over(
+    colours: np.ndarray,
+    garment_colours: np.ndarray,
+    sleeve: SleevePlacement,
+    origin: tuple[int, int],
+    scale: float,
+) -> None:
+    """Blend the sleeve's colours over `colours` (a rendering at `scale` of the photo from `origin`) by its
+    alpha, in place; only the box the sleeve lands in is warped."""
+    matrix = _to_rendering(sleeve.garment_to_photo, origin, scale)
+    corners = _apply_affine(matrix, sleeve.garment_corners)
+    height, width = colours.shape[:2]
+    left, top = max(0, int(np.floor(corners[:, 0].min())) - 1), max(0, int(np.floor(corners[:, 1].min())) - 1)
+    right = min(width, int(np.ceil(corners[:, 0].max())) + 2)
+    bottom = min(height, int(np.ceil(corners[:, 1].max())) + 2)
+    if right <= left or bottom <= top:
+        return
+    matrix[:, 2] -= (left, top)
+    size = (right - left, bottom - top)
+    alpha = cv2.warpAffine(sleeve.alpha, matrix, size, flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT)
+    sleeve_colours = cv2.warpAffine(
+        garment_colours, matrix, size, flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE
+    )
+    under = colours[top:bottom, left:right]
+    colours[top:bottom, left:right] = cv2.blendLinear(sleeve_colours, under, alpha, 1.0 - alpha)
 
 
 def _interpolate_x(upper: Point, lower: Point, y: float) -> float:
@@ -635,11 +670,7 @@ def _render(
     colours = cv2.remap(garment_colours, map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
     for sleeve in sleeves:
         # A sleeve lies over the body's side where the two meet under the arm.
-        sleeve_alpha = _warp_sleeve(sleeve.alpha, sleeve, full_origin, detail_size, detail, cv2.BORDER_CONSTANT)
-        if not sleeve_alpha.any():
-            continue
-        sleeve_colours = _warp_sleeve(garment_colours, sleeve, full_origin, detail_size, detail, cv2.BORDER_REPLICATE)
-        colours = cv2.blendLinear(sleeve_colours, colours, sleeve_alpha, 1.0 - sleeve_alpha)
+        _draw_sleeve_over(colours, garment_colours, sleeve, full_origin, detail)
     detail_shading = _resample(shading, (factor, (left, top)), (detail, full_origin), detail_size)
     shaded = cv2.multiply(colours, cv2.merge([detail_shading] * 3), dtype=cv2.CV_8U)
     if detail < 1.0:
@@ -739,9 +770,10 @@ def _torso_shading(crop_rgb: np.ndarray, alpha: np.ndarray, unit: float) -> np.n
     # on the person's own clothes, which fades out of the shading instead of showing through as a ghost.
     log_ratio = np.log(detail / broad)
     prints = (np.abs(log_ratio) > SHADING_PRINT_LOG_RATIO).astype(np.uint8)
-    reach = max(1, round(SHADING_PRINT_MARGIN * unit))
-    prints = cv2.dilate(prints, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * reach + 1, 2 * reach + 1)))
-    fold_likeness = 1.0 - cv2.GaussianBlur(prints.astype(np.float32), (0, 0), reach / 2)
+    # Near a print there is no fold shading either (a square dilation: separable, so cheap), faded in.
+    reach = 2 * max(1, round(SHADING_PRINT_MARGIN * unit)) + 1
+    prints = cv2.dilate(prints, cv2.getStructuringElement(cv2.MORPH_RECT, (reach, reach)))
+    fold_likeness = 1.0 - cv2.blur(prints.astype(np.float32), (reach, reach))
     folds = np.exp(SHADING_DETAIL_STRENGTH * fold_likeness * log_ratio)
     return np.clip(light * folds, *SHADING_RANGE).astype(np.float32)
 
