@@ -26,6 +26,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import logging
 import os
 import resource
 import statistics
@@ -171,6 +172,22 @@ async def measure_baseline(publisher: Publisher, client: Client) -> list[float]:
     return latencies
 
 
+class OverCapacityCounter(logging.Handler):
+    """Counts group sends that channels_redis dropped because a receiving channel was full (it
+    logs them at INFO and carries on; Daphne's consumers all share one channel per process)."""
+
+    def __init__(self) -> None:
+        super().__init__(level=logging.INFO)
+        self.dropped = 0
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if "over capacity" in record.msg:
+            self.dropped += record.args[0] if record.args else 1
+
+
+OVER_CAPACITY = OverCapacityCounter()
+
+
 def cpu_seconds(pid: int) -> float:
     """User + system CPU time of process `pid` so far (Linux /proc)."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
@@ -182,6 +199,7 @@ async def measure_fan_out(publisher: Publisher, clients: list[Client], *, rate: 
     expected: dict[int, Client] = {}
     sends: list[asyncio.Task] = []
     server_cpu, own_cpu = cpu_seconds(server_pid), time.process_time()
+    dropped_before = OVER_CAPACITY.dropped
     started = time.perf_counter()
     for index in range(len(clients)):
         delay = started + index / rate - time.perf_counter()
@@ -201,6 +219,7 @@ async def measure_fan_out(publisher: Publisher, clients: list[Client], *, rate: 
         **percentiles(latencies),
         "published": len(expected),
         "lost": len(expected) - len(latencies),
+        "dropped_by_layer_over_capacity": OVER_CAPACITY.dropped - dropped_before,
         "publish_rate_per_s": round(len(expected) / publish_seconds, 1),
         "daphne_cpu_s": round(cpu_seconds(server_pid) - server_cpu, 2),
         "bench_cpu_s": round(time.process_time() - own_cpu, 2),
@@ -279,6 +298,10 @@ def main() -> int:
     args = parser.parse_args()
 
     rates = [float(rate) for rate in args.rates.split(",")]
+    layer_logger = logging.getLogger("channels_redis.core")
+    layer_logger.addHandler(OVER_CAPACITY)
+    layer_logger.setLevel(logging.INFO)
+    layer_logger.propagate = False
     check_redis(args.redis_url)
     open_files = raise_file_descriptor_limit(args.clients)
     os.environ["REVETIR_BENCH_CHANNEL_LAYER"] = args.layer
