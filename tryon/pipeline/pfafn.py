@@ -35,20 +35,52 @@ GENERATOR_OUTPUT_CHANNELS = 4  # rendered person (3) + composition mask logit (1
 GENERATOR_LEVELS = (64, 128, 256, 512, 512)  # channels after each stride-2 convolution
 
 
+CORRELATION_TILE_WIDTH = 8  # output columns per matrix product; (8 + 6) / 7 = 2× the minimal multiply-adds
+
+
 def correlation(first: torch.Tensor, second: torch.Tensor, max_displacement: int = MAX_DISPLACEMENT) -> torch.Tensor:
     """Cost volume between two feature maps [B, C, H, W] → [B, (2d+1)², H, W].
 
     out[:, k, y, x] = mean over channels of first[:, :, y, x] · second[:, :, y+dy, x+dx], with
     dy = k // (2d+1) − d (the slow index) and dx = k % (2d+1) − d; `second` is zero outside the
     image. Same function as the FlowNet2/PWC-Net CUDA kernel the authors used, in plain PyTorch.
+
+    Computed as matrix products rather than (2d+1)² element-wise passes over C×H×W: each row is cut
+    into tiles of `CORRELATION_TILE_WIDTH` positions, and for every vertical displacement one batched
+    product [tile, C] × [C, tile + 2d] compares a tile with all the columns its positions can reach;
+    the band of that product holds the 2d+1 horizontal displacements. The inputs are copied once into
+    zero-padded channels-last buffers in which every tile's window starts a fixed stride after the
+    previous one, so the windows are views, not copies. The result is in channels-last memory.
     """
-    channels, height, width = first.shape[1:]
-    padded = F.pad(second, [max_displacement] * 4)
+    batch, channels, height, width = first.shape
     span = 2 * max_displacement + 1
-    costs = [
-        (first * padded[:, :, dy : dy + height, dx : dx + width]).sum(1) for dy in range(span) for dx in range(span)
-    ]
-    return torch.stack(costs, 1) / channels
+    tile = max(CORRELATION_TILE_WIDTH, 2 * max_displacement)  # the last tile's window must end inside its row
+    window = tile + 2 * max_displacement
+    # One spare tile per row: tile j of row y then starts at (y · (tiles + 1) + j) · tile columns, in both buffers.
+    row_width = (-(-width // tile) + 1) * tile
+    tiles_per_image = height * row_width // tile
+    first_rows = F.pad(first / channels, [0, row_width - width]).permute(0, 2, 3, 1).contiguous()
+    second_padded = (
+        F.pad(  # one extra row at the bottom: the spare tile of the last row reads past it
+            second, [max_displacement, row_width - width - max_displacement, max_displacement, max_displacement + 1]
+        )
+        .permute(0, 2, 3, 1)
+        .contiguous()
+    )
+    costs = first.new_empty(batch, tiles_per_image, tile, span, span)
+    for image in range(batch):
+        tiles = first_rows[image].view(tiles_per_image, tile, channels)
+        padded = second_padded[image]
+        for dy in range(span):
+            windows = padded.as_strided(
+                (tiles_per_image, window, channels),
+                (tile * channels, channels, 1),
+                padded.storage_offset() + dy * row_width * channels,
+            )
+            products = torch.bmm(tiles, windows.transpose(1, 2))  # [tiles, tile, window]
+            # Position i of a tile meets column i + dx of its window: the band i..i+2d of row i.
+            costs[image, :, :, dy] = products.as_strided((tiles_per_image, tile, span), (tile * window, window + 1, 1))
+    return costs.view(batch, height, row_width, span * span)[:, :, :width].permute(0, 3, 1, 2)
 
 
 def offsets_to_grid(offsets: torch.Tensor) -> torch.Tensor:

@@ -1,0 +1,201 @@
+"""Inference-only rewrites of the try-on networks for the CPU: the same function, fewer passes over memory.
+
+The plain classes in `u2net.py` and `pfafn.py` stay the readable reference implementation;
+`engine.load_networks` hands freshly loaded, eval-mode networks to `optimize_for_inference`, which
+replaces some of their submodules in place:
+
+- BatchNorm after a convolution is folded into the convolution's weight and bias (eval statistics
+  are constants, so `BN(conv(x)) = conv'(x)`).
+- The convolution, its activation (ReLU, LeakyReLU) and a residual addition run as one oneDNN
+  (mkldnn) call with the weight reordered once, at load time, into the layout oneDNN computes in,
+  instead of per call. Activations flow in channels-last layout between such calls.
+
+Results differ from the plain modules only by float32 rounding (folded BN, a different summation
+order); the reference goldens are checked through `load_networks` with the README tolerances. On a
+device other than the CPU, or a PyTorch build without oneDNN, the fused modules fall back to the
+same arithmetic in ordinary PyTorch calls, so the rewrite is always safe to apply.
+"""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from tryon.pipeline.pfafn import FLOW_LEAKY_SLOPE, GeneratorNet, PreActivationResBlock, ResidualBlock, WarpNet
+from tryon.pipeline.u2net import ConvBatchNormReLU, U2Net
+
+RELU = "relu"
+LEAKY_RELU = "leaky_relu"
+
+
+def fold_batchnorm(conv: nn.Conv2d, batchnorm: nn.BatchNorm2d) -> nn.Conv2d:
+    """A new convolution computing `batchnorm(conv(x))` with the batch norm's running statistics.
+
+    The arithmetic is done in float64 so the folded weights carry no more rounding than float32 itself.
+    """
+    scale = batchnorm.weight.double() / torch.sqrt(batchnorm.running_var.double() + batchnorm.eps)
+    bias = conv.bias.double() if conv.bias is not None else torch.zeros_like(scale)
+    folded = nn.Conv2d(
+        conv.in_channels,
+        conv.out_channels,
+        conv.kernel_size,
+        stride=conv.stride,
+        padding=conv.padding,
+        dilation=conv.dilation,
+        groups=conv.groups,
+        bias=True,
+        device=conv.weight.device,
+        dtype=conv.weight.dtype,
+    )
+    with torch.no_grad():
+        folded.weight.copy_(conv.weight.double() * scale.view(-1, 1, 1, 1))
+        folded.bias.copy_((bias - batchnorm.running_mean.double()) * scale + batchnorm.bias.double())
+    return folded.eval().requires_grad_(False)
+
+
+def _onednn_usable(weight: torch.Tensor) -> bool:
+    return weight.device.type == "cpu" and weight.dtype == torch.float32 and torch.backends.mkldnn.is_available()
+
+
+class FusedConv2d(nn.Module):
+    """`activation(conv(x) + residual)` in one oneDNN call on the CPU; `residual` is optional.
+
+    Built from a plain convolution (with a BatchNorm folded in when given). The weight is reordered
+    once for oneDNN; elsewhere the module computes the same thing with `F.conv2d`.
+    """
+
+    def __init__(
+        self,
+        conv: nn.Conv2d,
+        *,
+        batchnorm: nn.BatchNorm2d | None = None,
+        activation: str | None = None,
+        negative_slope: float = FLOW_LEAKY_SLOPE,
+    ) -> None:
+        super().__init__()
+        if conv.padding_mode != "zeros" or isinstance(conv.padding, str):
+            raise ValueError("FusedConv2d needs a convolution with explicit zero padding")
+        if activation not in (None, RELU, LEAKY_RELU):
+            raise ValueError(f"Unsupported activation {activation!r}; use None, {RELU!r} or {LEAKY_RELU!r}")
+        if batchnorm is not None:
+            conv = fold_batchnorm(conv, batchnorm)
+        self.stride, self.padding, self.dilation, self.groups = (
+            list(conv.stride),
+            list(conv.padding),
+            list(conv.dilation),
+            conv.groups,
+        )
+        self.activation = activation
+        self.negative_slope = negative_slope
+        self.onednn = _onednn_usable(conv.weight)
+        weight = conv.weight.detach()
+        if self.onednn:
+            weight = torch.ops.mkldnn._reorder_convolution_weight(
+                weight, self.padding, self.stride, self.dilation, self.groups
+            )
+        self.register_buffer("weight", weight)
+        self.register_buffer("bias", None if conv.bias is None else conv.bias.detach().clone())
+
+    def forward(self, x: torch.Tensor, residual: torch.Tensor | None = None) -> torch.Tensor:
+        if self.onednn and x.device.type == "cpu":
+            return self._forward_onednn(x, residual)
+        out = F.conv2d(x, self.weight, self.bias, self.stride, self.padding, self.dilation, self.groups)
+        if residual is not None:
+            out = out + residual
+        if self.activation == RELU:
+            return F.relu(out)
+        if self.activation == LEAKY_RELU:
+            return F.leaky_relu(out, self.negative_slope)
+        return out
+
+    def _forward_onednn(self, x: torch.Tensor, residual: torch.Tensor | None) -> torch.Tensor:
+        x = x.contiguous(memory_format=torch.channels_last)
+        scalars = [self.negative_slope] if self.activation == LEAKY_RELU else []
+        conv_args = (self.padding, self.stride, self.dilation, self.groups)
+        if residual is None:
+            return torch.ops.mkldnn._convolution_pointwise(
+                x, self.weight, self.bias, *conv_args, self.activation or "none", scalars, ""
+            )
+        residual = residual.contiguous(memory_format=torch.channels_last)
+        return torch.ops.mkldnn._convolution_pointwise.binary(
+            x, residual, self.weight, self.bias, *conv_args, "add", 1.0, self.activation, scalars, ""
+        )
+
+
+class FusedGeneratorResidualBlock(nn.Module):
+    """`ResidualBlock` as two fused calls: relu(BN(conv(x))), then relu(x + BN(conv(·)))."""
+
+    def __init__(self, block: ResidualBlock) -> None:
+        super().__init__()
+        conv1, bn1, _relu, conv2, bn2 = block.block
+        self.first = FusedConv2d(conv1, batchnorm=bn1, activation=RELU)
+        self.second = FusedConv2d(conv2, batchnorm=bn2, activation=RELU)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.second(self.first(x), residual=x)
+
+
+class FusedPreActivationResBlock(nn.Module):
+    """`PreActivationResBlock`: the leading BN → ReLU stays (it acts on the block's input), the inner
+    BN folds into the first convolution and the residual addition joins the second."""
+
+    def __init__(self, block: PreActivationResBlock) -> None:
+        super().__init__()
+        bn1, _relu1, conv1, bn2, _relu2, conv2 = block.block
+        self.pre_activation = bn1
+        self.first = FusedConv2d(conv1, batchnorm=bn2, activation=RELU)
+        self.second = FusedConv2d(conv2)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.second(self.first(F.relu(self.pre_activation(x))), residual=x)
+
+
+def _fuse_sequential(sequence: nn.Sequential) -> None:
+    """Merge each Conv2d [→ BatchNorm2d] [→ ReLU | LeakyReLU] run into one `FusedConv2d`, in place;
+    the absorbed positions become `nn.Identity` so indices (and state-dict-like names) stay put."""
+    modules = list(sequence)
+    index = 0
+    while index < len(modules):
+        conv = modules[index]
+        if not isinstance(conv, nn.Conv2d):
+            index += 1
+            continue
+        following = index + 1
+        batchnorm = None
+        if following < len(modules) and isinstance(modules[following], nn.BatchNorm2d):
+            batchnorm, following = modules[following], following + 1
+        activation, slope = None, FLOW_LEAKY_SLOPE
+        if following < len(modules) and isinstance(modules[following], nn.ReLU):
+            activation, following = RELU, following + 1
+        elif following < len(modules) and isinstance(modules[following], nn.LeakyReLU):
+            activation, slope, following = LEAKY_RELU, modules[following].negative_slope, following + 1
+        sequence[index] = FusedConv2d(conv, batchnorm=batchnorm, activation=activation, negative_slope=slope)
+        for absorbed in range(index + 1, following):
+            sequence[absorbed] = nn.Identity()
+        index = following
+
+
+def _replace_children(module: nn.Module) -> None:
+    for name, child in module.named_children():
+        if isinstance(child, ConvBatchNormReLU):
+            setattr(module, name, FusedConv2d(child.conv_s1, batchnorm=child.bn_s1, activation=RELU))
+        elif isinstance(child, ResidualBlock):
+            setattr(module, name, FusedGeneratorResidualBlock(child))
+        elif isinstance(child, PreActivationResBlock):
+            setattr(module, name, FusedPreActivationResBlock(child))
+        elif isinstance(child, nn.Conv2d):
+            setattr(module, name, FusedConv2d(child))
+        else:
+            if isinstance(child, nn.Sequential):
+                _fuse_sequential(child)
+            _replace_children(child)
+
+
+def optimize_for_inference(model: U2Net | WarpNet | GeneratorNet) -> nn.Module:
+    """Rewrite an eval-mode network in place for inference (see the module docstring) and return it.
+    Training-mode networks are refused: folded BatchNorm would ignore batch statistics."""
+    if model.training:
+        raise ValueError("optimize_for_inference needs a network in eval mode (call .eval() first)")
+    _replace_children(model)
+    return model.requires_grad_(False)
