@@ -259,7 +259,15 @@ if REDIS_URL:
     # then fails every idle receive; allow well over the blocking time, still catching dead links.
     _redis_host = {"address": REDIS_URL, "socket_timeout": 30}
     CHANNEL_LAYERS = {
-        "default": {"BACKEND": "channels_redis.core.RedisChannelLayer", "CONFIG": {"hosts": [_redis_host]}}
+        "default": {
+            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "CONFIG": {
+                "hosts": [_redis_host],
+                # All sockets of one Daphne process share one Redis queue; the library's default of
+                # 100 pending messages silently drops group sends under load (bench/ws_bench.py).
+                "capacity": env_int("REVETIR_CHANNEL_CAPACITY", 2000),
+            },
+        }
     }
 else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}

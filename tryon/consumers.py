@@ -23,12 +23,13 @@ from django.conf import settings
 from revetir.object_keys import primary_key_or_none
 from tryon import selectors, services
 from tryon.events import EVENT_STATE, job_payload, user_group
-from tryon.models import TryOnJob
+from tryon.models import JobStatus, TryOnJob
 from tryon.worker import run_queued_jobs
 
 logger = logging.getLogger(__name__)
 
 CLOSE_CODE_UNAUTHENTICATED = 4401
+LIVE_STATUSES = frozenset({JobStatus.QUEUED, JobStatus.RUNNING})
 
 
 class TryOnProgressConsumer(AsyncJsonWebsocketConsumer):
@@ -41,8 +42,11 @@ class TryOnProgressConsumer(AsyncJsonWebsocketConsumer):
         self.group_name = user_group(user.pk)
         await self.channel_layer.group_add(self.group_name, self.channel_name)
         await self.accept()
-        await self.send_json({"type": EVENT_STATE, "jobs": await self._current_state()})
-        self._stale_watch = asyncio.create_task(self._watch_for_stale_jobs())
+        self._stale_watch: asyncio.Task | None = None
+        jobs = await self._current_state()
+        await self.send_json({"type": EVENT_STATE, "jobs": jobs})
+        if any(job["status"] in LIVE_STATUSES for job in jobs):
+            self._watch_while_jobs_live()
 
     async def disconnect(self, code: int) -> None:
         watch = getattr(self, "_stale_watch", None)
@@ -55,6 +59,7 @@ class TryOnProgressConsumer(AsyncJsonWebsocketConsumer):
         """The protocol is server-to-client only; anything a client sends is ignored."""
 
     async def tryon_progress(self, event: dict) -> None:
+        self._watch_while_jobs_live()
         await self.send_json(event)
 
     async def tryon_done(self, event: dict) -> None:
@@ -69,18 +74,27 @@ class TryOnProgressConsumer(AsyncJsonWebsocketConsumer):
         return [job_payload(job) for job in selectors.jobs_for_state(user=self.user)]
 
     @database_sync_to_async
-    def _fail_stale(self) -> None:
-        if selectors.has_running_jobs(user=self.user):
-            services.fail_stale_jobs(owner=self.user)  # publishes tryon.failed to this group
+    def _fail_stale_and_check_live(self) -> bool:
+        """Fail this shopper's stale jobs (publishing tryon.failed); True while any job is live."""
+        if not selectors.has_live_jobs(user=self.user):
+            return False
+        services.fail_stale_jobs(owner=self.user)
+        return selectors.has_live_jobs(user=self.user)
+
+    def _watch_while_jobs_live(self) -> None:
+        if self._stale_watch is None or self._stale_watch.done():
+            self._stale_watch = asyncio.create_task(self._watch_for_stale_jobs())
 
     async def _watch_for_stale_jobs(self) -> None:
-        """While the shopper watches, a job whose worker died is failed within the heartbeat limit
-        even when no other request or worker would notice."""
+        """While the shopper watches a live job, one whose worker died is failed within the
+        heartbeat limit even when no other request or worker would notice. Sockets without live
+        jobs run no periodic query (a thousand idle shoppers cost nothing)."""
         interval = max(settings.TRYON_HEARTBEAT_LIMIT_SECONDS / 3, 1)
         while True:
             await asyncio.sleep(interval)
             try:
-                await self._fail_stale()
+                if not await self._fail_stale_and_check_live():
+                    return
             except Exception:
                 logger.exception("Stale try-on check failed")
 

@@ -49,8 +49,9 @@ def jobs_for_state(*, user: User) -> list[TryOnJob]:
     return list((live | recent).order_by("-created_at", "-id")[:STATE_JOB_LIMIT])
 
 
-def has_running_jobs(*, user: User) -> bool:
-    return TryOnJob.objects.filter(owner=user, status=JobStatus.RUNNING).exists()
+def has_live_jobs(*, user: User) -> bool:
+    """Whether the user has a job queued or running (one indexed query)."""
+    return TryOnJob.objects.filter(owner=user, status__in=[JobStatus.QUEUED, JobStatus.RUNNING]).exists()
 
 
 def garment_image_for(*, product: Product) -> ProductImage | None:

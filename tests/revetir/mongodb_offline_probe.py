@@ -270,7 +270,7 @@ def hot_paths() -> dict[str, Callable[[], object]]:
         "try-on jobs list": lambda: list(tryon_selectors.jobs_for_user(user=user)),
         "try-on job page": expect(Http404, lambda: tryon_selectors.job_for_user(user=user, job_id=ObjectId())),
         "try-on live state": lambda: tryon_selectors.jobs_for_state(user=user),
-        "try-on running check": lambda: tryon_selectors.has_running_jobs(user=user),
+        "try-on live-job check": lambda: tryon_selectors.has_live_jobs(user=user),
         "try-on garment image": lambda: tryon_selectors.garment_image_for(product=product),
         "try-on product": lambda: tryon_selectors.tryon_product(product_id=ObjectId()),
         "try-on latest job": lambda: tryon_selectors.latest_job_for_product(user=user, product=product),

@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import asyncio
+from datetime import timedelta
+
 import pytest
 from channels.db import database_sync_to_async
 from channels.testing import WebsocketCommunicator
 from django.contrib.auth.models import AnonymousUser
+from django.utils import timezone
 
 from revetir.asgi import application
 from tests.factories import make_user
 from tests.tryon.helpers import ScriptedEngine, astronaut_upload, make_tryon_product
 from tryon import services
 from tryon.consumers import TryOnProgressConsumer
-from tryon.models import JobStatus
+from tryon.models import JobStatus, TryOnJob
 from tryon.worker import run_queued_jobs
 
 pytestmark = [pytest.mark.asyncio, pytest.mark.django_db(transaction=True)]
@@ -126,3 +130,40 @@ async def test_a_job_finished_before_the_socket_opened_is_in_the_state_on_connec
         assert state["jobs"][0]["result_url"]
     finally:
         await socket.disconnect()
+
+
+@database_sync_to_async
+def mark_running_with_heartbeat(job, *, seconds_ago: int) -> None:
+    beat = timezone.now() - timedelta(seconds=seconds_ago)
+    TryOnJob.objects.filter(pk=job.pk).update(status=JobStatus.RUNNING, started_at=beat, heartbeat_at=beat)
+
+
+async def test_a_watched_job_whose_worker_stops_beating_is_failed_on_the_open_socket(dispatched, settings):
+    settings.TRYON_HEARTBEAT_LIMIT_SECONDS = 3  # the socket checks every second
+    user = await database_sync_to_async(make_user)()
+    job = await submitted_job(user)
+    await mark_running_with_heartbeat(job, seconds_ago=0)
+    communicator = communicator_for(user)
+    try:
+        assert (await communicator.connect())[0]
+        state = await communicator.receive_json_from(timeout=5)
+        assert state["jobs"][0]["status"] == JobStatus.RUNNING
+        await mark_running_with_heartbeat(job, seconds_ago=60)  # the worker died after connect
+        failed = await communicator.receive_json_from(timeout=5)
+        assert failed["type"] == "tryon.failed"
+        assert failed["job"] == job.pk
+        assert failed["error"]
+    finally:
+        await communicator.disconnect()
+
+
+async def test_a_socket_without_live_jobs_runs_no_periodic_check():
+    user = await database_sync_to_async(make_user)()
+    communicator = communicator_for(user)
+    try:
+        assert (await communicator.connect())[0]
+        assert (await communicator.receive_json_from(timeout=5))["jobs"] == []
+        watches = [task for task in asyncio.all_tasks() if "_watch_for_stale_jobs" in repr(task.get_coro())]
+        assert watches == []
+    finally:
+        await communicator.disconnect()
