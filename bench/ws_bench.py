@@ -234,17 +234,12 @@ async def forget_groups_of_earlier_runs(layer, user_ids: list[int]) -> None:
     await connection.delete(*groups)
 
 
-async def run(
-    port: int, server_pid: int, users: list[tuple[int, str]], redis_url: str, *, layer_kind: str, rates: list[float]
-) -> dict:
-    if layer_kind == "pubsub":
-        from channels_redis.pubsub import RedisPubSubChannelLayer
+async def run(port: int, server_pid: int, users: list[tuple[int, str]], *, layer_kind: str, rates: list[float]) -> dict:
+    from channels.layers import get_channel_layer
 
-        layer = RedisPubSubChannelLayer(hosts=[redis_url])
-    else:
-        from channels_redis.core import RedisChannelLayer
-
-        layer = RedisChannelLayer(hosts=[{"address": redis_url}])
+    # The server's own layer settings (hosts, capacity), so the publisher checks the same limits.
+    layer = get_channel_layer()
+    if layer_kind == "core":
         await forget_groups_of_earlier_runs(layer, [user_id for user_id, _key in users])
     publisher = Publisher(layer)
     clients = [Client(user_id, session_key) for user_id, session_key in users]
@@ -308,9 +303,7 @@ def main() -> int:
     with BenchSite(redis_url=args.redis_url, keep=args.keep) as site:
         users = create_signed_in_users(args.clients)
         with site.serve() as server:
-            result = asyncio.run(
-                run(server.port, server.process.pid, users, args.redis_url, layer_kind=args.layer, rates=rates)
-            )
+            result = asyncio.run(run(server.port, server.process.pid, users, layer_kind=args.layer, rates=rates))
 
     all_connected = result["connected"] == args.clients
     report = {

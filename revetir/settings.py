@@ -272,6 +272,13 @@ if REDIS_URL:
 else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
 
+# --- Cache (catalogue fragments): per process by default, shared through Redis at scale so a
+# catalogue edit reaches every Daphne process at once.
+if REDIS_URL:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
 # --- E-mail ---------------------------------------------------------------------------------
 EMAIL_BACKEND = env_str("REVETIR_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env_str("REVETIR_DEFAULT_FROM_EMAIL", "Revetir <shop@revetir.example>")
@@ -321,6 +328,9 @@ SHOP_CURRENCY = env_str("REVETIR_CURRENCY", "EUR")
 SHOP_LOW_STOCK_THRESHOLD = env_int("REVETIR_LOW_STOCK_THRESHOLD", 5)
 SHOP_PAGE_SIZE = env_int("REVETIR_PAGE_SIZE", 12)
 SHOP_MAX_LINE_QUANTITY = env_int("REVETIR_MAX_LINE_QUANTITY", 10)
+# How stale the product list may be after a stock change that bypasses model signals (0: no cache).
+SHOP_CATALOGUE_CACHE_SECONDS = env_int("REVETIR_CATALOGUE_CACHE_SECONDS", 10)
+SHOP_PAYMENT_PROVIDERS = ["shop.payments.PayOnDelivery"]
 
 # --- Try-on -----------------------------------------------------------------------------------
 TRYON_WEIGHTS_DIR = Path(env_str("REVETIR_WEIGHTS_DIR", str(BASE_DIR / "weights")))
