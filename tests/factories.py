@@ -10,7 +10,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
 from accounts.models import User
-from shop.models import Category, Product, ProductImage, Variant
+from shop.models import Category, Order, OrderLine, OrderStatus, Product, ProductImage, Variant
 
 _sequence = itertools.count(1)
 
@@ -71,3 +71,35 @@ def make_product(
             is_primary=True,
         )
     return product
+
+
+def make_order(*, user: User | None = None, status: str = OrderStatus.PLACED, quantity: int = 2) -> Order:
+    """An order written directly (no stock taken): `quantity` units at 30.00 of a fresh product
+    whose only size, M, has 5 left, with every address field filled."""
+    product = make_product(price="30.00", stock={"M": 5})
+    variant = product.variants.get()
+    order = Order.objects.create(
+        number=f"RV-TEST-{next(_sequence):05d}",
+        user=user,
+        email=user.email if user else "guest@example.com",
+        status=status,
+        full_name=(user.full_name if user else "") or "Sam Shopper",
+        address_line1="1 High Street",
+        address_line2="Flat 2",
+        city="Leeds",
+        postal_code="LS1 1AA",
+        country="GB",
+        phone="+44 113 000000",
+        currency="EUR",
+        subtotal=product.price * quantity,
+    )
+    OrderLine.objects.create(
+        order=order,
+        variant=variant,
+        product_name=product.name,
+        sku=variant.sku,
+        size=variant.size,
+        unit_price=product.price,
+        quantity=quantity,
+    )
+    return order

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import itertools
 from decimal import Decimal
 
 import pytest
@@ -12,40 +11,8 @@ from rest_framework.authtoken.models import Token
 
 from accounts.models import User
 from accounts.services import DELETED_ACCOUNT_NAME, account_deleting, delete_account
-from shop.models import Cart, CartLine, Order, OrderLine, OrderStatus
-from tests.factories import DEFAULT_PASSWORD, make_product, make_user
-
-_order_numbers = itertools.count(1)
-
-
-def make_order(user: User, *, status: str = OrderStatus.PLACED) -> Order:
-    product = make_product(price="30.00")
-    variant = product.variants.get()
-    order = Order.objects.create(
-        number=f"RV-TEST-{next(_order_numbers):05d}",
-        user=user,
-        email=user.email,
-        status=status,
-        full_name=user.full_name or "Sam Shopper",
-        address_line1="1 High Street",
-        address_line2="Flat 2",
-        city="Leeds",
-        postal_code="LS1 1AA",
-        country="GB",
-        phone="+44 113 000000",
-        currency="EUR",
-        subtotal=Decimal("60.00"),
-    )
-    OrderLine.objects.create(
-        order=order,
-        variant=variant,
-        product_name=product.name,
-        sku=variant.sku,
-        size="M",
-        unit_price=Decimal("30.00"),
-        quantity=2,
-    )
-    return order
+from shop.models import Cart, CartLine, Order, OrderStatus
+from tests.factories import DEFAULT_PASSWORD, make_order, make_product, make_user
 
 
 @pytest.mark.django_db
@@ -59,8 +26,8 @@ def test_profile_redirects_anonymous_visitors_to_login(client):
 def test_profile_lists_only_the_users_own_orders(client):
     me = make_user(full_name="Ada Owner")
     someone_else = make_user()
-    mine = make_order(me)
-    theirs = make_order(someone_else)
+    mine = make_order(user=me)
+    theirs = make_order(user=someone_else)
     client.force_login(me)
 
     response = client.get(reverse("accounts:profile"))
@@ -93,7 +60,7 @@ def test_profile_saves_name_and_email_and_refuses_an_address_taken_by_another_ac
 @pytest.mark.django_db
 def test_delete_account_anonymises_orders_and_removes_the_user_cart_and_token():
     user = make_user("leaving@example.com", full_name="Lee Leaving")
-    order = make_order(user, status=OrderStatus.SHIPPED)
+    order = make_order(user=user, status=OrderStatus.SHIPPED)
     cart = Cart.objects.create(user=user)
     CartLine.objects.create(cart=cart, variant=make_product().variants.get(), quantity=1)
     Token.objects.create(user=user)
@@ -136,7 +103,7 @@ def test_delete_account_lets_other_apps_remove_their_data_first():
 @pytest.mark.django_db
 def test_delete_account_page_needs_the_current_password_then_logs_out(client):
     user = make_user()
-    order = make_order(user)
+    order = make_order(user=user)
     client.force_login(user)
 
     refused = client.post(reverse("accounts:delete"), {"password": "not-my-password"})

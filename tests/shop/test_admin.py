@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import csv
 import io
-import itertools
-from decimal import Decimal
 
 import pytest
 from django.contrib.messages import get_messages
@@ -13,39 +11,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from accounts.models import User
-from shop.models import Order, OrderLine, OrderStatus, Product, Variant
-from tests.factories import make_category, make_product, make_staff, make_user
-
-_order_numbers = itertools.count(1)
-
-
-def make_order(*, user: User | None = None, status: str = OrderStatus.PLACED, quantity: int = 2) -> Order:
-    """An order of `quantity` units of a fresh product whose variant has 5 left in stock."""
-    product = make_product(price="30.00", stock={"M": 5})
-    variant = product.variants.get()
-    order = Order.objects.create(
-        number=f"RV-ADMIN-{next(_order_numbers):05d}",
-        user=user,
-        email=user.email if user else "guest@example.com",
-        status=status,
-        full_name="Sam Shopper",
-        address_line1="1 High Street",
-        city="Leeds",
-        postal_code="LS1 1AA",
-        country="GB",
-        currency="EUR",
-        subtotal=Decimal("30.00") * quantity,
-    )
-    OrderLine.objects.create(
-        order=order,
-        variant=variant,
-        product_name=product.name,
-        sku=variant.sku,
-        size="M",
-        unit_price=Decimal("30.00"),
-        quantity=quantity,
-    )
-    return order
+from shop.models import Order, OrderStatus, Product, Variant
+from tests.factories import make_category, make_order, make_product, make_staff, make_user
 
 
 def message_texts(response) -> list[str]:
