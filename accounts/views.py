@@ -19,6 +19,8 @@ from accounts import services
 from accounts.forms import AccountDeleteForm, ProfileForm, SignupForm
 from shop import selectors as shop_selectors
 
+PROFILE_RECENT_ORDERS = 5  # the full history is on the order list page
+
 
 def _safe_next_url(request: HttpRequest) -> str:
     """The `next` parameter if it points to this site, else the profile page."""
@@ -69,8 +71,8 @@ def profile(request: HttpRequest) -> HttpResponse:
     if form.errors:
         # The bound form changed request.user in memory; show the stored values everywhere else.
         request.user.refresh_from_db()
-    orders = shop_selectors.orders_for_user(user=request.user)
-    return render(request, "accounts/profile.html", {"form": form, "orders": orders})
+    recent_orders = shop_selectors.orders_for_user(user=request.user)[:PROFILE_RECENT_ORDERS]
+    return render(request, "accounts/profile.html", {"form": form, "recent_orders": recent_orders})
 
 
 @login_required

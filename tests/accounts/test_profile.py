@@ -36,7 +36,21 @@ def test_profile_lists_only_the_users_own_orders(client):
     page = response.content.decode()
     assert mine.number in page
     assert theirs.number not in page
-    assert list(response.context["orders"]) == [mine]
+    assert list(response.context["recent_orders"]) == [mine]
+
+
+@pytest.mark.django_db
+def test_profile_lists_the_five_newest_orders_and_links_to_the_full_history(client):
+    me = make_user()
+    orders = [make_order(user=me) for _ in range(7)]
+    client.force_login(me)
+
+    response = client.get(reverse("accounts:profile"))
+
+    page = response.content.decode()
+    shown = [order for order in orders if order.number in page]
+    assert shown == orders[2:]  # created in order, so the last five are the newest
+    assert reverse("shop:order_list") in page
 
 
 @pytest.mark.django_db
