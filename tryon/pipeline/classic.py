@@ -42,6 +42,7 @@ from tryon.pipeline.landmarks import (
     Point,
     body_landmarks,
     garment_landmarks,
+    without_hood,
 )
 from tryon.pipeline.masks import cloth_mask, fill_holes, largest_component
 from tryon.pipeline.result import (
@@ -85,6 +86,8 @@ BLEED_FRACTION = 0.01  # how far garment colours are spread past the outline, as
 BLEED_COARSE_LONG_SIDE = 128  # ...and, beyond that, from a copy this small, over this fraction of it
 BLEED_COARSE_FRACTION = 0.08
 SEAM_OVERLAP_FRACTION = 0.1  # of the garment's body width
+# Mask pixels within this RGB distance of the product photo's background colour count as background.
+BACKGROUND_GAP_TOLERANCE = 24.0
 # A sleeve's axis hangs this many degrees further out than the outer edge of the arm it covers.
 SLEEVE_BEYOND_ARM_DEGREES = 4.0
 # Without neckline corners to measure from, the front of the neckline sits this far (face widths) below
@@ -321,12 +324,32 @@ def prepare_garment(garment_rgb: np.ndarray) -> tuple[np.ndarray, np.ndarray, Ga
     height, width = garment_rgb.shape[:2]
     colours = _resize(garment_rgb, min(1.0, GARMENT_LONG_SIDE / max(height, width)))
     mask_factor = min(1.0, GARMENT_MASK_LONG_SIDE / max(colours.shape[:2]))
-    mask = cloth_mask(_resize(colours, mask_factor))
+    small_colours = _resize(colours, mask_factor)
+    mask = _open_background_gaps(small_colours, cloth_mask(small_colours))
+    # A hood or high collar above the shoulders hangs behind the head when worn: only the front is fitted.
+    mask = without_hood(mask)
     landmarks = garment_landmarks(mask)
     alpha = cv2.resize(
         mask.astype(np.float32) / 255.0, (colours.shape[1], colours.shape[0]), interpolation=cv2.INTER_LINEAR
     )
     return _bleed_colours(colours, alpha), alpha, _scale_garment_landmarks(landmarks, 1 / mask_factor)
+
+
+def _open_background_gaps(garment_rgb: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """The cloth mask without the background it closed over where a gap opens to the outside.
+
+    The cloth mask closes narrow gaps, such as the one between a long sleeve and the body; the background
+    in them would be drawn as white shards beside the wearer's hands. Background-coloured pixels of the
+    mask that connect to the background outside it are taken out; enclosed ones (a white print) stay.
+    """
+    border = np.concatenate([garment_rgb[0], garment_rgb[-1], garment_rgb[:, 0], garment_rgb[:, -1]])
+    background = np.median(border, axis=0).astype(np.float32)
+    distance = np.linalg.norm(garment_rgb.astype(np.float32) - background, axis=2)
+    open_space = ((distance <= BACKGROUND_GAP_TOLERANCE) | (mask == 0)).astype(np.uint8)
+    _, labels = cv2.connectedComponents(open_space, connectivity=4)
+    outside = np.unique(np.concatenate([labels[0], labels[-1], labels[:, 0], labels[:, -1]]))
+    outside = outside[outside > 0]
+    return np.where(np.isin(labels, outside), 0, mask).astype(np.uint8)
 
 
 def _bleed_colours(colours: np.ndarray, alpha: np.ndarray) -> np.ndarray:

@@ -69,6 +69,21 @@ ARMPIT_SEARCH_WIDTH = 0.15
 # Sleeve pixels are looked for at least this fraction of the body width outside the body's sides.
 SLEEVE_CLEARANCE = 0.05
 MIN_GARMENT_PIXELS = 400
+# An armpit notch lies within this share of the shoulder-to-hem drop below the shoulders; one outside it
+# is where a long sleeve leaves the body or a kink at the shoulder, and the typical share is used instead.
+ARMPIT_FRACTION_RANGE = (0.2, 0.5)
+TYPICAL_ARMPIT_FRACTION = 0.35
+# Hoods and high collars: the shoulder line is the first row at least this share of the body's width...
+SHOULDER_LINE_WIDTH_SHARE = 0.75
+# ...and a part standing above it, filled in the middle up to within this share of the body's width of
+# the garment's top and at least this tall (shares of the body's width), is a hood or a high collar.
+HOOD_TOP_TOLERANCE = 0.03
+HOOD_MIN_HEIGHT = 0.1
+# The hood ends at the first row this much wider than its base; below, a round neckline is cut, at most
+# this share of the body's width wide and this deep (a t-shirt's neckline is about 0.4 by 0.13).
+HOOD_BASE_WIDENING = 1.08
+NECKLINE_MAX_WIDTH_SHARE = 0.45
+NECKLINE_DEPTH_SHARE = 0.13
 
 
 @dataclass(frozen=True)
@@ -324,36 +339,93 @@ def _mask_extents(person_mask: np.ndarray, centre_x: float, y: float, unit: floa
     return float(np.median(lefts)), float(np.median(rights))
 
 
+def without_hood(cloth_mask: np.ndarray) -> np.ndarray:
+    """The front of a top: its cloth mask with a hood or a high collar standing above the shoulders cut off.
+
+    In a flat product photo a hood (or a stand-up collar) lies above the shoulders, in the middle; worn and
+    seen from the front it hangs behind the head, so it must not be drawn on the wearer's chest and neck.
+    It is recognised by the mask's middle column being filled right up to the garment's top, well above the
+    shoulder line. It is cut off where the rows start widening from its width to the shoulders', and a
+    round neckline as wide as its base is cut below, so the wearer's neck shows as with a t-shirt. A top
+    with a neck opening (t-shirt, shirt, tank) has its middle column open above the collar and is
+    returned unchanged.
+    """
+    filled = cloth_mask > 0
+    rows = np.flatnonzero(filled.any(axis=1))
+    if len(rows) < 8:
+        return cloth_mask
+    top, bottom = int(rows[0]), int(rows[-1])
+    lefts, rights, widths = _row_extents(filled, rows)
+    body_left, body_right = _body_sides(filled, lefts, rights, widths, top, bottom)
+    body_width = body_right - body_left
+    centre = (body_left + body_right) / 2
+    if body_width <= 0 or _first_filled_row(filled, round(centre), top, bottom) > top + HOOD_TOP_TOLERANCE * body_width:
+        return cloth_mask
+    wide = np.flatnonzero(widths[top : bottom + 1] >= SHOULDER_LINE_WIDTH_SHARE * body_width)
+    shoulder_line = top + int(wide[0]) if len(wide) else top
+    if shoulder_line - top < HOOD_MIN_HEIGHT * body_width:
+        return cloth_mask
+    # The hood's base: the lower half of the standing part is about as wide as the hood; the first row
+    # clearly wider than that is where the garment's own neck edge begins.
+    lower_half = np.arange((top + shoulder_line) // 2, shoulder_line)
+    base_width = float(np.median(widths[lower_half]))
+    widening = np.flatnonzero(widths[lower_half] > HOOD_BASE_WIDENING * base_width)
+    neck_edge = int(lower_half[widening[0]]) if len(widening) else shoulder_line
+    front = cloth_mask.copy()
+    front[:neck_edge] = 0
+    half_width = min(base_width, NECKLINE_MAX_WIDTH_SHARE * body_width) / 2
+    depth = NECKLINE_DEPTH_SHARE * body_width
+    cv2.ellipse(front, (round(centre), neck_edge), (max(1, round(half_width)), max(1, round(depth))), 0, 0, 180, 0, -1)
+    return front
+
+
+def _row_extents(filled: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per row of the mask: leftmost and rightmost filled column (-1 in empty rows) and the width between."""
+    lefts = np.full(filled.shape[0], -1)
+    rights = np.full(filled.shape[0], -1)
+    lefts[rows] = filled[rows].argmax(axis=1)
+    rights[rows] = filled.shape[1] - 1 - filled[rows, ::-1].argmax(axis=1)
+    return lefts, rights, np.where(lefts >= 0, rights - lefts + 1, 0)
+
+
+def _body_sides(
+    filled: np.ndarray, lefts: np.ndarray, rights: np.ndarray, widths: np.ndarray, top: int, bottom: int
+) -> tuple[float, float]:
+    """Left and right side of the garment's body, measured in its lower part.
+
+    Long sleeves laid beside the body reach down into those rows; only the filled run through the middle
+    column is body, and rows where the sleeves are still joined to it (the mask closes narrow gaps) are
+    left out as clearly wider than the narrowest.
+    """
+    height = bottom - top + 1
+    body_rows = np.arange(top + round(GARMENT_BODY_ROWS[0] * height), top + round(GARMENT_BODY_ROWS[1] * height) + 1)
+    body_rows = body_rows[widths[body_rows] > 0]
+    if len(body_rows) == 0:
+        raise GarmentNotFoundError("The garment's outline could not be read; use a photo of one garment laid flat.")
+    centre = round((np.median(lefts[body_rows]) + np.median(rights[body_rows])) / 2)
+    runs = np.array([_run_through(filled[row], centre) for row in body_rows], dtype=float)
+    if not np.any(runs[:, 1] >= runs[:, 0]):
+        raise GarmentNotFoundError("The garment has a gap down its middle; use a photo of one garment laid flat.")
+    run_widths = runs[:, 1] - runs[:, 0]
+    narrow = run_widths <= SLEEVE_WIDENING * run_widths[run_widths >= 0].min()
+    narrow &= run_widths >= 0
+    return float(np.median(runs[narrow, 0])), float(np.median(runs[narrow, 1]))
+
+
 def garment_landmarks(cloth_mask: np.ndarray) -> GarmentLandmarks:
-    """Read collar, shoulders, armpits, sleeve ends and hem corners from a flat top's cloth mask."""
+    """Read collar, shoulders, armpits, sleeve ends and hem corners from a flat top's cloth mask.
+
+    Pass the front of the garment (`without_hood`): a hood above the shoulders would be read as the collar.
+    """
     rows = np.flatnonzero(cloth_mask.any(axis=1))
     if np.count_nonzero(cloth_mask) < MIN_GARMENT_PIXELS or len(rows) < 8:
         raise GarmentNotFoundError("The garment image shows too little garment to fit it; use a larger product photo.")
     top, bottom = int(rows[0]), int(rows[-1])
     garment_height = bottom - top + 1
     filled = cloth_mask > 0
-    lefts = np.full(cloth_mask.shape[0], -1)
-    rights = np.full(cloth_mask.shape[0], -1)
-    lefts[rows] = filled[rows].argmax(axis=1)
-    rights[rows] = cloth_mask.shape[1] - 1 - filled[rows, ::-1].argmax(axis=1)
-    widths = np.where(lefts >= 0, rights - lefts + 1, 0)
-
-    body_rows = np.arange(
-        top + round(GARMENT_BODY_ROWS[0] * garment_height), top + round(GARMENT_BODY_ROWS[1] * garment_height) + 1
-    )
-    body_rows = body_rows[widths[body_rows] > 0]
-    if len(body_rows) == 0:
-        raise GarmentNotFoundError("The garment's outline could not be read; use a photo of one garment laid flat.")
-    body_left = float(np.median(lefts[body_rows]))
-    body_right = float(np.median(rights[body_rows]))
+    lefts, rights, widths = _row_extents(filled, rows)
+    body_left, body_right = _body_sides(filled, lefts, rights, widths, top, bottom)
     body_width = body_right - body_left
-
-    above_body = np.arange(top, int(body_rows[0]))
-    has_sleeves = len(above_body) > 0 and widths[above_body].max() > SLEEVE_WIDENING * body_width
-    if has_sleeves:
-        left_armpit_y, right_armpit_y = _armpit_heights(cloth_mask, body_left, body_right, top, int(body_rows[0]))
-    else:
-        left_armpit_y = right_armpit_y = top + NO_SLEEVE_ARMPIT_FRACTION * garment_height
 
     centre_x = (body_left + body_right) / 2
     collar_y = _first_filled_row(filled, round(centre_x), top, bottom)
@@ -362,18 +434,36 @@ def garment_landmarks(cloth_mask: np.ndarray) -> GarmentLandmarks:
     right_shoulder_x = body_right - shoulder_inset
     left_shoulder = (left_shoulder_x, _first_filled_row(filled, round(left_shoulder_x), top, bottom))
     right_shoulder = (right_shoulder_x, _first_filled_row(filled, round(right_shoulder_x), top, bottom))
+    hem_rows = np.flatnonzero(widths > 0.5 * body_width)
+    hem_y = float(hem_rows[-1])
+
+    # Rows with sleeves in them: short sleeves stand out above the body, long ones hang beside it.
+    sleeve_rows = np.flatnonzero(widths > SLEEVE_WIDENING * body_width)
+    has_sleeves = len(sleeve_rows) > 0
+    if has_sleeves:
+        body_top = top + round(GARMENT_BODY_ROWS[0] * garment_height)
+        left_armpit_y, right_armpit_y = _armpit_heights(cloth_mask, body_left, body_right, top, body_top)
+        # Where a long sleeve is joined to the body (the mask closes the narrow gap under the arm), the
+        # notch found is where the sleeve leaves the body or a kink at the shoulder, not the armpit: the
+        # armpit then takes its typical place between shoulder and hem.
+        shoulder_y = (left_shoulder[1] + right_shoulder[1]) / 2
+        drop = hem_y - shoulder_y
+        believable = (shoulder_y + ARMPIT_FRACTION_RANGE[0] * drop, shoulder_y + ARMPIT_FRACTION_RANGE[1] * drop)
+        typical = shoulder_y + TYPICAL_ARMPIT_FRACTION * drop
+        left_armpit_y = left_armpit_y if believable[0] <= left_armpit_y <= believable[1] else typical
+        right_armpit_y = right_armpit_y if believable[0] <= right_armpit_y <= believable[1] else typical
+    else:
+        left_armpit_y = right_armpit_y = top + NO_SLEEVE_ARMPIT_FRACTION * garment_height
 
     left_sleeve_end = right_sleeve_end = left_sleeve_bottom = right_sleeve_bottom = None
     if has_sleeves:
-        sleeve_rows = above_body[widths[above_body] > 0]
         left_sleeve_end = _extreme_point(sleeve_rows, lefts[sleeve_rows], outermost=np.min)
         right_sleeve_end = _extreme_point(sleeve_rows, rights[sleeve_rows], outermost=np.max)
         margin = round(SLEEVE_CLEARANCE * body_width)
-        left_sleeve_bottom = _lowest_point(filled[: int(body_rows[0])], 0, int(body_left) - margin)
-        right_sleeve_bottom = _lowest_point(filled[: int(body_rows[0])], int(body_right) + margin + 1, filled.shape[1])
+        above_hem = filled[: int(sleeve_rows[-1]) + 1]
+        left_sleeve_bottom = _lowest_point(above_hem, 0, int(body_left) - margin)
+        right_sleeve_bottom = _lowest_point(above_hem, int(body_right) + margin + 1, filled.shape[1])
 
-    hem_rows = np.flatnonzero(widths > 0.5 * body_width)
-    hem_y = float(hem_rows[-1])
     tops = np.where(filled.any(axis=0), filled.argmax(axis=0), filled.shape[0])
     return GarmentLandmarks(
         collar=(centre_x, collar_y),
