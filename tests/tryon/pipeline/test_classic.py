@@ -11,9 +11,10 @@ import pytest
 from PIL import Image, ImageDraw
 from skimage import data
 
+from shop.product_art import GarmentDesign, GarmentPattern, GarmentStyle, render_garment
 from tests.tryon.pipeline.person_photos import astronaut, grace_hopper, resized, widened
 from tests.tryon.pipeline.product_photos import tshirt_mask, tshirt_photo
-from tryon.pipeline.classic import SLEEVE_BEYOND_ARM_DEGREES, ClassicTryOnEngine, place_sleeves
+from tryon.pipeline.classic import SLEEVE_BEYOND_ARM_DEGREES, ClassicTryOnEngine, place_sleeves, segment_person
 from tryon.pipeline.landmarks import FaceBox, body_landmarks, garment_landmarks
 from tryon.pipeline.result import ENGINE_CLASSIC, STAGES, GarmentNotFoundError, NoPersonFoundError
 
@@ -335,3 +336,55 @@ def test_sleeves_hang_along_the_wearers_arms(arm_angle):
         axis = placed.mean(axis=0) - np.array(shoulder)
         degrees_from_vertical = np.degrees(np.arctan2(outwards * axis[0], axis[1]))
         assert degrees_from_vertical == pytest.approx(arm_angle + SLEEVE_BEYOND_ARM_DEGREES, abs=0.5)
+
+
+DEMO_COLOUR, DEMO_ACCENT = (224, 120, 40), (30, 50, 110)
+
+
+@pytest.mark.parametrize("style", list(GarmentStyle))
+@pytest.mark.parametrize("photo_of", [astronaut, grace_hopper], ids=["astronaut", "grace-hopper"])
+def test_every_demo_garment_shape_is_worn_below_the_chin_over_the_torso(engine, photo_of, style):
+    photo = photo_of()
+    garment = np.asarray(render_garment(GarmentDesign(style, GarmentPattern.TWO_TONE, DEMO_COLOUR, DEMO_ACCENT)))
+    face_x, face_y, face_width, face_height = opencv_face_box(photo)
+    centre = face_x + face_width // 2
+    torso = (
+        slice(face_y + face_height, min(photo.shape[0], face_y + 4 * face_height)),
+        slice(max(0, centre - int(1.5 * face_width)), centre + int(1.5 * face_width)),
+    )
+
+    result = engine.run(photo, garment)
+
+    changed = changed_pixels(photo, result)
+    rows, _ = np.nonzero(changed)
+    assert rows.min() > face_y + face_height
+    assert not np.any(changed & (result.person_mask == 0))
+    assert 0.3 <= (result.garment_mask[torso] > 0).mean() <= 0.95
+
+
+@pytest.mark.parametrize("photo_of", [astronaut, grace_hopper], ids=["astronaut", "grace-hopper"])
+def test_a_hoodies_hood_hangs_behind_the_head_instead_of_lying_on_the_chest(engine, photo_of):
+    photo = photo_of()
+    hoodie = np.asarray(
+        render_garment(GarmentDesign(GarmentStyle.HOODIE, GarmentPattern.PLAIN, DEMO_COLOUR, DEMO_COLOUR))
+    )
+    face = engine._faces.detect(photo)
+    body = body_landmarks(face, segment_person(photo, face))
+
+    result = engine.run(photo, hoodie)
+
+    # Above the wearer's shoulder line only the neckline's edge is drawn: a narrow band around the neck.
+    rows, columns = np.nonzero(changed_pixels(photo, result)[: round(body.left_shoulder[1])])
+    assert len(rows) == 0 or rows.min() > body.left_shoulder[1] - 0.4 * body.unit
+    assert len(columns) == 0 or np.abs(columns - body.centre_x).max() < 0.7 * body.shoulder_width
+    # The hood's dark lining (0.6 of the hoodie's colour) is not drawn between chin and armpits: hardly any
+    # of the garment there is a dark shade of it (with the hood read as the collar, about an eighth was).
+    front = (
+        slice(round(body.chin_y), round(body.left_chest[1] + 0.3 * body.unit)),
+        slice(round(body.centre_x - 0.5 * body.unit), round(body.centre_x + 0.5 * body.unit)),
+    )
+    pixels = np.asarray(result.image)[front].astype(int)
+    on_garment = result.garment_mask[front] > 0
+    lining_shade = (pixels[:, :, 0] < 0.7 * DEMO_COLOUR[0]) & (pixels[:, :, 0] > 1.4 * pixels[:, :, 2])
+    assert on_garment.mean() > 0.3
+    assert (lining_shade & on_garment).sum() < 0.05 * on_garment.sum()

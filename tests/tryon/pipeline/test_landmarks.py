@@ -7,6 +7,7 @@ import pytest
 from PIL import Image, ImageDraw
 from skimage import data
 
+from shop.product_art import GarmentDesign, GarmentPattern, GarmentStyle, render_garment
 from tests.tryon.pipeline.person_photos import astronaut
 from tests.tryon.pipeline.product_photos import tshirt_mask
 from tryon.pipeline.landmarks import (
@@ -16,7 +17,9 @@ from tryon.pipeline.landmarks import (
     FaceDetector,
     body_landmarks,
     garment_landmarks,
+    without_hood,
 )
+from tryon.pipeline.masks import cloth_mask
 from tryon.pipeline.result import GarmentNotFoundError, NoPersonFoundError
 
 # Where the astronaut's face is (x, y, width, height), read off the 512×512 photo.
@@ -179,3 +182,50 @@ def test_garment_landmarks_find_the_necklines_corners():
 
     assert points.left_neckline == pytest.approx((0.38 * 300, 0.12 * 360), abs=3)
     assert points.right_neckline == pytest.approx((0.62 * 300, 0.12 * 360), abs=3)
+
+
+def demo_garment(style: GarmentStyle) -> np.ndarray:
+    """The demo catalogue's picture of a garment of this shape (600×800 RGB, drawn by shop.product_art)."""
+    return np.asarray(render_garment(GarmentDesign(style, GarmentPattern.PLAIN, HOODIE_COLOUR, HOODIE_COLOUR)))
+
+
+HOODIE_COLOUR = (224, 120, 40)
+
+
+def test_a_hood_above_the_shoulders_is_cut_off_with_a_neckline_below():
+    picture = demo_garment(GarmentStyle.HOODIE)
+    mask = cloth_mask(picture)
+    lining = np.all(np.abs(picture.astype(int) - [round(channel * 0.6) for channel in HOODIE_COLOUR]) <= 3, axis=2)
+
+    front = without_hood(mask)
+    points = garment_landmarks(front)
+
+    assert lining.sum() > 1000, "the drawing's hood shows its darker lining"
+    assert (front[lining] > 0).mean() < 0.05
+    # What is left above the shoulders is the neckline's edge, not a hood: a few rows, narrower than the body.
+    shoulder_y = min(points.left_shoulder[1], points.right_shoulder[1])
+    kept_above = np.flatnonzero((front > 0).any(axis=1))
+    assert shoulder_y - kept_above[0] < 0.1 * points.shoulder_width
+    assert points.left_neckline is not None and points.right_neckline is not None
+    assert points.collar[1] > points.left_neckline[1] + 0.05 * points.shoulder_width
+
+
+@pytest.mark.parametrize(
+    "style",
+    [GarmentStyle.T_SHIRT, GarmentStyle.LONG_SLEEVE, GarmentStyle.TANK, GarmentStyle.SHIRT, GarmentStyle.JUMPER],
+)
+def test_tops_with_a_neck_opening_are_left_whole(style):
+    mask = cloth_mask(demo_garment(style))
+
+    assert np.array_equal(without_hood(mask), mask)
+
+
+def test_long_sleeves_laid_beside_the_body_are_not_counted_as_body():
+    # The drawing's torso spans x = 166..434 (of 600) from the armpits down; its sleeves hang outside it.
+    points = garment_landmarks(cloth_mask(demo_garment(GarmentStyle.LONG_SLEEVE)))
+
+    assert points.left_armpit[0] == pytest.approx(166, abs=8)
+    assert points.right_armpit[0] == pytest.approx(434, abs=8)
+    assert points.left_armpit[1] == pytest.approx(350, abs=30)
+    assert points.left_sleeve_end is not None and points.left_sleeve_end[0] < 90
+    assert points.right_sleeve_end is not None and points.right_sleeve_end[0] > 510
