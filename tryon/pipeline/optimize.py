@@ -7,8 +7,8 @@ replaces some of their submodules in place:
 - BatchNorm after a convolution is folded into the convolution's weight and bias (eval statistics
   are constants, so `BN(conv(x)) = conv'(x)`).
 - The convolution, its activation (ReLU, LeakyReLU) and a residual addition run as one oneDNN
-  (mkldnn) call with the weight reordered once, at load time, into the layout oneDNN computes in,
-  instead of per call. Activations flow in channels-last layout between such calls.
+  (mkldnn) call with the weight reordered once (at the first call, for that input size) into the
+  layout oneDNN computes in, instead of per call. Activations flow in channels-last layout between such calls.
 
 Results differ from the plain modules only by float32 rounding (folded BN, a different summation
 order); the reference goldens are checked through `load_networks` with the README tolerances. On a
@@ -17,6 +17,8 @@ same arithmetic in ordinary PyTorch calls, so the rewrite is always safe to appl
 """
 
 from __future__ import annotations
+
+import threading
 
 import torch
 import torch.nn.functional as F
@@ -27,6 +29,7 @@ from tryon.pipeline.u2net import ConvBatchNormReLU, U2Net
 
 RELU = "relu"
 LEAKY_RELU = "leaky_relu"
+_PACKING_LOCK = threading.Lock()
 
 
 def fold_batchnorm(conv: nn.Conv2d, batchnorm: nn.BatchNorm2d) -> nn.Conv2d:
@@ -61,8 +64,9 @@ def _onednn_usable(weight: torch.Tensor) -> bool:
 class FusedConv2d(nn.Module):
     """`activation(conv(x) + residual)` in one oneDNN call on the CPU; `residual` is optional.
 
-    Built from a plain convolution (with a BatchNorm folded in when given). The weight is reordered
-    once for oneDNN; elsewhere the module computes the same thing with `F.conv2d`.
+    Built from a plain convolution (with a BatchNorm folded in when given). On the CPU the weight is
+    kept only in oneDNN's layout once the first input has been seen; elsewhere (CUDA) the module
+    computes the same thing with `F.conv2d`.
     """
 
     def __init__(
@@ -89,16 +93,14 @@ class FusedConv2d(nn.Module):
         self.activation = activation
         self.negative_slope = negative_slope
         self.onednn = _onednn_usable(conv.weight)
-        weight = conv.weight.detach()
-        if self.onednn:
-            weight = torch.ops.mkldnn._reorder_convolution_weight(
-                weight, self.padding, self.stride, self.dilation, self.groups
-            )
-        self.register_buffer("weight", weight)
+        self.register_buffer("weight", conv.weight.detach())
         self.register_buffer("bias", None if conv.bias is None else conv.bias.detach().clone())
+        # oneDNN picks the weight layout for the input size; the weight is reordered at the first call
+        # and again only when the input size changes (one photo size in production).
+        self._packed: tuple[tuple[int, ...], torch.Tensor] | None = None
 
     def forward(self, x: torch.Tensor, residual: torch.Tensor | None = None) -> torch.Tensor:
-        if self.onednn and x.device.type == "cpu":
+        if self.onednn:
             return self._forward_onednn(x, residual)
         out = F.conv2d(x, self.weight, self.bias, self.stride, self.padding, self.dilation, self.groups)
         if residual is not None:
@@ -109,17 +111,34 @@ class FusedConv2d(nn.Module):
             return F.leaky_relu(out, self.negative_slope)
         return out
 
+    def _packed_weight(self, input_size: tuple[int, ...]) -> torch.Tensor:
+        packed = self._packed  # one read: another thread may swap in a weight for another size
+        if packed is not None and packed[0] == input_size:
+            return packed[1]
+        with _PACKING_LOCK:
+            packed = self._packed
+            if packed is not None and packed[0] == input_size:
+                return packed[1]
+            dense = self.weight if packed is None else packed[1].to_dense()
+            weight = torch.ops.mkldnn._reorder_convolution_weight(
+                dense, self.padding, self.stride, self.dilation, self.groups, list(input_size)
+            )
+            self._packed = (input_size, weight)
+            self.weight = None  # the packed copy replaces it: the weights are held once
+        return weight
+
     def _forward_onednn(self, x: torch.Tensor, residual: torch.Tensor | None) -> torch.Tensor:
         x = x.contiguous(memory_format=torch.channels_last)
+        weight = self._packed_weight(tuple(x.shape))
         scalars = [self.negative_slope] if self.activation == LEAKY_RELU else []
         conv_args = (self.padding, self.stride, self.dilation, self.groups)
         if residual is None:
             return torch.ops.mkldnn._convolution_pointwise(
-                x, self.weight, self.bias, *conv_args, self.activation or "none", scalars, ""
+                x, weight, self.bias, *conv_args, self.activation or "none", scalars, ""
             )
         residual = residual.contiguous(memory_format=torch.channels_last)
         return torch.ops.mkldnn._convolution_pointwise.binary(
-            x, residual, self.weight, self.bias, *conv_args, "add", 1.0, self.activation, scalars, ""
+            x, residual, weight, self.bias, *conv_args, "add", 1.0, self.activation, scalars, ""
         )
 
 
