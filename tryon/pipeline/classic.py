@@ -9,7 +9,9 @@ garment on their own photo. The method, stage by stage:
    runs on a crop scaled so the face is a few dozen pixels wide (and the crop at least 160), which
    keeps it fast on any photo size; the mask is cleaned with morphology, reduced to the person's
    component and scaled back up.
-2. masking: the garment's cloth mask (`masks.cloth_mask`) and its landmarks (collar, neckline corners,
+2. masking: the garment's cloth mask (`masks.cloth_mask`), less any background it closed over between a
+   long sleeve and the body, and less a hood or high collar standing above the shoulders (worn, it hangs
+   behind the head; a round neckline is cut in its place), then its landmarks (collar, neckline corners,
    shoulders, armpits, sleeve ends, hem corners).
 3. warping: body landmarks from the face box and the mask's row widths, the arms' slant from the
    mask's outline; a thin-plate spline from body to garment points (`warp.py`) places the garment's

@@ -5,7 +5,9 @@ body is measured in units of the face box width, which makes the rules independe
 the neck, shoulders, chest, waist and hips are placed at typical proportions below the face and their
 widths are read from the person mask's rows, clamped to what a human torso can be (a mask that also
 holds the arms or a chair must not make the shirt twice as wide). Garment landmarks come from the row
-and column profiles of the garment's cloth mask, shot flat and upright as product photos are.
+and column profiles of the garment's cloth mask, shot flat and upright as product photos are; the body
+of the garment is the run of the mask through its middle column (long sleeves may lie beside it), and a
+hood above the shoulders is cut off first (`without_hood`).
 
 "Left" and "right" mean the image's left and right throughout, not the wearer's.
 """

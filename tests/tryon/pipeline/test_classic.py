@@ -14,7 +14,13 @@ from skimage import data
 from shop.product_art import GarmentDesign, GarmentPattern, GarmentStyle, render_garment
 from tests.tryon.pipeline.person_photos import astronaut, grace_hopper, resized, widened
 from tests.tryon.pipeline.product_photos import tshirt_mask, tshirt_photo
-from tryon.pipeline.classic import SLEEVE_BEYOND_ARM_DEGREES, ClassicTryOnEngine, place_sleeves, segment_person
+from tryon.pipeline.classic import (
+    SLEEVE_BEYOND_ARM_DEGREES,
+    ClassicTryOnEngine,
+    place_sleeves,
+    prepare_garment,
+    segment_person,
+)
 from tryon.pipeline.landmarks import FaceBox, body_landmarks, garment_landmarks
 from tryon.pipeline.result import ENGINE_CLASSIC, STAGES, GarmentNotFoundError, NoPersonFoundError
 
@@ -388,3 +394,14 @@ def test_a_hoodies_hood_hangs_behind_the_head_instead_of_lying_on_the_chest(engi
     lining_shade = (pixels[:, :, 0] < 0.7 * DEMO_COLOUR[0]) & (pixels[:, :, 0] > 1.4 * pixels[:, :, 2])
     assert on_garment.mean() > 0.3
     assert (lining_shade & on_garment).sum() < 0.05 * on_garment.sum()
+
+
+def test_the_background_between_a_long_sleeve_and_the_body_is_not_part_of_the_garment():
+    # In the drawing (600×800) the left sleeve's inner edge and the body's side are 20-35 px apart at
+    # y = 460..560, around x = 150: a gap the cloth mask closes, which would be drawn as a white shard.
+    design = GarmentDesign(GarmentStyle.LONG_SLEEVE, GarmentPattern.PLAIN, DEMO_COLOUR, DEMO_COLOUR)
+
+    _, alpha, _ = prepare_garment(np.asarray(render_garment(design)))
+
+    assert alpha[460:560, 148:153].max() < 0.5
+    assert alpha[460:560, 200].min() > 0.5  # the body beside it stays

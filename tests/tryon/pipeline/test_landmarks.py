@@ -184,12 +184,12 @@ def test_garment_landmarks_find_the_necklines_corners():
     assert points.right_neckline == pytest.approx((0.62 * 300, 0.12 * 360), abs=3)
 
 
+HOODIE_COLOUR = (224, 120, 40)
+
+
 def demo_garment(style: GarmentStyle) -> np.ndarray:
     """The demo catalogue's picture of a garment of this shape (600×800 RGB, drawn by shop.product_art)."""
     return np.asarray(render_garment(GarmentDesign(style, GarmentPattern.PLAIN, HOODIE_COLOUR, HOODIE_COLOUR)))
-
-
-HOODIE_COLOUR = (224, 120, 40)
 
 
 def test_a_hood_above_the_shoulders_is_cut_off_with_a_neckline_below():
