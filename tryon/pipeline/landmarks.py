@@ -354,8 +354,8 @@ def without_hood(cloth_mask: np.ndarray) -> np.ndarray:
     """
     filled = cloth_mask > 0
     rows = np.flatnonzero(filled.any(axis=1))
-    if len(rows) < 8:
-        return cloth_mask
+    if np.count_nonzero(filled) < MIN_GARMENT_PIXELS or len(rows) < 8:
+        return cloth_mask  # too little to read; `garment_landmarks` says so
     top, bottom = int(rows[0]), int(rows[-1])
     lefts, rights, widths = _row_extents(filled, rows)
     body_left, body_right = _body_sides(filled, lefts, rights, widths, top, bottom)
