@@ -21,7 +21,7 @@ from PIL import Image
 
 from tryon.pipeline.imageio import ImageSource, load_rgb
 from tryon.pipeline.masks import cloth_mask, refine_with_saliency
-from tryon.pipeline.optimize import optimize_for_inference
+from tryon.pipeline.optimize import optimize_for_inference, pin_malloc_mmap_threshold
 from tryon.pipeline.pfafn import GeneratorNet, WarpNet, tryon_forward
 from tryon.pipeline.preprocess import (
     crop_person,
@@ -118,6 +118,7 @@ def load_networks(
     what did not help: bench/README.md).
     """
     target = resolve_device(device)
+    pin_malloc_mmap_threshold()  # process-wide, once is enough; keeps a worker's peak memory down
     identities = [_file_identity(source) for source in (u2net_sd, warp_sd, gen_sd)]
     cache_key = (*identities, u2net_variant, str(target)) if all(identities) else None
     if cache_key is not None:

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import copy
+import platform
+import sys
 
 import pytest
 import torch
 import torch.nn.functional as F
 from torch import nn
 
-from tryon.pipeline.optimize import FusedConv2d, fold_batchnorm, optimize_for_inference
+from tryon.pipeline.optimize import FusedConv2d, fold_batchnorm, optimize_for_inference, pin_malloc_mmap_threshold
 from tryon.pipeline.pfafn import DownSample, GeneratorNet, PreActivationResBlock, WarpNet, correlation
 from tryon.pipeline.u2net import U2Net
 
@@ -136,3 +138,16 @@ def test_optimized_warp_keeps_only_the_pre_activation_batchnorms_and_returns_the
 def test_optimize_refuses_a_network_in_training_mode():
     with pytest.raises(ValueError, match="eval mode"):
         optimize_for_inference(U2Net("u2netp").train())
+
+
+def test_malloc_threshold_is_left_to_the_operator_when_the_environment_sets_it(monkeypatch):
+    monkeypatch.setenv("MALLOC_MMAP_THRESHOLD_", "131072")
+    assert pin_malloc_mmap_threshold() is False
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="glibc's mallopt is Linux-only")
+def test_malloc_threshold_is_pinned_on_glibc(monkeypatch):
+    monkeypatch.delenv("MALLOC_MMAP_THRESHOLD_", raising=False)
+    if platform.libc_ver()[0] != "glibc":
+        pytest.skip("the C library is not glibc")
+    assert pin_malloc_mmap_threshold() is True
