@@ -114,7 +114,7 @@ def load_networks(
 
     The networks are rewritten for inference by `optimize.optimize_for_inference` (BatchNorm folded
     into convolutions, oneDNN fused convolutions with pre-ordered weights on the CPU): the same
-    function up to float32 rounding, U²-Net + PF-AFN about 1.25× faster on a 2-core CPU (figures and
+    function up to float32 rounding, U²-Net + PF-AFN 1.25-1.5× faster on a 2-core CPU (figures and
     what did not help: bench/README.md).
     """
     target = resolve_device(device)
