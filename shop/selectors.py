@@ -11,6 +11,7 @@ from django.core.paginator import Page, Paginator
 from django.db.models import Prefetch, Q, QuerySet, Sum
 from django.http import HttpRequest
 
+from revetir.object_keys import primary_key_or_none
 from shop.models import SIZE_ORDER, Cart, CartLine, Category, Order, Product, ProductImage, Variant
 
 
@@ -157,11 +158,13 @@ def cart_summary(*, cart: Cart | None) -> CartSummary:
     )
 
 
-def cart_line_for_cart(*, cart: Cart | None, line_id: int) -> CartLine | None:
-    """A line of this cart only: another cart's line id finds nothing."""
-    if cart is None:
+def cart_line_for_cart(*, cart: Cart | None, line_id: object) -> CartLine | None:
+    """A line of this cart only, by an id as it came in a URL: another cart's line, or an id no
+    line on this database can have (an ObjectId on SQLite, say), finds nothing."""
+    line_key = primary_key_or_none(CartLine, line_id)
+    if cart is None or line_key is None:
         return None
-    return CartLine.objects.filter(cart=cart, pk=line_id).first()
+    return CartLine.objects.filter(cart=cart, pk=line_key).first()
 
 
 def orders_for_user(*, user) -> QuerySet[Order]:

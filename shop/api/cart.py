@@ -14,7 +14,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from revetir.object_keys import ObjectKeySerializerField, primary_key_or_none
+from revetir.object_keys import ObjectKeySerializerField
 from shop import selectors, services
 from shop.models import CartLine, Variant
 from shop.selectors import CartSummary
@@ -95,10 +95,7 @@ def _notices(change: services.CartLineChange) -> list[str]:
 
 def _own_line(request: Request, line_id: str) -> CartLine:
     """A line of the caller's own cart; another cart's id, or one no line here can have, is 404."""
-    line_key = primary_key_or_none(CartLine, line_id)
-    line = None
-    if line_key is not None:
-        line = selectors.cart_line_for_cart(cart=selectors.cart_for_request(request=request), line_id=line_key)
+    line = selectors.cart_line_for_cart(cart=selectors.cart_for_request(request=request), line_id=line_id)
     if line is None:
         raise Http404
     return line

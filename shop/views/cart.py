@@ -9,7 +9,6 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
-from revetir.object_keys import primary_key_or_none
 from shop import selectors, services
 from shop.forms import CartAddForm, CartLineQuantityForm
 from shop.models import CartLine
@@ -44,10 +43,7 @@ def _report_change(request: HttpRequest, change: services.CartLineChange, *, add
 
 def _own_line_or_404(request: HttpRequest, line_id: str) -> CartLine:
     """The line of the shopper's own cart; an id of another cart, or one no line here can have, is 404."""
-    line_key = primary_key_or_none(CartLine, line_id)
-    line = None
-    if line_key is not None:
-        line = selectors.cart_line_for_cart(cart=selectors.cart_for_request(request=request), line_id=line_key)
+    line = selectors.cart_line_for_cart(cart=selectors.cart_for_request(request=request), line_id=line_id)
     if line is None:
         raise Http404("No such line in your cart.")
     return line
