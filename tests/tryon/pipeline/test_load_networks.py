@@ -57,6 +57,26 @@ def test_dress_returns_the_official_tryon_outputs_and_flows(reference_dir, netwo
     assert_pfafn_outputs_match(outputs, golden)
 
 
+@pytest.mark.skipif(
+    not torch.cuda.is_available(),
+    reason="needs a CUDA GPU; bench/tryon_gpu_bench.py runs the same comparison on a GPU machine",
+)
+def test_the_gpu_path_returns_the_official_outputs_with_tf32_off(reference_dir):
+    networks = load_networks(
+        deterministic_state_dict(reference_dir, "u2net"),
+        deterministic_state_dict(reference_dir, "pfafn_warp"),
+        deterministic_state_dict(reference_dir, "pfafn_gen"),
+        device="cuda",
+    )
+    assert not (torch.backends.cudnn.allow_tf32 or torch.backends.cuda.matmul.allow_tf32)
+    golden = load_golden(reference_dir, "u2net", "case3_oddsize")
+    d0 = networks.segment(torch.from_numpy(golden["input"]))
+    assert d0.device.type == "cpu"  # results come back on the device of the inputs
+    assert_u2net_maps_match((d0,), golden)
+    golden = load_golden(reference_dir, "pfafn", "case2")
+    assert_pfafn_outputs_match(networks.dress(*pfafn_inputs(golden), with_intermediates=True), golden)
+
+
 def test_installed_files_load_once_per_process_and_match_the_goldens(reference_dir, checkpoint_files):
     paths = (checkpoint_files["u2netp"], checkpoint_files["pfafn_warp"], checkpoint_files["pfafn_gen"])
     networks = load_networks(*paths, u2net_variant="u2netp")
