@@ -22,6 +22,7 @@ import ctypes
 import os
 import sys
 import threading
+from collections.abc import Sequence
 
 import torch
 import torch.nn.functional as F
@@ -109,6 +110,8 @@ class FusedConv2d(nn.Module):
         # oneDNN picks the weight layout for the input size; the weight is reordered at the first call
         # and again only when the input size changes (one photo size in production).
         self._packed: tuple[tuple[int, ...], torch.Tensor] | None = None
+        # For inputs given as parts of a concatenation: one convolution per part (`forward_concat`).
+        self._parts: tuple[tuple[int, ...], list[FusedConv2d]] | None = None
 
     def forward(self, x: torch.Tensor, residual: torch.Tensor | None = None) -> torch.Tensor:
         if self.onednn:
@@ -122,6 +125,67 @@ class FusedConv2d(nn.Module):
             return F.leaky_relu(out, self.negative_slope)
         return out
 
+    def forward_concat(self, parts: Sequence[torch.Tensor]) -> torch.Tensor:
+        """`forward(torch.cat(parts, 1))` without the concatenated copy: each part is convolved with its
+        slice of the weight and added to the previous part's result inside the oneDNN call; the bias goes
+        with the first part, the activation with the last."""
+        if not self.onednn or self.groups != 1:
+            return self(torch.cat(list(parts), 1))
+        convolutions = self._part_convolutions(tuple(part.shape[1] for part in parts))
+        out = convolutions[0](parts[0])
+        for convolution, part in zip(convolutions[1:], parts[1:], strict=True):
+            out = convolution(part, residual=out)
+        return out
+
+    def _part_convolutions(self, channels: tuple[int, ...]) -> list[FusedConv2d]:
+        split = self._parts
+        if split is not None and split[0] == channels:
+            return split[1]
+        with _PACKING_LOCK:
+            split = self._parts
+            if split is not None and split[0] == channels:
+                return split[1]
+            weight = self._dense_weight()
+            if sum(channels) != weight.shape[1]:
+                raise ValueError(f"parts with {channels} channels do not add up to the {weight.shape[1]} expected")
+            slices = torch.split(weight, list(channels), dim=1)
+            convolutions = [
+                self._with_weight(
+                    part.contiguous(),
+                    self.bias if index == 0 else None,
+                    self.activation if index == len(slices) - 1 else None,
+                )
+                for index, part in enumerate(slices)
+            ]
+            self._parts = (channels, convolutions)
+            self.weight, self._packed = None, None  # the slices hold the weights from now on
+        return convolutions
+
+    def _dense_weight(self) -> torch.Tensor:
+        """The weight in plain [out, in, kh, kw] layout, wherever it is held now."""
+        if self.weight is not None:
+            return self.weight
+        if self._packed is not None:
+            return self._packed[1].to_dense()
+        return torch.cat([convolution._dense_weight() for convolution in self._parts[1]], 1)
+
+    def _with_weight(self, weight: torch.Tensor, bias: torch.Tensor | None, activation: str | None) -> FusedConv2d:
+        conv = nn.Conv2d(
+            weight.shape[1],
+            weight.shape[0],
+            tuple(weight.shape[2:]),
+            stride=self.stride,
+            padding=self.padding,
+            dilation=self.dilation,
+            groups=self.groups,
+            bias=bias is not None,
+            device="meta",
+        )
+        conv.weight = nn.Parameter(weight, requires_grad=False)
+        if bias is not None:
+            conv.bias = nn.Parameter(bias, requires_grad=False)
+        return FusedConv2d(conv, activation=activation, negative_slope=self.negative_slope)
+
     def _packed_weight(self, input_size: tuple[int, ...]) -> torch.Tensor:
         packed = self._packed  # one read: another thread may swap in a weight for another size
         if packed is not None and packed[0] == input_size:
@@ -130,11 +194,11 @@ class FusedConv2d(nn.Module):
             packed = self._packed
             if packed is not None and packed[0] == input_size:
                 return packed[1]
-            dense = self.weight if packed is None else packed[1].to_dense()
+            dense = self._dense_weight()
             weight = torch.ops.mkldnn._reorder_convolution_weight(
                 dense, self.padding, self.stride, self.dilation, self.groups, list(input_size)
             )
-            self._packed = (input_size, weight)
+            self._packed, self._parts = (input_size, weight), None
             self.weight = None  # the packed copy replaces it: the weights are held once
         return weight
 
@@ -148,6 +212,11 @@ class FusedConv2d(nn.Module):
                 x, weight, self.bias, *conv_args, self.activation or "none", scalars, ""
             )
         residual = residual.contiguous(memory_format=torch.channels_last)
+        if self.activation == LEAKY_RELU:  # oneDNN fuses only ReLU after the addition
+            out = torch.ops.mkldnn._convolution_pointwise.binary(
+                x, residual, weight, self.bias, *conv_args, "add", 1.0, None, [], ""
+            )
+            return F.leaky_relu_(out, self.negative_slope)
         return torch.ops.mkldnn._convolution_pointwise.binary(
             x, residual, weight, self.bias, *conv_args, "add", 1.0, self.activation, scalars, ""
         )

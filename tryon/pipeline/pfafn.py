@@ -24,6 +24,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from tryon.pipeline.concat import conv_on_concat
+
 ENCODER_CHANNELS = (64, 128, 256, 256, 256)  # finest (128×96 for a 256×192 input) to coarsest (8×6)
 FPN_CHANNELS = 256
 MAX_DISPLACEMENT = 3  # the cost volume compares each position with a 7×7 neighbourhood
@@ -196,6 +198,14 @@ def _flow_head(in_channels: int) -> nn.Sequential:
     )
 
 
+def _run_head(head: nn.Sequential, parts: tuple[torch.Tensor, ...]) -> torch.Tensor:
+    """`head(torch.cat(parts, 1))`, leaving the concatenation to the first convolution."""
+    x = conv_on_concat(head[0], parts)
+    for layer in list(head)[1:]:
+        x = layer(x)
+    return x
+
+
 class AppearanceFlowEstimator(nn.Module):
     """Coarse-to-fine appearance flow estimation (the AFWM section of the paper).
 
@@ -236,7 +246,7 @@ class AppearanceFlowEstimator(nn.Module):
             )
 
             garment_aligned = warp_by_flow(garment, flow)
-            delta_refine = refine_head(torch.cat([garment_aligned, person], 1))
+            delta_refine = _run_head(refine_head, (garment_aligned, person))
             grid = offsets_to_grid(delta_refine)
             flow = F.grid_sample(flow, grid, mode="bilinear", padding_mode="border", align_corners=True)
 

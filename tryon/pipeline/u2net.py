@@ -17,6 +17,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from tryon.pipeline.concat import conv_on_concat
+
 U2NetVariant = Literal["u2net", "u2netp"]
 
 # (block, in, mid, out) per stage: the full model and the small one (the paper's U²-Net†, released as u2netp).
@@ -81,6 +83,7 @@ class ResidualUBlock(nn.Module):
     Encoder: conv(in→out) = hxin, conv(out→mid), then L−2 × [max-pool, conv(mid→mid)], then a
     dilation-2 conv at the bottom. Decoder: at each level conv(cat[deeper, skip]) and upsample to the
     skip's size; the last conv maps 2·mid→out. Returns decoder output + hxin (same size as x).
+    The input may be given as parts of a channel concatenation (`forward(up, skip)`).
     """
 
     def __init__(self, height: int, in_channels: int, mid_channels: int, out_channels: int) -> None:
@@ -95,8 +98,8 @@ class ResidualUBlock(nn.Module):
             setattr(self, f"rebnconv{level}d", ConvBatchNormReLU(2 * mid_channels, mid_channels))
         self.rebnconv1d = ConvBatchNormReLU(2 * mid_channels, out_channels)
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        hxin = self.rebnconvin(x)
+    def forward(self, *parts: torch.Tensor) -> torch.Tensor:
+        hxin = conv_on_concat(self.rebnconvin, parts)
         skips = [self.rebnconv1(hxin)]
         for level in range(2, self.height):
             skips.append(getattr(self, f"rebnconv{level}")(_pool(skips[-1])))
@@ -105,7 +108,7 @@ class ResidualUBlock(nn.Module):
             skip = skips[level - 1]
             if deeper.shape[2:] != skip.shape[2:]:
                 deeper = upsample_to(deeper, skip)
-            deeper = getattr(self, f"rebnconv{level}d")(torch.cat([deeper, skip], 1))
+            deeper = conv_on_concat(getattr(self, f"rebnconv{level}d"), (deeper, skip))
         return deeper + hxin
 
 
@@ -124,15 +127,15 @@ class DilatedResidualUBlock(nn.Module):
         self.rebnconv2d = ConvBatchNormReLU(2 * mid_channels, mid_channels, dilation=2)
         self.rebnconv1d = ConvBatchNormReLU(2 * mid_channels, out_channels, dilation=1)
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        hxin = self.rebnconvin(x)
+    def forward(self, *parts: torch.Tensor) -> torch.Tensor:
+        hxin = conv_on_concat(self.rebnconvin, parts)
         hx1 = self.rebnconv1(hxin)
         hx2 = self.rebnconv2(hx1)
         hx3 = self.rebnconv3(hx2)
         hx4 = self.rebnconv4(hx3)
-        hx3d = self.rebnconv3d(torch.cat([hx4, hx3], 1))
-        hx2d = self.rebnconv2d(torch.cat([hx3d, hx2], 1))
-        hx1d = self.rebnconv1d(torch.cat([hx2d, hx1], 1))
+        hx3d = conv_on_concat(self.rebnconv3d, (hx4, hx3))
+        hx2d = conv_on_concat(self.rebnconv2d, (hx3d, hx2))
+        hx1d = conv_on_concat(self.rebnconv1d, (hx2d, hx1))
         return hx1d + hxin
 
 
@@ -171,11 +174,12 @@ class U2Net(nn.Module):
         hx5 = self.stage5(_pool(hx4))
         hx6 = self.stage6(_pool(hx5))
 
-        hx5d = self.stage5d(torch.cat([upsample_to(hx6, hx5), hx5], 1))
-        hx4d = self.stage4d(torch.cat([upsample_to(hx5d, hx4), hx4], 1))
-        hx3d = self.stage3d(torch.cat([upsample_to(hx4d, hx3), hx3], 1))
-        hx2d = self.stage2d(torch.cat([upsample_to(hx3d, hx2), hx2], 1))
-        hx1d = self.stage1d(torch.cat([upsample_to(hx2d, hx1), hx1], 1))
+        # Each decoder stage reads cat([upsampled deeper stage, skip]), given as its two parts.
+        hx5d = self.stage5d(upsample_to(hx6, hx5), hx5)
+        hx4d = self.stage4d(upsample_to(hx5d, hx4), hx4)
+        hx3d = self.stage3d(upsample_to(hx4d, hx3), hx3)
+        hx2d = self.stage2d(upsample_to(hx3d, hx2), hx2)
+        hx1d = self.stage1d(upsample_to(hx2d, hx1), hx1)
 
         # Side logits, all at the input resolution; fused before the sigmoid (section 3.2).
         side_logits = [self.side1(hx1d)]
