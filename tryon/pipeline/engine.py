@@ -21,9 +21,17 @@ from PIL import Image
 
 from tryon.pipeline.imageio import ImageSource, load_rgb
 from tryon.pipeline.masks import cloth_mask, refine_with_saliency
-from tryon.pipeline.optimize import optimize_for_inference, pin_malloc_mmap_threshold
+from tryon.pipeline.optimize import (
+    LOADING_MMAP_THRESHOLD_BYTES,
+    optimize_for_inference,
+    release_free_memory,
+    tune_malloc_for_inference,
+)
 from tryon.pipeline.pfafn import GeneratorNet, WarpNet, tryon_forward
 from tryon.pipeline.preprocess import (
+    MODEL_HEIGHT,
+    MODEL_WIDTH,
+    U2NET_SIZE,
     crop_person,
     garment_region,
     garment_to_model_inputs,
@@ -81,6 +89,16 @@ class LoadedNetworks:
             outputs = tryon_forward(self.warp, self.generator, *inputs, with_intermediates=with_intermediates)
         return {name: value.to(real_image.device).contiguous() for name, value in outputs.items()}
 
+    def warm_up(self) -> None:
+        """One pass at the production sizes (U²-Net 320×320, PF-AFN 256×192), so the CPU networks lay
+        their weights out for oneDNN now rather than during the first shopper's try-on; the heap memory
+        that frees is handed back after each network."""
+        self.segment(torch.zeros(1, 3, U2NET_SIZE, U2NET_SIZE))
+        release_free_memory()
+        image = torch.zeros(1, 3, MODEL_HEIGHT, MODEL_WIDTH)
+        self.dress(image, image, torch.ones(1, 1, MODEL_HEIGHT, MODEL_WIDTH))
+        release_free_memory()
+
 
 _NETWORK_CACHE: dict[tuple, LoadedNetworks] = {}
 _NETWORK_CACHE_LOCK = threading.Lock()
@@ -118,7 +136,6 @@ def load_networks(
     what did not help: bench/README.md).
     """
     target = resolve_device(device)
-    pin_malloc_mmap_threshold()  # process-wide, once is enough; keeps a worker's peak memory down
     identities = [_file_identity(source) for source in (u2net_sd, warp_sd, gen_sd)]
     cache_key = (*identities, u2net_variant, str(target)) if all(identities) else None
     if cache_key is not None:
@@ -127,6 +144,9 @@ def load_networks(
         if cached is not None:
             return cached
 
+    # Process-wide malloc settings, see optimize.MMAP_THRESHOLD_BYTES: weights are read and laid out
+    # with large blocks mapped, then activations reuse the heap.
+    tune_malloc_for_inference(LOADING_MMAP_THRESHOLD_BYTES)
     with torch.device("meta"):  # no random initialisation: every tensor comes from the checkpoint
         segmenter, warp, generator = U2Net(u2net_variant), WarpNet(), GeneratorNet()
     networks = LoadedNetworks(
@@ -135,6 +155,10 @@ def load_networks(
         generator=_prepare(load_checkpoint(generator, gen_sd), target),
         device=target,
     )
+    release_free_memory()  # what reading the checkpoints left on the heap
+    if target.type == "cpu":
+        networks.warm_up()
+    tune_malloc_for_inference()
     if target.type == "cuda":
         # TF32 convolutions trade fidelity to the official model for speed; the goldens assume float32.
         torch.backends.cudnn.allow_tf32 = False

@@ -23,6 +23,7 @@ import os
 import sys
 import threading
 from collections.abc import Sequence
+from typing import Any
 
 import torch
 import torch.nn.functional as F
@@ -35,12 +36,21 @@ RELU = "relu"
 LEAKY_RELU = "leaky_relu"
 _PACKING_LOCK = threading.Lock()
 
-# glibc serves allocations below its mmap threshold from the heap, and raises that threshold (up to
-# 32 MiB) each time a larger mmapped block is freed. Loading checkpoints frees many large blocks, so
-# afterwards every activation of a forward pass lands on a heap that never shrinks: peak RSS of a
-# worker with U²-Net + PF-AFN was 1.57 GiB. Pinned at 4 MiB it is 1.39 GiB at the same speed (1 MiB
-# gives 1.23 GiB but ~18 % slower: every activation then costs fresh page faults).
-MMAP_THRESHOLD_BYTES = 4 * 1024 * 1024
+# glibc serves allocations below its mmap threshold from the heap and maps larger ones afresh, and by
+# default moves that threshold (up to 32 MiB) as blocks are freed. A fresh mapping costs a page fault
+# and a zeroed page per 4 KiB on first touch, so activations served by mappings make a forward pass
+# about 10 % slower than activations reusing heap memory; but weights re-laid out for oneDNN on the
+# heap, between activations, fragment it, and a worker's memory then grows with each try-on. So:
+# while the networks load and lay their weights out (a warm-up pass in `engine.load_networks`),
+# blocks over 4 MiB are mapped and the free heap is handed back after each network; from then on
+# activations up to 16 MiB come from the heap, which is not trimmed (trim threshold 512 MiB). Measured
+# with U²-Net + PF-AFN on 2 cores (bench/README.md): 0.88-0.95 s per try-on and a peak RSS of about
+# 1.48 GiB, against about 1.0 s and 1.46 GiB with a fixed 4 MiB threshold, and 1.64 GiB from the second
+# try-on on when the weights are laid out under the 16 MiB threshold.
+LOADING_MMAP_THRESHOLD_BYTES = 4 * 1024 * 1024
+MMAP_THRESHOLD_BYTES = 16 * 1024 * 1024
+TRIM_THRESHOLD_BYTES = 512 * 1024 * 1024
+_GLIBC_M_TRIM_THRESHOLD = -1
 _GLIBC_M_MMAP_THRESHOLD = -3
 
 
@@ -291,14 +301,32 @@ def _replace_children(module: nn.Module) -> None:
             _replace_children(child)
 
 
-def pin_malloc_mmap_threshold(threshold: int = MMAP_THRESHOLD_BYTES) -> bool:
-    """Fix glibc's mmap threshold for this process (see `MMAP_THRESHOLD_BYTES`); returns whether it
-    was set. Does nothing where the C library is not glibc, or when the operator has chosen a value
-    through the MALLOC_MMAP_THRESHOLD_ environment variable."""
-    if not sys.platform.startswith("linux") or "MALLOC_MMAP_THRESHOLD_" in os.environ:
+def _glibc_function(name: str) -> Any:
+    if not sys.platform.startswith("linux"):
+        return None
+    return getattr(ctypes.CDLL(None), name, None)
+
+
+def tune_malloc_for_inference(mmap_threshold: int = MMAP_THRESHOLD_BYTES) -> bool:
+    """Set glibc's mmap and trim thresholds for this process (see `MMAP_THRESHOLD_BYTES`); returns
+    whether they were set. Does nothing where the C library is not glibc, or when the operator has
+    chosen either value through MALLOC_MMAP_THRESHOLD_ or MALLOC_TRIM_THRESHOLD_."""
+    if {"MALLOC_MMAP_THRESHOLD_", "MALLOC_TRIM_THRESHOLD_"} & set(os.environ):
         return False
-    mallopt = getattr(ctypes.CDLL(None), "mallopt", None)
-    return bool(mallopt is not None and mallopt(_GLIBC_M_MMAP_THRESHOLD, threshold) == 1)
+    mallopt = _glibc_function("mallopt")
+    if mallopt is None:
+        return False
+    return (
+        mallopt(_GLIBC_M_TRIM_THRESHOLD, TRIM_THRESHOLD_BYTES) == 1
+        and mallopt(_GLIBC_M_MMAP_THRESHOLD, mmap_threshold) == 1
+    )
+
+
+def release_free_memory() -> None:
+    """Hand the heap's free pages back to the system (glibc's malloc_trim; a few milliseconds)."""
+    malloc_trim = _glibc_function("malloc_trim")
+    if malloc_trim is not None:
+        malloc_trim(0)
 
 
 def optimize_for_inference(model: U2Net | WarpNet | GeneratorNet) -> nn.Module:

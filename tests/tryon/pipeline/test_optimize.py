@@ -5,13 +5,20 @@ from __future__ import annotations
 import copy
 import platform
 import sys
+from pathlib import Path
 
 import pytest
 import torch
 import torch.nn.functional as F
 from torch import nn
 
-from tryon.pipeline.optimize import FusedConv2d, fold_batchnorm, optimize_for_inference, pin_malloc_mmap_threshold
+from tryon.pipeline.optimize import (
+    FusedConv2d,
+    fold_batchnorm,
+    optimize_for_inference,
+    release_free_memory,
+    tune_malloc_for_inference,
+)
 from tryon.pipeline.pfafn import DownSample, GeneratorNet, PreActivationResBlock, WarpNet, correlation
 from tryon.pipeline.u2net import U2Net
 
@@ -49,7 +56,14 @@ def test_folded_batchnorm_equals_the_eval_batchnorm_after_the_convolution(bias):
 
 @pytest.mark.parametrize(
     ("activation", "with_residual", "stride", "dilation"),
-    [("relu", False, 1, 1), ("relu", True, 1, 1), ("leaky_relu", False, 1, 1), (None, True, 1, 2), (None, False, 2, 1)],
+    [
+        ("relu", False, 1, 1),
+        ("relu", True, 1, 1),
+        ("leaky_relu", False, 1, 1),
+        ("leaky_relu", True, 1, 1),
+        (None, True, 1, 2),
+        (None, False, 2, 1),
+    ],
 )
 def test_fused_convolution_equals_convolution_then_addition_then_activation(
     activation, with_residual, stride, dilation
@@ -71,6 +85,25 @@ def test_fused_convolution_equals_convolution_then_addition_then_activation(
                 expected = F.leaky_relu(expected, 0.1)
             actual = fused(x, residual=residual)
         torch.testing.assert_close(actual, expected, rtol=0, atol=1e-5)
+
+
+@pytest.mark.parametrize("activation", ["relu", "leaky_relu", None])
+def test_fused_convolution_of_the_parts_of_a_concatenation_equals_it_on_the_concatenation(activation):
+    generator = torch.Generator().manual_seed(4)
+    conv = nn.Conv2d(10, 12, 3, padding=2, dilation=2).eval()
+    batchnorm = _trained_looking_batchnorm(12, generator)
+    reference = FusedConv2d(copy.deepcopy(conv), batchnorm=batchnorm, activation=activation, negative_slope=0.1)
+    fused = FusedConv2d(conv, batchnorm=batchnorm, activation=activation, negative_slope=0.1)
+    parts = [torch.randn(1, channels, 9, 7, generator=generator) for channels in (4, 6)]
+    whole = torch.cat(parts, 1)
+    with torch.inference_mode():
+        expected = reference(whole)
+        torch.testing.assert_close(fused.forward_concat(parts), expected, rtol=0, atol=1e-5)
+        # Once split, the weight still serves a whole input, and another split of it.
+        torch.testing.assert_close(fused(whole), expected, rtol=0, atol=1e-5)
+        torch.testing.assert_close(fused.forward_concat([whole[:, :7], whole[:, 7:]]), expected, rtol=0, atol=1e-5)
+        with pytest.raises(ValueError, match="do not add up"):
+            fused.forward_concat([parts[0], parts[0]])
 
 
 def test_fused_convolution_rejects_an_activation_it_cannot_fuse():
@@ -140,14 +173,27 @@ def test_optimize_refuses_a_network_in_training_mode():
         optimize_for_inference(U2Net("u2netp").train())
 
 
-def test_malloc_threshold_is_left_to_the_operator_when_the_environment_sets_it(monkeypatch):
-    monkeypatch.setenv("MALLOC_MMAP_THRESHOLD_", "131072")
-    assert pin_malloc_mmap_threshold() is False
+@pytest.mark.parametrize("variable", ["MALLOC_MMAP_THRESHOLD_", "MALLOC_TRIM_THRESHOLD_"])
+def test_malloc_thresholds_are_left_to_the_operator_when_the_environment_sets_one(monkeypatch, variable):
+    monkeypatch.setenv(variable, "131072")
+    assert tune_malloc_for_inference() is False
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="glibc's mallopt is Linux-only")
-def test_malloc_threshold_is_pinned_on_glibc(monkeypatch):
+def test_malloc_thresholds_are_set_on_glibc_and_free_memory_is_handed_back(monkeypatch):
     monkeypatch.delenv("MALLOC_MMAP_THRESHOLD_", raising=False)
+    monkeypatch.delenv("MALLOC_TRIM_THRESHOLD_", raising=False)
     if platform.libc_ver()[0] != "glibc":
         pytest.skip("the C library is not glibc")
-    assert pin_malloc_mmap_threshold() is True
+    assert tune_malloc_for_inference() is True
+
+    def resident_kib() -> int:
+        status = Path("/proc/self/status").read_text()
+        return next(int(line.split()[1]) for line in status.splitlines() if line.startswith("VmRSS:"))
+
+    blocks = [bytearray(1024 * 1024) for _ in range(64)]  # 64 MiB of heap blocks below the mmap threshold
+    held = resident_kib()
+    del blocks
+    assert resident_kib() > held - 32 * 1024  # the heap keeps them: below the 512 MiB trim threshold
+    release_free_memory()
+    assert resident_kib() < held - 32 * 1024
