@@ -132,8 +132,10 @@ def load_networks(
 
     The networks are rewritten for inference by `optimize.optimize_for_inference` (BatchNorm folded
     into convolutions, oneDNN fused convolutions with pre-ordered weights on the CPU): the same
-    function up to float32 rounding, U²-Net + PF-AFN 1.25-1.5× faster on a 2-core CPU (figures and
-    what did not help: bench/README.md).
+    function up to float32 rounding. On the CPU a warm-up pass lays the weights out for the
+    production sizes before malloc is switched to serving activations from the heap (see
+    `optimize.MMAP_THRESHOLD_BYTES`). U²-Net + PF-AFN run about 1.5× faster than the plain classes on
+    a 2-core CPU (figures and what did not help: bench/README.md).
     """
     target = resolve_device(device)
     identities = [_file_identity(source) for source in (u2net_sd, warp_sd, gen_sd)]
