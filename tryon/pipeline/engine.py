@@ -134,7 +134,7 @@ def load_networks(
     into convolutions, oneDNN fused convolutions with pre-ordered weights on the CPU): the same
     function up to float32 rounding. On the CPU a warm-up pass lays the weights out for the
     production sizes before malloc is switched to serving activations from the heap (see
-    `optimize.MMAP_THRESHOLD_BYTES`). U²-Net + PF-AFN run about 1.5× faster than the plain classes on
+    `optimize.MMAP_THRESHOLD_BYTES`). U²-Net + PF-AFN run 1.4-1.6× faster than the plain classes on
     a 2-core CPU (figures and what did not help: bench/README.md).
     """
     target = resolve_device(device)
