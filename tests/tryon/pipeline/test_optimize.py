@@ -131,11 +131,15 @@ def test_tiled_correlation_equals_the_shifted_product_definition(shape):
     torch.testing.assert_close(correlation(channels_last, second), expected, rtol=0, atol=1e-6)
 
 
-def test_optimized_u2net_has_no_batchnorm_left_and_returns_the_same_maps():
+@pytest.mark.parametrize("onednn", [True, False], ids=["onednn", "plain-calls-as-on-cuda"])
+def test_optimized_u2net_has_no_batchnorm_left_and_returns_the_same_maps(onednn):
     torch.manual_seed(4)
     plain = _randomise_batchnorms(U2Net("u2netp"), seed=4)
     optimized = optimize_for_inference(copy.deepcopy(plain))
     assert not any(isinstance(module, nn.BatchNorm2d) for module in optimized.modules())
+    for module in optimized.modules():
+        if isinstance(module, FusedConv2d):
+            module.onednn = onednn and module.onednn  # off: F.conv2d on concatenations, the CUDA path
     x = torch.randn(1, 3, 96, 80)
     with torch.inference_mode():
         for expected, actual in zip(plain(x), optimized(x), strict=True):
