@@ -64,25 +64,9 @@ def golden_differences(reference: Path, networks: dict) -> tuple[dict, bool]:
     for path in sorted((reference / "golden").glob("pfafn_*.npz")):
         golden = reference_data.load_golden(reference, "pfafn", path.stem.removeprefix("pfafn_"))
         outputs = networks["u2net"].dress(*reference_data.pfafn_inputs(golden), with_intermediates=True)
-        case: dict[str, object] = {}
-        ok = True
-        for key, expected in golden.items():
-            if key in reference_data.PFAFN_INPUT_KEYS or key == "meta" or key.endswith("_uint8"):
-                continue
-            difference = np.abs(outputs[key].cpu().numpy().astype(np.float64) - expected)
-            if key in reference_data.PFAFN_IMAGE_KEYS:
-                within = (
-                    difference.mean() <= reference_data.IMAGE_MEAN_ABS
-                    and difference.max() <= reference_data.IMAGE_MAX_ABS
-                )
-                case[key] = {"mean_abs": float(difference.mean()), "max_abs": float(difference.max())}
-            else:
-                limit = reference_data.DELTA_MAX_ABS if key.startswith("delta_") else reference_data.FLOW_MAX_ABS
-                within = difference.max() <= limit
-                case[key] = {"max_abs": float(difference.max())}
-            ok &= bool(within)
-        case["ok"] = ok
-        report[path.stem] = case
+        case = reference_data.pfafn_differences(outputs, golden)
+        ok = all(entry["ok"] for entry in case.values())
+        report[path.stem] = {**case, "ok": ok}
         passed &= ok
     return report, passed
 
