@@ -2,7 +2,7 @@
 
     python bench/tryon_gpu_bench.py [--reference DIR] [--runs N] [--cpu-threads N]
 
-Needs only PyTorch, NumPy, OpenCV, Pillow and scikit-image (no Django), so it runs on a bare GPU
+Needs only PyTorch, NumPy, SciPy, OpenCV, Pillow and scikit-image (no Django), so it runs on a bare GPU
 machine next to a copy of the project and of ../shared/reference. Prints JSON and exits 1 when a
 golden check fails or no GPU is visible.
 

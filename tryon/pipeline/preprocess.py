@@ -18,7 +18,7 @@ import cv2
 import numpy as np
 import torch
 from PIL import Image
-from skimage.transform import resize as skimage_resize
+from scipy import sparse
 
 from tryon.pipeline.masks import cloth_mask, largest_component
 from tryon.pipeline.result import GarmentNotFoundError, NoPersonFoundError
@@ -46,12 +46,14 @@ COMPOSITE_THRESHOLD = 0.1
 WARPED_EDGE_THRESHOLD = 0.5
 
 WHITE = 255
+# scipy's Gaussian filter (which the official resize uses) cuts its kernel at this many sigmas.
+GAUSSIAN_TRUNCATE = 4.0
 
 
 def u2net_input(image: np.ndarray, *, size: int | None = U2NET_SIZE) -> torch.Tensor:
     """The official U²-Net input [1, 3, size, size] (float32) for a uint8 H×W, H×W×1, ×3 or ×4 image.
 
-    Resized with `skimage.transform.resize(mode='constant')` (bilinear, anti-aliased, aspect not
+    Resized as the official loader does (`official_resize`: bilinear, anti-aliased, aspect not
     kept), divided by the image's own maximum (alpha included, as the official loader does), then
     normalised per channel; greyscale uses the red statistics for all three channels.
     `size=None` skips the resize (the official `ToTensorLab` alone).
@@ -60,7 +62,7 @@ def u2net_input(image: np.ndarray, *, size: int | None = U2NET_SIZE) -> torch.Te
         raise ValueError(f"expected a uint8 H×W or H×W×C image, got {image.dtype} {image.shape}")
     if image.ndim == 2:
         image = image[:, :, np.newaxis]
-    pixels = image if size is None else skimage_resize(image, (size, size), mode="constant")
+    pixels = image if size is None else official_resize(image, (size, size))
     pixels = np.asarray(pixels, dtype=np.float64)
     peak = float(np.max(pixels))
     pixels = pixels / (peak if peak > 0 else 1.0)
@@ -72,6 +74,59 @@ def u2net_input(image: np.ndarray, *, size: int | None = U2NET_SIZE) -> torch.Te
         for channel in range(3):
             normalised[:, :, channel] = (pixels[:, :, channel] - U2NET_MEAN[channel]) / U2NET_STD[channel]
     return torch.from_numpy(normalised.transpose(2, 0, 1).copy()).float().unsqueeze(0)
+
+
+def official_resize(image: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
+    """`skimage.transform.resize(image, shape, mode="constant")` for a uint8 H×W×C image, which the
+    official U²-Net loader calls: float64 in [0, 1], a Gaussian pre-filter of σ = (factor − 1) / 2 on
+    each downsampled axis (zero outside the image), linear sampling at pixel centres (zero beyond the
+    edges), clipped to the input's range.
+
+    Both steps are linear and act on rows and columns separately, so each axis is one sparse matrix
+    (`_resize_matrix`) and the resize is two sparse products: the same sums as skimage's filter-then-
+    sample (equal to 1e-15), without filtering the pixels that no sample reads; 4-6× faster on a
+    phone photo.
+    """
+    pixels = image.astype(np.float64) / 255.0
+    height, width, channels = pixels.shape
+    out_height, out_width = shape
+    rows = _resize_matrix(height, out_height) @ pixels.reshape(height, width * channels)
+    columns_first = rows.reshape(out_height, width, channels).transpose(1, 0, 2).reshape(width, -1)
+    resized = (_resize_matrix(width, out_width) @ columns_first).reshape(out_width, out_height, channels)
+    return np.clip(resized.transpose(1, 0, 2), pixels.min(), pixels.max())
+
+
+def _resize_matrix(size_in: int, size_out: int) -> sparse.csr_matrix:
+    """[size_out × size_in] weights of one axis of `official_resize`: output i samples the filtered
+    axis at (i + 0.5) · size_in / size_out − 0.5 by linear interpolation between its two neighbours,
+    each of which is the Gaussian-weighted sum of the pixels around it."""
+    factor = size_in / size_out
+    kernel = _gaussian_kernel(max(0.0, (factor - 1.0) / 2.0))
+    radius = len(kernel) // 2
+    positions = (np.arange(size_out) + 0.5) * factor - 0.5
+    lower = np.floor(positions).astype(np.int64)
+    fraction = positions - lower
+    outputs = np.arange(size_out)
+    rows, columns, weights = [], [], []
+    for neighbour, share in ((lower, 1.0 - fraction), (lower + 1, fraction)):
+        for offset, tap in zip(range(-radius, radius + 1), kernel, strict=True):
+            source = neighbour + offset
+            inside = (neighbour >= 0) & (neighbour < size_in) & (source >= 0) & (source < size_in)
+            rows.append(outputs[inside])
+            columns.append(source[inside])
+            weights.append(share[inside] * tap)
+    entries = (np.concatenate(weights), (np.concatenate(rows), np.concatenate(columns)))
+    return sparse.csr_matrix(entries, shape=(size_out, size_in))  # repeated entries add up
+
+
+def _gaussian_kernel(sigma: float) -> np.ndarray:
+    """scipy.ndimage's 1-D Gaussian kernel (radius round(4σ)); [1.0] for σ = 0, which scipy skips."""
+    if sigma <= 1e-15:
+        return np.ones(1)
+    radius = int(GAUSSIAN_TRUNCATE * sigma + 0.5)
+    x = np.arange(-radius, radius + 1, dtype=np.float64)
+    kernel = np.exp(-0.5 / (sigma * sigma) * x**2)
+    return kernel / kernel.sum()
 
 
 def u2net_mask(d0: torch.Tensor, *, width: int, height: int) -> np.ndarray:

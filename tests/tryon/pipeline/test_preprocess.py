@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 import torch
 from skimage import data
+from skimage.transform import resize as skimage_resize
 
 from tests.tryon.pipeline.product_photos import tshirt_mask, tshirt_photo
 from tryon.pipeline.preprocess import (
@@ -16,6 +17,7 @@ from tryon.pipeline.preprocess import (
     crop_person,
     garment_region,
     garment_to_model_inputs,
+    official_resize,
     paste_back,
     pfafn_edge_tensor,
     pfafn_image_tensor,
@@ -52,6 +54,29 @@ def test_u2net_mask_matches_the_official_post_processing(reference_dir, name):
 
     assert mask.dtype == np.uint8
     np.testing.assert_array_equal(mask, case["mask_uint8"])
+
+
+@pytest.mark.parametrize(
+    "shape",
+    [(1440, 1080, 3), (300, 400, 3), (37, 500, 3), (200, 150, 4), (301, 300, 1), (320, 320, 3), (5, 7, 3)],
+    ids=["phone-photo", "down-and-up", "wide-strip", "rgba", "grey", "same-size", "tiny"],
+)
+def test_official_resize_equals_skimage_resize_as_the_official_loader_calls_it(shape):
+    pixels = np.random.default_rng(sum(shape)).integers(0, 256, shape, dtype=np.uint8)
+    pixels[: shape[0] // 3] //= 4  # some structure: a darker top third
+
+    expected = skimage_resize(pixels, (320, 320), mode="constant")
+
+    np.testing.assert_allclose(official_resize(pixels, (320, 320)), expected, rtol=0, atol=1e-12)
+
+
+def test_official_resize_clips_to_the_input_range_where_upsampling_meets_the_border():
+    pixels = np.full((100, 100, 3), 200, dtype=np.uint8)  # upsampled: border samples mix in the zero padding
+
+    resized = official_resize(pixels, (320, 320))
+
+    np.testing.assert_allclose(resized, 200 / 255, rtol=0, atol=1e-15)
+    np.testing.assert_allclose(resized, skimage_resize(pixels, (320, 320), mode="constant"), rtol=0, atol=1e-12)
 
 
 def test_u2net_input_normalises_greyscale_with_the_red_statistics_on_all_channels():
