@@ -251,8 +251,25 @@ def _box_from(mask_work: np.ndarray, scale: float, size: tuple[int, int], points
         if not len(inside):
             return (0, 0, 0, 0)
         corners = np.concatenate([inside.min(axis=0), inside.max(axis=0) + 1])
-    x0, y0, x1, y1 = np.round(corners).astype(int)
+    x0, y0, x1, y1 = (int(value) for value in np.round(corners))
     return (max(0, x0), max(0, y0), min(width, x1), min(height, y1))
+
+
+def downscale_for_models(rgb: np.ndarray) -> tuple[np.ndarray, float]:
+    """The photo with its long side at most WORK_LONG_SIDE, and the scale used.
+
+    Area averaging over a 12 MP photo reads every pixel (≈30 ms on 2 cores); bilinear sampling down to
+    twice the target first and area averaging the last factor of two costs a fraction of that and
+    still removes most of the aliasing the models would see.
+    """
+    height, width = rgb.shape[:2]
+    scale = min(1.0, WORK_LONG_SIDE / max(height, width))
+    if scale == 1.0:
+        return rgb, scale
+    target = (round(width * scale), round(height * scale))
+    if scale < 0.5:
+        rgb = cv2.resize(rgb, (target[0] * 2, target[1] * 2), interpolation=cv2.INTER_LINEAR)
+    return cv2.resize(rgb, target, interpolation=cv2.INTER_AREA), scale
 
 
 def _empty_analysis(width: int, height: int, people: int, timings: dict[str, float]) -> BodyAnalysis:
@@ -292,12 +309,7 @@ def analyse_body(rgb: np.ndarray, *, models_dir: Path | None = None, refine_mask
     selfie = load_model(SELFIE_SEGMENTATION, models_dir) if refine_mask else None
     lap("load")
 
-    scale = min(1.0, WORK_LONG_SIDE / max(height, width))
-    work = (
-        rgb
-        if scale == 1.0
-        else cv2.resize(rgb, (round(width * scale), round(height * scale)), interpolation=cv2.INTER_AREA)
-    )
+    work, scale = downscale_for_models(rgb)
     work_size = work.shape[:2]
     lap("downscale")
 

@@ -100,7 +100,8 @@ def detector_input(rgb: np.ndarray) -> tuple[np.ndarray, Letterbox]:
 
 def decode_detections(raw_boxes: np.ndarray, raw_scores: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Scores, boxes (x0, y0, x1, y1) and keypoints (N, 4, 2) in tensor pixels, for scores ≥ 0.5."""
-    scores = 1.0 / (1.0 + np.exp(-np.clip(raw_scores.reshape(-1), -SCORE_CLIP, SCORE_CLIP)))
+    logits = np.clip(raw_scores.reshape(-1).astype(np.float64), -SCORE_CLIP, SCORE_CLIP)
+    scores = 1.0 / (1.0 + np.exp(-logits))
     keep = scores >= MIN_SCORE
     raw, anchors = raw_boxes[keep], ANCHOR_CENTRES[keep]
     centre = raw[:, 0:2] / COORDINATE_SCALE + anchors
