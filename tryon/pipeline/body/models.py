@@ -21,9 +21,9 @@ from typing import Any
 import numpy as np
 
 WEIGHTS_DIR_ENV = "REVETIR_WEIGHTS_DIR"
-DEFAULT_WEIGHTS_DIR = Path("weights")
+DEFAULT_WEIGHTS_DIR = Path(__file__).resolve().parents[3] / "weights"
 MODELS_SUBDIR = "mediapipe"
-MANIFEST_PATH = Path(__file__).resolve().parents[3] / "weights" / "manifest.json"
+MANIFEST_PATH = DEFAULT_WEIGHTS_DIR / "manifest.json"
 MANIFEST_KEY = "body_model"
 INSTALL_COMMAND = "python -m tryon.pipeline.body.install"
 INTERPRETER_THREADS = 2
@@ -69,7 +69,7 @@ def read_manifest(manifest_path: Path = MANIFEST_PATH) -> dict[str, ModelFile]:
 
 
 def models_dir_from_env() -> Path:
-    """`$REVETIR_WEIGHTS_DIR/mediapipe`, default `weights/mediapipe`."""
+    """`$REVETIR_WEIGHTS_DIR/mediapipe`, default the project's `weights/mediapipe`."""
     return Path(os.environ.get(WEIGHTS_DIR_ENV) or DEFAULT_WEIGHTS_DIR) / MODELS_SUBDIR
 
 
