@@ -16,6 +16,7 @@ from django.db import models
 class PhotoVerdict:
     usable: bool
     message: str
+    garment_label: str = ""
 
 
 class PersonPhoto(models.Model):
@@ -44,10 +45,19 @@ class PersonPhoto(models.Model):
         """Whether this photo can try a garment of `garment_type`, with the shopper's message when not.
 
         A photo stored before the body model ran has no verdicts and counts as usable."""
+        from shop.models import GarmentType
+
+        label = GarmentType(garment_type).label
         verdict = (self.body_analysis or {}).get("verdicts", {}).get(garment_type)
         if verdict is None:
-            return PhotoVerdict(usable=True, message="")
-        return PhotoVerdict(usable=bool(verdict["usable"]), message=str(verdict["message"]))
+            return PhotoVerdict(usable=True, message="", garment_label=label)
+        return PhotoVerdict(usable=bool(verdict["usable"]), message=str(verdict["message"]), garment_label=label)
+
+    def garment_verdicts(self) -> list[PhotoVerdict]:
+        """The verdict for every garment type, in the catalogue's order (for the photo list)."""
+        from shop.models import GarmentType
+
+        return [self.verdict_for(garment_type) for garment_type in GarmentType.values]
 
 
 class JobStatus(models.TextChoices):
