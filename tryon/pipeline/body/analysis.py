@@ -30,7 +30,7 @@ from tryon.pipeline.body.region import Region, region_from_alignment_points
 
 WORK_LONG_SIDE = 512
 VISIBLE_THRESHOLD = 0.5
-SECOND_PASS_SHIFT = 0.05  # of the region's side: centre or size moved by more → landmarks rerun
+SECOND_PASS_SHIFT = 0.1  # of the region's side: centre or size moved by more → landmarks rerun
 SECOND_PASS_TURN = math.radians(5)
 MIN_PERSON_EXTENT = 0.3  # the person must span this share of the photo's height or width
 MIN_SHOULDER_WIDTH_PX = 24
