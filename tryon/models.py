@@ -54,10 +54,18 @@ class PersonPhoto(models.Model):
         return PhotoVerdict(usable=bool(verdict["usable"]), message=str(verdict["message"]), garment_label=label)
 
     def garment_verdicts(self) -> list[PhotoVerdict]:
-        """The verdict for every garment type, in the catalogue's order (for the photo list)."""
+        """The verdicts for the photo list, in the catalogue's order of garment types; types with the
+        same verdict and message are one entry whose label names them all ("… or …")."""
         from shop.models import GarmentType
 
-        return [self.verdict_for(garment_type) for garment_type in GarmentType.values]
+        grouped: dict[tuple[bool, str], list[str]] = {}
+        for garment_type in GarmentType.values:
+            verdict = self.verdict_for(garment_type)
+            grouped.setdefault((verdict.usable, verdict.message), []).append(verdict.garment_label)
+        return [
+            PhotoVerdict(usable=usable, message=message, garment_label=" or ".join(labels))
+            for (usable, message), labels in grouped.items()
+        ]
 
 
 class JobStatus(models.TextChoices):

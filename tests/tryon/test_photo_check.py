@@ -69,7 +69,7 @@ def test_photo_list_says_a_waist_up_photo_can_try_tops_and_why_not_trousers(clie
     client.force_login(user)
     page = client.get("/tryon/photos/").content.decode()
     assert "Can try: Upper body (tops, shirts, jumpers)" in page
-    assert f"Cannot try lower body (trousers, skirts): {HIPS_OUT}" in page
+    assert f"Cannot try lower body (trousers, skirts) or full body (dresses): {HIPS_OUT}" in page
 
 
 @pytest.mark.django_db
