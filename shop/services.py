@@ -13,7 +13,7 @@ import secrets
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 from decimal import Decimal
 
 from django.conf import settings
@@ -291,11 +291,10 @@ def _repeated(order: Order) -> Order:
     return order
 
 
-def _claim_cart(*, cart: Cart, key: str) -> datetime | None:
-    """Take the cart's checkout claim with one conditional update.
+def _claim_cart(*, cart: Cart, key: str) -> bool:
+    """Take the cart's checkout claim with one conditional update; True iff this call holds it.
 
     Only a free claim, or one older than SHOP_CHECKOUT_CLAIM_SECONDS (its process died), is taken.
-    Returns the claim's start time (needed to let it go), or None when another checkout holds it.
     """
     now = timezone.now()
     stale_before = now - timedelta(seconds=settings.SHOP_CHECKOUT_CLAIM_SECONDS)
@@ -304,15 +303,16 @@ def _claim_cart(*, cart: Cart, key: str) -> datetime | None:
         .filter(Q(checkout_started_at__isnull=True) | Q(checkout_started_at__lt=stale_before))
         .update(checkout_key=key, checkout_started_at=now)
     )
-    return now if taken == 1 else None
+    return taken == 1
 
 
-def _release_cart_claim(*, cart: Cart, key: str, started_at: datetime, order: Order | None) -> None:
-    """Let the claim go (only our own: a takeover after a stale claim is left alone)."""
+def _release_cart_claim(*, cart: Cart, key: str, order: Order | None) -> None:
+    """Let the claim go: only our own (matched by its key, not its time, which MongoDB stores to
+    the millisecond), so a takeover after our claim went stale is left alone."""
     changes: dict[str, object] = {"checkout_key": "", "checkout_started_at": None}
     if order is not None:
         changes["last_order"] = order
-    Cart.objects.filter(pk=cart.pk, checkout_key=key, checkout_started_at=started_at).update(**changes)
+    Cart.objects.filter(pk=cart.pk, checkout_key=key).update(**changes)
 
 
 def _recent_last_order(*, cart: Cart, user) -> Order | None:
@@ -356,8 +356,7 @@ def place_order(
         earlier = order_for_idempotency_key(user=user, key=key)
         if earlier is not None:
             return _repeated(earlier)
-        started_at = _claim_cart(cart=cart, key=claim_key)
-        if started_at is not None:
+        if _claim_cart(cart=cart, key=claim_key):
             break
         if time.monotonic() >= give_up_at:
             raise CheckoutError(
@@ -376,7 +375,7 @@ def place_order(
         order = _place_claimed_order(user=user, cart=cart, shipping=shipping, provider=provider, idempotency_key=key)
         return order
     finally:
-        _release_cart_claim(cart=cart, key=claim_key, started_at=started_at, order=order)
+        _release_cart_claim(cart=cart, key=claim_key, order=order)
 
 
 def _place_claimed_order(*, user, cart: Cart, shipping: dict[str, str], provider, idempotency_key: str) -> Order:
