@@ -9,6 +9,10 @@ from revetir.object_keys import ObjectKeyConverter
 # Registered before the includes below import the apps' URL modules.
 register_converter(ObjectKeyConverter, "key")
 
+admin.site.site_header = "Revetir administration"
+admin.site.site_title = "Revetir administration"
+admin.site.index_title = "Shop administration"
+
 urlpatterns = [
     path("", include("shop.urls")),
     path("accounts/", include("accounts.urls")),
