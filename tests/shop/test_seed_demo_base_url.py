@@ -11,7 +11,7 @@ from tests.conftest import PROJECT_ROOT
 
 
 @pytest.mark.skipif(shutil.which("make") is None, reason="make is not installed")
-@pytest.mark.parametrize(("host", "port"), [("127.0.0.1", "8765"), ("0.0.0.0", "9001")])
+@pytest.mark.parametrize(("host", "port"), [("127.0.0.1", "8765"), ("localhost", "9001")])
 def test_make_run_passes_host_and_port_to_seed_demo(host, port):
     dry_run = subprocess.run(
         ["make", "-n", "-B", "run", f"HOST={host}", f"PORT={port}"],
