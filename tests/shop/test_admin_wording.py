@@ -53,4 +53,3 @@ def test_product_admin_view_on_site_opens_the_product_page(staff_client):
     response = staff_client.get(link, follow=True)
     assert response.status_code == 200
     assert response.redirect_chain[-1][0].endswith(product.get_absolute_url())
-
