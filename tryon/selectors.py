@@ -30,6 +30,11 @@ def photo_for_user(*, user: User, photo_id: object) -> PersonPhoto:
     return get_object_or_404(PersonPhoto, pk=_key_or_404(PersonPhoto, photo_id), owner=user)
 
 
+def job_count_for_photo(*, photo: PersonPhoto) -> int:
+    """How many try-ons go when the photo is deleted (said on the confirmation page)."""
+    return TryOnJob.objects.filter(photo=photo).count()
+
+
 def jobs_for_user(*, user: User) -> QuerySet[TryOnJob]:
     return TryOnJob.objects.filter(owner=user).select_related("product").order_by("-created_at", "-id")
 

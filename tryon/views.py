@@ -97,9 +97,13 @@ def photo_list(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-@require_POST
-def photo_delete(request: HttpRequest, pk: str) -> HttpResponseRedirect:
+@require_http_methods(["GET", "POST"])
+def photo_delete(request: HttpRequest, pk: str) -> HttpResponse:
+    """GET asks "Delete this photo?" with what goes with it (works without JavaScript); POST deletes."""
     photo = selectors.photo_for_user(user=request.user, photo_id=pk)
+    if request.method == "GET":
+        context = {"photo": photo, "job_count": selectors.job_count_for_photo(photo=photo)}
+        return render(request, "tryon/photo_confirm_delete.html", context)
     services.delete_person_photo(photo=photo)
     messages.success(request, "The photo and its try-ons were deleted.")
     return redirect("tryon:photo_list")
