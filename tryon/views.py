@@ -89,7 +89,7 @@ def photo_list(request: HttpRequest) -> HttpResponse:
     services.fail_stale_jobs(owner=request.user)
     context = {
         "form": form,
-        "photos": selectors.photos_for_user(user=request.user),
+        "photos": selectors.labelled_photos_for_user(user=request.user),
         "jobs": selectors.jobs_for_user(user=request.user)[:50],
         "retention_days": settings.TRYON_RETENTION_DAYS,
     }
