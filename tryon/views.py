@@ -79,11 +79,14 @@ def photo_list(request: HttpRequest) -> HttpResponse:
         form = PhotoUploadForm(request.POST, request.FILES)
         if form.is_valid():
             try:
-                services.save_person_photo(user=request.user, upload=form.cleaned_data["photo"])
+                _photo, created = services.store_person_photo(user=request.user, upload=form.cleaned_data["photo"])
             except ValidationError as error:
                 form.add_error("photo", error)
             else:
-                messages.success(request, "Your photo was saved. Only you can see it.")
+                if created:
+                    messages.success(request, "Your photo was saved. Only you can see it.")
+                else:
+                    messages.info(request, "You had already saved this photo, so it is kept once.")
                 return redirect("tryon:photo_list")
         status = 400
     services.fail_stale_jobs(owner=request.user)
