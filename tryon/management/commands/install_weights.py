@@ -16,8 +16,8 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from tryon.pipeline.body.models import INSTALL_COMMAND, MODELS_SUBDIR, model_statuses
-from tryon.pipeline.result import WeightsError
-from tryon.pipeline.weights import (
+from tryon.pipeline.contract import WeightsError
+from tryon.pipeline.neural.weights import (
     CHECKPOINTS,
     CHECKPOINTS_BY_FILENAME,
     CheckpointSpec,
