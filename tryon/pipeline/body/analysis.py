@@ -225,7 +225,7 @@ class _Pass:
     raw_segmentation: np.ndarray
 
 
-def _landmark_pass(work: np.ndarray, region: Region, run_landmarks: Callable) -> _Pass:
+def _landmark_pass(work: np.ndarray, region: Region, run_landmarks: Callable[[np.ndarray], list[np.ndarray]]) -> _Pass:
     crop = region.crop(work, landmarks.INPUT_SIZE)
     raw_landmarks, raw_presence, raw_segmentation, raw_heatmap, _world = run_landmarks(landmarks.landmark_input(crop))
     return _Pass(region, landmarks.decode_landmarks(raw_landmarks, raw_presence, raw_heatmap), raw_segmentation)
@@ -293,6 +293,8 @@ def analyse_body(rgb: np.ndarray, *, models_dir: Path | None = None, refine_mask
     Raises BodyModelMissingError (naming the file and the install command) when a model file is
     absent or damaged. `refine_mask` adds selfie segmentation to the pose model's mask.
     """
+    if rgb.ndim == 2:
+        rgb = np.repeat(rgb[:, :, None], 3, axis=2)
     rgb = np.ascontiguousarray(rgb[..., :3], dtype=np.uint8)
     height, width = rgb.shape[:2]
     timings: dict[str, float] = {}
