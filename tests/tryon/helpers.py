@@ -79,7 +79,7 @@ class ScriptedEngine:
         self.runs = 0
 
     def run(self, person, garment, *, on_stage=None):
-        from tryon.pipeline.result import STAGES, TryOnResult
+        from tryon.pipeline.contract import STAGES, TryOnResult
 
         self.runs += 1
         for index, stage in enumerate(STAGES):

@@ -14,15 +14,13 @@ from skimage import data
 from shop.product_art import GarmentDesign, GarmentPattern, GarmentStyle, render_garment
 from tests.tryon.pipeline.person_photos import astronaut, grace_hopper, resized, widened
 from tests.tryon.pipeline.product_photos import tshirt_mask, tshirt_photo
-from tryon.pipeline.classic import (
-    SLEEVE_BEYOND_ARM_DEGREES,
-    ClassicTryOnEngine,
-    place_sleeves,
-    prepare_garment,
-    segment_person,
-)
-from tryon.pipeline.landmarks import FaceBox, body_landmarks, garment_landmarks
-from tryon.pipeline.result import ENGINE_CLASSIC, STAGES, GarmentNotFoundError, NoPersonFoundError
+from tryon.pipeline.classic.body_points import FaceBox, body_landmarks
+from tryon.pipeline.classic.engine import ClassicTryOnEngine
+from tryon.pipeline.classic.fit import SLEEVE_BEYOND_ARM_DEGREES, place_sleeves
+from tryon.pipeline.classic.garment_mask import prepare_garment
+from tryon.pipeline.classic.garment_points import garment_landmarks
+from tryon.pipeline.classic.segment import segment_person
+from tryon.pipeline.contract import ENGINE_CLASSIC, STAGES, GarmentNotFoundError, NoPersonFoundError
 
 PLAIN_TSHIRT = {"colour": (40, 90, 190)}
 STRIPED_TSHIRT = {"colour": (235, 235, 235), "stripe_colour": (30, 120, 60)}

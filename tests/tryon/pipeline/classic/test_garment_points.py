@@ -10,17 +10,16 @@ from skimage import data
 from shop.product_art import GarmentDesign, GarmentPattern, GarmentStyle, render_garment
 from tests.tryon.pipeline.person_photos import astronaut
 from tests.tryon.pipeline.product_photos import tshirt_mask
-from tryon.pipeline.landmarks import (
+from tryon.pipeline.classic.body_points import (
     SHOULDER_HALF_WIDTH_RANGE,
     TYPICAL_SHOULDER_HALF_WIDTH,
     FaceBox,
     FaceDetector,
     body_landmarks,
-    garment_landmarks,
-    without_hood,
 )
+from tryon.pipeline.classic.garment_points import garment_landmarks, without_hood
+from tryon.pipeline.contract import GarmentNotFoundError, NoPersonFoundError
 from tryon.pipeline.masks import cloth_mask
-from tryon.pipeline.result import GarmentNotFoundError, NoPersonFoundError
 
 # Where the astronaut's face is (x, y, width, height), read off the 512×512 photo.
 ASTRONAUT_FACE = (177, 66, 95, 95)

@@ -29,8 +29,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from tryon.pipeline.pfafn import FLOW_LEAKY_SLOPE, GeneratorNet, PreActivationResBlock, ResidualBlock, WarpNet
-from tryon.pipeline.u2net import ConvBatchNormReLU, U2Net
+from tryon.pipeline.neural.pfafn import FLOW_LEAKY_SLOPE, GeneratorNet, PreActivationResBlock, ResidualBlock, WarpNet
+from tryon.pipeline.neural.u2net import ConvBatchNormReLU, U2Net
 
 RELU = "relu"
 LEAKY_RELU = "leaky_relu"

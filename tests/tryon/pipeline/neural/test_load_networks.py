@@ -15,8 +15,8 @@ from tests.tryon.pipeline.reference_data import (
     load_golden,
     pfafn_inputs,
 )
-from tryon.pipeline.engine import load_networks
-from tryon.pipeline.result import WeightsError
+from tryon.pipeline.contract import WeightsError
+from tryon.pipeline.neural.engine import load_networks
 
 
 @pytest.fixture(scope="module")

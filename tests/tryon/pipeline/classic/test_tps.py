@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from tryon.pipeline.warp import dense_map, fit_thin_plate_spline
+from tryon.pipeline.classic.tps import dense_map, fit_thin_plate_spline
 
 BODY = np.array([[100, 80], [40, 90], [160, 90], [50, 200], [150, 200], [100, 150], [30, 160], [170, 160]], float)
 GARMENT = np.array([[150, 56], [83, 59], [216, 58], [79, 316], [221, 316], [150, 200], [21, 141], [279, 141]], float)

@@ -12,11 +12,11 @@ from tests.tryon.pipeline.reference_data import (
     deterministic_state_dict,
     load_golden,
 )
-from tryon.pipeline import weights
-from tryon.pipeline.pfafn import WarpNet
-from tryon.pipeline.result import WeightsError
-from tryon.pipeline.u2net import U2Net
-from tryon.pipeline.weights import (
+from tryon.pipeline.contract import WeightsError
+from tryon.pipeline.neural import weights
+from tryon.pipeline.neural.pfafn import WarpNet
+from tryon.pipeline.neural.u2net import U2Net
+from tryon.pipeline.neural.weights import (
     CHECKPOINTS,
     INSTALL_COMMAND,
     build_compact_manifest,

@@ -13,8 +13,8 @@ from tests.tryon.pipeline.reference_data import (
     reference_manifest,
     state_dict_sha256,
 )
-from tryon.pipeline.u2net import U2Net
-from tryon.pipeline.weights import load_checkpoint
+from tryon.pipeline.neural.u2net import U2Net
+from tryon.pipeline.neural.weights import load_checkpoint
 
 VARIANTS = ("u2net", "u2netp")
 VISIBLE_CASES = ("case1", "case2", "case3_oddsize")

@@ -6,7 +6,7 @@ Pattern Recognition 106 (2020), arXiv:2005.09007. Section 3.1 describes the resi
 two-level nested U-structure with six side outputs fused by a 1×1 convolution.
 
 Module and attribute names follow the released checkpoints (`u2net.pth`, `u2netp.pth`), so their
-state dicts load with strict key and shape checks (see `tryon.pipeline.weights`).
+state dicts load with strict key and shape checks (see `tryon.pipeline.neural.weights`).
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from tryon.pipeline.concat import conv_on_concat
+from tryon.pipeline.neural.concat import conv_on_concat
 
 U2NetVariant = Literal["u2net", "u2netp"]
 

@@ -1,4 +1,4 @@
-"""Try-on engines. `load_networks` builds the neural networks from the official checkpoints and is the
+"""The neural try-on engine. `load_networks` builds the neural networks from the official checkpoints and is the
 single place where they are run for production inference: U²-Net (Qin et al. 2020, arXiv:2005.09007)
 for the person mask and PF-AFN's warp + generator (Ge et al. CVPR 2021, arXiv:2103.04559, section 3)
 for the garment. Optimisations (half precision, compilation, batching) belong here and nowhere else,
@@ -9,26 +9,25 @@ from __future__ import annotations
 
 import os
 import threading
-import time
 import weakref
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import torch
 from PIL import Image
 
+from tryon.pipeline.contract import ENGINE_NEURAL, StageCallback, StageClock, TryOnResult, WeightsError
 from tryon.pipeline.imageio import ImageSource, load_rgb
 from tryon.pipeline.masks import cloth_mask, refine_with_saliency
-from tryon.pipeline.optimize import (
+from tryon.pipeline.neural.optimize import (
     LOADING_MMAP_THRESHOLD_BYTES,
     optimize_for_inference,
     release_free_memory,
     tune_malloc_for_inference,
 )
-from tryon.pipeline.pfafn import GeneratorNet, WarpNet, tryon_forward
-from tryon.pipeline.preprocess import (
+from tryon.pipeline.neural.pfafn import GeneratorNet, WarpNet, tryon_forward
+from tryon.pipeline.neural.preprocess import (
     MODEL_HEIGHT,
     MODEL_WIDTH,
     U2NET_SIZE,
@@ -41,24 +40,15 @@ from tryon.pipeline.preprocess import (
     u2net_input,
     u2net_mask,
 )
-from tryon.pipeline.result import ENGINE_NEURAL, StageCallback, TryOnError, TryOnResult, WeightsError
-from tryon.pipeline.u2net import U2Net, U2NetVariant
-from tryon.pipeline.weights import (
+from tryon.pipeline.neural.u2net import U2Net, U2NetVariant
+from tryon.pipeline.neural.weights import (
     CHECKPOINTS,
     StateDictSource,
     WeightsDirReport,
     load_checkpoint,
     verify_weights_dir,
 )
-
-DEVICE_AUTO = "auto"
-
-
-def resolve_device(device: str | torch.device = DEVICE_AUTO) -> torch.device:
-    """Turn "auto" into CUDA when available, else CPU; anything else as torch.device understands it."""
-    if isinstance(device, str) and device == DEVICE_AUTO:
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    return torch.device(device)
+from tryon.pipeline.select import DEVICE_AUTO, resolve_device, resolve_engine_device
 
 
 @dataclass(frozen=True)
@@ -181,7 +171,7 @@ def _prepare(model: torch.nn.Module, device: torch.device) -> torch.nn.Module:
 
 
 # ---------------------------------------------------------------------------------------------------------------------
-# The neural try-on engine and engine selection
+# The neural try-on engine
 
 # Share of a run each stage takes on a CPU (U²-Net ~0.6–1 s, warp ~1 s, generator ~0.5 s), so the
 # progress bar moves at a steady pace; the fractions reported are the sums of the stages before.
@@ -192,8 +182,6 @@ STAGE_SHARES: dict[str, float] = {
     "rendering": 0.17,
     "compositing": 0.08,
 }
-ENGINE_CHOICES = ("auto", "neural", "classic")
-DEVICE_CHOICES = ("auto", "cpu", "cuda")
 
 _rendering_listener = threading.local()  # per thread: what to call when the generator starts
 _generators_with_listener: weakref.WeakSet[torch.nn.Module] = weakref.WeakSet()
@@ -204,52 +192,6 @@ def _announce_rendering(_module: torch.nn.Module, _inputs: tuple) -> None:
     callback = getattr(_rendering_listener, "callback", None)
     if callback is not None:
         callback()
-
-
-class StageClock:
-    """Reports stages to an `on_stage` callback with the overall fraction done, and times them."""
-
-    def __init__(self, on_stage: StageCallback | None) -> None:
-        self._on_stage = on_stage
-        self._current: str | None = None
-        self._started = 0.0
-        self._done = 0.0
-        self.timings: dict[str, float] = {}
-
-    def start(self, stage: str) -> None:
-        if stage == self._current:
-            return
-        self._close_current()
-        self._current, self._started = stage, time.perf_counter()
-        if self._on_stage is not None:
-            self._on_stage(stage, round(self._done, 4))
-
-    def finish(self) -> dict[str, float]:
-        last = self._current
-        self._close_current()
-        if self._on_stage is not None and last is not None:
-            self._on_stage(last, 1.0)
-        return dict(self.timings)
-
-    def _close_current(self) -> None:
-        if self._current is None:
-            return
-        self.timings[self._current] = round(time.perf_counter() - self._started, 4)
-        self._done = min(1.0, self._done + STAGE_SHARES[self._current])
-        self._current = None
-
-
-def resolve_engine_device(device: str) -> torch.device:
-    """`device` as given by an operator ("auto", "cpu", "cuda", "cuda:N"); asking for CUDA on a machine
-    without it is a `TryOnError` that says what to do."""
-    if device not in DEVICE_CHOICES and not device.startswith("cuda:"):
-        raise TryOnError(f"Unknown try-on device {device!r}; use one of {', '.join(DEVICE_CHOICES)}.")
-    if device.startswith("cuda") and not torch.cuda.is_available():
-        raise TryOnError(
-            f"The try-on device is set to {device!r} but PyTorch sees no CUDA GPU here; "
-            "set REVETIR_TRYON_DEVICE (or --device) to 'auto' or 'cpu'."
-        )
-    return resolve_device(device)
 
 
 def neural_weights_problem(report: WeightsDirReport) -> str:
@@ -311,7 +253,7 @@ class TryOnEngine:
     def run(self, person: ImageSource, garment: ImageSource, *, on_stage: StageCallback | None = None) -> TryOnResult:
         """Dress the person in `person` (a photo of any size) with the garment in `garment` (a product
         photo on a plain light background); reports each of `STAGES` to `on_stage` as it starts."""
-        clock = StageClock(on_stage)
+        clock = StageClock(on_stage, STAGE_SHARES)
         clock.start("segmenting")
         photo = load_rgb(person)
         garment_rgb = load_rgb(garment)
@@ -347,35 +289,3 @@ class TryOnEngine:
     def _saliency(self, rgb: np.ndarray) -> np.ndarray:
         height, width = rgb.shape[:2]
         return u2net_mask(self.networks.segment(u2net_input(rgb)), width=width, height=height)
-
-
-def select_engine(
-    name: str = "auto",
-    *,
-    weights_dir: str | os.PathLike[str] | None = None,
-    device: str = DEVICE_AUTO,
-) -> TryOnEngine | Any:
-    """The try-on engine to use: "neural" (weights required), "classic" (weight-free) or "auto"
-    (neural when its weights verify, else classic). Raises `WeightsError` when the neural engine is
-    asked for, or is the only one available, and its weights are missing or damaged."""
-    if name not in ENGINE_CHOICES:
-        raise TryOnError(f"Unknown try-on engine {name!r}; use one of {', '.join(ENGINE_CHOICES)}.")
-    if name == "classic":
-        return _classic_engine(TryOnError("The weight-free classic try-on engine is not part of this build."))
-    if name == "neural":
-        return TryOnEngine(weights_dir, device=device)
-    report = verify_weights_dir(weights_dir)
-    if report.neural_ready:
-        return TryOnEngine(weights_dir, device=device)
-    return _classic_engine(WeightsError(neural_weights_problem(report)))
-
-
-def _classic_engine(error_when_missing: TryOnError) -> Any:
-    """The weight-free engine, imported only when chosen (it is optional in a build)."""
-    try:
-        from tryon.pipeline.classic import ClassicTryOnEngine
-    except ModuleNotFoundError as exc:
-        if exc.name != "tryon.pipeline.classic":
-            raise
-        raise error_when_missing from exc
-    return ClassicTryOnEngine()

@@ -1,4 +1,4 @@
-"""The inference rewrites of `tryon.pipeline.optimize` compute the plain modules' function."""
+"""The inference rewrites of `tryon.pipeline.neural.optimize` compute the plain modules' function."""
 
 from __future__ import annotations
 
@@ -12,15 +12,15 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from tryon.pipeline.optimize import (
+from tryon.pipeline.neural.optimize import (
     FusedConv2d,
     fold_batchnorm,
     optimize_for_inference,
     release_free_memory,
     tune_malloc_for_inference,
 )
-from tryon.pipeline.pfafn import DownSample, GeneratorNet, PreActivationResBlock, WarpNet, correlation
-from tryon.pipeline.u2net import U2Net
+from tryon.pipeline.neural.pfafn import DownSample, GeneratorNet, PreActivationResBlock, WarpNet, correlation
+from tryon.pipeline.neural.u2net import U2Net
 
 
 def _trained_looking_batchnorm(channels: int, generator: torch.Generator) -> nn.BatchNorm2d:

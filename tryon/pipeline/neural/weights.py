@@ -28,11 +28,11 @@ from typing import IO, Any
 import torch
 from torch import nn
 
-from tryon.pipeline.result import WeightsError
+from tryon.pipeline.contract import WeightsError
 
 WEIGHTS_DIR_ENV = "REVETIR_WEIGHTS_DIR"
 DEFAULT_WEIGHTS_DIR = Path("weights")
-MANIFEST_PATH = Path(__file__).resolve().parents[2] / "weights" / "manifest.json"
+MANIFEST_PATH = Path(__file__).resolve().parents[3] / "weights" / "manifest.json"
 INSTALL_COMMAND = "python manage.py install_weights --from DIR"
 DATAPARALLEL_PREFIX = "module."
 OPTIONAL_KEY_SUFFIX = ".num_batches_tracked"

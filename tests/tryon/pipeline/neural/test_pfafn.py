@@ -14,8 +14,8 @@ from tests.tryon.pipeline.reference_data import (
     reference_manifest,
     state_dict_sha256,
 )
-from tryon.pipeline.pfafn import GeneratorNet, WarpNet, correlation, tryon_forward
-from tryon.pipeline.weights import load_checkpoint
+from tryon.pipeline.neural.pfafn import GeneratorNet, WarpNet, correlation, tryon_forward
+from tryon.pipeline.neural.weights import load_checkpoint
 
 VISIBLE_CASES = ("case1", "case2")
 

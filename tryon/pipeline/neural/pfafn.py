@@ -24,7 +24,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from tryon.pipeline.concat import conv_on_concat
+from tryon.pipeline.neural.concat import conv_on_concat
 
 ENCODER_CHANNELS = (64, 128, 256, 256, 256)  # finest (128×96 for a 256×192 input) to coarsest (8×6)
 FPN_CHANNELS = 256

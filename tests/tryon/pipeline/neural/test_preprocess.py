@@ -10,7 +10,8 @@ from skimage import data
 from skimage.transform import resize as skimage_resize
 
 from tests.tryon.pipeline.product_photos import tshirt_mask, tshirt_photo
-from tryon.pipeline.preprocess import (
+from tryon.pipeline.contract import GarmentNotFoundError, NoPersonFoundError
+from tryon.pipeline.neural.preprocess import (
     GARMENT_FILL,
     MODEL_HEIGHT,
     MODEL_WIDTH,
@@ -25,7 +26,6 @@ from tryon.pipeline.preprocess import (
     u2net_input,
     u2net_mask,
 )
-from tryon.pipeline.result import GarmentNotFoundError, NoPersonFoundError
 
 U2NET_GOLDEN_NAMES = [
     f"{model}_{case}" for model in ("u2net", "u2netp") for case in ("case1", "case2", "case3_oddsize")

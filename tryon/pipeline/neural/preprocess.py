@@ -20,8 +20,8 @@ import torch
 from PIL import Image
 from scipy import sparse
 
+from tryon.pipeline.contract import GarmentNotFoundError, NoPersonFoundError
 from tryon.pipeline.masks import cloth_mask, largest_component
-from tryon.pipeline.result import GarmentNotFoundError, NoPersonFoundError
 
 U2NET_SIZE = 320
 U2NET_MEAN = (0.485, 0.456, 0.406)

@@ -14,8 +14,9 @@ from skimage import data
 
 from tests.tryon.pipeline.product_photos import tshirt_photo
 from tests.tryon.pipeline.stand_in_weights import stand_in_weights_dir
-from tryon.pipeline.engine import TryOnEngine, select_engine
-from tryon.pipeline.result import ENGINE_NEURAL, STAGES, TryOnError, WeightsError
+from tryon.pipeline.contract import ENGINE_NEURAL, STAGES, TryOnError, WeightsError
+from tryon.pipeline.neural.engine import TryOnEngine
+from tryon.pipeline.select import select_engine
 
 # Pixels this far from the garment as placed on the photo must be the photo's own (the feathered
 # rim of the blend is a few model pixels, about 2 photo pixels each for a 512-pixel photo).
@@ -42,19 +43,19 @@ def astronaut_run(neural_engine):
 
 @pytest.fixture
 def classic_engine_missing(monkeypatch):
-    monkeypatch.setitem(sys.modules, "tryon.pipeline.classic", None)  # makes the import fail
+    monkeypatch.setitem(sys.modules, "tryon.pipeline.classic.engine", None)  # makes the import fail
 
 
 @pytest.fixture
 def stub_classic_module(monkeypatch):
-    """A stand-in for tryon.pipeline.classic, so selection is tested without the classic engine's work."""
-    module = types.ModuleType("tryon.pipeline.classic")
+    """A stand-in for tryon.pipeline.classic.engine, so selection is tested without the classic engine's work."""
+    module = types.ModuleType("tryon.pipeline.classic.engine")
 
     class ClassicTryOnEngine:
         name = "classic"
 
     module.ClassicTryOnEngine = ClassicTryOnEngine
-    monkeypatch.setitem(sys.modules, "tryon.pipeline.classic", module)
+    monkeypatch.setitem(sys.modules, "tryon.pipeline.classic.engine", module)
     return ClassicTryOnEngine
 
 
