@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tryon.pipeline.result import ENGINE_CLASSIC, ENGINE_NEURAL
+from tryon.pipeline.contract import ENGINE_CLASSIC, ENGINE_NEURAL
 
 ENGINE_NOTES = {
     ENGINE_CLASSIC: (
