@@ -7,13 +7,12 @@ from datetime import timedelta
 import pytest
 from django.core.exceptions import ValidationError
 from django.core.files.storage import storages
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.utils import timezone
 
 from accounts.services import delete_account
 from tests.factories import make_user
-from tests.tryon.helpers import astronaut_upload, encode, grace_hopper_image, make_tryon_product
+from tests.tryon.helpers import astronaut_upload, make_tryon_product
 from tryon import services
 from tryon.models import JobStatus, PersonPhoto, TryOnJob
 from tryon.storage import save_private_file
@@ -158,10 +157,8 @@ def test_deleting_a_photo_removes_its_jobs_and_every_stored_file(dispatched):
 def test_purge_command_removes_photos_and_jobs_older_than_the_given_days(dispatched):
     user = make_user()
     old_job = submit(user)
-    # A different photo: the same one uploaded again would be reused (content hash) and purged with the old job.
-    recent_photo = services.save_person_photo(
-        user=user, upload=SimpleUploadedFile("hopper.png", encode(grace_hopper_image()), content_type="image/png")
-    )
+    # A different picture: the same one again would be the same stored photo.
+    recent_photo = services.save_person_photo(user=user, upload=astronaut_upload(mirrored=True))
     recent_job = submit(user, photo=recent_photo)
     old_photo = old_job.photo
     PersonPhoto.objects.filter(pk=old_photo.pk).update(created_at=timezone.now() - timedelta(days=8))
