@@ -24,3 +24,13 @@ def test_staff_can_list_and_open_jobs_but_not_add_change_or_delete_them(client, 
     assert client.get("/admin/tryon/tryonjob/add/").status_code == 403
     assert client.post(f"/admin/tryon/tryonjob/{job.pk}/delete/", {"post": "yes"}).status_code == 403
     assert client.get("/admin/tryon/personphoto/").status_code == 200
+
+
+@pytest.mark.django_db
+def test_staff_see_what_a_photo_can_be_used_for_but_not_the_shoppers_body_keypoints(client):
+    photo = services.save_person_photo(user=make_user(), upload=astronaut_upload())
+    client.force_login(make_staff())
+    page = client.get(f"/admin/tryon/personphoto/{photo.pk}/change/").content.decode()
+    assert "Upper body (tops, shirts, jumpers): yes" in page
+    assert "Lower body (trousers, skirts): no (This photo shows you from the waist up" in page
+    assert "left_shoulder" not in page and "visibility" not in page
