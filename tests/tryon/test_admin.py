@@ -32,5 +32,5 @@ def test_staff_see_what_a_photo_can_be_used_for_but_not_the_shoppers_body_keypoi
     client.force_login(make_staff())
     page = client.get(f"/admin/tryon/personphoto/{photo.pk}/change/").content.decode()
     assert "Upper body (tops, shirts, jumpers): yes" in page
-    assert "Lower body (trousers, skirts): no (This photo shows you from the waist up" in page
+    assert "Lower body (trousers, skirts) or Full body (dresses): no (This photo shows you from the waist up" in page
     assert "left_shoulder" not in page and "visibility" not in page
