@@ -347,6 +347,12 @@ TRYON_ENGINE = env_str("REVETIR_TRYON_ENGINE", "auto")  # auto | neural | classi
 TRYON_WORKER = "channel" if REDIS_URL else "thread"
 TRYON_MAX_UPLOAD_BYTES = env_int("REVETIR_TRYON_MAX_UPLOAD_MB", 10) * 1024 * 1024
 TRYON_MAX_PIXELS = env_int("REVETIR_TRYON_MAX_PIXELS", 40_000_000)
+# PNG and WebP are decoded whole (4 bytes a pixel with alpha), so they get a lower limit than JPEG,
+# which is decoded already reduced; see tryon/validation.py.
+TRYON_MAX_FULL_DECODE_PIXELS = env_int("REVETIR_TRYON_MAX_FULL_DECODE_PIXELS", 12_000_000)
+TRYON_MAX_ASPECT_RATIO = env_int("REVETIR_TRYON_MAX_ASPECT_RATIO", 4)
+# The stored photo's longer side at most (the try-on works at 192×256 to 1024 pixels).
+TRYON_PHOTO_MAX_SIDE = env_int("REVETIR_TRYON_PHOTO_MAX_SIDE", 2048)
 TRYON_RATE_LIMIT_PER_MINUTE = env_int("REVETIR_TRYON_RATE_LIMIT_PER_MINUTE", 6)
 TRYON_MAX_QUEUED_JOBS = env_int("REVETIR_TRYON_MAX_QUEUED_JOBS", 20)
 TRYON_BUSY_RETRY_SECONDS = env_int("REVETIR_TRYON_BUSY_RETRY_SECONDS", 15)
