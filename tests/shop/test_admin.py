@@ -126,6 +126,7 @@ def test_stock_is_editable_from_the_variant_changelist(staff_client):
             "form-MAX_NUM_FORMS": "1000",
             "form-0-id": str(variant.pk),
             "form-0-stock": "17",
+            "form-0-stock_seen": "5",
             "_save": "Save",
         },
     )
