@@ -54,7 +54,7 @@ def job_create(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 def job_detail(request: HttpRequest, pk: str) -> HttpResponse:
-    services.fail_stale_jobs(owner=request.user)
+    services.sweep_stale_jobs(owner=request.user)
     job = selectors.job_for_user(user=request.user, job_id=pk)
     variants = selectors.sizes_for_product(product=job.product)
     return render(request, "tryon/job_detail.html", {"job": job, "variants": variants})
@@ -86,7 +86,7 @@ def photo_list(request: HttpRequest) -> HttpResponse:
                 messages.success(request, "Your photo was saved. Only you can see it.")
                 return redirect("tryon:photo_list")
         status = 400
-    services.fail_stale_jobs(owner=request.user)
+    services.sweep_stale_jobs(owner=request.user)
     context = {
         "form": form,
         "photos": selectors.photos_for_user(user=request.user),
