@@ -47,16 +47,14 @@ def broker_queue_length() -> int | None:
     broker cannot be reached (the operator view then says so)."""
     if settings.TRYON_WORKER != "celery":
         return None
-    from kombu.exceptions import ChannelError
-
     from revetir.celery import app
 
+    # Declared as Celery declares it (a passive check misses prefixed Redis keys); declaring a
+    # queue that exists changes nothing, and one that does not yet exist is empty.
+    queue = app.amqp.queues[settings.TRYON_QUEUE]
     try:
         with app.connection_for_read() as connection, connection.channel() as channel:
-            try:
-                return channel.queue_declare(queue=settings.TRYON_QUEUE, passive=True).message_count
-            except ChannelError:
-                return 0  # never declared: no worker ever started and nothing was sent
+            return queue.bind(channel).queue_declare().message_count
     except Exception:
         logger.exception("Could not read the length of the try-on queue from the broker")
         return None
