@@ -20,12 +20,10 @@ import django
 django.setup()
 
 from revetir.celery import app  # noqa: E402
+from tests.tryon.processes import QUIET_WORKER  # noqa: E402
 from tests.tryon.stand_in_engines import ENGINES  # noqa: E402
 from tryon import worker  # noqa: E402
 
-# Gossip, mingle and worker heartbeats only tell other workers about this one; the tests need none.
-QUIET_START = ["--without-gossip", "--without-mingle", "--without-heartbeat"]
-
 engine, queue, name = sys.argv[1:4]
 worker.load_engine = ENGINES[engine]
-app.worker_main(["worker", "-Q", queue, "-n", f"{name}@%h", "--concurrency", "1", "--loglevel", "INFO", *QUIET_START])
+app.worker_main(["worker", "-Q", queue, "-n", f"{name}@%h", *QUIET_WORKER])

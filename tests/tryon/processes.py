@@ -23,6 +23,16 @@ REDIS_URL = os.environ.get("REVETIR_TEST_REDIS_URL", "redis://127.0.0.1:6379/13"
 RABBITMQ_URL = os.environ.get("REVETIR_TEST_RABBITMQ_URL", "amqp://guest:guest@127.0.0.1:5672//")
 HEARTBEAT_LIMIT_SECONDS = 4
 WORKER_READY_SECONDS = 90
+# Gossip, mingle and worker heartbeats only tell other workers about this one; the tests need none.
+QUIET_WORKER = [
+    "--concurrency",
+    "1",
+    "--loglevel",
+    "INFO",
+    "--without-gossip",
+    "--without-mingle",
+    "--without-heartbeat",
+]
 
 SETUP_SCRIPT = """
 import json
@@ -141,9 +151,16 @@ class Stack:
         self.processes.append(process)
         return process
 
-    def start_worker(self, name: str, engine: str) -> subprocess.Popen:
-        """A Celery worker on this stack's queue with a stand-in engine; returns once it is ready."""
-        process = self.start(name, sys.executable, "tests/tryon/celery_worker.py", engine, self.queue, name)
+    def start_worker(self, name: str, engine: str | None = None) -> subprocess.Popen:
+        """A Celery worker on this stack's queue, returned once it is ready: with a stand-in engine
+        (a key of `stand_in_engines.ENGINES`), or without one the real `celery -A revetir worker`
+        command with the engine the settings choose."""
+        if engine is None:
+            celery = str(Path(sys.executable).parent / "celery")
+            command = [celery, "-A", "revetir", "worker", "-Q", self.queue, "-n", f"{name}@%h", *QUIET_WORKER]
+        else:
+            command = [sys.executable, "tests/tryon/celery_worker.py", engine, self.queue, name]
+        process = self.start(name, *command)
         deadline = time.monotonic() + WORKER_READY_SECONDS
         while "ready." not in self.log(name):
             assert process.poll() is None, f"worker {name} exited:\n{self.log(name)}"
