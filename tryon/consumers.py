@@ -72,7 +72,8 @@ class TryOnProgressConsumer(AsyncJsonWebsocketConsumer):
 
     @database_sync_to_async
     def _fail_stale_and_check_live(self) -> bool:
-        """Fail this shopper's stale jobs (publishing tryon.failed); True while any job is live."""
+        """Sweep this shopper's stale jobs (each retry or failure is published); True while any job
+        is live."""
         if not selectors.has_live_jobs(user=self.user):
             return False
         services.sweep_stale_jobs(owner=self.user)
@@ -83,8 +84,8 @@ class TryOnProgressConsumer(AsyncJsonWebsocketConsumer):
             self._stale_watch = asyncio.create_task(self._watch_for_stale_jobs())
 
     async def _watch_for_stale_jobs(self) -> None:
-        """While the shopper watches a live job, one whose worker died is failed within the
-        heartbeat limit even when no other request or worker would notice. Sockets without live
+        """While the shopper watches a live job, one whose worker died is retried or failed within
+        the heartbeat limit even when no worker's sweeper is running. Sockets without live
         jobs run no periodic query (a thousand idle shoppers cost nothing)."""
         interval = max(settings.TRYON_HEARTBEAT_LIMIT_SECONDS / 3, 1)
         while True:
