@@ -52,6 +52,31 @@ print(json.dumps({
 }))
 """
 
+SUBMIT = """
+import json
+from accounts.models import User
+from shop.models import ProductImage
+from tryon import services
+from tryon.models import PersonPhoto
+photo = PersonPhoto.objects.get(pk={photo})
+image = ProductImage.objects.get(product_id={product}, is_primary=True)
+print(json.dumps(services.submit_job(user=photo.owner, photo=photo, product_image=image).pk))
+"""
+
+# Waits inside one shell (one Django start) until every job matches, then prints their states.
+WAIT_FOR = """
+import json, time
+from tryon.models import TryOnJob
+fields = ("pk", "status", "stage", "attempts", "worker", "error", "engine")
+deadline = time.monotonic() + {seconds}
+while True:
+    jobs = {{job["pk"]: job for job in TryOnJob.objects.filter(pk__in={ids}).values(*fields)}}
+    if all({condition} for job in jobs.values()) or time.monotonic() > deadline:
+        break
+    time.sleep(0.3)
+print(json.dumps([jobs[pk] for pk in {ids}]))
+"""
+
 
 def reachable(url: str, default_port: int) -> bool:
     parsed = urlparse(url)
@@ -141,6 +166,16 @@ class Stack:
     def shell(self, code: str) -> object:
         """Run Python in a Django shell of this stack; returns the JSON its last line prints."""
         return json.loads(self.run("manage.py", "shell", "-c", code).strip().splitlines()[-1])
+
+    def submit(self, product_index: int) -> int:
+        """Submit a try-on of the shopper's photo and the product at `product_index`; its job id."""
+        product = self.shopper["products"][product_index]
+        return self.shell(SUBMIT.format(photo=self.shopper["photo"], product=product))
+
+    def wait_for(self, job_ids: list[int], condition: str, *, seconds: float) -> list[dict]:
+        """Wait until `condition` (Python over `job`, a dict of job fields) holds for every job, or
+        `seconds` pass; returns the jobs' last states in the order of `job_ids`."""
+        return self.shell(WAIT_FOR.format(ids=job_ids, condition=condition, seconds=seconds))
 
     def start(self, name: str, *args: str) -> subprocess.Popen:
         self.logs[name] = self.tmp / f"{name}.log"

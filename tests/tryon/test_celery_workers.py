@@ -47,31 +47,6 @@ BROKERS = [
     ),
 ]
 
-SUBMIT = """
-import json
-from accounts.models import User
-from shop.models import ProductImage
-from tryon import services
-from tryon.models import PersonPhoto
-photo = PersonPhoto.objects.get(pk={photo})
-image = ProductImage.objects.get(product_id={product}, is_primary=True)
-print(json.dumps(services.submit_job(user=photo.owner, photo=photo, product_image=image).pk))
-"""
-
-# Waits inside one shell (one Django start) until every job matches, then prints their states.
-WAIT_FOR = """
-import json, time
-from tryon.models import TryOnJob
-fields = ("pk", "status", "stage", "attempts", "worker", "error", "engine")
-deadline = time.monotonic() + {seconds}
-while True:
-    jobs = {{job["pk"]: job for job in TryOnJob.objects.filter(pk__in={ids}).values(*fields)}}
-    if all({condition} for job in jobs.values()) or time.monotonic() > deadline:
-        break
-    time.sleep(0.3)
-print(json.dumps([jobs[pk] for pk in {ids}]))
-"""
-
 BACKDATE = """
 import json
 from datetime import timedelta
@@ -136,12 +111,11 @@ def forget_broker_state(stack: Stack) -> None:
 
 
 def submit(stack: Stack, product_index: int) -> int:
-    code = SUBMIT.format(photo=stack.shopper["photo"], product=stack.shopper["products"][product_index])
-    return stack.shell(code)
+    return stack.submit(product_index)
 
 
 def wait_for(stack: Stack, job_ids: list[int], condition: str, seconds: int = WAIT_SECONDS) -> list[dict]:
-    return stack.shell(WAIT_FOR.format(ids=job_ids, condition=condition, seconds=seconds))
+    return stack.wait_for(job_ids, condition, seconds=seconds)
 
 
 def backdate(stack: Stack, job_id: int, *, seconds: int) -> None:
