@@ -11,7 +11,7 @@ import time
 
 from PIL import Image
 
-from tryon.pipeline.result import TryOnResult
+from tryon.pipeline.contract import TryOnResult
 
 STALL_SECONDS = 600
 
