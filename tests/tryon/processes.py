@@ -21,7 +21,9 @@ from urllib.parse import urlparse
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 REDIS_URL = os.environ.get("REVETIR_TEST_REDIS_URL", "redis://127.0.0.1:6379/13")
 RABBITMQ_URL = os.environ.get("REVETIR_TEST_RABBITMQ_URL", "amqp://guest:guest@127.0.0.1:5672//")
-HEARTBEAT_LIMIT_SECONDS = 4
+# Beats come every second; the limit leaves room for a loaded 2-core machine without slowing the
+# killed-worker tests much.
+HEARTBEAT_LIMIT_SECONDS = 6
 WORKER_READY_SECONDS = 90
 # Gossip, mingle and worker heartbeats only tell other workers about this one; the tests need none.
 QUIET_WORKER = [
