@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import io
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -45,7 +45,7 @@ class CleanPhoto:
     extension: str  # "jpg" or "png"
     width: int
     height: int
-    body_analysis: dict  # BodyAnalysis.to_json()
+    body_analysis: dict = field(default_factory=dict)  # BodyAnalysis.to_json(), set after re-encoding
 
 
 def _megabytes(size: int) -> str:
@@ -65,8 +65,8 @@ def clean_person_photo(upload: UploadedFile) -> CleanPhoto:
     upload.seek(0)
     image = _decode(upload.read())
     image = ImageOps.exif_transpose(image)
-    body_analysis = check_person_in_photo(image)
-    return _reencode(image, body_analysis)
+    clean = _reencode(image)
+    return replace(clean, body_analysis=check_person_in_photo(image))
 
 
 def check_person_in_photo(image: Image.Image) -> dict:
@@ -141,7 +141,7 @@ def _decode(data: bytes) -> Image.Image:
     return image
 
 
-def _reencode(image: Image.Image, body_analysis: dict) -> CleanPhoto:
+def _reencode(image: Image.Image) -> CleanPhoto:
     has_alpha = image.mode in ("RGBA", "LA", "PA") or (image.mode == "P" and "transparency" in image.info)
     mode = "RGBA" if has_alpha else "RGB"
     pixels = image if image.mode == mode else image.convert(mode)
@@ -164,5 +164,4 @@ def _reencode(image: Image.Image, body_analysis: dict) -> CleanPhoto:
         extension=extension,
         width=pixels.width,
         height=pixels.height,
-        body_analysis=body_analysis,
     )
