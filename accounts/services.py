@@ -11,7 +11,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from rest_framework.authtoken.models import Token
 
-from accounts.models import User
+from accounts.models import BodyProfile, FitPreference, User
 from shop.models import Cart, Order
 
 # Sent with `user=` before anything is removed. A receiver deletes the data its app keeps for that
@@ -46,6 +46,34 @@ def user_update_profile(*, user: User, email: str, full_name: str) -> User:
     user.full_name = full_name.strip()
     user.save(update_fields=["email", "full_name"])
     return user
+
+
+def body_profile_save(
+    *,
+    user: User,
+    height_cm: int,
+    weight_kg: int,
+    fit_preference: str = FitPreference.REGULAR,
+    chest_cm: int | None = None,
+    waist_cm: int | None = None,
+    hips_cm: int | None = None,
+) -> BodyProfile:
+    """Store the shopper's size-finder profile (created on first save, replaced afterwards).
+
+    Values are checked against the model's bounds first, so an out-of-range height is refused with
+    a message naming it and nothing is written. One row per user (unique), written in one statement.
+    """
+    values = {
+        "height_cm": height_cm,
+        "weight_kg": weight_kg,
+        "fit_preference": fit_preference,
+        "chest_cm": chest_cm,
+        "waist_cm": waist_cm,
+        "hips_cm": hips_cm,
+    }
+    BodyProfile(user=user, **values).full_clean(exclude=["user"])
+    profile, _created = BodyProfile.objects.update_or_create(user=user, defaults=values)
+    return profile
 
 
 def auth_token_issue(*, user: User) -> Token:

@@ -60,6 +60,8 @@
       before.src = job.photo_url;
       after.src = job.result_url;
       engineText.textContent = "Made by the " + job.engine + " engine.";
+      var jobField = root.querySelector("[data-tryon-job-field]");
+      if (jobField) jobField.value = String(job.job);  // the cart line remembers which try-on sold it
       classicNotice.hidden = job.engine !== "classic";
       resultBox.hidden = false;
     }
