@@ -26,8 +26,8 @@ class Command(BaseCommand):
             self.stdout.write(
                 self.style.SUCCESS(
                     f"Created {report.categories_created} categories, {report.products_created} products, "
-                    f"{report.variants_created} sizes, {report.images_created} product pictures and "
-                    f"{report.users_created} accounts."
+                    f"{report.variants_created} sizes, {report.images_created} product pictures, "
+                    f"{report.size_chart_rows_created} size chart rows and {report.users_created} accounts."
                 )
             )
         else:
