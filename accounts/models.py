@@ -80,8 +80,12 @@ class BodyProfile(models.Model):
     plus chest, waist and hips when they know them (otherwise estimated, see `shop.size_advice`)."""
 
     user = models.OneToOneField(settings.AUTH_USER_MODEL, related_name="body_profile", on_delete=models.CASCADE)
-    height_cm = models.PositiveSmallIntegerField("height (cm)", validators=_range_validators(size_advice.HEIGHT_RANGE_CM))
-    weight_kg = models.PositiveSmallIntegerField("weight (kg)", validators=_range_validators(size_advice.WEIGHT_RANGE_KG))
+    height_cm = models.PositiveSmallIntegerField(
+        "height (cm)", validators=_range_validators(size_advice.HEIGHT_RANGE_CM)
+    )
+    weight_kg = models.PositiveSmallIntegerField(
+        "weight (kg)", validators=_range_validators(size_advice.WEIGHT_RANGE_KG)
+    )
     fit_preference = models.CharField(max_length=10, choices=FitPreference.choices, default=FitPreference.REGULAR)
     chest_cm = models.PositiveSmallIntegerField(
         "chest (cm)", null=True, blank=True, validators=_range_validators(size_advice.GIRTH_RANGE_CM)

@@ -152,9 +152,7 @@ def _put_in_cart(*, cart: Cart, variant: Variant, quantity: int, tryon_job_id=No
     if line is None:
         try:
             with transaction.atomic():
-                line = CartLine.objects.create(
-                    cart=cart, variant=variant, quantity=allowed, tryon_job_id=tryon_job_id
-                )
+                line = CartLine.objects.create(cart=cart, variant=variant, quantity=allowed, tryon_job_id=tryon_job_id)
         except IntegrityError:
             # A parallel request created the line first; add to it instead.
             return _put_in_cart(cart=cart, variant=variant, quantity=quantity, tryon_job_id=tryon_job_id)

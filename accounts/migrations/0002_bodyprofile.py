@@ -7,24 +7,88 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0001_initial'),
+        ("accounts", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='BodyProfile',
+            name="BodyProfile",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('height_cm', models.PositiveSmallIntegerField(validators=[django.core.validators.MinValueValidator(120), django.core.validators.MaxValueValidator(230)], verbose_name='height (cm)')),
-                ('weight_kg', models.PositiveSmallIntegerField(validators=[django.core.validators.MinValueValidator(30), django.core.validators.MaxValueValidator(250)], verbose_name='weight (kg)')),
-                ('fit_preference', models.CharField(choices=[('snug', 'Snug'), ('regular', 'Regular'), ('loose', 'Loose')], default='regular', max_length=10)),
-                ('chest_cm', models.PositiveSmallIntegerField(blank=True, null=True, validators=[django.core.validators.MinValueValidator(40), django.core.validators.MaxValueValidator(200)], verbose_name='chest (cm)')),
-                ('waist_cm', models.PositiveSmallIntegerField(blank=True, null=True, validators=[django.core.validators.MinValueValidator(40), django.core.validators.MaxValueValidator(200)], verbose_name='waist (cm)')),
-                ('hips_cm', models.PositiveSmallIntegerField(blank=True, null=True, validators=[django.core.validators.MinValueValidator(40), django.core.validators.MaxValueValidator(200)], verbose_name='hips (cm)')),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('user', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='body_profile', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "height_cm",
+                    models.PositiveSmallIntegerField(
+                        validators=[
+                            django.core.validators.MinValueValidator(120),
+                            django.core.validators.MaxValueValidator(230),
+                        ],
+                        verbose_name="height (cm)",
+                    ),
+                ),
+                (
+                    "weight_kg",
+                    models.PositiveSmallIntegerField(
+                        validators=[
+                            django.core.validators.MinValueValidator(30),
+                            django.core.validators.MaxValueValidator(250),
+                        ],
+                        verbose_name="weight (kg)",
+                    ),
+                ),
+                (
+                    "fit_preference",
+                    models.CharField(
+                        choices=[("snug", "Snug"), ("regular", "Regular"), ("loose", "Loose")],
+                        default="regular",
+                        max_length=10,
+                    ),
+                ),
+                (
+                    "chest_cm",
+                    models.PositiveSmallIntegerField(
+                        blank=True,
+                        null=True,
+                        validators=[
+                            django.core.validators.MinValueValidator(40),
+                            django.core.validators.MaxValueValidator(200),
+                        ],
+                        verbose_name="chest (cm)",
+                    ),
+                ),
+                (
+                    "waist_cm",
+                    models.PositiveSmallIntegerField(
+                        blank=True,
+                        null=True,
+                        validators=[
+                            django.core.validators.MinValueValidator(40),
+                            django.core.validators.MaxValueValidator(200),
+                        ],
+                        verbose_name="waist (cm)",
+                    ),
+                ),
+                (
+                    "hips_cm",
+                    models.PositiveSmallIntegerField(
+                        blank=True,
+                        null=True,
+                        validators=[
+                            django.core.validators.MinValueValidator(40),
+                            django.core.validators.MaxValueValidator(200),
+                        ],
+                        verbose_name="hips (cm)",
+                    ),
+                ),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "user",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="body_profile",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
         ),
     ]

@@ -5,40 +5,75 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('shop', '0001_initial'),
-        ('tryon', '0001_initial'),
+        ("shop", "0001_initial"),
+        ("tryon", "0001_initial"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='cartline',
-            name='tryon_job',
-            field=models.ForeignKey(blank=True, help_text="The shopper's finished try-on of this product the line was added from, if any.", null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='cart_lines', to='tryon.tryonjob'),
+            model_name="cartline",
+            name="tryon_job",
+            field=models.ForeignKey(
+                blank=True,
+                help_text="The shopper's finished try-on of this product the line was added from, if any.",
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="cart_lines",
+                to="tryon.tryonjob",
+            ),
         ),
         migrations.AddField(
-            model_name='orderline',
-            name='tryon_job',
-            field=models.ForeignKey(blank=True, help_text='The try-on the cart line came from; emptied if the shopper deletes that try-on.', null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='order_lines', to='tryon.tryonjob'),
+            model_name="orderline",
+            name="tryon_job",
+            field=models.ForeignKey(
+                blank=True,
+                help_text="The try-on the cart line came from; emptied if the shopper deletes that try-on.",
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="order_lines",
+                to="tryon.tryonjob",
+            ),
         ),
         migrations.CreateModel(
-            name='SizeChartRow',
+            name="SizeChartRow",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('size', models.CharField(choices=[('XS', 'XS'), ('S', 'S'), ('M', 'M'), ('L', 'L'), ('XL', 'XL'), ('XXL', 'XXL')], max_length=4)),
-                ('chest_min_cm', models.PositiveSmallIntegerField(blank=True, null=True, verbose_name='chest from (cm)')),
-                ('chest_max_cm', models.PositiveSmallIntegerField(blank=True, null=True, verbose_name='chest to (cm)')),
-                ('waist_min_cm', models.PositiveSmallIntegerField(blank=True, null=True, verbose_name='waist from (cm)')),
-                ('waist_max_cm', models.PositiveSmallIntegerField(blank=True, null=True, verbose_name='waist to (cm)')),
-                ('hips_min_cm', models.PositiveSmallIntegerField(blank=True, null=True, verbose_name='hips from (cm)')),
-                ('hips_max_cm', models.PositiveSmallIntegerField(blank=True, null=True, verbose_name='hips to (cm)')),
-                ('length_cm', models.PositiveSmallIntegerField(blank=True, null=True, verbose_name='garment length (cm)')),
-                ('product', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='size_chart', to='shop.product')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "size",
+                    models.CharField(
+                        choices=[("XS", "XS"), ("S", "S"), ("M", "M"), ("L", "L"), ("XL", "XL"), ("XXL", "XXL")],
+                        max_length=4,
+                    ),
+                ),
+                (
+                    "chest_min_cm",
+                    models.PositiveSmallIntegerField(blank=True, null=True, verbose_name="chest from (cm)"),
+                ),
+                ("chest_max_cm", models.PositiveSmallIntegerField(blank=True, null=True, verbose_name="chest to (cm)")),
+                (
+                    "waist_min_cm",
+                    models.PositiveSmallIntegerField(blank=True, null=True, verbose_name="waist from (cm)"),
+                ),
+                ("waist_max_cm", models.PositiveSmallIntegerField(blank=True, null=True, verbose_name="waist to (cm)")),
+                ("hips_min_cm", models.PositiveSmallIntegerField(blank=True, null=True, verbose_name="hips from (cm)")),
+                ("hips_max_cm", models.PositiveSmallIntegerField(blank=True, null=True, verbose_name="hips to (cm)")),
+                (
+                    "length_cm",
+                    models.PositiveSmallIntegerField(blank=True, null=True, verbose_name="garment length (cm)"),
+                ),
+                (
+                    "product",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="size_chart", to="shop.product"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['product_id', 'id'],
-                'constraints': [models.UniqueConstraint(fields=('product', 'size'), name='one_size_chart_row_per_product_size')],
+                "ordering": ["product_id", "id"],
+                "constraints": [
+                    models.UniqueConstraint(fields=("product", "size"), name="one_size_chart_row_per_product_size")
+                ],
             },
         ),
     ]
