@@ -17,6 +17,7 @@ DAILY_CHART_HEIGHT = 220
 DAILY_CHART_AXIS = 28  # room under the bars for the date labels
 DAILY_CHART_TOP = 16  # room above the tallest bar for its value
 DAILY_LABEL_EVERY = 5  # label every fifth day, the rest would overlap
+DAILY_CHART_SIDE = 24  # room left and right so the first and last labels are not clipped
 
 FUNNEL_CHART_WIDTH = 720
 FUNNEL_BAR_HEIGHT = 34
@@ -52,22 +53,23 @@ def daily_revenue_chart(days: Sequence[DaySales], *, currency: str) -> Chart:
     plot_height = DAILY_CHART_HEIGHT - DAILY_CHART_AXIS - DAILY_CHART_TOP
     baseline = DAILY_CHART_HEIGHT - DAILY_CHART_AXIS
     peak = max((day.revenue for day in days), default=Decimal(0)) or Decimal(1)
-    slot = DAILY_CHART_WIDTH / max(len(days), 1)
+    slot = (DAILY_CHART_WIDTH - 2 * DAILY_CHART_SIDE) / max(len(days), 1)
     bars = []
     for index, day in enumerate(days):
         height = float(day.revenue / peak) * plot_height
+        left = DAILY_CHART_SIDE + index * slot
         bars.append(
             Bar(
-                x=round(index * slot + slot * 0.15, 2),
+                x=round(left + slot * 0.15, 2),
                 y=round(baseline - height, 2),
                 width=round(slot * 0.7, 2),
                 height=round(height, 2),
                 label=day.day.strftime("%d %b") if index % DAILY_LABEL_EVERY == 0 or index == len(days) - 1 else "",
                 value=f"{day.revenue:.0f}" if day.revenue else "",
                 title=f"{day.day:%a %d %b}: {day.orders} order(s), {day.revenue} {currency}",
-                label_x=round(index * slot, 2),
+                label_x=round(left + slot / 2, 2),
                 label_y=DAILY_CHART_HEIGHT - 8,
-                value_x=round(index * slot, 2),
+                value_x=round(left + slot / 2, 2),
                 value_y=round(baseline - height - 3, 2),
             )
         )

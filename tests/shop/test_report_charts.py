@@ -24,6 +24,7 @@ def test_daily_bars_are_as_tall_as_their_share_of_the_best_day_and_stand_on_the_
     assert all(bar.y + bar.height == chart.baseline for bar in chart.bars)
     assert chart.bars[2].title == "Tue 03 Nov: 3 order(s), 200.00 EUR"
     assert [bar.label for bar in chart.bars] == ["01 Nov", "", "03 Nov"]
+    assert chart.bars[0].label_x > 0 and chart.bars[-1].label_x < chart.width
 
 
 def test_no_sales_draws_flat_bars_rather_than_failing():
