@@ -6,7 +6,8 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from tests.factories import make_user
+from shop.models import ProductImage
+from tests.factories import make_user, png_bytes
 from tests.tryon.helpers import astronaut_upload, make_tryon_product
 from tryon import services
 from tryon.models import JobStatus, PersonPhoto, TryOnJob
@@ -156,3 +157,23 @@ def test_the_try_on_form_needs_a_photo(client):
     assert response.status_code == 400
     assert "Choose a saved photo or upload one." in response.content.decode()
     assert not TryOnJob.objects.exists()
+
+
+@pytest.mark.django_db
+def test_try_on_uses_the_primary_garment_on_white_even_when_the_gallery_has_more_pictures(client, dispatched):
+    owner = make_user()
+    product = make_tryon_product()
+    for position, colour in ((0, (200, 40, 40)), (1, (40, 160, 60))):
+        ProductImage.objects.create(
+            product=product,
+            image=SimpleUploadedFile(f"extra-{position}.png", png_bytes(colour=colour), content_type="image/png"),
+            alt_text=f"Gallery picture {position}",
+            position=position,
+        )
+    client.force_login(owner)
+
+    client.post(reverse("tryon:job_create"), {"product": product.pk, "photo": astronaut_upload()})
+
+    job = TryOnJob.objects.get()
+    assert job.product_image == product.images.get(is_primary=True)
+    assert product.images.count() == 3
