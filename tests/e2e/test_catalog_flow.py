@@ -35,9 +35,7 @@ def log_in(page, server, email: str, password: str, path: str = "/accounts/login
     page.wait_for_url(lambda url: "/login/" not in url)
 
 
-def test_shopper_enters_measurements_then_browses_the_gallery_and_sees_their_size(
-    revetir_server, page, screenshot_dir
-):
+def test_shopper_enters_measurements_then_browses_the_gallery_and_sees_their_size(revetir_server, page, screenshot_dir):
     log_in(page, revetir_server, SHOPPER_EMAIL, SHOPPER_PASSWORD)
 
     page.goto(f"{revetir_server.url}/accounts/profile/")
