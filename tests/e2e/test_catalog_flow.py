@@ -102,7 +102,8 @@ def test_without_javascript_every_picture_is_shown_as_a_link_to_the_full_file(re
         context.close()
 
 
-def test_staff_see_stock_and_pictures_in_the_product_list_and_the_report(revetir_server, page, screenshot_dir):
+def test_staff_see_stock_and_pictures_in_the_product_list_and_the_report(revetir_server, page, tmp_path):
+    # The e2e shop has no orders, so these screenshots are for looking at, not for the README.
     log_in(page, revetir_server, STAFF_EMAIL, STAFF_PASSWORD, path="/admin/login/")
 
     page.goto(f"{revetir_server.url}/admin/shop/product/")
@@ -111,10 +112,10 @@ def test_staff_see_stock_and_pictures_in_the_product_list_and_the_report(revetir
     first = rows.first
     assert first.locator("img.admin-thumbnail").evaluate("image => image.naturalWidth") > 0
     assert int(first.locator("td.field-total_stock").inner_text()) >= 0
-    page.screenshot(path=screenshot_dir / "screenshot-admin-products.png", full_page=True)
+    page.screenshot(path=tmp_path / "screenshot-admin-products.png", full_page=True)
 
     page.goto(f"{revetir_server.url}/admin/")
     page.get_by_role("link", name="Sales and try-on report (last 30 days)").click()
     assert page.locator("svg.report-chart").count() == 2
     assert "Try-on funnel" in page.locator("#content-main").inner_text()
-    page.screenshot(path=screenshot_dir / "screenshot-admin-report.png", full_page=True)
+    page.screenshot(path=tmp_path / "screenshot-admin-report.png", full_page=True)
