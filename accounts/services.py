@@ -9,6 +9,8 @@ from __future__ import annotations
 import django.dispatch
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
 from rest_framework.authtoken.models import Token
 
 from accounts.models import BodyProfile, FitPreference, User
@@ -61,7 +63,9 @@ def body_profile_save(
     """Store the shopper's size-finder profile (created on first save, replaced afterwards).
 
     Values are checked against the model's bounds first, so an out-of-range height is refused with
-    a message naming it and nothing is written. One row per user (unique), written in one statement.
+    a message naming it and nothing is written. One row per user (unique): an update of the user's
+    row, or the insert of a first one; two first saves racing meet the unique key and the loser
+    updates the winner's row, so no transaction is needed (MongoDB).
     """
     values = {
         "height_cm": height_cm,
@@ -72,8 +76,13 @@ def body_profile_save(
         "hips_cm": hips_cm,
     }
     BodyProfile(user=user, **values).full_clean(exclude=["user"])
-    profile, _created = BodyProfile.objects.update_or_create(user=user, defaults=values)
-    return profile
+    if BodyProfile.objects.filter(user=user).update(**values, updated_at=timezone.now()) == 0:
+        try:
+            with transaction.atomic():
+                return BodyProfile.objects.create(user=user, **values)
+        except IntegrityError:
+            BodyProfile.objects.filter(user=user).update(**values, updated_at=timezone.now())
+    return BodyProfile.objects.get(user=user)
 
 
 def auth_token_issue(*, user: User) -> Token:

@@ -127,8 +127,6 @@ def tryon_funnel(*, since: datetime.datetime) -> list[FunnelRow]:
         .annotate(count=Count("pk"))
         .values_list("product", "count")
     )
-    if not tryons:
-        return []
     in_cart = set(
         CartLine.objects.filter(tryon_job__created_at__gte=since).values_list("tryon_job", "tryon_job__product")
     )

@@ -25,6 +25,7 @@ django.setup()
 
 from bson import ObjectId  # noqa: E402
 from django.apps import apps  # noqa: E402
+from django.contrib.admin import site as admin_site  # noqa: E402
 from django.contrib.auth.models import AnonymousUser  # noqa: E402
 from django.contrib.sessions.backends.base import SessionBase  # noqa: E402
 from django.core import checks  # noqa: E402
@@ -36,8 +37,11 @@ from django.test import RequestFactory  # noqa: E402
 from django_mongodb_backend.base import DatabaseWrapper  # noqa: E402
 from django_mongodb_backend.fields import ObjectIdAutoField  # noqa: E402
 
+from accounts import services as accounts_services  # noqa: E402
 from accounts.models import User  # noqa: E402
+from shop import reports as shop_reports  # noqa: E402
 from shop import selectors as shop_selectors  # noqa: E402
+from shop.admin import ProductAdmin  # noqa: E402
 from shop import services as shop_services  # noqa: E402
 from shop import stock  # noqa: E402
 from shop.models import Cart, CartLine, Category, Order, OrderStatus, Product, Variant  # noqa: E402
@@ -184,6 +188,8 @@ def hot_paths() -> dict[str, Callable[[], object]]:
     anonymous = RequestFactory().get("/")
     anonymous.user = AnonymousUser()
     anonymous.session = anonymous_session()
+    staff_request = RequestFactory().get("/admin/shop/product/")
+    staff_request.user = User(pk=ObjectId(), email="staff@example.com", is_staff=True, is_superuser=True)
 
     def catalogue_list(filters: dict) -> Callable[[], None]:
         def run() -> None:
@@ -280,6 +286,17 @@ def hot_paths() -> dict[str, Callable[[], object]]:
         "job heartbeat": lambda: tryon_services.beat(job_id=ObjectId()),
         "job failure": lambda: tryon_services.fail_job(job_id=ObjectId(), message="probe"),
         "stale job sweep": lambda: tryon_services.fail_stale_jobs(owner=user),
+        "size finder on the product page": lambda: shop_selectors.size_advice_for(user=user, product=product),
+        "size finder profile save": lambda: accounts_services.body_profile_save(
+            user=user, height_cm=178, weight_kg=74
+        ),
+        "cart add from a try-on (job check)": lambda: shop_services._verified_tryon_job_id(
+            cart=cart, variant=variant, tryon_job_id=ObjectId()
+        ),
+        "staff report (orders per day, best sellers, try-on funnel)": lambda: shop_reports.sales_report(),
+        "staff product list (stock and thumbnail annotations)": lambda: list(
+            ProductAdmin(Product, admin_site).get_queryset(staff_request)
+        ),
     }
     return paths
 

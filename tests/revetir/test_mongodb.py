@@ -182,7 +182,8 @@ def test_hot_reads_and_stock_and_job_updates_compile_to_mql(offline_mongodb_repo
     assert failures == {}
     assert all(outcome["commands"] >= 1 for outcome in hot_paths.values())
     covered = " ".join(hot_paths)
-    for area in ("catalogue", "product page", "cart", "checkout", "stock reserve", "orders list", "try-on", "job"):
+    areas = ("catalogue", "product page", "cart", "checkout", "stock reserve", "orders list", "try-on", "job")
+    for area in (*areas, "size finder", "staff report", "staff product list"):
         assert area in covered
 
 
