@@ -41,9 +41,9 @@ from accounts import services as accounts_services  # noqa: E402
 from accounts.models import User  # noqa: E402
 from shop import reports as shop_reports  # noqa: E402
 from shop import selectors as shop_selectors  # noqa: E402
-from shop.admin import ProductAdmin  # noqa: E402
 from shop import services as shop_services  # noqa: E402
 from shop import stock  # noqa: E402
+from shop.admin import ProductAdmin  # noqa: E402
 from shop.models import Cart, CartLine, Category, Order, OrderStatus, Product, Variant  # noqa: E402
 from tryon import selectors as tryon_selectors  # noqa: E402
 from tryon import services as tryon_services  # noqa: E402
