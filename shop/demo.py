@@ -143,9 +143,10 @@ DEMO_SIZE_CHART: dict[str, tuple[tuple[int, int], tuple[int, int], tuple[int, in
     "XXL": ((116, 124), (100, 108), (122, 130), 78),
 }
 
-# The gallery pictures after the primary one: (position, kind, alt text template).
+# The gallery pictures after the primary one: (position, kind, alt text template); `Picture` is
+# the garment's description with a capital first letter.
 GALLERY_EXTRAS = (
-    (1, "backdrop", "{picture} on a coloured backdrop"),
+    (1, "backdrop", "{Picture} on a coloured backdrop"),
     (2, "detail", "Close-up of the {picture}"),
 )
 GALLERY_DRAWINGS = {"backdrop": render_garment_on_backdrop, "detail": render_garment_detail}
@@ -271,8 +272,10 @@ def ensure_gallery_images(*, product: Product, garment: DemoGarment) -> int:
         if image is not None and image.image and image.image.storage.exists(image.image.name):
             continue
         if image is None:
-            picture = garment.picture[0].upper() + garment.picture[1:]
-            image = ProductImage(product=product, position=position, alt_text=alt_template.format(picture=picture))
+            alt_text = alt_template.format(
+                picture=garment.picture, Picture=garment.picture[:1].upper() + garment.picture[1:]
+            )
+            image = ProductImage(product=product, position=position, alt_text=alt_text)
         file_name = f"{product.slug}-{kind}.png"
         storage = image.image.storage
         target_name = image.image.field.generate_filename(image, file_name)

@@ -110,7 +110,8 @@ def product_page(*, filters: Mapping[str, Any] | None = None, page_number: Any =
 
 def product_detail(*, slug: str) -> Product | None:
     """The active product with this slug, its images (primary first), all its variants in size
-    order as `sized_variants` and `has_stock`; None when there is no such active product (three queries)."""
+    order as `sized_variants`, `has_stock`, and its size chart in size order as `size_chart_rows`;
+    None when there is no such active product (four queries)."""
     product = (
         Product.objects.filter(is_active=True, slug=slug)
         .select_related("category__parent")
@@ -160,9 +161,15 @@ def size_advice_for(*, user, product: Product) -> size_advice.SizeAdvice | None:
     rows = getattr(product, "size_chart_rows", None)
     if rows is None:
         rows = SizeChartRow.objects.filter(product=product)
-    return size_advice.recommend_size(
-        body=profile.measurements(), chart=chart_rows_for_advice(rows), garment_type=product.garment_type
-    )
+    try:
+        body = profile.measurements()
+        return size_advice.recommend_size(
+            body=body, chart=chart_rows_for_advice(rows), garment_type=product.garment_type
+        )
+    except ValueError:
+        # A stored value outside the finder's bounds, or a chart whose ranges overlap: no advice
+        # rather than a broken product page; the profile form and the admin show what to fix.
+        return None
 
 
 # --- Cart and orders ----------------------------------------------------------------------------

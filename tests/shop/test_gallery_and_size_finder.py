@@ -8,6 +8,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
+from accounts.models import BodyProfile
 from accounts.services import body_profile_save
 from shop.models import ProductImage, SizeChartRow
 from tests.factories import make_product, make_user, png_bytes
@@ -165,3 +166,16 @@ def test_the_product_api_gives_the_chart_and_a_signed_in_shoppers_recommendation
     assert recommendation["chart_row"] == {"size": "M", "from_cm": 92, "to_cm": 99}
     assert recommendation["message"] == "Recommended: M — chest 92–99 cm matches your 96 cm"
     assert [image["is_primary"] for image in signed_in["images"]] == [True]
+
+
+@pytest.mark.django_db
+def test_a_stored_measurement_outside_the_finders_bounds_gives_no_advice_instead_of_an_error(client, sized_product):
+    shopper = make_user()
+    body_profile_save(user=shopper, height_cm=178, weight_kg=74)
+    BodyProfile.objects.filter(user=shopper).update(height_cm=50)  # written around the form's checks
+    client.force_login(shopper)
+
+    response = client.get(sized_product.get_absolute_url())
+
+    assert response.status_code == 200
+    assert "data-size-advice" not in response.content.decode()
