@@ -12,7 +12,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from accounts.forms import StaffUserChangeForm, StaffUserCreationForm
-from accounts.models import User
+from accounts.models import Address, User
 from accounts.services import delete_account
 
 
@@ -44,3 +44,16 @@ class UserAdmin(DjangoUserAdmin):
     def delete_queryset(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
         for user in queryset:
             delete_account(user=user)
+
+
+@admin.register(Address)
+class AddressAdmin(admin.ModelAdmin):
+    """Read-only for staff: shoppers keep their own address books."""
+
+    list_display = ("full_name", "user", "city", "country", "is_default", "last_used_at")
+    list_select_related = ("user",)
+    search_fields = ("full_name", "user__email", "city", "postal_code")
+    readonly_fields = ("user", "last_used_at", "created_at")
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False

@@ -6,6 +6,8 @@ from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, Permis
 from django.db import models
 from django.utils import timezone
 
+from shop.countries import COUNTRIES
+
 # The shipping fields an address and an order share.
 ADDRESS_FIELDS = ("full_name", "address_line1", "address_line2", "city", "postal_code", "country", "phone")
 
@@ -89,6 +91,10 @@ class Address(models.Model):
 
     def __str__(self) -> str:
         return f"{self.full_name}, {self.address_line1}, {self.postal_code} {self.city}"
+
+    @property
+    def country_name(self) -> str:
+        return COUNTRIES.get(self.country, self.country)
 
     def as_shipping(self) -> dict[str, str]:
         """The fields an order copies, in the shape `shop.services.place_order` takes."""
