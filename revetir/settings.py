@@ -330,6 +330,12 @@ SHOP_CURRENCY = env_str("REVETIR_CURRENCY", "EUR")
 SHOP_LOW_STOCK_THRESHOLD = env_int("REVETIR_LOW_STOCK_THRESHOLD", 5)
 SHOP_PAGE_SIZE = env_int("REVETIR_PAGE_SIZE", 12)
 SHOP_MAX_LINE_QUANTITY = env_int("REVETIR_MAX_LINE_QUANTITY", 10)
+# One checkout per cart at a time: a claim older than this is from a process that died.
+SHOP_CHECKOUT_CLAIM_SECONDS = env_int("REVETIR_CHECKOUT_CLAIM_SECONDS", 60)
+# How long a parallel submit of the same cart waits for the first one to finish.
+SHOP_CHECKOUT_WAIT_SECONDS = env_int("REVETIR_CHECKOUT_WAIT_SECONDS", 10)
+# A submit without an idempotency key that finds the cart emptied by an order this recent gets it back.
+SHOP_CHECKOUT_REPEAT_SECONDS = env_int("REVETIR_CHECKOUT_REPEAT_SECONDS", 300)
 # How stale the product list may be after a stock change that bypasses model signals (0: no cache).
 SHOP_CATALOGUE_CACHE_SECONDS = env_int("REVETIR_CATALOGUE_CACHE_SECONDS", 10)
 SHOP_PAYMENT_PROVIDERS = ["shop.payments.PayOnDelivery"]
@@ -343,6 +349,12 @@ TRYON_ENGINE = env_str("REVETIR_TRYON_ENGINE", "auto")  # auto | neural | classi
 TRYON_WORKER = "channel" if REDIS_URL else "thread"
 TRYON_MAX_UPLOAD_BYTES = env_int("REVETIR_TRYON_MAX_UPLOAD_MB", 10) * 1024 * 1024
 TRYON_MAX_PIXELS = env_int("REVETIR_TRYON_MAX_PIXELS", 40_000_000)
+# PNG and WebP are decoded whole (4 bytes a pixel with alpha), so they get a lower limit than JPEG,
+# which is decoded already reduced; see tryon/validation.py.
+TRYON_MAX_FULL_DECODE_PIXELS = env_int("REVETIR_TRYON_MAX_FULL_DECODE_PIXELS", 12_000_000)
+TRYON_MAX_ASPECT_RATIO = env_int("REVETIR_TRYON_MAX_ASPECT_RATIO", 4)
+# The stored photo's longer side at most (the try-on works at 192×256 to 1024 pixels).
+TRYON_PHOTO_MAX_SIDE = env_int("REVETIR_TRYON_PHOTO_MAX_SIDE", 2048)
 TRYON_RATE_LIMIT_PER_MINUTE = env_int("REVETIR_TRYON_RATE_LIMIT_PER_MINUTE", 6)
 TRYON_MAX_QUEUED_JOBS = env_int("REVETIR_TRYON_MAX_QUEUED_JOBS", 20)
 TRYON_BUSY_RETRY_SECONDS = env_int("REVETIR_TRYON_BUSY_RETRY_SECONDS", 15)

@@ -272,6 +272,9 @@ class PlaceOrderForm(forms.Form):
     """The review page's confirmation: the payment method (only pay on delivery today)."""
 
     payment_method = forms.ChoiceField(label="Payment", widget=forms.RadioSelect)
+    # Made when the review page renders: a double click or a resubmit sends the same key, so it
+    # is answered with the order the first submit placed.
+    idempotency_key = forms.CharField(max_length=64, required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)

@@ -139,7 +139,7 @@ def checkout_review(request: HttpRequest) -> HttpResponse:
             "summary": summary,
             "address": address,
             "country_name": COUNTRIES.get(address.get("country", ""), address.get("country", "")),
-            "form": PlaceOrderForm(),
+            "form": PlaceOrderForm(initial={"idempotency_key": services.new_checkout_key()}),
             "voucher_form": VoucherForm(),
             "voucher": voucher,
             "shipping_method": shipping_method,
@@ -174,6 +174,9 @@ def checkout_voucher(request: HttpRequest) -> HttpResponseRedirect:
 @login_required
 @require_POST
 def checkout_place(request: HttpRequest) -> HttpResponseRedirect:
+    earlier = services.order_for_idempotency_key(user=request.user, key=request.POST.get("idempotency_key"))
+    if earlier is not None:
+        return redirect("shop:checkout_complete", number=earlier.number)
     address = request.session.get(SESSION_ADDRESS_KEY)
     if not address:
         messages.info(request, "Where should we send your order?")
@@ -193,6 +196,7 @@ def checkout_place(request: HttpRequest) -> HttpResponseRedirect:
             cart=cart,
             address=address,
             payment_method=form.cleaned_data["payment_method"],
+            idempotency_key=form.cleaned_data["idempotency_key"],
             shipping_method_id=request.session.get(SESSION_SHIPPING_KEY),
             voucher_code=request.session.get(SESSION_VOUCHER_KEY) or "",
             saved_address=account_selectors.address_for_user(user=request.user, address_id=saved_id)
