@@ -222,7 +222,7 @@ class PaymentMethod(models.TextChoices):
 class ShippingMethod(models.Model):
     """A way to deliver an order, with its price; staff configure them in admin.
 
-    The price is waived when the goods (after any voucher discount) reach `free_over`.
+    The price is waived when the items (before any voucher discount) reach `free_over`.
     """
 
     name = models.CharField(max_length=80)

@@ -5,7 +5,7 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
-from shop.models import Order, ShippingMethod
+from shop.models import Order, ShippingMethod, Voucher, VoucherKind
 from shop.services import CheckoutError, place_order
 from tests.factories import DEFAULT_PASSWORD, make_product, make_user
 from tests.shop.helpers_cart_orders import ADDRESS, fill_cart
@@ -113,3 +113,20 @@ def test_address_step_says_a_delivery_method_must_be_chosen(client, methods):
 
     assert response.status_code == 200
     assert response.context["form"].errors["shipping_method"] == ["Choose a delivery method."]
+
+
+def test_free_delivery_is_judged_on_the_items_before_the_voucher(methods):
+    standard, _express = methods
+    Voucher.objects.create(code="TENOFF", kind=VoucherKind.FIXED, value=Decimal("10.00"))
+    user = make_user()
+
+    order = place_order(
+        user=user,
+        cart=_cart_worth(user, "60.00"),
+        address=ADDRESS,
+        payment_method="pay_on_delivery",
+        shipping_method_id=standard.pk,
+        voucher_code="TENOFF",
+    )
+
+    assert (order.discount, order.shipping_price, order.total) == (Decimal("10.00"), Decimal("0.00"), Decimal("50.00"))
