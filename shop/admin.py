@@ -421,8 +421,9 @@ class VoucherAdmin(admin.ModelAdmin):
 
     @admin.display(description="uses")
     def uses_display(self, voucher: Voucher) -> str:
-        limit = "unlimited" if voucher.usage_limit is None else str(voucher.usage_limit)
-        return f"{voucher.uses} of {limit}"
+        if voucher.usage_limit is None:
+            return f"{voucher.uses} (no limit)"
+        return f"{voucher.uses} of {voucher.usage_limit}"
 
     def save_model(self, request: HttpRequest, obj: Voucher, form: forms.ModelForm, change: bool) -> None:
         """Write only the columns staff edit, so saving never overwrites `uses` counted meanwhile."""

@@ -93,6 +93,12 @@ def test_new_shopper_checks_out_with_express_delivery_a_saved_address_and_a_vouc
     page.goto(f"{revetir_server.url}/checkout/")
     saved = page.get_by_label("8 Rue Mercière", exact=False)
     assert saved.is_checked()
+    new_address = page.locator("[data-new-address]")
+    assert new_address.is_hidden()  # its fields count only for "A new address"
+    page.get_by_label("A new address", exact=True).check()
+    assert new_address.is_visible()
+    page.screenshot(path=screenshot_dir / "screenshot-checkout-saved-address.png", full_page=True)
+    saved.check()
     page.get_by_role("button", name="Continue to review").click()
     assert "8 Rue Mercière" in page.locator("main address").inner_text()
     page.fill("input[name=code]", "WELCOME10")
