@@ -25,8 +25,8 @@ sys.path.insert(0, str(PROJECT_ROOT))
 
 from bench.save_tryon_samples import sample_garments  # noqa: E402
 from tests.tryon.pipeline.person_photos import people, resized  # noqa: E402
-from tryon.pipeline.classic import ClassicTryOnEngine  # noqa: E402
-from tryon.pipeline.result import STAGES  # noqa: E402
+from tryon.pipeline.classic.engine import ClassicTryOnEngine  # noqa: E402
+from tryon.pipeline.contract import STAGES  # noqa: E402
 
 # (width, height): a 12-megapixel phone photo and a common downscaled upload.
 PHOTO_SIZES = ((3024, 4032), (1080, 1440))

@@ -20,7 +20,7 @@ sys.path.insert(0, str(PROJECT_ROOT))
 
 from tests.tryon.pipeline.person_photos import people  # noqa: E402
 from tests.tryon.pipeline.product_photos import tshirt_photo  # noqa: E402
-from tryon.pipeline.classic import ClassicTryOnEngine  # noqa: E402
+from tryon.pipeline.classic.engine import ClassicTryOnEngine  # noqa: E402
 
 
 def sample_garments() -> dict[str, np.ndarray]:

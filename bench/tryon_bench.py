@@ -38,11 +38,11 @@ import torch.nn.functional as F
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(PROJECT_ROOT))
 
-from tryon.pipeline import pfafn  # noqa: E402
-from tryon.pipeline.engine import load_networks  # noqa: E402
 from tryon.pipeline.imageio import load_rgb  # noqa: E402
 from tryon.pipeline.masks import cloth_mask  # noqa: E402
-from tryon.pipeline.preprocess import (  # noqa: E402
+from tryon.pipeline.neural import pfafn  # noqa: E402
+from tryon.pipeline.neural.engine import load_networks  # noqa: E402
+from tryon.pipeline.neural.preprocess import (  # noqa: E402
     crop_person,
     garment_region,
     garment_to_model_inputs,
@@ -52,8 +52,8 @@ from tryon.pipeline.preprocess import (  # noqa: E402
     u2net_input,
     u2net_mask,
 )
-from tryon.pipeline.u2net import U2Net  # noqa: E402
-from tryon.pipeline.weights import load_checkpoint  # noqa: E402
+from tryon.pipeline.neural.u2net import U2Net  # noqa: E402
+from tryon.pipeline.neural.weights import load_checkpoint  # noqa: E402
 
 REFERENCE_DIR = PROJECT_ROOT.parent / "shared" / "reference"
 THREADS = 2
@@ -226,7 +226,7 @@ def measure_speed(runs: int, with_classic: bool) -> dict:
         "postprocessing": postprocessing(inputs, d0, outputs),
     }
     if with_classic:
-        from tryon.pipeline.classic import ClassicTryOnEngine
+        from tryon.pipeline.classic.engine import ClassicTryOnEngine
 
         classic = ClassicTryOnEngine()
         workloads["classic_engine"] = lambda: classic.run(inputs["astronaut"], inputs["garment"])

@@ -39,10 +39,10 @@ sys.path.insert(0, str(PROJECT_ROOT))
 from tests.tryon.pipeline import reference_data  # noqa: E402
 from tests.tryon.pipeline.person_photos import astronaut, resized  # noqa: E402
 from tests.tryon.pipeline.product_photos import tshirt_photo  # noqa: E402
-from tryon.pipeline import pfafn  # noqa: E402
-from tryon.pipeline.engine import TryOnEngine, load_networks  # noqa: E402
-from tryon.pipeline.u2net import U2Net  # noqa: E402
-from tryon.pipeline.weights import load_checkpoint  # noqa: E402
+from tryon.pipeline.neural import pfafn  # noqa: E402
+from tryon.pipeline.neural.engine import TryOnEngine, load_networks  # noqa: E402
+from tryon.pipeline.neural.u2net import U2Net  # noqa: E402
+from tryon.pipeline.neural.weights import load_checkpoint  # noqa: E402
 
 NETWORKS = ("u2net", "u2netp", "pfafn_warp", "pfafn_gen")
 CHECKPOINT_FILES = {"u2net": "u2net.pth", "pfafn_warp": "warp_model_final.pth", "pfafn_gen": "gen_model_final.pth"}

@@ -393,7 +393,8 @@ class Order(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"Order {self.number}"
+        # The admin writes 'The order “RV-…” was changed', so the number alone reads right there.
+        return self.number
 
     def get_absolute_url(self) -> str:
         return reverse("shop:order_detail", kwargs={"number": self.number})

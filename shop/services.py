@@ -84,6 +84,11 @@ def max_line_quantity() -> int:
     return settings.SHOP_MAX_LINE_QUANTITY
 
 
+def line_limit_message() -> str:
+    """The per-line limit as shoppers read it, next to quantity fields and in errors."""
+    return f"At most {max_line_quantity()} of one size per order."
+
+
 @dataclass(frozen=True)
 class CartLineChange:
     """The result of putting a quantity of a variant in a cart; `capped` when less than asked."""
@@ -98,9 +103,19 @@ class CartLineChange:
         return self.quantity < self.requested
 
     @property
+    def removed_on_request(self) -> bool:
+        """The shopper set the quantity to 0, which takes the line out of the cart."""
+        return self.requested == 0
+
+    @property
     def message(self) -> str:
+        if self.removed_on_request:
+            return f"Removed from your cart: {self.description}."
         if self.quantity == 0:
             return f"{self.description} is out of stock, so it is not in your cart."
+        if self.capped and self.quantity == max_line_quantity():
+            in_cart = f"{self.quantity} of {self.description} are in your cart (you asked for {self.requested})."
+            return f"{line_limit_message()} {in_cart}"
         if self.capped:
             return f"Only {self.quantity} of {self.description} can be in your cart (you asked for {self.requested})."
         return f"{self.description}: {self.quantity} in your cart."
@@ -146,10 +161,11 @@ def _line_limit(variant: Variant) -> int:
     return max(0, min(max_line_quantity(), variant.stock))
 
 
-def _check_quantity(quantity: int) -> None:
-    limit = max_line_quantity()
-    if not 1 <= quantity <= limit:
-        raise CartError(f"Choose a quantity from 1 to {limit}.", code="quantity")
+def _check_quantity(quantity: int, *, minimum: int = 1) -> None:
+    if quantity < minimum:
+        raise CartError(f"Choose a quantity of at least {minimum}.", code="quantity")
+    if quantity > max_line_quantity():
+        raise CartError(line_limit_message(), code="quantity")
 
 
 def _put_in_cart(*, cart: Cart, variant: Variant, quantity: int) -> CartLineChange:
@@ -190,10 +206,13 @@ def cart_add_item(*, cart: Cart, variant_id: int, quantity: int) -> CartLineChan
 
 
 def cart_line_set_quantity(*, line: CartLine, quantity: int) -> CartLineChange:
-    """Set a line's quantity, capped by stock; a line whose size has sold out is removed."""
-    _check_quantity(quantity)
+    """Set a line's quantity, capped by stock; 0, or a size that has sold out, removes the line."""
+    _check_quantity(quantity, minimum=0)
     variant = Variant.objects.select_related("product").get(pk=line.variant_id)
     description = describe_variant(variant)
+    if quantity == 0:
+        cart_line_remove(line=line)
+        return CartLineChange(description=description, requested=0, quantity=0, line=None)
     allowed = min(quantity, _line_limit(variant))
     if allowed <= 0:
         line.delete()

@@ -6,7 +6,7 @@ from django import forms
 
 from accounts.models import User
 from revetir.object_keys import ObjectKeyFormField
-from tryon.selectors import photos_for_user
+from tryon.selectors import photo_labels_for_user, photos_for_user
 
 
 class PhotoUploadForm(forms.Form):
@@ -28,8 +28,14 @@ class TryOnForm(forms.Form):
             "invalid": "That is not a product that can be tried on; go back to its page and try again.",
         },
     )
+    # Radio buttons, so the page can show each saved photo's thumbnail next to its label.
     photo_id = forms.ModelChoiceField(
-        queryset=None, required=False, label="Use a saved photo", empty_label="— upload a new photo —"
+        queryset=None,
+        required=False,
+        label="Use a saved photo",
+        empty_label="Upload a new photo",
+        widget=forms.RadioSelect,
+        blank=True,
     )
     photo = forms.FileField(
         required=False,
@@ -41,7 +47,8 @@ class TryOnForm(forms.Form):
     def __init__(self, *args, user: User, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.fields["photo_id"].queryset = photos_for_user(user=user)
-        self.fields["photo_id"].label_from_instance = lambda photo: f"Photo from {photo.created_at:%d %b %Y %H:%M}"
+        labels = photo_labels_for_user(user=user)
+        self.fields["photo_id"].label_from_instance = lambda photo: labels.get(photo.pk, "Your photo")
 
     def clean(self) -> dict:
         cleaned = super().clean()

@@ -17,11 +17,19 @@ class PersonPhoto(models.Model):
     file_name = models.CharField(max_length=200, help_text="Name of the cleaned image in the private storage.")
     width = models.PositiveIntegerField()
     height = models.PositiveIntegerField()
+    content_hash = models.CharField(
+        max_length=64,
+        blank=True,
+        help_text="SHA-256 of the cleaned image: the same photo uploaded again by its owner reuses this one.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["owner", "-created_at"], name="tryon_photo_owner_idx")]
+        indexes = [
+            models.Index(fields=["owner", "-created_at"], name="tryon_photo_owner_idx"),
+            models.Index(fields=["owner", "content_hash"], name="tryon_photo_owner_hash_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"Photo {self.pk} of {self.owner_id}"

@@ -7,6 +7,7 @@ A `job_id` is the key as the database gives it: an integer on SQLite, an ObjectI
 
 from __future__ import annotations
 
+import hashlib
 import io
 import logging
 import math
@@ -65,18 +66,32 @@ def worker_name() -> str:
 
 
 def save_person_photo(*, user: User, upload: UploadedFile) -> PersonPhoto:
-    """Validate, clean and store an uploaded photo for `user`.
+    """Validate, clean and store an uploaded photo for `user` (see `store_person_photo`)."""
+    photo, _created = store_person_photo(user=user, upload=upload)
+    return photo
 
-    Raises ValidationError (with a message for the shopper) and stores nothing when the file is not
-    an acceptable photo. If the row cannot be written, the stored file is removed again.
+
+def store_person_photo(*, user: User, upload: UploadedFile) -> tuple[PersonPhoto, bool]:
+    """Validate, clean and store an uploaded photo for `user`; returns (photo, whether it is new).
+
+    A photo whose cleaned image the user already stored is not stored twice: the saved one comes
+    back (`False`). Raises ValidationError (with a message for the shopper) and stores nothing when
+    the file is not an acceptable photo. If the row cannot be written, the stored file is removed.
     """
     clean = clean_person_photo(upload)
+    content_hash = hashlib.sha256(clean.content).hexdigest()
+    existing = PersonPhoto.objects.filter(owner=user, content_hash=content_hash).order_by("created_at", "id").first()
+    if existing is not None:
+        return existing, False
     name = save_private_file(folder="photos", extension=clean.extension, content=clean.content)
     try:
-        return PersonPhoto.objects.create(owner=user, file_name=name, width=clean.width, height=clean.height)
+        photo = PersonPhoto.objects.create(
+            owner=user, file_name=name, width=clean.width, height=clean.height, content_hash=content_hash
+        )
     except Exception:
         delete_private_files(name)
         raise
+    return photo, True
 
 
 def delete_person_photo(*, photo: PersonPhoto) -> None:

@@ -79,17 +79,20 @@ def photo_list(request: HttpRequest) -> HttpResponse:
         form = PhotoUploadForm(request.POST, request.FILES)
         if form.is_valid():
             try:
-                services.save_person_photo(user=request.user, upload=form.cleaned_data["photo"])
+                _photo, created = services.store_person_photo(user=request.user, upload=form.cleaned_data["photo"])
             except ValidationError as error:
                 form.add_error("photo", error)
             else:
-                messages.success(request, "Your photo was saved. Only you can see it.")
+                if created:
+                    messages.success(request, "Your photo was saved. Only you can see it.")
+                else:
+                    messages.info(request, "You had already saved this photo, so it is kept once.")
                 return redirect("tryon:photo_list")
         status = 400
     services.fail_stale_jobs(owner=request.user)
     context = {
         "form": form,
-        "photos": selectors.photos_for_user(user=request.user),
+        "photos": selectors.labelled_photos_for_user(user=request.user),
         "jobs": selectors.jobs_for_user(user=request.user)[:50],
         "retention_days": settings.TRYON_RETENTION_DAYS,
     }
@@ -97,9 +100,13 @@ def photo_list(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-@require_POST
-def photo_delete(request: HttpRequest, pk: str) -> HttpResponseRedirect:
+@require_http_methods(["GET", "POST"])
+def photo_delete(request: HttpRequest, pk: str) -> HttpResponse:
+    """GET asks "Delete this photo?" with what goes with it (works without JavaScript); POST deletes."""
     photo = selectors.photo_for_user(user=request.user, photo_id=pk)
+    if request.method == "GET":
+        context = {"photo": photo, "job_count": selectors.job_count_for_photo(photo=photo)}
+        return render(request, "tryon/photo_confirm_delete.html", context)
     services.delete_person_photo(photo=photo)
     messages.success(request, "The photo and its try-ons were deleted.")
     return redirect("tryon:photo_list")

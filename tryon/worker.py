@@ -26,8 +26,8 @@ from django.db import close_old_connections, connection
 from tryon import services
 from tryon.events import publish_job, remember_server_loop
 from tryon.models import TryOnJob
+from tryon.pipeline.contract import TryOnError, TryOnResult
 from tryon.pipeline.imageio import load_rgb
-from tryon.pipeline.result import TryOnError, TryOnResult
 from tryon.storage import read_private_file
 
 logger = logging.getLogger(__name__)
@@ -58,7 +58,7 @@ def load_engine() -> Engine:
     global _engine
     with _engine_lock:
         if _engine is None:
-            from tryon.pipeline.engine import select_engine
+            from tryon.pipeline.select import select_engine
 
             _engine = select_engine(
                 name=settings.TRYON_ENGINE, weights_dir=settings.TRYON_WEIGHTS_DIR, device=settings.TRYON_DEVICE

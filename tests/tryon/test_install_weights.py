@@ -12,7 +12,7 @@ import torch
 from django.core.management import CommandError, call_command
 
 from tests.tryon.pipeline.reference_data import deterministic_state_dict
-from tryon.pipeline.weights import verify_weights_dir
+from tryon.pipeline.neural.weights import verify_weights_dir
 
 
 @pytest.fixture(scope="module")

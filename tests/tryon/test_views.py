@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from tests.factories import make_user
 from tests.tryon.helpers import astronaut_upload, make_tryon_product
-from tryon import services
+from tryon import selectors, services
 from tryon.models import JobStatus, PersonPhoto, TryOnJob
 from tryon.storage import save_private_file
 
@@ -156,3 +156,18 @@ def test_the_try_on_form_needs_a_photo(client):
     assert response.status_code == 400
     assert "Choose a saved photo or upload one." in response.content.decode()
     assert not TryOnJob.objects.exists()
+
+
+@pytest.mark.django_db
+def test_my_photos_labels_each_photo_by_its_number_and_upload_time(client):
+    owner = make_user()
+    first = services.save_person_photo(user=owner, upload=astronaut_upload())
+    second = services.save_person_photo(user=owner, upload=astronaut_upload(mirrored=True))
+    client.force_login(owner)
+
+    page = client.get(reverse("tryon:photo_list")).content.decode()
+
+    labels = selectors.photo_labels_for_user(user=owner)
+    assert labels[first.pk].startswith("Photo 1 · ")
+    assert labels[second.pk].startswith("Photo 2 · ")
+    assert page.index(labels[second.pk]) < page.index(labels[first.pk])  # newest first

@@ -16,7 +16,7 @@ from tests.tryon.helpers import ScriptedEngine, astronaut_upload, make_tryon_pro
 from tryon import services
 from tryon import worker as worker_module
 from tryon.models import JobStatus, TryOnJob
-from tryon.pipeline.result import NoPersonFoundError
+from tryon.pipeline.contract import NoPersonFoundError
 from tryon.worker import OUT_OF_MEMORY_MESSAGE, UNEXPECTED_ERROR_MESSAGE, run_queued_jobs
 
 

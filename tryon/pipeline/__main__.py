@@ -13,14 +13,14 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from tryon.pipeline.result import TryOnError
+from tryon.pipeline.contract import TryOnError
 
 EXIT_TRYON_ERROR = 2
 DEVICE_ENV = "REVETIR_TRYON_DEVICE"
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from tryon.pipeline.weights import weights_dir_from_env
+    from tryon.pipeline.neural.weights import weights_dir_from_env
 
     parser = argparse.ArgumentParser(
         prog="python -m tryon.pipeline",
@@ -57,7 +57,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     arguments = build_parser().parse_args(argv)
-    from tryon.pipeline.engine import select_engine
+    from tryon.pipeline.select import select_engine
 
     try:
         engine = select_engine(arguments.engine, weights_dir=arguments.weights_dir, device=arguments.device)

@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from tryon.pipeline.result import InvalidImageError
+from tryon.pipeline.contract import InvalidImageError
 
 ImageSource = str | Path | bytes | Image.Image | np.ndarray
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from tryon.pipeline.result import GarmentNotFoundError
+from tryon.pipeline.contract import GarmentNotFoundError
 
 # Width of the border band used to estimate the background colour, as a fraction of the short side.
 BORDER_FRACTION = 0.03

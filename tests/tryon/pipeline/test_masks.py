@@ -8,8 +8,8 @@ from PIL import Image, ImageDraw
 from skimage import data
 
 from tests.tryon.pipeline.product_photos import tshirt_mask, tshirt_photo
+from tryon.pipeline.contract import GarmentNotFoundError
 from tryon.pipeline.masks import cloth_mask, fill_holes, largest_component, refine_with_saliency
-from tryon.pipeline.result import GarmentNotFoundError
 
 
 def intersection_over_union(mask: np.ndarray, truth: np.ndarray) -> float:

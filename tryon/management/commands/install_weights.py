@@ -15,8 +15,8 @@ import urllib3
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from tryon.pipeline.result import WeightsError
-from tryon.pipeline.weights import (
+from tryon.pipeline.contract import WeightsError
+from tryon.pipeline.neural.weights import (
     CHECKPOINTS,
     CHECKPOINTS_BY_FILENAME,
     CheckpointSpec,

@@ -1,0 +1,99 @@
+"""Stage 2, masking: the garment's colours, soft alpha and landmarks from its product photo.
+
+The cloth mask (`masks.cloth_mask`) loses any background it closed over between a long sleeve and the
+body, and a hood or high collar standing above the shoulders (worn, it hangs behind the head; a round
+neckline is cut in its place); the garment's colours are bled past its outline so sampling at the edge
+never shows the product photo's background.
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+from tryon.pipeline.classic.garment_points import GarmentLandmarks, garment_landmarks, without_hood
+from tryon.pipeline.imageops import resize_by
+from tryon.pipeline.masks import cloth_mask
+
+# Garment images: colours are sampled from a copy no larger than this; the mask is found on a smaller one.
+GARMENT_LONG_SIDE = 1024
+GARMENT_MASK_LONG_SIDE = 384
+BLEED_FRACTION = 0.01  # how far garment colours are spread past the outline, as a fraction of the image
+BLEED_COARSE_LONG_SIDE = 128  # ...and, beyond that, from a copy this small, over this fraction of it
+BLEED_COARSE_FRACTION = 0.08
+# Mask pixels within this RGB distance of the product photo's background colour count as background.
+BACKGROUND_GAP_TOLERANCE = 24.0
+
+
+def prepare_garment(garment_rgb: np.ndarray) -> tuple[np.ndarray, np.ndarray, GarmentLandmarks]:
+    """Return the garment's colours (≤ GARMENT_LONG_SIDE), its soft alpha (float32 0..1, same size) and
+    its landmarks in those pixels. Raises GarmentNotFoundError when there is no garment to fit."""
+    height, width = garment_rgb.shape[:2]
+    colours = resize_by(garment_rgb, min(1.0, GARMENT_LONG_SIDE / max(height, width)))
+    mask_factor = min(1.0, GARMENT_MASK_LONG_SIDE / max(colours.shape[:2]))
+    small_colours = resize_by(colours, mask_factor)
+    mask = _open_background_gaps(small_colours, cloth_mask(small_colours))
+    # A hood or high collar above the shoulders hangs behind the head when worn: only the front is fitted.
+    mask = without_hood(mask)
+    landmarks = garment_landmarks(mask)
+    alpha = cv2.resize(
+        mask.astype(np.float32) / 255.0, (colours.shape[1], colours.shape[0]), interpolation=cv2.INTER_LINEAR
+    )
+    return _bleed_colours(colours, alpha), alpha, _scale_garment_landmarks(landmarks, 1 / mask_factor)
+
+
+def _open_background_gaps(garment_rgb: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """The cloth mask without the background it closed over where a gap opens to the outside.
+
+    The cloth mask closes narrow gaps, such as the one between a long sleeve and the body; the background
+    in them would be drawn as white shards beside the wearer's hands. Background-coloured pixels of the
+    mask that connect to the background outside it are taken out; enclosed ones (a white print) stay.
+    """
+    border = np.concatenate([garment_rgb[0], garment_rgb[-1], garment_rgb[:, 0], garment_rgb[:, -1]])
+    background = np.median(border, axis=0).astype(np.float32)
+    distance = np.linalg.norm(garment_rgb.astype(np.float32) - background, axis=2)
+    open_space = ((distance <= BACKGROUND_GAP_TOLERANCE) | (mask == 0)).astype(np.uint8)
+    _, labels = cv2.connectedComponents(open_space, connectivity=4)
+    outside = np.unique(np.concatenate([labels[0], labels[-1], labels[:, 0], labels[:, -1]]))
+    outside = outside[outside > 0]
+    return np.where(np.isin(labels, outside), 0, mask).astype(np.uint8)
+
+
+def _bleed_colours(colours: np.ndarray, alpha: np.ndarray) -> np.ndarray:
+    """Replace the background just outside the garment with the garment's own nearby colours.
+
+    Sampling at the garment's outline mixes in neighbouring pixels; without this the product photo's
+    white background would show as a light seam around the garment on the body. The mask's outermost
+    pixel ring is replaced too: it often still holds the background's colour.
+    """
+    core = cv2.erode((alpha >= 0.999).astype(np.uint8), cv2.getStructuringElement(cv2.MORPH_RECT, (3, 3)))
+    alpha = core.astype(np.float32)
+    sigma = max(1.0, BLEED_FRACTION * max(colours.shape[:2]))
+    weight = cv2.GaussianBlur(alpha, (0, 0), sigma)
+    spread = cv2.GaussianBlur(colours.astype(np.float32) * alpha[:, :, None], (0, 0), sigma)
+    # Further out (the neck opening, which hole filling may reach) the colours of a coarse, wide spread.
+    height, width = alpha.shape
+    factor = min(1.0, BLEED_COARSE_LONG_SIDE / max(height, width))
+    coarse_size = (max(1, round(width * factor)), max(1, round(height * factor)))
+    coarse_sigma = max(1.0, BLEED_COARSE_FRACTION * max(coarse_size))
+    coarse_alpha = cv2.resize(alpha, coarse_size, interpolation=cv2.INTER_AREA)
+    coarse_weight = cv2.GaussianBlur(coarse_alpha, (0, 0), coarse_sigma)
+    coarse_spread = cv2.GaussianBlur(
+        cv2.resize(colours, coarse_size, interpolation=cv2.INTER_AREA).astype(np.float32) * coarse_alpha[:, :, None],
+        (0, 0),
+        coarse_sigma,
+    )
+    coarse = cv2.resize(
+        coarse_spread / np.maximum(coarse_weight, 1e-3)[:, :, None], (width, height), interpolation=cv2.INTER_LINEAR
+    )
+    near = (weight > 0.05)[:, :, None]
+    filled = np.where(near, spread / np.maximum(weight, 1e-3)[:, :, None], coarse)
+    filled = np.clip(filled, 0, 255).astype(np.uint8)
+    return np.where(core[:, :, None] > 0, colours, filled)
+
+
+def _scale_garment_landmarks(points: GarmentLandmarks, factor: float) -> GarmentLandmarks:
+    def scale(point):
+        return None if point is None else (point[0] * factor, point[1] * factor)
+
+    return GarmentLandmarks(**{name: scale(value) for name, value in vars(points).items()})

@@ -1,0 +1,297 @@
+"""Garment landmarks for weight-free fitting (part of stage 2, masking).
+
+They come from the row and column profiles of the garment's cloth mask, shot flat and upright as
+product photos are; the body of the garment is the run of the mask through its middle column (long
+sleeves may lie beside it), and a hood above the shoulders is cut off first (`without_hood`).
+
+"Left" and "right" mean the image's left and right throughout, not the wearer's.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from tryon.pipeline.contract import GarmentNotFoundError
+
+Point = tuple[float, float]  # (x, y) in pixels
+# Garment profile rules: the body part of a top is the lower part of its mask; a row at least this
+# much wider than the body has sleeves in it.
+GARMENT_BODY_ROWS = (0.6, 0.9)  # fraction of the garment's height where the body width is measured
+SLEEVE_WIDENING = 1.12
+NO_SLEEVE_ARMPIT_FRACTION = 0.3
+# An armpit notch lies within this fraction of the body width from the body's side.
+ARMPIT_SEARCH_WIDTH = 0.15
+# Sleeve pixels are looked for at least this fraction of the body width outside the body's sides.
+SLEEVE_CLEARANCE = 0.05
+MIN_GARMENT_PIXELS = 400
+# An armpit notch lies within this share of the shoulder-to-hem drop below the shoulders; one outside it
+# is where a long sleeve leaves the body or a kink at the shoulder, and the typical share is used instead.
+ARMPIT_FRACTION_RANGE = (0.2, 0.5)
+TYPICAL_ARMPIT_FRACTION = 0.35
+# Hoods and high collars: the shoulder line is the first row at least this share of the body's width...
+SHOULDER_LINE_WIDTH_SHARE = 0.75
+# ...and a part standing above it, filled in the middle up to within this share of the body's width of
+# the garment's top and at least this tall (shares of the body's width), is a hood or a high collar.
+HOOD_TOP_TOLERANCE = 0.03
+HOOD_MIN_HEIGHT = 0.1
+# The hood ends at the first row this much wider than its base; below, a round neckline is cut, at most
+# this share of the body's width wide and this deep (a t-shirt's neckline is about 0.4 by 0.13).
+HOOD_BASE_WIDENING = 1.08
+NECKLINE_MAX_WIDTH_SHARE = 0.45
+NECKLINE_DEPTH_SHARE = 0.13
+
+
+@dataclass(frozen=True)
+class GarmentLandmarks:
+    """Points on a flat, upright top's cloth mask, in pixels of that mask."""
+
+    collar: Point  # lowest point of the front neckline, on the centre line
+    left_shoulder: Point
+    right_shoulder: Point
+    left_armpit: Point
+    right_armpit: Point
+    left_sleeve_end: Point | None  # outermost point of the sleeve; None for sleeveless garments
+    right_sleeve_end: Point | None
+    left_sleeve_bottom: Point | None  # lowest point of the sleeve beside the body (the cuff's inner corner)
+    right_sleeve_bottom: Point | None
+    left_hem: Point
+    right_hem: Point
+    # Highest points of the outline between each shoulder and the centre line: where the neckline starts.
+    left_neckline: Point | None = None
+    right_neckline: Point | None = None
+
+    @property
+    def shoulder_width(self) -> float:
+        return self.right_shoulder[0] - self.left_shoulder[0]
+
+    @property
+    def centre_x(self) -> float:
+        return (self.left_hem[0] + self.right_hem[0] + self.left_shoulder[0] + self.right_shoulder[0]) / 4
+
+
+def without_hood(cloth_mask: np.ndarray) -> np.ndarray:
+    """The front of a top: its cloth mask with a hood or a high collar standing above the shoulders cut off.
+
+    In a flat product photo a hood (or a stand-up collar) lies above the shoulders, in the middle; worn and
+    seen from the front it hangs behind the head, so it must not be drawn on the wearer's chest and neck.
+    It is recognised by the mask's middle column being filled right up to the garment's top, well above the
+    shoulder line. It is cut off where the rows start widening from its width to the shoulders', and a
+    round neckline as wide as its base is cut below, so the wearer's neck shows as with a t-shirt. A top
+    with a neck opening (t-shirt, shirt, tank) has its middle column open above the collar and is
+    returned unchanged.
+    """
+    filled = cloth_mask > 0
+    rows = np.flatnonzero(filled.any(axis=1))
+    if np.count_nonzero(filled) < MIN_GARMENT_PIXELS or len(rows) < 8:
+        return cloth_mask  # too little to read; `garment_landmarks` says so
+    top, bottom = int(rows[0]), int(rows[-1])
+    lefts, rights, widths = _row_extents(filled, rows)
+    body_left, body_right = _body_sides(filled, lefts, rights, widths, top, bottom)
+    body_width = body_right - body_left
+    centre = (body_left + body_right) / 2
+    if body_width <= 0 or _first_filled_row(filled, round(centre), top, bottom) > top + HOOD_TOP_TOLERANCE * body_width:
+        return cloth_mask
+    wide = np.flatnonzero(widths[top : bottom + 1] >= SHOULDER_LINE_WIDTH_SHARE * body_width)
+    shoulder_line = top + int(wide[0]) if len(wide) else top
+    if shoulder_line - top < HOOD_MIN_HEIGHT * body_width:
+        return cloth_mask
+    # The hood's base: the lower half of the standing part is about as wide as the hood; the first row
+    # clearly wider than that is where the garment's own neck edge begins.
+    lower_half = np.arange((top + shoulder_line) // 2, shoulder_line)
+    base_width = float(np.median(widths[lower_half]))
+    widening = np.flatnonzero(widths[lower_half] > HOOD_BASE_WIDENING * base_width)
+    neck_edge = int(lower_half[widening[0]]) if len(widening) else shoulder_line
+    front = cloth_mask.copy()
+    front[:neck_edge] = 0
+    half_width = min(base_width, NECKLINE_MAX_WIDTH_SHARE * body_width) / 2
+    depth = NECKLINE_DEPTH_SHARE * body_width
+    cv2.ellipse(front, (round(centre), neck_edge), (max(1, round(half_width)), max(1, round(depth))), 0, 0, 180, 0, -1)
+    return front
+
+
+def _row_extents(filled: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per row of the mask: leftmost and rightmost filled column (-1 in empty rows) and the width between."""
+    lefts = np.full(filled.shape[0], -1)
+    rights = np.full(filled.shape[0], -1)
+    lefts[rows] = filled[rows].argmax(axis=1)
+    rights[rows] = filled.shape[1] - 1 - filled[rows, ::-1].argmax(axis=1)
+    return lefts, rights, np.where(lefts >= 0, rights - lefts + 1, 0)
+
+
+def _body_sides(
+    filled: np.ndarray, lefts: np.ndarray, rights: np.ndarray, widths: np.ndarray, top: int, bottom: int
+) -> tuple[float, float]:
+    """Left and right side of the garment's body, measured in its lower part.
+
+    Long sleeves laid beside the body reach down into those rows; only the filled run through the middle
+    column is body, and rows where the sleeves are still joined to it (the mask closes narrow gaps) are
+    left out as clearly wider than the narrowest.
+    """
+    height = bottom - top + 1
+    body_rows = np.arange(top + round(GARMENT_BODY_ROWS[0] * height), top + round(GARMENT_BODY_ROWS[1] * height) + 1)
+    body_rows = body_rows[widths[body_rows] > 0]
+    if len(body_rows) == 0:
+        raise GarmentNotFoundError("The garment's outline could not be read; use a photo of one garment laid flat.")
+    centre = round((np.median(lefts[body_rows]) + np.median(rights[body_rows])) / 2)
+    runs = np.array([run_through(filled[row], centre) for row in body_rows], dtype=float)
+    if not np.any(runs[:, 1] >= runs[:, 0]):
+        raise GarmentNotFoundError("The garment has a gap down its middle; use a photo of one garment laid flat.")
+    run_widths = runs[:, 1] - runs[:, 0]
+    narrow = run_widths <= SLEEVE_WIDENING * run_widths[run_widths >= 0].min()
+    narrow &= run_widths >= 0
+    return float(np.median(runs[narrow, 0])), float(np.median(runs[narrow, 1]))
+
+
+def garment_landmarks(cloth_mask: np.ndarray) -> GarmentLandmarks:
+    """Read collar, shoulders, armpits, sleeve ends and hem corners from a flat top's cloth mask.
+
+    Pass the front of the garment (`without_hood`): a hood above the shoulders would be read as the collar.
+    """
+    rows = np.flatnonzero(cloth_mask.any(axis=1))
+    if np.count_nonzero(cloth_mask) < MIN_GARMENT_PIXELS or len(rows) < 8:
+        raise GarmentNotFoundError("The garment image shows too little garment to fit it; use a larger product photo.")
+    top, bottom = int(rows[0]), int(rows[-1])
+    garment_height = bottom - top + 1
+    filled = cloth_mask > 0
+    lefts, rights, widths = _row_extents(filled, rows)
+    body_left, body_right = _body_sides(filled, lefts, rights, widths, top, bottom)
+    body_width = body_right - body_left
+
+    centre_x = (body_left + body_right) / 2
+    collar_y = _first_filled_row(filled, round(centre_x), top, bottom)
+    shoulder_inset = 0.04 * body_width
+    left_shoulder_x = body_left + shoulder_inset
+    right_shoulder_x = body_right - shoulder_inset
+    left_shoulder = (left_shoulder_x, _first_filled_row(filled, round(left_shoulder_x), top, bottom))
+    right_shoulder = (right_shoulder_x, _first_filled_row(filled, round(right_shoulder_x), top, bottom))
+    hem_rows = np.flatnonzero(widths > 0.5 * body_width)
+    hem_y = float(hem_rows[-1])
+
+    # Rows with sleeves in them: short sleeves stand out above the body, long ones hang beside it.
+    sleeve_rows = np.flatnonzero(widths > SLEEVE_WIDENING * body_width)
+    has_sleeves = len(sleeve_rows) > 0
+    if has_sleeves:
+        body_top = top + round(GARMENT_BODY_ROWS[0] * garment_height)
+        left_armpit_y, right_armpit_y = _armpit_heights(cloth_mask, body_left, body_right, top, body_top)
+        # Where a long sleeve is joined to the body (the mask closes the narrow gap under the arm), the
+        # notch found is where the sleeve leaves the body or a kink at the shoulder, not the armpit: the
+        # armpit then takes its typical place between shoulder and hem.
+        shoulder_y = (left_shoulder[1] + right_shoulder[1]) / 2
+        drop = hem_y - shoulder_y
+        believable = (shoulder_y + ARMPIT_FRACTION_RANGE[0] * drop, shoulder_y + ARMPIT_FRACTION_RANGE[1] * drop)
+        typical = shoulder_y + TYPICAL_ARMPIT_FRACTION * drop
+        left_armpit_y = left_armpit_y if believable[0] <= left_armpit_y <= believable[1] else typical
+        right_armpit_y = right_armpit_y if believable[0] <= right_armpit_y <= believable[1] else typical
+    else:
+        left_armpit_y = right_armpit_y = top + NO_SLEEVE_ARMPIT_FRACTION * garment_height
+
+    left_sleeve_end = right_sleeve_end = left_sleeve_bottom = right_sleeve_bottom = None
+    if has_sleeves:
+        left_sleeve_end = _extreme_point(sleeve_rows, lefts[sleeve_rows], outermost=np.min)
+        right_sleeve_end = _extreme_point(sleeve_rows, rights[sleeve_rows], outermost=np.max)
+        margin = round(SLEEVE_CLEARANCE * body_width)
+        above_hem = filled[: int(sleeve_rows[-1]) + 1]
+        left_sleeve_bottom = _lowest_point(above_hem, 0, int(body_left) - margin)
+        right_sleeve_bottom = _lowest_point(above_hem, int(body_right) + margin + 1, filled.shape[1])
+
+    tops = np.where(filled.any(axis=0), filled.argmax(axis=0), filled.shape[0])
+    return GarmentLandmarks(
+        collar=(centre_x, collar_y),
+        left_shoulder=left_shoulder,
+        right_shoulder=right_shoulder,
+        left_armpit=(body_left, left_armpit_y),
+        right_armpit=(body_right, right_armpit_y),
+        left_sleeve_end=left_sleeve_end,
+        right_sleeve_end=right_sleeve_end,
+        left_sleeve_bottom=left_sleeve_bottom,
+        right_sleeve_bottom=right_sleeve_bottom,
+        left_hem=(float(lefts[int(hem_y)]), hem_y),
+        right_hem=(float(rights[int(hem_y)]), hem_y),
+        left_neckline=_neckline_corner(tops, left_shoulder_x, centre_x),
+        right_neckline=_neckline_corner(tops, right_shoulder_x, centre_x),
+    )
+
+
+def _neckline_corner(tops: np.ndarray, shoulder_x: float, centre_x: float) -> Point | None:
+    """The highest outline point between a shoulder and the centre (the nearest the centre among equals);
+    None where the outline only falls from the shoulder to the collar (no raised neckline edge)."""
+    first, last = sorted((round(shoulder_x), round(centre_x)))
+    columns = np.arange(first, last + 1)
+    heights = tops[columns]
+    highest = heights.min()
+    candidates = columns[heights == highest]
+    column = candidates[np.argmin(np.abs(candidates - centre_x))]
+    if abs(column - round(centre_x)) <= 1 or abs(column - round(shoulder_x)) <= 1:
+        return None
+    return float(column), float(highest)
+
+
+def _armpit_heights(
+    cloth_mask: np.ndarray, body_left: float, body_right: float, top: int, body_top: int
+) -> tuple[float, float]:
+    """Heights of the two armpits: the deepest notch of the outline (convexity defect) near each body side.
+
+    Where no notch is found (a sleeve laid flush against the body), the first row above the body that
+    is clearly wider than it is used instead.
+    """
+    body_width = body_right - body_left
+    contours, _ = cv2.findContours((cloth_mask > 0).astype(np.uint8), cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_NONE)
+    outline = max(contours, key=cv2.contourArea)
+    try:
+        defects = cv2.convexityDefects(outline, cv2.convexHull(outline, returnPoints=False))
+    except cv2.error:  # a self-touching outline; fall back to the row scan
+        defects = None
+    notches = [] if defects is None else [outline[far][0] for _, _, far, _ in defects[:, 0]]
+    depths = [] if defects is None else list(defects[:, 0, 3])
+    widths = (cloth_mask[top:body_top] > 0).sum(axis=1)
+    wide_rows = np.flatnonzero(widths > SLEEVE_WIDENING * body_width)
+    scanned = float(top + wide_rows[-1]) if len(wide_rows) else float(body_top)
+
+    heights = []
+    for side_x in (body_left, body_right):
+        near_side = [
+            (depth, float(point[1]))
+            for point, depth in zip(notches, depths, strict=True)
+            if abs(point[0] - side_x) <= ARMPIT_SEARCH_WIDTH * body_width and top < point[1] <= body_top
+        ]
+        heights.append(max(near_side)[1] if near_side else scanned)
+    return heights[0], heights[1]
+
+
+def run_through(line: np.ndarray, column: int) -> tuple[int, int]:
+    """First and last index of the filled run containing `column` (an empty run at an unfilled column)."""
+    if not line[column]:
+        return column, column - 1
+    gaps_left = np.flatnonzero(~line[:column])
+    gaps_right = np.flatnonzero(~line[column:])
+    left = int(gaps_left[-1]) + 1 if len(gaps_left) else 0
+    right = column + int(gaps_right[0]) - 1 if len(gaps_right) else len(line) - 1
+    return left, right
+
+
+def _first_filled_row(filled: np.ndarray, column: int, top: int, bottom: int) -> float:
+    column = int(np.clip(column, 0, filled.shape[1] - 1))
+    hits = np.flatnonzero(filled[top : bottom + 1, column])
+    if len(hits) == 0:
+        raise GarmentNotFoundError("The garment has a gap down its middle; use a photo of one garment laid flat.")
+    return float(top + hits[0])
+
+
+def _lowest_point(filled: np.ndarray, first_column: int, end_column: int) -> Point | None:
+    """The lowest filled pixel within the columns [first_column, end_column); None if there is none."""
+    columns = filled[:, max(0, first_column) : max(0, end_column)]
+    rows_with_pixels = np.flatnonzero(columns.any(axis=1))
+    if len(rows_with_pixels) == 0:
+        return None
+    lowest = int(rows_with_pixels[-1])
+    return float(max(0, first_column) + np.flatnonzero(columns[lowest]).mean()), float(lowest)
+
+
+def _extreme_point(rows: np.ndarray, edges: np.ndarray, *, outermost) -> Point:
+    """The outermost edge point; where several rows reach it, their middle row."""
+    extreme = outermost(edges)
+    reaching = rows[np.abs(edges - extreme) <= 2]
+    return float(extreme), float(np.mean(reaching))

@@ -1,0 +1,233 @@
+"""Stage 4, rendering: the garment's colours and alpha on the photo's region around the body.
+
+Colours are sampled through the spline and the sleeves' maps and shaded with the person's folds and
+light (`shading.py`); the garment's own outline is clipped to the person, to the body envelope, to
+below the chin and away from skin at the torso's sides (hands, arms); holes are filled and only the
+outer edge is feathered.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from tryon.pipeline.classic.body_points import BodyLandmarks, FaceBox
+from tryon.pipeline.classic.fit import SleevePlacement, apply_affine
+from tryon.pipeline.classic.segment import BODY_GARMENT_HALF_WIDTH
+from tryon.pipeline.classic.shading import torso_shading
+from tryon.pipeline.classic.tps import ThinPlateSpline, dense_map
+from tryon.pipeline.imageops import shrink
+
+# Rendering: alpha, skin and shading are computed on a copy of the torso region no larger than this.
+RENDER_LONG_SIDE = 512
+# Garment colours are sampled at up to this many pixels across and then scaled to the photo's size.
+DETAIL_LONG_SIDE = 1024
+FEATHER_PHOTO_PIXELS = 1.5
+CHIN_FADE_FACE_FRACTION = 0.06
+# Skin-coloured patches smaller than this (face widths squared) are specks, not hands or arms.
+SKIN_MIN_AREA = 0.05
+# Skin: pixels within this many standard deviations of the face's chroma, outside the torso's middle.
+SKIN_CHROMA_TOLERANCE = 2.5
+SKIN_MIN_CHROMA_SPREAD = 4.0
+NEUTRAL_CHROMA = 128.0  # Cr and Cb of any grey
+# Skin this close to the centre line (in face widths) is neck and chest, which the garment does cover.
+SKIN_TORSO_CORE = 0.75
+
+
+@dataclass(frozen=True)
+class GarmentLayer:
+    """The garment as placed on the photo: colours and alpha (uint8, 255 = opaque) of the box at `origin`."""
+
+    colours: np.ndarray
+    alpha: np.ndarray
+    origin: tuple[int, int]
+
+
+def render_garment(
+    person_rgb: np.ndarray,
+    person_mask: np.ndarray,
+    *,
+    face: FaceBox,
+    body: BodyLandmarks,
+    region: tuple[int, int, int, int],
+    spline: ThinPlateSpline,
+    garment_colours: np.ndarray,
+    torso_alpha: np.ndarray,
+    sleeves: list[SleevePlacement],
+) -> GarmentLayer | None:
+    """The garment's body drawn through the spline and its sleeves over `region`, or None where nothing
+    of it lands on the person."""
+    left, top, right, bottom = region
+    factor = min(1.0, RENDER_LONG_SIDE / max(right - left, bottom - top))
+    small_size = (max(2, round((right - left) * factor)), max(2, round((bottom - top) * factor)))
+    map_x, map_y = dense_map(spline, origin=(left, top), size=small_size, scale=factor)
+    alpha = cv2.remap(torso_alpha, map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT, borderValue=0)
+    for sleeve in sleeves:
+        sleeve_alpha = _warp_sleeve(sleeve.alpha, sleeve, (left, top), small_size, factor, cv2.BORDER_CONSTANT)
+        alpha = np.maximum(alpha, sleeve_alpha)
+
+    person_crop_rgb = shrink(person_rgb[top:bottom, left:right], small_size)
+    on_person = shrink(person_mask[top:bottom, left:right], small_size) >= 128
+    keep_out = _side_skin(person_crop_rgb, person_rgb, face, body, origin=(left, top), factor=factor)
+    # The garment fades in just below the chin instead of ending in a hard horizontal line.
+    rows_below_chin = (np.arange(small_size[1]) + 0.5) / factor - 0.5 + top - body.chin_y
+    chin_ramp = np.clip(rows_below_chin / (CHIN_FADE_FACE_FRACTION * body.unit), 0.0, 1.0).astype(np.float32)
+    columns = (np.arange(small_size[0]) + 0.5) / factor - 0.5 + left
+    in_envelope = np.abs(columns - face.centre_x) <= BODY_GARMENT_HALF_WIDTH * body.unit
+    allowed = on_person & ~keep_out & in_envelope[None, :]
+    alpha = _fill_garment_holes(alpha * allowed * chin_ramp[:, None], allowed)
+    # Only the outline is softened, by a couple of the photo's pixels; inside, the garment stays sharp.
+    # A hand in front of the garment keeps a sharp edge, so it is cut again after feathering.
+    sigma = max(0.5, FEATHER_PHOTO_PIXELS * factor)
+    alpha = np.minimum(alpha, cv2.GaussianBlur(alpha, (0, 0), sigma))
+    # Closing seals pixel-wide notches that scaling up to the photo would turn into specks of the photo.
+    alpha = cv2.morphologyEx(alpha, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (3, 3))) * allowed
+    if not alpha.any():
+        return None
+    shading = torso_shading(person_crop_rgb, alpha, body.unit * factor)
+
+    # Only the garment's bounding box is rendered in detail: colours at up to DETAIL_LONG_SIDE pixels
+    # (the garment photo holds no finer detail), alpha and shading resampled to the photo's pixels.
+    box_left, box_top, box_width, box_height = cv2.boundingRect((alpha > 0).astype(np.uint8))
+    full_left = left + int(np.floor(box_left / factor))
+    full_top = top + int(np.floor(box_top / factor))
+    full_right = min(right, left + int(np.ceil((box_left + box_width) / factor)))
+    full_bottom = min(bottom, top + int(np.ceil((box_top + box_height) / factor)))
+    full_origin = (full_left, full_top)
+    full_size = (full_right - full_left, full_bottom - full_top)
+    detail = min(1.0, DETAIL_LONG_SIDE / max(full_size))
+    detail_size = (max(2, round(full_size[0] * detail)), max(2, round(full_size[1] * detail)))
+
+    map_x, map_y = dense_map(spline, origin=full_origin, size=detail_size, scale=detail)
+    colours = cv2.remap(garment_colours, map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+    for sleeve in sleeves:
+        # A sleeve lies over the body's side where the two meet under the arm.
+        _draw_sleeve_over(colours, garment_colours, sleeve, full_origin, detail)
+    detail_shading = _resample(shading, (factor, (left, top)), (detail, full_origin), detail_size)
+    shaded = cv2.multiply(colours, cv2.merge([detail_shading] * 3), dtype=cv2.CV_8U)
+    if detail < 1.0:
+        shaded = cv2.resize(shaded, full_size, interpolation=cv2.INTER_LINEAR)
+    alpha_bytes = np.clip(alpha * 255.0 + 0.5, 0, 255).astype(np.uint8)
+    full_alpha = _resample(alpha_bytes, (factor, (left, top)), (1.0, full_origin), full_size)
+    # Nothing outside the person: the resampled alpha is cut by the full-resolution mask (0 or 255).
+    full_alpha = cv2.bitwise_and(full_alpha, person_mask[full_top:full_bottom, full_left:full_right])
+    return GarmentLayer(shaded, full_alpha, full_origin)
+
+
+def _to_rendering(matrix: np.ndarray, origin: tuple[int, int], scale: float) -> np.ndarray:
+    """Compose a garment-to-photo affine map with the photo-to-rendering one (see `dense_map`)."""
+    rendered = scale * matrix
+    rendered[:, 2] = scale * (matrix[:, 2] - np.array(origin, dtype=np.float64)) + 0.5 * scale - 0.5
+    return rendered
+
+
+def _warp_sleeve(image: np.ndarray, sleeve: SleevePlacement, origin, size, scale, border: int) -> np.ndarray:
+    return cv2.warpAffine(
+        image, _to_rendering(sleeve.garment_to_photo, origin, scale), size, flags=cv2.INTER_LINEAR, borderMode=border
+    )
+
+
+def _draw_sleeve_over(
+    colours: np.ndarray,
+    garment_colours: np.ndarray,
+    sleeve: SleevePlacement,
+    origin: tuple[int, int],
+    scale: float,
+) -> None:
+    """Blend the sleeve's colours over `colours` (a rendering at `scale` of the photo from `origin`) by its
+    alpha, in place; only the box the sleeve lands in is warped."""
+    matrix = _to_rendering(sleeve.garment_to_photo, origin, scale)
+    corners = apply_affine(matrix, sleeve.garment_corners)
+    height, width = colours.shape[:2]
+    left, top = max(0, int(np.floor(corners[:, 0].min())) - 1), max(0, int(np.floor(corners[:, 1].min())) - 1)
+    right = min(width, int(np.ceil(corners[:, 0].max())) + 2)
+    bottom = min(height, int(np.ceil(corners[:, 1].max())) + 2)
+    if right <= left or bottom <= top:
+        return
+    matrix[:, 2] -= (left, top)
+    size = (right - left, bottom - top)
+    alpha = cv2.warpAffine(sleeve.alpha, matrix, size, flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT)
+    sleeve_colours = cv2.warpAffine(
+        garment_colours, matrix, size, flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE
+    )
+    under = colours[top:bottom, left:right]
+    colours[top:bottom, left:right] = cv2.blendLinear(sleeve_colours, under, alpha, 1.0 - alpha)
+
+
+def _resample(
+    image: np.ndarray,
+    source: tuple[float, tuple[int, int]],
+    target: tuple[float, tuple[int, int]],
+    size: tuple[int, int],
+) -> np.ndarray:
+    """Resample a one-channel map between two renderings of photo regions, each given as (scale, origin).
+
+    Rendered pixel j of a region stands for the photo coordinate origin + (j + 0.5) / scale - 0.5.
+    """
+    (source_scale, source_origin), (target_scale, target_origin) = source, target
+    ratio = source_scale / target_scale
+    offset_x = source_scale * (target_origin[0] - source_origin[0]) + 0.5 * ratio - 0.5
+    offset_y = source_scale * (target_origin[1] - source_origin[1]) + 0.5 * ratio - 0.5
+    transform = np.array([[ratio, 0.0, offset_x], [0.0, ratio, offset_y]], dtype=np.float64)
+    return cv2.warpAffine(
+        image, transform, size, flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP, borderMode=cv2.BORDER_REPLICATE
+    )
+
+
+def _side_skin(
+    crop_rgb: np.ndarray,
+    person_rgb: np.ndarray,
+    face: FaceBox,
+    body: BodyLandmarks,
+    *,
+    origin: tuple[int, int],
+    factor: float,
+) -> np.ndarray:
+    """Skin-coloured pixels (like the face's chroma) away from the torso's middle: hands and arms."""
+    core = face_core_pixels(person_rgb, face)
+    if core.size == 0:
+        return np.zeros(crop_rgb.shape[:2], bool)
+    face_chroma = cv2.cvtColor(core.reshape(-1, 1, 3), cv2.COLOR_RGB2YCrCb).reshape(-1, 3)[:, 1:].astype(np.float32)
+    mean = face_chroma.mean(axis=0)
+    if np.abs(mean - NEUTRAL_CHROMA).max() < SKIN_MIN_CHROMA_SPREAD:
+        # A black-and-white photo (or a grey face): colour cannot tell skin from clothes.
+        return np.zeros(crop_rgb.shape[:2], bool)
+    spread = np.maximum(face_chroma.std(axis=0), SKIN_MIN_CHROMA_SPREAD)
+    chroma = cv2.cvtColor(crop_rgb, cv2.COLOR_RGB2YCrCb)[:, :, 1:].astype(np.float32)
+    distance = np.sqrt((((chroma - mean) / spread) ** 2).sum(axis=2))
+    skin = (distance <= SKIN_CHROMA_TOLERANCE).astype(np.uint8)
+    skin = cv2.morphologyEx(skin, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (3, 3)))
+    # Skin-coloured specks (a badge, a reflection) are not hands: only sizeable patches keep the garment out.
+    _, labels, stats, _ = cv2.connectedComponentsWithStats(skin, connectivity=8)
+    large = stats[:, cv2.CC_STAT_AREA] >= SKIN_MIN_AREA * (body.unit * factor) ** 2
+    large[0] = False
+    skin = large[labels]
+
+    columns = (np.arange(crop_rgb.shape[1]) + 0.5) / factor - 0.5 + origin[0]
+    at_sides = np.abs(columns - body.centre_x) > SKIN_TORSO_CORE * body.unit
+    return skin & at_sides[None, :]
+
+
+def face_core_pixels(person_rgb: np.ndarray, face: FaceBox) -> np.ndarray:
+    """The central part of the face box (cheeks, nose), where nearly every pixel is skin."""
+    left = round(face.left + 0.3 * face.width)
+    right = round(face.left + 0.7 * face.width)
+    top = round(face.top + 0.45 * face.height)
+    bottom = round(face.top + 0.75 * face.height)
+    step = max(1, (right - left) // 24)
+    return np.ascontiguousarray(person_rgb[max(0, top) : bottom : step, max(0, left) : right : step])
+
+
+def _fill_garment_holes(alpha: np.ndarray, allowed: np.ndarray) -> np.ndarray:
+    """Close the holes inside the garment (gaps in the product photo's mask, resampling specks) so no dots
+    of the photo show through; what is not `allowed` (a hand in front, off the person) stays open."""
+    garment = (alpha >= 0.5).astype(np.uint8)
+    count, labels = cv2.connectedComponents(1 - garment, connectivity=4)
+    if count <= 1:
+        return alpha
+    enclosed = np.ones(count, bool)
+    enclosed[0] = False  # label 0 is the garment itself
+    enclosed[np.unique(np.concatenate([labels[0], labels[-1], labels[:, 0], labels[:, -1]]))] = False
+    return np.where(enclosed[labels] & allowed, 1.0, alpha).astype(np.float32)

@@ -1,0 +1,291 @@
+"""The neural try-on engine. `load_networks` builds the neural networks from the official checkpoints and is the
+single place where they are run for production inference: U²-Net (Qin et al. 2020, arXiv:2005.09007)
+for the person mask and PF-AFN's warp + generator (Ge et al. CVPR 2021, arXiv:2103.04559, section 3)
+for the garment. Optimisations (half precision, compilation, batching) belong here and nowhere else,
+and must keep the reference goldens passing.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import weakref
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+from PIL import Image
+
+from tryon.pipeline.contract import ENGINE_NEURAL, StageCallback, StageClock, TryOnResult, WeightsError
+from tryon.pipeline.imageio import ImageSource, load_rgb
+from tryon.pipeline.masks import cloth_mask, refine_with_saliency
+from tryon.pipeline.neural.optimize import (
+    LOADING_MMAP_THRESHOLD_BYTES,
+    optimize_for_inference,
+    release_free_memory,
+    tune_malloc_for_inference,
+)
+from tryon.pipeline.neural.pfafn import GeneratorNet, WarpNet, tryon_forward
+from tryon.pipeline.neural.preprocess import (
+    MODEL_HEIGHT,
+    MODEL_WIDTH,
+    U2NET_SIZE,
+    crop_person,
+    garment_region,
+    garment_to_model_inputs,
+    paste_back,
+    person_mask_from_saliency,
+    pfafn_output_to_uint8,
+    u2net_input,
+    u2net_mask,
+)
+from tryon.pipeline.neural.u2net import U2Net, U2NetVariant
+from tryon.pipeline.neural.weights import (
+    CHECKPOINTS,
+    StateDictSource,
+    WeightsDirReport,
+    load_checkpoint,
+    verify_weights_dir,
+)
+from tryon.pipeline.select import DEVICE_AUTO, resolve_device, resolve_engine_device
+
+
+@dataclass(frozen=True)
+class LoadedNetworks:
+    """The three networks in eval mode on one device.
+
+    `segment(x)` takes a normalised image [1, 3, H, W] (U²-Net's ToTensorLab statistics) and returns
+    the fused saliency map d0 [1, 1, H, W] in [0, 1]. `dress(real_image, clothes, edge)` takes the
+    256×192 model inputs (see `pfafn.tryon_forward`) and returns its dict. Results come back on the
+    device of the inputs.
+    """
+
+    segmenter: torch.nn.Module
+    warp: torch.nn.Module
+    generator: torch.nn.Module
+    device: torch.device
+
+    def segment(self, x: torch.Tensor) -> torch.Tensor:
+        with torch.inference_mode():
+            d0 = self.segmenter(x.to(self.device, torch.float32))[0]
+        return d0.to(x.device).contiguous()
+
+    def dress(
+        self, real_image: torch.Tensor, clothes: torch.Tensor, edge: torch.Tensor, *, with_intermediates: bool = False
+    ) -> dict[str, torch.Tensor]:
+        inputs = [t.to(self.device, torch.float32) for t in (real_image, clothes, edge)]
+        with torch.inference_mode():
+            outputs = tryon_forward(self.warp, self.generator, *inputs, with_intermediates=with_intermediates)
+        return {name: value.to(real_image.device).contiguous() for name, value in outputs.items()}
+
+    def warm_up(self) -> None:
+        """One pass at the production sizes (U²-Net 320×320, PF-AFN 256×192), so the CPU networks lay
+        their weights out for oneDNN now rather than during the first shopper's try-on; the heap memory
+        that frees is handed back after each network."""
+        self.segment(torch.zeros(1, 3, U2NET_SIZE, U2NET_SIZE))
+        release_free_memory()
+        image = torch.zeros(1, 3, MODEL_HEIGHT, MODEL_WIDTH)
+        self.dress(image, image, torch.ones(1, 1, MODEL_HEIGHT, MODEL_WIDTH))
+        release_free_memory()
+
+
+_NETWORK_CACHE: dict[tuple, LoadedNetworks] = {}
+_NETWORK_CACHE_LOCK = threading.Lock()
+
+
+def _file_identity(source: StateDictSource) -> tuple[str, int, int] | None:
+    if not isinstance(source, str | os.PathLike):
+        return None
+    path = Path(source).resolve()
+    try:
+        stat = path.stat()
+    except OSError:
+        return None  # load_checkpoint reports the missing file
+    return str(path), stat.st_mtime_ns, stat.st_size
+
+
+def load_networks(
+    u2net_sd: StateDictSource,
+    warp_sd: StateDictSource,
+    gen_sd: StateDictSource,
+    *,
+    u2net_variant: U2NetVariant = "u2net",
+    device: str | torch.device = "cpu",
+) -> LoadedNetworks:
+    """Build U²-Net (`u2net_variant`), the PF-AFN warp module and generator and load each checkpoint
+    (a state dict or a .pth path) with the strict rules of `weights.load_checkpoint`.
+
+    When all three are paths the result is cached per process, keyed by path, modification time,
+    size, variant and device, so workers load each file once and pick up a replaced file. A wrong
+    or damaged file raises `WeightsError` naming it.
+
+    The networks are rewritten for inference by `optimize.optimize_for_inference` (BatchNorm folded
+    into convolutions, oneDNN fused convolutions with pre-ordered weights on the CPU): the same
+    function up to float32 rounding. On the CPU a warm-up pass lays the weights out for the
+    production sizes before malloc is switched to serving activations from the heap (see
+    `optimize.MMAP_THRESHOLD_BYTES`). U²-Net + PF-AFN run 1.4-1.6× faster than the plain classes on
+    a 2-core CPU (figures and what did not help: bench/README.md).
+    """
+    target = resolve_device(device)
+    identities = [_file_identity(source) for source in (u2net_sd, warp_sd, gen_sd)]
+    cache_key = (*identities, u2net_variant, str(target)) if all(identities) else None
+    if cache_key is not None:
+        with _NETWORK_CACHE_LOCK:
+            cached = _NETWORK_CACHE.get(cache_key)
+        if cached is not None:
+            return cached
+
+    # Process-wide malloc settings, see optimize.MMAP_THRESHOLD_BYTES: weights are read and laid out
+    # with large blocks mapped, then activations reuse the heap.
+    tune_malloc_for_inference(LOADING_MMAP_THRESHOLD_BYTES)
+    with torch.device("meta"):  # no random initialisation: every tensor comes from the checkpoint
+        segmenter, warp, generator = U2Net(u2net_variant), WarpNet(), GeneratorNet()
+    networks = LoadedNetworks(
+        segmenter=_prepare(load_checkpoint(segmenter, u2net_sd), target),
+        warp=_prepare(load_checkpoint(warp, warp_sd), target),
+        generator=_prepare(load_checkpoint(generator, gen_sd), target),
+        device=target,
+    )
+    release_free_memory()  # what reading the checkpoints left on the heap
+    if target.type == "cpu":
+        networks.warm_up()
+    tune_malloc_for_inference()
+    if target.type == "cuda":
+        # TF32 convolutions trade fidelity to the official model for speed; the goldens assume float32.
+        torch.backends.cudnn.allow_tf32 = False
+        torch.backends.cuda.matmul.allow_tf32 = False
+    if cache_key is not None:
+        with _NETWORK_CACHE_LOCK:
+            stale = [key for key in _NETWORK_CACHE if key[:3] != cache_key[:3] and key[3:] == cache_key[3:]]
+            for key in stale:  # one set per variant and device: a replaced file frees the old networks
+                del _NETWORK_CACHE[key]
+            _NETWORK_CACHE[cache_key] = networks
+    return networks
+
+
+def _prepare(model: torch.nn.Module, device: torch.device) -> torch.nn.Module:
+    model.eval()
+    model.requires_grad_(False)
+    return optimize_for_inference(model.to(device))
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# The neural try-on engine
+
+# Share of a run each stage takes on a CPU (U²-Net ~0.6–1 s, warp ~1 s, generator ~0.5 s), so the
+# progress bar moves at a steady pace; the fractions reported are the sums of the stages before.
+STAGE_SHARES: dict[str, float] = {
+    "segmenting": 0.30,
+    "masking": 0.05,
+    "warping": 0.40,
+    "rendering": 0.17,
+    "compositing": 0.08,
+}
+
+_rendering_listener = threading.local()  # per thread: what to call when the generator starts
+_generators_with_listener: weakref.WeakSet[torch.nn.Module] = weakref.WeakSet()
+_listener_registration_lock = threading.Lock()
+
+
+def _announce_rendering(_module: torch.nn.Module, _inputs: tuple) -> None:
+    callback = getattr(_rendering_listener, "callback", None)
+    if callback is not None:
+        callback()
+
+
+def neural_weights_problem(report: WeightsDirReport) -> str:
+    """One message naming every file the neural engine still lacks and how to install it."""
+    problems = [
+        report.problems[CHECKPOINTS[name].filename]
+        for name in ("pfafn_warp", "pfafn_gen")
+        if CHECKPOINTS[name].filename in report.problems
+    ]
+    segmenters = [CHECKPOINTS[name].filename for name in ("u2net", "u2netp")]
+    if not set(segmenters) & set(report.ok):
+        broken = [name for name in segmenters if (report.weights_dir / name).is_file()]
+        if broken:
+            problems.extend(report.problems[name] for name in broken)
+        else:
+            problems.append(f"{report.problems[segmenters[0]]} (The smaller {segmenters[1]} works too.)")
+    return "The neural try-on model is not ready. " + " ".join(problems)
+
+
+class TryOnEngine:
+    """The neural engine: U²-Net cuts the person out, PF-AFN warps the garment onto them and renders
+    the try-on, which is pasted back into the photo over the garment only.
+
+    Create it once per process: it verifies the weights directory and loads the networks (the
+    full U²-Net when `u2net.pth` is installed, else U²-NetP). Missing or damaged checkpoints raise
+    `WeightsError` naming the file and the install command. `run` is safe to call from several
+    threads. With `refine_garment_mask`, U²-Net also runs on the product photo to sharpen the
+    classical garment mask.
+    """
+
+    name = ENGINE_NEURAL
+
+    def __init__(
+        self,
+        weights_dir: str | os.PathLike[str] | None = None,
+        *,
+        device: str = DEVICE_AUTO,
+        refine_garment_mask: bool = False,
+    ) -> None:
+        self.device = resolve_engine_device(device)
+        report = verify_weights_dir(weights_dir)
+        if not report.neural_ready:
+            raise WeightsError(neural_weights_problem(report))
+        self.weights_dir = report.weights_dir
+        self.u2net_variant: U2NetVariant = "u2net" if CHECKPOINTS["u2net"].filename in report.ok else "u2netp"
+        self.refine_garment_mask = refine_garment_mask
+        self.networks = load_networks(
+            report.path(self.u2net_variant),
+            report.path("pfafn_warp"),
+            report.path("pfafn_gen"),
+            u2net_variant=self.u2net_variant,
+            device=self.device,
+        )
+        with _listener_registration_lock:  # one hook per generator, however many engines share it
+            if self.networks.generator not in _generators_with_listener:
+                self.networks.generator.register_forward_pre_hook(_announce_rendering)
+                _generators_with_listener.add(self.networks.generator)
+
+    def run(self, person: ImageSource, garment: ImageSource, *, on_stage: StageCallback | None = None) -> TryOnResult:
+        """Dress the person in `person` (a photo of any size) with the garment in `garment` (a product
+        photo on a plain light background); reports each of `STAGES` to `on_stage` as it starts."""
+        clock = StageClock(on_stage, STAGE_SHARES)
+        clock.start("segmenting")
+        photo = load_rgb(person)
+        garment_rgb = load_rgb(garment)
+        saliency = self._saliency(photo)
+        crop = crop_person(photo, saliency)
+
+        clock.start("masking")
+        garment_mask = cloth_mask(garment_rgb)
+        if self.refine_garment_mask:
+            garment_mask = refine_with_saliency(garment_mask, self._saliency(garment_rgb))
+        garment_inputs = garment_to_model_inputs(garment_rgb, garment_mask)
+
+        clock.start("warping")
+        _rendering_listener.callback = lambda: clock.start("rendering")
+        try:
+            outputs = self.networks.dress(crop.real_image, garment_inputs.clothes, garment_inputs.edge)
+        finally:
+            _rendering_listener.callback = None
+
+        clock.start("compositing")
+        small = pfafn_output_to_uint8(outputs["p_tryon"])
+        pasted = paste_back(photo, crop, small, garment_region(outputs["m_composite"], outputs["warped_edge"]))
+        timings = clock.finish()
+        return TryOnResult(
+            image=Image.fromarray(pasted.image),
+            image_small=Image.fromarray(small),
+            engine=ENGINE_NEURAL,
+            timings=timings,
+            person_mask=person_mask_from_saliency(saliency),
+            garment_mask=pasted.garment_mask,
+        )
+
+    def _saliency(self, rgb: np.ndarray) -> np.ndarray:
+        height, width = rgb.shape[:2]
+        return u2net_mask(self.networks.segment(u2net_input(rgb)), width=width, height=height)

@@ -1,0 +1,73 @@
+"""Which engine runs a try-on and on which device: shared by the shop's worker and the CLI.
+
+"auto" picks the neural engine when its checkpoints verify and the weight-free classic engine
+otherwise; the device is CUDA when PyTorch sees one, else the CPU.
+"""
+
+from __future__ import annotations
+
+import os
+
+import torch
+
+from tryon.pipeline.contract import Engine, TryOnError, WeightsError
+from tryon.pipeline.neural.weights import verify_weights_dir
+
+ENGINE_AUTO = "auto"
+ENGINE_CHOICES = (ENGINE_AUTO, "neural", "classic")
+DEVICE_AUTO = "auto"
+DEVICE_CHOICES = (DEVICE_AUTO, "cpu", "cuda")
+
+
+def resolve_device(device: str | torch.device = DEVICE_AUTO) -> torch.device:
+    """Turn "auto" into CUDA when available, else CPU; anything else as torch.device understands it."""
+    if isinstance(device, str) and device == DEVICE_AUTO:
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    return torch.device(device)
+
+
+def resolve_engine_device(device: str) -> torch.device:
+    """`device` as given by an operator ("auto", "cpu", "cuda", "cuda:N"); asking for CUDA on a machine
+    without it is a `TryOnError` that says what to do."""
+    if device not in DEVICE_CHOICES and not device.startswith("cuda:"):
+        raise TryOnError(f"Unknown try-on device {device!r}; use one of {', '.join(DEVICE_CHOICES)}.")
+    if device.startswith("cuda") and not torch.cuda.is_available():
+        raise TryOnError(
+            f"The try-on device is set to {device!r} but PyTorch sees no CUDA GPU here; "
+            "set REVETIR_TRYON_DEVICE (or --device) to 'auto' or 'cpu'."
+        )
+    return resolve_device(device)
+
+
+def select_engine(
+    name: str = ENGINE_AUTO,
+    *,
+    weights_dir: str | os.PathLike[str] | None = None,
+    device: str = DEVICE_AUTO,
+) -> Engine:
+    """The try-on engine to use: "neural" (weights required), "classic" (weight-free) or "auto"
+    (neural when its weights verify, else classic). Raises `WeightsError` when the neural engine is
+    asked for, or is the only one available, and its weights are missing or damaged."""
+    from tryon.pipeline.neural.engine import TryOnEngine, neural_weights_problem
+
+    if name not in ENGINE_CHOICES:
+        raise TryOnError(f"Unknown try-on engine {name!r}; use one of {', '.join(ENGINE_CHOICES)}.")
+    if name == "classic":
+        return _classic_engine(TryOnError("The weight-free classic try-on engine is not part of this build."))
+    if name == "neural":
+        return TryOnEngine(weights_dir, device=device)
+    report = verify_weights_dir(weights_dir)
+    if report.neural_ready:
+        return TryOnEngine(weights_dir, device=device)
+    return _classic_engine(WeightsError(neural_weights_problem(report)))
+
+
+def _classic_engine(error_when_missing: TryOnError) -> Engine:
+    """The weight-free engine, imported only when chosen (a build may leave it out)."""
+    try:
+        from tryon.pipeline.classic.engine import ClassicTryOnEngine
+    except ModuleNotFoundError as exc:
+        if exc.name not in ("tryon.pipeline.classic", "tryon.pipeline.classic.engine"):
+            raise
+        raise error_when_missing from exc
+    return ClassicTryOnEngine()
