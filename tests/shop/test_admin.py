@@ -11,6 +11,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from accounts.models import User
+from shop.admin import VoucherAdmin
 from shop.models import Order, OrderStatus, Product, Variant, Voucher
 from tests.factories import make_category, make_order, make_product, make_staff, make_user
 
@@ -313,6 +314,30 @@ def test_staff_create_a_voucher_with_its_code_in_capitals_and_cannot_reuse_a_cod
     again = staff_client.post(reverse("admin:shop_voucher_add"), {**data, "code": "Summer20"})
     assert again.status_code == 200
     assert again.context["adminform"].form.errors["code"] == ["There is already a voucher SUMMER20."]
+
+
+@pytest.mark.django_db
+def test_editing_a_voucher_in_admin_keeps_the_uses_checkout_counted_meanwhile(staff_client, monkeypatch):
+    voucher = Voucher.objects.create(code="SPRING", value="10", usage_limit=5)
+    url = reverse("admin:shop_voucher_change", args=[voucher.pk])
+    form = staff_client.get(url).context["adminform"].form
+    data = {name: form[name].value() for name in form.fields if form[name].value() is not None}
+    data.update(
+        {"usage_limit": "10", "active": "on", "voucher_uses-TOTAL_FORMS": "0", "voucher_uses-INITIAL_FORMS": "0"}
+    )
+    load_voucher = VoucherAdmin.get_object
+
+    def load_then_a_checkout_uses_it(self, request, object_id, from_field=None):
+        loaded = load_voucher(self, request, object_id, from_field)
+        Voucher.objects.filter(pk=voucher.pk).update(uses=3)  # orders placed while staff save
+        return loaded
+
+    monkeypatch.setattr(VoucherAdmin, "get_object", load_then_a_checkout_uses_it)
+    response = staff_client.post(url, data)
+
+    assert response.status_code == 302
+    voucher.refresh_from_db()
+    assert (voucher.usage_limit, voucher.uses) == (10, 3)
 
 
 @pytest.mark.django_db
