@@ -265,3 +265,12 @@ def test_api_voucher_errors_are_json_with_the_reason():
 
     assert response.status_code == 400
     assert response.json()["message"] == "There is no voucher 'NOPE'. Check the spelling."
+
+
+def test_schema_documents_the_address_delivery_and_voucher_routes(client):
+    schema = client.get("/api/schema/", HTTP_ACCEPT="application/json").json()
+
+    for path in ("/api/addresses/", "/api/addresses/{address_id}/", "/api/shipping-methods/", "/api/vouchers/check/"):
+        assert path in schema["paths"]
+    order_fields = schema["components"]["schemas"]["PlaceOrderRequest"]["properties"]
+    assert {"address_id", "shipping_method", "voucher_code"} <= set(order_fields)
