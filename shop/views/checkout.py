@@ -9,6 +9,8 @@ naming it, and the cart is left as it was.
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
@@ -20,6 +22,7 @@ from accounts import services as account_services
 from shop import selectors, services
 from shop.countries import COUNTRIES
 from shop.forms import NEW_ADDRESS, CheckoutAddressForm, PlaceOrderForm, VoucherForm
+from shop.models import ShippingMethod, Voucher
 from shop.payments import payment_provider_for
 from shop.pricing import order_totals
 from shop.stock import OutOfStock
@@ -98,7 +101,7 @@ def checkout_address(request: HttpRequest) -> HttpResponse:
     return render(request, "shop/checkout_address.html", {"form": form, "summary": summary})
 
 
-def _checkout_voucher(request: HttpRequest, subtotal):
+def _checkout_voucher(request: HttpRequest, subtotal: Decimal) -> Voucher | None:
     """The voucher kept for this checkout if it still applies; one that stopped applying is dropped
     with the reason shown."""
     code = request.session.get(SESSION_VOUCHER_KEY)
@@ -112,7 +115,7 @@ def _checkout_voucher(request: HttpRequest, subtotal):
         return None
 
 
-def _checkout_shipping_method(request: HttpRequest):
+def _checkout_shipping_method(request: HttpRequest) -> ShippingMethod | None:
     method_id = request.session.get(SESSION_SHIPPING_KEY)
     return selectors.shipping_method_active(method_id=method_id) if method_id else None
 

@@ -5,8 +5,8 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
-from shop.models import Order, ShippingMethod, Voucher, VoucherKind
-from shop.services import CheckoutError, place_order
+from shop.models import Order, OrderStatus, ShippingMethod, Voucher, VoucherKind
+from shop.services import CheckoutError, order_change_status, place_order
 from tests.factories import DEFAULT_PASSWORD, make_product, make_user
 from tests.shop.helpers_cart_orders import ADDRESS, fill_cart
 
@@ -130,3 +130,23 @@ def test_free_delivery_is_judged_on_the_items_before_the_voucher(methods):
     )
 
     assert (order.discount, order.shipping_price, order.total) == (Decimal("10.00"), Decimal("0.00"), Decimal("50.00"))
+
+
+def test_the_shopper_sees_the_delivery_method_and_tracking_number_on_their_order(client, methods):
+    _standard, express = methods
+    user = make_user()
+    order = place_order(
+        user=user,
+        cart=_cart_worth(user, "25.00"),
+        address=ADDRESS,
+        payment_method="pay_on_delivery",
+        shipping_method_id=express.pk,
+    )
+    order = order_change_status(order=order, new_status=OrderStatus.PROCESSING)
+    order_change_status(order=order, new_status=OrderStatus.SHIPPED, tracking_number="JD014600003GB")
+    client.force_login(user)
+
+    page = client.get(order.get_absolute_url()).content.decode()
+
+    assert "Express delivery · Tracking number <strong>JD014600003GB</strong>" in page
+    assert "Shipping (Express delivery)" in page and "34.90 EUR" in page
