@@ -8,6 +8,7 @@ from django.core.mail.backends.base import BaseEmailBackend
 from shop.models import Order, OrderStatus, ShippingMethod
 from shop.services import order_cancel_by_customer, order_change_status, place_order
 from tests.factories import make_product, make_user
+from tests.revetir.test_every_page_renders import template_syntax_leaks
 from tests.shop.helpers_cart_orders import ADDRESS, fill_cart, order_for, stock_of
 
 pytestmark = pytest.mark.django_db
@@ -99,3 +100,18 @@ def test_cancelling_mails_the_shopper(mailoutbox):
     assert [mail.subject for mail in mailoutbox] == [f"Your Revetir order {order.number} is cancelled"]
     assert "is cancelled. Nothing is due" in mailoutbox[0].body
     assert Order.objects.get(pk=order.pk).cancelled_email_sent_at is not None
+
+
+def test_every_order_email_renders_without_template_syntax(mailoutbox):
+    user = make_user()
+    order = order_for(user, (make_product().variants.get(), 1))
+    order = order_change_status(order=order, new_status=OrderStatus.PROCESSING)
+    order = order_change_status(order=order, new_status=OrderStatus.SHIPPED, tracking_number="T-1")
+    second = order_for(user, (make_product().variants.get(), 1))
+    order_cancel_by_customer(order=second, user=user)
+
+    assert len(mailoutbox) == 4  # two confirmations, shipped, cancelled
+    for mail in mailoutbox:
+        html, _mimetype = mail.alternatives[0]
+        assert template_syntax_leaks(mail.body) == [], mail.subject
+        assert template_syntax_leaks(html) == [], mail.subject
