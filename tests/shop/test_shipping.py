@@ -3,6 +3,8 @@
 from decimal import Decimal
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from shop.models import Order, OrderStatus, ShippingMethod, Voucher, VoucherKind
@@ -150,3 +152,23 @@ def test_the_shopper_sees_the_delivery_method_and_tracking_number_on_their_order
 
     assert "Express delivery · Tracking number <strong>JD014600003GB</strong>" in page
     assert "Shipping (Express delivery)" in page and "34.90 EUR" in page
+
+
+def _checkout_step_queries(client, methods, lines: int) -> dict[str, int]:
+    standard, _express = methods
+    Voucher.objects.get_or_create(code="SPRING", defaults={"value": Decimal("10"), "per_customer_limit": 5})
+    user = make_user()
+    fill_cart(user, *[(make_product().variants.get(), 1) for _ in range(lines)])
+    client.force_login(user)
+    client.post(reverse("shop:checkout_address"), {**ADDRESS, "shipping_method": standard.pk})
+    client.post(reverse("shop:checkout_voucher"), {"code": "SPRING"})
+    counts = {}
+    for step in ("shop:checkout_address", "shop:checkout_review"):
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(reverse(step)).status_code == 200
+        counts[step] = len(queries.captured_queries)
+    return counts
+
+
+def test_the_address_and_review_steps_cost_the_same_queries_for_one_line_or_ten(client, methods):
+    assert _checkout_step_queries(client, methods, 1) == _checkout_step_queries(client, methods, 10)
