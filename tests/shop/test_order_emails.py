@@ -115,3 +115,22 @@ def test_every_order_email_renders_without_template_syntax(mailoutbox):
         html, _mimetype = mail.alternatives[0]
         assert template_syntax_leaks(mail.body) == [], mail.subject
         assert template_syntax_leaks(html) == [], mail.subject
+
+
+def test_shipping_and_cancelling_still_happen_when_the_mail_server_is_down(settings, caplog):
+    settings.EMAIL_BACKEND = "tests.shop.test_order_emails.BrokenEmailBackend"
+    user = make_user()
+    variant = make_product(stock={"M": 4}).variants.get()
+    shipped = order_change_status(order=order_for(user, (variant, 1)), new_status=OrderStatus.PROCESSING)
+    shipped = order_change_status(order=shipped, new_status=OrderStatus.SHIPPED, tracking_number="T-9")
+    cancelled = order_cancel_by_customer(order=order_for(user, (variant, 1)), user=user)
+
+    assert (shipped.status, shipped.tracking_number, shipped.shipped_email_sent_at) == (
+        OrderStatus.SHIPPED,
+        "T-9",
+        None,
+    )
+    assert (cancelled.status, cancelled.cancelled_email_sent_at) == (OrderStatus.CANCELLED, None)
+    assert stock_of(variant) == 3  # the cancelled unit went back
+    assert f"order_shipped for order {shipped.number}" in caplog.text
+    assert f"order_cancelled for order {cancelled.number}" in caplog.text
