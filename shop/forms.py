@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from decimal import Decimal
 
 from django import forms
 from django.conf import settings
 from django.core.validators import MaxValueValidator
+from django.db.models import QuerySet
 
+from accounts.models import ADDRESS_FIELDS, Address
 from revetir.object_keys import ObjectKeyFormField
 from shop.countries import COUNTRY_CHOICES
 from shop.models import Category, ShippingMethod, Size, Variant
@@ -199,11 +202,11 @@ REQUIRED_MESSAGE = "This field is required."
 class ShippingMethodChoiceField(forms.ModelChoiceField):
     """Radio buttons that show each method's delivery time and the price it would cost this cart."""
 
-    def __init__(self, *, goods_total, **kwargs) -> None:
+    def __init__(self, *, goods_total: Decimal, **kwargs) -> None:
         self.goods_total = goods_total
         super().__init__(**kwargs)
 
-    def label_from_instance(self, method) -> str:
+    def label_from_instance(self, method: ShippingMethod) -> str:
         price = method.price_for(self.goods_total)
         cost = "free" if not price else f"{price} {settings.SHOP_CURRENCY}"
         return f"{method.name}: {cost}, {method.delivery_time}"
@@ -230,9 +233,16 @@ class CheckoutAddressForm(ShippingAddressForm):
         },
     )
 
-    ADDRESS_FIELD_NAMES = ("full_name", "address_line1", "address_line2", "city", "postal_code", "country", "phone")
+    ADDRESS_FIELD_NAMES = ADDRESS_FIELDS
 
-    def __init__(self, *args, addresses, shipping_methods, goods_total, **kwargs) -> None:
+    def __init__(
+        self,
+        *args,
+        addresses: Iterable[Address],
+        shipping_methods: QuerySet[ShippingMethod],
+        goods_total: Decimal,
+        **kwargs,
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.addresses = {str(address.pk): address for address in addresses}
         self.fields["saved_address"].choices = [
@@ -254,13 +264,9 @@ class CheckoutAddressForm(ShippingAddressForm):
     def address_fields(self) -> list:
         return [self[name] for name in self.ADDRESS_FIELD_NAMES]
 
-    def chosen_address(self):
-        """The saved address chosen (an `accounts.models.Address`), or None for a new address."""
+    def chosen_address(self) -> Address | None:
+        """The saved address chosen, or None for a new address."""
         return self.addresses.get(self.cleaned_data.get("saved_address") or NEW_ADDRESS)
-
-    def clean_saved_address(self) -> str:
-        choice = self.cleaned_data.get("saved_address") or NEW_ADDRESS
-        return choice
 
     def clean(self) -> dict:
         cleaned = super().clean()

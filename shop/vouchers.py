@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -24,10 +25,8 @@ from shop.models import Order, Voucher, VoucherUse
 
 
 class VoucherError(ValidationError):
-    """The voucher cannot be used for this order; `code` says why (see VOUCHER_ERROR_CODES)."""
-
-
-VOUCHER_ERROR_CODES = ("unknown", "expired", "not_yet_valid", "minimum_not_met", "used_up", "already_used")
+    """The voucher cannot be used for this order. `code` says why: unknown, expired, not_yet_valid,
+    minimum_not_met, used_up or already_used."""
 
 
 @dataclass(frozen=True)
@@ -42,7 +41,7 @@ def normalise_code(code: str) -> str:
     return (code or "").strip().upper()
 
 
-def voucher_check(*, code: str, user, subtotal, now: datetime | None = None) -> Voucher:
+def voucher_check(*, code: str, user, subtotal: Decimal, now: datetime | None = None) -> Voucher:
     """The active voucher with this code if `user` may use it on goods worth `subtotal` now.
 
     Raises `VoucherError` with a message the shopper can act on. Reading only: the limits are
