@@ -36,6 +36,8 @@ class TryOnProgressConsumer(AsyncJsonWebsocketConsumer):
     async def connect(self) -> None:
         user = self.scope.get("user")
         if user is None or not user.is_authenticated:
+            # Accept first: a close before accepting is an HTTP 403 to the client, with no code to read.
+            await self.accept()
             await self.close(code=CLOSE_CODE_UNAUTHENTICATED)
             return
         self.user = user

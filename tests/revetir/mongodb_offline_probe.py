@@ -259,6 +259,16 @@ def hot_paths() -> dict[str, Callable[[], object]]:
         ),
         "stock reserve (conditional update)": lambda: stock.reserve_stock(variant_id=ObjectId(), quantity=2),
         "stock release": lambda: stock.release_stock(variant_id=ObjectId(), quantity=2),
+        "stock compare-and-set (staff edit)": expect(
+            stock.StockChangedMeanwhile,
+            lambda: stock.set_stock_if_unchanged(variant_id=ObjectId(), expected=3, new=5),
+        ),
+        "stock change by units (staff edit)": expect(
+            stock.StockWouldGoNegative, lambda: stock.adjust_stock(variant_id=ObjectId(), delta=-2)
+        ),
+        "checkout repeat by idempotency key": lambda: shop_services.order_for_idempotency_key(user=user, key="k"),
+        "account deletion: orders in transit": lambda: list(shop_selectors.orders_in_transit(user=user)),
+        "account deletion: open orders": lambda: list(shop_selectors.orders_still_open(user=user)),
         "orders list": orders_list,
         "order page": lambda: shop_selectors.order_for_user(user=user, number="RV-ABC"),
         "order status change": expect(

@@ -9,6 +9,7 @@ from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts import services as account_services
 from shop.models import Order, OrderStatus, Voucher, VoucherKind, VoucherUse
 from shop.services import order_cancel_by_customer, place_order
 from shop.stock import OutOfStock
@@ -268,3 +269,16 @@ def test_one_shopper_in_two_tabs_cannot_use_a_once_per_shopper_voucher_twice(set
     assert sorted(outcomes) == ["already_used", "already_used", "already_used", "claimed"]
     assert Voucher.objects.get(code="ONCE").uses == 1
     assert VoucherUse.objects.filter(user=user).count() == 1
+
+
+def test_deleting_the_account_cancels_its_open_order_and_gives_the_voucher_use_back(mailoutbox):
+    make_voucher("LAST", usage_limit=1)
+    user = make_user()
+    order = _order_with_voucher(user, "LAST")
+    mailoutbox.clear()
+
+    account_services.delete_account(user=user)
+
+    assert Order.objects.get(pk=order.pk).status == OrderStatus.CANCELLED
+    assert Voucher.objects.get(code="LAST").uses == 0
+    assert [mail.subject for mail in mailoutbox] == [f"Your Revetir order {order.number} is cancelled"]

@@ -35,19 +35,25 @@ def communicator_for(user) -> WebsocketCommunicator:
     return communicator
 
 
-async def test_anonymous_connection_is_refused_through_the_real_route():
+async def test_anonymous_connection_through_the_real_route_is_accepted_then_closed_with_4401():
+    """Accepted first, so the client reads the 4401 the README promises instead of an HTTP 403."""
     communicator = WebsocketCommunicator(application, "/ws/tryon/", headers=[(b"origin", b"http://testserver")])
-    connected, _code = await communicator.connect()
-    assert connected is False
-    await communicator.disconnect()
+    try:
+        connected, _subprotocol = await communicator.connect()
+        assert connected is True
+        assert await communicator.receive_output(timeout=2) == {"type": "websocket.close", "code": 4401}
+    finally:
+        await communicator.disconnect()
 
 
 async def test_anonymous_consumer_connection_closes_with_4401():
     communicator = communicator_for(AnonymousUser())
-    connected, code = await communicator.connect()
-    assert connected is False
-    assert code == 4401
-    await communicator.disconnect()
+    try:
+        connected, _subprotocol = await communicator.connect()
+        assert connected is True
+        assert await communicator.receive_output(timeout=2) == {"type": "websocket.close", "code": 4401}
+    finally:
+        await communicator.disconnect()
 
 
 async def test_on_connect_the_shopper_gets_the_state_of_their_live_jobs_only(dispatched):
