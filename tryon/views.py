@@ -59,7 +59,7 @@ def job_create(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 def job_detail(request: HttpRequest, pk: str) -> HttpResponse:
-    services.fail_stale_jobs(owner=request.user)
+    services.sweep_stale_jobs(owner=request.user)
     job = selectors.job_for_user(user=request.user, job_id=pk)
     variants = selectors.sizes_for_product(product=job.product)
     return render(request, "tryon/job_detail.html", {"job": job, "variants": variants})
@@ -94,7 +94,7 @@ def photo_list(request: HttpRequest) -> HttpResponse:
                     messages.info(request, "You had already saved this photo, so it is kept once.")
                 return redirect("tryon:photo_list")
         status = 400
-    services.fail_stale_jobs(owner=request.user)
+    services.sweep_stale_jobs(owner=request.user)
     context = {
         "form": form,
         "photos": selectors.labelled_photos_for_user(user=request.user),

@@ -43,6 +43,7 @@ from shop import selectors as shop_selectors  # noqa: E402
 from shop import services as shop_services  # noqa: E402
 from shop import stock, vouchers  # noqa: E402
 from shop.models import Cart, CartLine, Category, Order, OrderStatus, Product, Variant, Voucher  # noqa: E402
+from tryon import jobs as tryon_jobs  # noqa: E402
 from tryon import selectors as tryon_selectors  # noqa: E402
 from tryon import services as tryon_services  # noqa: E402
 
@@ -287,11 +288,12 @@ def hot_paths() -> dict[str, Callable[[], object]]:
         "try-on product": lambda: tryon_selectors.tryon_product(product_id=ObjectId()),
         "try-on latest job": lambda: tryon_selectors.latest_job_for_product(user=user, product=product),
         "try-on sizes": lambda: tryon_selectors.sizes_for_product(product=product),
-        "job claim (conditional update)": lambda: tryon_services.claim_next_job(worker="probe"),
-        "job stage": lambda: tryon_services.record_stage(job_id=ObjectId(), stage="warp", progress=0.5),
-        "job heartbeat": lambda: tryon_services.beat(job_id=ObjectId()),
-        "job failure": lambda: tryon_services.fail_job(job_id=ObjectId(), message="probe"),
-        "stale job sweep": lambda: tryon_services.fail_stale_jobs(owner=user),
+        "job claim (conditional update)": lambda: tryon_jobs.claim_next_job(worker="probe"),
+        "job stage": lambda: tryon_jobs.record_stage(job_id=ObjectId(), stage="warp", progress=0.5, worker="probe"),
+        "job heartbeat": lambda: tryon_jobs.beat(job_id=ObjectId(), worker="probe"),
+        "job failure": lambda: tryon_jobs.fail_job(job_id=ObjectId(), message="probe"),
+        "stale job sweep (retry or fail)": lambda: tryon_jobs.sweep_stale_jobs(owner_id=user.pk),
+        "queued jobs sent again": lambda: tryon_services.redispatch_queued_jobs(),
         "checkout delivery methods": lambda: list(shop_selectors.shipping_methods_active()),
         "checkout delivery method lookup": lambda: shop_selectors.shipping_method_active(method_id=ObjectId()),
         "checkout voucher check": expect(
