@@ -84,18 +84,19 @@ def _window(today: datetime.date, days: int) -> tuple[datetime.date, datetime.da
 
 
 def sales_per_day(*, since: datetime.datetime, start_day: datetime.date, today: datetime.date) -> list[DaySales]:
-    """Orders and revenue (order subtotals) per local day, every day of the window listed (one query)."""
+    """Orders and revenue (order totals: items after any voucher, plus delivery) per local day, every
+    day of the window listed (one query)."""
     orders: Counter[datetime.date] = Counter()
     revenue: defaultdict[datetime.date, Decimal] = defaultdict(lambda: Decimal("0.00"))
     rows = (
         Order.objects.filter(created_at__gte=since)
         .exclude(status=OrderStatus.CANCELLED)
-        .values_list("created_at", "subtotal")
+        .values_list("created_at", "total")
     )
-    for created_at, subtotal in rows:
+    for created_at, total in rows:
         day = timezone.localtime(created_at).date()
         orders[day] += 1
-        revenue[day] += subtotal
+        revenue[day] += total
     span = (today - start_day).days + 1
     days = [start_day + datetime.timedelta(days=offset) for offset in range(span)]
     return [DaySales(day=day, orders=orders[day], revenue=revenue[day]) for day in days]

@@ -84,7 +84,7 @@ def test_the_report_is_linked_from_the_admin_index_and_shows_charts_and_numbers(
     page = staff_client.get(reverse("admin:shop_order_report")).content.decode()
 
     assert reverse("admin:shop_order_report") in index
-    assert "1 order, 60.00 EUR in goods" in page
+    assert "1 order, 60.00 EUR in order totals" in page
     assert page.count('<svg class="report-chart"') == 2 and 'class="bar"' in page
     assert "No finished try-ons in this period." in page
 
