@@ -15,7 +15,6 @@ import numpy as np
 
 from tryon.pipeline.classic.body_points import BodyLandmarks, FaceBox
 from tryon.pipeline.classic.fit import SleevePlacement, apply_affine
-from tryon.pipeline.classic.segment import BODY_GARMENT_HALF_WIDTH
 from tryon.pipeline.classic.shading import torso_shading
 from tryon.pipeline.classic.tps import ThinPlateSpline, dense_map
 from tryon.pipeline.imageops import shrink
@@ -49,16 +48,17 @@ def render_garment(
     person_rgb: np.ndarray,
     person_mask: np.ndarray,
     *,
-    face: FaceBox,
     body: BodyLandmarks,
     region: tuple[int, int, int, int],
     spline: ThinPlateSpline,
     garment_colours: np.ndarray,
     torso_alpha: np.ndarray,
     sleeves: list[SleevePlacement],
+    hands: list[tuple[float, float, float]],
 ) -> GarmentLayer | None:
     """The garment's body drawn through the spline and its sleeves over `region`, or None where nothing
-    of it lands on the person."""
+    of it lands on the person. Nothing is drawn off the person mask, above the chin, over the `hands`
+    (discs x, y, radius) or over bare arms in front of the torso."""
     left, top, right, bottom = region
     factor = min(1.0, RENDER_LONG_SIDE / max(right - left, bottom - top))
     small_size = (max(2, round((right - left) * factor)), max(2, round((bottom - top) * factor)))
@@ -70,13 +70,12 @@ def render_garment(
 
     person_crop_rgb = shrink(person_rgb[top:bottom, left:right], small_size)
     on_person = shrink(person_mask[top:bottom, left:right], small_size) >= 128
-    keep_out = _side_skin(person_crop_rgb, person_rgb, face, body, origin=(left, top), factor=factor)
+    keep_out = _side_skin(person_crop_rgb, person_rgb, body.face, body, origin=(left, top), factor=factor)
+    keep_out |= _hands_keep_out(hands, origin=(left, top), size=small_size, factor=factor)
     # The garment fades in just below the chin instead of ending in a hard horizontal line.
     rows_below_chin = (np.arange(small_size[1]) + 0.5) / factor - 0.5 + top - body.chin_y
     chin_ramp = np.clip(rows_below_chin / (CHIN_FADE_FACE_FRACTION * body.unit), 0.0, 1.0).astype(np.float32)
-    columns = (np.arange(small_size[0]) + 0.5) / factor - 0.5 + left
-    in_envelope = np.abs(columns - face.centre_x) <= BODY_GARMENT_HALF_WIDTH * body.unit
-    allowed = on_person & ~keep_out & in_envelope[None, :]
+    allowed = on_person & ~keep_out
     alpha = _fill_garment_holes(alpha * allowed * chin_ramp[:, None], allowed)
     # Only the outline is softened, by a couple of the photo's pixels; inside, the garment stays sharp.
     # A hand in front of the garment keeps a sharp edge, so it is cut again after feathering.
@@ -207,7 +206,21 @@ def _side_skin(
 
     columns = (np.arange(crop_rgb.shape[1]) + 0.5) / factor - 0.5 + origin[0]
     at_sides = np.abs(columns - body.centre_x) > SKIN_TORSO_CORE * body.unit
-    return skin & at_sides[None, :]
+    # Below the hips bare skin is legs, which trousers and skirts cover.
+    rows = (np.arange(crop_rgb.shape[0]) + 0.5) / factor - 0.5 + origin[1]
+    above_hips = rows < body.hip_centre[1]
+    return skin & at_sides[None, :] & above_hips[:, None]
+
+
+def _hands_keep_out(
+    hands: list[tuple[float, float, float]], *, origin: tuple[int, int], size: tuple[int, int], factor: float
+) -> np.ndarray:
+    """The hand discs on the rendering (True = a hand)."""
+    canvas = np.zeros((size[1], size[0]), np.uint8)
+    for x, y, radius in hands:
+        centre = (round((x - origin[0] + 0.5) * factor - 0.5), round((y - origin[1] + 0.5) * factor - 0.5))
+        cv2.circle(canvas, centre, max(1, round(radius * factor)), 1, thickness=-1)
+    return canvas > 0
 
 
 def face_core_pixels(person_rgb: np.ndarray, face: FaceBox) -> np.ndarray:
