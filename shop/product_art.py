@@ -2,7 +2,8 @@
 
 Each picture is a flat garment (tops: t-shirt, long-sleeve, tank, hoodie, shirt, jumper; bottoms:
 trousers, shorts, skirt; dresses: a strap dress and a t-shirt dress), centred on pure white with a
-wide white margin. That is the input the try-on cloth mask expects: everything that is not near-white is garment, and the garment is one connected shape.
+wide white margin. That is the input the try-on cloth mask expects: everything that is not
+near-white is garment, and the garment is one connected shape.
 
 Drawing happens at `SUPERSAMPLE` times the output size and is scaled down with a Lanczos filter,
 which gives anti-aliased edges without any extra dependency.

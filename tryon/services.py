@@ -64,16 +64,28 @@ def worker_name() -> str:
 # --- Photos ------------------------------------------------------------------------------------
 
 
-def save_person_photo(*, user: User, upload: UploadedFile) -> PersonPhoto:
-    """Validate, clean and store an uploaded photo for `user`.
+def save_person_photo(*, user: User, upload: UploadedFile, garment_type: str | None = None) -> PersonPhoto:
+    """Validate, clean, check and store an uploaded photo for `user`, with its body analysis.
 
     Raises ValidationError (with a message for the shopper) and stores nothing when the file is not
-    an acceptable photo. If the row cannot be written, the stored file is removed again.
+    an acceptable photo, when the body model finds no usable person in it, or, given `garment_type`,
+    when the photo cannot try that type (a waist-up photo for trousers). If the row cannot be
+    written, the stored file is removed again.
     """
     clean = clean_person_photo(upload)
+    if garment_type is not None:
+        verdict = clean.body_analysis["verdicts"][garment_type]
+        if not verdict["usable"]:
+            raise ValidationError(verdict["message"], code="unusable_photo")
     name = save_private_file(folder="photos", extension=clean.extension, content=clean.content)
     try:
-        return PersonPhoto.objects.create(owner=user, file_name=name, width=clean.width, height=clean.height)
+        return PersonPhoto.objects.create(
+            owner=user,
+            file_name=name,
+            width=clean.width,
+            height=clean.height,
+            body_analysis=clean.body_analysis,
+        )
     except Exception:
         delete_private_files(name)
         raise
@@ -129,6 +141,9 @@ def submit_job(*, user: User, photo: PersonPhoto, product_image: ProductImage) -
     product = product_image.product
     if not product.is_active or not product.supports_tryon:
         raise ValidationError(f"{product.name} cannot be tried on.")
+    verdict = photo.verdict_for(product.garment_type)
+    if not verdict.usable:
+        raise ValidationError(verdict.message, code="unusable_photo")
     fail_stale_jobs(owner=user)
     live = (
         TryOnJob.objects.filter(owner=user, photo=photo, product_image=product_image, status__in=LIVE_STATUSES)

@@ -2,7 +2,9 @@
 
 The format is decided by decoding with Pillow, never by the file name or the browser's content
 type. The stored image is a fresh encoding of the pixels, upright as the EXIF orientation said,
-with no metadata at all (no GPS, camera serial or thumbnail).
+with no metadata at all (no GPS, camera serial or thumbnail). The body model then checks that the
+photo shows one person facing the camera, shoulders in the picture; its analysis (which garment
+types the photo can try, and why not) travels with the clean photo.
 """
 
 from __future__ import annotations
@@ -11,10 +13,13 @@ import io
 import warnings
 from dataclasses import dataclass
 
+import numpy as np
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from PIL import Image, ImageOps, UnidentifiedImageError
+
+from tryon.pipeline.body import analyse_body
 
 ACCEPTED_FORMATS = {"JPEG": "JPEG", "PNG": "PNG", "WEBP": "WebP"}
 JPEG_QUALITY = 90
@@ -30,6 +35,7 @@ class CleanPhoto:
     extension: str  # "jpg" or "png"
     width: int
     height: int
+    body_analysis: dict  # BodyAnalysis.to_json()
 
 
 def _megabytes(size: int) -> str:
@@ -50,7 +56,20 @@ def clean_person_photo(upload: UploadedFile) -> CleanPhoto:
     data = upload.read()
     image = _decode(data)
     image = ImageOps.exif_transpose(image)
-    return _reencode(image)
+    body_analysis = check_person_in_photo(image)
+    return _reencode(image, body_analysis)
+
+
+def check_person_in_photo(image: Image.Image) -> dict:
+    """The body analysis of an upright photo as JSON; ValidationError with the shopper's message when
+    the photo cannot be used for any garment (no person, several, too far, side view, shoulders out).
+
+    Raises BodyModelMissingError (an operator's problem, not the shopper's) when the model files are
+    not installed."""
+    analysis = analyse_body(np.asarray(image.convert("RGB")))
+    if analysis.photo_problem is not None:
+        raise ValidationError(analysis.photo_problem, code="unusable_photo")
+    return analysis.to_json()
 
 
 def _decode(data: bytes) -> Image.Image:
@@ -86,7 +105,7 @@ def _decode(data: bytes) -> Image.Image:
     return image
 
 
-def _reencode(image: Image.Image) -> CleanPhoto:
+def _reencode(image: Image.Image, body_analysis: dict) -> CleanPhoto:
     has_alpha = image.mode in ("RGBA", "LA", "PA") or (image.mode == "P" and "transparency" in image.info)
     pixels = image.convert("RGBA" if has_alpha else "RGB")
     pixels.info = {}  # nothing from the original file travels with the pixels
@@ -97,4 +116,10 @@ def _reencode(image: Image.Image) -> CleanPhoto:
     else:
         pixels.save(buffer, format="JPEG", quality=JPEG_QUALITY, optimize=True)
         extension = "jpg"
-    return CleanPhoto(content=buffer.getvalue(), extension=extension, width=pixels.width, height=pixels.height)
+    return CleanPhoto(
+        content=buffer.getvalue(),
+        extension=extension,
+        width=pixels.width,
+        height=pixels.height,
+        body_analysis=body_analysis,
+    )

@@ -1,5 +1,7 @@
 """Command-line try-on, without Django: `python -m tryon.pipeline PERSON GARMENT -o OUT.png`.
 
+`python -m tryon.pipeline body PHOTO [-o OVERLAY.png]` prints the body analysis instead (body/cli.py).
+
 Prints the engine that ran and how long each stage took. A problem the user can fix (unreadable
 image, no person, missing or broken weights) is one line on stderr and exit status 2.
 """
@@ -56,6 +58,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if argv[:1] == ["body"]:
+        from tryon.pipeline.body.cli import main as body_main
+
+        return body_main(argv[1:])
     arguments = build_parser().parse_args(argv)
     from tryon.pipeline.select import select_engine
 
