@@ -128,7 +128,10 @@ def test_the_job_page_shows_the_result_with_the_classic_notice_and_the_size_pick
     client.force_login(owner)
     page = client.get(reverse("tryon:job_detail", args=[job.pk])).content.decode()
     assert reverse("tryon:job_result", args=[job.pk]) in page
-    assert "The neural model is not installed on this server; this preview uses a simpler fitting." in page
+    assert (
+        "This preview uses a simpler fitting: the neural model is not installed on this server or does not "
+        "try on this kind of garment." in page
+    )
     assert reverse("shop:cart_add") in page
     for variant in job.product.variants.all():
         assert f'value="{variant.pk}"' in page

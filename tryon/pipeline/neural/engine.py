@@ -17,7 +17,15 @@ import numpy as np
 import torch
 from PIL import Image
 
-from tryon.pipeline.contract import ENGINE_NEURAL, StageCallback, StageClock, TryOnResult, WeightsError
+from tryon.pipeline.contract import (
+    ENGINE_NEURAL,
+    UPPER_BODY,
+    StageCallback,
+    StageClock,
+    TryOnError,
+    TryOnResult,
+    WeightsError,
+)
 from tryon.pipeline.imageio import ImageSource, load_rgb
 from tryon.pipeline.masks import cloth_mask, refine_with_saliency
 from tryon.pipeline.neural.optimize import (
@@ -250,9 +258,23 @@ class TryOnEngine:
                 self.networks.generator.register_forward_pre_hook(_announce_rendering)
                 _generators_with_listener.add(self.networks.generator)
 
-    def run(self, person: ImageSource, garment: ImageSource, *, on_stage: StageCallback | None = None) -> TryOnResult:
-        """Dress the person in `person` (a photo of any size) with the garment in `garment` (a product
-        photo on a plain light background); reports each of `STAGES` to `on_stage` as it starts."""
+    def run(
+        self,
+        person: ImageSource,
+        garment: ImageSource,
+        *,
+        on_stage: StageCallback | None = None,
+        garment_type: str = UPPER_BODY,
+    ) -> TryOnResult:
+        """Dress the person in `person` (a photo of any size) with the top in `garment` (a product
+        photo on a plain light background); reports each of `STAGES` to `on_stage` as it starts.
+        Bottoms and dresses are a `TryOnError`: PF-AFN was trained on tops only
+        (`select.engine_for_garment` sends them to the weight-free engine)."""
+        if garment_type != UPPER_BODY:
+            raise TryOnError(
+                "The neural try-on engine fits tops only; use the weight-free engine (--engine classic or auto) "
+                "for trousers, skirts and dresses."
+            )
         clock = StageClock(on_stage, STAGE_SHARES)
         clock.start("segmenting")
         photo = load_rgb(person)
