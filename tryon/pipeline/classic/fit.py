@@ -28,13 +28,19 @@ SLEEVE_BEYOND_ARM_DEGREES = 4.0
 COLLAR_BELOW_NECK = 0.3
 NECKLINE_MAX_SHOULDER_FRACTION = 0.8
 NECKLINE_BELOW_CHIN = 0.2
+# The neckline's front is never higher than this below the chin (face widths): the neck shows above it.
+COLLAR_BELOW_CHIN = 0.35
 # How much the hem follows the garment's own width rather than the body's (0 = skin-tight).
 HEM_LOOSENESS = 0.5
 # The upper piece of a bent sleeve reaches this share of the sleeve's width past the elbow, under the
 # forearm piece, so no gap opens on the outside of the bend.
 ELBOW_OVERLAP = 0.25
+# Laid flat, a garment shows half its girth, which is about this much wider than the body seen from the
+# front (an elliptical cross-section with depth 0.7 of its width); a bottom's lengths are scaled by its
+# waist's scale times this, its widths by the waist's scale alone.
+FLAT_TO_FRONTAL = 1.3
 # Trouser legs reaching at least this share of the way to the ankles are full length: they end there.
-FULL_LENGTH_SHARE = 0.8
+FULL_LENGTH_SHARE = 0.6
 # Points placed down each trouser leg (shares of its length) and down a skirt.
 LEG_STATIONS = (0.0, 0.25, 0.5, 0.75, 1.0)
 # The crotch sits below the waistband by the garment's own rise, but within this share of the thigh
@@ -95,7 +101,7 @@ def fit_points(
         # chest is neither dragged down nor pushed up against the shoulders.
         collar_heights.append(y + scale * (garment.collar[1] - corner[1]))
     if len(collar_heights) == 2:
-        collar_y = max(float(np.mean(collar_heights)), body.neck[1])
+        collar_y = max(float(np.mean(collar_heights)), body.neck[1], body.chin_y + COLLAR_BELOW_CHIN * body.unit)
     else:
         collar_y = body.neck[1] + COLLAR_BELOW_NECK * body.unit
     pairs = [
@@ -201,7 +207,7 @@ def fit_bottom_points(garment: BottomLandmarks, body: BodyLandmarks) -> tuple[np
     if garment.crotch is None:
 
         def body_y(garment_y: float) -> float:
-            return body.waistband_y + scale * (garment_y - garment.waist_y)
+            return body.waistband_y + FLAT_TO_FRONTAL * scale * (garment_y - garment.waist_y)
 
         pairs += _skirt_points(
             garment.left_waist,
@@ -217,7 +223,7 @@ def fit_bottom_points(garment: BottomLandmarks, body: BodyLandmarks) -> tuple[np
     thigh = (body.left_leg.upper_length + body.right_leg.upper_length) / 2
     crotch_y = float(
         np.clip(
-            body.waistband_y + scale * (garment.crotch[1] - garment.waist_y),
+            body.waistband_y + FLAT_TO_FRONTAL * scale * (garment.crotch[1] - garment.waist_y),
             hip_y + CROTCH_RANGE[0] * thigh,
             hip_y + CROTCH_RANGE[1] * thigh,
         )
@@ -250,8 +256,8 @@ def _leg_points(
     thigh_drop = max(leg.joint[1] - leg.root[1], 1.0)
     start = leg.upper_length * float(np.clip((crotch_y - leg.root[1]) / thigh_drop, 0.0, 1.0))
     body_length = max(leg.length - start, 1.0)
-    stretch = scale
-    if scale * garment_length >= FULL_LENGTH_SHARE * body_length:
+    stretch = FLAT_TO_FRONTAL * scale
+    if stretch * garment_length >= FULL_LENGTH_SHARE * body_length:
         stretch = body_length / garment_length  # full-length trousers end at the ankle
     outer_top = _between(waist, outer_hem, (crotch[1] - waist[1]) / max(outer_hem[1] - waist[1], 1.0))
     pairs = []

@@ -31,6 +31,9 @@ SKIN_MIN_AREA = 0.05
 SKIN_CHROMA_TOLERANCE = 2.5
 SKIN_MIN_CHROMA_SPREAD = 4.0
 NEUTRAL_CHROMA = 128.0  # Cr and Cb of any grey
+# Skin within this many face widths of the torso's sides is a hand or arm in front of the garment; further
+# out it is a bare arm the sleeve covers.
+SKIN_TORSO_MARGIN = 0.15
 # Skin this close to the centre line (in face widths) is neck and chest, which the garment does cover.
 SKIN_TORSO_CORE = 0.75
 
@@ -76,7 +79,8 @@ def render_garment(
     rows_below_chin = (np.arange(small_size[1]) + 0.5) / factor - 0.5 + top - body.chin_y
     chin_ramp = np.clip(rows_below_chin / (CHIN_FADE_FACE_FRACTION * body.unit), 0.0, 1.0).astype(np.float32)
     allowed = on_person & ~keep_out
-    alpha = _fill_garment_holes(alpha * allowed * chin_ramp[:, None], allowed)
+    at_photo_bottom = bottom >= person_rgb.shape[0]
+    alpha = _fill_garment_holes(alpha * allowed * chin_ramp[:, None], allowed, open_bottom=not at_photo_bottom)
     # Only the outline is softened, by a couple of the photo's pixels; inside, the garment stays sharp.
     # A hand in front of the garment keeps a sharp edge, so it is cut again after feathering.
     sigma = max(0.5, FEATHER_PHOTO_PIXELS * factor)
@@ -205,11 +209,15 @@ def _side_skin(
     skin = large[labels]
 
     columns = (np.arange(crop_rgb.shape[1]) + 0.5) / factor - 0.5 + origin[0]
-    at_sides = np.abs(columns - body.centre_x) > SKIN_TORSO_CORE * body.unit
-    # Below the hips bare skin is legs, which trousers and skirts cover.
     rows = (np.arange(crop_rgb.shape[0]) + 0.5) / factor - 0.5 + origin[1]
+    at_sides = np.abs(columns - body.centre_x) > SKIN_TORSO_CORE * body.unit
+    # Only skin over the torso is a hand or arm in front of it: bare arms beside the torso are what
+    # sleeves cover, and below the hips bare skin is legs, which trousers and skirts cover.
+    sides = np.array([body.torso_sides_at(row) for row in rows])
+    margin = SKIN_TORSO_MARGIN * body.unit
+    over_torso = (columns[None, :] >= sides[:, :1] - margin) & (columns[None, :] <= sides[:, 1:] + margin)
     above_hips = rows < body.hip_centre[1]
-    return skin & at_sides[None, :] & above_hips[:, None]
+    return skin & at_sides[None, :] & over_torso & above_hips[:, None]
 
 
 def _hands_keep_out(
@@ -233,14 +241,18 @@ def face_core_pixels(person_rgb: np.ndarray, face: FaceBox) -> np.ndarray:
     return np.ascontiguousarray(person_rgb[max(0, top) : bottom : step, max(0, left) : right : step])
 
 
-def _fill_garment_holes(alpha: np.ndarray, allowed: np.ndarray) -> np.ndarray:
+def _fill_garment_holes(alpha: np.ndarray, allowed: np.ndarray, *, open_bottom: bool = True) -> np.ndarray:
     """Close the holes inside the garment (gaps in the product photo's mask, resampling specks) so no dots
-    of the photo show through; what is not `allowed` (a hand in front, off the person) stays open."""
+    of the photo show through; what is not `allowed` (a hand in front, off the person) stays open.
+
+    Without `open_bottom` the rendering's bottom edge is the photo's, where the body goes on: a gap that
+    reaches only that edge (between a sleeve and the body of a person cut off at the waist) is a hole."""
     garment = (alpha >= 0.5).astype(np.uint8)
     count, labels = cv2.connectedComponents(1 - garment, connectivity=4)
     if count <= 1:
         return alpha
     enclosed = np.ones(count, bool)
     enclosed[0] = False  # label 0 is the garment itself
-    enclosed[np.unique(np.concatenate([labels[0], labels[-1], labels[:, 0], labels[:, -1]]))] = False
+    edges = [labels[0], labels[:, 0], labels[:, -1]] + ([labels[-1]] if open_bottom else [])
+    enclosed[np.unique(np.concatenate(edges))] = False
     return np.where(enclosed[labels] & allowed, 1.0, alpha).astype(np.float32)

@@ -233,7 +233,7 @@ def test_encoded_photo_bytes_are_accepted(engine):
     assert result.garment_mask.any()
 
 
-def test_a_hand_at_the_side_of_the_torso_stays_in_front_of_the_garment(engine):
+def test_a_bare_hand_in_front_of_the_torso_stays_in_front_of_the_garment(engine):
     photo = astronaut().copy()
     face_x, face_y, face_width, face_height = opencv_face_box(photo)
     cheeks = photo[
@@ -241,7 +241,8 @@ def test_a_hand_at_the_side_of_the_torso_stays_in_front_of_the_garment(engine):
         face_x + face_width // 3 : face_x + 2 * face_width // 3,
     ]
     skin = tuple(int(value) for value in cheeks.reshape(-1, 3).mean(axis=0))
-    hand_centre = (face_x + face_width // 2 - int(1.4 * face_width), face_y + face_height + int(2.2 * face_width))
+    # Over the torso's side, where no keypoint marks it: the skin colour keeps it in front.
+    hand_centre = (face_x + face_width // 2 - int(1.2 * face_width), face_y + face_height + int(2.2 * face_width))
     cv2.ellipse(photo, hand_centre, (16, 22), 0, 0, 360, skin, thickness=-1)
 
     result = engine.run(photo, tshirt_photo(**PLAIN_TSHIRT))
