@@ -92,7 +92,7 @@ _TORSO_LEFT: dict[GarmentStyle, list[Point]] = {
     # Bottoms, from the middle of the waistband: waistband corner, hip, leg or hem, and for trousers and
     # shorts the inside of the leg back up to the crotch on the centre line.
     GarmentStyle.TROUSERS: [(300, 110), (196, 110), (186, 230), (196, 730), (272, 730), (276, 380), (300, 330)],
-    GarmentStyle.SHORTS: [(300, 190), (192, 190), (180, 300), (170, 480), (274, 490), (278, 420), (300, 380)],
+    GarmentStyle.SHORTS: [(300, 150), (184, 150), (170, 270), (156, 500), (272, 512), (277, 440), (300, 400)],
     GarmentStyle.SKIRT: [(300, 170), (212, 170), (202, 240), (140, 620), (300, 620)],
     # Dresses: a top down to the waist, then a flared skirt.
     GarmentStyle.STRAP_DRESS: [(262, 70), (216, 80), (204, 200), (214, 360), (140, 760)],
