@@ -4,8 +4,8 @@ It runs when the neural checkpoints are not installed (and for bottoms and dress
 not trained on), so a fresh install can still show a shopper a garment on their own photo. The stages
 of the method, each in its module:
 
-1. segmenting (`segment.py`): keypoints and person mask from the body model, and its verdict on
-   whether the photo can try this garment type.
+1. segmenting (`tryon/pipeline/person.py`, shared with the neural engine): keypoints and person mask
+   from the body model, and its verdict on whether the photo can try this garment type.
 2. masking (`garment_mask.py`, `garment_points.py`): the garment's cloth mask, colours and landmarks
    (a top's collar, shoulders, armpits and sleeves; a bottom's waistband, crotch and hems; a dress's
    top and hem).
@@ -29,7 +29,6 @@ from tryon.pipeline.classic.fit import fit_bottom_points, fit_points, place_slee
 from tryon.pipeline.classic.garment_mask import GarmentPoints, prepare_garment
 from tryon.pipeline.classic.garment_points import BottomLandmarks, DressLandmarks
 from tryon.pipeline.classic.render import render_garment
-from tryon.pipeline.classic.segment import analyse_person
 from tryon.pipeline.classic.tps import fit_thin_plate_spline
 from tryon.pipeline.contract import (
     ENGINE_CLASSIC,
@@ -41,6 +40,7 @@ from tryon.pipeline.contract import (
     TryOnResult,
 )
 from tryon.pipeline.imageio import ImageSource, load_rgb
+from tryon.pipeline.person import analyse_person
 
 # Each stage's share of a run on a phone photo (bench/classic_bench.py), for the progress bar.
 STAGE_SHARES: dict[str, float] = {

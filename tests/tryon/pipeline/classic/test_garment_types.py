@@ -15,7 +15,7 @@ from shop.product_art import GarmentDesign, GarmentPattern, GarmentStyle, render
 from tests.tryon.pipeline.classic.drawn_people import JOINTS, LIMB_WIDTHS, full_length_person
 from tests.tryon.pipeline.person_photos import astronaut, grace_hopper
 from tests.tryon.pipeline.product_photos import tshirt_photo
-from tryon.pipeline.classic import segment
+from tryon.pipeline import person
 from tryon.pipeline.classic.engine import ClassicTryOnEngine
 from tryon.pipeline.contract import TryOnError, UnusablePhotoError
 
@@ -30,7 +30,7 @@ def engine() -> ClassicTryOnEngine:
 @pytest.fixture
 def drawn_person(monkeypatch):
     photo, analysis = full_length_person()
-    monkeypatch.setattr(segment, "analyse_body", lambda rgb: analysis)
+    monkeypatch.setattr(person, "analyse_body", lambda rgb: analysis)
     return photo, analysis
 
 

@@ -1,5 +1,6 @@
-"""Stage 1, segmenting: the person's keypoints and mask from the body model (`tryon.pipeline.body`,
-MediaPipe BlazePose and selfie segmentation), and whether the photo can try this garment type.
+"""The person in a photo as both engines start from it (their segmenting stage): keypoints and mask
+from the body model (`tryon.pipeline.body`, MediaPipe BlazePose and selfie segmentation), and whether
+the photo can try this garment type.
 
 A photo the body model refuses for the garment type (no person, several, side view, hips out of the
 picture for trousers) ends the try-on with the body model's message to the shopper; nothing is drawn.
