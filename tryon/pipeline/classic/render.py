@@ -73,8 +73,13 @@ def render_garment(
 
     person_crop_rgb = shrink(person_rgb[top:bottom, left:right], small_size)
     on_person = shrink(person_mask[top:bottom, left:right], small_size) >= 128
-    keep_out = _side_skin(person_crop_rgb, person_rgb, body.face, body, origin=(left, top), factor=factor)
-    keep_out |= _hands_keep_out(hands, origin=(left, top), size=small_size, factor=factor)
+    skin = _skin(person_crop_rgb, person_rgb, body, factor=factor)
+    hands_area = _hands_keep_out(hands, origin=(left, top), size=small_size, factor=factor)
+    if skin is None:
+        keep_out = hands_area
+    else:
+        # A hand is kept clear where it shows skin; a glove or sleeve inside its disc is still dressed.
+        keep_out = _side_skin(skin, body, origin=(left, top), factor=factor) | (hands_area & skin)
     # The garment fades in just below the chin instead of ending in a hard horizontal line.
     rows_below_chin = (np.arange(small_size[1]) + 0.5) / factor - 0.5 + top - body.chin_y
     chin_ramp = np.clip(rows_below_chin / (CHIN_FADE_FACE_FRACTION * body.unit), 0.0, 1.0).astype(np.float32)
@@ -179,24 +184,16 @@ def _resample(
     )
 
 
-def _side_skin(
-    crop_rgb: np.ndarray,
-    person_rgb: np.ndarray,
-    face: FaceBox,
-    body: BodyLandmarks,
-    *,
-    origin: tuple[int, int],
-    factor: float,
-) -> np.ndarray:
-    """Skin-coloured pixels (like the face's chroma) away from the torso's middle: hands and arms."""
-    core = face_core_pixels(person_rgb, face)
+def _skin(crop_rgb: np.ndarray, person_rgb: np.ndarray, body: BodyLandmarks, *, factor: float) -> np.ndarray | None:
+    """Sizeable skin-coloured patches (like the face's chroma) of the rendering, or None where colour
+    cannot tell skin from clothes (a black-and-white photo, a grey face)."""
+    core = face_core_pixels(person_rgb, body.face)
     if core.size == 0:
-        return np.zeros(crop_rgb.shape[:2], bool)
+        return None
     face_chroma = cv2.cvtColor(core.reshape(-1, 1, 3), cv2.COLOR_RGB2YCrCb).reshape(-1, 3)[:, 1:].astype(np.float32)
     mean = face_chroma.mean(axis=0)
     if np.abs(mean - NEUTRAL_CHROMA).max() < SKIN_MIN_CHROMA_SPREAD:
-        # A black-and-white photo (or a grey face): colour cannot tell skin from clothes.
-        return np.zeros(crop_rgb.shape[:2], bool)
+        return None
     spread = np.maximum(face_chroma.std(axis=0), SKIN_MIN_CHROMA_SPREAD)
     chroma = cv2.cvtColor(crop_rgb, cv2.COLOR_RGB2YCrCb)[:, :, 1:].astype(np.float32)
     distance = np.sqrt((((chroma - mean) / spread) ** 2).sum(axis=2))
@@ -206,10 +203,13 @@ def _side_skin(
     _, labels, stats, _ = cv2.connectedComponentsWithStats(skin, connectivity=8)
     large = stats[:, cv2.CC_STAT_AREA] >= SKIN_MIN_AREA * (body.unit * factor) ** 2
     large[0] = False
-    skin = large[labels]
+    return large[labels]
 
-    columns = (np.arange(crop_rgb.shape[1]) + 0.5) / factor - 0.5 + origin[0]
-    rows = (np.arange(crop_rgb.shape[0]) + 0.5) / factor - 0.5 + origin[1]
+
+def _side_skin(skin: np.ndarray, body: BodyLandmarks, *, origin: tuple[int, int], factor: float) -> np.ndarray:
+    """The skin over the torso's sides (hands and forearms in front of it) on the rendering."""
+    columns = (np.arange(skin.shape[1]) + 0.5) / factor - 0.5 + origin[0]
+    rows = (np.arange(skin.shape[0]) + 0.5) / factor - 0.5 + origin[1]
     at_sides = np.abs(columns - body.centre_x) > SKIN_TORSO_CORE * body.unit
     # Only skin over the torso is a hand or arm in front of it: bare arms beside the torso are what
     # sleeves cover, and below the hips bare skin is legs, which trousers and skirts cover.
