@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "rest_framework.authtoken",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "channels",
     "accounts",
     "shop",
@@ -321,6 +322,10 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
+    # Swagger UI from this project's own static files (drf-spectacular-sidecar), so /api/docs/ works offline.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
 }
 
 # --- Shop -------------------------------------------------------------------------------------
@@ -328,6 +333,12 @@ SHOP_CURRENCY = env_str("REVETIR_CURRENCY", "EUR")
 SHOP_LOW_STOCK_THRESHOLD = env_int("REVETIR_LOW_STOCK_THRESHOLD", 5)
 SHOP_PAGE_SIZE = env_int("REVETIR_PAGE_SIZE", 12)
 SHOP_MAX_LINE_QUANTITY = env_int("REVETIR_MAX_LINE_QUANTITY", 10)
+# One checkout per cart at a time: a claim older than this is from a process that died.
+SHOP_CHECKOUT_CLAIM_SECONDS = env_int("REVETIR_CHECKOUT_CLAIM_SECONDS", 60)
+# How long a parallel submit of the same cart waits for the first one to finish.
+SHOP_CHECKOUT_WAIT_SECONDS = env_int("REVETIR_CHECKOUT_WAIT_SECONDS", 10)
+# A submit without an idempotency key that finds the cart emptied by an order this recent gets it back.
+SHOP_CHECKOUT_REPEAT_SECONDS = env_int("REVETIR_CHECKOUT_REPEAT_SECONDS", 300)
 # How stale the product list may be after a stock change that bypasses model signals (0: no cache).
 SHOP_CATALOGUE_CACHE_SECONDS = env_int("REVETIR_CATALOGUE_CACHE_SECONDS", 10)
 SHOP_PAYMENT_PROVIDERS = ["shop.payments.PayOnDelivery"]

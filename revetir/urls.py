@@ -1,6 +1,9 @@
 from django.conf import settings
 from django.contrib import admin
+from django.templatetags.static import static
 from django.urls import include, path, register_converter
+from django.utils.functional import lazy
+from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from revetir.object_keys import ObjectKeyConverter
@@ -9,10 +12,16 @@ from revetir.object_keys import ObjectKeyConverter
 # Registered before the includes below import the apps' URL modules.
 register_converter(ObjectKeyConverter, "key")
 
+admin.site.site_header = "Revetir administration"
+admin.site.site_title = "Revetir administration"
+admin.site.index_title = "Shop administration"
+
 urlpatterns = [
     path("", include("shop.urls")),
     path("accounts/", include("accounts.urls")),
     path("tryon/", include("tryon.urls")),
+    # Browsers ask for /favicon.ico whatever the page links; send them to the SVG icon base.html links.
+    path("favicon.ico", RedirectView.as_view(url=lazy(static, str)("favicon.svg"), permanent=True)),
     path("admin/", admin.site.urls),
     path("api/", include("revetir.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

@@ -234,6 +234,8 @@ class OrderStatusForm(forms.ModelForm):
 @admin.register(Order)
 class OrderAdmin(admin.ModelAdmin):
     form = OrderStatusForm
+    # The order page on the site is the owner's only (404 for staff), so no "View on site" link.
+    view_on_site = False
     list_display = ("number", "customer_email", "status", "subtotal", "currency", "created_at")
     list_filter = ("status", "created_at")
     list_select_related = ("user",)

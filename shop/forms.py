@@ -14,6 +14,7 @@ from shop.countries import COUNTRY_CHOICES
 from shop.models import Category, Size, Variant
 from shop.payments import payment_method_choices
 from shop.selectors import category_tree
+from shop.services import line_limit_message
 
 # --- Catalogue ------------------------------------------------------------------------------------
 
@@ -100,16 +101,17 @@ PHONE_PATTERN = re.compile(r"^\+?[0-9 ()\-]{6,30}$")
 
 
 class CartQuantityField(forms.IntegerField):
-    """1..SHOP_MAX_LINE_QUANTITY; the upper bound is read when the form is built, not at import."""
+    """min_value..SHOP_MAX_LINE_QUANTITY; the upper bound is read when the form is built, not at import."""
 
-    def __init__(self, **kwargs) -> None:
-        super().__init__(min_value=1, **kwargs)
+    def __init__(self, *, min_value: int = 1, **kwargs) -> None:
+        kwargs.setdefault("error_messages", {"min_value": f"Choose a quantity of at least {min_value}."})
+        super().__init__(min_value=min_value, **kwargs)
 
     def bind_limit(self) -> None:
         limit = settings.SHOP_MAX_LINE_QUANTITY
         self.max_value = limit
         self.validators = [v for v in self.validators if not isinstance(v, MaxValueValidator)]
-        self.validators.append(MaxValueValidator(limit))
+        self.validators.append(MaxValueValidator(limit, message=line_limit_message()))
         self.widget.attrs["max"] = limit
 
 
@@ -130,11 +132,18 @@ class CartAddForm(forms.Form):
 
 
 class CartLineQuantityForm(forms.Form):
-    quantity = CartQuantityField(label="Quantity")
+    """A cart line's new quantity; 0 takes the line out of the cart."""
+
+    quantity = CartQuantityField(
+        label="Quantity",
+        min_value=0,
+        error_messages={"min_value": "Choose 0 to remove this item, or a quantity of at least 1."},
+    )
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.fields["quantity"].bind_limit()
+        self.fields["quantity"].help_text = f"0 removes it. {line_limit_message()}"
 
 
 class ShippingAddressForm(forms.Form):
@@ -187,6 +196,9 @@ class PlaceOrderForm(forms.Form):
     """The review page's confirmation: the payment method (only pay on delivery today)."""
 
     payment_method = forms.ChoiceField(label="Payment", widget=forms.RadioSelect)
+    # Made when the review page renders: a double click or a resubmit sends the same key, so it
+    # is answered with the order the first submit placed.
+    idempotency_key = forms.CharField(max_length=64, required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)

@@ -158,6 +158,19 @@ class Cart(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, related_name="cart", on_delete=models.CASCADE
     )
     session_key = models.CharField(max_length=40, null=True, blank=True, unique=True)
+    # The checkout claim: set by one conditional update, so only one checkout of this cart runs at
+    # a time (see `shop.services.place_order`); a claim older than SHOP_CHECKOUT_CLAIM_SECONDS is
+    # from a process that died and may be taken over.
+    checkout_key = models.CharField(max_length=64, blank=True, default="")
+    checkout_started_at = models.DateTimeField(null=True, blank=True)
+    last_order = models.ForeignKey(
+        "Order",
+        null=True,
+        blank=True,
+        related_name="+",
+        on_delete=models.SET_NULL,
+        help_text="The order this cart last became: a repeated submit is answered with it.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -233,15 +246,29 @@ class Order(models.Model):
     stock_released = models.BooleanField(
         default=False, help_text="Set once when a cancellation has returned the stock."
     )
+    idempotency_key = models.CharField(
+        max_length=64,
+        blank=True,
+        default="",
+        editable=False,
+        help_text="The checkout form's or API client's key: the same key always answers this order.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    # Not stored: set by `shop.services.place_order`, True when a repeated submit got this order back.
+    repeated_submit = False
+
     class Meta:
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["user", "-created_at"], name="order_user_created_idx")]
+        indexes = [
+            models.Index(fields=["user", "-created_at"], name="order_user_created_idx"),
+            models.Index(fields=["user", "idempotency_key"], name="order_user_idempotency_idx"),
+        ]
 
     def __str__(self) -> str:
-        return f"Order {self.number}"
+        # The admin writes 'The order “RV-…” was changed', so the number alone reads right there.
+        return self.number
 
     def get_absolute_url(self) -> str:
         return reverse("shop:order_detail", kwargs={"number": self.number})

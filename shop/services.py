@@ -10,14 +10,17 @@ from __future__ import annotations
 import base64
 import logging
 import secrets
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import timedelta
 from decimal import Decimal
 
 from django.conf import settings
 from django.contrib.sessions.backends.base import SessionBase
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from revetir.object_keys import primary_key_or_none
@@ -45,6 +48,8 @@ ORDER_NUMBER_ATTEMPTS = 5
 ADDRESS_FIELDS = ("full_name", "address_line1", "address_line2", "city", "postal_code", "country", "phone")
 REQUIRED_ADDRESS_FIELDS = ("full_name", "address_line1", "city", "postal_code", "country")
 CUSTOMER_CANCELLABLE_STATUSES = frozenset({OrderStatus.PLACED})
+IDEMPOTENCY_KEY_MAX_LENGTH = 64
+CHECKOUT_CLAIM_POLL_SECONDS = 0.05
 
 
 class CartError(ValidationError):
@@ -68,6 +73,11 @@ def max_line_quantity() -> int:
     return settings.SHOP_MAX_LINE_QUANTITY
 
 
+def line_limit_message() -> str:
+    """The per-line limit as shoppers read it, next to quantity fields and in errors."""
+    return f"At most {max_line_quantity()} of one size per order."
+
+
 @dataclass(frozen=True)
 class CartLineChange:
     """The result of putting a quantity of a variant in a cart; `capped` when less than asked."""
@@ -82,9 +92,19 @@ class CartLineChange:
         return self.quantity < self.requested
 
     @property
+    def removed_on_request(self) -> bool:
+        """The shopper set the quantity to 0, which takes the line out of the cart."""
+        return self.requested == 0
+
+    @property
     def message(self) -> str:
+        if self.removed_on_request:
+            return f"Removed from your cart: {self.description}."
         if self.quantity == 0:
             return f"{self.description} is out of stock, so it is not in your cart."
+        if self.capped and self.quantity == max_line_quantity():
+            in_cart = f"{self.quantity} of {self.description} are in your cart (you asked for {self.requested})."
+            return f"{line_limit_message()} {in_cart}"
         if self.capped:
             return f"Only {self.quantity} of {self.description} can be in your cart (you asked for {self.requested})."
         return f"{self.description}: {self.quantity} in your cart."
@@ -130,10 +150,11 @@ def _line_limit(variant: Variant) -> int:
     return max(0, min(max_line_quantity(), variant.stock))
 
 
-def _check_quantity(quantity: int) -> None:
-    limit = max_line_quantity()
-    if not 1 <= quantity <= limit:
-        raise CartError(f"Choose a quantity from 1 to {limit}.", code="quantity")
+def _check_quantity(quantity: int, *, minimum: int = 1) -> None:
+    if quantity < minimum:
+        raise CartError(f"Choose a quantity of at least {minimum}.", code="quantity")
+    if quantity > max_line_quantity():
+        raise CartError(line_limit_message(), code="quantity")
 
 
 def _put_in_cart(*, cart: Cart, variant: Variant, quantity: int) -> CartLineChange:
@@ -174,10 +195,13 @@ def cart_add_item(*, cart: Cart, variant_id: int, quantity: int) -> CartLineChan
 
 
 def cart_line_set_quantity(*, line: CartLine, quantity: int) -> CartLineChange:
-    """Set a line's quantity, capped by stock; a line whose size has sold out is removed."""
-    _check_quantity(quantity)
+    """Set a line's quantity, capped by stock; 0, or a size that has sold out, removes the line."""
+    _check_quantity(quantity, minimum=0)
     variant = Variant.objects.select_related("product").get(pk=line.variant_id)
     description = describe_variant(variant)
+    if quantity == 0:
+        cart_line_remove(line=line)
+        return CartLineChange(description=description, requested=0, quantity=0, line=None)
     allowed = min(quantity, _line_limit(variant))
     if allowed <= 0:
         line.delete()
@@ -258,19 +282,128 @@ def _clean_address(address: Mapping[str, str]) -> dict[str, str]:
     return cleaned
 
 
-def place_order(*, user, cart: Cart, address: Mapping[str, str], payment_method: str) -> Order:
-    """Turn the cart into an order, or change nothing.
+def new_checkout_key() -> str:
+    """A fresh idempotency key for one checkout attempt (the review page puts it in its form)."""
+    return secrets.token_urlsafe(24)
+
+
+def _clean_idempotency_key(key: str | None) -> str:
+    key = (key or "").strip()
+    if len(key) > IDEMPOTENCY_KEY_MAX_LENGTH or not key.isprintable():
+        raise CheckoutError(
+            f"The idempotency key must be printable text of at most {IDEMPOTENCY_KEY_MAX_LENGTH} characters.",
+            code="idempotency_key",
+        )
+    return key
+
+
+def order_for_idempotency_key(*, user, key: str | None) -> Order | None:
+    """The user's order placed under `key` (a repeated submit), if there is one."""
+    key = (key or "").strip()
+    if not key:
+        return None
+    return Order.objects.filter(user=user, idempotency_key=key).first()
+
+
+def _repeated(order: Order) -> Order:
+    order.repeated_submit = True
+    return order
+
+
+def _claim_cart(*, cart: Cart, key: str) -> bool:
+    """Take the cart's checkout claim with one conditional update; True iff this call holds it.
+
+    Only a free claim, or one older than SHOP_CHECKOUT_CLAIM_SECONDS (its process died), is taken.
+    """
+    now = timezone.now()
+    stale_before = now - timedelta(seconds=settings.SHOP_CHECKOUT_CLAIM_SECONDS)
+    taken = (
+        Cart.objects.filter(pk=cart.pk)
+        .filter(Q(checkout_started_at__isnull=True) | Q(checkout_started_at__lt=stale_before))
+        .update(checkout_key=key, checkout_started_at=now)
+    )
+    return taken == 1
+
+
+def _release_cart_claim(*, cart: Cart, key: str, order: Order | None) -> None:
+    """Let the claim go: only our own (matched by its key, not its time, which MongoDB stores to
+    the millisecond), so a takeover after our claim went stale is left alone."""
+    changes: dict[str, object] = {"checkout_key": "", "checkout_started_at": None}
+    if order is not None:
+        changes["last_order"] = order
+    Cart.objects.filter(pk=cart.pk, checkout_key=key).update(**changes)
+
+
+def _recent_last_order(*, cart: Cart, user) -> Order | None:
+    """The order this (now empty) cart became moments ago: a repeat without a key is answered with it."""
+    cart.refresh_from_db(fields=["last_order"])
+    if cart.last_order_id is None:
+        return None
+    recent_after = timezone.now() - timedelta(seconds=settings.SHOP_CHECKOUT_REPEAT_SECONDS)
+    return Order.objects.filter(pk=cart.last_order_id, user=user, created_at__gte=recent_after).first()
+
+
+def place_order(
+    *,
+    user,
+    cart: Cart,
+    address: Mapping[str, str],
+    payment_method: str,
+    idempotency_key: str | None = None,
+) -> Order:
+    """Turn the cart into an order, or change nothing; a repeated submit gets the same order.
+
+    One checkout of a cart runs at a time: the cart is claimed by a conditional update (no
+    transaction needed, so SQLite and MongoDB behave alike) before its lines are read. A parallel
+    submit waits for the claim to end (at most SHOP_CHECKOUT_WAIT_SECONDS) and is then answered
+    with the order the first one placed: the one stored under the same `idempotency_key`, or,
+    without a key, the order the cart became in the last SHOP_CHECKOUT_REPEAT_SECONDS when the
+    cart is now empty. The returned order's `repeated_submit` says which case it was.
 
     Stock for every line is reserved first (all or nothing, `shop.stock.OutOfStock` names the item
     that ran out). If the order or its lines cannot then be written, the stock is given back and
     any partial order deleted. Only after success is the cart emptied.
     """
+    key = _clean_idempotency_key(idempotency_key)
     shipping = _clean_address(address)
     provider = payment_provider_for(payment_method)
     if provider is None:
         raise CheckoutError(f"Payment method {payment_method!r} is not available.", code="payment_method")
+    claim_key = key or new_checkout_key()
+    give_up_at = time.monotonic() + settings.SHOP_CHECKOUT_WAIT_SECONDS
+    while True:
+        earlier = order_for_idempotency_key(user=user, key=key)
+        if earlier is not None:
+            return _repeated(earlier)
+        if _claim_cart(cart=cart, key=claim_key):
+            break
+        if time.monotonic() >= give_up_at:
+            raise CheckoutError(
+                "This order is already being placed (from another tab or an earlier click); "
+                "look in your orders in a moment.",
+                code="checkout_in_progress",
+            )
+        time.sleep(CHECKOUT_CLAIM_POLL_SECONDS)
+
+    order: Order | None = None
+    try:
+        # The key is checked again under the claim: the first submit may have finished between.
+        earlier = order_for_idempotency_key(user=user, key=key)
+        if earlier is not None:
+            return _repeated(earlier)
+        order = _place_claimed_order(user=user, cart=cart, shipping=shipping, provider=provider, idempotency_key=key)
+        return order
+    finally:
+        _release_cart_claim(cart=cart, key=claim_key, order=order)
+
+
+def _place_claimed_order(*, user, cart: Cart, shipping: dict[str, str], provider, idempotency_key: str) -> Order:
+    """The order itself, written while this call holds the cart's checkout claim."""
     lines = list(cart.lines.select_related("variant__product"))
     if not lines:
+        earlier = _recent_last_order(cart=cart, user=user)
+        if earlier is not None:
+            return _repeated(earlier)
         raise CheckoutError("Your cart is empty.", code="empty_cart")
     unavailable = [describe_variant(line.variant) for line in lines if not line.variant.product.is_active]
     if unavailable:
@@ -293,6 +426,7 @@ def place_order(*, user, cart: Cart, address: Mapping[str, str], payment_method:
             payment_method=provider.method,
             currency=settings.SHOP_CURRENCY,
             subtotal=sum((line.line_total for line in lines), Decimal("0.00")),
+            idempotency_key=idempotency_key,
             **shipping,
         )
         OrderLine.objects.bulk_create(
@@ -317,6 +451,7 @@ def place_order(*, user, cart: Cart, address: Mapping[str, str], payment_method:
         raise
 
     CartLine.objects.filter(pk__in=[line.pk for line in lines]).delete()
+    order.repeated_submit = False
     return order
 
 

@@ -172,18 +172,19 @@ class PhotoListCreateView(APIView):
 
     @extend_schema(
         request={"multipart/form-data": PhotoCreateSerializer},
-        responses={201: PhotoSerializer, 400: ERROR_SCHEMA},
+        responses={201: PhotoSerializer, 200: PhotoSerializer, 400: ERROR_SCHEMA},
         summary="Upload a photo (cleaned: rotated upright, metadata removed)",
+        description="201 with the new photo; 200 with the saved one when you had already uploaded the same photo.",
     )
     def post(self, request: Request) -> Response:
         serializer = PhotoCreateSerializer(data=request.data)
         if not serializer.is_valid():
             return _invalid(serializer)
         try:
-            photo = services.save_person_photo(user=request.user, upload=serializer.validated_data["photo"])
+            photo, created = services.store_person_photo(user=request.user, upload=serializer.validated_data["photo"])
         except ValidationError as error:
             return _error(400, _validation_message(error))
-        return Response(PhotoSerializer(photo).data, status=status.HTTP_201_CREATED)
+        return Response(PhotoSerializer(photo).data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
 
 class PhotoDetailView(APIView):

@@ -6,7 +6,7 @@ from django import forms
 
 from accounts.models import User
 from revetir.object_keys import ObjectKeyFormField
-from tryon.selectors import photos_for_user
+from tryon.selectors import photo_labels_for_user, photos_for_user
 
 
 class PhotoUploadForm(forms.Form):
@@ -17,8 +17,8 @@ class PhotoUploadForm(forms.Form):
     )
 
 
-class PhotoSelect(forms.Select):
-    """Saved photos to choose from; one that cannot try this garment type is shown disabled."""
+class PhotoRadioSelect(forms.RadioSelect):
+    """Saved photos to choose from; one that cannot try `garment_type` (set by the form) is disabled."""
 
     def __init__(self, *args, garment_type: str | None = None, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -47,8 +47,14 @@ class TryOnForm(forms.Form):
             "invalid": "That is not a product that can be tried on; go back to its page and try again.",
         },
     )
+    # Radio buttons, so the page can show each saved photo's thumbnail next to its label.
     photo_id = forms.ModelChoiceField(
-        queryset=None, required=False, label="Use a saved photo", empty_label="— upload a new photo —"
+        queryset=None,
+        required=False,
+        label="Use a saved photo",
+        empty_label="Upload a new photo",
+        widget=PhotoRadioSelect,
+        blank=True,
     )
     photo = forms.FileField(
         required=False,
@@ -62,12 +68,11 @@ class TryOnForm(forms.Form):
         self.garment_type = garment_type
         photo_field = self.fields["photo_id"]
         photo_field.queryset = photos_for_user(user=user)
-        photo_field.widget = PhotoSelect(garment_type=garment_type)
-        photo_field.widget.choices = photo_field.choices
-        photo_field.label_from_instance = self._photo_label
+        photo_field.widget.garment_type = garment_type
+        labels = photo_labels_for_user(user=user)
+        photo_field.label_from_instance = lambda photo: self._photo_label(photo, labels.get(photo.pk, "Your photo"))
 
-    def _photo_label(self, photo) -> str:
-        label = f"Photo from {photo.created_at:%d %b %Y %H:%M}"
+    def _photo_label(self, photo, label: str) -> str:
         if self.garment_type:
             verdict = photo.verdict_for(self.garment_type)
             if not verdict.usable:

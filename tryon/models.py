@@ -32,11 +32,19 @@ class PersonPhoto(models.Model):
         help_text="The body model's analysis at upload (BodyAnalysis.to_json): keypoints, box and, per "
         "garment type, whether the photo can be used and why not.",
     )
+    content_hash = models.CharField(
+        max_length=64,
+        blank=True,
+        help_text="SHA-256 of the cleaned image: the same photo uploaded again by its owner reuses this one.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["owner", "-created_at"], name="tryon_photo_owner_idx")]
+        indexes = [
+            models.Index(fields=["owner", "-created_at"], name="tryon_photo_owner_idx"),
+            models.Index(fields=["owner", "content_hash"], name="tryon_photo_owner_hash_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"Photo {self.pk} of {self.owner_id}"
@@ -54,10 +62,18 @@ class PersonPhoto(models.Model):
         return PhotoVerdict(usable=bool(verdict["usable"]), message=str(verdict["message"]), garment_label=label)
 
     def garment_verdicts(self) -> list[PhotoVerdict]:
-        """The verdict for every garment type, in the catalogue's order (for the photo list)."""
+        """The verdicts for the photo list, in the catalogue's order of garment types; types with the
+        same verdict and message are one entry whose label names them all ("… or …")."""
         from shop.models import GarmentType
 
-        return [self.verdict_for(garment_type) for garment_type in GarmentType.values]
+        grouped: dict[tuple[bool, str], list[str]] = {}
+        for garment_type in GarmentType.values:
+            verdict = self.verdict_for(garment_type)
+            grouped.setdefault((verdict.usable, verdict.message), []).append(verdict.garment_label)
+        return [
+            PhotoVerdict(usable=usable, message=message, garment_label=" or ".join(labels))
+            for (usable, message), labels in grouped.items()
+        ]
 
 
 class JobStatus(models.TextChoices):

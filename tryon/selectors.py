@@ -7,7 +7,7 @@ from datetime import timedelta
 from django.db.models import Model, QuerySet
 from django.http import Http404
 from django.shortcuts import get_object_or_404
-from django.utils import timezone
+from django.utils import dateformat, timezone
 
 from accounts.models import User
 from revetir.object_keys import primary_key_or_none
@@ -18,16 +18,41 @@ from tryon.models import LIVE_STATUSES, JobStatus, PersonPhoto, TryOnJob
 # Jobs finished this recently are part of the state a websocket receives on connect.
 RECENTLY_FINISHED = timedelta(minutes=10)
 STATE_JOB_LIMIT = 20
+PHOTO_DATE_FORMAT = "j M Y, H:i"
 
 
 def photos_for_user(*, user: User) -> QuerySet[PersonPhoto]:
     return PersonPhoto.objects.filter(owner=user).order_by("-created_at", "-id")
 
 
+def photo_labels_for_user(*, user: User) -> dict[object, str]:
+    """Photo key → "Photo 3 · 1 Dec 2026, 06:36", numbered in upload order (1 = the first), so photos
+    uploaded in the same minute still read differently."""
+    rows = PersonPhoto.objects.filter(owner=user).order_by("created_at", "id").values_list("pk", "created_at")
+    return {
+        pk: f"Photo {number} · {dateformat.format(timezone.localtime(created_at), PHOTO_DATE_FORMAT)}"
+        for number, (pk, created_at) in enumerate(rows, start=1)
+    }
+
+
+def labelled_photos_for_user(*, user: User) -> list[PersonPhoto]:
+    """The user's photos, newest first, each with `label` from `photo_labels_for_user`."""
+    labels = photo_labels_for_user(user=user)
+    photos = list(photos_for_user(user=user))
+    for photo in photos:
+        photo.label = labels[photo.pk]
+    return photos
+
+
 def photo_for_user(*, user: User, photo_id: object) -> PersonPhoto:
     """The user's photo; 404 for a photo that is missing, belongs to someone else, or whose id
     cannot be a key on this database (an ObjectId on SQLite, a number on MongoDB)."""
     return get_object_or_404(PersonPhoto, pk=_key_or_404(PersonPhoto, photo_id), owner=user)
+
+
+def job_count_for_photo(*, photo: PersonPhoto) -> int:
+    """How many try-ons go when the photo is deleted (said on the confirmation page)."""
+    return TryOnJob.objects.filter(photo=photo).count()
 
 
 def jobs_for_user(*, user: User) -> QuerySet[TryOnJob]:

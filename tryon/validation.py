@@ -12,6 +12,7 @@ from __future__ import annotations
 import io
 import warnings
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 from django.conf import settings
@@ -20,6 +21,7 @@ from django.core.files.uploadedfile import UploadedFile
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from tryon.pipeline.body import analyse_body
+from tryon.pipeline.body.models import MODELS_SUBDIR
 
 ACCEPTED_FORMATS = {"JPEG": "JPEG", "PNG": "PNG", "WEBP": "WebP"}
 JPEG_QUALITY = 90
@@ -66,7 +68,8 @@ def check_person_in_photo(image: Image.Image) -> dict:
 
     Raises BodyModelMissingError (an operator's problem, not the shopper's) when the model files are
     not installed."""
-    analysis = analyse_body(np.asarray(image.convert("RGB")))
+    models_dir = Path(settings.TRYON_WEIGHTS_DIR) / MODELS_SUBDIR
+    analysis = analyse_body(np.asarray(image.convert("RGB")), models_dir=models_dir)
     if analysis.photo_problem is not None:
         raise ValidationError(analysis.photo_problem, code="unusable_photo")
     return analysis.to_json()

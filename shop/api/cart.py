@@ -57,22 +57,26 @@ class CartItemAddSerializer(serializers.Serializer):
         error_messages={"invalid": "There is no such size."},
         help_text="Variant (size) id from the product API, as it gave it (a number or a string).",
     )
-    quantity = serializers.IntegerField(min_value=1, default=1)
+    quantity = serializers.IntegerField(
+        min_value=1, default=1, error_messages={"min_value": "Choose a quantity of at least 1."}
+    )
 
     def validate_quantity(self, quantity: int) -> int:
-        limit = settings.SHOP_MAX_LINE_QUANTITY
-        if quantity > limit:
-            raise serializers.ValidationError(f"Ensure this value is less than or equal to {limit}.")
+        if quantity > settings.SHOP_MAX_LINE_QUANTITY:
+            raise serializers.ValidationError(services.line_limit_message())
         return quantity
 
 
 class CartItemQuantitySerializer(serializers.Serializer):
-    quantity = serializers.IntegerField(min_value=1)
+    quantity = serializers.IntegerField(
+        min_value=0,
+        help_text="New quantity of the line; 0 removes it. At most SHOP_MAX_LINE_QUANTITY of one size per order.",
+        error_messages={"min_value": "Choose 0 to remove this item, or a quantity of at least 1."},
+    )
 
     def validate_quantity(self, quantity: int) -> int:
-        limit = settings.SHOP_MAX_LINE_QUANTITY
-        if quantity > limit:
-            raise serializers.ValidationError(f"Ensure this value is less than or equal to {limit}.")
+        if quantity > settings.SHOP_MAX_LINE_QUANTITY:
+            raise serializers.ValidationError(services.line_limit_message())
         return quantity
 
 

@@ -6,7 +6,7 @@ Another user's order number answers 404, exactly like an unknown one.
 from __future__ import annotations
 
 from django.http import Http404
-from drf_spectacular.utils import extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.generics import ListAPIView
 from rest_framework.permissions import IsAuthenticated
@@ -115,13 +115,35 @@ class OrderListCreateView(ListAPIView):
         summary="Place an order from your cart",
         description=(
             "Reserves stock for every line or none. 409 names the size that ran out; the cart is then "
-            "left unchanged. Payment is collected on delivery."
+            "left unchanged. Payment is collected on delivery. Send an `Idempotency-Key` header (up to 64 "
+            "characters, new for each order you mean to place): a repeat with the same key answers 200 "
+            "with the order the first request placed. Without one, a repeat that finds the cart just "
+            "emptied by an order gets that order (200) too."
         ),
+        parameters=[
+            OpenApiParameter(
+                "Idempotency-Key",
+                str,
+                OpenApiParameter.HEADER,
+                required=False,
+                description="Repeats of a request with this key return the same order.",
+            )
+        ],
         request=PlaceOrderSerializer,
-        responses={201: OrderSerializer, 400: ErrorSerializer, 401: ErrorSerializer, 409: OutOfStockSerializer},
+        responses={
+            200: OrderSerializer,
+            201: OrderSerializer,
+            400: ErrorSerializer,
+            401: ErrorSerializer,
+            409: OutOfStockSerializer,
+        },
         tags=["orders"],
     )
     def post(self, request: Request) -> Response:
+        key = request.headers.get("Idempotency-Key")
+        earlier = services.order_for_idempotency_key(user=request.user, key=key)
+        if earlier is not None:
+            return self._order_response(earlier, status.HTTP_200_OK)
         payload = PlaceOrderSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         data = dict(payload.validated_data)
@@ -130,14 +152,26 @@ class OrderListCreateView(ListAPIView):
         if cart is None:
             raise services.CheckoutError("Your cart is empty.", code="empty_cart")
         try:
-            order = services.place_order(user=request.user, cart=cart, address=data, payment_method=payment_method)
+            order = services.place_order(
+                user=request.user, cart=cart, address=data, payment_method=payment_method, idempotency_key=key
+            )
         except OutOfStock as error:
             return Response(
                 {"status": status.HTTP_409_CONFLICT, "message": str(error), "variant": key_text(error.variant_id)},
                 status=status.HTTP_409_CONFLICT,
             )
-        order = selectors.order_for_user(user=request.user, number=order.number)
-        return Response(OrderSerializer(order).data, status=status.HTTP_201_CREATED)
+        except services.CheckoutError as error:
+            if error.code != "checkout_in_progress":
+                raise
+            return Response(
+                {"status": status.HTTP_409_CONFLICT, "message": " ".join(error.messages)},
+                status=status.HTTP_409_CONFLICT,
+            )
+        return self._order_response(order, status.HTTP_200_OK if order.repeated_submit else status.HTTP_201_CREATED)
+
+    def _order_response(self, order: Order, code: int) -> Response:
+        order = selectors.order_for_user(user=self.request.user, number=order.number)
+        return Response(OrderSerializer(order).data, status=code)
 
 
 def _own_order(request: Request, number: str) -> Order:

@@ -33,7 +33,9 @@ def _form_error_text(form) -> str:
 
 
 def _report_change(request: HttpRequest, change: services.CartLineChange, *, added: bool) -> None:
-    if change.quantity == 0 or change.capped:
+    if change.removed_on_request:
+        messages.success(request, change.message)
+    elif change.quantity == 0 or change.capped:
         messages.warning(request, change.message)
     elif added:
         messages.success(request, f"Added to your cart: {change.description}.")

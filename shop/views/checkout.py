@@ -65,7 +65,7 @@ def checkout_review(request: HttpRequest) -> HttpResponse:
             "summary": summary,
             "address": address,
             "country_name": COUNTRIES.get(address.get("country", ""), address.get("country", "")),
-            "form": PlaceOrderForm(),
+            "form": PlaceOrderForm(initial={"idempotency_key": services.new_checkout_key()}),
         },
     )
 
@@ -73,6 +73,9 @@ def checkout_review(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def checkout_place(request: HttpRequest) -> HttpResponseRedirect:
+    earlier = services.order_for_idempotency_key(user=request.user, key=request.POST.get("idempotency_key"))
+    if earlier is not None:
+        return redirect("shop:checkout_complete", number=earlier.number)
     address = request.session.get(SESSION_ADDRESS_KEY)
     if not address:
         messages.info(request, "Where should we send your order?")
@@ -87,7 +90,11 @@ def checkout_place(request: HttpRequest) -> HttpResponseRedirect:
         return redirect("shop:cart")
     try:
         order = services.place_order(
-            user=request.user, cart=cart, address=address, payment_method=form.cleaned_data["payment_method"]
+            user=request.user,
+            cart=cart,
+            address=address,
+            payment_method=form.cleaned_data["payment_method"],
+            idempotency_key=form.cleaned_data["idempotency_key"],
         )
     except OutOfStock as error:
         messages.error(request, f"{error} Your order was not placed; please change your cart and try again.")
@@ -95,7 +102,7 @@ def checkout_place(request: HttpRequest) -> HttpResponseRedirect:
     except services.CheckoutError as error:
         messages.error(request, " ".join(error.messages))
         return redirect("shop:cart")
-    del request.session[SESSION_ADDRESS_KEY]
+    request.session.pop(SESSION_ADDRESS_KEY, None)
     return redirect("shop:checkout_complete", number=order.number)
 
 

@@ -6,9 +6,9 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods
 
 from shop import selectors, services
 from shop.countries import COUNTRIES
@@ -48,9 +48,15 @@ def order_detail(request: HttpRequest, number: str) -> HttpResponse:
 
 
 @login_required
-@require_POST
-def order_cancel(request: HttpRequest, number: str) -> HttpResponseRedirect:
+@require_http_methods(["GET", "POST"])
+def order_cancel(request: HttpRequest, number: str) -> HttpResponse:
+    """GET asks "Cancel this order?" (works without JavaScript); POST cancels."""
     order = _own_order_or_404(request, number)
+    if request.method == "GET":
+        if order.status not in services.CUSTOMER_CANCELLABLE_STATUSES:
+            messages.error(request, f"Order {order.number} can no longer be cancelled online.")
+            return redirect(order)
+        return render(request, "shop/order_confirm_cancel.html", {"order": order})
     try:
         services.order_cancel_by_customer(order=order, user=request.user)
     except services.InvalidOrderTransition as error:

@@ -22,8 +22,10 @@
     var resultBox = root.querySelector("[data-tryon-result]");
     var before = root.querySelector("[data-tryon-before]");
     var after = root.querySelector("[data-tryon-after]");
-    var engineText = root.querySelector("[data-tryon-engine]");
-    var classicNotice = root.querySelector("[data-tryon-classic-notice]");
+    var engineNote = root.querySelector("[data-tryon-engine]");
+    var openFull = root.querySelector("[data-tryon-open]");
+    var saveLink = root.querySelector("[data-tryon-save]");
+    var photoInput = form ? form.querySelector("input[type=file][name=photo]") : null;
     var formError = root.querySelector("[data-tryon-error]");
     // Ids are compared as strings: integers on SQLite, ObjectId strings on MongoDB.
     var productId = String(root.dataset.product);
@@ -59,9 +61,26 @@
       }
       before.src = job.photo_url;
       after.src = job.result_url;
-      engineText.textContent = "Made by the " + job.engine + " engine.";
-      classicNotice.hidden = job.engine !== "classic";
+      openFull.href = job.result_url;
+      saveLink.href = job.result_url + "?download=1";
+      // The notes' wording comes from the page (tryon.wording), one per engine.
+      engineNote.dataset.engine = job.engine;
+      engineNote.textContent = engineNote.dataset["text" + job.engine.charAt(0).toUpperCase() + job.engine.slice(1)] || "";
+      engineNote.hidden = !engineNote.textContent;
       resultBox.hidden = false;
+    }
+
+    // A new attempt starts clean: no failure, progress or result of the previous job stays on screen
+    // under the new attempt's error, and messages still arriving for the old job are ignored.
+    function clearPreviousJob() {
+      jobId = null;
+      delete root.dataset.jobStatus;
+      statusBox.hidden = true;
+      failure.hidden = true;
+      failure.textContent = "";
+      progressBar.value = 0;
+      stageLabel.textContent = "";
+      resultBox.hidden = true;
     }
 
     function showFormError(message) {
@@ -111,6 +130,7 @@
         var photo = data.get("photo");
         if (photo && !photo.name) data.delete("photo");
         if (!data.get("photo_id")) data.delete("photo_id");
+        clearPreviousJob();
         if (!data.has("photo") && !data.has("photo_id")) {
           showFormError("Choose a saved photo or upload one.");
           return;
@@ -137,6 +157,16 @@
         }).finally(function () {
           button.disabled = false;
         });
+      });
+    }
+    if (photoInput) {
+      // Choosing a file means "upload a new photo"; choosing a saved photo drops the chosen file.
+      photoInput.addEventListener("change", function () {
+        var uploadChoice = form.querySelector("input[name=photo_id][value='']");
+        if (photoInput.files.length && uploadChoice) uploadChoice.checked = true;
+      });
+      form.querySelectorAll("input[name=photo_id]").forEach(function (choice) {
+        choice.addEventListener("change", function () { if (choice.value) photoInput.value = ""; });
       });
     }
     connect();

@@ -127,7 +127,7 @@ def test_changing_quantity_is_capped_by_stock(client):
     assert any("Only 4" in text for text in _messages(response))
 
 
-def test_changing_quantity_to_zero_is_refused_next_to_nothing_lost(client):
+def test_changing_quantity_to_zero_removes_the_line(client):
     variant = _variant(stock=4)
     _add(client, variant, 2)
     line = CartLine.objects.get()
@@ -136,9 +136,51 @@ def test_changing_quantity_to_zero_is_refused_next_to_nothing_lost(client):
         reverse("shop:cart_line_update", args=[line.pk]), {f"line-{line.pk}-quantity": 0}, follow=True
     )
 
+    assert not CartLine.objects.exists()
+    assert _messages(response) == [f"Removed from your cart: {variant.product.name} (size M)."]
+
+
+@pytest.mark.parametrize("quantity", [-1, 11])
+def test_changing_quantity_outside_zero_to_the_limit_keeps_the_line_and_explains_the_limit(client, settings, quantity):
+    settings.SHOP_MAX_LINE_QUANTITY = 10
+    variant = _variant(stock=40)
+    _add(client, variant, 2)
+    line = CartLine.objects.get()
+
+    response = client.post(
+        reverse("shop:cart_line_update", args=[line.pk]), {f"line-{line.pk}-quantity": quantity}, follow=True
+    )
+
     line.refresh_from_db()
     assert line.quantity == 2
-    assert response.context["messages"]
+    expected = "At most 10 of one size per order." if quantity > 0 else "Choose 0 to remove this item"
+    assert any(text.startswith(expected) for text in _messages(response)), _messages(response)
+
+
+def test_adding_past_the_line_limit_says_the_limit(client, settings):
+    settings.SHOP_MAX_LINE_QUANTITY = 10
+    variant = _variant(stock=40)
+    _add(client, variant, 8)
+
+    response = _add(client, variant, 5)
+
+    assert CartLine.objects.get().quantity == 10
+    assert _messages(response) == [
+        f"At most 10 of one size per order. 10 of {variant.product.name} (size M) are in your cart (you asked for 13)."
+    ]
+
+
+def test_cart_and_product_pages_explain_the_line_limit_next_to_the_quantity(client, settings):
+    settings.SHOP_MAX_LINE_QUANTITY = 10
+    variant = _variant(stock=40)
+    _add(client, variant, 1)
+
+    cart_html = client.get(reverse("shop:cart")).content.decode()
+    product_html = client.get(variant.product.get_absolute_url()).content.decode()
+
+    assert "0 removes it. At most 10 of one size per order." in cart_html
+    assert 'min="0"' in cart_html
+    assert "At most 10 of one size per order." in product_html
 
 
 def test_removing_a_line(client):

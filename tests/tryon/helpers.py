@@ -35,8 +35,12 @@ def encode(image: Image.Image, format: str = "PNG", **options) -> bytes:
     return buffer.getvalue()
 
 
-def astronaut_upload(name: str = "astronaut.png") -> SimpleUploadedFile:
-    return SimpleUploadedFile(name, encode(astronaut_image()), content_type="image/png")
+def astronaut_upload(name: str = "astronaut.png", *, mirrored: bool = False) -> SimpleUploadedFile:
+    """The astronaut as an upload; `mirrored` gives a second, different photo of the same person."""
+    image = astronaut_image()
+    if mirrored:
+        image = image.transpose(Image.Transpose.FLIP_LEFT_RIGHT)
+    return SimpleUploadedFile(name, encode(image), content_type="image/png")
 
 
 def t_shirt_png(size: tuple[int, int] = (300, 400), colour: tuple[int, int, int] = (40, 90, 170)) -> bytes:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from django.urls import reverse
+from django.utils import dateformat, timezone
 
 from tests.factories import make_product, make_user
 from tests.tryon.helpers import astronaut_upload, make_tryon_product
@@ -39,8 +41,27 @@ def test_saved_photos_are_offered_but_only_the_shoppers_own(client):
     theirs = services.save_person_photo(user=other, upload=astronaut_upload())
     client.force_login(user)
     page = client.get(make_tryon_product().get_absolute_url()).content.decode()
-    assert f'<option value="{mine.pk}"' in page
-    assert f'<option value="{theirs.pk}"' not in page
+    assert f'type="radio" name="photo_id" value="{mine.pk}"' in page
+    assert f'name="photo_id" value="{theirs.pk}"' not in page
+    assert reverse("tryon:photo_image", args=[mine.pk]) in page
+    assert reverse("tryon:photo_image", args=[theirs.pk]) not in page
+
+
+@pytest.mark.django_db
+def test_saved_photos_are_offered_with_thumbnails_and_labels_that_tell_them_apart(client):
+    user = make_user()
+    first = services.save_person_photo(user=user, upload=astronaut_upload())
+    second = services.save_person_photo(user=user, upload=astronaut_upload(mirrored=True))
+    client.force_login(user)
+    page = client.get(make_tryon_product().get_absolute_url()).content.decode()
+
+    assert page.count('class="photo-choice"') == 3  # two photos and "Upload a new photo"
+    for number, photo in ((1, first), (2, second)):
+        when = dateformat.format(timezone.localtime(photo.created_at), "j M Y, H:i")
+        assert f"Photo {number} · {when}" in page
+        assert f'<img src="{reverse("tryon:photo_image", args=[photo.pk])}"' in page
+    assert "Upload a new photo" in page
+    assert "Photo from" not in page
 
 
 @pytest.mark.django_db

@@ -30,7 +30,7 @@ from tryon.pipeline.body.region import Region, region_from_alignment_points
 
 WORK_LONG_SIDE = 512
 VISIBLE_THRESHOLD = 0.5
-SECOND_PASS_SHIFT = 0.05  # of the region's side: centre or size moved by more → landmarks rerun
+SECOND_PASS_SHIFT = 0.1  # of the region's side: centre or size moved by more → landmarks rerun
 SECOND_PASS_TURN = math.radians(5)
 MIN_PERSON_EXTENT = 0.3  # the person must span this share of the photo's height or width
 MIN_SHOULDER_WIDTH_PX = 24
@@ -225,7 +225,7 @@ class _Pass:
     raw_segmentation: np.ndarray
 
 
-def _landmark_pass(work: np.ndarray, region: Region, run_landmarks: Callable) -> _Pass:
+def _landmark_pass(work: np.ndarray, region: Region, run_landmarks: Callable[[np.ndarray], list[np.ndarray]]) -> _Pass:
     crop = region.crop(work, landmarks.INPUT_SIZE)
     raw_landmarks, raw_presence, raw_segmentation, raw_heatmap, _world = run_landmarks(landmarks.landmark_input(crop))
     return _Pass(region, landmarks.decode_landmarks(raw_landmarks, raw_presence, raw_heatmap), raw_segmentation)
@@ -293,6 +293,8 @@ def analyse_body(rgb: np.ndarray, *, models_dir: Path | None = None, refine_mask
     Raises BodyModelMissingError (naming the file and the install command) when a model file is
     absent or damaged. `refine_mask` adds selfie segmentation to the pose model's mask.
     """
+    if rgb.ndim == 2:
+        rgb = np.repeat(rgb[:, :, None], 3, axis=2)
     rgb = np.ascontiguousarray(rgb[..., :3], dtype=np.uint8)
     height, width = rgb.shape[:2]
     timings: dict[str, float] = {}

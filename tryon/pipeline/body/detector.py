@@ -14,6 +14,7 @@ the body's axis; the landmark model's region is built from them (region.py).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import cv2
@@ -143,7 +144,7 @@ def weighted_non_max_suppression(
     return kept
 
 
-def detect_people(rgb: np.ndarray, run_detector) -> list[PersonDetection]:
+def detect_people(rgb: np.ndarray, run_detector: Callable[[np.ndarray], list[np.ndarray]]) -> list[PersonDetection]:
     """Every person the detector finds in `rgb` (H, W, 3 uint8), best first, in `rgb`'s pixels.
 
     `run_detector` maps the (224, 224, 3) input to the model's two outputs (boxes, scores).

@@ -132,7 +132,6 @@ class LoadedModel:
         self._interpreter = Interpreter(model_path=str(path), num_threads=INTERPRETER_THREADS)
         self._interpreter.allocate_tensors()
         self._input_index = self._interpreter.get_input_details()[0]["index"]
-        self.input_shape = tuple(self._interpreter.get_input_details()[0]["shape"])
         self._output_indices = [detail["index"] for detail in self._interpreter.get_output_details()]
         self._lock = threading.Lock()
 

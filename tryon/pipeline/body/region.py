@@ -69,10 +69,6 @@ class Region:
             borderValue=0,
         )
 
-    def scaled(self, factor: float) -> Region:
-        """The same region in an image scaled by `factor`."""
-        return Region(self.centre_x * factor, self.centre_y * factor, self.side * factor, self.rotation)
-
 
 def _for_opencv(matrix: np.ndarray) -> np.ndarray:
     """Shift a continuous-coordinate affine map to OpenCV's convention (pixel centres at integers)."""

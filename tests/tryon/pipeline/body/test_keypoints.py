@@ -104,3 +104,8 @@ def test_a_twelve_megapixel_photo_gives_the_same_points_in_its_own_pixels():
     assert analysis.person_mask.shape == big.shape[:2]
     marks = {name: (x * factor, y * factor) for name, (x, y) in GRACE_HOPPER_MARKS.items()}
     assert_near(analysis, marks)
+
+
+def test_a_grey_photo_is_analysed_like_its_three_channel_copy():
+    grey = photos.camera_man()[:, :, 0]
+    assert analyse_body(grey).to_json() == analyse_body(photos.camera_man()).to_json()
