@@ -28,7 +28,7 @@ STALL_SECONDS = 600
 class StallingEngine:
     name = "stalling"
 
-    def run(self, person, garment, *, on_stage=None):
+    def run(self, person, garment, *, on_stage=None, garment_type="upper_body"):
         if on_stage is not None:
             on_stage("segmenting", 0.1)
         time.sleep(STALL_SECONDS)

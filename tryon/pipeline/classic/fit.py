@@ -11,17 +11,18 @@ their own length says). Dresses: a top down to the waist, then a skirt of its ow
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import cv2
 import numpy as np
 
-from tryon.pipeline.classic.body_points import BodyLandmarks
+from tryon.pipeline.classic.body_points import BodyLandmarks, Limb
 from tryon.pipeline.classic.garment_points import BottomLandmarks, GarmentLandmarks, Point
 from tryon.pipeline.contract import NoPersonFoundError
 
 SEAM_OVERLAP_FRACTION = 0.1  # of the garment's body width
-# A sleeve's axis hangs this many degrees further out than the outer edge of the arm it covers.
+# A sleeve's axis stands this many degrees further out from the body than the arm's line (shoulder → elbow).
 SLEEVE_BEYOND_ARM_DEGREES = 4.0
 # Without neckline corners to measure from, the front of the neckline sits this far (face widths) below
 # the base of the neck, so the wearer's neck and collar show through the opening.
@@ -150,7 +151,7 @@ def _skirt_points(
     body: BodyLandmarks,
     *,
     scale: float,
-    body_y,
+    body_y: Callable[[float], float],
 ) -> list[tuple[Point, Point]]:
     """A skirt below its waist: its own length (`body_y` maps the garment's rows) and flare, centred
     between the legs, never narrower than the hips."""
@@ -240,7 +241,7 @@ def fit_bottom_points(garment: BottomLandmarks, body: BodyLandmarks) -> tuple[np
 
 
 def _leg_points(
-    leg,
+    leg: Limb,
     crotch: Point,
     waist: Point,
     outer_hem: Point,
@@ -353,7 +354,7 @@ def _sleeve_pieces(
     ends: list[Point],
     sleeve_alpha: np.ndarray,
     body_shoulder: Point,
-    arm,
+    arm: Limb,
     scale: float,
     outwards: int,
 ) -> list[SleevePlacement]:
@@ -395,7 +396,11 @@ def _turned_outwards(direction: np.ndarray, outwards: int) -> np.ndarray:
 
 
 def _segment_transform(
-    garment_origin: np.ndarray, garment_direction: np.ndarray, body_origin: np.ndarray, body_direction, scale: float
+    garment_origin: np.ndarray,
+    garment_direction: np.ndarray,
+    body_origin: np.ndarray,
+    body_direction: np.ndarray,
+    scale: float,
 ) -> np.ndarray:
     """The 2×3 affine map (rotation and scale) taking `garment_origin` to `body_origin` and the garment
     direction onto the body's."""

@@ -1,8 +1,10 @@
 """Garment landmarks for weight-free fitting (part of stage 2, masking).
 
 They come from the row and column profiles of the garment's cloth mask, shot flat and upright as
-product photos are; the body of the garment is the run of the mask through its middle column (long
-sleeves may lie beside it), and a hood above the shoulders is cut off first (`without_hood`).
+product photos are. Tops: the body of the garment is the run of the mask through its middle column
+(long sleeves may lie beside it), and a hood above the shoulders is cut off first (`without_hood`).
+Bottoms: waistband corners, the crotch (where the middle column's run ends) and each leg's hem
+corners. Dresses: a top read above the waist (the narrowest row below the bust) and the hem.
 
 "Left" and "right" mean the image's left and right throughout, not the wearer's.
 """

@@ -40,10 +40,15 @@ JOINTS: dict[str, tuple[float, float]] = {
     "left_ankle": (292, 850),
     "right_ankle": (188, 850),
 }
-for _side in ("left", "right"):
-    _wrist_x, _wrist_y = JOINTS[f"{_side}_wrist"]
-    for _name, _dx in (("pinky", 6), ("index", -4), ("thumb", -10)):
-        JOINTS[f"{_side}_{_name}"] = (_wrist_x + _dx, _wrist_y + 24)
+# The hand's keypoints a little below each wrist.
+HAND_POINTS = {"pinky": (6, 24), "index": (-4, 24), "thumb": (-10, 24)}
+JOINTS.update(
+    {
+        f"{side}_{name}": (JOINTS[f"{side}_wrist"][0] + dx, JOINTS[f"{side}_wrist"][1] + dy)
+        for side in ("left", "right")
+        for name, (dx, dy) in HAND_POINTS.items()
+    }
+)
 
 
 def full_length_person() -> tuple[np.ndarray, BodyAnalysis]:
