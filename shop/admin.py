@@ -1,4 +1,4 @@
-"""Staff admin for the catalogue, stock and orders.
+"""Staff admin for the catalogue, stock, orders, shipping methods and vouchers.
 
 Stock edits write only the changed columns (never a stale copy of the whole row); a stock count
 typed by staff is a compare-and-set against the count their page showed (carried in a hidden
@@ -16,7 +16,7 @@ from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.db.models import QuerySet
+from django.db.models import OuterRef, QuerySet, Subquery, Sum
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -31,9 +31,15 @@ from shop.models import (
     OrderStatus,
     Product,
     ProductImage,
+    ShippingMethod,
+    SizeChartRow,
     Variant,
+    Voucher,
+    VoucherUse,
 )
-from shop.services import InvalidOrderTransition, order_change_status
+from shop.report_charts import daily_revenue_chart, funnel_chart
+from shop.reports import sales_report
+from shop.services import InvalidOrderTransition, order_change_status, order_set_tracking_number
 from shop.stock import StockChangedMeanwhile, set_stock_if_unchanged
 from shop.stock_csv import StockImportRejected, stock_export_csv, stock_import_csv
 
@@ -150,17 +156,59 @@ class ProductImageInline(admin.TabularInline):
     model = ProductImage
     extra = 0
     fields = ("image", "alt_text", "is_primary", "position")
+    verbose_name_plural = "gallery (the primary picture is the garment on white, used by try-on)"
+
+
+class SizeChartRowInline(admin.TabularInline):
+    model = SizeChartRow
+    extra = 0
+    fields = (
+        "size",
+        "chest_min_cm",
+        "chest_max_cm",
+        "waist_min_cm",
+        "waist_max_cm",
+        "hips_min_cm",
+        "hips_max_cm",
+        "length_cm",
+    )
+    verbose_name_plural = "size chart (body measurements each size is cut for, cm; used by the size finder)"
+
+
+PRODUCT_THUMBNAIL_SIZE = (48, 64)
 
 
 @admin.register(Product)
 class ProductAdmin(admin.ModelAdmin):
-    list_display = ("name", "category", "price", "garment_type", "is_active", "created_at")
+    list_display = ("thumbnail", "name", "category", "price", "total_stock", "garment_type", "is_active", "created_at")
+    list_display_links = ("thumbnail", "name")
     list_filter = ("category", "is_active", "garment_type", LowStockListFilter)
     list_select_related = ("category", "category__parent")
     search_fields = ("name", "description", "variants__sku")
     prepopulated_fields = {"slug": ("name",)}
-    inlines = (VariantInline, ProductImageInline)
+    inlines = (VariantInline, ProductImageInline, SizeChartRowInline)
     actions = ("activate_products", "deactivate_products")
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Product]:
+        """Total stock and the primary picture's file name come with each row (one query for the page)."""
+        primary_image = ProductImage.objects.filter(product=OuterRef("pk"), is_primary=True).values("image")[:1]
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(total_stock_units=Sum("variants__stock"), primary_image_name=Subquery(primary_image))
+        )
+
+    @admin.display(description="picture")
+    def thumbnail(self, product: Product) -> str:
+        if not product.primary_image_name:
+            return "—"
+        width, height = PRODUCT_THUMBNAIL_SIZE
+        url = ProductImage._meta.get_field("image").storage.url(product.primary_image_name)
+        return format_html('<img src="{}" width="{}" height="{}" alt="" class="admin-thumbnail">', url, width, height)
+
+    @admin.display(description="total stock", ordering="total_stock_units")
+    def total_stock(self, product: Product) -> int:
+        return product.total_stock_units or 0
 
     @admin.action(description="Activate selected products (show them in the shop)")
     def activate_products(self, request: HttpRequest, queryset: QuerySet[Product]) -> None:
@@ -300,11 +348,12 @@ class OrderLineInline(admin.TabularInline):
 
 
 class OrderStatusForm(forms.ModelForm):
-    """Offers only the order's current status and the moves ORDER_TRANSITIONS allows from it."""
+    """Offers only the order's current status and the moves ORDER_TRANSITIONS allows from it, and
+    asks for the courier's tracking number when the order is marked shipped."""
 
     class Meta:
         model = Order
-        fields = ("status",)
+        fields = ("status", "tracking_number")
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -314,16 +363,24 @@ class OrderStatusForm(forms.ModelForm):
         if not ORDER_TRANSITIONS[current]:
             self.fields["status"].help_text = "This order is final; its status cannot change."
 
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        tracking = (cleaned.get("tracking_number") or "").strip()
+        cleaned["tracking_number"] = tracking
+        if cleaned.get("status") == OrderStatus.SHIPPED and not tracking:
+            self.add_error("tracking_number", "Enter the courier's tracking number to mark the order shipped.")
+        return cleaned
+
 
 @admin.register(Order)
 class OrderAdmin(admin.ModelAdmin):
     form = OrderStatusForm
     # The order page on the site is the owner's only (404 for staff), so no "View on site" link.
     view_on_site = False
-    list_display = ("number", "customer_email", "status", "subtotal", "currency", "created_at")
+    list_display = ("number", "customer_email", "status", "total", "currency", "tracking_number", "created_at")
     list_filter = ("status", "created_at")
     list_select_related = ("user",)
-    search_fields = ("number", "email", "user__email")
+    search_fields = ("number", "email", "user__email", "tracking_number", "voucher_code")
     date_hierarchy = "created_at"
     inlines = (OrderLineInline,)
     actions = ("mark_processing", "mark_shipped", "mark_delivered", "mark_cancelled")
@@ -341,7 +398,15 @@ class OrderAdmin(admin.ModelAdmin):
         "payment_method",
         "currency",
         "subtotal",
+        "voucher_code",
+        "discount",
+        "shipping_method_name",
+        "shipping_price",
+        "total",
         "stock_released",
+        "confirmation_sent_at",
+        "shipped_email_sent_at",
+        "cancelled_email_sent_at",
         "created_at",
         "updated_at",
     )
@@ -351,8 +416,47 @@ class OrderAdmin(admin.ModelAdmin):
             "Shipping",
             {"fields": ("full_name", "address_line1", "address_line2", "city", "postal_code", "country", "phone")},
         ),
-        ("Payment", {"fields": ("payment_method", "currency", "subtotal", "stock_released")}),
+        ("Delivery", {"fields": ("shipping_method_name", "tracking_number")}),
+        (
+            "Payment",
+            {
+                "fields": (
+                    "payment_method",
+                    "currency",
+                    "subtotal",
+                    "voucher_code",
+                    "discount",
+                    "shipping_price",
+                    "total",
+                    "stock_released",
+                )
+            },
+        ),
+        (
+            "E-mails to the shopper",
+            {"fields": ("confirmation_sent_at", "shipped_email_sent_at", "cancelled_email_sent_at")},
+        ),
     )
+
+    def get_urls(self):
+        report = self.admin_site.admin_view(self.report_view)
+        return [path("report/", report, name="shop_order_report"), *super().get_urls()]
+
+    def report_view(self, request: HttpRequest) -> HttpResponse:
+        """Orders and revenue per day, best sellers and the try-on funnel over the last 30 days."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        report = sales_report()
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": f"Sales and try-on report, {report.start:%d %b} – {report.end:%d %b %Y}",
+            "report": report,
+            "currency": settings.SHOP_CURRENCY,
+            "daily_chart": daily_revenue_chart(report.days, currency=settings.SHOP_CURRENCY),
+            "funnel_chart": funnel_chart(report.funnel_totals),
+        }
+        return TemplateResponse(request, "admin/shop/report.html", context)
 
     @admin.display(description="customer e-mail", ordering="email")
     def customer_email(self, order: Order) -> str:
@@ -365,16 +469,20 @@ class OrderAdmin(admin.ModelAdmin):
         return False
 
     def save_model(self, request: HttpRequest, obj: Order, form: forms.ModelForm, change: bool) -> None:
-        if "status" not in form.changed_data:
-            return
         stored = Order.objects.get(pk=obj.pk)
+        if "status" not in form.changed_data:
+            if "tracking_number" in form.changed_data:
+                order_set_tracking_number(order=stored, tracking_number=obj.tracking_number)
+            return
         try:
-            changed = order_change_status(order=stored, new_status=obj.status)
+            changed = order_change_status(order=stored, new_status=obj.status, tracking_number=obj.tracking_number)
         except InvalidOrderTransition as error:
             obj.status = stored.status
             self.message_user(request, " ".join(error.messages), messages.ERROR)
             return
         obj.status = changed.status
+        if "tracking_number" in form.changed_data and changed.tracking_number != obj.tracking_number:
+            order_set_tracking_number(order=changed, tracking_number=obj.tracking_number)
 
     def _move_orders(self, request: HttpRequest, queryset: QuerySet[Order], new_status: str) -> None:
         moved: list[str] = []
@@ -396,7 +504,7 @@ class OrderAdmin(admin.ModelAdmin):
     def mark_processing(self, request: HttpRequest, queryset: QuerySet[Order]) -> None:
         self._move_orders(request, queryset, OrderStatus.PROCESSING)
 
-    @admin.action(description="Mark selected orders shipped")
+    @admin.action(description="Mark selected orders shipped (each needs its tracking number)")
     def mark_shipped(self, request: HttpRequest, queryset: QuerySet[Order]) -> None:
         self._move_orders(request, queryset, OrderStatus.SHIPPED)
 
@@ -407,3 +515,72 @@ class OrderAdmin(admin.ModelAdmin):
     @admin.action(description="Mark selected orders cancelled (returns their stock)")
     def mark_cancelled(self, request: HttpRequest, queryset: QuerySet[Order]) -> None:
         self._move_orders(request, queryset, OrderStatus.CANCELLED)
+
+
+@admin.register(ShippingMethod)
+class ShippingMethodAdmin(admin.ModelAdmin):
+    list_display = ("name", "price", "free_over", "delivery_days_min", "delivery_days_max", "active", "position")
+    list_editable = ("price", "free_over", "active", "position")
+    list_filter = ("active",)
+    search_fields = ("name",)
+
+
+class VoucherUseInline(admin.TabularInline):
+    model = VoucherUse
+    extra = 0
+    max_num = 0
+    can_delete = False
+    fields = ("user", "order", "created_at")
+    readonly_fields = fields
+
+    def has_add_permission(self, request: HttpRequest, obj: Voucher | None = None) -> bool:
+        return False
+
+
+class VoucherAdminForm(forms.ModelForm):
+    class Meta:
+        model = Voucher
+        fields = (
+            "code",
+            "kind",
+            "value",
+            "minimum_subtotal",
+            "valid_from",
+            "valid_until",
+            "usage_limit",
+            "per_customer_limit",
+            "active",
+        )
+
+    def clean_code(self) -> str:
+        code = self.cleaned_data["code"].strip().upper()
+        if Voucher.objects.filter(code=code).exclude(pk=self.instance.pk).exists():
+            raise forms.ValidationError(f"There is already a voucher {code}.")
+        return code
+
+
+@admin.register(Voucher)
+class VoucherAdmin(admin.ModelAdmin):
+    """Staff create and limit vouchers; `uses` is counted by checkout only (read-only here)."""
+
+    form = VoucherAdminForm
+    list_display = ("code", "kind", "value", "minimum_subtotal", "valid_from", "valid_until", "uses_display", "active")
+    list_filter = ("active", "kind")
+    search_fields = ("code",)
+    readonly_fields = ("uses", "created_at")
+    inlines = (VoucherUseInline,)
+
+    @admin.display(description="uses")
+    def uses_display(self, voucher: Voucher) -> str:
+        if voucher.usage_limit is None:
+            return f"{voucher.uses} (no limit)"
+        return f"{voucher.uses} of {voucher.usage_limit}"
+
+    def save_model(self, request: HttpRequest, obj: Voucher, form: forms.ModelForm, change: bool) -> None:
+        """Write only the columns staff edit, so saving never overwrites `uses` counted meanwhile."""
+        if not change:
+            super().save_model(request, obj, form, change)
+            return
+        columns = [name for name in form.changed_data if name in form.Meta.fields]
+        if columns:
+            Voucher.objects.filter(pk=obj.pk).update(**{name: getattr(obj, name) for name in columns})

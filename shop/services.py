@@ -23,7 +23,9 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from accounts.models import ADDRESS_FIELDS, Address
 from revetir.object_keys import primary_key_or_none
+from shop import emails
 from shop.models import (
     ORDER_TRANSITIONS,
     Cart,
@@ -31,10 +33,21 @@ from shop.models import (
     Order,
     OrderLine,
     OrderStatus,
+    ShippingMethod,
     Variant,
 )
 from shop.payments import payment_provider_for
+from shop.pricing import order_totals
 from shop.stock import StockLine, release_lines, reserve_lines
+from shop.vouchers import (
+    VoucherClaim,
+    voucher_attach,
+    voucher_check,
+    voucher_claim,
+    voucher_release,
+    voucher_release_for_order,
+)
+from tryon.models import JobStatus, TryOnJob
 
 logger = logging.getLogger(__name__)
 
@@ -45,7 +58,6 @@ SESSION_CART_ID_KEY = "shop_anonymous_cart_id"
 ORDER_NUMBER_PREFIX = "RV-"
 ORDER_NUMBER_RANDOM_BYTES = 10  # 80 random bits: 16 base32 characters
 ORDER_NUMBER_ATTEMPTS = 5
-ADDRESS_FIELDS = ("full_name", "address_line1", "address_line2", "city", "postal_code", "country", "phone")
 REQUIRED_ADDRESS_FIELDS = ("full_name", "address_line1", "city", "postal_code", "country")
 CUSTOMER_CANCELLABLE_STATUSES = frozenset({OrderStatus.PLACED})
 IDEMPOTENCY_KEY_MAX_LENGTH = 64
@@ -157,8 +169,9 @@ def _check_quantity(quantity: int, *, minimum: int = 1) -> None:
         raise CartError(line_limit_message(), code="quantity")
 
 
-def _put_in_cart(*, cart: Cart, variant: Variant, quantity: int) -> CartLineChange:
-    """Add `quantity` units to the cart's line for `variant`, capped by stock and the line limit."""
+def _put_in_cart(*, cart: Cart, variant: Variant, quantity: int, tryon_job_id=None) -> CartLineChange:
+    """Add `quantity` units to the cart's line for `variant`, capped by stock and the line limit.
+    A verified try-on (`tryon_job_id`) is linked to a line that has none yet."""
     line = CartLine.objects.filter(cart=cart, variant=variant).first()
     current = line.quantity if line else 0
     requested = current + quantity
@@ -171,27 +184,54 @@ def _put_in_cart(*, cart: Cart, variant: Variant, quantity: int) -> CartLineChan
     if line is None:
         try:
             with transaction.atomic():
-                line = CartLine.objects.create(cart=cart, variant=variant, quantity=allowed)
+                line = CartLine.objects.create(cart=cart, variant=variant, quantity=allowed, tryon_job_id=tryon_job_id)
         except IntegrityError:
             # A parallel request created the line first; add to it instead.
-            return _put_in_cart(cart=cart, variant=variant, quantity=quantity)
-    elif allowed != current:
-        CartLine.objects.filter(pk=line.pk).update(quantity=allowed)
-        line.quantity = allowed
+            return _put_in_cart(cart=cart, variant=variant, quantity=quantity, tryon_job_id=tryon_job_id)
+    else:
+        if allowed != current:
+            CartLine.objects.filter(pk=line.pk).update(quantity=allowed)
+            line.quantity = allowed
+        if tryon_job_id is not None and line.tryon_job_id is None:
+            CartLine.objects.filter(pk=line.pk, tryon_job__isnull=True).update(tryon_job_id=tryon_job_id)
+            line.tryon_job_id = tryon_job_id
     Cart.objects.filter(pk=cart.pk).update(updated_at=timezone.now())
     return CartLineChange(description=description, requested=requested, quantity=allowed, line=line)
 
 
-def cart_add_item(*, cart: Cart, variant_id: int, quantity: int) -> CartLineChange:
+def _verified_tryon_job_id(*, cart: Cart, variant: Variant, tryon_job_id: object):
+    """The id of the cart owner's own finished try-on of this variant's product, else None.
+
+    The link only feeds the staff report's try-on funnel, so an id that does not check out (someone
+    else's job, another product, a deleted job, an anonymous cart) is dropped rather than blocking
+    the purchase: the shopper still gets the item, the report counts only what is proven.
+    """
+    job_key = primary_key_or_none(TryOnJob, tryon_job_id)
+    if job_key is None or cart.user_id is None:
+        return None
+    return (
+        TryOnJob.objects.filter(pk=job_key, owner_id=cart.user_id, product_id=variant.product_id, status=JobStatus.DONE)
+        .values_list("pk", flat=True)
+        .first()
+    )
+
+
+def cart_add_item(*, cart: Cart, variant_id: int, quantity: int, tryon_job_id: object = None) -> CartLineChange:
     """Add a variant to the cart. Raises `CartError` for an unknown/inactive item, a bad quantity or
-    a sold-out size; when fewer units are left than asked, the line is capped (see `.capped`)."""
+    a sold-out size; when fewer units are left than asked, the line is capped (see `.capped`).
+
+    `tryon_job_id`: the try-on result the shopper added the size from (see `_verified_tryon_job_id`).
+    """
     _check_quantity(quantity)
     variant = Variant.objects.select_related("product").filter(pk=variant_id, product__is_active=True).first()
     if variant is None:
         raise CartError("That item is not available any more.", code="variant")
     if variant.stock < 1:
         raise CartError(f"Sorry, {describe_variant(variant)} is out of stock.", code="out_of_stock")
-    return _put_in_cart(cart=cart, variant=variant, quantity=quantity)
+    job_id = None
+    if tryon_job_id not in (None, ""):
+        job_id = _verified_tryon_job_id(cart=cart, variant=variant, tryon_job_id=tryon_job_id)
+    return _put_in_cart(cart=cart, variant=variant, quantity=quantity, tryon_job_id=job_id)
 
 
 def cart_line_set_quantity(*, line: CartLine, quantity: int) -> CartLineChange:
@@ -282,6 +322,20 @@ def _clean_address(address: Mapping[str, str]) -> dict[str, str]:
     return cleaned
 
 
+def _shipping_method_for_checkout(shipping_method_id) -> ShippingMethod | None:
+    """The chosen active method. A choice is required as soon as staff have set up any method."""
+    active = ShippingMethod.objects.filter(active=True)
+    if shipping_method_id is None or shipping_method_id == "":
+        if active.exists():
+            raise CheckoutError("Choose a delivery method.", code="shipping_method")
+        return None
+    method_key = primary_key_or_none(ShippingMethod, shipping_method_id)
+    method = active.filter(pk=method_key).first() if method_key is not None else None
+    if method is None:
+        raise CheckoutError("That delivery method is not available; choose another.", code="shipping_method")
+    return method
+
+
 def new_checkout_key() -> str:
     """A fresh idempotency key for one checkout attempt (the review page puts it in its form)."""
     return secrets.token_urlsafe(24)
@@ -350,6 +404,9 @@ def place_order(
     address: Mapping[str, str],
     payment_method: str,
     idempotency_key: str | None = None,
+    shipping_method_id=None,
+    voucher_code: str = "",
+    saved_address: Address | None = None,
 ) -> Order:
     """Turn the cart into an order, or change nothing; a repeated submit gets the same order.
 
@@ -361,14 +418,18 @@ def place_order(
     cart is now empty. The returned order's `repeated_submit` says which case it was.
 
     Stock for every line is reserved first (all or nothing, `shop.stock.OutOfStock` names the item
-    that ran out). If the order or its lines cannot then be written, the stock is given back and
-    any partial order deleted. Only after success is the cart emptied.
+    that ran out), then the voucher's use (`shop.vouchers`, `VoucherError` says why it cannot be
+    used). If the order or its lines cannot then be written, the voucher use and the stock are given
+    back and any partial order deleted. Only after success is the cart emptied; once the claim is
+    let go, the saved address is marked as used last and the confirmation e-mailed (a mail failure
+    is logged, the order stands).
     """
     key = _clean_idempotency_key(idempotency_key)
     shipping = _clean_address(address)
     provider = payment_provider_for(payment_method)
     if provider is None:
         raise CheckoutError(f"Payment method {payment_method!r} is not available.", code="payment_method")
+    shipping_method = _shipping_method_for_checkout(shipping_method_id)
     claim_key = key or new_checkout_key()
     give_up_at = time.monotonic() + settings.SHOP_CHECKOUT_WAIT_SECONDS
     while True:
@@ -391,13 +452,34 @@ def place_order(
         earlier = order_for_idempotency_key(user=user, key=key)
         if earlier is not None:
             return _repeated(earlier)
-        order = _place_claimed_order(user=user, cart=cart, shipping=shipping, provider=provider, idempotency_key=key)
-        return order
+        order = _place_claimed_order(
+            user=user,
+            cart=cart,
+            shipping=shipping,
+            provider=provider,
+            idempotency_key=key,
+            shipping_method=shipping_method,
+            voucher_code=voucher_code,
+        )
     finally:
         _release_cart_claim(cart=cart, key=claim_key, order=order)
+    if not order.repeated_submit:
+        if saved_address is not None:
+            Address.objects.filter(pk=saved_address.pk, user=user).update(last_used_at=timezone.now())
+        emails.send_order_email(order=order, kind=emails.CONFIRMATION)
+    return order
 
 
-def _place_claimed_order(*, user, cart: Cart, shipping: dict[str, str], provider, idempotency_key: str) -> Order:
+def _place_claimed_order(
+    *,
+    user,
+    cart: Cart,
+    shipping: dict[str, str],
+    provider,
+    idempotency_key: str,
+    shipping_method: ShippingMethod | None,
+    voucher_code: str,
+) -> Order:
     """The order itself, written while this call holds the cart's checkout claim."""
     lines = list(cart.lines.select_related("variant__product"))
     if not lines:
@@ -410,6 +492,9 @@ def _place_claimed_order(*, user, cart: Cart, shipping: dict[str, str], provider
         raise CheckoutError(
             f"No longer sold: {', '.join(unavailable)}. Remove it from your cart to continue.", code="unavailable"
         )
+    subtotal = sum((line.line_total for line in lines), Decimal("0.00"))
+    voucher = voucher_check(code=voucher_code, user=user, subtotal=subtotal) if voucher_code.strip() else None
+    totals = order_totals(subtotal=subtotal, shipping_method=shipping_method, voucher=voucher)
 
     stock_lines = [
         StockLine(variant_id=line.variant_id, quantity=line.quantity, description=describe_variant(line.variant))
@@ -417,15 +502,24 @@ def _place_claimed_order(*, user, cart: Cart, shipping: dict[str, str], provider
     ]
     reserve_lines(stock_lines)
 
+    claim: VoucherClaim | None = None
     order: Order | None = None
     try:
+        if voucher is not None:
+            claim = voucher_claim(voucher=voucher, user=user)
         order = _create_order_with_unique_number(
             user=user,
             email=user.email,
             status=OrderStatus.PLACED,
             payment_method=provider.method,
             currency=settings.SHOP_CURRENCY,
-            subtotal=sum((line.line_total for line in lines), Decimal("0.00")),
+            subtotal=totals.subtotal,
+            discount=totals.discount,
+            shipping_price=totals.shipping,
+            total=totals.total,
+            shipping_method=shipping_method,
+            shipping_method_name=shipping_method.name if shipping_method else "",
+            voucher_code=voucher.code if voucher else "",
             idempotency_key=idempotency_key,
             **shipping,
         )
@@ -439,14 +533,19 @@ def _place_claimed_order(*, user, cart: Cart, shipping: dict[str, str], provider
                     size=line.variant.size,
                     unit_price=line.variant.product.price,
                     quantity=line.quantity,
+                    tryon_job_id=line.tryon_job_id,
                 )
                 for line in lines
             ]
         )
+        if claim is not None:
+            voucher_attach(claim=claim, order=order)
         provider.begin_payment(order=order)
     except BaseException:
         if order is not None:
             Order.objects.filter(pk=order.pk).delete()
+        if claim is not None:
+            voucher_release(claim=claim)
         release_lines(stock_lines)
         raise
 
@@ -458,12 +557,14 @@ def _place_claimed_order(*, user, cart: Cart, shipping: dict[str, str], provider
 # --- Orders -------------------------------------------------------------------------------------
 
 
-def order_change_status(*, order: Order, new_status: str) -> Order:
+def order_change_status(*, order: Order, new_status: str, tracking_number: str | None = None) -> Order:
     """Move an order along `ORDER_TRANSITIONS` or raise `InvalidOrderTransition`.
 
     The move is a conditional update on the order's current status, so two concurrent changes
     cannot both succeed; cancelling also flips `stock_released` in the same update, which makes
-    the stock go back exactly once however often cancel is pressed.
+    the stock (and a voucher use) go back exactly once however often cancel is pressed. Shipping
+    needs a tracking number (given here or already on the order). The shopper is e-mailed when
+    the order ships or is cancelled, after the change is written.
     """
     if new_status not in OrderStatus.values:
         raise InvalidOrderTransition(f"{new_status!r} is not an order status.", code="unknown_status")
@@ -476,6 +577,14 @@ def order_change_status(*, order: Order, new_status: str) -> Order:
         )
     rows = Order.objects.filter(pk=order.pk, status=current)
     changes = {"status": new_status, "updated_at": timezone.now()}
+    if new_status == OrderStatus.SHIPPED:
+        tracking = (tracking_number if tracking_number is not None else order.tracking_number).strip()
+        if not tracking:
+            raise InvalidOrderTransition(
+                f"Order {order.number} needs the courier's tracking number before it can be marked shipped.",
+                code="tracking_required",
+            )
+        changes["tracking_number"] = tracking
     if new_status == OrderStatus.CANCELLED:
         rows = rows.filter(stock_released=False)
         changes["stock_released"] = True
@@ -491,6 +600,18 @@ def order_change_status(*, order: Order, new_status: str) -> Order:
             StockLine(variant_id=line.variant_id, quantity=line.quantity, description=str(line))
             for line in order.lines.filter(variant__isnull=False)
         )
+        voucher_release_for_order(order=order)
+    order.refresh_from_db()
+    if new_status == OrderStatus.SHIPPED:
+        emails.send_order_email(order=order, kind=emails.SHIPPED)
+    elif new_status == OrderStatus.CANCELLED:
+        emails.send_order_email(order=order, kind=emails.CANCELLED)
+    return order
+
+
+def order_set_tracking_number(*, order: Order, tracking_number: str) -> Order:
+    """Staff correct or enter the courier's tracking number (kept on the order, shown to the shopper)."""
+    Order.objects.filter(pk=order.pk).update(tracking_number=tracking_number.strip(), updated_at=timezone.now())
     order.refresh_from_db()
     return order
 
