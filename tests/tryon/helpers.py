@@ -89,11 +89,13 @@ class ScriptedEngine:
     def __init__(self, error: Exception | None = None) -> None:
         self.error = error
         self.runs = 0
+        self.garment_types: list[str] = []
 
-    def run(self, person, garment, *, on_stage=None):
+    def run(self, person, garment, *, on_stage=None, garment_type="upper_body"):
         from tryon.pipeline.contract import STAGES, TryOnResult
 
         self.runs += 1
+        self.garment_types.append(garment_type)
         for index, stage in enumerate(STAGES):
             if on_stage is not None:
                 on_stage(stage, index / len(STAGES))

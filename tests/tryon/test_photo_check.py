@@ -9,7 +9,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from rest_framework.test import APIClient
 
-from shop.models import GarmentType, Product
+from shop.models import GarmentType
 from tests.factories import make_user
 from tests.tryon.helpers import astronaut_upload, coffee_image, encode, make_tryon_product
 from tryon import services
@@ -35,12 +35,6 @@ def api_for(user) -> APIClient:
     client = APIClient()
     client.force_authenticate(user)
     return client
-
-
-@pytest.fixture
-def every_garment_type_tries_on(monkeypatch):
-    """Products of every garment type accept try-ons (the engine for trousers and dresses is another change)."""
-    monkeypatch.setattr(Product, "supports_tryon", property(lambda product: True))
 
 
 @pytest.mark.django_db
@@ -82,7 +76,7 @@ def test_photo_list_says_a_waist_up_photo_can_try_tops_and_why_not_trousers(clie
 
 
 @pytest.mark.django_db
-def test_job_api_refuses_a_saved_waist_up_photo_for_trousers_with_the_reason(dispatched, every_garment_type_tries_on):
+def test_job_api_refuses_a_saved_waist_up_photo_for_trousers_with_the_reason(dispatched):
     user = make_user()
     photo = services.save_person_photo(user=user, upload=astronaut_upload())
     trousers = make_tryon_product(garment_type=GarmentType.LOWER_BODY)
@@ -94,9 +88,7 @@ def test_job_api_refuses_a_saved_waist_up_photo_for_trousers_with_the_reason(dis
 
 
 @pytest.mark.django_db
-def test_job_api_with_a_new_photo_that_cannot_try_the_garment_stores_neither_photo_nor_job(
-    dispatched, every_garment_type_tries_on
-):
+def test_job_api_with_a_new_photo_that_cannot_try_the_garment_stores_neither_photo_nor_job(dispatched):
     dress = make_tryon_product(garment_type=GarmentType.FULL_BODY)
     response = api_for(make_user()).post(JOBS, {"photo": astronaut_upload(), "product": dress.pk}, format="multipart")
     assert response.status_code == 400
@@ -106,9 +98,7 @@ def test_job_api_with_a_new_photo_that_cannot_try_the_garment_stores_neither_pho
 
 
 @pytest.mark.django_db
-def test_try_on_panel_lists_a_photo_that_cannot_try_this_garment_disabled_with_the_reason(
-    client, every_garment_type_tries_on
-):
+def test_try_on_panel_lists_a_photo_that_cannot_try_this_garment_disabled_with_the_reason(client):
     user = make_user()
     photo = services.save_person_photo(user=user, upload=astronaut_upload())
     client.force_login(user)
@@ -121,7 +111,7 @@ def test_try_on_panel_lists_a_photo_that_cannot_try_this_garment_disabled_with_t
 
 
 @pytest.mark.django_db
-def test_try_on_form_refuses_a_saved_photo_that_cannot_try_the_garment(client, dispatched, every_garment_type_tries_on):
+def test_try_on_form_refuses_a_saved_photo_that_cannot_try_the_garment(client, dispatched):
     user = make_user()
     photo = services.save_person_photo(user=user, upload=astronaut_upload())
     trousers = make_tryon_product(garment_type=GarmentType.LOWER_BODY)
