@@ -45,6 +45,8 @@ ROW_BAND = 0.08  # rows averaged (± face widths) when reading a width from the 
 # A hand is kept clear of the garment within this many wrist-to-knuckle lengths of its keypoints.
 HAND_CLEARANCE = 1.0
 MIN_HAND_RADIUS = 0.25  # face widths
+# A leg's silhouette on a row is the person mask's run within this many face widths of the leg's line.
+LEG_RUN_REACH = 0.4
 
 
 @dataclass(frozen=True)
@@ -265,3 +267,47 @@ def _mask_extents(person_mask: np.ndarray, centre_x: float, y: float, unit: floa
     if not lefts:
         return np.inf, np.inf
     return float(np.median(lefts)), float(np.median(rights))
+
+
+def between_legs(person_mask: np.ndarray, body: BodyLandmarks) -> np.ndarray:
+    """The space between the two legs (uint8, 255 inside) from the hip joints down to the ankles, which a
+    skirt or dress hangs across although the person mask has a gap there.
+
+    On each row it runs from the inner edge of the left leg's silhouette to the inner edge of the right
+    leg's (the mask's runs nearest each leg's line), so it never reaches past the outer leg outline or
+    onto anything beside the person; where the legs touch or a leg is not found it is empty.
+    """
+    gap = np.zeros(person_mask.shape[:2], np.uint8)
+    height = gap.shape[0]
+    reach = LEG_RUN_REACH * body.unit
+    top = max(0, int(np.ceil(body.hip_centre[1])))
+    bottom = min(height, int(np.floor(min(body.left_leg.end[1], body.right_leg.end[1]))) + 1)
+    for y in range(top, bottom):
+        left_x, right_x = _leg_x_at(body.left_leg, y), _leg_x_at(body.right_leg, y)
+        if left_x is None or right_x is None or right_x - left_x < 2:
+            continue
+        row = person_mask[y] > 0
+        left_run, right_run = _run_near(row, left_x, reach), _run_near(row, right_x, reach)
+        if left_run is None or right_run is None or left_run[1] + 1 >= right_run[0]:
+            continue
+        gap[y, left_run[1] + 1 : right_run[0]] = 255
+    return gap
+
+
+def _leg_x_at(leg: Limb, y: float) -> float | None:
+    """Where the leg's line (hip → knee → ankle) crosses row y; None where it does not run downwards."""
+    heights = [float(leg.root[1]), float(leg.joint[1]), float(leg.end[1])]
+    if not heights[0] < heights[1] < heights[2] or not heights[0] <= y <= heights[2]:
+        return None
+    return float(np.interp(y, heights, [float(leg.root[0]), float(leg.joint[0]), float(leg.end[0])]))
+
+
+def _run_near(row: np.ndarray, x: float, reach: float) -> tuple[int, int] | None:
+    """First and last column of the filled run of `row` at or nearest to column x, within `reach`."""
+    filled = np.flatnonzero(row)
+    if len(filled) == 0:
+        return None
+    nearest = int(filled[np.argmin(np.abs(filled - x))])
+    if abs(nearest - x) > reach:
+        return None
+    return run_through(row, nearest)

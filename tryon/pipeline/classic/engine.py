@@ -12,18 +12,21 @@ of the method, each in its module:
 3. warping (`body_points.py`, `fit.py`, `tps.py`): the body's fitting points from the keypoints, a
    thin-plate spline placing the garment's body, rigid sleeve pieces along upper arm and forearm.
 4. rendering (`render.py`, `shading.py`): colours sampled through the warp, shaded with the person's
-   folds and light, clipped to the person, away from face, hands and bare arms in front.
+   folds and light, clipped to the person (a skirt or dress also hangs across the gap between the
+   legs), away from face, hands and bare arms in front.
 5. compositing (`composite.py`): alpha blend into the photo at full resolution, and the 192×256 crop.
 
-Pixels above the chin and outside the person mask are never changed.
+Pixels above the chin and outside the person mask are never changed, except that a skirt or dress
+covers the space between the legs (never past their outer outline).
 """
 
 from __future__ import annotations
 
+import cv2
 import numpy as np
 from PIL import Image
 
-from tryon.pipeline.classic.body_points import BodyLandmarks, body_landmarks, hand_discs
+from tryon.pipeline.classic.body_points import BodyLandmarks, between_legs, body_landmarks, hand_discs
 from tryon.pipeline.classic.composite import composite, person_crop
 from tryon.pipeline.classic.fit import (
     SleevePlacement,
@@ -101,9 +104,12 @@ class ClassicTryOnEngine:
         region = render_region(np.vstack([body_points, *sleeve_corners]), body, person_rgb.shape)
 
         clock.start("rendering")
+        coverable = person_mask
+        if _hangs_between_legs(garment_points):
+            coverable = cv2.bitwise_or(person_mask, between_legs(person_mask, body))
         layer = render_garment(
             person_rgb,
-            person_mask,
+            coverable,
             body=body,
             region=region,
             spline=spline,
@@ -140,3 +146,9 @@ def _fit(
     body_points, garment_points = fit_points(points, body, skirt_hem=skirt_hem)
     torso_alpha, sleeves = place_sleeves(points, alpha, body)
     return body_points, garment_points, torso_alpha, sleeves
+
+
+def _hangs_between_legs(points: GarmentPoints) -> bool:
+    """Whether the garment hangs across the gap between the legs: a dress, or a bottom without a crotch
+    (a skirt). Trousers and shorts stay on each leg."""
+    return isinstance(points, DressLandmarks) or (isinstance(points, BottomLandmarks) and points.crotch is None)

@@ -4,9 +4,10 @@ The garment's body is placed by a thin-plate spline (`tps.py`) through matching 
 points. Tops: collar below the base of the neck, neckline corners beside it, shoulders and armpits to
 the wearer's, the garment's own length below; each sleeve is a rigid piece along the upper arm
 (shoulder → elbow) and, when it reaches past the elbow, a second piece along the forearm (elbow →
-wrist), so it bends where the arm bends. Bottoms: waistband corners to the wearer's waistband, each
-trouser or shorts leg along hip → knee → ankle (trousers end at the ankles, shorts and skirts where
-their own length says). Dresses: a top down to the waist, then a skirt of its own length and flare.
+wrist), so it bends where the arm bends; the two overlap at the elbow, so the bend leaves no gap.
+Bottoms: waistband corners to the wearer's waistband, each trouser or shorts leg along hip → knee →
+ankle (trousers end at the ankles, shorts and skirts where their own length says). Dresses: a top
+down to the waist, then a skirt of its own length and flare.
 """
 
 from __future__ import annotations
@@ -33,9 +34,11 @@ NECKLINE_BELOW_CHIN = 0.2
 COLLAR_BELOW_CHIN = 0.35
 # How much the hem follows the garment's own width rather than the body's (0 = skin-tight).
 HEM_LOOSENESS = 0.5
-# The upper piece of a bent sleeve reaches this share of the sleeve's width past the elbow, under the
-# forearm piece, so no gap opens on the outside of the bend.
+# At a bent elbow each piece of a sleeve reaches past the elbow, the other lying over it, so no gap opens
+# on the outside of the bend: by this share of the sleeve's width, plus half the width times the tangent of
+# half the bend (where the two pieces' outer edges meet), the bend counted up to ELBOW_MAX_BEND_DEGREES.
 ELBOW_OVERLAP = 0.25
+ELBOW_MAX_BEND_DEGREES = 90.0
 # Laid flat, a garment shows half its girth, which is about this much wider than the body seen from the
 # front (an elliptical cross-section with depth 0.7 of its width); a bottom's lengths are scaled by its
 # waist's scale times this, its widths by the waist's scale alone.
@@ -374,18 +377,25 @@ def _sleeve_pieces(
     ys, xs = np.mgrid[0 : sleeve_alpha.shape[0], 0 : sleeve_alpha.shape[1]].astype(np.float32)
     along = (xs - origin[0]) * axis[0] + (ys - origin[1]) * axis[1]
     sleeve_width = float(np.count_nonzero(sleeve_alpha > 0.5)) / sleeve_length
-    upper_alpha = sleeve_alpha * (along <= elbow_distance + ELBOW_OVERLAP * sleeve_width)
-    lower_alpha = sleeve_alpha * (along > elbow_distance)
-    garment_elbow = origin + axis * elbow_distance
-    placed_elbow = apply_affine(upper, garment_elbow[None, :])[0]
     forearm = arm.end - arm.joint
     if not np.linalg.norm(forearm):
         forearm = upper_arm
+    overlap = sleeve_width * (ELBOW_OVERLAP + 0.5 * np.tan(_bend(upper_arm, forearm) / 2))
+    upper_alpha = sleeve_alpha * (along <= elbow_distance + overlap)
+    lower_alpha = sleeve_alpha * (along > elbow_distance - overlap)
+    garment_elbow = origin + axis * elbow_distance
+    placed_elbow = apply_affine(upper, garment_elbow[None, :])[0]
     lower = _segment_transform(garment_elbow, axis, placed_elbow, forearm, scale)
     return [
         SleevePlacement(upper, upper_alpha.astype(np.float32)),
         SleevePlacement(lower, lower_alpha.astype(np.float32)),
     ]
+
+
+def _bend(upper_arm: np.ndarray, forearm: np.ndarray) -> float:
+    """The angle (radians) between the upper arm's and the forearm's directions, at most ELBOW_MAX_BEND_DEGREES."""
+    cosine = float(np.dot(upper_arm, forearm) / max(float(np.linalg.norm(upper_arm) * np.linalg.norm(forearm)), 1e-6))
+    return min(float(np.arccos(np.clip(cosine, -1.0, 1.0))), np.radians(ELBOW_MAX_BEND_DEGREES))
 
 
 def _turned_outwards(direction: np.ndarray, outwards: int) -> np.ndarray:

@@ -49,7 +49,7 @@ class GarmentLayer:
 
 def render_garment(
     person_rgb: np.ndarray,
-    person_mask: np.ndarray,
+    coverable_mask: np.ndarray,
     *,
     body: BodyLandmarks,
     region: tuple[int, int, int, int],
@@ -60,8 +60,9 @@ def render_garment(
     hands: list[tuple[float, float, float]],
 ) -> GarmentLayer | None:
     """The garment's body drawn through the spline and its sleeves over `region`, or None where nothing
-    of it lands on the person. Nothing is drawn off the person mask, above the chin, over the `hands`
-    (discs x, y, radius) or over bare arms in front of the torso."""
+    of it lands on the person. Nothing is drawn off `coverable_mask` (uint8 0 or 255: the person mask,
+    for a skirt or dress with the gap between the legs added), above the chin, over the `hands` (discs
+    x, y, radius) or over bare arms in front of the torso."""
     left, top, right, bottom = region
     factor = min(1.0, RENDER_LONG_SIDE / max(right - left, bottom - top))
     small_size = (max(2, round((right - left) * factor)), max(2, round((bottom - top) * factor)))
@@ -72,7 +73,7 @@ def render_garment(
         alpha = np.maximum(alpha, sleeve_alpha)
 
     person_crop_rgb = shrink(person_rgb[top:bottom, left:right], small_size)
-    on_person = shrink(person_mask[top:bottom, left:right], small_size) >= 128
+    on_person = shrink(coverable_mask[top:bottom, left:right], small_size) >= 128
     skin = _skin(person_crop_rgb, person_rgb, body, factor=factor)
     hands_area = _hands_keep_out(hands, origin=(left, top), size=small_size, factor=factor)
     if skin is None:
@@ -119,8 +120,8 @@ def render_garment(
         shaded = cv2.resize(shaded, full_size, interpolation=cv2.INTER_LINEAR)
     alpha_bytes = np.clip(alpha * 255.0 + 0.5, 0, 255).astype(np.uint8)
     full_alpha = _resample(alpha_bytes, (factor, (left, top)), (1.0, full_origin), full_size)
-    # Nothing outside the person: the resampled alpha is cut by the full-resolution mask (0 or 255).
-    full_alpha = cv2.bitwise_and(full_alpha, person_mask[full_top:full_bottom, full_left:full_right])
+    # Nothing outside what may be covered: the resampled alpha is cut by the full-resolution mask.
+    full_alpha = cv2.bitwise_and(full_alpha, coverable_mask[full_top:full_bottom, full_left:full_right])
     return GarmentLayer(shaded, full_alpha, full_origin)
 
 
