@@ -22,7 +22,6 @@ covers the space between the legs (never past their outer outline).
 
 from __future__ import annotations
 
-import cv2
 import numpy as np
 from PIL import Image
 
@@ -104,12 +103,10 @@ class ClassicTryOnEngine:
         region = render_region(np.vstack([body_points, *sleeve_corners]), body, person_rgb.shape)
 
         clock.start("rendering")
-        coverable = person_mask
-        if _hangs_between_legs(garment_points):
-            coverable = cv2.bitwise_or(person_mask, between_legs(person_mask, body))
+        gap = between_legs(person_mask, body) if _hangs_between_legs(garment_points) else None
         layer = render_garment(
             person_rgb,
-            coverable,
+            person_mask,
             body=body,
             region=region,
             spline=spline,
@@ -117,6 +114,7 @@ class ClassicTryOnEngine:
             torso_alpha=torso_alpha,
             sleeves=sleeves,
             hands=hand_discs(analysis, body.unit),
+            between_legs=gap,
         )
 
         clock.start("compositing")

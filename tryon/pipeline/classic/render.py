@@ -36,6 +36,7 @@ NEUTRAL_CHROMA = 128.0  # Cr and Cb of any grey
 SKIN_TORSO_MARGIN = 0.15
 # Skin this close to the centre line (in face widths) is neck and chest, which the garment does cover.
 SKIN_TORSO_CORE = 0.75
+GAP_INPAINT_RADIUS = 3  # rendering pixels around the gap between the legs its shading is filled from
 
 
 @dataclass(frozen=True)
@@ -49,7 +50,7 @@ class GarmentLayer:
 
 def render_garment(
     person_rgb: np.ndarray,
-    coverable_mask: np.ndarray,
+    person_mask: np.ndarray,
     *,
     body: BodyLandmarks,
     region: tuple[int, int, int, int],
@@ -58,12 +59,15 @@ def render_garment(
     torso_alpha: np.ndarray,
     sleeves: list[SleevePlacement],
     hands: list[tuple[float, float, float]],
+    between_legs: np.ndarray | None = None,
 ) -> GarmentLayer | None:
     """The garment's body drawn through the spline and its sleeves over `region`, or None where nothing
-    of it lands on the person. Nothing is drawn off `coverable_mask` (uint8 0 or 255: the person mask,
-    for a skirt or dress with the gap between the legs added), above the chin, over the `hands` (discs
-    x, y, radius) or over bare arms in front of the torso."""
+    of it lands on the person. Nothing is drawn off the person mask (uint8 0 or 255) but for
+    `between_legs` (the same kind of mask: where a skirt or dress hangs across the gap between the
+    legs), above the chin, over the `hands` (discs x, y, radius) or over bare arms in front of the torso.
+    """
     left, top, right, bottom = region
+    coverable_mask = person_mask if between_legs is None else cv2.bitwise_or(person_mask, between_legs)
     factor = min(1.0, RENDER_LONG_SIDE / max(right - left, bottom - top))
     small_size = (max(2, round((right - left) * factor)), max(2, round((bottom - top) * factor)))
     map_x, map_y = dense_map(spline, origin=(left, top), size=small_size, scale=factor)
@@ -95,7 +99,13 @@ def render_garment(
     alpha = cv2.morphologyEx(alpha, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (3, 3))) * allowed
     if not alpha.any():
         return None
-    shading = torso_shading(person_crop_rgb, alpha, body.unit * factor)
+    shading_source = person_crop_rgb
+    if between_legs is not None:
+        # Across the gap the photo shows what is behind the person; the folds and light there are the legs'.
+        gap = (shrink(between_legs[top:bottom, left:right], small_size) > 0).astype(np.uint8)
+        if gap.any():
+            shading_source = cv2.inpaint(person_crop_rgb, gap, GAP_INPAINT_RADIUS, cv2.INPAINT_TELEA)
+    shading = torso_shading(shading_source, alpha, body.unit * factor)
 
     # Only the garment's bounding box is rendered in detail: colours at up to DETAIL_LONG_SIDE pixels
     # (the garment photo holds no finer detail), alpha and shading resampled to the photo's pixels.
