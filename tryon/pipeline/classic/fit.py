@@ -381,7 +381,10 @@ def _sleeve_pieces(
     if not np.linalg.norm(forearm):
         forearm = upper_arm
     overlap = sleeve_width * (ELBOW_OVERLAP + 0.5 * np.tan(_bend(upper_arm, forearm) / 2))
-    upper_alpha = sleeve_alpha * (along <= elbow_distance + overlap)
+    # The seam sits above the shoulder joint, so the elbow itself lies further down the sleeve than the
+    # bend: the upper piece reaches past the elbow too.
+    seam_to_elbow = float(np.linalg.norm(arm.joint - np.asarray(body_shoulder, dtype=np.float64))) / scale
+    upper_alpha = sleeve_alpha * (along <= max(elbow_distance, seam_to_elbow) + overlap)
     lower_alpha = sleeve_alpha * (along > elbow_distance - overlap)
     garment_elbow = origin + axis * elbow_distance
     placed_elbow = apply_affine(upper, garment_elbow[None, :])[0]

@@ -42,23 +42,32 @@ JOINTS: dict[str, tuple[float, float]] = {
 }
 # The hand's keypoints a little below each wrist.
 HAND_POINTS = {"pinky": (6, 24), "index": (-4, 24), "thumb": (-10, 24)}
-JOINTS.update(
-    {
-        f"{side}_{name}": (JOINTS[f"{side}_wrist"][0] + dx, JOINTS[f"{side}_wrist"][1] + dy)
+
+
+def with_hands(joints: dict[str, tuple[float, float]]) -> dict[str, tuple[float, float]]:
+    """The joints with each hand's keypoints placed below its wrist."""
+    return joints | {
+        f"{side}_{name}": (joints[f"{side}_wrist"][0] + dx, joints[f"{side}_wrist"][1] + dy)
         for side in ("left", "right")
         for name, (dx, dy) in HAND_POINTS.items()
     }
-)
 
 
-def full_length_person() -> tuple[np.ndarray, BodyAnalysis]:
-    """(RGB photo 480×900, its analysis) of the drawn person, usable for every garment type."""
+JOINTS.update(with_hands(JOINTS))
+
+
+def full_length_person(
+    moved: dict[str, tuple[float, float]] | None = None,
+) -> tuple[np.ndarray, BodyAnalysis]:
+    """(RGB photo 480×900, its analysis) of the drawn person, usable for every garment type; `moved`
+    joints (an elbow, a wrist) replace JOINTS', the hands following their wrists."""
+    joints = with_hands(JOINTS | (moved or {}))
     photo = np.empty((HEIGHT, WIDTH, 3), np.uint8)
     photo[:] = WALL
     mask = np.zeros((HEIGHT, WIDTH), np.uint8)
 
     def point(name: str) -> tuple[int, int]:
-        return tuple(round(value) for value in JOINTS[name])
+        return tuple(round(value) for value in joints[name])
 
     def limb(start: str, end: str, width: int, colour) -> None:
         for canvas, value in ((photo, colour), (mask, 255)):
@@ -78,9 +87,9 @@ def full_length_person() -> tuple[np.ndarray, BodyAnalysis]:
         limb(f"{side}_elbow", f"{side}_wrist", LIMB_WIDTHS["forearm"], SKIN)
         for canvas, value in ((photo, SKIN), (mask, 255)):
             cv2.circle(canvas, point(f"{side}_index"), 16, value, -1)
-    keypoints = {name: Keypoint(*JOINTS.get(name, JOINTS["nose"]), 0.99) for name in KEYPOINT_NAMES}
+    keypoints = {name: Keypoint(*joints.get(name, joints["nose"]), 0.99) for name in KEYPOINT_NAMES}
     for side in ("left", "right"):
-        ankle_x, ankle_y = JOINTS[f"{side}_ankle"]
+        ankle_x, ankle_y = joints[f"{side}_ankle"]
         keypoints[f"{side}_heel"] = Keypoint(ankle_x, ankle_y + 20, 0.99)
         keypoints[f"{side}_foot_index"] = Keypoint(ankle_x, ankle_y + 30, 0.99)
     rows, columns = np.nonzero(mask)

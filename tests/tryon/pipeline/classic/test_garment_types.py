@@ -54,6 +54,30 @@ def along_leg(side: str, start: float, end: float) -> tuple[np.ndarray, np.ndarr
     return ys, xs
 
 
+def leg_line_x(side: str, y: float) -> float:
+    """Where the drawn leg's line (hip → knee → ankle) crosses row y."""
+    heights = [JOINTS[f"{side}_{joint}"][1] for joint in ("hip", "knee", "ankle")]
+    return float(np.interp(y, heights, [JOINTS[f"{side}_{joint}"][0] for joint in ("hip", "knee", "ankle")]))
+
+
+LEG_ROWS = range(round(JOINTS["left_hip"][1]), round(JOINTS["left_ankle"][1]) + 1)
+
+
+def between_the_legs(mask: np.ndarray) -> np.ndarray:
+    """The wall between the drawn legs (True), from the hip joints to the ankles: off the person mask and
+    between the two legs' lines, which run inside the legs."""
+    gap = np.zeros(mask.shape, bool)
+    for y in LEG_ROWS:  # the person's right leg is on the image's left
+        gap[y, round(leg_line_x("right", y)) : round(leg_line_x("left", y)) + 1] = True
+    return gap & (mask == 0)
+
+
+def lowest_row_on_the_legs(garment: np.ndarray) -> int:
+    """The lowest row the garment covers on the legs' lines (its hem)."""
+    return max(y for y in LEG_ROWS for side in ("left", "right") if garment[y, round(leg_line_x(side, y))])
+
+
+SKIRTS_AND_DRESSES = [GarmentStyle.SKIRT, GarmentStyle.STRAP_DRESS, GarmentStyle.TEE_DRESS]
 ALL_TYPES = [
     GarmentStyle.T_SHIRT,
     GarmentStyle.LONG_SLEEVE,
@@ -73,7 +97,11 @@ def test_every_garment_type_is_drawn_only_on_the_person_and_never_on_the_face(en
 
     garment = changed(photo, result)
     assert garment.mean() > 0.02
-    assert not np.any(garment & (analysis.person_mask == 0))
+    # A skirt or dress also hangs across the gap between the legs, and nowhere else off the person.
+    may_cover = analysis.person_mask > 0
+    if style in SKIRTS_AND_DRESSES:
+        may_cover |= between_the_legs(analysis.person_mask)
+    assert not np.any(garment & ~may_cover)
     chin = JOINTS["mouth_left"][1] + 20
     assert not garment[: round(chin)].any()
 
@@ -121,6 +149,51 @@ def test_a_dress_covers_the_torso_and_goes_on_down_the_legs(engine, drawn_person
     assert torso.mean() > 0.8
     for side in ("left", "right"):
         assert garment[along_leg(side, 0.1, 0.4)].mean() > 0.9
+
+
+@pytest.mark.parametrize("style", SKIRTS_AND_DRESSES)
+def test_skirts_and_dresses_hang_across_the_gap_between_the_legs_down_to_their_hem(engine, drawn_person, style):
+    photo, analysis = drawn_person
+
+    garment = changed(photo, wear(engine, photo, style))
+
+    hem = lowest_row_on_the_legs(garment)
+    assert hem > JOINTS["left_hip"][1] + 100  # the garment goes on down the thighs
+    gap = between_the_legs(analysis.person_mask)
+    gap[: round(JOINTS["left_hip"][1]) + 5] = False
+    gap[hem - 5 :] = False  # the hem's own soft edge
+    assert gap.sum() > 1000
+    assert garment[gap].mean() > 0.97
+    # Below the hem the wall between the legs shows again.
+    below_hem = between_the_legs(analysis.person_mask)
+    below_hem[: hem + 5] = False
+    assert not garment[below_hem].any()
+
+
+@pytest.mark.parametrize("style", [GarmentStyle.TROUSERS, GarmentStyle.SHORTS])
+def test_trousers_and_shorts_leave_the_gap_between_the_legs_below_the_crotch_bare(engine, drawn_person, style):
+    photo, analysis = drawn_person
+
+    garment = changed(photo, wear(engine, photo, style))
+
+    gap = between_the_legs(analysis.person_mask)
+    hip_y, knee_y = JOINTS["left_hip"][1], JOINTS["left_knee"][1]
+    gap[: round(hip_y + 0.4 * (knee_y - hip_y))] = False  # the crotch sits within a third of the thigh
+    assert not garment[gap].any()
+
+
+def test_a_long_sleeve_on_a_sharply_bent_arm_covers_the_elbow_without_a_gap(engine, monkeypatch):
+    # The arm on the image's left bends by about 75° at the elbow, its forearm reaching across the body.
+    photo, analysis = full_length_person({"right_wrist": (215, 360)})
+    monkeypatch.setattr(person, "analyse_body", lambda rgb: analysis)
+
+    garment = changed(photo, wear(engine, photo, GarmentStyle.LONG_SLEEVE))
+
+    elbow_x, elbow_y = JOINTS["right_elbow"]
+    ys, xs = np.mgrid[0 : photo.shape[0], 0 : photo.shape[1]]
+    # The elbow's core: within 0.4 arm widths of the joint, where the upper arm and forearm pieces meet.
+    elbow = (np.hypot(xs - elbow_x, ys - elbow_y) <= 0.4 * LIMB_WIDTHS["arm"]) & (analysis.person_mask > 0)
+    assert garment[elbow].mean() > 0.95
 
 
 def test_short_sleeves_reach_from_the_shoulders_toward_the_elbows(engine, drawn_person):
