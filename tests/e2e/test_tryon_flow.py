@@ -101,7 +101,7 @@ def test_shopper_tries_a_top_on_buys_it_and_sees_the_order(revetir_server, page,
     assert panel.locator("[data-tryon-failure]").is_hidden(), panel.locator("[data-tryon-failure]").inner_text()
     after = result.locator("img[data-tryon-after]")
     page.wait_for_function("document.querySelector('img[data-tryon-after]').naturalWidth > 0")
-    assert after.get_attribute("alt") == f"You wearing {product_name}"
+    assert after.get_attribute("alt") == f"You wearing the {product_name} (preview)"
     assert "/tryon/jobs/" in after.get_attribute("src")
     engine_text = result.locator("[data-tryon-engine]").inner_text()
     if "classic" in engine_text:
