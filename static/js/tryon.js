@@ -110,6 +110,12 @@
         formError.appendChild(item);
       }
       formError.hidden = !message;
+      // The photo box is described by its help text and, while there is one, by the error.
+      var photoInput = form.querySelector("input[type=file]");
+      var helpId = photoInput.id + "_helptext";
+      photoInput.setAttribute("aria-describedby", message ? helpId + " " + formError.id : helpId);
+      if (message) photoInput.setAttribute("aria-invalid", "true");
+      else photoInput.removeAttribute("aria-invalid");
     }
 
     function handleMessage(message) {

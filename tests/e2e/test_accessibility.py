@@ -11,7 +11,7 @@ import json
 import os
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
@@ -37,10 +37,11 @@ VIEWPORT_HEIGHT = 900
 WHITE = (255.0, 255.0, 255.0)
 
 # Ids that aria-describedby, aria-labelledby, aria-controls and label[for] name, missing from the page.
-BROKEN_ID_REFERENCES_JS = """() => {
+BROKEN_ID_REFERENCES_JS = """(knownFaultsIn) => {
   const broken = [];
   const referring = '[aria-describedby], [aria-labelledby], [aria-controls], label[for]';
   for (const element of document.querySelectorAll(referring)) {
+    if (knownFaultsIn && element.closest(knownFaultsIn)) continue;
     for (const attribute of ['aria-describedby', 'aria-labelledby', 'aria-controls', 'for']) {
       for (const id of (element.getAttribute(attribute) || '').split(/\\s+/).filter(Boolean)) {
         if (!document.getElementById(id)) broken.push(`${element.tagName.toLowerCase()}[${attribute}=${id}]`);
@@ -67,11 +68,10 @@ class Shop:
         self.photo_path = photo_path
         self.storage_states: dict[str, dict] = {}
 
-    def new_page(self, visitor: str, width: int = DESKTOP_WIDTH, *, javascript: bool = True):
+    def new_page(self, visitor: str, width: int = DESKTOP_WIDTH):
         context = self.browser.new_context(
             viewport={"width": width, "height": VIEWPORT_HEIGHT},
             storage_state=self.storage_state(visitor) if visitor != "anonymous" else None,
-            java_script_enabled=javascript,
         )
         page = context.new_page()
         page.set_default_timeout(30_000)
@@ -181,10 +181,11 @@ class ShopPage:
     name: str
     visitor: str  # "anonymous", "shopper" or "staff"
     reach: Callable  # (page, shop) -> None, leaves the page in the state to scan
-    javascript: bool = True
-    # Django's admin is not this project's markup; its known WCAG faults are excluded rule by rule.
-    disabled_rules: tuple[str, ...] = ()
-    reflows: bool = True  # fits a 320 px screen without sideways scrolling
+    # Django admin's own markup has WCAG faults this project does not patch: rule id → where.
+    known_faults: dict[str, str] = field(default_factory=dict)
+    # Fits a 320 px screen without sideways scrolling. Not asked of Django admin's change lists, whose
+    # tables scroll sideways on a phone by Django's design (WCAG 1.4.10 exempts data tables).
+    reflows: bool = True
 
 
 def goto(path: str) -> Callable:
@@ -195,6 +196,15 @@ def submit_empty(path: str, button: str) -> Callable:
     def reach(page, shop) -> None:
         page.goto(shop.url + path)
         page.locator("main form").get_by_role("button", name=button).click()
+        page.wait_for_load_state()
+
+    return reach
+
+
+def first_admin_row(changelist: str) -> Callable:
+    def reach(page, shop) -> None:
+        page.goto(shop.url + changelist)
+        page.locator("#result_list tbody a").first.click()
         page.wait_for_load_state()
 
     return reach
@@ -264,11 +274,12 @@ def checkout_complete(page, shop) -> None:
     page.get_by_role("heading", name="Thank you, your order is placed").wait_for()
 
 
-def tryon_start_without_javascript(page, shop) -> None:
-    """Without JavaScript the panel posts to the server, which answers with the start page."""
+def tryon_start_page(page, shop) -> None:
+    """The page the Try it on form answers with when it is posted without a photo and without
+    JavaScript: form.submit() posts it the way such a browser would (tryon.js's handler never runs)."""
     page.goto(shop.url + shop.product_path)
-    page.locator(".tryon-panel").get_by_role("button", name="Try it on").click()
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.evaluate("document.querySelector('.tryon-panel .tryon-form').submit()")
 
 
 def product_with_a_finished_tryon(page, shop) -> None:
@@ -283,9 +294,22 @@ def not_found(page, shop) -> None:
     page.goto(address)
 
 
-# Django admin 5.2: its own markup, kept as Django ships it. Where it breaks a rule, the rule is
-# listed here with the reason (and left on everywhere else).
-ADMIN_RULES_OFF: tuple[str, ...] = ()
+# Django admin 5.2's markup and stylesheet, as Django ships them, break these rules; their findings
+# inside these containers are left out (the rules still apply to the rest of each admin page):
+# - link-in-text-block (1.4.1): breadcrumb links differ from the "›" text between them by colour
+#   only (no underline);
+# - target-size (2.5.8): the changelist filter sidebar's links are single text lines about 20 px high;
+# - label, select-name (1.3.1, 4.1.2) and the id-reference check: a tabular inline (a product's sizes
+#   and pictures) names its inputs only by column headers, and shows help text as a header tooltip
+#   rather than the <id>_helptext element the inputs' aria-describedby names.
+ID_REFERENCE_CHECK = "id-reference"
+DJANGO_ADMIN_FAULTS = {
+    "link-in-text-block": ".breadcrumbs",
+    "target-size": "#changelist-filter",
+    "label": ".tabular",
+    "select-name": ".tabular",
+    ID_REFERENCE_CHECK: ".tabular",
+}
 
 SHOP_PAGES: list[ShopPage] = [
     # Catalogue
@@ -329,7 +353,7 @@ SHOP_PAGES: list[ShopPage] = [
     ShopPage("delete account", "shopper", goto("/accounts/delete/")),
     ShopPage("delete account with a wrong password", "shopper", delete_account_with_a_wrong_password),
     # Try-on
-    ShopPage("try-on start (no JavaScript, no photo chosen)", "shopper", tryon_start_without_javascript, False),
+    ShopPage("try-on start (posted without a photo)", "shopper", tryon_start_page),
     ShopPage("my photos", "shopper", goto("/tryon/photos/")),
     ShopPage("my photos, upload without a photo", "shopper", submit_empty("/tryon/photos/", "Upload")),
     ShopPage("photo delete confirmation", "shopper", lambda page, shop: page.goto(shop.url + shop.photo_delete_path)),
@@ -338,18 +362,13 @@ SHOP_PAGES: list[ShopPage] = [
     # Errors
     ShopPage("404", "anonymous", not_found),
     # Staff (Django admin)
-    ShopPage("admin login", "anonymous", goto("/admin/login/"), disabled_rules=ADMIN_RULES_OFF, reflows=False),
-    ShopPage("admin index", "staff", goto("/admin/"), disabled_rules=ADMIN_RULES_OFF, reflows=False),
-    ShopPage("admin products", "staff", goto("/admin/shop/product/"), disabled_rules=ADMIN_RULES_OFF, reflows=False),
-    ShopPage("admin stock", "staff", goto("/admin/shop/variant/"), disabled_rules=ADMIN_RULES_OFF, reflows=False),
-    ShopPage(
-        "admin stock import",
-        "staff",
-        goto("/admin/shop/variant/stock/import/"),
-        disabled_rules=ADMIN_RULES_OFF,
-        reflows=False,
-    ),
-    ShopPage("admin orders", "staff", goto("/admin/shop/order/"), disabled_rules=ADMIN_RULES_OFF, reflows=False),
+    ShopPage("admin login", "anonymous", goto("/admin/login/"), DJANGO_ADMIN_FAULTS),
+    ShopPage("admin index", "staff", goto("/admin/"), DJANGO_ADMIN_FAULTS),
+    ShopPage("admin products", "staff", goto("/admin/shop/product/"), DJANGO_ADMIN_FAULTS, reflows=False),
+    ShopPage("admin product change", "staff", first_admin_row("/admin/shop/product/"), DJANGO_ADMIN_FAULTS),
+    ShopPage("admin stock", "staff", goto("/admin/shop/variant/"), DJANGO_ADMIN_FAULTS, reflows=False),
+    ShopPage("admin stock import", "staff", goto("/admin/shop/variant/stock/import/"), DJANGO_ADMIN_FAULTS),
+    ShopPage("admin orders", "staff", goto("/admin/shop/order/"), DJANGO_ADMIN_FAULTS, reflows=False),
 ]
 
 
@@ -368,10 +387,10 @@ def shop(revetir_server, browser, astronaut_photo) -> Shop:
 def page_faults(page, shop_page: ShopPage, width: int) -> list[str]:
     """What is wrong with the page as it is shown at this width, one line per fault."""
     faults = []
-    violations = axe_violations(page, disabled_rules=shop_page.disabled_rules)
+    violations = axe_violations(page, known_faults=shop_page.known_faults)
     if violations:
         faults.append(f"axe-core:\n{describe_violations(violations)}")
-    broken = page.evaluate(BROKEN_ID_REFERENCES_JS)
+    broken = page.evaluate(BROKEN_ID_REFERENCES_JS, shop_page.known_faults.get(ID_REFERENCE_CHECK))
     if broken:
         faults.append(f"references to ids that are not on the page: {', '.join(broken)}")
     if width in PHONE_WIDTHS and shop_page.reflows:
@@ -383,7 +402,7 @@ def page_faults(page, shop_page: ShopPage, width: int) -> list[str]:
 
 @pytest.mark.parametrize("shop_page", SHOP_PAGES, ids=[shop_page.name for shop_page in SHOP_PAGES])
 def test_page_meets_wcag_2_2_aa_at_desktop_and_phone_widths(shop, shop_page):
-    page = shop.new_page(shop_page.visitor, javascript=shop_page.javascript)
+    page = shop.new_page(shop_page.visitor)
     try:
         shop_page.reach(page, shop)
         assert page.title().endswith("· Revetir") or "/admin/" in page.url, f"untitled page: {page.title()!r}"
@@ -482,6 +501,7 @@ class HeldBackEnd:
     def __init__(self) -> None:
         self.route = None
         self.held: list[str] = []
+        self.released = False
         self.ended = False  # after a failure, nothing more about the job reaches the page
 
     def __call__(self, route) -> None:
@@ -490,12 +510,15 @@ class HeldBackEnd:
         server.on_message(self.from_server)
 
     def from_server(self, message) -> None:
-        if self.ended or json.loads(message).get("type") in ("tryon.done", "tryon.failed"):
+        if self.ended:
+            return
+        if not self.released and json.loads(message).get("type") in ("tryon.done", "tryon.failed"):
             self.held.append(message)
             return
         self.route.send(message)
 
     def release(self) -> None:
+        self.released = True
         for message in self.held:
             self.route.send(message)
 
