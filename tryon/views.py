@@ -122,8 +122,13 @@ def photo_image(request: HttpRequest, pk: str) -> HttpResponse:
 @login_required
 @require_GET
 def job_result(request: HttpRequest, pk: str) -> HttpResponse:
+    """The full-size result; with `?download=1` as a file to save ("Save picture")."""
     job = selectors.job_for_user(user=request.user, job_id=pk)
-    return _private_file_response(job.result_name)
+    download_name = None
+    if request.GET.get("download") == "1":
+        extension = job.result_name.rsplit(".", 1)[-1] if "." in job.result_name else "jpg"
+        download_name = f"revetir-try-on-{job.product.slug}.{extension}"
+    return _private_file_response(job.result_name, download_name=download_name)
 
 
 @login_required
@@ -137,13 +142,17 @@ def reverse_photo_url(photo) -> str:
     return reverse("tryon:photo_image", kwargs={"pk": photo.pk})
 
 
-def _private_file_response(name: str) -> HttpResponse:
-    """Stream a private file (local storage) or redirect to a short-lived presigned URL (S3)."""
+def _private_file_response(name: str, *, download_name: str | None = None) -> HttpResponse:
+    """Stream a private file (local storage) or redirect to a short-lived presigned URL (S3).
+
+    With `download_name` the browser saves the file under that name instead of showing it."""
     if not name:
         raise Http404("There is no picture here yet.")
     storage = private_storage()
     if settings.MEDIA_BACKEND == "s3":
-        response: HttpResponse = HttpResponseRedirect(storage.url(name))
+        disposition = f'attachment; filename="{download_name}"' if download_name else None
+        parameters = {"ResponseContentDisposition": disposition} if disposition else None
+        response: HttpResponse = HttpResponseRedirect(storage.url(name, parameters=parameters))
         response["Cache-Control"] = "no-store"
         return response
     try:
@@ -151,6 +160,8 @@ def _private_file_response(name: str) -> HttpResponse:
     except FileNotFoundError as exc:
         raise Http404("The picture is no longer stored.") from exc
     content_type = "image/png" if name.endswith(".png") else "image/jpeg"
-    response = FileResponse(handle, content_type=content_type)
+    response = FileResponse(
+        handle, content_type=content_type, as_attachment=download_name is not None, filename=download_name or ""
+    )
     response["Cache-Control"] = PRIVATE_CACHE_CONTROL
     return response

@@ -22,8 +22,10 @@
     var resultBox = root.querySelector("[data-tryon-result]");
     var before = root.querySelector("[data-tryon-before]");
     var after = root.querySelector("[data-tryon-after]");
-    var engineText = root.querySelector("[data-tryon-engine]");
-    var classicNotice = root.querySelector("[data-tryon-classic-notice]");
+    var engineNote = root.querySelector("[data-tryon-engine]");
+    var openFull = root.querySelector("[data-tryon-open]");
+    var saveLink = root.querySelector("[data-tryon-save]");
+    var photoInput = form ? form.querySelector("input[type=file][name=photo]") : null;
     var formError = root.querySelector("[data-tryon-error]");
     var announcement = root.querySelector("[data-tryon-announcement]");
     var resultHeading = root.querySelector("[data-tryon-result-heading]");
@@ -55,9 +57,8 @@
     }
 
     function resultSummary() {
-      var parts = ["Done. " + resultHeading.textContent + " is below.", "The After picture shows " + after.alt + ".",
-        engineText.textContent];
-      if (!classicNotice.hidden) parts.push(classicNotice.textContent);
+      var parts = ["Done. " + resultHeading.textContent + " is below.", "The After picture shows " + after.alt + "."];
+      if (!engineNote.hidden) parts.push(engineNote.textContent);
       if (sizePicker) parts.push("Pick your size there to add it to the cart.");
       return parts.join(" ");
     }
@@ -95,10 +96,27 @@
       }
       before.src = job.photo_url;
       after.src = job.result_url;
-      engineText.textContent = "Made by the " + job.engine + " engine.";
-      classicNotice.hidden = job.engine !== "classic";
+      openFull.href = job.result_url;
+      saveLink.href = job.result_url + "?download=1";
+      // The notes' wording comes from the page (tryon.wording), one per engine.
+      engineNote.dataset.engine = job.engine;
+      engineNote.textContent = engineNote.dataset["text" + job.engine.charAt(0).toUpperCase() + job.engine.slice(1)] || "";
+      engineNote.hidden = !engineNote.textContent;
       resultBox.hidden = false;
       settle(job);
+    }
+
+    // A new attempt starts clean: no failure, progress or result of the previous job stays on screen
+    // under the new attempt's error, and messages still arriving for the old job are ignored.
+    function clearPreviousJob() {
+      jobId = null;
+      delete root.dataset.jobStatus;
+      statusBox.hidden = true;
+      failure.hidden = true;
+      failure.textContent = "";
+      progressBar.value = 0;
+      stageLabel.textContent = "";
+      resultBox.hidden = true;
     }
 
     function showFormError(message) {
@@ -111,7 +129,6 @@
       }
       formError.hidden = !message;
       // The photo box is described by its help text and, while there is one, by the error.
-      var photoInput = form.querySelector("input[type=file]");
       var helpId = photoInput.id + "_helptext";
       photoInput.setAttribute("aria-describedby", message ? helpId + " " + formError.id : helpId);
       if (message) photoInput.setAttribute("aria-invalid", "true");
@@ -157,6 +174,7 @@
         var photo = data.get("photo");
         if (photo && !photo.name) data.delete("photo");
         if (!data.get("photo_id")) data.delete("photo_id");
+        clearPreviousJob();
         if (!data.has("photo") && !data.has("photo_id")) {
           showFormError("Choose a saved photo or upload one.");
           return;
@@ -183,6 +201,16 @@
         }).finally(function () {
           button.removeAttribute("aria-disabled");
         });
+      });
+    }
+    if (photoInput) {
+      // Choosing a file means "upload a new photo"; choosing a saved photo drops the chosen file.
+      photoInput.addEventListener("change", function () {
+        var uploadChoice = form.querySelector("input[name=photo_id][value='']");
+        if (photoInput.files.length && uploadChoice) uploadChoice.checked = true;
+      });
+      form.querySelectorAll("input[name=photo_id]").forEach(function (choice) {
+        choice.addEventListener("change", function () { if (choice.value) photoInput.value = ""; });
       });
     }
     connect();

@@ -594,8 +594,9 @@ def test_tryon_by_keyboard_announces_progress_then_the_result_and_moves_focus_to
         assert f"Your try-on of {product_name} is below." in said
         assert f"The After picture shows You wearing the {product_name} (preview)." in said
         assert "Pick your size" in said
-        if page.locator("[data-tryon-classic-notice]").is_visible():
-            assert "simpler fitting" in said
+        engine_note = page.locator("[data-tryon-engine]")
+        if engine_note.is_visible():  # what the picture can be trusted for, in the shopper's words
+            assert engine_note.inner_text() in said
         assert page.locator("img[data-tryon-after]").get_attribute("alt") == f"You wearing the {product_name} (preview)"
         assert page.locator("img[data-tryon-before]").get_attribute("alt") == "Your photo"
 

@@ -103,9 +103,12 @@ def test_shopper_tries_a_top_on_buys_it_and_sees_the_order(revetir_server, page,
     page.wait_for_function("document.querySelector('img[data-tryon-after]').naturalWidth > 0")
     assert after.get_attribute("alt") == f"You wearing the {product_name} (preview)"
     assert "/tryon/jobs/" in after.get_attribute("src")
-    engine_text = result.locator("[data-tryon-engine]").inner_text()
-    if "classic" in engine_text:
-        assert result.locator("[data-tryon-classic-notice]").is_visible()
+    engine_note = result.locator("[data-tryon-engine]")
+    assert engine_note.is_visible()
+    if engine_note.get_attribute("data-engine") == "classic":
+        assert engine_note.inner_text().startswith("This is a quick preview")
+    assert "engine" not in result.inner_text().lower()
+    assert result.get_by_role("link", name="Save picture").get_attribute("href").endswith("?download=1")
     result.scroll_into_view_if_needed()
     page.screenshot(path=screenshot_dir / "screenshot-result.png", full_page=True)
 

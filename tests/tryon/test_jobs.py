@@ -157,7 +157,9 @@ def test_deleting_a_photo_removes_its_jobs_and_every_stored_file(dispatched):
 def test_purge_command_removes_photos_and_jobs_older_than_the_given_days(dispatched):
     user = make_user()
     old_job = submit(user)
-    recent_job = submit(user)
+    # A different picture: the same one again would be the same stored photo.
+    recent_photo = services.save_person_photo(user=user, upload=astronaut_upload(mirrored=True))
+    recent_job = submit(user, photo=recent_photo)
     old_photo = old_job.photo
     PersonPhoto.objects.filter(pk=old_photo.pk).update(created_at=timezone.now() - timedelta(days=8))
     TryOnJob.objects.filter(pk=old_job.pk).update(created_at=timezone.now() - timedelta(days=8))

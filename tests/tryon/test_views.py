@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from django.utils.html import strip_tags
 
 from tests.factories import make_user
 from tests.tryon.helpers import astronaut_upload, make_tryon_product
@@ -122,13 +123,18 @@ def test_the_try_on_form_starts_a_job_and_shows_its_page(client, dispatched):
 
 
 @pytest.mark.django_db
-def test_the_job_page_shows_the_result_with_the_classic_notice_and_the_size_picker(client, dispatched):
+def test_the_job_page_shows_the_result_with_the_shoppers_preview_note_and_the_size_picker(client, dispatched):
     owner = make_user()
     job = finished(job_for(owner))
     client.force_login(owner)
     page = client.get(reverse("tryon:job_detail", args=[job.pk])).content.decode()
     assert reverse("tryon:job_result", args=[job.pk]) in page
-    assert "The neural model is not installed on this server; this preview uses a simpler fitting." in page
+    assert (
+        "This is a quick preview: the garment is fitted to your photo&#x27;s outline, so folds and fit are approximate."
+        in page
+    )
+    assert "engine" not in strip_tags(page).lower()
+    assert "not installed" not in page
     assert reverse("shop:cart_add") in page
     for variant in job.product.variants.all():
         assert f'value="{variant.pk}"' in page
@@ -171,3 +177,29 @@ def test_my_photos_labels_each_photo_by_its_number_and_upload_time(client):
     assert labels[first.pk].startswith("Photo 1 · ")
     assert labels[second.pk].startswith("Photo 2 · ")
     assert page.index(labels[second.pk]) < page.index(labels[first.pk])  # newest first
+
+
+@pytest.mark.django_db
+def test_the_result_opens_full_size_and_can_be_saved_as_a_file(client, dispatched):
+    owner = make_user()
+    job = finished(job_for(owner))
+    client.force_login(owner)
+    result_url = reverse("tryon:job_result", args=[job.pk])
+
+    page = client.get(reverse("tryon:job_detail", args=[job.pk])).content.decode()
+    assert f'<a data-tryon-open href="{result_url}" target="_blank" rel="noopener">' in page
+    assert f'href="{result_url}?download=1" download>Save picture</a>' in page
+
+    shown = client.get(result_url)
+    assert "Content-Disposition" not in shown or not shown["Content-Disposition"].startswith("attachment")
+    saved = client.get(result_url, {"download": "1"})
+    assert saved.status_code == 200
+    assert saved["Content-Disposition"] == f'attachment; filename="revetir-try-on-{job.product.slug}.jpg"'
+    assert b"".join(saved.streaming_content) == b"\xff\xd8full"
+
+
+@pytest.mark.django_db
+def test_another_shopper_cannot_save_the_result(client, dispatched):
+    job = finished(job_for(make_user()))
+    client.force_login(make_user())
+    assert client.get(reverse("tryon:job_result", args=[job.pk]), {"download": "1"}).status_code == 404

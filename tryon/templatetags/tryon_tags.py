@@ -7,6 +7,7 @@ from django import template
 from shop.models import Product
 from tryon import selectors
 from tryon.forms import TryOnForm
+from tryon.wording import ENGINE_CLASSIC, ENGINE_NEURAL, engine_note
 
 register = template.Library()
 
@@ -25,3 +26,15 @@ def tryon_panel(context: template.Context, product: Product) -> dict:
     sized = getattr(product, "sized_variants", None)
     panel["variants"] = sized if sized is not None else selectors.sizes_for_product(product=product)
     return panel
+
+
+@register.filter(name="engine_note")
+def engine_note_filter(engine: str) -> str:
+    """`{{ job.engine|engine_note }}`: the shopper's note for a result made by that engine."""
+    return engine_note(engine)
+
+
+@register.simple_tag
+def engine_note_attributes() -> dict:
+    """The notes for each engine, for tryon.js to show under results that arrive over the websocket."""
+    return {"classic": engine_note(ENGINE_CLASSIC), "neural": engine_note(ENGINE_NEURAL)}
