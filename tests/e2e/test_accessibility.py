@@ -482,6 +482,10 @@ def test_cart_with_lines_does_not_scroll_sideways_on_a_phone(shop, width, tmp_pa
         page.goto(f"{shop.url}/cart/")
         page.locator("main table").wait_for()
         scroll_width, window_width = page.evaluate("[document.scrollingElement.scrollWidth, window.innerWidth]")
+        overflowing_cells = page.evaluate(
+            "[...document.querySelectorAll('main td')].filter(cell => cell.scrollWidth > cell.clientWidth + 1)"
+            ".map(cell => cell.innerText.slice(0, 40))"
+        )
         page.screenshot(path=(screenshot_folder() or tmp_path) / f"screenshot-cart-{width}.png", full_page=True)
         # The table may scroll inside its own box, but each Remove button stays reachable in it.
         remove = page.locator("main").get_by_role("button", name=re.compile("^Remove"))
@@ -489,6 +493,7 @@ def test_cart_with_lines_does_not_scroll_sideways_on_a_phone(shop, width, tmp_pa
     finally:
         page.context.close()
     assert scroll_width <= window_width, f"the cart is {scroll_width} px wide in a {window_width} px window"
+    assert overflowing_cells == [], f"text runs over the next column: {overflowing_cells}"
 
 
 # --- Try-on by keyboard and screen reader -----------------------------------------------------
