@@ -26,11 +26,10 @@ from tests.e2e.accessibility import (
     describe_violations,
     parse_css_colour,
 )
-from tests.e2e.conftest import PROJECT_ROOT, SHOPPER_PASSWORD
+from tests.e2e.conftest import PROJECT_ROOT, SHOPPER_PASSWORD, STAFF_PASSWORD
 
 SHOPPER_EMAIL = "shopper@revetir.example"
 STAFF_EMAIL = "staff@revetir.example"
-STAFF_PASSWORD = "e2e-staff-password-1"
 DESKTOP_WIDTH = 1280
 PHONE_WIDTHS = (390, 320)  # a common phone, and WCAG 1.4.10's reflow width
 VIEWPORT_HEIGHT = 900
