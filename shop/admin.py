@@ -1,7 +1,10 @@
-"""Staff admin for the catalogue, stock and orders.
+"""Staff admin for the catalogue, stock, orders, shipping methods and vouchers.
 
-Stock edits write only the changed columns (never a stale copy of the whole row), the stock CSV
-import is all-or-nothing (see `shop.stock_csv`), and an order's status moves only through
+Stock edits write only the changed columns (never a stale copy of the whole row); a stock count
+typed by staff is a compare-and-set against the count their page showed (carried in a hidden
+input beside the box), so a sale made while the page was open is never undone: the edit is
+refused with the count as it is now. The stock CSV import is checked as a whole first (see
+`shop.stock_csv`), and an order's status moves only through
 `shop.services.order_change_status`, so staff cannot make a transition the shop does not allow.
 """
 
@@ -18,6 +21,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.html import format_html
 
 from shop.models import (
     ORDER_TRANSITIONS,
@@ -27,20 +31,88 @@ from shop.models import (
     OrderStatus,
     Product,
     ProductImage,
+    ShippingMethod,
     Variant,
+    Voucher,
+    VoucherUse,
 )
-from shop.services import InvalidOrderTransition, order_change_status
+from shop.services import InvalidOrderTransition, order_change_status, order_set_tracking_number
+from shop.stock import StockChangedMeanwhile, set_stock_if_unchanged
 from shop.stock_csv import StockImportRejected, stock_export_csv, stock_import_csv
 
 # Larger files are refused before parsing; a full catalogue's stock sheet is far smaller.
 STOCK_CSV_MAX_BYTES = 5 * 1024 * 1024
 
 
-def save_changed_variant_fields(variant: Variant, changed_fields: list[str]) -> None:
-    """Write only the fields staff changed, so a page opened before a sale cannot undo it."""
-    columns = [name for name in changed_fields if name in {field.name for field in Variant._meta.concrete_fields}]
+STOCK_SEEN_SUFFIX = "_seen"
+
+
+class StockSeenInput(forms.NumberInput):
+    """The stock box plus a hidden input holding the count the page showed when it was opened."""
+
+    def __init__(self, *args, seen: int | None = None, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.seen = seen
+
+    def render(self, name, value, attrs=None, renderer=None) -> str:
+        box = super().render(name, value, attrs, renderer)
+        if self.seen is None:
+            return box
+        return box + format_html('<input type="hidden" name="{}" value="{}">', name + STOCK_SEEN_SUFFIX, self.seen)
+
+
+class VariantStockForm(forms.ModelForm):
+    """A variant's admin form (change page, changelist row, product inline) whose stock edit is
+    checked against the count the staff member saw."""
+
+    class Meta:
+        model = Variant
+        fields = ("product", "size", "sku", "stock")
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.stock_seen: int | None = None
+        if "stock" in self.fields and self.instance.pk:
+            # A refused form is shown again with today's count as the one seen.
+            self.fields["stock"].widget = StockSeenInput(
+                attrs=self.fields["stock"].widget.attrs, seen=self.instance.stock
+            )
+
+    def _seen_in_data(self) -> int | None:
+        raw = self.data.get(self.add_prefix("stock") + STOCK_SEEN_SUFFIX, "")
+        try:
+            return int(raw)
+        except (TypeError, ValueError):
+            return None
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        if not self.instance.pk or cleaned.get("stock") is None:
+            return cleaned
+        seen = self._seen_in_data()
+        current = self.instance.stock  # read when the form was posted
+        if seen is None:
+            self.add_error("stock", f"Reload the page before changing the stock (it is now {current}).")
+        elif cleaned["stock"] != seen and current != seen:
+            message = str(StockChangedMeanwhile(variant_id=self.instance.pk, current=current))
+            self.add_error("stock", message[0].upper() + message[1:] + ". Enter the count again if it still holds.")
+        self.stock_seen = seen
+        return cleaned
+
+
+def save_variant_edit(form: VariantStockForm) -> None:
+    """Write the fields staff changed; the stock only if they changed it, by compare-and-set.
+
+    Raises `StockChangedMeanwhile` when a sale landed between the form's check and this write.
+    """
+    variant = form.instance
+    concrete = {field.name for field in Variant._meta.concrete_fields}
+    columns = [name for name in form.changed_data if name in concrete and name != "stock"]
     if columns:
         Variant.objects.filter(pk=variant.pk).update(**{name: getattr(variant, name) for name in columns})
+    typed = form.cleaned_data.get("stock")
+    if form.stock_seen is not None and typed is not None and typed != form.stock_seen:
+        set_stock_if_unchanged(variant_id=variant.pk, expected=form.stock_seen, new=typed)
 
 
 class LowStockListFilter(admin.SimpleListFilter):
@@ -72,6 +144,7 @@ class CategoryAdmin(admin.ModelAdmin):
 
 class VariantInline(admin.TabularInline):
     model = Variant
+    form = VariantStockForm
     extra = 0
     fields = ("size", "sku", "stock")
 
@@ -111,8 +184,15 @@ class ProductAdmin(admin.ModelAdmin):
             variant.delete()
         for variant in formset.new_objects:
             variant.save()
-        for variant, changed_fields in formset.changed_objects:
-            save_changed_variant_fields(variant, changed_fields)
+        for variant_form in formset.initial_forms:
+            if variant_form in formset.deleted_forms or not variant_form.has_changed():
+                continue
+            try:
+                save_variant_edit(variant_form)
+            except StockChangedMeanwhile as refusal:
+                self.message_user(
+                    request, f"{variant_form.instance.sku}: {refusal}; its stock was not changed.", messages.ERROR
+                )
 
 
 class StockImportForm(forms.Form):
@@ -130,7 +210,7 @@ class StockImportForm(forms.Form):
         return upload
 
 
-class VariantStockCellForm(forms.ModelForm):
+class VariantStockCellForm(VariantStockForm):
     """One row's stock box in the stock list. Django gives list_editable boxes no label, so a screen
     reader would announce a bare number box; the label names the SKU (WCAG 1.3.1, 4.1.2)."""
 
@@ -149,15 +229,19 @@ class VariantAdmin(admin.ModelAdmin):
     autocomplete_fields = ("product",)
     ordering = ("product__name", "sku")
     change_list_template = "admin/shop/variant/change_list.html"
-
-    def save_model(self, request: HttpRequest, obj: Variant, form: forms.ModelForm, change: bool) -> None:
-        if change:
-            save_changed_variant_fields(obj, form.changed_data)
-        else:
-            super().save_model(request, obj, form, change)
+    form = VariantStockForm
 
     def get_changelist_form(self, request: HttpRequest, **kwargs) -> type[forms.ModelForm]:
         return super().get_changelist_form(request, form=VariantStockCellForm, **kwargs)
+
+    def save_model(self, request: HttpRequest, obj: Variant, form: VariantStockForm, change: bool) -> None:
+        if not change:
+            super().save_model(request, obj, form, change)
+            return
+        try:
+            save_variant_edit(form)
+        except StockChangedMeanwhile as refusal:
+            self.message_user(request, f"{obj.sku}: {refusal}; its stock was not changed.", messages.ERROR)
 
     def changelist_view(self, request: HttpRequest, extra_context: dict | None = None) -> HttpResponse:
         extra_context = {**(extra_context or {}), "can_import_stock": self.has_change_permission(request)}
@@ -228,11 +312,12 @@ class OrderLineInline(admin.TabularInline):
 
 
 class OrderStatusForm(forms.ModelForm):
-    """Offers only the order's current status and the moves ORDER_TRANSITIONS allows from it."""
+    """Offers only the order's current status and the moves ORDER_TRANSITIONS allows from it, and
+    asks for the courier's tracking number when the order is marked shipped."""
 
     class Meta:
         model = Order
-        fields = ("status",)
+        fields = ("status", "tracking_number")
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -242,16 +327,24 @@ class OrderStatusForm(forms.ModelForm):
         if not ORDER_TRANSITIONS[current]:
             self.fields["status"].help_text = "This order is final; its status cannot change."
 
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        tracking = (cleaned.get("tracking_number") or "").strip()
+        cleaned["tracking_number"] = tracking
+        if cleaned.get("status") == OrderStatus.SHIPPED and not tracking:
+            self.add_error("tracking_number", "Enter the courier's tracking number to mark the order shipped.")
+        return cleaned
+
 
 @admin.register(Order)
 class OrderAdmin(admin.ModelAdmin):
     form = OrderStatusForm
     # The order page on the site is the owner's only (404 for staff), so no "View on site" link.
     view_on_site = False
-    list_display = ("number", "customer_email", "status", "subtotal", "currency", "created_at")
+    list_display = ("number", "customer_email", "status", "total", "currency", "tracking_number", "created_at")
     list_filter = ("status", "created_at")
     list_select_related = ("user",)
-    search_fields = ("number", "email", "user__email")
+    search_fields = ("number", "email", "user__email", "tracking_number", "voucher_code")
     date_hierarchy = "created_at"
     inlines = (OrderLineInline,)
     actions = ("mark_processing", "mark_shipped", "mark_delivered", "mark_cancelled")
@@ -269,7 +362,15 @@ class OrderAdmin(admin.ModelAdmin):
         "payment_method",
         "currency",
         "subtotal",
+        "voucher_code",
+        "discount",
+        "shipping_method_name",
+        "shipping_price",
+        "total",
         "stock_released",
+        "confirmation_sent_at",
+        "shipped_email_sent_at",
+        "cancelled_email_sent_at",
         "created_at",
         "updated_at",
     )
@@ -279,7 +380,26 @@ class OrderAdmin(admin.ModelAdmin):
             "Shipping",
             {"fields": ("full_name", "address_line1", "address_line2", "city", "postal_code", "country", "phone")},
         ),
-        ("Payment", {"fields": ("payment_method", "currency", "subtotal", "stock_released")}),
+        ("Delivery", {"fields": ("shipping_method_name", "tracking_number")}),
+        (
+            "Payment",
+            {
+                "fields": (
+                    "payment_method",
+                    "currency",
+                    "subtotal",
+                    "voucher_code",
+                    "discount",
+                    "shipping_price",
+                    "total",
+                    "stock_released",
+                )
+            },
+        ),
+        (
+            "E-mails to the shopper",
+            {"fields": ("confirmation_sent_at", "shipped_email_sent_at", "cancelled_email_sent_at")},
+        ),
     )
 
     @admin.display(description="customer e-mail", ordering="email")
@@ -293,16 +413,20 @@ class OrderAdmin(admin.ModelAdmin):
         return False
 
     def save_model(self, request: HttpRequest, obj: Order, form: forms.ModelForm, change: bool) -> None:
-        if "status" not in form.changed_data:
-            return
         stored = Order.objects.get(pk=obj.pk)
+        if "status" not in form.changed_data:
+            if "tracking_number" in form.changed_data:
+                order_set_tracking_number(order=stored, tracking_number=obj.tracking_number)
+            return
         try:
-            changed = order_change_status(order=stored, new_status=obj.status)
+            changed = order_change_status(order=stored, new_status=obj.status, tracking_number=obj.tracking_number)
         except InvalidOrderTransition as error:
             obj.status = stored.status
             self.message_user(request, " ".join(error.messages), messages.ERROR)
             return
         obj.status = changed.status
+        if "tracking_number" in form.changed_data and changed.tracking_number != obj.tracking_number:
+            order_set_tracking_number(order=changed, tracking_number=obj.tracking_number)
 
     def _move_orders(self, request: HttpRequest, queryset: QuerySet[Order], new_status: str) -> None:
         moved: list[str] = []
@@ -324,7 +448,7 @@ class OrderAdmin(admin.ModelAdmin):
     def mark_processing(self, request: HttpRequest, queryset: QuerySet[Order]) -> None:
         self._move_orders(request, queryset, OrderStatus.PROCESSING)
 
-    @admin.action(description="Mark selected orders shipped")
+    @admin.action(description="Mark selected orders shipped (each needs its tracking number)")
     def mark_shipped(self, request: HttpRequest, queryset: QuerySet[Order]) -> None:
         self._move_orders(request, queryset, OrderStatus.SHIPPED)
 
@@ -335,3 +459,72 @@ class OrderAdmin(admin.ModelAdmin):
     @admin.action(description="Mark selected orders cancelled (returns their stock)")
     def mark_cancelled(self, request: HttpRequest, queryset: QuerySet[Order]) -> None:
         self._move_orders(request, queryset, OrderStatus.CANCELLED)
+
+
+@admin.register(ShippingMethod)
+class ShippingMethodAdmin(admin.ModelAdmin):
+    list_display = ("name", "price", "free_over", "delivery_days_min", "delivery_days_max", "active", "position")
+    list_editable = ("price", "free_over", "active", "position")
+    list_filter = ("active",)
+    search_fields = ("name",)
+
+
+class VoucherUseInline(admin.TabularInline):
+    model = VoucherUse
+    extra = 0
+    max_num = 0
+    can_delete = False
+    fields = ("user", "order", "created_at")
+    readonly_fields = fields
+
+    def has_add_permission(self, request: HttpRequest, obj: Voucher | None = None) -> bool:
+        return False
+
+
+class VoucherAdminForm(forms.ModelForm):
+    class Meta:
+        model = Voucher
+        fields = (
+            "code",
+            "kind",
+            "value",
+            "minimum_subtotal",
+            "valid_from",
+            "valid_until",
+            "usage_limit",
+            "per_customer_limit",
+            "active",
+        )
+
+    def clean_code(self) -> str:
+        code = self.cleaned_data["code"].strip().upper()
+        if Voucher.objects.filter(code=code).exclude(pk=self.instance.pk).exists():
+            raise forms.ValidationError(f"There is already a voucher {code}.")
+        return code
+
+
+@admin.register(Voucher)
+class VoucherAdmin(admin.ModelAdmin):
+    """Staff create and limit vouchers; `uses` is counted by checkout only (read-only here)."""
+
+    form = VoucherAdminForm
+    list_display = ("code", "kind", "value", "minimum_subtotal", "valid_from", "valid_until", "uses_display", "active")
+    list_filter = ("active", "kind")
+    search_fields = ("code",)
+    readonly_fields = ("uses", "created_at")
+    inlines = (VoucherUseInline,)
+
+    @admin.display(description="uses")
+    def uses_display(self, voucher: Voucher) -> str:
+        if voucher.usage_limit is None:
+            return f"{voucher.uses} (no limit)"
+        return f"{voucher.uses} of {voucher.usage_limit}"
+
+    def save_model(self, request: HttpRequest, obj: Voucher, form: forms.ModelForm, change: bool) -> None:
+        """Write only the columns staff edit, so saving never overwrites `uses` counted meanwhile."""
+        if not change:
+            super().save_model(request, obj, form, change)
+            return
+        columns = [name for name in form.changed_data if name in form.Meta.fields]
+        if columns:
+            Voucher.objects.filter(pk=obj.pk).update(**{name: getattr(obj, name) for name in columns})

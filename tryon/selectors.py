@@ -1,9 +1,12 @@
-"""Reads for try-on. Every function is scoped to one owner; each runs a bounded number of queries."""
+"""Reads for try-on. Every shopper-facing function is scoped to one owner; each runs a bounded
+number of queries. The operators' queue overview is the one exception, at the end."""
 
 from __future__ import annotations
 
+from dataclasses import asdict, dataclass
 from datetime import timedelta
 
+from django.conf import settings
 from django.db.models import Model, QuerySet
 from django.http import Http404
 from django.shortcuts import get_object_or_404
@@ -13,6 +16,7 @@ from accounts.models import User
 from revetir.object_keys import primary_key_or_none
 from shop.models import Product, ProductImage, Variant
 from shop.selectors import sizes_in_display_order
+from tryon import dispatch
 from tryon.models import LIVE_STATUSES, JobStatus, PersonPhoto, TryOnJob
 
 # Jobs finished this recently are part of the state a websocket receives on connect.
@@ -109,3 +113,36 @@ def _key_or_404(model: type[Model], value: object) -> object:
     if key is None:
         raise Http404(f"No {model._meta.verbose_name} with that id.")
     return key
+
+
+# --- Operators (not scoped to one owner: staff and the `tryon_queue` command) --------------------
+
+
+@dataclass(frozen=True)
+class QueueOverview:
+    """The state of the try-on queue as an operator needs it to judge capacity."""
+
+    worker: str
+    queue: str
+    jobs_per_state: dict[str, int]
+    oldest_queued_seconds: float | None
+    broker_messages: int | None
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+def queue_overview() -> QueueOverview:
+    """Jobs per state (one indexed count each), the age of the oldest queued job, and the messages
+    waiting in the broker (None for the in-process worker or an unreachable broker)."""
+    jobs_per_state = {status.value: TryOnJob.objects.filter(status=status).count() for status in JobStatus}
+    oldest = (
+        TryOnJob.objects.filter(status=JobStatus.QUEUED).order_by("created_at").values_list("created_at", flat=True)
+    ).first()
+    return QueueOverview(
+        worker=settings.TRYON_WORKER,
+        queue=settings.TRYON_QUEUE,
+        jobs_per_state=jobs_per_state,
+        oldest_queued_seconds=None if oldest is None else round((timezone.now() - oldest).total_seconds(), 1),
+        broker_messages=dispatch.broker_queue_length(),
+    )

@@ -1,13 +1,14 @@
 """Running try-on jobs: claim, run the engine stage by stage, store the result, tell the browser.
 
-Two ways to host it, same code path (`run_queued_jobs`):
+Two ways to host it, same code path (`run_claimed_job`):
 - the in-process worker: one background thread and queue per web process, started on the first
-  submit, one job at a time (the default, no Redis needed);
-- `manage.py runworker tryon`: `tryon.consumers.TryOnWorkerConsumer` on the `tryon` channel, any
-  number of processes on any machines sharing the database, Redis and media.
+  submit, one job at a time, sweeping stale jobs while idle (the default, no Redis needed);
+- Celery workers (`celery -A revetir worker -Q tryon`, see `tryon.tasks`): any number of
+  processes on any machines sharing the database, broker, channel layer and media; each message
+  runs `run_job`, which claims the job it names or does nothing.
 
-The engine is loaded once per process. A failing engine fails its job with a message for the
-shopper; the worker carries on with the next job.
+Every state change goes through `tryon.jobs`. The engine is loaded once per process. A failing
+engine fails its job with a message for the shopper; the worker carries on with the next job.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from typing import Any, Protocol
 from django.conf import settings
 from django.db import close_old_connections, connection
 
-from tryon import services
+from tryon import jobs
 from tryon.events import publish_job, remember_server_loop
 from tryon.models import TryOnJob
 from tryon.pipeline.contract import TryOnError, TryOnResult
@@ -72,28 +73,39 @@ class JobAbandonedError(Exception):
 
 
 def run_queued_jobs(*, preferred_job_id: object | None = None, engine_factory: EngineFactory | None = None) -> int:
-    """Run queued jobs one after another until none is left. Returns how many this call ran.
-
-    `engine_factory` defaults to `load_engine` (looked up at call time)."""
-    engine_factory = engine_factory or load_engine
-    worker = services.worker_name()
+    """Sweep stale jobs, then run queued jobs one after another until none is left (the
+    in-process worker, the only worker of its shop: jobs a sweep queues again are its own to run).
+    Returns how many this call ran. `engine_factory` defaults to `load_engine`."""
+    worker = jobs.worker_name()
     ran = 0
-    services.fail_stale_jobs()
-    while (job := services.claim_next_job(worker=worker, preferred_job_id=preferred_job_id)) is not None:
+    jobs.sweep_stale_jobs()
+    while (job := jobs.claim_next_job(worker=worker, preferred_job_id=preferred_job_id)) is not None:
         preferred_job_id = None
         run_claimed_job(job, engine_factory=engine_factory)
         ran += 1
     return ran
 
 
+def run_job(*, job_id: object, engine_factory: EngineFactory | None = None) -> bool:
+    """Run `job_id` if this call claims it (a Celery message). False when the job is gone or
+    already claimed: the message was a duplicate or a redelivery, and nothing runs twice."""
+    if not jobs.claim_job(job_id=job_id, worker=jobs.worker_name()):
+        logger.info("Try-on job %s is not queued (done, running elsewhere or deleted); message dropped", job_id)
+        return False
+    job = TryOnJob.objects.select_related("photo", "product_image").get(pk=job_id)
+    run_claimed_job(job, engine_factory=engine_factory)
+    return True
+
+
 def run_claimed_job(job: TryOnJob, *, engine_factory: EngineFactory | None = None) -> None:
-    """Run a job this worker has claimed. Never raises for engine failures: they fail the job."""
+    """Run a job this process has claimed. Never raises for engine failures: they fail the job."""
     engine_factory = engine_factory or load_engine
+    worker = job.worker
     started = time.monotonic()
     publish_job(job)
     engine_name = ""
     try:
-        with _heartbeat(job.pk):
+        with _heartbeat(job.pk, worker):
             engine = engine_factory()
             engine_name = engine.name
             person = load_rgb(read_private_file(job.photo.file_name))
@@ -101,17 +113,17 @@ def run_claimed_job(job: TryOnJob, *, engine_factory: EngineFactory | None = Non
                 garment = load_rgb(garment_file.read())
 
             def on_stage(stage: str, fraction: float) -> None:
-                if not services.record_stage(job_id=job.pk, stage=stage, progress=fraction):
+                if not jobs.record_stage(job_id=job.pk, stage=stage, progress=fraction, worker=worker):
                     raise JobAbandonedError
                 job.status, job.stage, job.progress, job.engine = "running", stage, fraction, engine_name
                 publish_job(job)
 
             result = engine.run(person, garment, on_stage=on_stage)
         timings = {**result.timings, "total": round(time.monotonic() - started, 3)}
-        outcome = services.JobOutcome(
+        outcome = jobs.JobOutcome(
             image=result.image, image_small=result.image_small, engine=result.engine, timings=timings
         )
-        if services.complete_job(job_id=job.pk, outcome=outcome) is None:
+        if jobs.complete_job(job_id=job.pk, worker=worker, outcome=outcome) is None:
             logger.info("Try-on job %s finished after it was deleted or failed; result discarded", job.pk)
     except JobAbandonedError:
         logger.info("Try-on job %s was deleted or failed while running; stopped", job.pk)
@@ -129,8 +141,9 @@ def run_claimed_job(job: TryOnJob, *, engine_factory: EngineFactory | None = Non
 
 def _fail(job: TryOnJob, message: str, engine_name: str, started: float) -> None:
     logger.info("Try-on job %s failed: %s", job.pk, message)
-    services.fail_job(
+    jobs.fail_job(
         job_id=job.pk,
+        worker=job.worker,
         message=message,
         engine=engine_name,
         timings={"total": round(time.monotonic() - started, 3)},
@@ -142,15 +155,14 @@ def _is_out_of_memory(exc: Exception) -> bool:
 
 
 @contextmanager
-def _heartbeat(job_id: object) -> Iterator[None]:
+def _heartbeat(job_id: object, worker: str) -> Iterator[None]:
     """Keep the job's heartbeat fresh from a side thread while the engine holds this one."""
     stop = threading.Event()
 
     def beat_until_stopped() -> None:
         try:
             while not stop.wait(settings.TRYON_HEARTBEAT_SECONDS):
-                services.beat(job_id=job_id)
-                services.fail_stale_jobs()
+                jobs.beat(job_id=job_id, worker=worker)
         except Exception:
             logger.exception("Heartbeat of try-on job %s stopped", job_id)
         finally:
@@ -169,7 +181,7 @@ class InProcessWorker:
     """One background thread per process that runs jobs one at a time.
 
     The queue only carries wake-ups; the database says which job is next, so a wake-up lost in a
-    restart is made up for by the idle check, which also fails stale jobs.
+    restart is made up for by the idle check, which also sweeps stale jobs on a timer.
     """
 
     def __init__(self, *, engine_factory: EngineFactory | None = None) -> None:

@@ -111,6 +111,19 @@ class Shop:
         return number
 
     @cached_property
+    def address_edit_path(self) -> str:
+        """The edit page of an address the shopper saved in their address book."""
+        page = self.new_page("shopper")
+        page.goto(f"{self.url}/accounts/addresses/new/")
+        page.fill("input[name=full_name]", "Demo Shopper")
+        fill_address(page)
+        page.get_by_role("button", name="Save address").click()
+        page.wait_for_url(lambda address: "/new/" not in address)
+        path = page.get_by_role("link", name="Edit").first.get_attribute("href")
+        page.context.close()
+        return path
+
+    @cached_property
     def finished_job_path(self) -> str:
         """The page of a try-on that finished: the shopper's photo with the product on it."""
         page = self.new_page("shopper")
@@ -267,6 +280,16 @@ def checkout_review(page, shop) -> None:
     page.get_by_role("button", name="Place order").wait_for()
 
 
+def checkout_review_with_a_voucher(code: str) -> Callable:
+    def reach(page, shop) -> None:
+        checkout_review(page, shop)
+        page.fill("input[name=code]", code)
+        page.get_by_role("button", name="Apply voucher").click()
+        page.locator(".messages").wait_for()
+
+    return reach
+
+
 def checkout_complete(page, shop) -> None:
     checkout_review(page, shop)
     page.get_by_role("button", name="Place order").click()
@@ -328,6 +351,8 @@ SHOP_PAGES: list[ShopPage] = [
     ShopPage("checkout address", "shopper", checkout_address),
     ShopPage("checkout address with errors", "shopper", checkout_address_with_errors),
     ShopPage("checkout review", "shopper", checkout_review),
+    ShopPage("checkout review, an unknown voucher", "shopper", checkout_review_with_a_voucher("NOSUCHCODE")),
+    ShopPage("checkout review, voucher applied", "shopper", checkout_review_with_a_voucher("WELCOME10")),
     ShopPage("checkout complete", "shopper", checkout_complete),
     ShopPage("order list", "shopper", goto("/orders/")),
     ShopPage("order detail", "shopper", lambda page, shop: page.goto(f"{shop.url}/orders/{shop.order_number}/")),
@@ -349,6 +374,15 @@ SHOP_PAGES: list[ShopPage] = [
     ShopPage("password change", "shopper", goto("/accounts/password/change/")),
     ShopPage("password change with errors", "shopper", submit_empty("/accounts/password/change/", "Change password")),
     ShopPage("password change done", "shopper", goto("/accounts/password/change/done/")),
+    ShopPage("address book", "shopper", goto("/accounts/addresses/")),
+    ShopPage("add an address", "shopper", goto("/accounts/addresses/new/")),
+    ShopPage("add an address with errors", "shopper", submit_empty("/accounts/addresses/new/", "Save address")),
+    ShopPage("edit an address", "shopper", lambda page, shop: page.goto(shop.url + shop.address_edit_path)),
+    ShopPage(
+        "address delete confirmation",
+        "shopper",
+        lambda page, shop: page.goto(shop.url + shop.address_edit_path.replace("/edit/", "/delete/")),
+    ),
     ShopPage("delete account", "shopper", goto("/accounts/delete/")),
     ShopPage("delete account with a wrong password", "shopper", delete_account_with_a_wrong_password),
     # Try-on

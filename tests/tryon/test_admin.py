@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import re
+from datetime import timedelta
+
 import pytest
+from django.utils import timezone
 
 from tests.factories import make_staff, make_user
 from tests.tryon.helpers import astronaut_upload, make_tryon_product
-from tryon import services
+from tryon import jobs, services
+from tryon.models import TryOnJob
 
 
 @pytest.mark.django_db
@@ -24,3 +29,21 @@ def test_staff_can_list_and_open_jobs_but_not_add_change_or_delete_them(client, 
     assert client.get("/admin/tryon/tryonjob/add/").status_code == 403
     assert client.post(f"/admin/tryon/tryonjob/{job.pk}/delete/", {"post": "yes"}).status_code == 403
     assert client.get("/admin/tryon/personphoto/").status_code == 200
+
+
+@pytest.mark.django_db
+def test_the_job_list_opens_with_the_queue_length_oldest_queued_age_and_jobs_per_state(client, dispatched):
+    owner = make_user()
+    photo = services.save_person_photo(user=owner, upload=astronaut_upload())
+    first = services.submit_job(user=owner, photo=photo, product_image=make_tryon_product().images.get())
+    services.submit_job(user=owner, photo=photo, product_image=make_tryon_product().images.get())
+    jobs.claim_job(job_id=first.pk, worker="w")
+    TryOnJob.objects.exclude(pk=first.pk).update(created_at=timezone.now() - timedelta(seconds=95))
+    client.force_login(make_staff())
+
+    page = client.get("/admin/tryon/tryonjob/").content.decode()
+
+    header = page[page.index('class="tryon-queue"') : page.index("</section>")]
+    assert "in-process worker" in header
+    assert "queued <strong>1</strong> · running <strong>1</strong> · done <strong>0</strong>" in header
+    assert re.search(r"<strong>9[5-9] s</strong> ago", header)  # 95 s and the test's own run time
