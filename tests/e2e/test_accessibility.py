@@ -495,13 +495,16 @@ def test_keyboard_focus_ring_has_3_to_1_contrast_against_white_and_the_page_on_e
         page.context.close()
     assert {"a", "input[type=radio]", "input[type=number]", "button[type=submit]", "input[type=email]"} <= set(rings)
     for element, ring in rings.items():
-        assert ring["style"] == "solid" and ring["width"] >= 2, f"{element} has no visible focus ring: {ring}"
-        colour = parse_css_colour(ring["colour"])
-        for against in (WHITE, parse_css_colour(ring["page"]), parse_css_colour(ring["behind"])):
-            ratio = contrast_ratio(colour, against)
-            assert ratio >= WCAG_NON_TEXT_CONTRAST, (
-                f"{element}: focus ring {ring['colour']} is {ratio:.2f}:1 on {against}"
-            )
+        assert_visible_focus_ring(element, ring)
+
+
+def assert_visible_focus_ring(element: str, ring: dict) -> None:
+    """A solid ring at least 2 px wide with 3:1 contrast on white, the page and what is behind it."""
+    assert ring["style"] == "solid" and ring["width"] >= 2, f"{element} has no visible focus ring: {ring}"
+    colour = parse_css_colour(ring["colour"])
+    for against in (WHITE, parse_css_colour(ring["page"]), parse_css_colour(ring["behind"])):
+        ratio = contrast_ratio(colour, against)
+        assert ratio >= WCAG_NON_TEXT_CONTRAST, f"{element}: focus ring {ring['colour']} is {ratio:.2f}:1 on {against}"
 
 
 # --- Phone cart --------------------------------------------------------------------------------
@@ -628,6 +631,7 @@ def test_tryon_by_keyboard_announces_progress_then_the_result_and_moves_focus_to
             "document.querySelector('[data-tryon-announcement]').textContent.startsWith('Done')", timeout=120_000
         )
         assert page.evaluate(ACTIVE_ELEMENT_JS) == "result heading"
+        assert_visible_focus_ring("the result heading", page.evaluate(FOCUS_RING_JS))
         said = page.evaluate(ANNOUNCER_JS)["text"]
         assert f"Your try-on of {product_name} is below." in said
         assert f"The After picture shows You wearing the {product_name} (preview)." in said
