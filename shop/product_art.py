@@ -243,3 +243,36 @@ def garment_png_bytes(design: GarmentDesign) -> bytes:
     buffer = io.BytesIO()
     render_garment(design).save(buffer, format="PNG", optimize=True)
     return buffer.getvalue()
+
+
+# The gallery's extra pictures: the garment on a tinted backdrop, and a close-up of its chest.
+BACKDROP_TINT = 0.78  # share of white mixed into the accent colour for the backdrop
+GARMENT_THRESHOLD = 250  # a pixel darker than this in any channel belongs to the garment
+DETAIL_BOX = (150, 160, 450, 560)  # 3:4 crop of the chest, enlarged back to ART_WIDTH × ART_HEIGHT
+
+
+def backdrop_colour(design: GarmentDesign) -> Colour:
+    """A pale tint of the garment's accent colour."""
+    return tuple(round(channel + (255 - channel) * BACKDROP_TINT) for channel in design.accent)
+
+
+def render_garment_on_backdrop(design: GarmentDesign) -> Image.Image:
+    """The same garment as `render_garment`, on a tinted backdrop with a soft shadow beneath it."""
+    garment = render_garment(design)
+    mask = Image.eval(garment.convert("L"), lambda value: 255 if value < GARMENT_THRESHOLD else 0)
+    canvas = Image.new("RGB", garment.size, backdrop_colour(design))
+    shadow = ImageChops.offset(mask, 10, 14).filter(ImageFilter.GaussianBlur(12))
+    canvas.paste(_shade(backdrop_colour(design), 0.82), mask=shadow)
+    canvas.paste(garment, mask=mask.filter(ImageFilter.MinFilter(3)))
+    return canvas
+
+
+def render_garment_detail(design: GarmentDesign) -> Image.Image:
+    """A close-up of the garment's chest: pattern, emblem and neckline at twice the size."""
+    return render_garment(design).crop(DETAIL_BOX).resize((ART_WIDTH, ART_HEIGHT), Image.Resampling.LANCZOS)
+
+
+def image_png_bytes(image: Image.Image) -> bytes:
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG", optimize=True)
+    return buffer.getvalue()

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from rest_framework.authentication import TokenAuthentication, get_authorization_header
 from rest_framework.exceptions import AuthenticationFailed
 
+from shop import selectors as shop_selectors
 from tryon import selectors, services
 from tryon.forms import PhotoUploadForm, TryOnForm
 from tryon.storage import private_storage
@@ -62,7 +63,9 @@ def job_detail(request: HttpRequest, pk: str) -> HttpResponse:
     services.sweep_stale_jobs(owner=request.user)
     job = selectors.job_for_user(user=request.user, job_id=pk)
     variants = selectors.sizes_for_product(product=job.product)
-    return render(request, "tryon/job_detail.html", {"job": job, "variants": variants})
+    size_advice = shop_selectors.size_advice_for(user=request.user, product=job.product)
+    context = {"job": job, "variants": variants, "size_advice": size_advice}
+    return render(request, "tryon/job_detail.html", context)
 
 
 @login_required

@@ -262,6 +262,25 @@ def delete_account_with_a_wrong_password(page, shop) -> None:
     page.locator(".errorlist").first.wait_for()
 
 
+def save_measurements(page, shop, *, height_cm: str) -> None:
+    page.goto(f"{shop.url}/accounts/profile/")
+    form = page.locator("form.body-profile-form")
+    form.locator("input[name=height_cm]").fill(height_cm)
+    form.locator("input[name=chest_cm]").fill("96")
+    form.get_by_role("button", name="Save measurements").click()
+    page.wait_for_load_state()
+
+
+def profile_with_measurement_errors(page, shop) -> None:
+    save_measurements(page, shop, height_cm="12")
+    page.locator(".body-profile-form .errorlist").first.wait_for()
+
+
+def product_with_the_size_finder(page, shop) -> None:
+    save_measurements(page, shop, height_cm="172")
+    page.goto(shop.url + shop.product_path)
+
+
 def checkout_address(page, shop) -> None:
     add_to_cart(page, shop.url + shop.product_path)
     page.goto(f"{shop.url}/checkout/")
@@ -343,6 +362,7 @@ SHOP_PAGES: list[ShopPage] = [
     ShopPage("product", "anonymous", product),
     ShopPage("product, signed in (try-on panel)", "shopper", product),
     ShopPage("product after Add to cart", "anonymous", product_after_add_to_cart),
+    ShopPage("product with the size finder (measurements saved)", "shopper", product_with_the_size_finder),
     # Cart
     ShopPage("empty cart", "anonymous", goto("/cart/")),
     ShopPage("cart with a line", "anonymous", cart_with_a_line),
@@ -371,6 +391,7 @@ SHOP_PAGES: list[ShopPage] = [
     ShopPage("password reset with a stale link", "anonymous", goto("/accounts/password/reset/MQ/stale-token/")),
     ShopPage("password reset complete", "anonymous", goto("/accounts/password/reset/complete/")),
     ShopPage("profile", "shopper", goto("/accounts/profile/")),
+    ShopPage("profile, measurements with errors", "shopper", profile_with_measurement_errors),
     ShopPage("password change", "shopper", goto("/accounts/password/change/")),
     ShopPage("password change with errors", "shopper", submit_empty("/accounts/password/change/", "Change password")),
     ShopPage("password change done", "shopper", goto("/accounts/password/change/done/")),
@@ -402,6 +423,7 @@ SHOP_PAGES: list[ShopPage] = [
     ShopPage("admin stock", "staff", goto("/admin/shop/variant/"), DJANGO_ADMIN_FAULTS, reflows=False),
     ShopPage("admin stock import", "staff", goto("/admin/shop/variant/stock/import/"), DJANGO_ADMIN_FAULTS),
     ShopPage("admin orders", "staff", goto("/admin/shop/order/"), DJANGO_ADMIN_FAULTS, reflows=False),
+    ShopPage("staff sales and try-on report", "staff", goto("/admin/shop/order/report/"), DJANGO_ADMIN_FAULTS),
 ]
 
 

@@ -16,17 +16,21 @@ from PIL import Image
 
 from accounts.models import User
 from shop import demo
-from shop.models import Category, Product, ProductImage, ShippingMethod, Variant, Voucher, VoucherKind
+from shop.models import Category, Product, ProductImage, ShippingMethod, SizeChartRow, Variant, Voucher, VoucherKind
 from shop.product_art import (
     ART_HEIGHT,
     ART_WIDTH,
     GarmentDesign,
     GarmentPattern,
     GarmentStyle,
+    backdrop_colour,
     garment_png_bytes,
     render_garment,
+    render_garment_detail,
+    render_garment_on_backdrop,
 )
 from tests.factories import png_bytes
+from tryon import selectors as tryon_selectors
 
 NEAR_WHITE = 245
 BORDER_BAND = 24
@@ -58,6 +62,7 @@ def fast_seed(settings, tmp_path):
 def cheap_art(monkeypatch):
     """Skip drawing: for tests about rows and logins, not about pictures."""
     monkeypatch.setattr(demo, "garment_png_bytes", lambda design: png_bytes())
+    monkeypatch.setattr(demo, "gallery_png_bytes", lambda design, kind: png_bytes(colour=(40, 90, 200)))
 
 
 @pytest.mark.parametrize("design", SAMPLE_DESIGNS, ids=lambda design: f"{design.style}-{design.pattern}")
@@ -119,8 +124,10 @@ def test_seed_demo_builds_the_demo_shop_and_a_second_run_changes_nothing(fast_se
     assert Variant.objects.filter(stock=0).exists()
     assert Variant.objects.filter(stock__gt=0).count() > 100
     assert ProductImage.objects.filter(is_primary=True).count() == 24
+    assert ProductImage.objects.count() == 24 * 3, "each demo product has a gallery of three pictures"
+    assert SizeChartRow.objects.count() == 24 * 6
     media_files = sorted(Path(settings.MEDIA_ROOT).rglob("*.png"))
-    assert len(media_files) == 24
+    assert len(media_files) == 24 * 3
     with Image.open(media_files[0]) as picture:
         assert picture.size == (ART_WIDTH, ART_HEIGHT)
     assert stat.S_IMODE(fast_seed.stat().st_mode) == 0o600
@@ -136,6 +143,7 @@ def test_seed_demo_builds_the_demo_shop_and_a_second_run_changes_nothing(fast_se
         "products": list(Product.objects.values_list("slug", "updated_at", "price").order_by("slug")),
         "variants": list(Variant.objects.values_list("sku", "stock").order_by("sku")),
         "images": list(ProductImage.objects.values_list("image", flat=True).order_by("image")),
+        "size_chart": list(SizeChartRow.objects.values_list("product__slug", "size", "chest_min_cm").order_by("pk")),
         "users": list(User.objects.values_list("email", "password").order_by("email")),
         "files": [(path, path.stat().st_mtime_ns) for path in media_files],
     }
@@ -146,6 +154,7 @@ def test_seed_demo_builds_the_demo_shop_and_a_second_run_changes_nothing(fast_se
         "products": list(Product.objects.values_list("slug", "updated_at", "price").order_by("slug")),
         "variants": list(Variant.objects.values_list("sku", "stock").order_by("sku")),
         "images": list(ProductImage.objects.values_list("image", flat=True).order_by("image")),
+        "size_chart": list(SizeChartRow.objects.values_list("product__slug", "size", "chest_min_cm").order_by("pk")),
         "users": list(User.objects.values_list("email", "password").order_by("email")),
         "files": [(path, path.stat().st_mtime_ns) for path in sorted(Path(settings.MEDIA_ROOT).rglob("*.png"))],
     }
@@ -176,9 +185,11 @@ def test_reseeding_restores_a_missing_picture_without_a_second_file(fast_seed, c
     report = demo.seed_demo()
 
     assert report.images_created == 1
-    assert ProductImage.objects.filter(product=image.product).count() == 1
-    files = list((Path(settings.MEDIA_ROOT) / "products" / image.product.slug).iterdir())
-    assert [path.name for path in files] == [f"{image.product.slug}.png"]
+    assert image.is_primary
+    assert ProductImage.objects.filter(product=image.product, is_primary=True).count() == 1
+    files = sorted(path.name for path in (Path(settings.MEDIA_ROOT) / "products" / image.product.slug).iterdir())
+    slug = image.product.slug
+    assert files == [f"{slug}-backdrop.png", f"{slug}-detail.png", f"{slug}.png"]
 
 
 @pytest.mark.django_db
@@ -231,3 +242,31 @@ def test_seed_demo_offers_standard_and_express_delivery_and_a_welcome_voucher_st
 
     assert ShippingMethod.objects.count() == 2
     assert ShippingMethod.objects.get(name="Express delivery").price == Decimal("12.00")
+
+
+def test_gallery_extras_show_the_same_garment_on_a_tinted_backdrop_and_in_close_up():
+    design = SAMPLE_DESIGNS[1]
+    on_white = np.asarray(render_garment(design)).astype(int)
+    backdrop = np.asarray(render_garment_on_backdrop(design)).astype(int)
+    detail = render_garment_detail(design)
+
+    corner = backdrop[5, 5]
+    assert tuple(corner) == backdrop_colour(design) != (255, 255, 255)
+    assert np.abs(backdrop[ART_HEIGHT // 2, ART_WIDTH // 2] - on_white[ART_HEIGHT // 2, ART_WIDTH // 2]).max() <= 2
+    assert detail.size == (ART_WIDTH, ART_HEIGHT)
+    assert garment_pixels(detail).mean() > garment_pixels(render_garment(design)).mean(), "a close-up is mostly garment"
+
+
+@pytest.mark.django_db
+def test_seeded_gallery_keeps_the_garment_on_white_as_the_try_on_image(fast_seed, cheap_art):
+    demo.seed_demo()
+    product = Product.objects.get(slug=demo.DEMO_GARMENTS[0].slug)
+
+    gallery = list(product.images.all())
+    garment = tryon_selectors.garment_image_for(product=product)
+
+    assert [image.is_primary for image in gallery] == [True, False, False]
+    assert garment == gallery[0]
+    assert garment.image.name.endswith(f"{product.slug}.png")
+    assert "white background" in garment.alt_text
+    assert "coloured backdrop" in gallery[1].alt_text and gallery[2].alt_text.startswith("Close-up")
