@@ -204,7 +204,10 @@ class ProductAdmin(admin.ModelAdmin):
             return "—"
         width, height = PRODUCT_THUMBNAIL_SIZE
         url = ProductImage._meta.get_field("image").storage.url(product.primary_image_name)
-        return format_html('<img src="{}" width="{}" height="{}" alt="" class="admin-thumbnail">', url, width, height)
+        # The first column is the link to the change page, so the picture's alt text is that link's name.
+        return format_html(
+            '<img src="{}" width="{}" height="{}" alt="{}" class="admin-thumbnail">', url, width, height, product.name
+        )
 
     @admin.display(description="total stock", ordering="total_stock_units")
     def total_stock(self, product: Product) -> int:

@@ -195,8 +195,8 @@ class ShopPage:
     reach: Callable  # (page, shop) -> None, leaves the page in the state to scan
     # Django admin's own markup has WCAG faults this project does not patch: rule id → where.
     known_faults: dict[str, str] = field(default_factory=dict)
-    # Fits a 320 px screen without sideways scrolling. Not asked of Django admin's change lists, whose
-    # tables scroll sideways on a phone by Django's design (WCAG 1.4.10 exempts data tables).
+    # Fits a 320 px screen without sideways scrolling. Not asked of Django admin's change lists or the
+    # staff report, whose data tables are wider than a phone (WCAG 1.4.10 exempts data tables).
     reflows: bool = True
 
 
@@ -423,7 +423,9 @@ SHOP_PAGES: list[ShopPage] = [
     ShopPage("admin stock", "staff", goto("/admin/shop/variant/"), DJANGO_ADMIN_FAULTS, reflows=False),
     ShopPage("admin stock import", "staff", goto("/admin/shop/variant/stock/import/"), DJANGO_ADMIN_FAULTS),
     ShopPage("admin orders", "staff", goto("/admin/shop/order/"), DJANGO_ADMIN_FAULTS, reflows=False),
-    ShopPage("staff sales and try-on report", "staff", goto("/admin/shop/order/report/"), DJANGO_ADMIN_FAULTS),
+    ShopPage(
+        "staff sales and try-on report", "staff", goto("/admin/shop/order/report/"), DJANGO_ADMIN_FAULTS, reflows=False
+    ),
 ]
 
 
