@@ -123,6 +123,16 @@ class Shop:
         page.context.close()
         return path
 
+    def delete_saved_address(self) -> None:
+        """Leaves the demo shopper's address book as it was, for the other browser tests' checkouts."""
+        if "address_edit_path" not in self.__dict__:
+            return
+        page = self.new_page("shopper")
+        page.goto(self.url + self.address_edit_path.replace("/edit/", "/delete/"))
+        page.get_by_role("button", name="Delete address").click()
+        page.wait_for_load_state()
+        page.context.close()
+
     @cached_property
     def finished_job_path(self) -> str:
         """The page of a try-on that finished: the shopper's photo with the product on it."""
@@ -436,9 +446,11 @@ def astronaut_photo(tmp_path_factory) -> Path:
     return path
 
 
-@pytest.fixture(scope="session")
-def shop(revetir_server, browser, astronaut_photo) -> Shop:
-    return Shop(revetir_server, browser, astronaut_photo)
+@pytest.fixture(scope="module")
+def shop(revetir_server, browser, astronaut_photo):
+    shop = Shop(revetir_server, browser, astronaut_photo)
+    yield shop
+    shop.delete_saved_address()
 
 
 def page_faults(page, shop_page: ShopPage, width: int) -> list[str]:
