@@ -1,4 +1,5 @@
-"""Demo data: a small catalogue of tops with generated pictures, one shopper and one staff account.
+"""Demo data: a small catalogue of tops, bottoms and dresses with generated pictures, one shopper and
+one staff account. Every garment type can be tried on, so a new shopper sees each one on themselves.
 
 Everything is keyed by slug, SKU or e-mail and created with get_or_create, so seeding again changes
 nothing: no duplicate rows, no duplicate image files, and stock that shoppers have since bought is
@@ -50,9 +51,13 @@ GENERATED_PASSWORD_BYTES = 12
 
 # Departments and their sub-categories: (slug, name, [(slug, name), ...]).
 DEMO_CATEGORIES: list[tuple[str, str, list[tuple[str, str]]]] = [
-    ("women", "Women", [("women-tops", "Tops"), ("women-shirts", "Shirts")]),
+    (
+        "women",
+        "Women",
+        [("women-tops", "Tops"), ("women-shirts", "Shirts"), ("women-skirts-dresses", "Skirts & dresses")],
+    ),
     ("men", "Men", [("men-t-shirts", "T-shirts"), ("men-jumpers", "Jumpers")]),
-    ("unisex", "Unisex", [("unisex-hoodies", "Hoodies")]),
+    ("unisex", "Unisex", [("unisex-hoodies", "Hoodies"), ("unisex-trousers-shorts", "Trousers & shorts")]),
 ]
 
 # Stock per size (XS, S, M, L, XL, XXL); products take these in turn, so some sizes are sold out.
@@ -140,6 +145,16 @@ DEMO_GARMENTS: list[DemoGarment] = [
              "grey and navy striped hoodie", "Striped loopback cotton hoodie."),
     _garment("UH04", "Two-Tone Hoodie", "unisex-hoodies", "60.00", S.HOODIE, P.TWO_TONE, ORANGE, NAVY,
              "orange hoodie with navy sleeves", "Colour-blocked hoodie with a kangaroo pocket."),
+    _garment("UB01", "Navy Chinos", "unisex-trousers-shorts", "48.00", S.TROUSERS, P.PLAIN, NAVY, NAVY,
+             "plain navy chino trousers", "Straight-leg cotton chinos with a flat waistband."),
+    _garment("UB02", "Striped Beach Shorts", "unisex-trousers-shorts", "26.00", S.SHORTS, P.STRIPED, SKY, CREAM,
+             "blue and cream striped shorts", "Knee-length cotton shorts for warm days."),
+    _garment("WD01", "Olive A-Line Skirt", "women-skirts-dresses", "39.00", S.SKIRT, P.PLAIN, OLIVE, OLIVE,
+             "plain olive A-line skirt", "Midi skirt in soft twill with a flat waistband."),
+    _garment("WD02", "Breton Strap Dress", "women-skirts-dresses", "54.00", S.STRAP_DRESS, P.STRIPED, NAVY,
+             CREAM, "navy and cream striped sleeveless dress", "Jersey dress with wide straps and a flared skirt."),
+    _garment("WD03", "Coral Tee Dress", "women-skirts-dresses", "46.00", S.TEE_DRESS, P.PLAIN, CORAL, CORAL,
+             "plain coral short-sleeve T-shirt dress", "Easy T-shirt dress that falls below the knee."),
 ]  # fmt: skip
 
 
@@ -379,7 +394,7 @@ def seed_demo(*, credentials_path: Path | None = None) -> SeedReport:
                 "category": categories[garment.category],
                 "description": garment.description,
                 "price": Decimal(garment.price),
-                "garment_type": GarmentType.UPPER_BODY,
+                "garment_type": GarmentType(garment.design.style.garment_type),
             },
         )
         report.products_created += created

@@ -98,7 +98,9 @@ class Product(models.Model):
 
     @property
     def supports_tryon(self) -> bool:
-        return self.garment_type == GarmentType.UPPER_BODY
+        """Every garment type can be tried on: tops by either engine, bottoms and dresses by the
+        weight-free one (tryon.pipeline.select.engine_for_garment)."""
+        return self.garment_type in GarmentType.values
 
 
 def product_image_path(instance: ProductImage, filename: str) -> str:

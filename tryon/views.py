@@ -45,7 +45,7 @@ def job_create(request: HttpRequest) -> HttpResponse:
             raise Http404("This product cannot be tried on.")
         try:
             photo = form.cleaned_data["photo_id"] or services.save_person_photo(
-                user=request.user, upload=form.cleaned_data["photo"]
+                user=request.user, upload=form.cleaned_data["photo"], garment_type=product.garment_type
             )
             job = services.submit_job(user=request.user, photo=photo, product_image=garment)
         except ValidationError as error:

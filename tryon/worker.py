@@ -19,7 +19,6 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
-from typing import Any, Protocol
 
 from django.conf import settings
 from django.db import close_old_connections, connection
@@ -27,8 +26,9 @@ from django.db import close_old_connections, connection
 from tryon import jobs
 from tryon.events import publish_job, remember_server_loop
 from tryon.models import TryOnJob
-from tryon.pipeline.contract import TryOnError, TryOnResult
+from tryon.pipeline.contract import Engine, TryOnError
 from tryon.pipeline.imageio import load_rgb
+from tryon.pipeline.select import engine_for_garment
 from tryon.storage import read_private_file
 
 logger = logging.getLogger(__name__)
@@ -37,14 +37,6 @@ OUT_OF_MEMORY_MESSAGE = "The try-on server ran out of memory; please try again i
 UNEXPECTED_ERROR_MESSAGE = "Something went wrong while fitting the garment; please try again."
 # How often the idle in-process worker looks for stale jobs and orphaned queued jobs.
 IDLE_CHECK_SECONDS = 5.0
-
-
-class Engine(Protocol):
-    name: str
-
-    def run(
-        self, person: Any, garment: Any, *, on_stage: Callable[[str, float], None] | None = None
-    ) -> TryOnResult: ...
 
 
 EngineFactory = Callable[[], Engine]
@@ -106,7 +98,8 @@ def run_claimed_job(job: TryOnJob, *, engine_factory: EngineFactory | None = Non
     engine_name = ""
     try:
         with _heartbeat(job.pk, worker):
-            engine = engine_factory()
+            garment_type = job.product_image.product.garment_type
+            engine = engine_for_garment(engine_factory(), garment_type)
             engine_name = engine.name
             person = load_rgb(read_private_file(job.photo.file_name))
             with job.product_image.image.open("rb") as garment_file:
@@ -118,7 +111,7 @@ def run_claimed_job(job: TryOnJob, *, engine_factory: EngineFactory | None = Non
                 job.status, job.stage, job.progress, job.engine = "running", stage, fraction, engine_name
                 publish_job(job)
 
-            result = engine.run(person, garment, on_stage=on_stage)
+            result = engine.run(person, garment, on_stage=on_stage, garment_type=garment_type)
         timings = {**result.timings, "total": round(time.monotonic() - started, 3)}
         outcome = jobs.JobOutcome(
             image=result.image, image_small=result.image_small, engine=result.engine, timings=timings

@@ -42,6 +42,11 @@ SAMPLE_DESIGNS = [
     GarmentDesign(GarmentStyle.HOODIE, GarmentPattern.EMBLEM, (96, 104, 58), (214, 160, 40)),
     GarmentDesign(GarmentStyle.SHIRT, GarmentPattern.PLAIN, (206, 192, 162), (206, 192, 162)),
     GarmentDesign(GarmentStyle.JUMPER, GarmentPattern.STRIPED, (214, 160, 40), (58, 60, 66)),
+    GarmentDesign(GarmentStyle.TROUSERS, GarmentPattern.PLAIN, (31, 58, 110), (31, 58, 110)),
+    GarmentDesign(GarmentStyle.SHORTS, GarmentPattern.STRIPED, (120, 160, 200), (206, 192, 162)),
+    GarmentDesign(GarmentStyle.SKIRT, GarmentPattern.PLAIN, (96, 104, 58), (96, 104, 58)),
+    GarmentDesign(GarmentStyle.STRAP_DRESS, GarmentPattern.STRIPED, (31, 58, 110), (206, 192, 162)),
+    GarmentDesign(GarmentStyle.TEE_DRESS, GarmentPattern.PLAIN, (226, 110, 92), (226, 110, 92)),
 ]
 
 
@@ -74,7 +79,8 @@ def test_garment_art_is_a_centred_garment_on_a_white_border(design):
     border = np.ones_like(garment)
     border[BORDER_BAND:-BORDER_BAND, BORDER_BAND:-BORDER_BAND] = False
     assert not garment[border].any(), "garment pixels reach the white margin"
-    assert garment[ART_HEIGHT // 2, ART_WIDTH // 2], "no garment in the centre"
+    # On the centre line (trousers have the gap between their legs at the picture's very centre).
+    assert garment[:, ART_WIDTH // 2].mean() > 0.2, "no garment on the centre line"
     assert 0.15 < garment.mean() < 0.6
     _rows, columns = np.nonzero(garment)
     assert abs((columns.min() + columns.max()) / 2 - ART_WIDTH / 2) < 10, "garment is not centred"
@@ -117,17 +123,17 @@ def test_seed_demo_builds_the_demo_shop_and_a_second_run_changes_nothing(fast_se
     first_output = capsys.readouterr().out
 
     products = Product.objects.all()
-    assert products.count() == len(demo.DEMO_GARMENTS) == 24
+    assert products.count() == len(demo.DEMO_GARMENTS) == 29
     assert Category.objects.filter(parent__isnull=True).count() == 3
-    assert Category.objects.filter(parent__isnull=False).count() == 5
-    assert Variant.objects.count() == 24 * 6
+    assert Category.objects.filter(parent__isnull=False).count() == 7
+    assert Variant.objects.count() == 29 * 6
     assert Variant.objects.filter(stock=0).exists()
     assert Variant.objects.filter(stock__gt=0).count() > 100
-    assert ProductImage.objects.filter(is_primary=True).count() == 24
-    assert ProductImage.objects.count() == 24 * 3, "each demo product has a gallery of three pictures"
-    assert SizeChartRow.objects.count() == 24 * 6
+    assert ProductImage.objects.filter(is_primary=True).count() == 29
+    assert ProductImage.objects.count() == 29 * 3, "each demo product has a gallery of three pictures"
+    assert SizeChartRow.objects.count() == 29 * 6
     media_files = sorted(Path(settings.MEDIA_ROOT).rglob("*.png"))
-    assert len(media_files) == 24 * 3
+    assert len(media_files) == 29 * 3
     with Image.open(media_files[0]) as picture:
         assert picture.size == (ART_WIDTH, ART_HEIGHT)
     assert stat.S_IMODE(fast_seed.stat().st_mode) == 0o600
@@ -220,6 +226,17 @@ def test_an_unreadable_credentials_file_fails_with_a_way_out(fast_seed, cheap_ar
 def test_generated_png_bytes_are_a_png_image():
     with Image.open(io.BytesIO(garment_png_bytes(SAMPLE_DESIGNS[2]))) as picture:
         assert (picture.format, picture.size) == ("PNG", (ART_WIDTH, ART_HEIGHT))
+
+
+@pytest.mark.django_db
+def test_the_demo_shop_offers_every_garment_type_and_each_can_be_tried_on(fast_seed, cheap_art):
+    demo.seed_demo()
+
+    types = set(Product.objects.values_list("garment_type", flat=True))
+    assert types == {"upper_body", "lower_body", "full_body"}
+    assert all(product.supports_tryon for product in Product.objects.all())
+    assert Product.objects.get(slug="navy-chinos").garment_type == "lower_body"
+    assert Product.objects.get(slug="coral-tee-dress").garment_type == "full_body"
 
 
 @pytest.mark.django_db

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 
+import matplotlib.cbook
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image, ImageDraw
 from skimage import data as skimage_data
@@ -15,6 +16,17 @@ from tests.factories import make_product
 def astronaut_image() -> Image.Image:
     """scikit-image's astronaut: a real photo of a person facing the camera, upper body visible."""
     return Image.fromarray(skimage_data.astronaut())
+
+
+def grace_hopper_image() -> Image.Image:
+    """matplotlib's Grace Hopper: head and shoulders facing the camera (512×600)."""
+    with matplotlib.cbook.get_sample_data("grace_hopper.jpg") as handle:
+        return Image.open(handle).convert("RGB")
+
+
+def coffee_image() -> Image.Image:
+    """scikit-image's cup of coffee: a real photo with no person in it."""
+    return Image.fromarray(skimage_data.coffee())
 
 
 def encode(image: Image.Image, format: str = "PNG", **options) -> bytes:
@@ -77,11 +89,13 @@ class ScriptedEngine:
     def __init__(self, error: Exception | None = None) -> None:
         self.error = error
         self.runs = 0
+        self.garment_types: list[str] = []
 
-    def run(self, person, garment, *, on_stage=None):
+    def run(self, person, garment, *, on_stage=None, garment_type="upper_body"):
         from tryon.pipeline.contract import STAGES, TryOnResult
 
         self.runs += 1
+        self.garment_types.append(garment_type)
         for index, stage in enumerate(STAGES):
             if on_stage is not None:
                 on_stage(stage, index / len(STAGES))

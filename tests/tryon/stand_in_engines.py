@@ -31,7 +31,7 @@ class QuickEngine:
     def __init__(self, seconds: float = 0.5) -> None:
         self.seconds = seconds
 
-    def run(self, person, garment, *, on_stage=None):
+    def run(self, person, garment, *, on_stage=None, garment_type="upper_body"):
         record_run()
         for stage, fraction in (("segmenting", 0.2), ("warping", 0.6)):
             if on_stage is not None:
@@ -46,7 +46,7 @@ class StallingEngine:
 
     name = "stalling"
 
-    def run(self, person, garment, *, on_stage=None):
+    def run(self, person, garment, *, on_stage=None, garment_type="upper_body"):
         record_run()
         if on_stage is not None:
             on_stage("segmenting", 0.1)

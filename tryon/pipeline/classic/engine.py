@@ -1,14 +1,18 @@
-"""The weight-free try-on engine: classical segmentation and geometric garment fitting.
+"""The weight-free try-on engine: the body model's keypoints and mask, and geometric garment fitting.
 
-It runs when the neural checkpoints are not installed, so a fresh install can still show a shopper a
-garment on their own photo. The stages of the method, each in its module:
+It runs when the neural checkpoints are not installed (and for bottoms and dresses, which PF-AFN was
+not trained on), so a fresh install can still show a shopper a garment on their own photo. The stages
+of the method, each in its module:
 
-1. segmenting (`segment.py`): the person's mask.
-2. masking (`garment_mask.py`, `garment_points.py`): the garment's cloth mask, colours and landmarks.
-3. warping (`fit.py`, `tps.py`): body landmarks (`body_points.py`), a thin-plate spline placing the
-   garment's body and rigid sleeves turned to hang along the arms.
+1. segmenting (`tryon/pipeline/person.py`, shared with the neural engine): keypoints and person mask
+   from the body model, and its verdict on whether the photo can try this garment type.
+2. masking (`garment_mask.py`, `garment_points.py`): the garment's cloth mask, colours and landmarks
+   (a top's collar, shoulders, armpits and sleeves; a bottom's waistband, crotch and hems; a dress's
+   top and hem).
+3. warping (`body_points.py`, `fit.py`, `tps.py`): the body's fitting points from the keypoints, a
+   thin-plate spline placing the garment's body, rigid sleeve pieces along upper arm and forearm.
 4. rendering (`render.py`, `shading.py`): colours sampled through the warp, shaded with the person's
-   folds and light, clipped to the person.
+   folds and light, clipped to the person, away from face, hands and bare arms in front.
 5. compositing (`composite.py`): alpha blend into the photo at full resolution, and the 192×256 crop.
 
 Pixels above the chin and outside the person mask are never changed.
@@ -19,57 +23,80 @@ from __future__ import annotations
 import numpy as np
 from PIL import Image
 
-from tryon.pipeline.classic.body_points import FaceDetector, body_landmarks
+from tryon.pipeline.classic.body_points import BodyLandmarks, body_landmarks, hand_discs
 from tryon.pipeline.classic.composite import composite, person_crop
-from tryon.pipeline.classic.fit import fit_points, place_sleeves, placed_corners, render_region
-from tryon.pipeline.classic.garment_mask import prepare_garment
+from tryon.pipeline.classic.fit import (
+    SleevePlacement,
+    fit_bottom_points,
+    fit_points,
+    place_sleeves,
+    placed_corners,
+    render_region,
+)
+from tryon.pipeline.classic.garment_mask import GarmentPoints, prepare_garment
+from tryon.pipeline.classic.garment_points import BottomLandmarks, DressLandmarks
 from tryon.pipeline.classic.render import render_garment
-from tryon.pipeline.classic.segment import segment_person
 from tryon.pipeline.classic.tps import fit_thin_plate_spline
-from tryon.pipeline.contract import ENGINE_CLASSIC, StageCallback, StageClock, TryOnResult
+from tryon.pipeline.contract import (
+    ENGINE_CLASSIC,
+    GARMENT_TYPES,
+    UPPER_BODY,
+    StageCallback,
+    StageClock,
+    TryOnError,
+    TryOnResult,
+)
 from tryon.pipeline.imageio import ImageSource, load_rgb
+from tryon.pipeline.person import analyse_person
 
-# Each stage's share of a run on a phone photo (bench/classic_bench.py), for the progress bar.
+# Each stage's share of a run on a 12 MP phone photo, for the progress bar (bench/classic_bench.py,
+# 2026-12-01 stage medians: body model 0.22 s, masking 0.10, warping 0.01, rendering 0.25, compositing 0.11).
 STAGE_SHARES: dict[str, float] = {
-    "segmenting": 0.30,
-    "masking": 0.05,
+    "segmenting": 0.32,
+    "masking": 0.15,
     "warping": 0.01,
-    "rendering": 0.39,
-    "compositing": 0.25,
+    "rendering": 0.36,
+    "compositing": 0.16,
 }
 
 
 class ClassicTryOnEngine:
-    """Try-on without model weights. Cheap to construct; the Haar cascades are loaded once per process.
-    `run` may be called from several threads."""
+    """Try-on without the neural checkpoints, for tops, bottoms and dresses. Cheap to construct; the body
+    model is loaded once per process. `run` may be called from several threads."""
 
     name = ENGINE_CLASSIC
 
-    def __init__(self) -> None:
-        self._faces = FaceDetector()
-
-    def run(self, person: ImageSource, garment: ImageSource, *, on_stage: StageCallback | None = None) -> TryOnResult:
-        """Put the garment on the person in the photo.
+    def run(
+        self,
+        person: ImageSource,
+        garment: ImageSource,
+        *,
+        on_stage: StageCallback | None = None,
+        garment_type: str = UPPER_BODY,
+    ) -> TryOnResult:
+        """Put the garment (of `garment_type`: "upper_body", "lower_body" or "full_body") on the person.
 
         `on_stage(stage, fraction_done)` hears each of STAGES as it starts, then the last one again with
-        1.0. Raises NoPersonFoundError when no face or body is found, GarmentNotFoundError when the
-        garment image shows no garment, InvalidImageError when an input cannot be decoded.
+        1.0. Raises NoPersonFoundError when there is no person, UnusablePhotoError when the photo cannot
+        try this garment type, GarmentNotFoundError when the garment image shows no garment,
+        InvalidImageError when an input cannot be decoded, WeightsError when the body model is missing.
         """
+        if garment_type not in GARMENT_TYPES:
+            raise TryOnError(f"Unknown garment type {garment_type!r}; use one of {', '.join(GARMENT_TYPES)}.")
         clock = StageClock(on_stage, STAGE_SHARES)
         clock.start("segmenting")
         person_rgb = load_rgb(person)
         garment_rgb = load_rgb(garment)
-        face = self._faces.detect(person_rgb)
-        person_mask = segment_person(person_rgb, face)
+        analysis = analyse_person(person_rgb, garment_type)
+        person_mask = analysis.person_mask
 
         clock.start("masking")
-        garment_colours, garment_alpha, garment_points = prepare_garment(garment_rgb)
+        garment_colours, garment_alpha, garment_points = prepare_garment(garment_rgb, garment_type)
 
         clock.start("warping")
-        body = body_landmarks(face, person_mask)
-        body_points, garment_targets = fit_points(garment_points, body)
+        body = body_landmarks(analysis)
+        body_points, garment_targets, torso_alpha, sleeves = _fit(garment_points, garment_alpha, body)
         spline = fit_thin_plate_spline(body_points, garment_targets)
-        torso_alpha, sleeves = place_sleeves(garment_points, garment_alpha, body)
         sleeve_corners = [placed_corners(sleeve) for sleeve in sleeves]
         region = render_region(np.vstack([body_points, *sleeve_corners]), body, person_rgb.shape)
 
@@ -77,18 +104,18 @@ class ClassicTryOnEngine:
         layer = render_garment(
             person_rgb,
             person_mask,
-            face=face,
             body=body,
             region=region,
             spline=spline,
             garment_colours=garment_colours,
             torso_alpha=torso_alpha,
             sleeves=sleeves,
+            hands=hand_discs(analysis, body.unit),
         )
 
         clock.start("compositing")
         image, garment_mask = composite(person_rgb, layer)
-        small = person_crop(image, person_mask, face)
+        small = person_crop(image, person_mask, body.face)
         timings = clock.finish()
         return TryOnResult(
             image=Image.fromarray(image),
@@ -98,3 +125,18 @@ class ClassicTryOnEngine:
             person_mask=person_mask,
             garment_mask=garment_mask,
         )
+
+
+def _fit(
+    points: GarmentPoints, alpha: np.ndarray, body: BodyLandmarks
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[SleevePlacement]]:
+    """Spline points (body, garment), the alpha the spline carries and the sleeve pieces, by garment kind."""
+    if isinstance(points, BottomLandmarks):
+        body_points, garment_points = fit_bottom_points(points, body)
+        return body_points, garment_points, alpha, []
+    skirt_hem = None
+    if isinstance(points, DressLandmarks):
+        points, skirt_hem = points.top, (points.left_hem, points.right_hem)
+    body_points, garment_points = fit_points(points, body, skirt_hem=skirt_hem)
+    torso_alpha, sleeves = place_sleeves(points, alpha, body)
+    return body_points, garment_points, torso_alpha, sleeves

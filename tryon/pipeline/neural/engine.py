@@ -17,7 +17,16 @@ import numpy as np
 import torch
 from PIL import Image
 
-from tryon.pipeline.contract import ENGINE_NEURAL, StageCallback, StageClock, TryOnResult, WeightsError
+from tryon.pipeline.body import BodyAnalysis
+from tryon.pipeline.contract import (
+    ENGINE_NEURAL,
+    UPPER_BODY,
+    StageCallback,
+    StageClock,
+    TryOnError,
+    TryOnResult,
+    WeightsError,
+)
 from tryon.pipeline.imageio import ImageSource, load_rgb
 from tryon.pipeline.masks import cloth_mask, refine_with_saliency
 from tryon.pipeline.neural.optimize import (
@@ -39,6 +48,7 @@ from tryon.pipeline.neural.preprocess import (
     pfafn_output_to_uint8,
     u2net_input,
     u2net_mask,
+    viton_frame,
 )
 from tryon.pipeline.neural.u2net import U2Net, U2NetVariant
 from tryon.pipeline.neural.weights import (
@@ -48,6 +58,7 @@ from tryon.pipeline.neural.weights import (
     load_checkpoint,
     verify_weights_dir,
 )
+from tryon.pipeline.person import analyse_person
 from tryon.pipeline.select import DEVICE_AUTO, resolve_device, resolve_engine_device
 
 
@@ -250,15 +261,30 @@ class TryOnEngine:
                 self.networks.generator.register_forward_pre_hook(_announce_rendering)
                 _generators_with_listener.add(self.networks.generator)
 
-    def run(self, person: ImageSource, garment: ImageSource, *, on_stage: StageCallback | None = None) -> TryOnResult:
-        """Dress the person in `person` (a photo of any size) with the garment in `garment` (a product
-        photo on a plain light background); reports each of `STAGES` to `on_stage` as it starts."""
+    def run(
+        self,
+        person: ImageSource,
+        garment: ImageSource,
+        *,
+        on_stage: StageCallback | None = None,
+        garment_type: str = UPPER_BODY,
+    ) -> TryOnResult:
+        """Dress the person in `person` (a photo of any size) with the top in `garment` (a product
+        photo on a plain light background); reports each of `STAGES` to `on_stage` as it starts.
+        Bottoms and dresses are a `TryOnError`: PF-AFN was trained on tops only
+        (`select.engine_for_garment` sends them to the weight-free engine)."""
+        if garment_type != UPPER_BODY:
+            raise TryOnError(
+                "The neural try-on engine fits tops only; use the weight-free engine (--engine classic or auto) "
+                "for trousers, skirts and dresses."
+            )
         clock = StageClock(on_stage, STAGE_SHARES)
         clock.start("segmenting")
         photo = load_rgb(person)
         garment_rgb = load_rgb(garment)
+        body = analyse_person(photo, UPPER_BODY)
         saliency = self._saliency(photo)
-        crop = crop_person(photo, saliency)
+        crop = crop_person(photo, saliency, frame=_viton_frame_of(body))
 
         clock.start("masking")
         garment_mask = cloth_mask(garment_rgb)
@@ -287,5 +313,14 @@ class TryOnEngine:
         )
 
     def _saliency(self, rgb: np.ndarray) -> np.ndarray:
+        """U²-Net's soft person (or garment) mask at the image's size, uint8."""
         height, width = rgb.shape[:2]
         return u2net_mask(self.networks.segment(u2net_input(rgb)), width=width, height=height)
+
+
+def _viton_frame_of(body: BodyAnalysis) -> tuple[int, int, int, int]:
+    """The model frame of the person, from the body model's shoulders and hips (the person's left and
+    right in either order: the frame only needs their middles and spans)."""
+    shoulders = np.array([body.point("left_shoulder"), body.point("right_shoulder")])
+    hips = np.array([body.point("left_hip"), body.point("right_hip")])
+    return viton_frame(shoulders, hips)
