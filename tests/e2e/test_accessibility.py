@@ -90,9 +90,9 @@ class Shop:
 
     @cached_property
     def product_path(self) -> str:
-        """A product that can be tried on (every demo product is a top with a garment picture)."""
+        """A top: the test photos (an astronaut, waist up) can try tops on, not trousers or dresses."""
         page = self.new_page("anonymous")
-        page.goto(self.url)
+        page.goto(f"{self.url}/?category=women-tops")
         path = page.locator(".product-card a").first.get_attribute("href")
         page.context.close()
         return path
