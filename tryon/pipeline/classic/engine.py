@@ -11,22 +11,38 @@ garment on their own photo. The stages of the method, each in its module:
    folds and light, clipped to the person.
 5. compositing (`composite.py`): alpha blend into the photo at full resolution, and the 192×256 crop.
 
-Pixels above the chin and outside the person mask are never changed.
+Pixels above the chin and outside the person mask are never changed. Stages 1 and 2 depend on one
+input each: `prepare_photo` (face, person mask, body landmarks) and `prepare_garment` (colours, alpha,
+landmarks) return them as `PreparedSide`s the shop keeps; `dress` does the rest for a pair.
 """
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 from PIL import Image
 
-from tryon.pipeline.classic.body_points import FaceDetector, body_landmarks
+from tryon.pipeline.classic.body_points import BodyLandmarks, FaceBox, FaceDetector, body_landmarks
 from tryon.pipeline.classic.composite import composite, person_crop
 from tryon.pipeline.classic.fit import fit_points, place_sleeves, placed_corners, render_region
 from tryon.pipeline.classic.garment_mask import prepare_garment
+from tryon.pipeline.classic.garment_points import GarmentLandmarks
 from tryon.pipeline.classic.render import render_garment
 from tryon.pipeline.classic.segment import segment_person
 from tryon.pipeline.classic.tps import fit_thin_plate_spline
-from tryon.pipeline.contract import ENGINE_CLASSIC, StageCallback, StageClock, TryOnResult
+from tryon.pipeline.contract import (
+    ENGINE_CLASSIC,
+    GARMENT_SIDE,
+    PHOTO_SIDE,
+    PreparedSide,
+    StageCallback,
+    StageClock,
+    TryOnResult,
+    check_prepared,
+    pack_mask,
+    unpack_mask,
+)
 from tryon.pipeline.imageio import ImageSource, load_rgb
 
 # Each stage's share of a run on a phone photo (bench/classic_bench.py), for the progress bar.
@@ -37,6 +53,20 @@ STAGE_SHARES: dict[str, float] = {
     "rendering": 0.39,
     "compositing": 0.25,
 }
+# Raise when the method changes what the prepared sides hold or how they are computed: sides kept
+# by the shop under the old version are then recomputed.
+METHOD_VERSION = 1
+# Alpha from which a garment pixel counts as cloth in the mask shown to staff.
+CLOTH_ALPHA = 0.5
+
+
+def _points_to_json(landmarks: object) -> dict:
+    return dataclasses.asdict(landmarks)
+
+
+def _points_from_json(cls: type, values: dict) -> object:
+    """Rebuild a landmarks dataclass; JSON turned its (x, y) tuples into lists."""
+    return cls(**{key: tuple(value) if isinstance(value, list) else value for key, value in values.items()})
 
 
 class ClassicTryOnEngine:
@@ -44,6 +74,7 @@ class ClassicTryOnEngine:
     `run` may be called from several threads."""
 
     name = ENGINE_CLASSIC
+    identity = f"{ENGINE_CLASSIC}/{METHOD_VERSION}"
 
     def __init__(self) -> None:
         self._faces = FaceDetector()
@@ -58,15 +89,60 @@ class ClassicTryOnEngine:
         clock = StageClock(on_stage, STAGE_SHARES)
         clock.start("segmenting")
         person_rgb = load_rgb(person)
-        garment_rgb = load_rgb(garment)
+        photo_side = self.prepare_photo(person_rgb)
+        clock.start("masking")
+        garment_side = self.prepare_garment(garment)
+        return self._dress(person_rgb, photo_side, garment_side, clock)
+
+    def prepare_photo(self, person: ImageSource) -> PreparedSide:
+        """Face, person mask and body landmarks of the photo. Raises NoPersonFoundError."""
+        person_rgb = load_rgb(person)
         face = self._faces.detect(person_rgb)
         person_mask = segment_person(person_rgb, face)
+        body = body_landmarks(face, person_mask)
+        return PreparedSide(
+            side=PHOTO_SIDE,
+            identity=self.identity,
+            arrays={"person_mask": pack_mask(person_mask)},
+            meta={"face": dataclasses.asdict(face), "body": _points_to_json(body), "shape": list(person_mask.shape)},
+        )
 
-        clock.start("masking")
-        garment_colours, garment_alpha, garment_points = prepare_garment(garment_rgb)
+    def prepare_garment(self, garment: ImageSource) -> PreparedSide:
+        """The garment's colours, soft alpha and landmarks. Raises GarmentNotFoundError."""
+        colours, alpha, landmarks = prepare_garment(load_rgb(garment))
+        cloth = np.where(alpha >= CLOTH_ALPHA, 255, 0).astype(np.uint8)
+        return PreparedSide(
+            side=GARMENT_SIDE,
+            identity=self.identity,
+            arrays={"colours": colours, "alpha": alpha, "cloth_mask": pack_mask(cloth)},
+            meta={"landmarks": _points_to_json(landmarks), "mask_size": [cloth.shape[1], cloth.shape[0]]},
+        )
+
+    def dress(
+        self,
+        person: ImageSource,
+        photo_side: PreparedSide,
+        garment_side: PreparedSide,
+        *,
+        on_stage: StageCallback | None = None,
+    ) -> TryOnResult:
+        """Fit, render and composite a prepared garment on a prepared photo (`person` is that photo).
+        Raises StalePreparationError for a side prepared by another method version."""
+        check_prepared(photo_side, side=PHOTO_SIDE, identity=self.identity)
+        check_prepared(garment_side, side=GARMENT_SIDE, identity=self.identity)
+        clock = StageClock(on_stage, STAGE_SHARES, already_done=("segmenting", "masking"))
+        return self._dress(load_rgb(person), photo_side, garment_side, clock)
+
+    def _dress(
+        self, person_rgb: np.ndarray, photo_side: PreparedSide, garment_side: PreparedSide, clock: StageClock
+    ) -> TryOnResult:
+        face = FaceBox(**photo_side.meta["face"])
+        body = _points_from_json(BodyLandmarks, photo_side.meta["body"])
+        person_mask = unpack_mask(photo_side.arrays["person_mask"], tuple(photo_side.meta["shape"]))
+        garment_points = _points_from_json(GarmentLandmarks, garment_side.meta["landmarks"])
+        garment_colours, garment_alpha = garment_side.arrays["colours"], garment_side.arrays["alpha"]
 
         clock.start("warping")
-        body = body_landmarks(face, person_mask)
         body_points, garment_targets = fit_points(garment_points, body)
         spline = fit_thin_plate_spline(body_points, garment_targets)
         torso_alpha, sleeves = place_sleeves(garment_points, garment_alpha, body)

@@ -17,7 +17,19 @@ import numpy as np
 import torch
 from PIL import Image
 
-from tryon.pipeline.contract import ENGINE_NEURAL, StageCallback, StageClock, TryOnResult, WeightsError
+from tryon.pipeline.contract import (
+    ENGINE_NEURAL,
+    GARMENT_SIDE,
+    PHOTO_SIDE,
+    PreparedSide,
+    StageCallback,
+    StageClock,
+    TryOnResult,
+    WeightsError,
+    check_prepared,
+    pack_mask,
+    unpack_mask,
+)
 from tryon.pipeline.imageio import ImageSource, load_rgb
 from tryon.pipeline.masks import cloth_mask, refine_with_saliency
 from tryon.pipeline.neural.optimize import (
@@ -26,11 +38,12 @@ from tryon.pipeline.neural.optimize import (
     release_free_memory,
     tune_malloc_for_inference,
 )
-from tryon.pipeline.neural.pfafn import GeneratorNet, WarpNet, tryon_forward
+from tryon.pipeline.neural.pfafn import GeneratorNet, WarpNet, tryon_forward, tryon_from_pyramids
 from tryon.pipeline.neural.preprocess import (
     MODEL_HEIGHT,
     MODEL_WIDTH,
     U2NET_SIZE,
+    PersonCrop,
     crop_person,
     garment_region,
     garment_to_model_inputs,
@@ -77,6 +90,35 @@ class LoadedNetworks:
         inputs = [t.to(self.device, torch.float32) for t in (real_image, clothes, edge)]
         with torch.inference_mode():
             outputs = tryon_forward(self.warp, self.generator, *inputs, with_intermediates=with_intermediates)
+        return {name: value.to(real_image.device).contiguous() for name, value in outputs.items()}
+
+    def person_pyramid(self, real_image: torch.Tensor) -> list[torch.Tensor]:
+        """PF-AFN's person-side features of a [1, 3, 256, 192] crop (see `WarpNet.person_pyramid`), on the CPU."""
+        with torch.inference_mode():
+            pyramid = self.warp.person_pyramid(real_image.to(self.device, torch.float32))
+        return [level.cpu().contiguous() for level in pyramid]
+
+    def garment_pyramid(self, masked_clothes: torch.Tensor) -> list[torch.Tensor]:
+        """PF-AFN's garment-side features of the masked garment (see `WarpNet.garment_pyramid`), on the CPU."""
+        with torch.inference_mode():
+            pyramid = self.warp.garment_pyramid(masked_clothes.to(self.device, torch.float32))
+        return [level.cpu().contiguous() for level in pyramid]
+
+    def dress_from_pyramids(
+        self,
+        real_image: torch.Tensor,
+        masked_clothes: torch.Tensor,
+        edge: torch.Tensor,
+        person_pyramid: list[torch.Tensor],
+        garment_pyramid: list[torch.Tensor],
+    ) -> dict[str, torch.Tensor]:
+        """`dress` with both halves' features already computed: flow, generator and composition."""
+        inputs = [t.to(self.device, torch.float32) for t in (real_image, masked_clothes, edge)]
+        pyramids = [
+            [level.to(self.device, torch.float32) for level in side] for side in (person_pyramid, garment_pyramid)
+        ]
+        with torch.inference_mode():
+            outputs = tryon_from_pyramids(self.warp, self.generator, *inputs, *pyramids)
         return {name: value.to(real_image.device).contiguous() for name, value in outputs.items()}
 
     def warm_up(self) -> None:
@@ -236,7 +278,8 @@ class TryOnEngine:
         if not report.neural_ready:
             raise WeightsError(neural_weights_problem(report))
         self.weights_dir = report.weights_dir
-        self.u2net_variant: U2NetVariant = "u2net" if CHECKPOINTS["u2net"].filename in report.ok else "u2netp"
+        self.u2net_variant: U2NetVariant = report.u2net_variant
+        self.identity = report.neural_identity()
         self.refine_garment_mask = refine_garment_mask
         self.networks = load_networks(
             report.path(self.u2net_variant),
@@ -252,24 +295,93 @@ class TryOnEngine:
 
     def run(self, person: ImageSource, garment: ImageSource, *, on_stage: StageCallback | None = None) -> TryOnResult:
         """Dress the person in `person` (a photo of any size) with the garment in `garment` (a product
-        photo on a plain light background); reports each of `STAGES` to `on_stage` as it starts."""
+        photo on a plain light background); reports each of `STAGES` to `on_stage` as it starts.
+        The same as `dress(person, prepare_photo(person), prepare_garment(garment))`."""
         clock = StageClock(on_stage, STAGE_SHARES)
         clock.start("segmenting")
         photo = load_rgb(person)
-        garment_rgb = load_rgb(garment)
+        photo_side = self.prepare_photo(photo)
+        clock.start("masking")
+        garment_side = self.prepare_garment(garment)
+        return self._dress(photo, photo_side, garment_side, clock)
+
+    def prepare_photo(self, person: ImageSource) -> PreparedSide:
+        """The photo side, kept per photo: U²-Net's person mask, the person cut out on white in the
+        model's frame and PF-AFN's person-side pyramid. Raises NoPersonFoundError."""
+        photo = load_rgb(person)
         saliency = self._saliency(photo)
         crop = crop_person(photo, saliency)
+        person_mask = person_mask_from_saliency(saliency)
+        pyramid = self.networks.person_pyramid(crop.real_image)
+        arrays = {
+            "real_image": crop.real_image.numpy(),
+            "person_uint8": crop.person_uint8,
+            "person_mask": pack_mask(person_mask),
+            **{f"person_pyramid_{level}": value.numpy() for level, value in enumerate(pyramid)},
+        }
+        meta = {"box": list(crop.box), "photo_size": list(crop.photo_size), "levels": len(pyramid)}
+        return PreparedSide(side=PHOTO_SIDE, identity=self.identity, arrays=arrays, meta=meta)
 
-        clock.start("masking")
+    def prepare_garment(self, garment: ImageSource) -> PreparedSide:
+        """The garment side, kept per product image: cloth mask, PF-AFN's inputs and garment-side pyramid.
+        Raises GarmentNotFoundError when no garment stands out from the background."""
+        garment_rgb = load_rgb(garment)
         garment_mask = cloth_mask(garment_rgb)
         if self.refine_garment_mask:
             garment_mask = refine_with_saliency(garment_mask, self._saliency(garment_rgb))
-        garment_inputs = garment_to_model_inputs(garment_rgb, garment_mask)
+        inputs = garment_to_model_inputs(garment_rgb, garment_mask)
+        masked_clothes = inputs.clothes * inputs.edge  # as tryon_forward masks it
+        pyramid = self.networks.garment_pyramid(masked_clothes)
+        arrays = {
+            "cloth_mask": pack_mask(garment_mask),
+            "masked_clothes": masked_clothes.numpy(),
+            "edge": inputs.edge.numpy(),
+            **{f"garment_pyramid_{level}": value.numpy() for level, value in enumerate(pyramid)},
+        }
+        meta = {"mask_size": [garment_rgb.shape[1], garment_rgb.shape[0]], "levels": len(pyramid)}
+        return PreparedSide(side=GARMENT_SIDE, identity=self.identity, arrays=arrays, meta=meta)
+
+    def dress(
+        self,
+        person: ImageSource,
+        photo_side: PreparedSide,
+        garment_side: PreparedSide,
+        *,
+        on_stage: StageCallback | None = None,
+    ) -> TryOnResult:
+        """The pair: flow estimation, generator and paste-back into `person` (the photo `photo_side`
+        was prepared from). Reports warping, rendering and compositing. Raises StalePreparationError
+        for a side prepared by other weights."""
+        check_prepared(photo_side, side=PHOTO_SIDE, identity=self.identity)
+        check_prepared(garment_side, side=GARMENT_SIDE, identity=self.identity)
+        clock = StageClock(on_stage, STAGE_SHARES, already_done=("segmenting", "masking"))
+        return self._dress(load_rgb(person), photo_side, garment_side, clock)
+
+    def _dress(
+        self, photo: np.ndarray, photo_side: PreparedSide, garment_side: PreparedSide, clock: StageClock
+    ) -> TryOnResult:
+        person, garment = photo_side.arrays, garment_side.arrays
+        crop = PersonCrop(
+            real_image=torch.from_numpy(person["real_image"]),
+            person_uint8=person["person_uint8"],
+            box=tuple(photo_side.meta["box"]),
+            photo_size=tuple(photo_side.meta["photo_size"]),
+        )
+        person_pyramid = [torch.from_numpy(person[f"person_pyramid_{i}"]) for i in range(photo_side.meta["levels"])]
+        garment_pyramid = [
+            torch.from_numpy(garment[f"garment_pyramid_{i}"]) for i in range(garment_side.meta["levels"])
+        ]
 
         clock.start("warping")
         _rendering_listener.callback = lambda: clock.start("rendering")
         try:
-            outputs = self.networks.dress(crop.real_image, garment_inputs.clothes, garment_inputs.edge)
+            outputs = self.networks.dress_from_pyramids(
+                crop.real_image,
+                torch.from_numpy(garment["masked_clothes"]),
+                torch.from_numpy(garment["edge"]),
+                person_pyramid,
+                garment_pyramid,
+            )
         finally:
             _rendering_listener.callback = None
 
@@ -282,7 +394,7 @@ class TryOnEngine:
             image_small=Image.fromarray(small),
             engine=ENGINE_NEURAL,
             timings=timings,
-            person_mask=person_mask_from_saliency(saliency),
+            person_mask=unpack_mask(person["person_mask"], photo.shape[:2]),
             garment_mask=pasted.garment_mask,
         )
 
