@@ -359,6 +359,12 @@ TRYON_HEARTBEAT_SECONDS = env_int("REVETIR_TRYON_HEARTBEAT_SECONDS", 3)
 TRYON_HEARTBEAT_LIMIT_SECONDS = env_int("REVETIR_TRYON_HEARTBEAT_LIMIT_SECONDS", 30)
 TRYON_QUEUED_LIMIT_SECONDS = env_int("REVETIR_TRYON_QUEUED_LIMIT_SECONDS", 600)
 TRYON_RETENTION_DAYS = env_int("REVETIR_TRYON_RETENTION_DAYS", 30)
+# Photo and garment sides are prepared by the worker when a photo or product image is saved.
+TRYON_PREPARE_IN_BACKGROUND = env_bool("REVETIR_TRYON_PREPARE_IN_BACKGROUND", True)
+# At most this many try-ons of a catalogue page ("See it on me") live per shopper at once.
+TRYON_PAGE_LIVE_LIMIT = env_int("REVETIR_TRYON_PAGE_LIVE_LIMIT", 12)
+# The worker loads the engine when it starts, not on the first shopper's job.
+TRYON_WARM_UP = env_bool("REVETIR_TRYON_WARM_UP", True)
 
 LOGGING = {
     "version": 1,

@@ -18,6 +18,13 @@ def reference_dir() -> Path:
 
 
 @pytest.fixture(autouse=True)
+def _no_background_preparation(settings):
+    """Saved photos and product images are not prepared by a background worker in tests: a test that
+    needs a prepared side calls `tryon.preparations` itself, so nothing runs behind its back."""
+    settings.TRYON_PREPARE_IN_BACKGROUND = False
+
+
+@pytest.fixture(autouse=True)
 def _isolated_media(settings, tmp_path):
     """Every test writes media into its own temporary folders, never into data/."""
     settings.MEDIA_ROOT = tmp_path / "media"

@@ -21,10 +21,11 @@ from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
 
 from revetir.object_keys import primary_key_or_none
+from shop.models import ProductImage
 from tryon import selectors, services
 from tryon.events import EVENT_STATE, job_payload, user_group
-from tryon.models import JobStatus, TryOnJob
-from tryon.worker import run_queued_jobs
+from tryon.models import JobStatus, PersonPhoto, TryOnJob
+from tryon.worker import PREPARE_GARMENT, PREPARE_PHOTO, run_preparation, run_queued_jobs
 
 logger = logging.getLogger(__name__)
 
@@ -100,7 +101,16 @@ class TryOnProgressConsumer(AsyncJsonWebsocketConsumer):
 
 
 class TryOnWorkerConsumer(SyncConsumer):
-    """Runs jobs sent to the `tryon` channel (`manage.py runworker tryon`); handles `tryon.run`."""
+    """Runs jobs sent to the `tryon` channel (`manage.py runworker tryon`); handles `tryon.run` and
+    `tryon.prepare` (a saved photo or product image), the latter only after the queued jobs."""
+
+    def tryon_prepare(self, message: dict) -> None:
+        run_queued_jobs()
+        kind = message.get("kind")
+        model = {PREPARE_PHOTO: PersonPhoto, PREPARE_GARMENT: ProductImage}.get(kind)
+        object_id = primary_key_or_none(model, message.get("id")) if model is not None else None
+        if object_id is not None:
+            run_preparation(kind, object_id)
 
     def tryon_run(self, message: dict) -> None:
         """The message names the job as JSON carried it (an ObjectId as text); an id that is no key

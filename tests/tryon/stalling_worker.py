@@ -26,11 +26,12 @@ STALL_SECONDS = 600
 
 
 class StallingEngine:
-    name = "stalling"
+    """Stalls while preparing the photo side, after the worker reported the first stage."""
 
-    def run(self, person, garment, *, on_stage=None):
-        if on_stage is not None:
-            on_stage("segmenting", 0.1)
+    name = "stalling"
+    identity = "stalling/1"
+
+    def prepare_photo(self, person):
         time.sleep(STALL_SECONDS)
         raise RuntimeError("the stalling engine is meant to be killed before it wakes up")
 
