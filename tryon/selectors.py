@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import timedelta
 
 from django.db.models import Model, QuerySet
@@ -13,7 +14,8 @@ from accounts.models import User
 from revetir.object_keys import primary_key_or_none
 from shop.models import Product, ProductImage, Variant
 from shop.selectors import sizes_in_display_order
-from tryon.models import LIVE_STATUSES, JobStatus, PersonPhoto, TryOnJob
+from tryon import preparations
+from tryon.models import LIVE_STATUSES, GarmentPreparation, JobStatus, PersonPhoto, TryOnJob
 
 # Jobs finished this recently are part of the state a websocket receives on connect.
 RECENTLY_FINISHED = timedelta(minutes=10)
@@ -109,3 +111,28 @@ def _key_or_404(model: type[Model], value: object) -> object:
     if key is None:
         raise Http404(f"No {model._meta.verbose_name} with that id.")
     return key
+
+
+@dataclass(frozen=True)
+class GarmentCheck:
+    """What staff see about a product image's garment side: the cloth mask over the image (a data
+    URI, blank until prepared) and warnings when it looks wrong."""
+
+    prepared: bool
+    overlay_uri: str
+    warnings: list[str]
+
+
+def garment_check(*, product_image: ProductImage) -> GarmentCheck:
+    """The latest garment side made from the image file the product shows now, checked."""
+    preparation = (
+        GarmentPreparation.objects.filter(product_image=product_image, image_name=product_image.image.name)
+        .order_by("-created_at")
+        .first()
+    )
+    if preparation is None:
+        return GarmentCheck(prepared=False, overlay_uri="", warnings=[])
+    overlay = ""
+    if preparation.mask_file_name:
+        overlay = preparations.mask_overlay_data_uri(product_image=product_image, preparation=preparation)
+    return GarmentCheck(prepared=True, overlay_uri=overlay, warnings=preparations.garment_warnings(preparation))

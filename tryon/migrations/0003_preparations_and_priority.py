@@ -6,79 +6,116 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('shop', '0002_checkout_claim'),
-        ('tryon', '0002_person_photo_content_hash'),
+        ("shop", "0002_checkout_claim"),
+        ("tryon", "0002_person_photo_content_hash"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='GarmentPreparation',
+            name="GarmentPreparation",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('engine_identity', models.CharField(max_length=80)),
-                ('image_name', models.CharField(help_text='The product image file this was made from.', max_length=255)),
-                ('file_name', models.CharField(blank=True, help_text='The prepared side in the private storage.', max_length=200)),
-                ('mask_file_name', models.CharField(blank=True, help_text='The cloth mask as a PNG in the private storage, shown to staff.', max_length=200)),
-                ('error', models.TextField(blank=True, help_text='Why no garment was found, if none was.')),
-                ('mask_area', models.FloatField(default=0.0, help_text='Fraction of the image the cloth mask covers.')),
-                ('mask_border', models.FloatField(default=0.0, help_text='Fraction of the image border the cloth mask touches.')),
-                ('seconds', models.FloatField(default=0.0, help_text='How long preparing took.')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("engine_identity", models.CharField(max_length=80)),
+                (
+                    "image_name",
+                    models.CharField(help_text="The product image file this was made from.", max_length=255),
+                ),
+                (
+                    "file_name",
+                    models.CharField(blank=True, help_text="The prepared side in the private storage.", max_length=200),
+                ),
+                (
+                    "mask_file_name",
+                    models.CharField(
+                        blank=True,
+                        help_text="The cloth mask as a PNG in the private storage, shown to staff.",
+                        max_length=200,
+                    ),
+                ),
+                ("error", models.TextField(blank=True, help_text="Why no garment was found, if none was.")),
+                ("mask_area", models.FloatField(default=0.0, help_text="Fraction of the image the cloth mask covers.")),
+                (
+                    "mask_border",
+                    models.FloatField(default=0.0, help_text="Fraction of the image border the cloth mask touches."),
+                ),
+                ("seconds", models.FloatField(default=0.0, help_text="How long preparing took.")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
             ],
         ),
         migrations.CreateModel(
-            name='PhotoPreparation',
+            name="PhotoPreparation",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('engine_identity', models.CharField(max_length=80)),
-                ('file_name', models.CharField(blank=True, help_text='The prepared side in the private storage.', max_length=200)),
-                ('error', models.TextField(blank=True, help_text='Why the engine could not use the photo, if it could not.')),
-                ('seconds', models.FloatField(default=0.0, help_text='How long preparing took.')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("engine_identity", models.CharField(max_length=80)),
+                (
+                    "file_name",
+                    models.CharField(blank=True, help_text="The prepared side in the private storage.", max_length=200),
+                ),
+                (
+                    "error",
+                    models.TextField(blank=True, help_text="Why the engine could not use the photo, if it could not."),
+                ),
+                ("seconds", models.FloatField(default=0.0, help_text="How long preparing took.")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
             ],
         ),
         migrations.AddField(
-            model_name='tryonjob',
-            name='engine_identity',
-            field=models.CharField(blank=True, help_text='Engine and weights of the result: a cached result must match them.', max_length=80),
+            model_name="tryonjob",
+            name="engine_identity",
+            field=models.CharField(
+                blank=True,
+                help_text="Engine and weights of the result: a cached result must match them.",
+                max_length=80,
+            ),
         ),
         migrations.AddField(
-            model_name='tryonjob',
-            name='garment_image_name',
-            field=models.CharField(blank=True, help_text='The product image file the result shows: a replaced image is stale.', max_length=255),
+            model_name="tryonjob",
+            name="garment_image_name",
+            field=models.CharField(
+                blank=True,
+                help_text="The product image file the result shows: a replaced image is stale.",
+                max_length=255,
+            ),
         ),
         migrations.AddField(
-            model_name='tryonjob',
-            name='priority',
-            field=models.PositiveSmallIntegerField(choices=[(0, 'Single try-on'), (1, 'Page of garments')], default=0),
+            model_name="tryonjob",
+            name="priority",
+            field=models.PositiveSmallIntegerField(choices=[(0, "Single try-on"), (1, "Page of garments")], default=0),
         ),
         migrations.AddIndex(
-            model_name='tryonjob',
-            index=models.Index(fields=['status', 'priority', 'created_at'], name='tryon_job_queue_idx'),
+            model_name="tryonjob",
+            index=models.Index(fields=["status", "priority", "created_at"], name="tryon_job_queue_idx"),
         ),
         migrations.AddIndex(
-            model_name='tryonjob',
-            index=models.Index(fields=['owner', 'photo', 'product_image', 'status'], name='tryon_job_pair_idx'),
+            model_name="tryonjob",
+            index=models.Index(fields=["owner", "photo", "product_image", "status"], name="tryon_job_pair_idx"),
         ),
         migrations.AddField(
-            model_name='garmentpreparation',
-            name='product_image',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='garment_preparations', to='shop.productimage'),
+            model_name="garmentpreparation",
+            name="product_image",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE, related_name="garment_preparations", to="shop.productimage"
+            ),
         ),
         migrations.AddField(
-            model_name='photopreparation',
-            name='photo',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='preparations', to='tryon.personphoto'),
+            model_name="photopreparation",
+            name="photo",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE, related_name="preparations", to="tryon.personphoto"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='garmentpreparation',
-            constraint=models.UniqueConstraint(fields=('product_image', 'engine_identity'), name='tryon_garment_prep_once_per_engine'),
+            model_name="garmentpreparation",
+            constraint=models.UniqueConstraint(
+                fields=("product_image", "engine_identity"), name="tryon_garment_prep_once_per_engine"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='photopreparation',
-            constraint=models.UniqueConstraint(fields=('photo', 'engine_identity'), name='tryon_photo_prep_once_per_engine'),
+            model_name="photopreparation",
+            constraint=models.UniqueConstraint(
+                fields=("photo", "engine_identity"), name="tryon_photo_prep_once_per_engine"
+            ),
         ),
     ]
