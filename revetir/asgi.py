@@ -2,7 +2,8 @@
 
 Websockets pass the allowed-hosts origin check and the session/auth middleware before routing,
 so every consumer sees `scope["user"]` and cross-site pages cannot open a socket. The `tryon`
-channel is served by `manage.py runworker tryon` processes when Redis is configured.
+channel is served by `manage.py runworker tryon` processes when Redis is configured; otherwise the
+in-process try-on worker starts (and loads the engine) on the first connection.
 """
 
 import os
@@ -18,11 +19,14 @@ from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E40
 
 from tryon.consumers import TryOnWorkerConsumer  # noqa: E402
 from tryon.routing import websocket_urlpatterns  # noqa: E402
+from tryon.worker import StartWorkerOnFirstConnection  # noqa: E402
 
-application = ProtocolTypeRouter(
-    {
-        "http": django_asgi_app,
-        "websocket": AllowedHostsOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns))),
-        "channel": ChannelNameRouter({"tryon": TryOnWorkerConsumer.as_asgi()}),
-    }
+application = StartWorkerOnFirstConnection(
+    ProtocolTypeRouter(
+        {
+            "http": django_asgi_app,
+            "websocket": AllowedHostsOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns))),
+            "channel": ChannelNameRouter({"tryon": TryOnWorkerConsumer.as_asgi()}),
+        }
+    )
 )

@@ -19,9 +19,11 @@ def reference_dir() -> Path:
 
 @pytest.fixture(autouse=True)
 def _no_background_preparation(settings):
-    """Saved photos and product images are not prepared by a background worker in tests: a test that
-    needs a prepared side calls `tryon.preparations` itself, so nothing runs behind its back."""
+    """Saved photos and product images are not prepared by a background worker in tests, and no
+    connection starts the worker: a test that needs a prepared side calls `tryon.preparations`
+    itself, so nothing runs behind its back."""
     settings.TRYON_PREPARE_IN_BACKGROUND = False
+    settings.TRYON_WARM_UP = False
 
 
 @pytest.fixture(autouse=True)

@@ -24,7 +24,7 @@ from contextlib import contextmanager, suppress
 from django.conf import settings
 from django.db import close_old_connections, connection
 
-from tryon import preparations, services
+from tryon import preparations, selectors, services
 from tryon.events import publish_job, remember_server_loop
 from tryon.models import TryOnJob
 from tryon.pipeline.contract import PREPARATION_PROGRESS, Engine, TryOnError
@@ -37,6 +37,8 @@ OUT_OF_MEMORY_MESSAGE = "The try-on server ran out of memory; please try again i
 UNEXPECTED_ERROR_MESSAGE = "Something went wrong while fitting the garment; please try again."
 # How often the idle in-process worker looks for stale jobs and orphaned queued jobs.
 IDLE_CHECK_SECONDS = 5.0
+# At most this many product images are queued for preparation when a worker starts.
+CATCH_UP_LIMIT = 500
 
 
 EngineFactory = Callable[[], Engine]
@@ -238,10 +240,25 @@ class InProcessWorker:
         if self._thread is not None:
             self._thread.join(timeout)
 
+    def _warm_up(self) -> None:
+        """Load the engine, then queue the product images its garment side is missing for."""
+        try:
+            engine = warm_up(self._engine_factory)
+            if engine is not None and settings.TRYON_PREPARE_IN_BACKGROUND:
+                missing = selectors.product_images_without_garment_side(
+                    engine_identity=engine.identity, limit=CATCH_UP_LIMIT
+                )
+                for image_id in missing:
+                    self._preparations.put((PREPARE_GARMENT, image_id))
+        except Exception:
+            logger.exception("Try-on worker warm-up failed; jobs load the engine themselves")
+        finally:
+            connection.close()
+
     def _serve(self) -> None:
         logger.info("In-process try-on worker started")
         if settings.TRYON_WARM_UP:
-            warm_up(self._engine_factory)
+            self._warm_up()
         while not self._stopping.is_set():
             try:
                 job_id = self._wakeups.get(timeout=0 if not self._preparations.empty() else IDLE_CHECK_SECONDS)
@@ -270,3 +287,20 @@ def in_process_worker() -> InProcessWorker:
         if _in_process_worker is None:
             _in_process_worker = InProcessWorker()
         return _in_process_worker
+
+
+class StartWorkerOnFirstConnection:
+    """ASGI wrapper that starts the in-process worker (which warms the engine up) on the first
+    connection the server takes, from inside the server's event loop so results are published on
+    it, instead of on the first try-on. Only where the in-process worker is used."""
+
+    def __init__(self, application: Callable) -> None:
+        self._application = application
+        self._started = False
+
+    async def __call__(self, scope: dict, receive: Callable, send: Callable) -> None:
+        if not self._started:
+            self._started = True
+            if settings.TRYON_WORKER == "thread" and settings.TRYON_WARM_UP:
+                in_process_worker().ensure_started()
+        await self._application(scope, receive, send)
