@@ -205,12 +205,15 @@ def install_stand_in_weights(site: BenchSite) -> None:
     from tests.tryon.pipeline.stand_in_weights import stand_in_weights_dir
 
     source = stand_in_weights_dir(REFERENCE_DIR)
-    subprocess.run(
-        [sys.executable, "manage.py", "install_weights", "--from", str(source), "-v", "0"],
+    done = subprocess.run(
+        [sys.executable, "manage.py", "install_weights", "--from", str(source)],
         cwd=PROJECT_ROOT,
         env={**os.environ, **site.env},
-        check=True,
+        capture_output=True,
+        text=True,
     )
+    if done.returncode != 0:
+        raise SystemExit(f"install_weights failed:\n{done.stdout[-2000:]}{done.stderr[-2000:]}")
 
 
 def run_engine(engine: str, *, page: int, settle: float) -> dict:
