@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test install install-dev lint migrate seed clean
+.PHONY: run worker test install install-dev lint migrate seed clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -31,6 +31,10 @@ seed: migrate
 run: seed
 	@echo "Revetir is starting on http://$(HOST):$(PORT)/  (staff admin: http://$(HOST):$(PORT)/admin/)"
 	$(BIN)/daphne -b $(HOST) -p $(PORT) revetir.asgi:application
+
+# A try-on worker for a scaled-out shop (needs REVETIR_REDIS_URL; broker REVETIR_BROKER_URL).
+worker: install
+	$(BIN)/celery -A revetir worker -Q $${REVETIR_TRYON_QUEUE:-tryon} --loglevel INFO
 
 lint: install-dev
 	$(BIN)/ruff check .

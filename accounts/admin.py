@@ -1,19 +1,21 @@
 """Staff admin for the e-mail based user model.
 
 Deleting users here goes through `accounts.services.delete_account`, so their orders are anonymised
-and other apps' personal data is removed exactly as when shoppers delete their own account.
+and other apps' personal data is removed exactly as when shoppers delete their own account: open
+orders are cancelled, and a user with an order on its way is listed as protected (not deletable).
 """
 
 from __future__ import annotations
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from accounts.forms import StaffUserChangeForm, StaffUserCreationForm
 from accounts.models import User
-from accounts.services import delete_account
+from accounts.services import AccountDeletionRefused, delete_account
+from shop.selectors import orders_in_transit
 
 
 @admin.register(User)
@@ -38,9 +40,25 @@ class UserAdmin(DjangoUserAdmin):
     ordering = ("email",)
     readonly_fields = ("last_login", "date_joined")
 
+    def get_deleted_objects(self, objs, request: HttpRequest):
+        """Django's confirmation page refuses the deletion while anything is listed as protected."""
+        deleted, model_count, perms_needed, protected = super().get_deleted_objects(objs, request)
+        for user in objs:
+            protected.extend(
+                f"{order} of {user.email}: shipped, not yet delivered (delete the account once it is delivered)"
+                for order in orders_in_transit(user=user)
+            )
+        return deleted, model_count, perms_needed, protected
+
     def delete_model(self, request: HttpRequest, obj: User) -> None:
-        delete_account(user=obj)
+        self._delete_account(request, obj)
 
     def delete_queryset(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
         for user in queryset:
+            self._delete_account(request, user)
+
+    def _delete_account(self, request: HttpRequest, user: User) -> None:
+        try:
             delete_account(user=user)
+        except AccountDeletionRefused as refusal:
+            self.message_user(request, f"{user.email} was not deleted: {' '.join(refusal.messages)}", messages.ERROR)

@@ -12,7 +12,9 @@ from django.core.exceptions import ValidationError
 from rest_framework.authtoken.models import Token
 
 from accounts.models import User
-from shop.models import Cart, Order
+from shop.models import Cart, Order, OrderStatus
+from shop.selectors import orders_in_transit, orders_still_open
+from shop.services import InvalidOrderTransition, order_change_status
 
 # Sent with `user=` before anything is removed. A receiver deletes the data its app keeps for that
 # user (rows and stored files). Receivers run synchronously; an exception stops the deletion before
@@ -22,6 +24,10 @@ account_deleting = django.dispatch.Signal()
 # What an anonymised order shows in place of the deleted shopper's details.
 DELETED_ACCOUNT_NAME = "Deleted account"
 DELETED_ACCOUNT_TEXT = "deleted"
+
+
+class AccountDeletionRefused(ValidationError):
+    """The account cannot be deleted yet (an order is on its way); nothing was changed."""
 
 
 def normalise_email(email: str) -> str:
@@ -77,13 +83,45 @@ def anonymise_orders(*, user: User) -> int:
     )
 
 
+def _refuse_while_in_transit(user: User) -> None:
+    in_transit = [order.number for order in orders_in_transit(user=user)]
+    if in_transit:
+        raise AccountDeletionRefused(
+            f"Order {', '.join(in_transit)} is on its way to you, and the courier needs your address to deliver it "
+            "and collect payment. You can delete your account once it has been delivered.",
+            code="order_in_transit",
+        )
+
+
+def cancel_open_orders(*, user: User) -> list[Order]:
+    """Cancel the user's orders that have not shipped (their stock goes back once, through the
+    guarded `order_change_status`). Raises AccountDeletionRefused if one ships meanwhile."""
+    cancelled = []
+    for order in orders_still_open(user=user):
+        try:
+            cancelled.append(order_change_status(order=order, new_status=OrderStatus.CANCELLED))
+        except InvalidOrderTransition as error:
+            order.refresh_from_db()
+            if order.status == OrderStatus.CANCELLED:
+                continue  # cancelled meanwhile (by staff, or a parallel deletion): its stock is back
+            _refuse_while_in_transit(user)
+            raise AccountDeletionRefused(" ".join(error.messages), code="order_changed") from error
+    return cancelled
+
+
 def delete_account(*, user: User) -> None:
     """Remove the user and their personal data; orders survive anonymised.
 
-    Order of steps: other apps' data first (via `account_deleting`), then orders, cart, API token and
-    finally the user row. There are no transactions on MongoDB, so each step is safe to repeat: if a
-    step fails, calling `delete_account` again finishes the job.
+    Refused (AccountDeletionRefused, nothing changed) while an order is shipped but not delivered:
+    the courier needs the address. Orders that have not shipped (placed, processing) are cancelled
+    first, their stock returned, so no order is left half alive with its address wiped.
+
+    Order of steps: open orders cancelled, other apps' data (via `account_deleting`), then orders,
+    cart, API token and finally the user row. There are no transactions on MongoDB, so each step
+    is safe to repeat: if a step fails, calling `delete_account` again finishes the job.
     """
+    _refuse_while_in_transit(user)
+    cancel_open_orders(user=user)
     account_deleting.send(sender=User, user=user)
     anonymise_orders(user=user)
     Cart.objects.filter(user=user).delete()

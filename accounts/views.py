@@ -80,8 +80,17 @@ def profile(request: HttpRequest) -> HttpResponse:
 def delete_account(request: HttpRequest) -> HttpResponse:
     form = AccountDeleteForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
-        services.delete_account(user=request.user)
-        logout(request)
-        messages.success(request, "Your account and personal data were deleted.")
-        return redirect("shop:product_list")
-    return render(request, "accounts/delete_account.html", {"form": form})
+        try:
+            services.delete_account(user=request.user)
+        except services.AccountDeletionRefused as refusal:
+            form.add_error(None, refusal)
+        else:
+            logout(request)
+            messages.success(request, "Your account and personal data were deleted.")
+            return redirect("shop:product_list")
+    context = {
+        "form": form,
+        "orders_in_transit": shop_selectors.orders_in_transit(user=request.user),
+        "orders_to_cancel": shop_selectors.orders_still_open(user=request.user),
+    }
+    return render(request, "accounts/delete_account.html", context)

@@ -6,10 +6,40 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import Http404
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.views import defaults
 from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
+
+API_PATH_PREFIX = "/api/"
+SERVER_ERROR_MESSAGE = "Something went wrong on our side. Please try again; if it keeps happening, contact us."
+
+
+def _is_api(request: HttpRequest) -> bool:
+    return request.path.startswith(API_PATH_PREFIX)
+
+
+def api_route_not_found(request: HttpRequest, *args: Any, **kwargs: Any) -> JsonResponse:
+    """Any path under /api/ that no route matches (in debug as in production)."""
+    return JsonResponse(
+        {"status": 404, "message": f"There is no API route {request.path}; the routes are listed at /api/docs/."},
+        status=404,
+    )
+
+
+def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """`handler404`: JSON under /api/, the site's page everywhere else."""
+    if _is_api(request):
+        return JsonResponse({"status": 404, "message": "Not found."}, status=404)
+    return defaults.page_not_found(request, exception)
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    """`handler500`: JSON under /api/, the site's page everywhere else."""
+    if _is_api(request):
+        return JsonResponse({"status": 500, "message": SERVER_ERROR_MESSAGE}, status=500)
+    return defaults.server_error(request)
 
 
 def json_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:

@@ -1,9 +1,9 @@
 """ASGI entry point: HTTP goes to Django, websockets to Channels consumers.
 
 Websockets pass the allowed-hosts origin check and the session/auth middleware before routing,
-so every consumer sees `scope["user"]` and cross-site pages cannot open a socket. The `tryon`
-channel is served by `manage.py runworker tryon` processes when Redis is configured; otherwise the
-in-process try-on worker starts (and loads the engine) on the first connection.
+so every consumer sees `scope["user"]` and cross-site pages cannot open a socket. Try-on jobs do
+not pass through here: they run on the in-process worker or on Celery workers (`tryon.dispatch`);
+the in-process worker starts (and loads the engine) on the server's first connection.
 """
 
 import os
@@ -14,19 +14,17 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "revetir.settings")
 django_asgi_app = get_asgi_application()
 
 from channels.auth import AuthMiddlewareStack  # noqa: E402  (needs Django set up first)
-from channels.routing import ChannelNameRouter, ProtocolTypeRouter, URLRouter  # noqa: E402
+from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
-from tryon.consumers import TryOnWorkerConsumer  # noqa: E402
 from tryon.routing import websocket_urlpatterns  # noqa: E402
-from tryon.worker import StartWorkerOnFirstConnection  # noqa: E402
+from tryon.startup import StartWorkerOnFirstConnection  # noqa: E402
 
 application = StartWorkerOnFirstConnection(
     ProtocolTypeRouter(
         {
             "http": django_asgi_app,
             "websocket": AllowedHostsOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns))),
-            "channel": ChannelNameRouter({"tryon": TryOnWorkerConsumer.as_asgi()}),
         }
     )
 )

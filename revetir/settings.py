@@ -347,17 +347,28 @@ SHOP_PAYMENT_PROVIDERS = ["shop.payments.PayOnDelivery"]
 TRYON_WEIGHTS_DIR = Path(env_str("REVETIR_WEIGHTS_DIR", str(BASE_DIR / "weights")))
 TRYON_DEVICE = env_str("REVETIR_TRYON_DEVICE", "auto")
 TRYON_ENGINE = env_str("REVETIR_TRYON_ENGINE", "auto")  # auto | neural | classic
-# Without Redis, jobs run on one background thread inside the web process; with Redis, on
-# `manage.py runworker tryon` processes.
-TRYON_WORKER = "channel" if REDIS_URL else "thread"
+# Without Redis, jobs run on one background thread inside the web process; with Redis, on Celery
+# workers (`celery -A revetir worker -Q tryon`, see the Celery section below).
+TRYON_WORKER = "celery" if REDIS_URL else "thread"
+TRYON_QUEUE = env_str("REVETIR_TRYON_QUEUE", "tryon")
 TRYON_MAX_UPLOAD_BYTES = env_int("REVETIR_TRYON_MAX_UPLOAD_MB", 10) * 1024 * 1024
 TRYON_MAX_PIXELS = env_int("REVETIR_TRYON_MAX_PIXELS", 40_000_000)
+# PNG and WebP are decoded whole (4 bytes a pixel with alpha), so they get a lower limit than JPEG,
+# which is decoded already reduced; see tryon/validation.py.
+TRYON_MAX_FULL_DECODE_PIXELS = env_int("REVETIR_TRYON_MAX_FULL_DECODE_PIXELS", 12_000_000)
+TRYON_MAX_ASPECT_RATIO = env_int("REVETIR_TRYON_MAX_ASPECT_RATIO", 4)
+# The stored photo's longer side at most (the try-on works at 192×256 to 1024 pixels).
+TRYON_PHOTO_MAX_SIDE = env_int("REVETIR_TRYON_PHOTO_MAX_SIDE", 2048)
 TRYON_RATE_LIMIT_PER_MINUTE = env_int("REVETIR_TRYON_RATE_LIMIT_PER_MINUTE", 6)
 TRYON_MAX_QUEUED_JOBS = env_int("REVETIR_TRYON_MAX_QUEUED_JOBS", 20)
 TRYON_BUSY_RETRY_SECONDS = env_int("REVETIR_TRYON_BUSY_RETRY_SECONDS", 15)
 TRYON_HEARTBEAT_SECONDS = env_int("REVETIR_TRYON_HEARTBEAT_SECONDS", 3)
 TRYON_HEARTBEAT_LIMIT_SECONDS = env_int("REVETIR_TRYON_HEARTBEAT_LIMIT_SECONDS", 30)
-TRYON_QUEUED_LIMIT_SECONDS = env_int("REVETIR_TRYON_QUEUED_LIMIT_SECONDS", 600)
+# A running job whose heartbeat is older than the limit is queued again, up to this many tries.
+TRYON_MAX_ATTEMPTS = env_int("REVETIR_TRYON_MAX_ATTEMPTS", 2)
+TRYON_SWEEP_SECONDS = env_int("REVETIR_TRYON_SWEEP_SECONDS", 10)
+# A job nobody claimed for this long fails with a message; an outage of minutes only delays it.
+TRYON_QUEUED_LIMIT_SECONDS = env_int("REVETIR_TRYON_QUEUED_LIMIT_SECONDS", 3600)
 TRYON_RETENTION_DAYS = env_int("REVETIR_TRYON_RETENTION_DAYS", 30)
 # Photo and garment sides are prepared by the worker when a photo or product image is saved.
 TRYON_PREPARE_IN_BACKGROUND = env_bool("REVETIR_TRYON_PREPARE_IN_BACKGROUND", True)
@@ -365,6 +376,27 @@ TRYON_PREPARE_IN_BACKGROUND = env_bool("REVETIR_TRYON_PREPARE_IN_BACKGROUND", Tr
 TRYON_PAGE_LIVE_LIMIT = env_int("REVETIR_TRYON_PAGE_LIVE_LIMIT", 12)
 # The worker loads the engine when it starts, not on the first shopper's job.
 TRYON_WARM_UP = env_bool("REVETIR_TRYON_WARM_UP", True)
+
+# --- Celery (try-on workers at scale) ----------------------------------------------------------
+# The broker defaults to the Redis of REVETIR_REDIS_URL; amqp://… (RabbitMQ) works as well.
+CELERY_BROKER_URL = env_str("REVETIR_BROKER_URL") or REDIS_URL or "memory://"
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Redis redelivers a message nobody acknowledged after this long; jobs take seconds to minutes.
+# An early redelivery is harmless anyway (the claim), a late one only matters when the sweeper
+# cannot run. RabbitMQ redelivers when the worker's connection drops.
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env_int("REVETIR_BROKER_VISIBILITY_TIMEOUT", 3600)}
+if env_str("REVETIR_BROKER_KEY_PREFIX"):
+    CELERY_BROKER_TRANSPORT_OPTIONS["global_keyprefix"] = env_str("REVETIR_BROKER_KEY_PREFIX")
+CELERY_TASK_DEFAULT_QUEUE = TRYON_QUEUE
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# One process per GPU: a worker machine with N GPUs runs N workers, or one with concurrency N.
+CELERY_WORKER_CONCURRENCY = env_int("REVETIR_TRYON_WORKER_CONCURRENCY", 1)
+# A job that loses the broker connection keeps running; its redelivered message is then dropped.
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = False
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 
 LOGGING = {
     "version": 1,

@@ -1,7 +1,10 @@
 """Staff admin for the catalogue, stock and orders.
 
-Stock edits write only the changed columns (never a stale copy of the whole row), the stock CSV
-import is all-or-nothing (see `shop.stock_csv`), and an order's status moves only through
+Stock edits write only the changed columns (never a stale copy of the whole row); a stock count
+typed by staff is a compare-and-set against the count their page showed (carried in a hidden
+input beside the box), so a sale made while the page was open is never undone: the edit is
+refused with the count as it is now. The stock CSV import is checked as a whole first (see
+`shop.stock_csv`), and an order's status moves only through
 `shop.services.order_change_status`, so staff cannot make a transition the shop does not allow.
 """
 
@@ -31,6 +34,7 @@ from shop.models import (
     Variant,
 )
 from shop.services import InvalidOrderTransition, order_change_status
+from shop.stock import StockChangedMeanwhile, set_stock_if_unchanged
 from shop.stock_csv import StockImportRejected, stock_export_csv, stock_import_csv
 from tryon.selectors import garment_check
 
@@ -38,11 +42,75 @@ from tryon.selectors import garment_check
 STOCK_CSV_MAX_BYTES = 5 * 1024 * 1024
 
 
-def save_changed_variant_fields(variant: Variant, changed_fields: list[str]) -> None:
-    """Write only the fields staff changed, so a page opened before a sale cannot undo it."""
-    columns = [name for name in changed_fields if name in {field.name for field in Variant._meta.concrete_fields}]
+STOCK_SEEN_SUFFIX = "_seen"
+
+
+class StockSeenInput(forms.NumberInput):
+    """The stock box plus a hidden input holding the count the page showed when it was opened."""
+
+    def __init__(self, *args, seen: int | None = None, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.seen = seen
+
+    def render(self, name, value, attrs=None, renderer=None) -> str:
+        box = super().render(name, value, attrs, renderer)
+        if self.seen is None:
+            return box
+        return box + format_html('<input type="hidden" name="{}" value="{}">', name + STOCK_SEEN_SUFFIX, self.seen)
+
+
+class VariantStockForm(forms.ModelForm):
+    """A variant's admin form (change page, changelist row, product inline) whose stock edit is
+    checked against the count the staff member saw."""
+
+    class Meta:
+        model = Variant
+        fields = ("product", "size", "sku", "stock")
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.stock_seen: int | None = None
+        if "stock" in self.fields and self.instance.pk:
+            # A refused form is shown again with today's count as the one seen.
+            self.fields["stock"].widget = StockSeenInput(
+                attrs=self.fields["stock"].widget.attrs, seen=self.instance.stock
+            )
+
+    def _seen_in_data(self) -> int | None:
+        raw = self.data.get(self.add_prefix("stock") + STOCK_SEEN_SUFFIX, "")
+        try:
+            return int(raw)
+        except (TypeError, ValueError):
+            return None
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        if not self.instance.pk or cleaned.get("stock") is None:
+            return cleaned
+        seen = self._seen_in_data()
+        current = self.instance.stock  # read when the form was posted
+        if seen is None:
+            self.add_error("stock", f"Reload the page before changing the stock (it is now {current}).")
+        elif cleaned["stock"] != seen and current != seen:
+            message = str(StockChangedMeanwhile(variant_id=self.instance.pk, current=current))
+            self.add_error("stock", message[0].upper() + message[1:] + ". Enter the count again if it still holds.")
+        self.stock_seen = seen
+        return cleaned
+
+
+def save_variant_edit(form: VariantStockForm) -> None:
+    """Write the fields staff changed; the stock only if they changed it, by compare-and-set.
+
+    Raises `StockChangedMeanwhile` when a sale landed between the form's check and this write.
+    """
+    variant = form.instance
+    concrete = {field.name for field in Variant._meta.concrete_fields}
+    columns = [name for name in form.changed_data if name in concrete and name != "stock"]
     if columns:
         Variant.objects.filter(pk=variant.pk).update(**{name: getattr(variant, name) for name in columns})
+    typed = form.cleaned_data.get("stock")
+    if form.stock_seen is not None and typed is not None and typed != form.stock_seen:
+        set_stock_if_unchanged(variant_id=variant.pk, expected=form.stock_seen, new=typed)
 
 
 class LowStockListFilter(admin.SimpleListFilter):
@@ -74,6 +142,7 @@ class CategoryAdmin(admin.ModelAdmin):
 
 class VariantInline(admin.TabularInline):
     model = Variant
+    form = VariantStockForm
     extra = 0
     fields = ("size", "sku", "stock")
 
@@ -129,8 +198,15 @@ class ProductAdmin(admin.ModelAdmin):
             variant.delete()
         for variant in formset.new_objects:
             variant.save()
-        for variant, changed_fields in formset.changed_objects:
-            save_changed_variant_fields(variant, changed_fields)
+        for variant_form in formset.initial_forms:
+            if variant_form in formset.deleted_forms or not variant_form.has_changed():
+                continue
+            try:
+                save_variant_edit(variant_form)
+            except StockChangedMeanwhile as refusal:
+                self.message_user(
+                    request, f"{variant_form.instance.sku}: {refusal}; its stock was not changed.", messages.ERROR
+                )
 
 
 class StockImportForm(forms.Form):
@@ -158,12 +234,19 @@ class VariantAdmin(admin.ModelAdmin):
     autocomplete_fields = ("product",)
     ordering = ("product__name", "sku")
     change_list_template = "admin/shop/variant/change_list.html"
+    form = VariantStockForm
 
-    def save_model(self, request: HttpRequest, obj: Variant, form: forms.ModelForm, change: bool) -> None:
-        if change:
-            save_changed_variant_fields(obj, form.changed_data)
-        else:
+    def get_changelist_form(self, request: HttpRequest, **kwargs):
+        return super().get_changelist_form(request, form=VariantStockForm, **kwargs)
+
+    def save_model(self, request: HttpRequest, obj: Variant, form: VariantStockForm, change: bool) -> None:
+        if not change:
             super().save_model(request, obj, form, change)
+            return
+        try:
+            save_variant_edit(form)
+        except StockChangedMeanwhile as refusal:
+            self.message_user(request, f"{obj.sku}: {refusal}; its stock was not changed.", messages.ERROR)
 
     def changelist_view(self, request: HttpRequest, extra_context: dict | None = None) -> HttpResponse:
         extra_context = {**(extra_context or {}), "can_import_stock": self.has_change_permission(request)}

@@ -12,7 +12,7 @@ from django.db.models import Prefetch, Q, QuerySet, Sum
 from django.http import HttpRequest
 
 from revetir.object_keys import primary_key_or_none
-from shop.models import SIZE_ORDER, Cart, CartLine, Category, Order, Product, ProductImage, Variant
+from shop.models import SIZE_ORDER, Cart, CartLine, Category, Order, OrderStatus, Product, ProductImage, Variant
 
 
 def cart_for_request(*, request: HttpRequest) -> Cart | None:
@@ -170,6 +170,18 @@ def cart_line_for_cart(*, cart: Cart | None, line_id: object) -> CartLine | None
 def orders_for_user(*, user) -> QuerySet[Order]:
     """The user's orders, newest first, lines prefetched (two queries for any number of orders)."""
     return Order.objects.filter(user=user).order_by("-created_at", "-id").prefetch_related("lines")
+
+
+def orders_in_transit(*, user) -> QuerySet[Order]:
+    """The user's shipped orders not yet delivered: the courier still needs their address."""
+    return Order.objects.filter(user=user, status=OrderStatus.SHIPPED).order_by("created_at", "id")
+
+
+def orders_still_open(*, user) -> QuerySet[Order]:
+    """The user's orders that have not left the warehouse (placed or processing): cancellable."""
+    return Order.objects.filter(user=user, status__in=[OrderStatus.PLACED, OrderStatus.PROCESSING]).order_by(
+        "created_at", "id"
+    )
 
 
 def order_for_user(*, user, number: str) -> Order | None:

@@ -4,6 +4,10 @@ Every change is a single conditional UPDATE, so two shoppers can never buy the s
 SQLite and on MongoDB alike (MongoDB has no transactions, so nothing here relies on them). A
 multi-line reservation that fails part-way gives back what it already took (compensation) before
 it reports which item ran out.
+
+Staff edits never overwrite a sale: a count typed by staff is a compare-and-set against the count
+they saw (`set_stock_if_unchanged`), and a change by a number of units (`adjust_stock`) is applied
+to whatever the count is now. A new variant's first count is set when it is created.
 """
 
 from __future__ import annotations
@@ -36,6 +40,55 @@ class StockLine:
     variant_id: int
     quantity: int
     description: str
+
+
+class StockChangedMeanwhile(Exception):
+    """A staff edit was refused because the stock moved (a sale, a cancellation) since it was read."""
+
+    def __init__(self, *, variant_id: int, current: int | None) -> None:
+        self.variant_id = variant_id
+        self.current = current
+        now = "the size no longer exists" if current is None else f"now {current}"
+        super().__init__(f"stock changed since you opened this page: {now}")
+
+
+class StockWouldGoNegative(Exception):
+    """A change by a number of units would take the stock below zero; nothing was changed."""
+
+    def __init__(self, *, variant_id: int, current: int | None, delta: int) -> None:
+        self.variant_id = variant_id
+        self.current = current
+        self.delta = delta
+        super().__init__(f"taking {-delta} would leave less than 0 (stock is now {current})")
+
+
+def _current_stock(variant_id: int) -> int | None:
+    return Variant.objects.filter(pk=variant_id).values_list("stock", flat=True).first()
+
+
+def set_stock_if_unchanged(*, variant_id: int, expected: int, new: int) -> None:
+    """Set the count to `new` only if it is still `expected` (what the staff member saw).
+
+    Raises `StockChangedMeanwhile` with the current count otherwise, and changes nothing.
+    """
+    if new < 0:
+        raise ValueError(f"stock cannot be negative, got {new}")
+    if expected == new:
+        return
+    if Variant.objects.filter(pk=variant_id, stock=expected).update(stock=new) != 1:
+        raise StockChangedMeanwhile(variant_id=variant_id, current=_current_stock(variant_id))
+
+
+def adjust_stock(*, variant_id: int, delta: int) -> None:
+    """Add (`delta` > 0) or take away units from whatever the count is now, never below zero.
+
+    Raises `StockWouldGoNegative` (nothing changed) when fewer than `-delta` units are left.
+    """
+    if delta > 0:
+        if Variant.objects.filter(pk=variant_id).update(stock=F("stock") + delta) != 1:
+            raise StockChangedMeanwhile(variant_id=variant_id, current=None)
+    elif delta < 0 and not reserve_stock(variant_id=variant_id, quantity=-delta):
+        raise StockWouldGoNegative(variant_id=variant_id, current=_current_stock(variant_id), delta=delta)
 
 
 def reserve_stock(*, variant_id: int, quantity: int) -> bool:

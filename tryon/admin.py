@@ -1,12 +1,14 @@
 """Staff view of try-on jobs and photos: read-only, for support and capacity questions.
-Shoppers' pictures are not shown here; staff see only sizes, states and timings."""
+Shoppers' pictures are not shown here; staff see only sizes, states and timings. The job list
+opens with the queue overview (jobs per state, oldest queued job, broker messages)."""
 
 from __future__ import annotations
 
 from django.contrib import admin
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 
 from tryon.models import PersonPhoto, TryOnJob
+from tryon.selectors import queue_overview
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -22,12 +24,26 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
 @admin.register(TryOnJob)
 class TryOnJobAdmin(ReadOnlyAdmin):
-    list_display = ["id", "owner", "product", "status", "stage", "progress", "engine", "created_at", "finished_at"]
+    list_display = [
+        "id",
+        "owner",
+        "product",
+        "status",
+        "stage",
+        "progress",
+        "attempts",
+        "engine",
+        "created_at",
+        "finished_at",
+    ]
     list_filter = ["status", "engine"]
     search_fields = ["owner__email", "product__name"]
     list_select_related = ["owner", "product"]
     date_hierarchy = "created_at"
     exclude = ["result_name", "result_small_name"]
+
+    def changelist_view(self, request: HttpRequest, extra_context: dict | None = None) -> HttpResponse:
+        return super().changelist_view(request, {**(extra_context or {}), "queue_overview": queue_overview()})
 
 
 @admin.register(PersonPhoto)

@@ -105,7 +105,7 @@ class JobListCreateView(APIView):
 
     @extend_schema(responses={200: JobSerializer(many=True)}, summary="Your try-on jobs, newest first (50 at most)")
     def get(self, request: Request) -> Response:
-        services.fail_stale_jobs(owner=request.user)
+        services.sweep_stale_jobs(owner=request.user)
         jobs = selectors.jobs_for_user(user=request.user)[:50]
         return Response([_job_json(job) for job in jobs])
 
@@ -184,7 +184,7 @@ class JobDetailView(APIView):
 
     @extend_schema(responses={200: JobSerializer, 404: ERROR_SCHEMA}, summary="One of your try-on jobs")
     def get(self, request: Request, pk: str) -> Response:
-        services.fail_stale_jobs(owner=request.user)
+        services.sweep_stale_jobs(owner=request.user)
         return Response(_job_json(selectors.job_for_user(user=request.user, job_id=pk)))
 
     @extend_schema(responses={204: None, 404: ERROR_SCHEMA}, summary="Delete a try-on job and its pictures")

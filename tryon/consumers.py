@@ -1,12 +1,12 @@
-"""Websocket consumer that streams a shopper's try-on progress, and the channel consumer that runs
-jobs in `manage.py runworker tryon` processes.
+"""Websocket consumer that streams a shopper's try-on progress.
 
 Websocket protocol (`/ws/tryon/`, session-authenticated; anonymous sockets are closed with 4401):
 - on connect the server sends `{"type": "tryon.state", "jobs": [job, ...]}`: the shopper's live
   jobs and those finished in the last few minutes, newest first, so nothing published before the
   socket opened is missed;
 - then one message per change: `tryon.progress`, `tryon.done` or `tryon.failed`, each a job object
-  as described in `tryon.events`.
+  as described in `tryon.events`. A job whose worker died comes back as `tryon.progress` with
+  status `queued` before its second try runs.
 The client sends nothing.
 """
 
@@ -15,17 +15,13 @@ from __future__ import annotations
 import asyncio
 import logging
 
-from channels.consumer import SyncConsumer
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
 
-from revetir.object_keys import primary_key_or_none
-from shop.models import ProductImage
 from tryon import selectors, services
 from tryon.events import EVENT_STATE, job_payload, user_group
-from tryon.models import JobStatus, PersonPhoto, TryOnJob
-from tryon.worker import PREPARE_GARMENT, PREPARE_PHOTO, run_preparation, run_queued_jobs
+from tryon.models import JobStatus
 
 logger = logging.getLogger(__name__)
 
@@ -37,6 +33,8 @@ class TryOnProgressConsumer(AsyncJsonWebsocketConsumer):
     async def connect(self) -> None:
         user = self.scope.get("user")
         if user is None or not user.is_authenticated:
+            # Accept first: a close before accepting is an HTTP 403 to the client, with no code to read.
+            await self.accept()
             await self.close(code=CLOSE_CODE_UNAUTHENTICATED)
             return
         self.user = user
@@ -71,15 +69,16 @@ class TryOnProgressConsumer(AsyncJsonWebsocketConsumer):
 
     @database_sync_to_async
     def _current_state(self) -> list[dict]:
-        services.fail_stale_jobs(owner=self.user)
+        services.sweep_stale_jobs(owner=self.user)
         return [job_payload(job) for job in selectors.jobs_for_state(user=self.user)]
 
     @database_sync_to_async
     def _fail_stale_and_check_live(self) -> bool:
-        """Fail this shopper's stale jobs (publishing tryon.failed); True while any job is live."""
+        """Sweep this shopper's stale jobs (each retry or failure is published); True while any job
+        is live."""
         if not selectors.has_live_jobs(user=self.user):
             return False
-        services.fail_stale_jobs(owner=self.user)
+        services.sweep_stale_jobs(owner=self.user)
         return selectors.has_live_jobs(user=self.user)
 
     def _watch_while_jobs_live(self) -> None:
@@ -87,8 +86,8 @@ class TryOnProgressConsumer(AsyncJsonWebsocketConsumer):
             self._stale_watch = asyncio.create_task(self._watch_for_stale_jobs())
 
     async def _watch_for_stale_jobs(self) -> None:
-        """While the shopper watches a live job, one whose worker died is failed within the
-        heartbeat limit even when no other request or worker would notice. Sockets without live
+        """While the shopper watches a live job, one whose worker died is retried or failed within
+        the heartbeat limit even when no worker's sweeper is running. Sockets without live
         jobs run no periodic query (a thousand idle shoppers cost nothing)."""
         interval = max(settings.TRYON_HEARTBEAT_LIMIT_SECONDS / 3, 1)
         while True:
@@ -98,21 +97,3 @@ class TryOnProgressConsumer(AsyncJsonWebsocketConsumer):
                     return
             except Exception:
                 logger.exception("Stale try-on check failed")
-
-
-class TryOnWorkerConsumer(SyncConsumer):
-    """Runs jobs sent to the `tryon` channel (`manage.py runworker tryon`); handles `tryon.run` and
-    `tryon.prepare` (a saved photo or product image), the latter only after the queued jobs."""
-
-    def tryon_prepare(self, message: dict) -> None:
-        run_queued_jobs()
-        kind = message.get("kind")
-        model = {PREPARE_PHOTO: PersonPhoto, PREPARE_GARMENT: ProductImage}.get(kind)
-        object_id = primary_key_or_none(model, message.get("id")) if model is not None else None
-        if object_id is not None:
-            run_preparation(kind, object_id)
-
-    def tryon_run(self, message: dict) -> None:
-        """The message names the job as JSON carried it (an ObjectId as text); an id that is no key
-        here only loses the preference, never the run: the worker then takes the oldest queued job."""
-        run_queued_jobs(preferred_job_id=primary_key_or_none(TryOnJob, message.get("job")))

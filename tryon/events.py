@@ -4,12 +4,14 @@ Every message goes to the channel-layer group of the job's owner, `tryon.user.<i
 consumer forwards it as JSON. Message shape (also the shape of each job in the on-connect state):
 
     {"type": "tryon.progress" | "tryon.done" | "tryon.failed",
-     "job": 12, "status": "running", "stage": "warping", "progress": 0.6,
+     "job": 12, "status": "running", "stage": "warping", "progress": 0.6, "attempts": 1,
      "engine": "classic", "product": 3, "photo_url": "...", "result_url": "..." | null,
      "result_small_url": "..." | null, "error": "" }
 
 Ids (`job`, `product`) are numbers on SQLite and 24-hex-digit strings on MongoDB, whose ObjectIds
-JSON cannot carry; clients compare them as text.
+JSON cannot carry; clients compare them as text. `attempts` counts the workers that took the job:
+a job whose worker died comes back `queued` with `attempts` 1 before its second try, so clients
+order messages by attempts first, then status.
 """
 
 from __future__ import annotations
@@ -59,6 +61,7 @@ def job_payload(job: TryOnJob) -> dict:
         "status": job.status,
         "stage": job.stage,
         "progress": round(job.progress, 3),
+        "attempts": job.attempts,
         "engine": job.engine,
         "product": key_text(job.product_id),
         "photo_url": reverse("tryon:photo_image", kwargs={"pk": job.photo_id}),

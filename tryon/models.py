@@ -106,8 +106,9 @@ class JobPriority(models.IntegerChoices):
 
 
 class TryOnJob(models.Model):
-    """One garment on one photo. State moves queued → running → done | failed, each step by a
-    conditional update on `status`, so two workers can never both run the same job."""
+    """One garment on one photo. State moves queued → running → done | failed (and running →
+    queued once when its worker died), each step by a conditional update in `tryon.jobs`, so two
+    workers can never both run the same job."""
 
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, related_name="tryon_jobs", on_delete=models.CASCADE)
     photo = models.ForeignKey(PersonPhoto, related_name="jobs", on_delete=models.CASCADE)
@@ -120,6 +121,7 @@ class TryOnJob(models.Model):
     error = models.TextField(blank=True, help_text="Shown to the shopper when the job failed.")
     timings = models.JSONField(default=dict, blank=True, help_text="Seconds per stage, and in total.")
     worker = models.CharField(max_length=120, blank=True, help_text="Host and process that ran the job.")
+    attempts = models.PositiveSmallIntegerField(default=0, help_text="Times a worker claimed the job.")
     result_name = models.CharField(max_length=200, blank=True)
     result_small_name = models.CharField(max_length=200, blank=True)
     priority = models.PositiveSmallIntegerField(choices=JobPriority.choices, default=JobPriority.SINGLE)

@@ -1,10 +1,12 @@
-"""Reads for try-on. Every function is scoped to one owner; each runs a bounded number of queries."""
+"""Reads for try-on. Every shopper-facing function is scoped to one owner; each runs a bounded
+number of queries. The operators' queue overview is the one exception, at the end."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import timedelta
 
+from django.conf import settings
 from django.db.models import Model, QuerySet
 from django.http import Http404
 from django.shortcuts import get_object_or_404
@@ -14,7 +16,7 @@ from accounts.models import User
 from revetir.object_keys import primary_key_or_none
 from shop.models import Product, ProductImage, Variant
 from shop.selectors import product_page, sizes_in_display_order
-from tryon import preparations
+from tryon import dispatch, preparations
 from tryon.models import LIVE_STATUSES, GarmentPreparation, JobStatus, PersonPhoto, TryOnJob
 
 # Jobs finished this recently are part of the state a websocket receives on connect.
@@ -179,3 +181,36 @@ def product_images_without_garment_side(*, engine_identity: str, limit: int) -> 
         for image in images.order_by("id")
         if image.product.supports_tryon and (image.pk, image.image.name) not in prepared
     ][:limit]
+
+
+# --- Operators (not scoped to one owner: staff and the `tryon_queue` command) --------------------
+
+
+@dataclass(frozen=True)
+class QueueOverview:
+    """The state of the try-on queue as an operator needs it to judge capacity."""
+
+    worker: str
+    queue: str
+    jobs_per_state: dict[str, int]
+    oldest_queued_seconds: float | None
+    broker_messages: int | None
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+def queue_overview() -> QueueOverview:
+    """Jobs per state (one indexed count each), the age of the oldest queued job, and the messages
+    waiting in the broker (None for the in-process worker or an unreachable broker)."""
+    jobs_per_state = {status.value: TryOnJob.objects.filter(status=status).count() for status in JobStatus}
+    oldest = (
+        TryOnJob.objects.filter(status=JobStatus.QUEUED).order_by("created_at").values_list("created_at", flat=True)
+    ).first()
+    return QueueOverview(
+        worker=settings.TRYON_WORKER,
+        queue=settings.TRYON_QUEUE,
+        jobs_per_state=jobs_per_state,
+        oldest_queued_seconds=None if oldest is None else round((timezone.now() - oldest).total_seconds(), 1),
+        broker_messages=dispatch.broker_queue_length(),
+    )

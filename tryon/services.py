@@ -1,30 +1,24 @@
-"""Writes for try-on: photos, jobs and the state changes a worker makes.
+"""Writes for try-on: photos, submitting and deleting jobs, sweeping stale ones.
 
-Every state change of a job is one conditional update on its `status` (no transactions, no row
-locks), so the same code is correct on MongoDB and two workers can never both run one job.
-A `job_id` is the key as the database gives it: an integer on SQLite, an ObjectId on MongoDB.
+A job's state changes live in `tryon.jobs`; this module submits jobs and hands them to
+`tryon.dispatch`, which hands them to a worker (`tryon.worker`). None of those imports this one.
 """
 
 from __future__ import annotations
 
 import hashlib
-import io
 import logging
 import math
-import os
-import socket
-from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.utils import timezone
-from PIL import Image
 
 from accounts.models import User
 from shop.models import ProductImage
-from tryon import dispatch, preparations
+from tryon import dispatch, jobs, preparations
 from tryon.events import publish_job
 from tryon.models import LIVE_STATUSES, JobPriority, JobStatus, PersonPhoto, TryOnJob
 from tryon.storage import delete_private_files, save_private_file
@@ -32,12 +26,10 @@ from tryon.validation import clean_person_photo
 
 logger = logging.getLogger(__name__)
 
-WORKER_STOPPED_MESSAGE = "The try-on worker stopped; please try again."
-NO_WORKER_MESSAGE = "No try-on worker picked this up in time; please try again later."
 DISPATCH_FAILED_MESSAGE = "The try-on service is not reachable right now; please try again in a few minutes."
-RESULT_JPEG_QUALITY = 90
 RATE_WINDOW_SECONDS = 60
-STALE_SCAN_LIMIT = 100
+# A starting worker re-sends at most this many queued jobs (the queue bound is far below it).
+REDISPATCH_LIMIT = 1000
 
 
 class TryOnBusyError(Exception):
@@ -46,22 +38,6 @@ class TryOnBusyError(Exception):
     def __init__(self, message: str, *, retry_after: int) -> None:
         super().__init__(message)
         self.retry_after = retry_after
-
-
-@dataclass(frozen=True)
-class JobOutcome:
-    """What a finished engine run hands to `complete_job`."""
-
-    image: Image.Image
-    image_small: Image.Image
-    engine: str
-    timings: dict[str, float]
-    engine_identity: str = ""
-    garment_image_name: str = ""
-
-
-def worker_name() -> str:
-    return f"{socket.gethostname()}:{os.getpid()}"
 
 
 # --- Photos ------------------------------------------------------------------------------------
@@ -162,7 +138,7 @@ def submit_job(
     TryOnBusyError and queues nothing.
     """
     _check_pair(user=user, photo=photo, product_image=product_image)
-    fail_stale_jobs(owner=user)
+    sweep_stale_jobs(owner=user)
     existing = _existing_job(user=user, photo=photo, product_image=product_image)
     if existing is not None:
         if existing.status == JobStatus.DONE:
@@ -180,20 +156,20 @@ def submit_page(*, user: User, photo: PersonPhoto, product_images: list[ProductI
     """
     for product_image in product_images:
         _check_pair(user=user, photo=photo, product_image=product_image)
-    fail_stale_jobs(owner=user)
+    sweep_stale_jobs(owner=user)
     existing = {image.pk: _existing_job(user=user, photo=photo, product_image=image) for image in product_images}
     missing = [image for image in product_images if existing[image.pk] is None]
     if missing:
         _check_capacity(user=user, priority=JobPriority.PAGE, wanted=len(missing))
-    jobs = []
+    page_jobs = []
     for product_image in product_images:
         job = existing[product_image.pk]
         if job is None:
             job = _queue_job(user=user, photo=photo, product_image=product_image, priority=JobPriority.PAGE)
         elif job.status == JobStatus.DONE:
             publish_job(job)
-        jobs.append(job)
-    return jobs
+        page_jobs.append(job)
+    return page_jobs
 
 
 def _check_pair(*, user: User, photo: PersonPhoto, product_image: ProductImage) -> None:
@@ -229,7 +205,7 @@ def _queue_job(*, user: User, photo: PersonPhoto, product_image: ProductImage, p
         dispatch.dispatch_job(job.pk)
     except Exception:
         logger.exception("Could not dispatch try-on job %s", job.pk)
-        fail_job(job_id=job.pk, message=DISPATCH_FAILED_MESSAGE)
+        jobs.fail_job(job_id=job.pk, message=DISPATCH_FAILED_MESSAGE)
         job.refresh_from_db()
     return job
 
@@ -279,140 +255,40 @@ def delete_job(*, job: TryOnJob) -> None:
     job.delete()
 
 
-# --- Jobs: the worker's state changes ----------------------------------------------------------
+# --- Jobs: sweeping ------------------------------------------------------------------------------
 
 
-def claim_job(*, job_id: object, worker: str) -> bool:
-    """Move a queued job to running for `worker`. True for exactly one caller per job."""
-    now = timezone.now()
-    claimed = TryOnJob.objects.filter(pk=job_id, status=JobStatus.QUEUED).update(
-        status=JobStatus.RUNNING, started_at=now, heartbeat_at=now, worker=worker, stage="", progress=0.0
-    )
-    return claimed == 1
+def sweep_stale_jobs(*, owner: User | None = None) -> list[TryOnJob]:
+    """Retry or fail jobs whose worker stopped (see `tryon.jobs.sweep_stale_jobs`) and dispatch
+    the retried ones again. Returns the jobs it failed.
 
-
-def claim_next_job(*, worker: str, preferred_job_id: object | None = None) -> TryOnJob | None:
-    """Claim the next queued job: single try-ons before page batches, oldest first within each;
-    `preferred_job_id` (the job a wake-up named) only when nothing ranks before it. None when none is left."""
-    if preferred_job_id is not None:
-        preferred = TryOnJob.objects.filter(pk=preferred_job_id, status=JobStatus.QUEUED).values("priority").first()
-        waiting_before = preferred is not None and (
-            TryOnJob.objects.filter(status=JobStatus.QUEUED, priority__lt=preferred["priority"]).exists()
-        )
-        if preferred is not None and not waiting_before and claim_job(job_id=preferred_job_id, worker=worker):
-            return TryOnJob.objects.get(pk=preferred_job_id)
-    while True:
-        candidate = (
-            TryOnJob.objects.filter(status=JobStatus.QUEUED)
-            .order_by("priority", "created_at", "id")
-            .values_list("pk", flat=True)
-        ).first()
-        if candidate is None:
-            return None
-        if claim_job(job_id=candidate, worker=worker):
-            return TryOnJob.objects.get(pk=candidate)
-
-
-def record_stage(*, job_id: object, stage: str, progress: float) -> bool:
-    """Save the stage a running job reached. False when the job is no longer running (deleted or
-    failed as stale), which tells the worker to stop."""
-    progress = min(max(progress, 0.0), 1.0)
-    updated = TryOnJob.objects.filter(pk=job_id, status=JobStatus.RUNNING).update(
-        stage=stage, progress=progress, heartbeat_at=timezone.now()
-    )
-    return updated == 1
-
-
-def beat(*, job_id: object) -> bool:
-    """Refresh a running job's heartbeat. False when the job is no longer running."""
-    return TryOnJob.objects.filter(pk=job_id, status=JobStatus.RUNNING).update(heartbeat_at=timezone.now()) == 1
-
-
-def complete_job(*, job_id: object, outcome: JobOutcome) -> TryOnJob | None:
-    """Store the result images and mark the job done. Returns None (and keeps no files) when the
-    job stopped being ours meanwhile."""
-    full_name = save_private_file(folder="results", extension="jpg", content=_jpeg(outcome.image))
-    try:
-        small_name = save_private_file(folder="results", extension="jpg", content=_jpeg(outcome.image_small))
-    except Exception:
-        delete_private_files(full_name)
-        raise
-    updated = TryOnJob.objects.filter(pk=job_id, status=JobStatus.RUNNING).update(
-        status=JobStatus.DONE,
-        stage="",
-        progress=1.0,
-        engine=outcome.engine,
-        engine_identity=outcome.engine_identity,
-        garment_image_name=outcome.garment_image_name,
-        timings=outcome.timings,
-        result_name=full_name,
-        result_small_name=small_name,
-        finished_at=timezone.now(),
-        heartbeat_at=timezone.now(),
-    )
-    if updated != 1:
-        delete_private_files(full_name, small_name)
-        return None
-    job = TryOnJob.objects.get(pk=job_id)
-    publish_job(job)
-    return job
-
-
-def fail_job(*, job_id: object, message: str, engine: str = "", timings: dict | None = None) -> TryOnJob | None:
-    """Mark a live job failed with a message for the shopper and tell their browsers."""
-    changes: dict = {"status": JobStatus.FAILED, "error": message, "finished_at": timezone.now()}
-    if engine:
-        changes["engine"] = engine
-    if timings is not None:
-        changes["timings"] = timings
-    updated = TryOnJob.objects.filter(pk=job_id, status__in=LIVE_STATUSES).update(**changes)
-    if updated != 1:
-        return None
-    job = TryOnJob.objects.get(pk=job_id)
-    publish_job(job)
-    return job
-
-
-def fail_stale_jobs(*, owner: User | None = None) -> list[TryOnJob]:
-    """Fail running jobs whose worker stopped beating, and queued jobs no worker picked up.
-
-    Called when jobs are read or submitted, by workers between jobs and while they run, and by the
-    websocket while a shopper watches. Each job is failed by a conditional update, so concurrent
-    checks fail it once.
+    Runs on a timer in every worker process and in the in-process worker, and also when a
+    shopper's jobs are read or submitted, so a page never shows a job a dead worker still holds.
     """
-    now = timezone.now()
-    heartbeat_cutoff = now - timedelta(seconds=settings.TRYON_HEARTBEAT_LIMIT_SECONDS)
-    queued_cutoff = now - timedelta(seconds=settings.TRYON_QUEUED_LIMIT_SECONDS)
-    jobs = TryOnJob.objects.all() if owner is None else TryOnJob.objects.filter(owner=owner)
-    stale_running = list(
-        jobs.filter(status=JobStatus.RUNNING, heartbeat_at__lt=heartbeat_cutoff).values_list("pk", flat=True)[
-            :STALE_SCAN_LIMIT
-        ]
-    )
-    stale_queued = list(
-        jobs.filter(status=JobStatus.QUEUED, created_at__lt=queued_cutoff).values_list("pk", flat=True)[
-            :STALE_SCAN_LIMIT
-        ]
-    )
-    failed = []
-    for job_id in stale_running:
-        if TryOnJob.objects.filter(pk=job_id, status=JobStatus.RUNNING, heartbeat_at__lt=heartbeat_cutoff).update(
-            status=JobStatus.FAILED, error=WORKER_STOPPED_MESSAGE, finished_at=now
-        ):
-            failed.append(job_id)
-    for job_id in stale_queued:
-        if TryOnJob.objects.filter(pk=job_id, status=JobStatus.QUEUED, created_at__lt=queued_cutoff).update(
-            status=JobStatus.FAILED, error=NO_WORKER_MESSAGE, finished_at=now
-        ):
-            failed.append(job_id)
-    failed_jobs = list(TryOnJob.objects.filter(pk__in=failed)) if failed else []
-    for job in failed_jobs:
-        logger.warning("Try-on job %s failed as stale: %s", job.pk, job.error)
-        publish_job(job)
-    return failed_jobs
+    swept = jobs.sweep_stale_jobs(owner_id=None if owner is None else owner.pk)
+    _dispatch_each(swept.requeued)
+    return swept.failed
 
 
-def _jpeg(image: Image.Image) -> bytes:
-    buffer = io.BytesIO()
-    image.convert("RGB").save(buffer, format="JPEG", quality=RESULT_JPEG_QUALITY)
-    return buffer.getvalue()
+def redispatch_queued_jobs() -> int:
+    """Send every queued job to the workers again; returns how many.
+
+    A worker calls this when it starts, so jobs whose message was lost (a broker restarted without
+    persistence) still run. Duplicate messages are harmless: only one claim of a job succeeds.
+    """
+    queued = list(
+        TryOnJob.objects.filter(status=JobStatus.QUEUED)
+        .order_by("created_at", "id")
+        .values_list("pk", flat=True)[:REDISPATCH_LIMIT]
+    )
+    _dispatch_each(queued)
+    return len(queued)
+
+
+def _dispatch_each(job_ids: list[object]) -> None:
+    for job_id in job_ids:
+        try:
+            dispatch.dispatch_job(job_id)
+        except Exception:
+            # The job stays queued; the next worker start or queued-limit sweep settles it.
+            logger.exception("Could not dispatch try-on job %s again", job_id)

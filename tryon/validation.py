@@ -3,6 +3,12 @@
 The format is decided by decoding with Pillow, never by the file name or the browser's content
 type. The stored image is a fresh encoding of the pixels, upright as the EXIF orientation said,
 with no metadata at all (no GPS, camera serial or thumbnail).
+
+The memory one upload may take is bounded before any pixel is decoded: the header's size must
+be within the pixel limit and the aspect-ratio bound, formats that Pillow decodes whole (PNG,
+WebP) have a lower pixel limit, and a JPEG is decoded already reduced (`Image.draft`, DCT
+scaling by 1/2, 1/4 or 1/8) to near the stored size. The stored photo is at most TRYON_PHOTO_MAX_SIDE pixels a
+side: the try-on works at far less, and a smaller photo is faster to analyse.
 """
 
 from __future__ import annotations
@@ -17,6 +23,8 @@ from django.core.files.uploadedfile import UploadedFile
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 ACCEPTED_FORMATS = {"JPEG": "JPEG", "PNG": "PNG", "WEBP": "WebP"}
+# JPEG can be decoded already reduced by DCT scaling (1/2, 1/4 or 1/8 of each side); the others whole.
+REDUCED_DECODE_FORMATS = frozenset({"JPEG"})
 JPEG_QUALITY = 90
 
 # Pillow's decompression-bomb guard: an image claiming more pixels than this raises while opening,
@@ -47,18 +55,39 @@ def clean_person_photo(upload: UploadedFile) -> CleanPhoto:
             code="too_large",
         )
     upload.seek(0)
-    data = upload.read()
-    image = _decode(data)
+    image = _decode(upload.read())
     image = ImageOps.exif_transpose(image)
     return _reencode(image)
 
 
-def _decode(data: bytes) -> Image.Image:
-    max_pixels = settings.TRYON_MAX_PIXELS
-    too_many_pixels = ValidationError(
-        f"The photo has too many pixels; the limit is {max_pixels / 1_000_000:g} megapixels. Use a smaller photo.",
+def _too_many_pixels(limit: int) -> ValidationError:
+    return ValidationError(
+        f"The photo has too many pixels; the limit is {limit / 1_000_000:g} megapixels. Use a smaller photo.",
         code="too_many_pixels",
     )
+
+
+def _check_header_size(image: Image.Image) -> None:
+    """Refuse, from the header alone, a picture whose decoding would take too much memory."""
+    width, height = image.size
+    if width < 1 or height < 1:
+        raise ValidationError("The photo has no pixels. Choose another photo.", code="no_pixels")
+    max_aspect = settings.TRYON_MAX_ASPECT_RATIO
+    if max(width, height) > max_aspect * min(width, height):
+        raise ValidationError(
+            f"The photo is {width}×{height} pixels: far too narrow for a person photo (the longer side may be "
+            f"at most {max_aspect:g} times the shorter). Take a photo in portrait format.",
+            code="aspect_ratio",
+        )
+    limit = settings.TRYON_MAX_PIXELS
+    if image.format not in REDUCED_DECODE_FORMATS:
+        limit = min(limit, settings.TRYON_MAX_FULL_DECODE_PIXELS)
+    if width * height > limit:
+        raise _too_many_pixels(limit)
+
+
+def _decode(data: bytes) -> Image.Image:
+    max_side = settings.TRYON_PHOTO_MAX_SIDE
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
@@ -68,11 +97,15 @@ def _decode(data: bytes) -> Image.Image:
                     f"{image.format or 'This'} images are not supported. Use a JPEG, PNG or WebP photo.",
                     code="unsupported_format",
                 )
-            if image.width * image.height > max_pixels:
-                raise too_many_pixels
+            _check_header_size(image)
+            if image.format in REDUCED_DECODE_FORMATS:
+                # The coarsest DCT scale that keeps both sides at least half the stored limit.
+                image.draft("RGB", (max_side // 2, max_side // 2))
             image.load()
+            # Shrink before anything copies the pixels (transposing, converting, encoding).
+            image.thumbnail((max_side, max_side), Image.Resampling.LANCZOS)
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
-        raise too_many_pixels from exc
+        raise _too_many_pixels(settings.TRYON_MAX_PIXELS) from exc
     except UnidentifiedImageError as exc:
         raise ValidationError(
             "The file is not an image we can read. Use a JPEG, PNG or WebP photo.", code="not_an_image"
@@ -88,13 +121,20 @@ def _decode(data: bytes) -> Image.Image:
 
 def _reencode(image: Image.Image) -> CleanPhoto:
     has_alpha = image.mode in ("RGBA", "LA", "PA") or (image.mode == "P" and "transparency" in image.info)
-    pixels = image.convert("RGBA" if has_alpha else "RGB")
+    mode = "RGBA" if has_alpha else "RGB"
+    pixels = image if image.mode == mode else image.convert(mode)
     pixels.info = {}  # nothing from the original file travels with the pixels
     buffer = io.BytesIO()
-    if has_alpha:
-        pixels.save(buffer, format="PNG", optimize=True)
-        extension = "png"
-    else:
-        pixels.save(buffer, format="JPEG", quality=JPEG_QUALITY, optimize=True)
-        extension = "jpg"
+    try:
+        if has_alpha:
+            pixels.save(buffer, format="PNG", optimize=True)
+            extension = "png"
+        else:
+            pixels.save(buffer, format="JPEG", quality=JPEG_QUALITY, optimize=True)
+            extension = "jpg"
+    except (OSError, ValueError) as exc:
+        raise ValidationError(
+            f"This {pixels.width}×{pixels.height} picture cannot be stored as a photo. Choose another photo.",
+            code="cannot_reencode",
+        ) from exc
     return CleanPhoto(content=buffer.getvalue(), extension=extension, width=pixels.width, height=pixels.height)

@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import wraps
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from rest_framework.authentication import TokenAuthentication, get_authorization_header
+from rest_framework.exceptions import AuthenticationFailed
 
 from revetir.object_keys import key_text
 from tryon import selectors, services
@@ -56,7 +61,7 @@ def job_create(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 def job_detail(request: HttpRequest, pk: str) -> HttpResponse:
-    services.fail_stale_jobs(owner=request.user)
+    services.sweep_stale_jobs(owner=request.user)
     job = selectors.job_for_user(user=request.user, job_id=pk)
     variants = selectors.sizes_for_product(product=job.product)
     return render(request, "tryon/job_detail.html", {"job": job, "variants": variants})
@@ -91,7 +96,7 @@ def photo_list(request: HttpRequest) -> HttpResponse:
                     messages.info(request, "You had already saved this photo, so it is kept once.")
                 return redirect("tryon:photo_list")
         status = 400
-    services.fail_stale_jobs(owner=request.user)
+    services.sweep_stale_jobs(owner=request.user)
     context = {
         "form": form,
         "photos": selectors.labelled_photos_for_user(user=request.user),
@@ -114,14 +119,39 @@ def photo_delete(request: HttpRequest, pk: str) -> HttpResponse:
     return redirect("tryon:photo_list")
 
 
-@login_required
+def login_or_token_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Like `login_required`, and also accepts the API's `Authorization: Token …` header, so API
+    clients can fetch their own `photo_url` / `result_url`. A bad token is a JSON 401, never a
+    redirect to the login page; no token and no session is the usual redirect."""
+    browser_view = login_required(view)
+
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        if request.user.is_authenticated or not get_authorization_header(request):
+            return browser_view(request, *args, **kwargs)
+        try:
+            authenticated = TokenAuthentication().authenticate(request)
+        except AuthenticationFailed as error:
+            authenticated = None
+            message = str(error.detail)
+        else:
+            message = "Send `Authorization: Token <your token>`."
+        if authenticated is None:
+            return JsonResponse({"status": 401, "message": message}, status=401, headers={"WWW-Authenticate": "Token"})
+        request.user = authenticated[0]
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
+@login_or_token_required
 @require_GET
 def photo_image(request: HttpRequest, pk: str) -> HttpResponse:
     photo = selectors.photo_for_user(user=request.user, photo_id=pk)
     return _private_file_response(photo.file_name)
 
 
-@login_required
+@login_or_token_required
 @require_GET
 def job_result(request: HttpRequest, pk: str) -> HttpResponse:
     """The full-size result; with `?download=1` as a file to save ("Save picture")."""
@@ -133,7 +163,7 @@ def job_result(request: HttpRequest, pk: str) -> HttpResponse:
     return _private_file_response(job.result_name, download_name=download_name)
 
 
-@login_required
+@login_or_token_required
 @require_GET
 def job_result_small(request: HttpRequest, pk: str) -> HttpResponse:
     job = selectors.job_for_user(user=request.user, job_id=pk)

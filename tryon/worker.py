@@ -1,15 +1,17 @@
 """Running try-on jobs: claim, run the engine stage by stage, store the result, tell the browser.
 
-Two ways to host it, same code path (`run_queued_jobs`):
+Two ways to host it, same code path (`run_claimed_job`):
 - the in-process worker: one background thread and queue per web process, started on the first
-  submit, one job at a time (the default, no Redis needed);
-- `manage.py runworker tryon`: `tryon.consumers.TryOnWorkerConsumer` on the `tryon` channel, any
-  number of processes on any machines sharing the database, Redis and media.
+  submit, one job at a time, sweeping stale jobs while idle (the default, no Redis needed);
+- Celery workers (`celery -A revetir worker -Q tryon`, see `tryon.tasks`): any number of
+  processes on any machines sharing the database, broker, channel layer and media; each message
+  runs `run_job`, which claims the job it names or does nothing.
 
-The engine is loaded once per process, when the worker starts (`warm_up`), not on the first
-shopper's job. A job loads the photo and garment sides `tryon.preparations` keeps and runs only the
-pair; preparing a newly saved photo or product image comes after every queued job. A failing engine
-fails its job with a message for the shopper; the worker carries on with the next job.
+Every state change goes through `tryon.jobs`. The engine is loaded once per process, when the
+worker starts (`warm_up`), not on the first shopper's job. A job loads the photo and garment sides
+`tryon.preparations` keeps and runs only the pair; preparing a newly saved photo or product image
+comes after every queued job. A failing engine fails its job with a message for the shopper; the
+worker carries on with the next job.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from contextlib import contextmanager, suppress
 from django.conf import settings
 from django.db import close_old_connections, connection
 
-from tryon import preparations, selectors, services
+from tryon import jobs, preparations, selectors
 from tryon.events import publish_job, remember_server_loop
 from tryon.models import TryOnJob
 from tryon.pipeline.contract import PREPARATION_PROGRESS, Engine, TryOnError
@@ -96,34 +98,45 @@ def run_preparation(kind: str, object_id: object, *, engine_factory: EngineFacto
 
 
 def run_queued_jobs(*, preferred_job_id: object | None = None, engine_factory: EngineFactory | None = None) -> int:
-    """Run queued jobs one after another until none is left. Returns how many this call ran.
-
-    `engine_factory` defaults to `load_engine` (looked up at call time)."""
-    engine_factory = engine_factory or load_engine
-    worker = services.worker_name()
+    """Sweep stale jobs, then run queued jobs one after another until none is left (the
+    in-process worker, the only worker of its shop: jobs a sweep queues again are its own to run).
+    Returns how many this call ran. `engine_factory` defaults to `load_engine`."""
+    worker = jobs.worker_name()
     ran = 0
-    services.fail_stale_jobs()
-    while (job := services.claim_next_job(worker=worker, preferred_job_id=preferred_job_id)) is not None:
+    jobs.sweep_stale_jobs()
+    while (job := jobs.claim_next_job(worker=worker, preferred_job_id=preferred_job_id)) is not None:
         preferred_job_id = None
         run_claimed_job(job, engine_factory=engine_factory)
         ran += 1
     return ran
 
 
+def run_job(*, job_id: object, engine_factory: EngineFactory | None = None) -> bool:
+    """Run `job_id` if this call claims it (a Celery message). False when the job is gone or
+    already claimed: the message was a duplicate or a redelivery, and nothing runs twice."""
+    if not jobs.claim_job(job_id=job_id, worker=jobs.worker_name()):
+        logger.info("Try-on job %s is not queued (done, running elsewhere or deleted); message dropped", job_id)
+        return False
+    job = TryOnJob.objects.select_related("photo", "product_image").get(pk=job_id)
+    run_claimed_job(job, engine_factory=engine_factory)
+    return True
+
+
 def run_claimed_job(job: TryOnJob, *, engine_factory: EngineFactory | None = None) -> None:
-    """Run a job this worker has claimed. Never raises for engine failures: they fail the job."""
+    """Run a job this process has claimed. Never raises for engine failures: they fail the job."""
     engine_factory = engine_factory or load_engine
+    worker = job.worker
     started = time.monotonic()
     publish_job(job)
     engine_name = ""
     try:
-        with _heartbeat(job.pk):
+        with _heartbeat(job.pk, worker):
             engine = engine_factory()
             engine_name = engine.name
             person = load_rgb(read_private_file(job.photo.file_name))
 
             def on_stage(stage: str, fraction: float) -> None:
-                if not services.record_stage(job_id=job.pk, stage=stage, progress=fraction):
+                if not jobs.record_stage(job_id=job.pk, stage=stage, progress=fraction, worker=worker):
                     raise JobAbandonedError
                 job.status, job.stage, job.progress, job.engine = "running", stage, fraction, engine_name
                 publish_job(job)
@@ -135,7 +148,7 @@ def run_claimed_job(job: TryOnJob, *, engine_factory: EngineFactory | None = Non
             garment_side = preparations.garment_side(product_image=job.product_image, engine=engine)
             result = engine.dress(person, photo_side, garment_side, on_stage=on_stage)
         timings = {**result.timings, "total": round(time.monotonic() - started, 3)}
-        outcome = services.JobOutcome(
+        outcome = jobs.JobOutcome(
             image=result.image,
             image_small=result.image_small,
             engine=result.engine,
@@ -143,7 +156,7 @@ def run_claimed_job(job: TryOnJob, *, engine_factory: EngineFactory | None = Non
             engine_identity=engine.identity,
             garment_image_name=garment_image_name,
         )
-        if services.complete_job(job_id=job.pk, outcome=outcome) is None:
+        if jobs.complete_job(job_id=job.pk, worker=worker, outcome=outcome) is None:
             logger.info("Try-on job %s finished after it was deleted or failed; result discarded", job.pk)
     except JobAbandonedError:
         logger.info("Try-on job %s was deleted or failed while running; stopped", job.pk)
@@ -161,8 +174,9 @@ def run_claimed_job(job: TryOnJob, *, engine_factory: EngineFactory | None = Non
 
 def _fail(job: TryOnJob, message: str, engine_name: str, started: float) -> None:
     logger.info("Try-on job %s failed: %s", job.pk, message)
-    services.fail_job(
+    jobs.fail_job(
         job_id=job.pk,
+        worker=job.worker,
         message=message,
         engine=engine_name,
         timings={"total": round(time.monotonic() - started, 3)},
@@ -174,15 +188,14 @@ def _is_out_of_memory(exc: Exception) -> bool:
 
 
 @contextmanager
-def _heartbeat(job_id: object) -> Iterator[None]:
+def _heartbeat(job_id: object, worker: str) -> Iterator[None]:
     """Keep the job's heartbeat fresh from a side thread while the engine holds this one."""
     stop = threading.Event()
 
     def beat_until_stopped() -> None:
         try:
             while not stop.wait(settings.TRYON_HEARTBEAT_SECONDS):
-                services.beat(job_id=job_id)
-                services.fail_stale_jobs()
+                jobs.beat(job_id=job_id, worker=worker)
         except Exception:
             logger.exception("Heartbeat of try-on job %s stopped", job_id)
         finally:
@@ -201,8 +214,8 @@ class InProcessWorker:
     """One background thread per process that runs jobs one at a time, and prepares newly saved
     photos and product images when no job is queued.
 
-    The job queue only carries wake-ups; the database says which job is next, so a wake-up lost in a
-    restart is made up for by the idle check, which also fails stale jobs.
+    The queue only carries wake-ups; the database says which job is next, so a wake-up lost in a
+    restart is made up for by the idle check, which also sweeps stale jobs on a timer.
     """
 
     def __init__(self, *, engine_factory: EngineFactory | None = None) -> None:
@@ -287,20 +300,3 @@ def in_process_worker() -> InProcessWorker:
         if _in_process_worker is None:
             _in_process_worker = InProcessWorker()
         return _in_process_worker
-
-
-class StartWorkerOnFirstConnection:
-    """ASGI wrapper that starts the in-process worker (which warms the engine up) on the first
-    connection the server takes, from inside the server's event loop so results are published on
-    it, instead of on the first try-on. Only where the in-process worker is used."""
-
-    def __init__(self, application: Callable) -> None:
-        self._application = application
-        self._started = False
-
-    async def __call__(self, scope: dict, receive: Callable, send: Callable) -> None:
-        if not self._started:
-            self._started = True
-            if settings.TRYON_WORKER == "thread" and settings.TRYON_WARM_UP:
-                in_process_worker().ensure_started()
-        await self._application(scope, receive, send)

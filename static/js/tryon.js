@@ -35,13 +35,23 @@
     var latestSeen = {};  // job id → newest message, so a result that beats the POST reply is not lost
     var STATUS_RANK = { queued: 0, running: 1, done: 2, failed: 2 };
 
+    // The try a message belongs to: a queued job waits for try attempts + 1, so a job queued again
+    // after its worker died is newer than the running messages of the try before it. Done and
+    // failed are final, newer than anything.
+    function tryNumber(job) {
+      if (STATUS_RANK[job.status] === 2) return Infinity;
+      return (job.attempts || 0) + (job.status === "queued" ? 1 : 0);
+    }
+
     function newer(a, b) {
       if (!b) return a;
+      if (tryNumber(b) !== tryNumber(a)) return tryNumber(b) > tryNumber(a) ? b : a;
       if (STATUS_RANK[b.status] !== STATUS_RANK[a.status]) return STATUS_RANK[b.status] > STATUS_RANK[a.status] ? b : a;
       return b.progress > a.progress ? b : a;
     }
 
     function stageText(job) {
+      if (job.status === "queued" && job.attempts > 0) return "The try-on worker stopped; trying again…";
       if (job.status === "queued") return "Waiting for a free try-on worker…";
       if (job.status === "running") return (STAGE_LABELS[job.stage] || "Starting") + "…";
       if (job.status === "done") return "Done";

@@ -41,6 +41,7 @@ from shop import selectors as shop_selectors  # noqa: E402
 from shop import services as shop_services  # noqa: E402
 from shop import stock  # noqa: E402
 from shop.models import Cart, CartLine, Category, Order, OrderStatus, Product, Variant  # noqa: E402
+from tryon import jobs as tryon_jobs  # noqa: E402
 from tryon import selectors as tryon_selectors  # noqa: E402
 from tryon import services as tryon_services  # noqa: E402
 
@@ -257,6 +258,16 @@ def hot_paths() -> dict[str, Callable[[], object]]:
         ),
         "stock reserve (conditional update)": lambda: stock.reserve_stock(variant_id=ObjectId(), quantity=2),
         "stock release": lambda: stock.release_stock(variant_id=ObjectId(), quantity=2),
+        "stock compare-and-set (staff edit)": expect(
+            stock.StockChangedMeanwhile,
+            lambda: stock.set_stock_if_unchanged(variant_id=ObjectId(), expected=3, new=5),
+        ),
+        "stock change by units (staff edit)": expect(
+            stock.StockWouldGoNegative, lambda: stock.adjust_stock(variant_id=ObjectId(), delta=-2)
+        ),
+        "checkout repeat by idempotency key": lambda: shop_services.order_for_idempotency_key(user=user, key="k"),
+        "account deletion: orders in transit": lambda: list(shop_selectors.orders_in_transit(user=user)),
+        "account deletion: open orders": lambda: list(shop_selectors.orders_still_open(user=user)),
         "orders list": orders_list,
         "order page": lambda: shop_selectors.order_for_user(user=user, number="RV-ABC"),
         "order status change": expect(
@@ -275,11 +286,12 @@ def hot_paths() -> dict[str, Callable[[], object]]:
         "try-on product": lambda: tryon_selectors.tryon_product(product_id=ObjectId()),
         "try-on latest job": lambda: tryon_selectors.latest_job_for_product(user=user, product=product),
         "try-on sizes": lambda: tryon_selectors.sizes_for_product(product=product),
-        "job claim (conditional update)": lambda: tryon_services.claim_next_job(worker="probe"),
-        "job stage": lambda: tryon_services.record_stage(job_id=ObjectId(), stage="warp", progress=0.5),
-        "job heartbeat": lambda: tryon_services.beat(job_id=ObjectId()),
-        "job failure": lambda: tryon_services.fail_job(job_id=ObjectId(), message="probe"),
-        "stale job sweep": lambda: tryon_services.fail_stale_jobs(owner=user),
+        "job claim (conditional update)": lambda: tryon_jobs.claim_next_job(worker="probe"),
+        "job stage": lambda: tryon_jobs.record_stage(job_id=ObjectId(), stage="warp", progress=0.5, worker="probe"),
+        "job heartbeat": lambda: tryon_jobs.beat(job_id=ObjectId(), worker="probe"),
+        "job failure": lambda: tryon_jobs.fail_job(job_id=ObjectId(), message="probe"),
+        "stale job sweep (retry or fail)": lambda: tryon_jobs.sweep_stale_jobs(owner_id=user.pk),
+        "queued jobs sent again": lambda: tryon_services.redispatch_queued_jobs(),
     }
     return paths
 

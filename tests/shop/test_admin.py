@@ -126,6 +126,7 @@ def test_stock_is_editable_from_the_variant_changelist(staff_client):
             "form-MAX_NUM_FORMS": "1000",
             "form-0-id": str(variant.pk),
             "form-0-stock": "17",
+            "form-0-stock_seen": "5",
             "_save": "Save",
         },
     )
@@ -162,9 +163,10 @@ def test_stock_csv_export_from_the_admin_lists_every_variant(staff_client):
     assert response["Content-Type"] == "text/csv; charset=utf-8"
     assert response["Content-Disposition"].startswith('attachment; filename="revetir-stock-')
     rows = list(csv.reader(io.StringIO(response.content.decode())))
-    assert rows[0] == ["sku", "product", "size", "stock"]
+    assert rows[0] == ["sku", "product", "size", "stock", "expected_stock"]
     assert sorted(rows[1:]) == sorted(
-        [variant.sku, "Rain Jacket", variant.size, str(variant.stock)] for variant in product.variants.all()
+        [variant.sku, "Rain Jacket", variant.size, str(variant.stock), str(variant.stock)]
+        for variant in product.variants.all()
     )
 
 

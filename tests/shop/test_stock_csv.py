@@ -7,7 +7,9 @@ import io
 
 import pytest
 
+from shop import stock_csv
 from shop.models import Variant
+from shop.stock import reserve_stock
 from shop.stock_csv import StockImportRejected, stock_export_csv, stock_import_csv
 from tests.factories import make_product
 
@@ -72,9 +74,9 @@ def test_valid_import_sets_stock_by_sku_and_accepts_a_spreadsheet_bom(two_varian
 
 @pytest.mark.django_db
 def test_one_bad_row_rejects_the_file_and_writes_nothing(two_variants):
-    errors = rejection_for(b"sku,stock\nSHIRT-S,10\nSHIRT-M,-4\n")
+    errors = rejection_for(b"sku,stock\nSHIRT-S,10\nSHIRT-M,-8\n")
 
-    assert errors == ["Row 3 (SHIRT-M): stock -4 is negative."]
+    assert errors == ["Row 3 (SHIRT-M): taking 8 would leave less than 0 (stock is now 7)."]
     assert stock_by_sku() == {"SHIRT-S": 3, "SHIRT-M": 7}
 
 
@@ -111,3 +113,61 @@ def test_unusable_files_are_rejected_with_a_reason(two_variants, data, expected)
     assert len(errors) == 1
     assert errors[0].startswith(expected)
     assert stock_by_sku() == {"SHIRT-S": 3, "SHIRT-M": 7}
+
+
+# --- Staff edits never overwrite a sale (issue #12, failure 4) ------------------------------------
+
+
+def exported_with(edit: tuple[str, str]) -> bytes:
+    out = io.StringIO()
+    stock_export_csv(out=out)
+    return out.getvalue().replace(*edit).encode()
+
+
+@pytest.mark.django_db
+def test_a_count_from_an_export_is_refused_when_a_sale_happened_since_the_export(two_variants):
+    _small, medium = two_variants
+    edited = exported_with(("SHIRT-M,Linen Shirt,M,7,7", "SHIRT-M,Linen Shirt,M,12,7"))
+    assert reserve_stock(variant_id=medium.pk, quantity=2)  # a shopper buys two meanwhile
+
+    errors = rejection_for(edited)
+
+    assert errors == [
+        "Row 2 (SHIRT-M): stock changed since this file was exported (expected_stock 7): now 5. "
+        "Export again, or write the change as +N / -N."
+    ]
+    assert stock_by_sku() == {"SHIRT-S": 3, "SHIRT-M": 5}
+
+
+@pytest.mark.django_db
+def test_a_change_by_units_is_applied_on_top_of_a_sale_made_after_the_file_was_written(two_variants):
+    small, medium = two_variants
+    data = b"sku,stock\nSHIRT-S,-1\nSHIRT-M,+5\n"
+    assert reserve_stock(variant_id=medium.pk, quantity=2)
+    assert reserve_stock(variant_id=small.pk, quantity=1)
+
+    summary = stock_import_csv(data=data)
+
+    assert stock_by_sku() == {"SHIRT-S": 1, "SHIRT-M": 10}
+    assert summary.changed == {"SHIRT-S": (2, 1), "SHIRT-M": (5, 10)}
+
+
+@pytest.mark.django_db
+def test_a_row_whose_stock_moves_between_the_check_and_its_write_is_refused_and_reported(two_variants, monkeypatch):
+    small, _medium = two_variants
+    checked = stock_csv.stock_import_validate
+
+    def check_then_sell(*, data):
+        plans = checked(data=data)
+        assert reserve_stock(variant_id=small.pk, quantity=1)  # the sale lands after the check
+        return plans
+
+    monkeypatch.setattr(stock_csv, "stock_import_validate", check_then_sell)
+
+    summary = stock_import_csv(data=b"sku,stock,expected_stock\nSHIRT-S,9,3\nSHIRT-M,8,7\n")
+
+    assert stock_by_sku() == {"SHIRT-S": 2, "SHIRT-M": 8}
+    assert [str(error) for error in summary.refused] == [
+        "Row 2 (SHIRT-S): stock changed since you opened this page: now 2."
+    ]
+    assert "1 row(s) refused" in str(summary)

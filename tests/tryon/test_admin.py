@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import re
+from datetime import timedelta
+
 import pytest
+from django.utils import timezone
 from PIL import Image
 
 from tests.factories import make_staff, make_user
 from tests.tryon.helpers import astronaut_upload, make_tryon_product
-from tryon import services
+from tryon import jobs, services
+from tryon.models import TryOnJob
 
 
 @pytest.mark.django_db
@@ -65,3 +70,21 @@ def test_the_product_admin_says_an_image_is_not_checked_yet_before_the_worker_pr
     page = client.get(f"/admin/shop/product/{product.pk}/change/").content.decode()
 
     assert "Not checked yet" in page
+
+
+@pytest.mark.django_db
+def test_the_job_list_opens_with_the_queue_length_oldest_queued_age_and_jobs_per_state(client, dispatched):
+    owner = make_user()
+    photo = services.save_person_photo(user=owner, upload=astronaut_upload())
+    first = services.submit_job(user=owner, photo=photo, product_image=make_tryon_product().images.get())
+    services.submit_job(user=owner, photo=photo, product_image=make_tryon_product().images.get())
+    jobs.claim_job(job_id=first.pk, worker="w")
+    TryOnJob.objects.exclude(pk=first.pk).update(created_at=timezone.now() - timedelta(seconds=95))
+    client.force_login(make_staff())
+
+    page = client.get("/admin/tryon/tryonjob/").content.decode()
+
+    header = page[page.index('class="tryon-queue"') : page.index("</section>")]
+    assert "in-process worker" in header
+    assert "queued <strong>1</strong> · running <strong>1</strong> · done <strong>0</strong>" in header
+    assert re.search(r"<strong>9[5-9] s</strong> ago", header)  # 95 s and the test's own run time

@@ -35,19 +35,25 @@ def communicator_for(user) -> WebsocketCommunicator:
     return communicator
 
 
-async def test_anonymous_connection_is_refused_through_the_real_route():
+async def test_anonymous_connection_through_the_real_route_is_accepted_then_closed_with_4401():
+    """Accepted first, so the client reads the 4401 the README promises instead of an HTTP 403."""
     communicator = WebsocketCommunicator(application, "/ws/tryon/", headers=[(b"origin", b"http://testserver")])
-    connected, _code = await communicator.connect()
-    assert connected is False
-    await communicator.disconnect()
+    try:
+        connected, _subprotocol = await communicator.connect()
+        assert connected is True
+        assert await communicator.receive_output(timeout=2) == {"type": "websocket.close", "code": 4401}
+    finally:
+        await communicator.disconnect()
 
 
 async def test_anonymous_consumer_connection_closes_with_4401():
     communicator = communicator_for(AnonymousUser())
-    connected, code = await communicator.connect()
-    assert connected is False
-    assert code == 4401
-    await communicator.disconnect()
+    try:
+        connected, _subprotocol = await communicator.connect()
+        assert connected is True
+        assert await communicator.receive_output(timeout=2) == {"type": "websocket.close", "code": 4401}
+    finally:
+        await communicator.disconnect()
 
 
 async def test_on_connect_the_shopper_gets_the_state_of_their_live_jobs_only(dispatched):
@@ -133,12 +139,14 @@ async def test_a_job_finished_before_the_socket_opened_is_in_the_state_on_connec
 
 
 @database_sync_to_async
-def mark_running_with_heartbeat(job, *, seconds_ago: int) -> None:
+def mark_running_with_heartbeat(job, *, seconds_ago: int, attempts: int = 1) -> None:
     beat = timezone.now() - timedelta(seconds=seconds_ago)
-    TryOnJob.objects.filter(pk=job.pk).update(status=JobStatus.RUNNING, started_at=beat, heartbeat_at=beat)
+    TryOnJob.objects.filter(pk=job.pk).update(
+        status=JobStatus.RUNNING, started_at=beat, heartbeat_at=beat, worker="w", attempts=attempts
+    )
 
 
-async def test_a_watched_job_whose_worker_stops_beating_is_failed_on_the_open_socket(dispatched, settings):
+async def test_a_watched_job_whose_worker_stops_beating_is_shown_queued_again_on_the_open_socket(dispatched, settings):
     settings.TRYON_HEARTBEAT_LIMIT_SECONDS = 3  # the socket checks every second
     user = await database_sync_to_async(make_user)()
     job = await submitted_job(user)
@@ -149,6 +157,24 @@ async def test_a_watched_job_whose_worker_stops_beating_is_failed_on_the_open_so
         state = await communicator.receive_json_from(timeout=5)
         assert state["jobs"][0]["status"] == JobStatus.RUNNING
         await mark_running_with_heartbeat(job, seconds_ago=60)  # the worker died after connect
+        retried = await communicator.receive_json_from(timeout=5)
+        assert (retried["type"], retried["job"], retried["status"]) == ("tryon.progress", job.pk, JobStatus.QUEUED)
+        assert dispatched == [job.pk, job.pk]
+    finally:
+        await communicator.disconnect()
+
+
+async def test_a_watched_job_whose_worker_stops_on_its_second_try_is_failed_on_the_open_socket(dispatched, settings):
+    settings.TRYON_HEARTBEAT_LIMIT_SECONDS = 3  # the socket checks every second
+    user = await database_sync_to_async(make_user)()
+    job = await submitted_job(user)
+    await mark_running_with_heartbeat(job, seconds_ago=0, attempts=2)
+    communicator = communicator_for(user)
+    try:
+        assert (await communicator.connect())[0]
+        state = await communicator.receive_json_from(timeout=5)
+        assert state["jobs"][0]["status"] == JobStatus.RUNNING
+        await mark_running_with_heartbeat(job, seconds_ago=60, attempts=2)
         failed = await communicator.receive_json_from(timeout=5)
         assert failed["type"] == "tryon.failed"
         assert failed["job"] == job.pk

@@ -1,4 +1,4 @@
-"""Submitting, claiming, failing and deleting try-on jobs; retention and account deletion."""
+"""Submitting, claiming, retrying, failing and deleting try-on jobs; retention and account deletion."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from django.utils import timezone
 from accounts.services import delete_account
 from tests.factories import make_user
 from tests.tryon.helpers import astronaut_upload, make_tryon_product
-from tryon import services
+from tryon import jobs, services
 from tryon.models import JobStatus, PersonPhoto, TryOnJob
 from tryon.storage import save_private_file
 
@@ -83,12 +83,12 @@ def test_queue_bound_refuses_everyone_while_the_queue_is_full(settings, dispatch
 
 
 @pytest.mark.django_db
-def test_a_job_is_claimed_by_exactly_one_worker(dispatched):
+def test_a_job_is_claimed_by_exactly_one_worker_and_the_try_is_counted(dispatched):
     job = submit(make_user())
-    assert services.claim_job(job_id=job.pk, worker="a") is True
-    assert services.claim_job(job_id=job.pk, worker="b") is False
+    assert jobs.claim_job(job_id=job.pk, worker="a") is True
+    assert jobs.claim_job(job_id=job.pk, worker="b") is False
     job.refresh_from_db()
-    assert (job.status, job.worker) == (JobStatus.RUNNING, "a")
+    assert (job.status, job.worker, job.attempts) == (JobStatus.RUNNING, "a", 1)
     assert job.started_at is not None and job.heartbeat_at is not None
 
 
@@ -96,34 +96,86 @@ def test_a_job_is_claimed_by_exactly_one_worker(dispatched):
 def test_claim_next_takes_the_oldest_queued_job_when_the_preferred_one_is_gone(dispatched):
     user = make_user()
     first, second = submit(user), submit(user)
-    services.claim_job(job_id=second.pk, worker="other")
-    claimed = services.claim_next_job(worker="me", preferred_job_id=second.pk)
+    jobs.claim_job(job_id=second.pk, worker="other")
+    claimed = jobs.claim_next_job(worker="me", preferred_job_id=second.pk)
     assert claimed.pk == first.pk
-    assert services.claim_next_job(worker="me") is None
+    assert jobs.claim_next_job(worker="me") is None
+
+
+def stop_beating(job, *, seconds: int) -> None:
+    TryOnJob.objects.filter(pk=job.pk).update(heartbeat_at=timezone.now() - timedelta(seconds=seconds))
 
 
 @pytest.mark.django_db
-def test_a_running_job_without_heartbeat_past_the_limit_fails_with_a_message(settings, dispatched):
+def test_a_job_whose_worker_stopped_beating_is_queued_again_once_and_dispatched(settings, dispatched):
     settings.TRYON_HEARTBEAT_LIMIT_SECONDS = 30
     job = submit(make_user())
-    services.claim_job(job_id=job.pk, worker="dead")
-    TryOnJob.objects.filter(pk=job.pk).update(heartbeat_at=timezone.now() - timedelta(seconds=31))
-    failed = services.fail_stale_jobs()
+    jobs.claim_job(job_id=job.pk, worker="dead")
+    stop_beating(job, seconds=31)
+
+    assert services.sweep_stale_jobs() == []
+
+    job.refresh_from_db()
+    assert (job.status, job.worker, job.attempts, job.heartbeat_at) == (JobStatus.QUEUED, "", 1, None)
+    assert dispatched == [job.pk, job.pk]
+    assert services.sweep_stale_jobs() == []  # a second sweep finds nothing more to do
+    assert dispatched == [job.pk, job.pk]
+
+
+@pytest.mark.django_db
+def test_a_job_whose_worker_stopped_on_its_second_try_fails_with_a_message(settings, dispatched):
+    settings.TRYON_HEARTBEAT_LIMIT_SECONDS = 30
+    job = submit(make_user())
+    for worker in ("first", "second"):
+        assert jobs.claim_job(job_id=job.pk, worker=worker)
+        stop_beating(job, seconds=31)
+        failed = services.sweep_stale_jobs()
+
     assert [stale.pk for stale in failed] == [job.pk]
     job.refresh_from_db()
-    assert job.status == JobStatus.FAILED
-    assert job.error == "The try-on worker stopped; please try again."
+    assert (job.status, job.attempts) == (JobStatus.FAILED, 2)
+    assert job.error == "The try-on worker stopped twice on this picture; please try again."
     # The shopper may retry: the same photo and garment queue a fresh job.
     retry = services.submit_job(user=job.owner, photo=job.photo, product_image=job.product_image)
     assert retry.pk != job.pk and retry.status == JobStatus.QUEUED
 
 
 @pytest.mark.django_db
+def test_a_worker_taken_for_dead_can_no_longer_record_beat_or_finish_the_job(settings, dispatched):
+    settings.TRYON_HEARTBEAT_LIMIT_SECONDS = 30
+    job = submit(make_user())
+    jobs.claim_job(job_id=job.pk, worker="slow")
+    stop_beating(job, seconds=31)
+    services.sweep_stale_jobs()
+    jobs.claim_job(job_id=job.pk, worker="second")
+
+    assert jobs.beat(job_id=job.pk, worker="slow") is False
+    assert jobs.record_stage(job_id=job.pk, stage="warping", progress=0.5, worker="slow") is False
+    assert jobs.fail_job(job_id=job.pk, worker="slow", message="late failure") is None
+    job.refresh_from_db()
+    assert (job.status, job.worker, job.error) == (JobStatus.RUNNING, "second", "")
+
+
+@pytest.mark.django_db
 def test_a_fresh_heartbeat_keeps_a_running_job_alive(dispatched):
     job = submit(make_user())
-    services.claim_job(job_id=job.pk, worker="alive")
-    assert services.fail_stale_jobs() == []
-    assert services.beat(job_id=job.pk) is True
+    jobs.claim_job(job_id=job.pk, worker="alive")
+    assert services.sweep_stale_jobs() == []
+    assert jobs.beat(job_id=job.pk, worker="alive") is True
+    job.refresh_from_db()
+    assert job.status == JobStatus.RUNNING
+
+
+@pytest.mark.django_db
+def test_a_worker_start_sends_every_queued_job_again(dispatched):
+    user = make_user()
+    first, second = submit(user), submit(user)
+    jobs.claim_job(job_id=second.pk, worker="busy")
+    third = submit(user)
+    dispatched.clear()
+
+    assert services.redispatch_queued_jobs() == 2
+    assert dispatched == [first.pk, third.pk]
 
 
 @pytest.mark.django_db
@@ -131,7 +183,7 @@ def test_a_job_no_worker_picks_up_fails_after_the_queue_limit(settings, dispatch
     settings.TRYON_QUEUED_LIMIT_SECONDS = 60
     job = submit(make_user())
     TryOnJob.objects.filter(pk=job.pk).update(created_at=timezone.now() - timedelta(seconds=61))
-    services.fail_stale_jobs()
+    services.sweep_stale_jobs()
     job.refresh_from_db()
     assert job.status == JobStatus.FAILED
     assert "No try-on worker" in job.error

@@ -10,17 +10,16 @@ from __future__ import annotations
 import json
 
 import pytest
-from asgiref.sync import async_to_sync
 from bson import ObjectId
-from channels.layers import get_channel_layer
 from django.urls import Resolver404, resolve, reverse
 from rest_framework.renderers import JSONRenderer
 from rest_framework.test import APIClient
 
+from revetir.api import api_route_not_found
+from revetir.celery import app as celery_app
 from tests.factories import make_user
 from tests.tryon.helpers import ScriptedEngine, astronaut_upload, make_tryon_product
-from tryon import api, dispatch, services, views, worker
-from tryon.consumers import TryOnWorkerConsumer
+from tryon import api, dispatch, services, tasks, views, worker
 from tryon.events import job_payload
 from tryon.forms import TryOnForm
 from tryon.models import JobStatus, PersonPhoto, TryOnJob
@@ -81,8 +80,12 @@ def test_keyed_tryon_routes_reverse_and_resolve_an_objectid_or_an_integer_as_tex
 def test_keyed_tryon_routes_do_not_match_text_that_is_no_id(name):
     url = reverse(name, kwargs={"pk": 7}).replace("/7/", "/not-an-id/")
 
-    with pytest.raises(Resolver404):
-        resolve(url)
+    if url.startswith("/api/"):
+        # Under /api/ nothing keyed matches either: the catch-all answers with a JSON 404.
+        assert resolve(url).func is api_route_not_found
+    else:
+        with pytest.raises(Resolver404):
+            resolve(url)
 
 
 @pytest.mark.django_db
@@ -232,39 +235,45 @@ def test_photo_json_carries_an_objectid_as_text():
     assert rendered["url"] == reverse("tryon:photo_image", kwargs={"pk": OBJECT_ID})
 
 
-def test_worker_channel_message_carries_an_objectid_as_text(settings):
-    settings.TRYON_WORKER = "channel"
-    layer = get_channel_layer()
+def test_the_celery_message_carries_an_objectid_as_text_and_never_expires(settings):
+    settings.TRYON_WORKER = "celery"
+    settings.TRYON_QUEUE = "tryon-object-keys-test"
 
     dispatch.dispatch_job(ObjectId(OBJECT_ID))
-    message = async_to_sync(layer.receive)(dispatch.TRYON_CHANNEL)
+    with celery_app.connection_for_read() as connection:
+        message = connection.SimpleQueue(settings.TRYON_QUEUE).get(timeout=5)
+    message.ack()
 
-    assert json.loads(json.dumps(message)) == {"type": dispatch.RUN_MESSAGE_TYPE, "job": OBJECT_ID}
+    assert message.headers["task"] == dispatch.RUN_JOB_TASK
+    assert message.headers["expires"] is None
+    args, _kwargs, _embed = json.loads(message.body)
+    assert args == [OBJECT_ID]
 
 
 @pytest.mark.django_db
-def test_worker_consumer_runs_the_named_job_from_its_id_as_text(monkeypatch, dispatched):
+def test_the_task_runs_only_the_job_its_message_names(monkeypatch, dispatched):
     monkeypatch.setattr(worker, "load_engine", ScriptedEngine)
     user = make_user()
     older, named = submitted_job(user), submitted_job(user)
 
-    TryOnWorkerConsumer().tryon_run({"type": dispatch.RUN_MESSAGE_TYPE, "job": str(named.pk)})
+    assert tasks.run_job(str(named.pk)) is True
+    assert tasks.run_job(str(named.pk)) is False  # the same message again runs nothing
 
     named.refresh_from_db()
     older.refresh_from_db()
-    assert named.status == older.status == JobStatus.DONE
-    assert named.started_at < older.started_at
+    assert (named.status, named.attempts) == (JobStatus.DONE, 1)
+    assert older.status == JobStatus.QUEUED
 
 
 @pytest.mark.django_db
-def test_worker_consumer_given_an_id_that_is_no_key_here_still_runs_queued_jobs(monkeypatch, dispatched):
+def test_a_task_given_an_id_that_is_no_key_here_runs_nothing(monkeypatch, dispatched):
     monkeypatch.setattr(worker, "load_engine", ScriptedEngine)
     job = submitted_job(make_user())
 
-    TryOnWorkerConsumer().tryon_run({"type": dispatch.RUN_MESSAGE_TYPE, "job": OBJECT_ID})
+    assert tasks.run_job(OBJECT_ID) is False
 
     job.refresh_from_db()
-    assert job.status == JobStatus.DONE
+    assert job.status == JobStatus.QUEUED
 
 
 @pytest.mark.django_db

@@ -12,7 +12,7 @@ from PIL import Image
 
 from tests.factories import make_user
 from tests.tryon.helpers import ScriptedEngine, astronaut_upload, make_tryon_product, t_shirt_png
-from tryon import preparations, services
+from tryon import jobs, preparations, services
 from tryon.models import GarmentPreparation, JobPriority, JobStatus, PhotoPreparation, TryOnJob
 from tryon.pipeline.classic.engine import ClassicTryOnEngine
 from tryon.pipeline.imageio import load_rgb
@@ -100,8 +100,8 @@ def test_a_result_from_stored_sides_is_the_same_picture_as_a_fresh_run(dispatche
     with second_image.image.open("rb") as garment_file:
         fresh = ClassicTryOnEngine().run(person, load_rgb(garment_file.read()))
     assert engine.photos == 1
-    assert read_private_file(second.result_name) == services._jpeg(fresh.image)
-    assert read_private_file(second.result_small_name) == services._jpeg(fresh.image_small)
+    assert read_private_file(second.result_name) == jobs._jpeg(fresh.image)
+    assert read_private_file(second.result_small_name) == jobs._jpeg(fresh.image_small)
 
 
 @pytest.mark.django_db

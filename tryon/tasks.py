@@ -1,0 +1,108 @@
+"""Celery side of try-on: the task that runs one job, and the sweeper of each worker process.
+
+The task acknowledges its message only after the job has run (`acks_late`) and hands it back when
+its process dies (`reject_on_worker_lost`); the claim in `tryon.worker.run_job` makes any such
+redelivery a no-op once the job has left `queued`. A job whose worker died is found by the sweeper
+(heartbeat past the limit), queued again once with a fresh message, then failed with a message.
+
+The sweeper is a thread of the worker's main process, not a beat task: a sweep must not wait in the
+queue behind the very jobs it checks. It also re-sends queued jobs when the worker starts.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+
+from celery.signals import worker_process_init, worker_ready, worker_shutdown
+from django.conf import settings
+from django.db import connection
+
+from revetir.celery import app
+from revetir.object_keys import primary_key_or_none
+from shop.models import ProductImage
+from tryon import services, worker
+from tryon.dispatch import PREPARE_TASK, RUN_JOB_TASK
+from tryon.models import PersonPhoto, TryOnJob
+
+logger = logging.getLogger(__name__)
+
+
+@app.task(name=RUN_JOB_TASK, acks_late=True, reject_on_worker_lost=True, ignore_result=True)
+def run_job(job_key: str) -> bool:
+    """Run the job the message names, if it is still queued. True when this call ran it."""
+    job_id = primary_key_or_none(TryOnJob, job_key)
+    if job_id is None:
+        logger.warning("Try-on message names %r, which is no job key on this database; dropped", job_key)
+        return False
+    return worker.run_job(job_id=job_id)
+
+
+@app.task(name=PREPARE_TASK, ignore_result=True)
+def prepare(kind: str, object_key: str) -> None:
+    """Prepare a newly saved photo or product image (see `tryon.worker.run_preparation`)."""
+    model = {worker.PREPARE_PHOTO: PersonPhoto, worker.PREPARE_GARMENT: ProductImage}.get(kind)
+    object_id = primary_key_or_none(model, object_key) if model is not None else None
+    if object_id is None:
+        logger.warning("Preparation message names %r %r, which is nothing here; dropped", kind, object_key)
+        return
+    worker.run_preparation(kind, object_id)
+
+
+@worker_process_init.connect
+def warm_up_engine(**kwargs: object) -> None:
+    """Each pool process loads the engine as it starts, not on the first shopper's job."""
+    if settings.TRYON_WARM_UP:
+        try:
+            worker.warm_up()
+        finally:
+            connection.close()
+
+
+class StaleJobSweeper:
+    """Sweeps stale jobs every TRYON_SWEEP_SECONDS until stopped. Every worker runs one; the
+    conditional updates in `tryon.jobs` make concurrent sweeps change each job once."""
+
+    def __init__(self, *, interval: float) -> None:
+        self.interval = interval
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._serve, name="tryon-sweeper", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=self.interval + 5)
+
+    def _serve(self) -> None:
+        while not self._stop.wait(self.interval):
+            try:
+                services.sweep_stale_jobs()
+            except Exception:
+                logger.exception("Sweeping stale try-on jobs failed; trying again in %s s", self.interval)
+            finally:
+                # The pool may fork a new child at any time: keep no connection open between sweeps.
+                connection.close()
+
+
+_sweeper: StaleJobSweeper | None = None
+
+
+@worker_ready.connect
+def start_sweeping(**kwargs: object) -> None:
+    """Re-send the jobs already queued (their messages may be lost), then sweep on a timer."""
+    global _sweeper
+    try:
+        resent = services.redispatch_queued_jobs()
+        logger.info("Try-on worker ready; %s queued jobs sent again", resent)
+    finally:
+        connection.close()
+    _sweeper = StaleJobSweeper(interval=settings.TRYON_SWEEP_SECONDS)
+    _sweeper.start()
+
+
+@worker_shutdown.connect
+def stop_sweeping(**kwargs: object) -> None:
+    if _sweeper is not None:
+        _sweeper.stop()
