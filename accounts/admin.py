@@ -13,7 +13,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from accounts.forms import StaffUserChangeForm, StaffUserCreationForm
-from accounts.models import User
+from accounts.models import Address, User
 from accounts.services import AccountDeletionRefused, delete_account
 from shop.selectors import orders_in_transit
 
@@ -62,3 +62,16 @@ class UserAdmin(DjangoUserAdmin):
             delete_account(user=user)
         except AccountDeletionRefused as refusal:
             self.message_user(request, f"{user.email} was not deleted: {' '.join(refusal.messages)}", messages.ERROR)
+
+
+@admin.register(Address)
+class AddressAdmin(admin.ModelAdmin):
+    """Read-only for staff: shoppers keep their own address books."""
+
+    list_display = ("full_name", "user", "city", "country", "is_default", "last_used_at")
+    list_select_related = ("user",)
+    search_fields = ("full_name", "user__email", "city", "postal_code")
+    readonly_fields = ("user", "last_used_at", "created_at")
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False

@@ -1,7 +1,10 @@
 from django.urls import path
 
 from accounts.api import AuthTokenView
+from accounts.api_addresses import AddressDetailView, AddressListView
 
 urlpatterns = [
     path("auth/token/", AuthTokenView.as_view(), name="api-auth-token"),
+    path("addresses/", AddressListView.as_view(), name="api-address-list"),
+    path("addresses/<key:address_id>/", AddressDetailView.as_view(), name="api-address-detail"),
 ]

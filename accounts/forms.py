@@ -8,6 +8,7 @@ from django.contrib.auth.forms import UserChangeForm as DjangoUserChangeForm
 
 from accounts.models import User
 from accounts.services import normalise_email
+from shop.forms import ShippingAddressForm
 
 
 class LowerCaseEmailMixin:
@@ -91,3 +92,9 @@ class StaffUserChangeForm(LowerCaseEmailMixin, DjangoUserChangeForm):
     class Meta:
         model = User
         fields = "__all__"
+
+
+class AddressForm(ShippingAddressForm):
+    """An address-book entry: the checkout's address fields, and whether it is the default."""
+
+    is_default = forms.BooleanField(label="Use as my default address", required=False)

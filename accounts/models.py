@@ -6,6 +6,11 @@ from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, Permis
 from django.db import models
 from django.utils import timezone
 
+from shop.countries import COUNTRIES
+
+# The shipping fields an address and an order share.
+ADDRESS_FIELDS = ("full_name", "address_line1", "address_line2", "city", "postal_code", "country", "phone")
+
 
 class UserManager(BaseUserManager["User"]):
     use_in_migrations = True
@@ -59,3 +64,38 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def get_short_name(self) -> str:
         return self.full_name.split(" ")[0] if self.full_name else self.email.split("@")[0]
+
+
+class Address(models.Model):
+    """A shipping address in a shopper's address book.
+
+    At most one per user is the default (kept by `accounts.services`); `last_used_at` is set when an
+    order is placed to it, so checkout can preselect the address used last.
+    """
+
+    user = models.ForeignKey(User, related_name="addresses", on_delete=models.CASCADE)
+    full_name = models.CharField("full name", max_length=150)
+    address_line1 = models.CharField("address", max_length=200)
+    address_line2 = models.CharField("address (line 2)", max_length=200, blank=True)
+    city = models.CharField(max_length=100)
+    postal_code = models.CharField("postal code", max_length=20)
+    country = models.CharField(max_length=2, help_text="ISO 3166-1 alpha-2 code")
+    phone = models.CharField(max_length=30, blank=True)
+    is_default = models.BooleanField("default address", default=False)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-is_default", "-last_used_at", "-created_at", "-id"]
+        verbose_name_plural = "addresses"
+
+    def __str__(self) -> str:
+        return f"{self.full_name}, {self.address_line1}, {self.postal_code} {self.city}"
+
+    @property
+    def country_name(self) -> str:
+        return COUNTRIES.get(self.country, self.country)
+
+    def as_shipping(self) -> dict[str, str]:
+        """The fields an order copies, in the shape `shop.services.place_order` takes."""
+        return {field: getattr(self, field) for field in ADDRESS_FIELDS}

@@ -6,12 +6,14 @@ data (try-on photos and results) connect a receiver to `account_deleting`; see `
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import django.dispatch
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from rest_framework.authtoken.models import Token
 
-from accounts.models import User
+from accounts.models import ADDRESS_FIELDS, Address, User
 from shop.models import Cart, Order, OrderStatus
 from shop.selectors import orders_in_transit, orders_still_open
 from shop.services import InvalidOrderTransition, order_change_status
@@ -124,6 +126,55 @@ def delete_account(*, user: User) -> None:
     cancel_open_orders(user=user)
     account_deleting.send(sender=User, user=user)
     anonymise_orders(user=user)
+    Address.objects.filter(user=user).delete()
     Cart.objects.filter(user=user).delete()
     Token.objects.filter(user=user).delete()
     user.delete()
+
+
+# --- Address book ---------------------------------------------------------------------------------
+
+
+def _address_values(data: Mapping[str, str]) -> dict[str, str]:
+    values = {field: str(data.get(field) or "").strip() for field in ADDRESS_FIELDS}
+    values["country"] = values["country"].upper()
+    return values
+
+
+def address_create(*, user: User, data: Mapping[str, str], make_default: bool = False) -> Address:
+    """Save an address (already validated by `AddressForm` or the API) to the user's book.
+
+    The first address becomes the default.
+    """
+    address = Address.objects.create(user=user, **_address_values(data))
+    if make_default or not Address.objects.filter(user=user, is_default=True).exists():
+        address_set_default(user=user, address=address)
+    return address
+
+
+def address_update(*, address: Address, data: Mapping[str, str]) -> Address:
+    """Change an address in place; orders already placed to it keep their own copy."""
+    values = _address_values(data)
+    Address.objects.filter(pk=address.pk, user_id=address.user_id).update(**values)
+    address.refresh_from_db()
+    return address
+
+
+def address_set_default(*, user: User, address: Address) -> Address:
+    """Make `address` the user's only default: first the new one is marked, then every other is
+    cleared, so there is a default at every moment, even if the second step fails."""
+    Address.objects.filter(pk=address.pk, user=user).update(is_default=True)
+    Address.objects.filter(user=user, is_default=True).exclude(pk=address.pk).update(is_default=False)
+    address.refresh_from_db()
+    return address
+
+
+def address_delete(*, address: Address) -> None:
+    """Remove an address; if it was the default, the most recently used remaining one takes over."""
+    user_id, was_default = address.user_id, address.is_default
+    Address.objects.filter(pk=address.pk, user_id=user_id).delete()
+    if not was_default:
+        return
+    successor = Address.objects.filter(user_id=user_id).order_by("-last_used_at", "-created_at", "-id").first()
+    if successor is not None:
+        Address.objects.filter(pk=successor.pk).update(is_default=True)

@@ -19,6 +19,11 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("profile/", views.profile, name="profile"),
     path("delete/", views.delete_account, name="delete"),
+    path("addresses/", views.address_list, name="address_list"),
+    path("addresses/new/", views.address_add, name="address_add"),
+    path("addresses/<key:address_id>/edit/", views.address_edit, name="address_edit"),
+    path("addresses/<key:address_id>/delete/", views.address_delete, name="address_delete"),
+    path("addresses/<key:address_id>/default/", views.address_make_default, name="address_make_default"),
     path(
         "password/change/",
         auth_views.PasswordChangeView.as_view(success_url=reverse_lazy("accounts:password_change_done")),

@@ -1,4 +1,4 @@
-"""Account pages: sign-up, profile (details and order history) and account deletion.
+"""Account pages: sign-up, profile (details and order history), address book and account deletion.
 
 Log-in, log-out, password change and password reset are Django's own views, configured in urls.py.
 """
@@ -10,13 +10,14 @@ from django.contrib import messages
 from django.contrib.auth import login, logout
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render, resolve_url
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from accounts import services
-from accounts.forms import AccountDeleteForm, ProfileForm, SignupForm
+from accounts import selectors, services
+from accounts.forms import AccountDeleteForm, AddressForm, ProfileForm, SignupForm
+from accounts.models import Address
 from shop import selectors as shop_selectors
 
 PROFILE_RECENT_ORDERS = 5  # the full history is on the order list page
@@ -94,3 +95,66 @@ def delete_account(request: HttpRequest) -> HttpResponse:
         "orders_to_cancel": shop_selectors.orders_still_open(user=request.user),
     }
     return render(request, "accounts/delete_account.html", context)
+
+
+# --- Address book ---------------------------------------------------------------------------------
+
+
+def _own_address_or_404(request: HttpRequest, address_id) -> Address:
+    address = selectors.address_for_user(user=request.user, address_id=address_id)
+    if address is None:
+        raise Http404("No such address in your address book.")
+    return address
+
+
+@login_required
+@require_GET
+def address_list(request: HttpRequest) -> HttpResponse:
+    return render(request, "accounts/address_list.html", {"addresses": selectors.addresses_for_user(user=request.user)})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def address_add(request: HttpRequest) -> HttpResponse:
+    form = AddressForm(request.POST or None, initial={"full_name": request.user.full_name})
+    if request.method == "POST" and form.is_valid():
+        services.address_create(user=request.user, data=form.cleaned_data, make_default=form.cleaned_data["is_default"])
+        messages.success(request, "The address was added to your address book.")
+        return redirect("accounts:address_list")
+    return render(request, "accounts/address_form.html", {"form": form, "address": None})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def address_edit(request: HttpRequest, address_id) -> HttpResponse:
+    address = _own_address_or_404(request, address_id)
+    initial = {**address.as_shipping(), "is_default": address.is_default}
+    form = AddressForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        services.address_update(address=address, data=form.cleaned_data)
+        if form.cleaned_data["is_default"] and not address.is_default:
+            services.address_set_default(user=request.user, address=address)
+        messages.success(request, "The address was saved.")
+        return redirect("accounts:address_list")
+    return render(request, "accounts/address_form.html", {"form": form, "address": address})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def address_delete(request: HttpRequest, address_id) -> HttpResponse:
+    """GET asks for confirmation; POST deletes. Orders placed to the address keep their copy."""
+    address = _own_address_or_404(request, address_id)
+    if request.method == "POST":
+        services.address_delete(address=address)
+        messages.success(request, "The address was deleted from your address book.")
+        return redirect("accounts:address_list")
+    return render(request, "accounts/address_confirm_delete.html", {"address": address})
+
+
+@login_required
+@require_POST
+def address_make_default(request: HttpRequest, address_id) -> HttpResponse:
+    address = _own_address_or_404(request, address_id)
+    services.address_set_default(user=request.user, address=address)
+    messages.success(request, "Your default address was changed.")
+    return redirect("accounts:address_list")

@@ -289,6 +289,8 @@ if env_str("REVETIR_EMAIL_HOST"):
     EMAIL_HOST_USER = env_str("REVETIR_EMAIL_HOST_USER")
     EMAIL_HOST_PASSWORD = env_str("REVETIR_EMAIL_HOST_PASSWORD")
     EMAIL_USE_TLS = env_bool("REVETIR_EMAIL_USE_TLS", True)
+# Links in e-mails are absolute: mails are sent outside any request, so the site's address is set here.
+SHOP_SITE_URL = env_str("REVETIR_SITE_URL", "http://127.0.0.1:8000")
 
 # --- Security (secure by default when DEBUG is off; each switch has its own variable) -------
 SECURE_SSL_REDIRECT = env_bool("REVETIR_SECURE_SSL_REDIRECT", not DEBUG)

@@ -1,4 +1,4 @@
-"""Staff admin for the catalogue, stock and orders.
+"""Staff admin for the catalogue, stock, orders, shipping methods and vouchers.
 
 Stock edits write only the changed columns (never a stale copy of the whole row); a stock count
 typed by staff is a compare-and-set against the count their page showed (carried in a hidden
@@ -31,9 +31,12 @@ from shop.models import (
     OrderStatus,
     Product,
     ProductImage,
+    ShippingMethod,
     Variant,
+    Voucher,
+    VoucherUse,
 )
-from shop.services import InvalidOrderTransition, order_change_status
+from shop.services import InvalidOrderTransition, order_change_status, order_set_tracking_number
 from shop.stock import StockChangedMeanwhile, set_stock_if_unchanged
 from shop.stock_csv import StockImportRejected, stock_export_csv, stock_import_csv
 from tryon.selectors import garment_check
@@ -317,11 +320,12 @@ class OrderLineInline(admin.TabularInline):
 
 
 class OrderStatusForm(forms.ModelForm):
-    """Offers only the order's current status and the moves ORDER_TRANSITIONS allows from it."""
+    """Offers only the order's current status and the moves ORDER_TRANSITIONS allows from it, and
+    asks for the courier's tracking number when the order is marked shipped."""
 
     class Meta:
         model = Order
-        fields = ("status",)
+        fields = ("status", "tracking_number")
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -331,16 +335,24 @@ class OrderStatusForm(forms.ModelForm):
         if not ORDER_TRANSITIONS[current]:
             self.fields["status"].help_text = "This order is final; its status cannot change."
 
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        tracking = (cleaned.get("tracking_number") or "").strip()
+        cleaned["tracking_number"] = tracking
+        if cleaned.get("status") == OrderStatus.SHIPPED and not tracking:
+            self.add_error("tracking_number", "Enter the courier's tracking number to mark the order shipped.")
+        return cleaned
+
 
 @admin.register(Order)
 class OrderAdmin(admin.ModelAdmin):
     form = OrderStatusForm
     # The order page on the site is the owner's only (404 for staff), so no "View on site" link.
     view_on_site = False
-    list_display = ("number", "customer_email", "status", "subtotal", "currency", "created_at")
+    list_display = ("number", "customer_email", "status", "total", "currency", "tracking_number", "created_at")
     list_filter = ("status", "created_at")
     list_select_related = ("user",)
-    search_fields = ("number", "email", "user__email")
+    search_fields = ("number", "email", "user__email", "tracking_number", "voucher_code")
     date_hierarchy = "created_at"
     inlines = (OrderLineInline,)
     actions = ("mark_processing", "mark_shipped", "mark_delivered", "mark_cancelled")
@@ -358,7 +370,15 @@ class OrderAdmin(admin.ModelAdmin):
         "payment_method",
         "currency",
         "subtotal",
+        "voucher_code",
+        "discount",
+        "shipping_method_name",
+        "shipping_price",
+        "total",
         "stock_released",
+        "confirmation_sent_at",
+        "shipped_email_sent_at",
+        "cancelled_email_sent_at",
         "created_at",
         "updated_at",
     )
@@ -368,7 +388,26 @@ class OrderAdmin(admin.ModelAdmin):
             "Shipping",
             {"fields": ("full_name", "address_line1", "address_line2", "city", "postal_code", "country", "phone")},
         ),
-        ("Payment", {"fields": ("payment_method", "currency", "subtotal", "stock_released")}),
+        ("Delivery", {"fields": ("shipping_method_name", "tracking_number")}),
+        (
+            "Payment",
+            {
+                "fields": (
+                    "payment_method",
+                    "currency",
+                    "subtotal",
+                    "voucher_code",
+                    "discount",
+                    "shipping_price",
+                    "total",
+                    "stock_released",
+                )
+            },
+        ),
+        (
+            "E-mails to the shopper",
+            {"fields": ("confirmation_sent_at", "shipped_email_sent_at", "cancelled_email_sent_at")},
+        ),
     )
 
     @admin.display(description="customer e-mail", ordering="email")
@@ -382,16 +421,20 @@ class OrderAdmin(admin.ModelAdmin):
         return False
 
     def save_model(self, request: HttpRequest, obj: Order, form: forms.ModelForm, change: bool) -> None:
-        if "status" not in form.changed_data:
-            return
         stored = Order.objects.get(pk=obj.pk)
+        if "status" not in form.changed_data:
+            if "tracking_number" in form.changed_data:
+                order_set_tracking_number(order=stored, tracking_number=obj.tracking_number)
+            return
         try:
-            changed = order_change_status(order=stored, new_status=obj.status)
+            changed = order_change_status(order=stored, new_status=obj.status, tracking_number=obj.tracking_number)
         except InvalidOrderTransition as error:
             obj.status = stored.status
             self.message_user(request, " ".join(error.messages), messages.ERROR)
             return
         obj.status = changed.status
+        if "tracking_number" in form.changed_data and changed.tracking_number != obj.tracking_number:
+            order_set_tracking_number(order=changed, tracking_number=obj.tracking_number)
 
     def _move_orders(self, request: HttpRequest, queryset: QuerySet[Order], new_status: str) -> None:
         moved: list[str] = []
@@ -413,7 +456,7 @@ class OrderAdmin(admin.ModelAdmin):
     def mark_processing(self, request: HttpRequest, queryset: QuerySet[Order]) -> None:
         self._move_orders(request, queryset, OrderStatus.PROCESSING)
 
-    @admin.action(description="Mark selected orders shipped")
+    @admin.action(description="Mark selected orders shipped (each needs its tracking number)")
     def mark_shipped(self, request: HttpRequest, queryset: QuerySet[Order]) -> None:
         self._move_orders(request, queryset, OrderStatus.SHIPPED)
 
@@ -424,3 +467,72 @@ class OrderAdmin(admin.ModelAdmin):
     @admin.action(description="Mark selected orders cancelled (returns their stock)")
     def mark_cancelled(self, request: HttpRequest, queryset: QuerySet[Order]) -> None:
         self._move_orders(request, queryset, OrderStatus.CANCELLED)
+
+
+@admin.register(ShippingMethod)
+class ShippingMethodAdmin(admin.ModelAdmin):
+    list_display = ("name", "price", "free_over", "delivery_days_min", "delivery_days_max", "active", "position")
+    list_editable = ("price", "free_over", "active", "position")
+    list_filter = ("active",)
+    search_fields = ("name",)
+
+
+class VoucherUseInline(admin.TabularInline):
+    model = VoucherUse
+    extra = 0
+    max_num = 0
+    can_delete = False
+    fields = ("user", "order", "created_at")
+    readonly_fields = fields
+
+    def has_add_permission(self, request: HttpRequest, obj: Voucher | None = None) -> bool:
+        return False
+
+
+class VoucherAdminForm(forms.ModelForm):
+    class Meta:
+        model = Voucher
+        fields = (
+            "code",
+            "kind",
+            "value",
+            "minimum_subtotal",
+            "valid_from",
+            "valid_until",
+            "usage_limit",
+            "per_customer_limit",
+            "active",
+        )
+
+    def clean_code(self) -> str:
+        code = self.cleaned_data["code"].strip().upper()
+        if Voucher.objects.filter(code=code).exclude(pk=self.instance.pk).exists():
+            raise forms.ValidationError(f"There is already a voucher {code}.")
+        return code
+
+
+@admin.register(Voucher)
+class VoucherAdmin(admin.ModelAdmin):
+    """Staff create and limit vouchers; `uses` is counted by checkout only (read-only here)."""
+
+    form = VoucherAdminForm
+    list_display = ("code", "kind", "value", "minimum_subtotal", "valid_from", "valid_until", "uses_display", "active")
+    list_filter = ("active", "kind")
+    search_fields = ("code",)
+    readonly_fields = ("uses", "created_at")
+    inlines = (VoucherUseInline,)
+
+    @admin.display(description="uses")
+    def uses_display(self, voucher: Voucher) -> str:
+        if voucher.usage_limit is None:
+            return f"{voucher.uses} (no limit)"
+        return f"{voucher.uses} of {voucher.usage_limit}"
+
+    def save_model(self, request: HttpRequest, obj: Voucher, form: forms.ModelForm, change: bool) -> None:
+        """Write only the columns staff edit, so saving never overwrites `uses` counted meanwhile."""
+        if not change:
+            super().save_model(request, obj, form, change)
+            return
+        columns = [name for name in form.changed_data if name in form.Meta.fields]
+        if columns:
+            Voucher.objects.filter(pk=obj.pk).update(**{name: getattr(obj, name) for name in columns})

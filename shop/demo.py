@@ -19,7 +19,17 @@ from django.conf import settings
 from django.core.files.base import ContentFile
 
 from accounts.models import User
-from shop.models import Category, GarmentType, Product, ProductImage, Size, Variant
+from shop.models import (
+    Category,
+    GarmentType,
+    Product,
+    ProductImage,
+    ShippingMethod,
+    Size,
+    Variant,
+    Voucher,
+    VoucherKind,
+)
 from shop.product_art import GarmentDesign, GarmentPattern, GarmentStyle, garment_png_bytes
 
 SHOPPER_EMAIL = "shopper@revetir.example"
@@ -140,6 +150,8 @@ class SeedReport:
     variants_created: int = 0
     images_created: int = 0
     users_created: int = 0
+    shipping_methods_created: int = 0
+    vouchers_created: int = 0
     logins: list[DemoLogin] = field(default_factory=list)
     credentials_file: Path | None = None  # where generated passwords are kept; None if all came from env
 
@@ -152,8 +164,40 @@ class SeedReport:
                 self.variants_created,
                 self.images_created,
                 self.users_created,
+                self.shipping_methods_created,
+                self.vouchers_created,
             )
         )
+
+
+# Standard and express delivery (name, price, free from, days min, days max), and a welcome voucher.
+DEMO_SHIPPING_METHODS = (
+    ("Standard delivery", "4.90", "60.00", 2, 4),
+    ("Express delivery", "9.90", None, 1, 1),
+)
+DEMO_VOUCHER_CODE = "WELCOME10"
+
+
+def ensure_demo_shipping_and_voucher() -> tuple[int, int]:
+    """Create the demo delivery methods and voucher if missing; staff can change them in admin."""
+    methods_created = 0
+    for position, (name, price, free_over, days_min, days_max) in enumerate(DEMO_SHIPPING_METHODS):
+        _method, created = ShippingMethod.objects.get_or_create(
+            name=name,
+            defaults={
+                "price": Decimal(price),
+                "free_over": Decimal(free_over) if free_over else None,
+                "delivery_days_min": days_min,
+                "delivery_days_max": days_max,
+                "position": position,
+            },
+        )
+        methods_created += created
+    _voucher, voucher_created = Voucher.objects.get_or_create(
+        code=DEMO_VOUCHER_CODE,
+        defaults={"kind": VoucherKind.PERCENTAGE, "value": Decimal("10"), "per_customer_limit": 1},
+    )
+    return methods_created, int(voucher_created)
 
 
 def demo_credentials_path() -> Path:
@@ -266,6 +310,8 @@ def seed_demo(*, credentials_path: Path | None = None) -> SeedReport:
             )
             report.variants_created += created
         report.images_created += ensure_primary_image(product=product, garment=garment)
+
+    report.shipping_methods_created, report.vouchers_created = ensure_demo_shipping_and_voucher()
 
     credentials_path = credentials_path or demo_credentials_path()
     passwords = demo_passwords(credentials_path=credentials_path)

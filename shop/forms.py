@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from decimal import Decimal
 
 from django import forms
 from django.conf import settings
 from django.core.validators import MaxValueValidator
+from django.db.models import QuerySet
 
+from accounts.models import ADDRESS_FIELDS, Address
 from revetir.object_keys import ObjectKeyFormField
 from shop.countries import COUNTRY_CHOICES
-from shop.models import Category, Size, Variant
+from shop.models import Category, ShippingMethod, Size, Variant
 from shop.payments import payment_method_choices
 from shop.selectors import category_tree
 from shop.services import line_limit_message
@@ -190,6 +193,94 @@ class ShippingAddressForm(forms.Form):
             if isinstance(value, str):
                 cleaned[name] = value.strip()
         return cleaned
+
+
+NEW_ADDRESS = "new"
+REQUIRED_MESSAGE = "This field is required."
+
+
+class ShippingMethodChoiceField(forms.ModelChoiceField):
+    """Radio buttons that show each method's delivery time and the price it would cost this cart."""
+
+    def __init__(self, *, goods_total: Decimal, **kwargs) -> None:
+        self.goods_total = goods_total
+        super().__init__(**kwargs)
+
+    def label_from_instance(self, method: ShippingMethod) -> str:
+        price = method.price_for(self.goods_total)
+        cost = "free" if not price else f"{price} {settings.SHOP_CURRENCY}"
+        return f"{method.name}: {cost}, {method.delivery_time}"
+
+
+class CheckoutAddressForm(ShippingAddressForm):
+    """The first checkout step: a saved address or a new one (optionally saved), and delivery.
+
+    The address fields are required only when "new address" is chosen; `saved_address` offers
+    the shopper's own book only (`addresses` is theirs, from `accounts.selectors`).
+    """
+
+    saved_address = forms.ChoiceField(label="Ship to", widget=forms.RadioSelect, required=False)
+    save_address = forms.BooleanField(label="Save this address to my address book", required=False)
+    shipping_method = ShippingMethodChoiceField(
+        label="Delivery",
+        queryset=ShippingMethod.objects.none(),
+        widget=forms.RadioSelect,
+        empty_label=None,
+        goods_total=Decimal("0.00"),
+        error_messages={
+            "required": "Choose a delivery method.",
+            "invalid_choice": "That delivery method is not available; choose another.",
+        },
+    )
+
+    ADDRESS_FIELD_NAMES = ADDRESS_FIELDS
+
+    def __init__(
+        self,
+        *args,
+        addresses: Iterable[Address],
+        shipping_methods: QuerySet[ShippingMethod],
+        goods_total: Decimal,
+        **kwargs,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.addresses = {str(address.pk): address for address in addresses}
+        self.fields["saved_address"].choices = [
+            *((key, str(address)) for key, address in self.addresses.items()),
+            (NEW_ADDRESS, "A new address"),
+        ]
+        methods = self.fields["shipping_method"]
+        methods.queryset = shipping_methods
+        methods.goods_total = goods_total
+        if not shipping_methods.exists():
+            del self.fields["shipping_method"]
+        if not self.addresses:
+            del self.fields["saved_address"]
+        self.required_address_fields = [name for name in self.ADDRESS_FIELD_NAMES if self.fields[name].required]
+        for name in self.ADDRESS_FIELD_NAMES:
+            self.fields[name].required = False
+
+    @property
+    def address_fields(self) -> list:
+        return [self[name] for name in self.ADDRESS_FIELD_NAMES]
+
+    def chosen_address(self) -> Address | None:
+        """The saved address chosen, or None for a new address."""
+        return self.addresses.get(self.cleaned_data.get("saved_address") or NEW_ADDRESS)
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        if self.chosen_address() is None:
+            for name in self.required_address_fields:
+                if not cleaned.get(name) and name not in self.errors:
+                    self.add_error(name, REQUIRED_MESSAGE)
+        return cleaned
+
+
+class VoucherForm(forms.Form):
+    """The review page's voucher box."""
+
+    code = forms.CharField(label="Voucher code", max_length=40, strip=True)
 
 
 class PlaceOrderForm(forms.Form):

@@ -6,7 +6,7 @@ updates), so the no-oversell guarantee holds on backends without transactions (M
 
 from __future__ import annotations
 
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -219,6 +219,120 @@ class PaymentMethod(models.TextChoices):
     PAY_ON_DELIVERY = "pay_on_delivery", "Pay on delivery"
 
 
+class ShippingMethod(models.Model):
+    """A way to deliver an order, with its price; staff configure them in admin.
+
+    The price is waived when the items (before any voucher discount) reach `free_over`.
+    """
+
+    name = models.CharField(max_length=80)
+    price = models.DecimalField(max_digits=10, decimal_places=2, validators=[MinValueValidator(Decimal("0.00"))])
+    free_over = models.DecimalField(
+        "free from",
+        max_digits=10,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("0.00"))],
+        help_text="Orders whose goods cost at least this much ship free. Empty: never free.",
+    )
+    delivery_days_min = models.PositiveIntegerField("delivery from (days)", default=1)
+    delivery_days_max = models.PositiveIntegerField("delivery up to (days)", default=1)
+    active = models.BooleanField(default=True, help_text="Inactive methods are not offered at checkout.")
+    position = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "price", "id"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(price__gte=0), name="shipping_price_not_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        if self.delivery_days_max < self.delivery_days_min:
+            raise ValidationError({"delivery_days_max": "The longest delivery time cannot be below the shortest."})
+
+    def price_for(self, goods_total: Decimal) -> Decimal:
+        """What this method costs for goods worth `goods_total`."""
+        if self.free_over is not None and goods_total >= self.free_over:
+            return Decimal("0.00")
+        return self.price
+
+    @property
+    def delivery_time(self) -> str:
+        if self.delivery_days_min == self.delivery_days_max:
+            days = self.delivery_days_min
+            return f"{days} working day{'s' if days != 1 else ''}"
+        return f"{self.delivery_days_min}–{self.delivery_days_max} working days"
+
+
+class VoucherKind(models.TextChoices):
+    PERCENTAGE = "percentage", "Percentage of the goods"
+    FIXED = "fixed", "Fixed amount"
+
+
+class Voucher(models.Model):
+    """A discount code. `uses` counts the orders that hold it; it changes only through
+    `shop.vouchers` (conditional updates), so the limits hold without transactions."""
+
+    code = models.CharField(max_length=40, unique=True, help_text="What shoppers type; stored in capitals.")
+    kind = models.CharField(max_length=12, choices=VoucherKind.choices, default=VoucherKind.PERCENTAGE)
+    value = models.DecimalField(
+        max_digits=10,
+        decimal_places=2,
+        validators=[MinValueValidator(Decimal("0.01"))],
+        help_text="Percent off the goods (e.g. 10), or an amount off in the shop's currency.",
+    )
+    minimum_subtotal = models.DecimalField(
+        "minimum order",
+        max_digits=10,
+        decimal_places=2,
+        default=Decimal("0.00"),
+        validators=[MinValueValidator(Decimal("0.00"))],
+    )
+    valid_from = models.DateTimeField(null=True, blank=True)
+    valid_until = models.DateTimeField(null=True, blank=True)
+    usage_limit = models.PositiveIntegerField(
+        "total uses", null=True, blank=True, help_text="How many orders may use it in all. Empty: unlimited."
+    )
+    per_customer_limit = models.PositiveIntegerField("uses per shopper", default=1, validators=[MinValueValidator(1)])
+    uses = models.PositiveIntegerField(default=0, editable=False)
+    active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(uses__gte=0), name="voucher_uses_not_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return self.code
+
+    def clean(self) -> None:
+        self.code = (self.code or "").strip().upper()
+        if self.kind == VoucherKind.PERCENTAGE and self.value is not None and self.value > 100:
+            raise ValidationError({"value": "A percentage cannot be above 100."})
+        if self.valid_from and self.valid_until and self.valid_until <= self.valid_from:
+            raise ValidationError({"valid_until": "The end must come after the start."})
+
+    def discount_for(self, subtotal: Decimal) -> Decimal:
+        """The discount on goods worth `subtotal`: never more than the goods, rounded to cents."""
+        if self.kind == VoucherKind.PERCENTAGE:
+            discount = (subtotal * self.value / Decimal(100)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+        else:
+            discount = self.value
+        return min(discount, subtotal)
+
+    @property
+    def describe(self) -> str:
+        if self.kind == VoucherKind.PERCENTAGE:
+            return f"{self.value.normalize():f}% off"
+        return f"{self.value} {settings.SHOP_CURRENCY} off"
+
+
 class Order(models.Model):
     """A placed order. Shipping details and lines are snapshots, so they survive later edits
     to products and the anonymisation of a deleted account."""
@@ -241,9 +355,23 @@ class Order(models.Model):
     )
     currency = models.CharField(max_length=3)
     subtotal = models.DecimalField(max_digits=12, decimal_places=2)
+    shipping_method = models.ForeignKey(
+        ShippingMethod, null=True, blank=True, related_name="orders", on_delete=models.SET_NULL
+    )
+    shipping_method_name = models.CharField("shipping", max_length=80, blank=True)
+    shipping_price = models.DecimalField(max_digits=10, decimal_places=2, default=Decimal("0.00"))
+    voucher_code = models.CharField("voucher", max_length=40, blank=True)
+    discount = models.DecimalField(max_digits=12, decimal_places=2, default=Decimal("0.00"))
+    total = models.DecimalField(max_digits=12, decimal_places=2, default=Decimal("0.00"))
+    tracking_number = models.CharField(
+        max_length=60, blank=True, help_text="The courier's tracking number; needed to mark the order shipped."
+    )
     stock_released = models.BooleanField(
         default=False, help_text="Set once when a cancellation has returned the stock."
     )
+    confirmation_sent_at = models.DateTimeField("confirmation e-mailed", null=True, blank=True)
+    shipped_email_sent_at = models.DateTimeField("shipping e-mailed", null=True, blank=True)
+    cancelled_email_sent_at = models.DateTimeField("cancellation e-mailed", null=True, blank=True)
     idempotency_key = models.CharField(
         max_length=64,
         blank=True,
@@ -293,3 +421,27 @@ class OrderLine(models.Model):
     @property
     def line_total(self) -> Decimal:
         return self.unit_price * self.quantity
+
+
+class VoucherUse(models.Model):
+    """One shopper's use of a voucher, for one order.
+
+    `slot` runs from 1 to the voucher's per-shopper limit, and (voucher, user, slot) is unique, so
+    two parallel checkouts of the same shopper cannot both take the last slot; the database's
+    unique index decides, on SQLite and MongoDB alike.
+    """
+
+    voucher = models.ForeignKey(Voucher, related_name="voucher_uses", on_delete=models.CASCADE)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, related_name="voucher_uses", on_delete=models.CASCADE)
+    slot = models.PositiveIntegerField()
+    order = models.ForeignKey(Order, null=True, blank=True, related_name="voucher_uses", on_delete=models.SET_NULL)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["voucher", "user", "slot"], name="one_voucher_use_per_slot"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.voucher.code} used by {self.user}"

@@ -12,7 +12,18 @@ from django.db.models import Prefetch, Q, QuerySet, Sum
 from django.http import HttpRequest
 
 from revetir.object_keys import primary_key_or_none
-from shop.models import SIZE_ORDER, Cart, CartLine, Category, Order, OrderStatus, Product, ProductImage, Variant
+from shop.models import (
+    SIZE_ORDER,
+    Cart,
+    CartLine,
+    Category,
+    Order,
+    OrderStatus,
+    Product,
+    ProductImage,
+    ShippingMethod,
+    Variant,
+)
 
 
 def cart_for_request(*, request: HttpRequest) -> Cart | None:
@@ -187,3 +198,18 @@ def orders_still_open(*, user) -> QuerySet[Order]:
 def order_for_user(*, user, number: str) -> Order | None:
     """The user's order with this number; None for an unknown number or someone else's order."""
     return orders_for_user(user=user).filter(number=number).first()
+
+
+# --- Shipping -----------------------------------------------------------------------------------
+
+
+def shipping_methods_active() -> QuerySet[ShippingMethod]:
+    """The delivery methods checkout offers, in the order staff set."""
+    return ShippingMethod.objects.filter(active=True).order_by("position", "price", "id")
+
+
+def shipping_method_active(*, method_id: object) -> ShippingMethod | None:
+    key = primary_key_or_none(ShippingMethod, method_id)
+    if key is None:
+        return None
+    return shipping_methods_active().filter(pk=key).first()

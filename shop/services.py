@@ -23,7 +23,9 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from accounts.models import ADDRESS_FIELDS, Address
 from revetir.object_keys import primary_key_or_none
+from shop import emails
 from shop.models import (
     ORDER_TRANSITIONS,
     Cart,
@@ -31,10 +33,20 @@ from shop.models import (
     Order,
     OrderLine,
     OrderStatus,
+    ShippingMethod,
     Variant,
 )
 from shop.payments import payment_provider_for
+from shop.pricing import order_totals
 from shop.stock import StockLine, release_lines, reserve_lines
+from shop.vouchers import (
+    VoucherClaim,
+    voucher_attach,
+    voucher_check,
+    voucher_claim,
+    voucher_release,
+    voucher_release_for_order,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -45,7 +57,6 @@ SESSION_CART_ID_KEY = "shop_anonymous_cart_id"
 ORDER_NUMBER_PREFIX = "RV-"
 ORDER_NUMBER_RANDOM_BYTES = 10  # 80 random bits: 16 base32 characters
 ORDER_NUMBER_ATTEMPTS = 5
-ADDRESS_FIELDS = ("full_name", "address_line1", "address_line2", "city", "postal_code", "country", "phone")
 REQUIRED_ADDRESS_FIELDS = ("full_name", "address_line1", "city", "postal_code", "country")
 CUSTOMER_CANCELLABLE_STATUSES = frozenset({OrderStatus.PLACED})
 IDEMPOTENCY_KEY_MAX_LENGTH = 64
@@ -282,6 +293,20 @@ def _clean_address(address: Mapping[str, str]) -> dict[str, str]:
     return cleaned
 
 
+def _shipping_method_for_checkout(shipping_method_id) -> ShippingMethod | None:
+    """The chosen active method. A choice is required as soon as staff have set up any method."""
+    active = ShippingMethod.objects.filter(active=True)
+    if shipping_method_id is None or shipping_method_id == "":
+        if active.exists():
+            raise CheckoutError("Choose a delivery method.", code="shipping_method")
+        return None
+    method_key = primary_key_or_none(ShippingMethod, shipping_method_id)
+    method = active.filter(pk=method_key).first() if method_key is not None else None
+    if method is None:
+        raise CheckoutError("That delivery method is not available; choose another.", code="shipping_method")
+    return method
+
+
 def new_checkout_key() -> str:
     """A fresh idempotency key for one checkout attempt (the review page puts it in its form)."""
     return secrets.token_urlsafe(24)
@@ -350,6 +375,9 @@ def place_order(
     address: Mapping[str, str],
     payment_method: str,
     idempotency_key: str | None = None,
+    shipping_method_id=None,
+    voucher_code: str = "",
+    saved_address: Address | None = None,
 ) -> Order:
     """Turn the cart into an order, or change nothing; a repeated submit gets the same order.
 
@@ -361,14 +389,18 @@ def place_order(
     cart is now empty. The returned order's `repeated_submit` says which case it was.
 
     Stock for every line is reserved first (all or nothing, `shop.stock.OutOfStock` names the item
-    that ran out). If the order or its lines cannot then be written, the stock is given back and
-    any partial order deleted. Only after success is the cart emptied.
+    that ran out), then the voucher's use (`shop.vouchers`, `VoucherError` says why it cannot be
+    used). If the order or its lines cannot then be written, the voucher use and the stock are given
+    back and any partial order deleted. Only after success is the cart emptied; once the claim is
+    let go, the saved address is marked as used last and the confirmation e-mailed (a mail failure
+    is logged, the order stands).
     """
     key = _clean_idempotency_key(idempotency_key)
     shipping = _clean_address(address)
     provider = payment_provider_for(payment_method)
     if provider is None:
         raise CheckoutError(f"Payment method {payment_method!r} is not available.", code="payment_method")
+    shipping_method = _shipping_method_for_checkout(shipping_method_id)
     claim_key = key or new_checkout_key()
     give_up_at = time.monotonic() + settings.SHOP_CHECKOUT_WAIT_SECONDS
     while True:
@@ -391,13 +423,34 @@ def place_order(
         earlier = order_for_idempotency_key(user=user, key=key)
         if earlier is not None:
             return _repeated(earlier)
-        order = _place_claimed_order(user=user, cart=cart, shipping=shipping, provider=provider, idempotency_key=key)
-        return order
+        order = _place_claimed_order(
+            user=user,
+            cart=cart,
+            shipping=shipping,
+            provider=provider,
+            idempotency_key=key,
+            shipping_method=shipping_method,
+            voucher_code=voucher_code,
+        )
     finally:
         _release_cart_claim(cart=cart, key=claim_key, order=order)
+    if not order.repeated_submit:
+        if saved_address is not None:
+            Address.objects.filter(pk=saved_address.pk, user=user).update(last_used_at=timezone.now())
+        emails.send_order_email(order=order, kind=emails.CONFIRMATION)
+    return order
 
 
-def _place_claimed_order(*, user, cart: Cart, shipping: dict[str, str], provider, idempotency_key: str) -> Order:
+def _place_claimed_order(
+    *,
+    user,
+    cart: Cart,
+    shipping: dict[str, str],
+    provider,
+    idempotency_key: str,
+    shipping_method: ShippingMethod | None,
+    voucher_code: str,
+) -> Order:
     """The order itself, written while this call holds the cart's checkout claim."""
     lines = list(cart.lines.select_related("variant__product"))
     if not lines:
@@ -410,6 +463,9 @@ def _place_claimed_order(*, user, cart: Cart, shipping: dict[str, str], provider
         raise CheckoutError(
             f"No longer sold: {', '.join(unavailable)}. Remove it from your cart to continue.", code="unavailable"
         )
+    subtotal = sum((line.line_total for line in lines), Decimal("0.00"))
+    voucher = voucher_check(code=voucher_code, user=user, subtotal=subtotal) if voucher_code.strip() else None
+    totals = order_totals(subtotal=subtotal, shipping_method=shipping_method, voucher=voucher)
 
     stock_lines = [
         StockLine(variant_id=line.variant_id, quantity=line.quantity, description=describe_variant(line.variant))
@@ -417,15 +473,24 @@ def _place_claimed_order(*, user, cart: Cart, shipping: dict[str, str], provider
     ]
     reserve_lines(stock_lines)
 
+    claim: VoucherClaim | None = None
     order: Order | None = None
     try:
+        if voucher is not None:
+            claim = voucher_claim(voucher=voucher, user=user)
         order = _create_order_with_unique_number(
             user=user,
             email=user.email,
             status=OrderStatus.PLACED,
             payment_method=provider.method,
             currency=settings.SHOP_CURRENCY,
-            subtotal=sum((line.line_total for line in lines), Decimal("0.00")),
+            subtotal=totals.subtotal,
+            discount=totals.discount,
+            shipping_price=totals.shipping,
+            total=totals.total,
+            shipping_method=shipping_method,
+            shipping_method_name=shipping_method.name if shipping_method else "",
+            voucher_code=voucher.code if voucher else "",
             idempotency_key=idempotency_key,
             **shipping,
         )
@@ -443,10 +508,14 @@ def _place_claimed_order(*, user, cart: Cart, shipping: dict[str, str], provider
                 for line in lines
             ]
         )
+        if claim is not None:
+            voucher_attach(claim=claim, order=order)
         provider.begin_payment(order=order)
     except BaseException:
         if order is not None:
             Order.objects.filter(pk=order.pk).delete()
+        if claim is not None:
+            voucher_release(claim=claim)
         release_lines(stock_lines)
         raise
 
@@ -458,12 +527,14 @@ def _place_claimed_order(*, user, cart: Cart, shipping: dict[str, str], provider
 # --- Orders -------------------------------------------------------------------------------------
 
 
-def order_change_status(*, order: Order, new_status: str) -> Order:
+def order_change_status(*, order: Order, new_status: str, tracking_number: str | None = None) -> Order:
     """Move an order along `ORDER_TRANSITIONS` or raise `InvalidOrderTransition`.
 
     The move is a conditional update on the order's current status, so two concurrent changes
     cannot both succeed; cancelling also flips `stock_released` in the same update, which makes
-    the stock go back exactly once however often cancel is pressed.
+    the stock (and a voucher use) go back exactly once however often cancel is pressed. Shipping
+    needs a tracking number (given here or already on the order). The shopper is e-mailed when
+    the order ships or is cancelled, after the change is written.
     """
     if new_status not in OrderStatus.values:
         raise InvalidOrderTransition(f"{new_status!r} is not an order status.", code="unknown_status")
@@ -476,6 +547,14 @@ def order_change_status(*, order: Order, new_status: str) -> Order:
         )
     rows = Order.objects.filter(pk=order.pk, status=current)
     changes = {"status": new_status, "updated_at": timezone.now()}
+    if new_status == OrderStatus.SHIPPED:
+        tracking = (tracking_number if tracking_number is not None else order.tracking_number).strip()
+        if not tracking:
+            raise InvalidOrderTransition(
+                f"Order {order.number} needs the courier's tracking number before it can be marked shipped.",
+                code="tracking_required",
+            )
+        changes["tracking_number"] = tracking
     if new_status == OrderStatus.CANCELLED:
         rows = rows.filter(stock_released=False)
         changes["stock_released"] = True
@@ -491,6 +570,18 @@ def order_change_status(*, order: Order, new_status: str) -> Order:
             StockLine(variant_id=line.variant_id, quantity=line.quantity, description=str(line))
             for line in order.lines.filter(variant__isnull=False)
         )
+        voucher_release_for_order(order=order)
+    order.refresh_from_db()
+    if new_status == OrderStatus.SHIPPED:
+        emails.send_order_email(order=order, kind=emails.SHIPPED)
+    elif new_status == OrderStatus.CANCELLED:
+        emails.send_order_email(order=order, kind=emails.CANCELLED)
+    return order
+
+
+def order_set_tracking_number(*, order: Order, tracking_number: str) -> Order:
+    """Staff correct or enter the courier's tracking number (kept on the order, shown to the shopper)."""
+    Order.objects.filter(pk=order.pk).update(tracking_number=tracking_number.strip(), updated_at=timezone.now())
     order.refresh_from_db()
     return order
 

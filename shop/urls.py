@@ -13,6 +13,7 @@ urlpatterns: list = [
     path("cart/lines/<key:line_id>/remove/", cart.cart_line_remove, name="cart_line_remove"),
     path("checkout/", checkout.checkout_address, name="checkout_address"),
     path("checkout/review/", checkout.checkout_review, name="checkout_review"),
+    path("checkout/voucher/", checkout.checkout_voucher, name="checkout_voucher"),
     path("checkout/place/", checkout.checkout_place, name="checkout_place"),
     path("checkout/complete/<str:number>/", checkout.checkout_complete, name="checkout_complete"),
     path("orders/", orders.order_list, name="order_list"),

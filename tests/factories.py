@@ -92,6 +92,7 @@ def make_order(*, user: User | None = None, status: str = OrderStatus.PLACED, qu
         phone="+44 113 000000",
         currency="EUR",
         subtotal=product.price * quantity,
+        total=product.price * quantity,
     )
     OrderLine.objects.create(
         order=order,

@@ -1,9 +1,12 @@
-"""Orders API: place an order from your cart, list your orders, read or cancel one of them.
+"""Orders API: delivery methods, checking a voucher, placing an order from your cart (to a saved
+address or a new one), listing your orders, reading or cancelling one of them.
 
 Another user's order number answers 404, exactly like an unknown one.
 """
 
 from __future__ import annotations
+
+from dataclasses import asdict
 
 from django.http import Http404
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
@@ -14,13 +17,19 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts import selectors as account_selectors
+from accounts.models import ADDRESS_FIELDS
 from revetir.object_keys import ObjectKeySerializerField, key_text
 from shop import selectors, services
 from shop.countries import COUNTRY_CHOICES
 from shop.forms import PHONE_PATTERN
-from shop.models import Order, OrderLine
+from shop.models import Order, OrderLine, ShippingMethod
 from shop.payments import payment_method_choices
+from shop.pricing import order_totals
 from shop.stock import OutOfStock
+from shop.vouchers import voucher_check
+
+ID_HELP = "A number where the shop runs on SQLite, a 24-hex-digit string where it runs on MongoDB."
 
 # --- Serializers ----------------------------------------------------------------------------------
 
@@ -50,24 +59,49 @@ class OrderSerializer(serializers.ModelSerializer):
             "country",
             "phone",
             "payment_method",
+            "shipping_method_name",
+            "tracking_number",
             "currency",
             "subtotal",
+            "voucher_code",
+            "discount",
+            "shipping_price",
+            "total",
             "lines",
         ]
         read_only_fields = fields
 
 
-class PlaceOrderSerializer(serializers.Serializer):
-    """The shipping address (same rules as the checkout form) and the payment method."""
+class ShippingMethodSerializer(serializers.ModelSerializer):
+    id = ObjectKeySerializerField(source="pk", read_only=True, help_text=ID_HELP)
+    delivery_time = serializers.CharField(read_only=True)
 
-    full_name = serializers.CharField(max_length=150)
-    address_line1 = serializers.CharField(max_length=200)
+    class Meta:
+        model = ShippingMethod
+        fields = ["id", "name", "price", "free_over", "delivery_days_min", "delivery_days_max", "delivery_time"]
+        read_only_fields = fields
+
+
+class PlaceOrderSerializer(serializers.Serializer):
+    """Either `address_id` (one of your saved addresses) or the shipping address fields (same rules
+    as the checkout form); the delivery method (required once the shop has any), an optional
+    voucher code and the payment method."""
+
+    address_id = ObjectKeySerializerField(required=False, help_text="One of your saved addresses. " + ID_HELP)
+    full_name = serializers.CharField(max_length=150, required=False)
+    address_line1 = serializers.CharField(max_length=200, required=False)
     address_line2 = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
-    city = serializers.CharField(max_length=100)
-    postal_code = serializers.CharField(max_length=20)
-    country = serializers.ChoiceField(choices=COUNTRY_CHOICES, help_text="ISO 3166-1 alpha-2 code, e.g. FR")
+    city = serializers.CharField(max_length=100, required=False)
+    postal_code = serializers.CharField(max_length=20, required=False)
+    country = serializers.ChoiceField(
+        choices=COUNTRY_CHOICES, required=False, help_text="ISO 3166-1 alpha-2 code, e.g. FR"
+    )
     phone = serializers.CharField(max_length=30, required=False, allow_blank=True, default="")
+    shipping_method = ObjectKeySerializerField(required=False, help_text="From /api/shipping-methods/. " + ID_HELP)
+    voucher_code = serializers.CharField(max_length=40, required=False, allow_blank=True, default="")
     payment_method = serializers.ChoiceField(choices=[], required=False)
+
+    REQUIRED_WITHOUT_ADDRESS_ID = ("full_name", "address_line1", "city", "postal_code", "country")
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -80,6 +114,32 @@ class PlaceOrderSerializer(serializers.Serializer):
         if phone and not PHONE_PATTERN.match(phone):
             raise serializers.ValidationError("Use digits, spaces, brackets, dashes and an optional +.")
         return phone
+
+    def validate(self, data: dict) -> dict:
+        if "address_id" in data:
+            address = account_selectors.address_for_user(user=self.context["user"], address_id=data["address_id"])
+            if address is None:
+                raise serializers.ValidationError({"address_id": "There is no such address in your address book."})
+            data["saved_address"] = address
+            return data
+        missing = {name: "This field is required." for name in self.REQUIRED_WITHOUT_ADDRESS_ID if not data.get(name)}
+        if missing:
+            raise serializers.ValidationError(missing)
+        return data
+
+
+class VoucherCheckSerializer(serializers.Serializer):
+    code = serializers.CharField(max_length=40)
+    shipping_method = ObjectKeySerializerField(required=False, help_text=ID_HELP)
+
+
+class CheckoutTotalsSerializer(serializers.Serializer):
+    voucher_code = serializers.CharField()
+    description = serializers.CharField()
+    subtotal = serializers.DecimalField(max_digits=12, decimal_places=2)
+    discount = serializers.DecimalField(max_digits=12, decimal_places=2)
+    shipping = serializers.DecimalField(max_digits=12, decimal_places=2)
+    total = serializers.DecimalField(max_digits=12, decimal_places=2)
 
 
 ErrorSerializer = inline_serializer(
@@ -144,16 +204,27 @@ class OrderListCreateView(ListAPIView):
         earlier = services.order_for_idempotency_key(user=request.user, key=key)
         if earlier is not None:
             return self._order_response(earlier, status.HTTP_200_OK)
-        payload = PlaceOrderSerializer(data=request.data)
+        payload = PlaceOrderSerializer(data=request.data, context={"user": request.user})
         payload.is_valid(raise_exception=True)
         data = dict(payload.validated_data)
         payment_method = data.pop("payment_method", None) or payment_method_choices()[0][0]
+        saved_address = data.pop("saved_address", None)
+        address = (
+            saved_address.as_shipping() if saved_address else {name: data.get(name, "") for name in ADDRESS_FIELDS}
+        )
         cart = selectors.cart_for_request(request=request)
         if cart is None:
             raise services.CheckoutError("Your cart is empty.", code="empty_cart")
         try:
             order = services.place_order(
-                user=request.user, cart=cart, address=data, payment_method=payment_method, idempotency_key=key
+                user=request.user,
+                cart=cart,
+                address=address,
+                payment_method=payment_method,
+                idempotency_key=key,
+                shipping_method_id=data.get("shipping_method"),
+                voucher_code=data.get("voucher_code", ""),
+                saved_address=saved_address,
             )
         except OutOfStock as error:
             return Response(
@@ -172,6 +243,44 @@ class OrderListCreateView(ListAPIView):
     def _order_response(self, order: Order, code: int) -> Response:
         order = selectors.order_for_user(user=self.request.user, number=order.number)
         return Response(OrderSerializer(order).data, status=code)
+
+
+class ShippingMethodListView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        summary="The delivery methods checkout offers",
+        responses={200: ShippingMethodSerializer(many=True)},
+        tags=["orders"],
+    )
+    def get(self, request: Request) -> Response:
+        return Response(ShippingMethodSerializer(selectors.shipping_methods_active(), many=True).data)
+
+
+class VoucherCheckView(APIView):
+    """What a voucher would take off your cart now (nothing is reserved: the use is taken when the
+    order is placed)."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        summary="Check a voucher against your cart and see the totals",
+        request=VoucherCheckSerializer,
+        responses={200: CheckoutTotalsSerializer, 400: ErrorSerializer},
+        tags=["orders"],
+    )
+    def post(self, request: Request) -> Response:
+        payload = VoucherCheckSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        summary = selectors.cart_summary(cart=selectors.cart_for_request(request=request))
+        if summary.is_empty:
+            raise services.CheckoutError("Your cart is empty.", code="empty_cart")
+        voucher = voucher_check(code=payload.validated_data["code"], user=request.user, subtotal=summary.subtotal)
+        method_id = payload.validated_data.get("shipping_method")
+        method = selectors.shipping_method_active(method_id=method_id) if method_id else None
+        totals = order_totals(subtotal=summary.subtotal, shipping_method=method, voucher=voucher)
+        body = {"voucher_code": voucher.code, "description": voucher.describe, **asdict(totals)}
+        return Response(CheckoutTotalsSerializer(body).data)
 
 
 def _own_order(request: Request, number: str) -> Order:

@@ -36,11 +36,13 @@ from django.test import RequestFactory  # noqa: E402
 from django_mongodb_backend.base import DatabaseWrapper  # noqa: E402
 from django_mongodb_backend.fields import ObjectIdAutoField  # noqa: E402
 
-from accounts.models import User  # noqa: E402
+from accounts import selectors as account_selectors  # noqa: E402
+from accounts import services as account_services  # noqa: E402
+from accounts.models import Address, User  # noqa: E402
 from shop import selectors as shop_selectors  # noqa: E402
 from shop import services as shop_services  # noqa: E402
-from shop import stock  # noqa: E402
-from shop.models import Cart, CartLine, Category, Order, OrderStatus, Product, Variant  # noqa: E402
+from shop import stock, vouchers  # noqa: E402
+from shop.models import Cart, CartLine, Category, Order, OrderStatus, Product, Variant, Voucher  # noqa: E402
 from tryon import jobs as tryon_jobs  # noqa: E402
 from tryon import selectors as tryon_selectors  # noqa: E402
 from tryon import services as tryon_services  # noqa: E402
@@ -292,6 +294,30 @@ def hot_paths() -> dict[str, Callable[[], object]]:
         "job failure": lambda: tryon_jobs.fail_job(job_id=ObjectId(), message="probe"),
         "stale job sweep (retry or fail)": lambda: tryon_jobs.sweep_stale_jobs(owner_id=user.pk),
         "queued jobs sent again": lambda: tryon_services.redispatch_queued_jobs(),
+        "checkout delivery methods": lambda: list(shop_selectors.shipping_methods_active()),
+        "checkout delivery method lookup": lambda: shop_selectors.shipping_method_active(method_id=ObjectId()),
+        "checkout voucher check": expect(
+            vouchers.VoucherError, lambda: vouchers.voucher_check(code="SPRING", user=user, subtotal=Decimal("30"))
+        ),
+        "checkout voucher claim (conditional update)": expect(
+            vouchers.VoucherError,
+            lambda: vouchers.voucher_claim(
+                voucher=Voucher(pk=ObjectId(), code="SPRING", value=Decimal("10"), usage_limit=1), user=user
+            ),
+        ),
+        "checkout voucher given back by a cancelled order": lambda: vouchers.voucher_release_for_order(
+            order=Order(pk=ObjectId(), number="RV-ABC")
+        ),
+        "checkout address book": lambda: list(account_selectors.addresses_for_user(user=user)),
+        "checkout address preselect": lambda: account_selectors.address_to_preselect(user=user),
+        "checkout saved address lookup": lambda: account_selectors.address_for_user(user=user, address_id=ObjectId()),
+        "address book make default (two conditional updates)": expect(
+            Address.DoesNotExist,
+            lambda: account_services.address_set_default(user=user, address=Address(pk=ObjectId(), user=user)),
+        ),
+        "address book delete (the default passes on)": lambda: account_services.address_delete(
+            address=Address(pk=ObjectId(), user=user, is_default=True)
+        ),
     }
     return paths
 

@@ -22,10 +22,12 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from rest_framework.authtoken.models import Token
 
-from accounts.models import User
-from shop.models import Category, Order, Product
+from accounts import services as account_services
+from accounts.models import Address, User
+from shop.models import Category, Order, Product, ShippingMethod, Voucher
+from shop.services import place_order
 from tests.factories import make_category, make_staff, make_user
-from tests.shop.helpers_cart_orders import ADDRESS, fill_cart, order_for
+from tests.shop.helpers_cart_orders import ADDRESS, fill_cart
 from tests.tryon.helpers import astronaut_upload, make_tryon_product
 from tryon import dispatch
 from tryon import services as tryon_services
@@ -67,6 +69,8 @@ class Site:
     photo: PersonPhoto
     done_job: TryOnJob
     failed_job: TryOnJob
+    address: Address
+    shipping_method: ShippingMethod
 
 
 @dataclass(frozen=True)
@@ -83,7 +87,12 @@ class Page:
 
 
 def _fill_address(client: Client, site: Site) -> None:
-    client.post(reverse("shop:checkout_address"), ADDRESS)
+    client.post(reverse("shop:checkout_address"), {**ADDRESS, "shipping_method": site.shipping_method.pk})
+
+
+def _fill_address_and_voucher(client: Client, site: Site) -> None:
+    _fill_address(client, site)
+    client.post(reverse("shop:checkout_voucher"), {"code": "SPRING"})
 
 
 def _password_reset_url(site: Site) -> str:
@@ -131,11 +140,27 @@ SHOPPER_PAGES = [
     Page("checkout address", lambda s: reverse("shop:checkout_address")),
     Page("checkout address with errors", lambda s: reverse("shop:checkout_address"), method="post", status=200),
     Page("checkout review", lambda s: reverse("shop:checkout_review"), prepare=_fill_address),
+    Page(
+        "checkout review with a voucher", lambda s: reverse("shop:checkout_review"), prepare=_fill_address_and_voucher
+    ),
+    Page(
+        "checkout voucher refused",
+        lambda s: reverse("shop:checkout_voucher"),
+        method="post",
+        data={"code": "NOPE"},
+        prepare=_fill_address,
+        follow=True,
+    ),
     Page("checkout complete", lambda s: reverse("shop:checkout_complete", args=[s.order.number])),
     Page("order list", lambda s: reverse("shop:order_list")),
     Page("order", lambda s: s.order.get_absolute_url()),
     Page("order cancel confirmation", lambda s: reverse("shop:order_cancel", args=[s.order.number])),
     Page("account", lambda s: reverse("accounts:profile")),
+    Page("address book", lambda s: reverse("accounts:address_list")),
+    Page("add an address", lambda s: reverse("accounts:address_add")),
+    Page("add an address with errors", lambda s: reverse("accounts:address_add"), method="post"),
+    Page("edit an address", lambda s: reverse("accounts:address_edit", args=[s.address.pk])),
+    Page("address delete confirmation", lambda s: reverse("accounts:address_delete", args=[s.address.pk])),
     Page("delete account", lambda s: reverse("accounts:delete")),
     Page("password change", lambda s: reverse("accounts:password_change")),
     Page("password change done", lambda s: reverse("accounts:password_change_done")),
@@ -184,7 +209,18 @@ def site(monkeypatch) -> Site:
     department = make_category("Women")
     category = make_category("Shirts", parent=department)
     product = make_tryon_product(name="Linen shirt", category=category)
-    order = order_for(shopper, (product.variants.get(size="M"), 1))
+    shipping_method = ShippingMethod.objects.create(name="Standard delivery", price="4.90", free_over="60.00")
+    Voucher.objects.create(code="SPRING", value="10", per_customer_limit=3)
+    address = account_services.address_create(user=shopper, data=ADDRESS)
+    order = place_order(
+        user=shopper,
+        cart=fill_cart(shopper, (product.variants.get(size="M"), 1)),
+        address=address.as_shipping(),
+        payment_method="pay_on_delivery",
+        shipping_method_id=shipping_method.pk,
+        voucher_code="SPRING",
+        saved_address=address,
+    )
     fill_cart(shopper, (product.variants.get(size="S"), 1))
     photo = tryon_services.save_person_photo(user=shopper, upload=astronaut_upload())
     garment = product.images.get()
@@ -203,7 +239,9 @@ def site(monkeypatch) -> Site:
         status=JobStatus.FAILED,
         error="The try-on worker stopped; please try again.",
     )
-    return Site(shopper, staff, department, category, product, order, photo, done_job, failed_job)
+    return Site(
+        shopper, staff, department, category, product, order, photo, done_job, failed_job, address, shipping_method
+    )
 
 
 def _problems(client: Client, site: Site, pages: list[Page]) -> list[str]:

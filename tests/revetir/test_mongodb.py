@@ -168,6 +168,8 @@ def test_migrations_apply_on_mongodb_creating_every_collection(offline_mongodb_r
         ("tryon_tryonjob", ["status"], False),
         ("tryon_tryonjob", ["owner_id", "status"], False),
         ("shop_order", ["user_id", "created_at"], False),
+        ("shop_voucher", ["code"], True),
+        ("shop_voucheruse", ["voucher_id", "user_id", "slot"], True),
     ],
 )
 def test_mongodb_migrations_create_the_indexes_lookups_and_uniqueness_rely_on(
@@ -187,7 +189,18 @@ def test_hot_reads_and_stock_and_job_updates_compile_to_mql(offline_mongodb_repo
     assert failures == {}
     assert all(outcome["commands"] >= 1 for outcome in hot_paths.values())
     covered = " ".join(hot_paths)
-    for area in ("catalogue", "product page", "cart", "checkout", "stock reserve", "orders list", "try-on", "job"):
+    for area in (
+        "catalogue",
+        "product page",
+        "cart",
+        "checkout",
+        "stock reserve",
+        "orders list",
+        "try-on",
+        "job",
+        "voucher claim",
+        "address book",
+    ):
         assert area in covered
 
 

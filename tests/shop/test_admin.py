@@ -11,7 +11,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from accounts.models import User
-from shop.models import Order, OrderStatus, Product, Variant
+from shop.admin import VoucherAdmin
+from shop.models import Order, OrderStatus, Product, Variant, Voucher
 from tests.factories import make_category, make_order, make_product, make_staff, make_user
 
 
@@ -42,7 +43,19 @@ def test_shoppers_who_are_not_staff_are_sent_to_the_admin_login(client, url_name
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("model", ["shop_category", "shop_product", "shop_variant", "shop_order", "accounts_user"])
+@pytest.mark.parametrize(
+    "model",
+    [
+        "shop_category",
+        "shop_product",
+        "shop_variant",
+        "shop_order",
+        "shop_shippingmethod",
+        "shop_voucher",
+        "accounts_user",
+        "accounts_address",
+    ],
+)
 def test_changelists_load_for_staff(staff_client, model):
     make_order(user=make_user())
     response = staff_client.get(reverse(f"admin:{model}_changelist"))
@@ -215,12 +228,12 @@ def test_stock_csv_import_is_refused_to_non_staff(client):
 # --- Orders -----------------------------------------------------------------------------------------
 
 
-def post_order_status(client, order: Order, status: str):
+def post_order_status(client, order: Order, status: str, tracking_number: str = ""):
     url = reverse("admin:shop_order_change", args=[order.pk])
     page = client.get(url)
     lines = page.context["inline_admin_formsets"][0].formset.management_form
     data = {lines.add_prefix(name): value for name, value in lines.initial.items()}
-    data.update({"status": status, "_save": "Save"})
+    data.update({"status": status, "tracking_number": tracking_number, "_save": "Save"})
     return client.post(url, data)
 
 
@@ -247,6 +260,86 @@ def test_admin_refuses_a_transition_the_shop_does_not_allow(staff_client):
     assert response.status_code == 200
     assert "status" in response.context["adminform"].form.errors
     assert Order.objects.get(pk=order.pk).status == OrderStatus.PLACED
+
+
+@pytest.mark.django_db
+def test_admin_asks_for_the_tracking_number_before_marking_an_order_shipped(staff_client, mailoutbox):
+    order = make_order(status=OrderStatus.PROCESSING)
+
+    refused = post_order_status(staff_client, order, OrderStatus.SHIPPED)
+
+    assert refused.status_code == 200
+    assert refused.context["adminform"].form.errors["tracking_number"] == [
+        "Enter the courier's tracking number to mark the order shipped."
+    ]
+    assert Order.objects.get(pk=order.pk).status == OrderStatus.PROCESSING
+    assert mailoutbox == []
+
+    shipped = post_order_status(staff_client, order, OrderStatus.SHIPPED, tracking_number=" 1Z999AA10123456784 ")
+
+    assert shipped.status_code == 302
+    stored = Order.objects.get(pk=order.pk)
+    assert (stored.status, stored.tracking_number) == (OrderStatus.SHIPPED, "1Z999AA10123456784")
+    assert stored.shipped_email_sent_at is not None
+    assert [mail.subject for mail in mailoutbox] == [f"Your Revetir order {order.number} is on its way"]
+    assert "1Z999AA10123456784" in mailoutbox[0].body
+
+
+@pytest.mark.django_db
+def test_ship_action_refuses_orders_without_a_tracking_number(staff_client):
+    order = make_order(status=OrderStatus.PROCESSING)
+
+    response = staff_client.post(
+        reverse("admin:shop_order_changelist"), {"action": "mark_shipped", "_selected_action": [order.pk]}
+    )
+
+    assert Order.objects.get(pk=order.pk).status == OrderStatus.PROCESSING
+    assert any("needs the courier's tracking number" in text for text in message_texts(response))
+
+
+@pytest.mark.django_db
+def test_staff_create_a_voucher_with_its_code_in_capitals_and_cannot_reuse_a_code(staff_client):
+    data = {
+        "code": "summer20",
+        "kind": "percentage",
+        "value": "20",
+        "minimum_subtotal": "0.00",
+        "per_customer_limit": "1",
+        "active": "on",
+        "voucher_uses-TOTAL_FORMS": "0",
+        "voucher_uses-INITIAL_FORMS": "0",
+    }
+    created = staff_client.post(reverse("admin:shop_voucher_add"), data)
+    assert created.status_code == 302
+    assert Voucher.objects.get().code == "SUMMER20"
+
+    again = staff_client.post(reverse("admin:shop_voucher_add"), {**data, "code": "Summer20"})
+    assert again.status_code == 200
+    assert again.context["adminform"].form.errors["code"] == ["There is already a voucher SUMMER20."]
+
+
+@pytest.mark.django_db
+def test_editing_a_voucher_in_admin_keeps_the_uses_checkout_counted_meanwhile(staff_client, monkeypatch):
+    voucher = Voucher.objects.create(code="SPRING", value="10", usage_limit=5)
+    url = reverse("admin:shop_voucher_change", args=[voucher.pk])
+    form = staff_client.get(url).context["adminform"].form
+    data = {name: form[name].value() for name in form.fields if form[name].value() is not None}
+    data.update(
+        {"usage_limit": "10", "active": "on", "voucher_uses-TOTAL_FORMS": "0", "voucher_uses-INITIAL_FORMS": "0"}
+    )
+    load_voucher = VoucherAdmin.get_object
+
+    def load_then_a_checkout_uses_it(self, request, object_id, from_field=None):
+        loaded = load_voucher(self, request, object_id, from_field)
+        Voucher.objects.filter(pk=voucher.pk).update(uses=3)  # orders placed while staff save
+        return loaded
+
+    monkeypatch.setattr(VoucherAdmin, "get_object", load_then_a_checkout_uses_it)
+    response = staff_client.post(url, data)
+
+    assert response.status_code == 302
+    voucher.refresh_from_db()
+    assert (voucher.usage_limit, voucher.uses) == (10, 3)
 
 
 @pytest.mark.django_db

@@ -19,7 +19,7 @@ def test_order_moves_along_the_allowed_statuses():
     _user, _variant, order = _placed_order()
 
     for status in (OrderStatus.PROCESSING, OrderStatus.SHIPPED, OrderStatus.DELIVERED):
-        order = order_change_status(order=order, new_status=status)
+        order = order_change_status(order=order, new_status=status, tracking_number="TRACK-1")
         assert Order.objects.get(pk=order.pk).status == status
 
 
@@ -36,10 +36,10 @@ def test_order_moves_along_the_allowed_statuses():
 def test_invalid_transitions_are_refused_and_leave_the_order_unchanged(path, refused):
     _user, _variant, order = _placed_order()
     for status in path:
-        order = order_change_status(order=order, new_status=status)
+        order = order_change_status(order=order, new_status=status, tracking_number="TRACK-1")
 
     with pytest.raises(InvalidOrderTransition):
-        order_change_status(order=order, new_status=refused)
+        order_change_status(order=order, new_status=refused, tracking_number="TRACK-1")
 
     assert Order.objects.get(pk=order.pk).status == (path[-1] if path else OrderStatus.PLACED)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import stat
+from decimal import Decimal
 from pathlib import Path
 
 import numpy as np
@@ -15,7 +16,7 @@ from PIL import Image
 
 from accounts.models import User
 from shop import demo
-from shop.models import Category, Product, ProductImage, Variant
+from shop.models import Category, Product, ProductImage, ShippingMethod, Variant, Voucher, VoucherKind
 from shop.product_art import (
     ART_HEIGHT,
     ART_WIDTH,
@@ -208,3 +209,25 @@ def test_an_unreadable_credentials_file_fails_with_a_way_out(fast_seed, cheap_ar
 def test_generated_png_bytes_are_a_png_image():
     with Image.open(io.BytesIO(garment_png_bytes(SAMPLE_DESIGNS[2]))) as picture:
         assert (picture.format, picture.size) == ("PNG", (ART_WIDTH, ART_HEIGHT))
+
+
+@pytest.mark.django_db
+def test_seed_demo_offers_standard_and_express_delivery_and_a_welcome_voucher_staff_can_change(
+    fast_seed, cheap_art, capsys
+):
+    call_command("seed_demo")
+
+    methods = list(ShippingMethod.objects.values_list("name", "price", "free_over", "active"))
+    assert methods == [
+        ("Standard delivery", Decimal("4.90"), Decimal("60.00"), True),
+        ("Express delivery", Decimal("9.90"), None, True),
+    ]
+    voucher = Voucher.objects.get(code=demo.DEMO_VOUCHER_CODE)
+    assert (voucher.kind, voucher.value, voucher.per_customer_limit) == (VoucherKind.PERCENTAGE, Decimal("10"), 1)
+    assert "Demo voucher: WELCOME10" in capsys.readouterr().out
+
+    ShippingMethod.objects.filter(name="Express delivery").update(price=Decimal("12.00"))
+    call_command("seed_demo")
+
+    assert ShippingMethod.objects.count() == 2
+    assert ShippingMethod.objects.get(name="Express delivery").price == Decimal("12.00")

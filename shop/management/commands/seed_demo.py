@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.core.management.base import BaseCommand, CommandParser
 
-from shop.demo import SHOPPER_PASSWORD_ENV, STAFF_PASSWORD_ENV, seed_demo
+from shop.demo import DEMO_VOUCHER_CODE, SHOPPER_PASSWORD_ENV, STAFF_PASSWORD_ENV, seed_demo
 
 
 class Command(BaseCommand):
@@ -26,13 +26,15 @@ class Command(BaseCommand):
             self.stdout.write(
                 self.style.SUCCESS(
                     f"Created {report.categories_created} categories, {report.products_created} products, "
-                    f"{report.variants_created} sizes, {report.images_created} product pictures and "
+                    f"{report.variants_created} sizes, {report.images_created} product pictures, "
+                    f"{report.shipping_methods_created} delivery methods, {report.vouchers_created} voucher and "
                     f"{report.users_created} accounts."
                 )
             )
         else:
             self.stdout.write("The demo data is already in place; nothing was changed.")
         self.stdout.write(f"\nOpen the shop at {base_url}")
+        self.stdout.write(f"Demo voucher: {DEMO_VOUCHER_CODE} (10% off, once per shopper)")
         self.stdout.write("Demo logins:")
         for login in report.logins:
             role = "staff (admin at /admin/)" if login.is_staff else "shopper"
