@@ -11,8 +11,10 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
-$(VENV)/.installed: requirements.txt $(BIN)/python
+$(VENV)/.installed: requirements.txt weights/manifest.json $(BIN)/python
 	$(BIN)/python -m pip install --quiet -r requirements.txt
+	@# The body model's files (MediaPipe, Apache-2.0), taken from the mediapipe wheel and checked by SHA-256.
+	$(BIN)/python -m tryon.pipeline.body.install
 	touch $@
 
 $(VENV)/.installed-dev: requirements-dev.txt $(VENV)/.installed

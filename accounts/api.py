@@ -11,7 +11,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts import services
+from accounts import selectors, services
+from accounts.models import BodyProfile
 
 ERROR_SCHEMA = inline_serializer(
     name="AuthTokenError",
@@ -74,3 +75,52 @@ class AuthTokenView(APIView):
     def delete(self, request: Request) -> Response:
         services.auth_token_revoke(user=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class BodyProfileSerializer(serializers.ModelSerializer):
+    """The size finder's profile; the bounds are the model's (height 120–230 cm, weight 30–250 kg,
+    girths 40–200 cm)."""
+
+    class Meta:
+        model = BodyProfile
+        fields = ["height_cm", "weight_kg", "fit_preference", "chest_cm", "waist_cm", "hips_cm", "updated_at"]
+        read_only_fields = ["updated_at"]
+
+
+NOT_FOUND_SCHEMA = OpenApiResponse(ERROR_SCHEMA, description="The shopper has not entered measurements yet.")
+
+
+class BodyProfileView(APIView):
+    """The signed-in shopper's measurements for the size finder (session or token)."""
+
+    authentication_classes = [TokenAuthentication, SessionAuthentication]
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        operation_id="account_measurements_read",
+        summary="Read your measurements",
+        tags=["account"],
+        responses={200: BodyProfileSerializer, 404: NOT_FOUND_SCHEMA},
+    )
+    def get(self, request: Request) -> Response:
+        profile = selectors.body_profile_for(user=request.user)
+        if profile is None:
+            return Response(
+                {"status": 404, "message": "No measurements yet: PUT height_cm, weight_kg and fit_preference."},
+                status=status.HTTP_404_NOT_FOUND,
+            )
+        return Response(BodyProfileSerializer(profile).data)
+
+    @extend_schema(
+        operation_id="account_measurements_save",
+        summary="Save your measurements",
+        description="Replaces the stored measurements; chest_cm, waist_cm and hips_cm may be null (estimated).",
+        tags=["account"],
+        request=BodyProfileSerializer,
+        responses={200: BodyProfileSerializer, 400: ERROR_SCHEMA},
+    )
+    def put(self, request: Request) -> Response:
+        payload = BodyProfileSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        profile = services.body_profile_save(user=request.user, **payload.validated_data)
+        return Response(BodyProfileSerializer(profile).data)

@@ -6,7 +6,7 @@ from django import forms
 from django.contrib.auth.forms import AdminUserCreationForm, AuthenticationForm, BaseUserCreationForm
 from django.contrib.auth.forms import UserChangeForm as DjangoUserChangeForm
 
-from accounts.models import User
+from accounts.models import BodyProfile, User
 from accounts.services import normalise_email
 from shop.forms import ShippingAddressForm
 
@@ -58,6 +58,29 @@ class ProfileForm(LowerCaseEmailMixin, forms.ModelForm):
         model = User
         fields = ("full_name", "email")
         labels = {"email": "E-mail address", "full_name": "Full name"}
+
+
+class BodyProfileForm(forms.ModelForm):
+    """The size finder's profile: height, weight and fit are required, girths optional."""
+
+    class Meta:
+        model = BodyProfile
+        fields = ("height_cm", "weight_kg", "fit_preference", "chest_cm", "waist_cm", "hips_cm")
+        labels = {"fit_preference": "How do you like clothes to fit?"}
+        help_texts = {
+            "chest_cm": "Optional: around the fullest part of the chest. Left empty, we estimate it.",
+            "waist_cm": "Optional: around the natural waistline.",
+            "hips_cm": "Optional: around the fullest part of the hips.",
+        }
+        widgets = {"fit_preference": forms.RadioSelect}
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["fit_preference"].choices = [
+            choice for choice in self.fields["fit_preference"].choices if choice[0]
+        ]
+        for name in ("height_cm", "weight_kg", "chest_cm", "waist_cm", "hips_cm"):
+            self.fields[name].widget.attrs["inputmode"] = "numeric"
 
 
 class AccountDeleteForm(forms.Form):

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 
+from shop import size_advice
 from shop.countries import COUNTRIES
 
 # The shipping fields an address and an order share.
@@ -99,3 +102,50 @@ class Address(models.Model):
     def as_shipping(self) -> dict[str, str]:
         """The fields an order copies, in the shape `shop.services.place_order` takes."""
         return {field: getattr(self, field) for field in ADDRESS_FIELDS}
+
+
+class FitPreference(models.TextChoices):
+    SNUG = size_advice.FIT_SNUG, "Snug"
+    REGULAR = size_advice.FIT_REGULAR, "Regular"
+    LOOSE = size_advice.FIT_LOOSE, "Loose"
+
+
+def _range_validators(bounds: tuple[int, int]) -> list:
+    return [MinValueValidator(bounds[0]), MaxValueValidator(bounds[1])]
+
+
+class BodyProfile(models.Model):
+    """What the size finder needs, entered once by the shopper: height, weight and preferred fit,
+    plus chest, waist and hips when they know them (otherwise estimated, see `shop.size_advice`)."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, related_name="body_profile", on_delete=models.CASCADE)
+    height_cm = models.PositiveSmallIntegerField(
+        "height (cm)", validators=_range_validators(size_advice.HEIGHT_RANGE_CM)
+    )
+    weight_kg = models.PositiveSmallIntegerField(
+        "weight (kg)", validators=_range_validators(size_advice.WEIGHT_RANGE_KG)
+    )
+    fit_preference = models.CharField(max_length=10, choices=FitPreference.choices, default=FitPreference.REGULAR)
+    chest_cm = models.PositiveSmallIntegerField(
+        "chest (cm)", null=True, blank=True, validators=_range_validators(size_advice.GIRTH_RANGE_CM)
+    )
+    waist_cm = models.PositiveSmallIntegerField(
+        "waist (cm)", null=True, blank=True, validators=_range_validators(size_advice.GIRTH_RANGE_CM)
+    )
+    hips_cm = models.PositiveSmallIntegerField(
+        "hips (cm)", null=True, blank=True, validators=_range_validators(size_advice.GIRTH_RANGE_CM)
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"Body profile of {self.user}"
+
+    def measurements(self) -> size_advice.BodyMeasurements:
+        return size_advice.BodyMeasurements(
+            height_cm=self.height_cm,
+            weight_kg=self.weight_kg,
+            fit=self.fit_preference,
+            chest_cm=self.chest_cm,
+            waist_cm=self.waist_cm,
+            hips_cm=self.hips_cm,
+        )

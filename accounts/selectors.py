@@ -1,11 +1,18 @@
-"""Reads for accounts: the shopper's address book (owner-only by construction)."""
+"""Reads for accounts: the shopper's address book and size-finder profile (owner-only by construction)."""
 
 from __future__ import annotations
 
 from django.db.models import QuerySet
 
-from accounts.models import Address, User
+from accounts.models import Address, BodyProfile, User
 from revetir.object_keys import primary_key_or_none
+
+
+def body_profile_for(*, user: User) -> BodyProfile | None:
+    """The shopper's size-finder profile, or None for a visitor or a shopper who has not entered one."""
+    if user is None or not user.is_authenticated:
+        return None
+    return BodyProfile.objects.filter(user=user).first()
 
 
 def addresses_for_user(*, user: User) -> QuerySet[Address]:

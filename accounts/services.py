@@ -11,9 +11,11 @@ from collections.abc import Mapping
 import django.dispatch
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
 from rest_framework.authtoken.models import Token
 
-from accounts.models import ADDRESS_FIELDS, Address, User
+from accounts.models import ADDRESS_FIELDS, Address, BodyProfile, FitPreference, User
 from shop.models import Cart, Order, OrderStatus
 from shop.selectors import orders_in_transit, orders_still_open
 from shop.services import InvalidOrderTransition, order_change_status
@@ -54,6 +56,41 @@ def user_update_profile(*, user: User, email: str, full_name: str) -> User:
     user.full_name = full_name.strip()
     user.save(update_fields=["email", "full_name"])
     return user
+
+
+def body_profile_save(
+    *,
+    user: User,
+    height_cm: int,
+    weight_kg: int,
+    fit_preference: str = FitPreference.REGULAR,
+    chest_cm: int | None = None,
+    waist_cm: int | None = None,
+    hips_cm: int | None = None,
+) -> BodyProfile:
+    """Store the shopper's size-finder profile (created on first save, replaced afterwards).
+
+    Values are checked against the model's bounds first, so an out-of-range height is refused with
+    a message naming it and nothing is written. One row per user (unique): an update of the user's
+    row, or the insert of a first one; two first saves racing meet the unique key and the loser
+    updates the winner's row, so no transaction is needed (MongoDB).
+    """
+    values = {
+        "height_cm": height_cm,
+        "weight_kg": weight_kg,
+        "fit_preference": fit_preference,
+        "chest_cm": chest_cm,
+        "waist_cm": waist_cm,
+        "hips_cm": hips_cm,
+    }
+    BodyProfile(user=user, **values).full_clean(exclude=["user"])
+    if BodyProfile.objects.filter(user=user).update(**values, updated_at=timezone.now()) == 0:
+        try:
+            with transaction.atomic():
+                return BodyProfile.objects.create(user=user, **values)
+        except IntegrityError:
+            BodyProfile.objects.filter(user=user).update(**values, updated_at=timezone.now())
+    return BodyProfile.objects.get(user=user)
 
 
 def auth_token_issue(*, user: User) -> Token:

@@ -18,6 +18,7 @@ urlpatterns = [
     # Django's LogoutView accepts POST only, so a link or prefetch cannot sign anyone out.
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("profile/", views.profile, name="profile"),
+    path("profile/measurements/", views.body_profile, name="body_profile"),
     path("delete/", views.delete_account, name="delete"),
     path("addresses/", views.address_list, name="address_list"),
     path("addresses/new/", views.address_add, name="address_add"),

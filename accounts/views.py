@@ -16,7 +16,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts import selectors, services
-from accounts.forms import AccountDeleteForm, AddressForm, ProfileForm, SignupForm
+from accounts.forms import AccountDeleteForm, AddressForm, BodyProfileForm, ProfileForm, SignupForm
 from accounts.models import Address
 from shop import selectors as shop_selectors
 
@@ -55,6 +55,12 @@ def signup(request: HttpRequest) -> HttpResponse:
     return render(request, "accounts/signup.html", {"form": form, "next": request.GET.get("next", "")})
 
 
+def _render_profile(request: HttpRequest, *, form: ProfileForm, body_form: BodyProfileForm, status: int = 200):
+    recent_orders = shop_selectors.orders_for_user(user=request.user)[:PROFILE_RECENT_ORDERS]
+    context = {"form": form, "body_form": body_form, "recent_orders": recent_orders}
+    return render(request, "accounts/profile.html", context, status=status)
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def profile(request: HttpRequest) -> HttpResponse:
@@ -72,8 +78,21 @@ def profile(request: HttpRequest) -> HttpResponse:
     if form.errors:
         # The bound form changed request.user in memory; show the stored values everywhere else.
         request.user.refresh_from_db()
-    recent_orders = shop_selectors.orders_for_user(user=request.user)[:PROFILE_RECENT_ORDERS]
-    return render(request, "accounts/profile.html", {"form": form, "recent_orders": recent_orders})
+    body_form = BodyProfileForm(instance=selectors.body_profile_for(user=request.user))
+    return _render_profile(request, form=form, body_form=body_form)
+
+
+@login_required
+@require_POST
+def body_profile(request: HttpRequest) -> HttpResponse:
+    """Save the size finder's measurements; on an error the profile page comes back with the
+    entered values and the message next to the field."""
+    body_form = BodyProfileForm(request.POST, instance=selectors.body_profile_for(user=request.user))
+    if body_form.is_valid():
+        services.body_profile_save(user=request.user, **body_form.cleaned_data)
+        messages.success(request, "Your measurements were saved: product pages now mark the size that fits you.")
+        return redirect("accounts:profile")
+    return _render_profile(request, form=ProfileForm(instance=request.user), body_form=body_form, status=400)
 
 
 @login_required

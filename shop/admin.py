@@ -16,7 +16,7 @@ from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.db.models import QuerySet
+from django.db.models import OuterRef, QuerySet, Subquery, Sum
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -32,10 +32,13 @@ from shop.models import (
     Product,
     ProductImage,
     ShippingMethod,
+    SizeChartRow,
     Variant,
     Voucher,
     VoucherUse,
 )
+from shop.report_charts import daily_revenue_chart, funnel_chart
+from shop.reports import sales_report
 from shop.services import InvalidOrderTransition, order_change_status, order_set_tracking_number
 from shop.stock import StockChangedMeanwhile, set_stock_if_unchanged
 from shop.stock_csv import StockImportRejected, stock_export_csv, stock_import_csv
@@ -155,6 +158,7 @@ class ProductImageInline(admin.TabularInline):
     extra = 0
     fields = ("image", "alt_text", "is_primary", "position", "garment_check")
     readonly_fields = ("garment_check",)
+    verbose_name_plural = "gallery (the primary picture is the garment on white, used by try-on)"
 
     @admin.display(description="Garment mask")
     def garment_check(self, image: ProductImage) -> str:
@@ -172,15 +176,56 @@ class ProductImageInline(admin.TabularInline):
         return format_html("{}<ul>{}</ul>", picture, items)
 
 
+class SizeChartRowInline(admin.TabularInline):
+    model = SizeChartRow
+    extra = 0
+    fields = (
+        "size",
+        "chest_min_cm",
+        "chest_max_cm",
+        "waist_min_cm",
+        "waist_max_cm",
+        "hips_min_cm",
+        "hips_max_cm",
+        "length_cm",
+    )
+    verbose_name_plural = "size chart (body measurements each size is cut for, cm; used by the size finder)"
+
+
+PRODUCT_THUMBNAIL_SIZE = (48, 64)
+
+
 @admin.register(Product)
 class ProductAdmin(admin.ModelAdmin):
-    list_display = ("name", "category", "price", "garment_type", "is_active", "created_at")
+    list_display = ("thumbnail", "name", "category", "price", "total_stock", "garment_type", "is_active", "created_at")
+    list_display_links = ("thumbnail", "name")
     list_filter = ("category", "is_active", "garment_type", LowStockListFilter)
     list_select_related = ("category", "category__parent")
     search_fields = ("name", "description", "variants__sku")
     prepopulated_fields = {"slug": ("name",)}
-    inlines = (VariantInline, ProductImageInline)
+    inlines = (VariantInline, ProductImageInline, SizeChartRowInline)
     actions = ("activate_products", "deactivate_products")
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Product]:
+        """Total stock and the primary picture's file name come with each row (one query for the page)."""
+        primary_image = ProductImage.objects.filter(product=OuterRef("pk"), is_primary=True).values("image")[:1]
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(total_stock_units=Sum("variants__stock"), primary_image_name=Subquery(primary_image))
+        )
+
+    @admin.display(description="picture")
+    def thumbnail(self, product: Product) -> str:
+        if not product.primary_image_name:
+            return "—"
+        width, height = PRODUCT_THUMBNAIL_SIZE
+        url = ProductImage._meta.get_field("image").storage.url(product.primary_image_name)
+        return format_html('<img src="{}" width="{}" height="{}" alt="" class="admin-thumbnail">', url, width, height)
+
+    @admin.display(description="total stock", ordering="total_stock_units")
+    def total_stock(self, product: Product) -> int:
+        return product.total_stock_units or 0
 
     @admin.action(description="Activate selected products (show them in the shop)")
     def activate_products(self, request: HttpRequest, queryset: QuerySet[Product]) -> None:
@@ -409,6 +454,26 @@ class OrderAdmin(admin.ModelAdmin):
             {"fields": ("confirmation_sent_at", "shipped_email_sent_at", "cancelled_email_sent_at")},
         ),
     )
+
+    def get_urls(self):
+        report = self.admin_site.admin_view(self.report_view)
+        return [path("report/", report, name="shop_order_report"), *super().get_urls()]
+
+    def report_view(self, request: HttpRequest) -> HttpResponse:
+        """Orders and revenue per day, best sellers and the try-on funnel over the last 30 days."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        report = sales_report()
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": f"Sales and try-on report, {report.start:%d %b} – {report.end:%d %b %Y}",
+            "report": report,
+            "currency": settings.SHOP_CURRENCY,
+            "daily_chart": daily_revenue_chart(report.days, currency=settings.SHOP_CURRENCY),
+            "funnel_chart": funnel_chart(report.funnel_totals),
+        }
+        return TemplateResponse(request, "admin/shop/report.html", context)
 
     @admin.display(description="customer e-mail", ordering="email")
     def customer_email(self, order: Order) -> str:

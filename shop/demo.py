@@ -1,4 +1,5 @@
-"""Demo data: a small catalogue of tops with generated pictures, one shopper and one staff account.
+"""Demo data: a small catalogue of tops, bottoms and dresses with generated pictures, one shopper and
+one staff account. Every garment type can be tried on, so a new shopper sees each one on themselves.
 
 Everything is keyed by slug, SKU or e-mail and created with get_or_create, so seeding again changes
 nothing: no duplicate rows, no duplicate image files, and stock that shoppers have since bought is
@@ -26,11 +27,20 @@ from shop.models import (
     ProductImage,
     ShippingMethod,
     Size,
+    SizeChartRow,
     Variant,
     Voucher,
     VoucherKind,
 )
-from shop.product_art import GarmentDesign, GarmentPattern, GarmentStyle, garment_png_bytes
+from shop.product_art import (
+    GarmentDesign,
+    GarmentPattern,
+    GarmentStyle,
+    garment_png_bytes,
+    image_png_bytes,
+    render_garment_detail,
+    render_garment_on_backdrop,
+)
 
 SHOPPER_EMAIL = "shopper@revetir.example"
 STAFF_EMAIL = "staff@revetir.example"
@@ -41,9 +51,13 @@ GENERATED_PASSWORD_BYTES = 12
 
 # Departments and their sub-categories: (slug, name, [(slug, name), ...]).
 DEMO_CATEGORIES: list[tuple[str, str, list[tuple[str, str]]]] = [
-    ("women", "Women", [("women-tops", "Tops"), ("women-shirts", "Shirts")]),
+    (
+        "women",
+        "Women",
+        [("women-tops", "Tops"), ("women-shirts", "Shirts"), ("women-skirts-dresses", "Skirts & dresses")],
+    ),
     ("men", "Men", [("men-t-shirts", "T-shirts"), ("men-jumpers", "Jumpers")]),
-    ("unisex", "Unisex", [("unisex-hoodies", "Hoodies")]),
+    ("unisex", "Unisex", [("unisex-hoodies", "Hoodies"), ("unisex-trousers-shorts", "Trousers & shorts")]),
 ]
 
 # Stock per size (XS, S, M, L, XL, XXL); products take these in turn, so some sizes are sold out.
@@ -131,7 +145,37 @@ DEMO_GARMENTS: list[DemoGarment] = [
              "grey and navy striped hoodie", "Striped loopback cotton hoodie."),
     _garment("UH04", "Two-Tone Hoodie", "unisex-hoodies", "60.00", S.HOODIE, P.TWO_TONE, ORANGE, NAVY,
              "orange hoodie with navy sleeves", "Colour-blocked hoodie with a kangaroo pocket."),
+    _garment("UB01", "Navy Chinos", "unisex-trousers-shorts", "48.00", S.TROUSERS, P.PLAIN, NAVY, NAVY,
+             "plain navy chino trousers", "Straight-leg cotton chinos with a flat waistband."),
+    _garment("UB02", "Striped Beach Shorts", "unisex-trousers-shorts", "26.00", S.SHORTS, P.STRIPED, SKY, CREAM,
+             "blue and cream striped shorts", "Knee-length cotton shorts for warm days."),
+    _garment("WD01", "Olive A-Line Skirt", "women-skirts-dresses", "39.00", S.SKIRT, P.PLAIN, OLIVE, OLIVE,
+             "plain olive A-line skirt", "Midi skirt in soft twill with a flat waistband."),
+    _garment("WD02", "Breton Strap Dress", "women-skirts-dresses", "54.00", S.STRAP_DRESS, P.STRIPED, NAVY,
+             CREAM, "navy and cream striped sleeveless dress", "Jersey dress with wide straps and a flared skirt."),
+    _garment("WD03", "Coral Tee Dress", "women-skirts-dresses", "46.00", S.TEE_DRESS, P.PLAIN, CORAL, CORAL,
+             "plain coral short-sleeve T-shirt dress", "Easy T-shirt dress that falls below the knee."),
 ]  # fmt: skip
+
+
+# A regular-fit tops chart (body measurements in cm, garment length in cm), the same for every demo
+# top: size → (chest from, to), (waist from, to), (hips from, to), length.
+DEMO_SIZE_CHART: dict[str, tuple[tuple[int, int], tuple[int, int], tuple[int, int], int]] = {
+    "XS": ((80, 85), (64, 69), (86, 91), 64),
+    "S": ((86, 91), (70, 75), (92, 97), 67),
+    "M": ((92, 99), (76, 83), (98, 105), 70),
+    "L": ((100, 107), (84, 91), (106, 113), 73),
+    "XL": ((108, 115), (92, 99), (114, 121), 76),
+    "XXL": ((116, 124), (100, 108), (122, 130), 78),
+}
+
+# The gallery pictures after the primary one: (position, kind, alt text template); `Picture` is
+# the garment's description with a capital first letter.
+GALLERY_EXTRAS = (
+    (1, "backdrop", "{Picture} on a coloured backdrop"),
+    (2, "detail", "Close-up of the {picture}"),
+)
+GALLERY_DRAWINGS = {"backdrop": render_garment_on_backdrop, "detail": render_garment_detail}
 
 
 @dataclass(frozen=True)
@@ -149,6 +193,7 @@ class SeedReport:
     products_created: int = 0
     variants_created: int = 0
     images_created: int = 0
+    size_chart_rows_created: int = 0
     users_created: int = 0
     shipping_methods_created: int = 0
     vouchers_created: int = 0
@@ -163,6 +208,7 @@ class SeedReport:
                 self.products_created,
                 self.variants_created,
                 self.images_created,
+                self.size_chart_rows_created,
                 self.users_created,
                 self.shipping_methods_created,
                 self.vouchers_created,
@@ -272,6 +318,55 @@ def ensure_primary_image(*, product: Product, garment: DemoGarment) -> bool:
     return True
 
 
+def gallery_png_bytes(design: GarmentDesign, kind: str) -> bytes:
+    """One extra gallery picture of the garment ("backdrop" or "detail") as PNG file content."""
+    return image_png_bytes(GALLERY_DRAWINGS[kind](design))
+
+
+def ensure_gallery_images(*, product: Product, garment: DemoGarment) -> int:
+    """Give the product its extra gallery pictures (backdrop, close-up) where missing; the primary
+    garment-on-white picture stays the one try-on uses. Returns how many pictures were written."""
+    written = 0
+    for position, kind, alt_template in GALLERY_EXTRAS:
+        image = ProductImage.objects.filter(product=product, is_primary=False, position=position).first()
+        if image is not None and image.image and image.image.storage.exists(image.image.name):
+            continue
+        if image is None:
+            alt_text = alt_template.format(
+                picture=garment.picture, Picture=garment.picture[:1].upper() + garment.picture[1:]
+            )
+            image = ProductImage(product=product, position=position, alt_text=alt_text)
+        file_name = f"{product.slug}-{kind}.png"
+        storage = image.image.storage
+        target_name = image.image.field.generate_filename(image, file_name)
+        if storage.exists(target_name):
+            storage.delete(target_name)
+        image.image.save(file_name, ContentFile(gallery_png_bytes(garment.design, kind)), save=True)
+        written += 1
+    return written
+
+
+def ensure_size_chart(*, product: Product) -> int:
+    """Create the demo size chart's rows the product lacks; rows staff edited are left alone."""
+    created_count = 0
+    for size, (chest, waist, hips, length) in DEMO_SIZE_CHART.items():
+        _row, created = SizeChartRow.objects.get_or_create(
+            product=product,
+            size=size,
+            defaults={
+                "chest_min_cm": chest[0],
+                "chest_max_cm": chest[1],
+                "waist_min_cm": waist[0],
+                "waist_max_cm": waist[1],
+                "hips_min_cm": hips[0],
+                "hips_max_cm": hips[1],
+                "length_cm": length,
+            },
+        )
+        created_count += created
+    return created_count
+
+
 def ensure_demo_user(*, email: str, password: str, is_staff: bool) -> bool:
     """Create the account if missing, and make sure the printed password logs in. Returns created."""
     user = User.objects.filter(email=email).first()
@@ -299,7 +394,7 @@ def seed_demo(*, credentials_path: Path | None = None) -> SeedReport:
                 "category": categories[garment.category],
                 "description": garment.description,
                 "price": Decimal(garment.price),
-                "garment_type": GarmentType.UPPER_BODY,
+                "garment_type": GarmentType(garment.design.style.garment_type),
             },
         )
         report.products_created += created
@@ -310,6 +405,8 @@ def seed_demo(*, credentials_path: Path | None = None) -> SeedReport:
             )
             report.variants_created += created
         report.images_created += ensure_primary_image(product=product, garment=garment)
+        report.images_created += ensure_gallery_images(product=product, garment=garment)
+        report.size_chart_rows_created += ensure_size_chart(product=product)
 
     report.shipping_methods_created, report.vouchers_created = ensure_demo_shipping_and_voucher()
 

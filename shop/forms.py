@@ -125,6 +125,8 @@ class CartAddForm(forms.Form):
         model=Variant, error_messages={"required": "Choose a size.", "invalid": "There is no such size."}
     )
     quantity = CartQuantityField(initial=1, required=False)
+    # The try-on result the size was picked on; checked (and dropped if not the shopper's) by the service.
+    from_tryon = forms.CharField(required=False, max_length=24, widget=forms.HiddenInput)
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)

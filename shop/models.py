@@ -98,7 +98,9 @@ class Product(models.Model):
 
     @property
     def supports_tryon(self) -> bool:
-        return self.garment_type == GarmentType.UPPER_BODY
+        """Every garment type can be tried on: tops by either engine, bottoms and dresses by the
+        weight-free one (tryon.pipeline.select.engine_for_garment)."""
+        return self.garment_type in GarmentType.values
 
 
 def product_image_path(instance: ProductImage, filename: str) -> str:
@@ -149,6 +151,44 @@ class Variant(models.Model):
         return self.stock > 0
 
 
+class SizeChartRow(models.Model):
+    """One size of a product's size chart: the body measurements, in cm, that the size is cut for.
+
+    A measure left empty does not apply to the garment (trousers have no chest). `length_cm` is the
+    garment's own length, shown to the shopper but not used to choose a size.
+    """
+
+    product = models.ForeignKey(Product, related_name="size_chart", on_delete=models.CASCADE)
+    size = models.CharField(max_length=4, choices=Size.choices)
+    chest_min_cm = models.PositiveSmallIntegerField("chest from (cm)", null=True, blank=True)
+    chest_max_cm = models.PositiveSmallIntegerField("chest to (cm)", null=True, blank=True)
+    waist_min_cm = models.PositiveSmallIntegerField("waist from (cm)", null=True, blank=True)
+    waist_max_cm = models.PositiveSmallIntegerField("waist to (cm)", null=True, blank=True)
+    hips_min_cm = models.PositiveSmallIntegerField("hips from (cm)", null=True, blank=True)
+    hips_max_cm = models.PositiveSmallIntegerField("hips to (cm)", null=True, blank=True)
+    length_cm = models.PositiveSmallIntegerField("garment length (cm)", null=True, blank=True)
+
+    class Meta:
+        ordering = ["product_id", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["product", "size"], name="one_size_chart_row_per_product_size"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.product.name}: size {self.size}"
+
+    def clean(self) -> None:
+        errors = {}
+        for measure in ("chest", "waist", "hips"):
+            low, high = getattr(self, f"{measure}_min_cm"), getattr(self, f"{measure}_max_cm")
+            if (low is None) != (high is None):
+                errors[f"{measure}_max_cm"] = f"Give both ends of the {measure} range, or neither."
+            elif low is not None and low > high:
+                errors[f"{measure}_max_cm"] = f"The {measure} range must not end below where it starts."
+        if errors:
+            raise ValidationError(errors)
+
+
 class Cart(models.Model):
     """A stored cart: one per signed-in user, or one per anonymous session."""
 
@@ -180,6 +220,14 @@ class CartLine(models.Model):
     cart = models.ForeignKey(Cart, related_name="lines", on_delete=models.CASCADE)
     variant = models.ForeignKey(Variant, related_name="cart_lines", on_delete=models.CASCADE)
     quantity = models.PositiveIntegerField(validators=[MinValueValidator(1)])
+    tryon_job = models.ForeignKey(
+        "tryon.TryOnJob",
+        null=True,
+        blank=True,
+        related_name="cart_lines",
+        on_delete=models.SET_NULL,
+        help_text="The shopper's finished try-on of this product the line was added from, if any.",
+    )
     added_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -411,6 +459,14 @@ class OrderLine(models.Model):
     size = models.CharField(max_length=4)
     unit_price = models.DecimalField(max_digits=10, decimal_places=2)
     quantity = models.PositiveIntegerField()
+    tryon_job = models.ForeignKey(
+        "tryon.TryOnJob",
+        null=True,
+        blank=True,
+        related_name="order_lines",
+        on_delete=models.SET_NULL,
+        help_text="The try-on the cart line came from; emptied if the shopper deletes that try-on.",
+    )
 
     class Meta:
         ordering = ["id"]

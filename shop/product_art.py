@@ -1,8 +1,9 @@
 """Product pictures for the demo catalogue, drawn in code with Pillow.
 
-Each picture is a flat upper-body garment (t-shirt, long-sleeve, tank, hoodie, shirt, jumper),
-centred on pure white with a wide white margin. That is the input the try-on cloth mask expects:
-everything that is not near-white is garment, and the garment is one connected shape.
+Each picture is a flat garment (tops: t-shirt, long-sleeve, tank, hoodie, shirt, jumper; bottoms:
+trousers, shorts, skirt; dresses: a strap dress and a t-shirt dress), centred on pure white with a
+wide white margin. That is the input the try-on cloth mask expects: everything that is not
+near-white is garment, and the garment is one connected shape.
 
 Drawing happens at `SUPERSAMPLE` times the output size and is scaled down with a Lanczos filter,
 which gives anti-aliased edges without any extra dependency.
@@ -35,6 +36,20 @@ class GarmentStyle(StrEnum):
     HOODIE = "hoodie"
     SHIRT = "shirt"
     JUMPER = "jumper"
+    TROUSERS = "trousers"
+    SHORTS = "shorts"
+    SKIRT = "skirt"
+    STRAP_DRESS = "strap_dress"
+    TEE_DRESS = "tee_dress"
+
+    @property
+    def garment_type(self) -> str:
+        """The shop's garment type for this style: "upper_body", "lower_body" or "full_body"."""
+        if self in (GarmentStyle.TROUSERS, GarmentStyle.SHORTS, GarmentStyle.SKIRT):
+            return "lower_body"
+        if self in (GarmentStyle.STRAP_DRESS, GarmentStyle.TEE_DRESS):
+            return "full_body"
+        return "upper_body"
 
 
 class GarmentPattern(StrEnum):
@@ -74,6 +89,14 @@ _TORSO_LEFT: dict[GarmentStyle, list[Point]] = {
     GarmentStyle.HOODIE: [(248, 200), (152, 222), (160, 355), (160, 620)],
     GarmentStyle.SHIRT: [(262, 180), (160, 208), (168, 350), (166, 620)],
     GarmentStyle.JUMPER: [(250, 190), (156, 215), (164, 355), (166, 610)],
+    # Bottoms, from the middle of the waistband: waistband corner, hip, leg or hem, and for trousers and
+    # shorts the inside of the leg back up to the crotch on the centre line.
+    GarmentStyle.TROUSERS: [(300, 110), (196, 110), (186, 230), (196, 730), (272, 730), (276, 380), (300, 330)],
+    GarmentStyle.SHORTS: [(300, 150), (184, 150), (170, 270), (156, 500), (272, 512), (277, 440), (300, 400)],
+    GarmentStyle.SKIRT: [(300, 170), (212, 170), (202, 240), (140, 620), (300, 620)],
+    # Dresses: a top down to the waist, then a flared skirt.
+    GarmentStyle.STRAP_DRESS: [(262, 70), (216, 80), (204, 200), (214, 360), (140, 760)],
+    GarmentStyle.TEE_DRESS: [(252, 80), (168, 100), (174, 230), (190, 360), (150, 760)],
 }
 
 # Left sleeve outline (shoulder seam to armpit); None for sleeveless styles.
@@ -84,7 +107,15 @@ _SLEEVE_LEFT: dict[GarmentStyle, list[Point] | None] = {
     GarmentStyle.HOODIE: [(154, 220), (44, 575), (108, 595), (164, 355)],
     GarmentStyle.SHIRT: [(162, 206), (58, 570), (118, 585), (170, 340)],
     GarmentStyle.JUMPER: [(158, 213), (50, 570), (112, 586), (166, 355)],
+    GarmentStyle.TROUSERS: None,
+    GarmentStyle.SHORTS: None,
+    GarmentStyle.SKIRT: None,
+    GarmentStyle.STRAP_DRESS: None,
+    GarmentStyle.TEE_DRESS: [(170, 98), (84, 200), (136, 246), (176, 210)],
 }
+# Bottoms have no neckline and are drawn as their mirrored outline; their waistband is a darker band.
+_BOTTOMS = (GarmentStyle.TROUSERS, GarmentStyle.SHORTS, GarmentStyle.SKIRT)
+WAISTBAND_DEPTH = 24
 
 EMBLEM_CENTRE: Point = (300, 330)
 TWO_TONE_YOKE_BOTTOM = 340
@@ -104,6 +135,10 @@ def _box(left: float, top: float, right: float, bottom: float) -> list[float]:
 
 def _torso_polygon(style: GarmentStyle) -> list[Point]:
     left = _TORSO_LEFT[style]
+    if style in _BOTTOMS:
+        # The outline runs from the waistband's middle round the left half and back to the centre line;
+        # the right half retraces it mirrored, so the crotch stays a notch on the centre line.
+        return left + list(reversed(_mirror(left)))[1:-1]
     return left + list(reversed(_mirror(left)))
 
 
@@ -133,7 +168,13 @@ def _sleeve_mask(style: GarmentStyle) -> Image.Image:
 
 def _cut_neckline(mask: Image.Image, style: GarmentStyle) -> None:
     draw = ImageDraw.Draw(mask)
-    if style is GarmentStyle.TANK:
+    if style in _BOTTOMS:
+        return
+    if style is GarmentStyle.STRAP_DRESS:
+        draw.ellipse(_box(258, 20, 342, 180), fill=0)
+    elif style is GarmentStyle.TEE_DRESS:
+        draw.ellipse(_box(252, 50, 348, 118), fill=0)
+    elif style is GarmentStyle.TANK:
         draw.ellipse(_box(244, 130, 356, 270), fill=0)
     elif style is GarmentStyle.SHIRT:
         draw.polygon(_scaled([(262, 178), (300, 250), (338, 178)]), fill=0)
@@ -199,6 +240,11 @@ def _draw_details(canvas: Image.Image, design: GarmentDesign) -> None:
         draw.arc(_box(248, 156, 352, 230), start=0, end=180, fill=seam, width=width * 3)
     if style is GarmentStyle.TANK:
         draw.arc(_box(242, 128, 358, 272), start=0, end=180, fill=seam, width=width * 2)
+    if style in _BOTTOMS:
+        top = left[0][1]
+        draw.rectangle(_box(0, top, ART_WIDTH, top + WAISTBAND_DEPTH), fill=seam)
+    if style in (GarmentStyle.TROUSERS, GarmentStyle.SHORTS):
+        draw.line(_scaled([(300, left[0][1] + WAISTBAND_DEPTH), (300, left[-1][1] - 10)]), fill=seam, width=width)
     if style is GarmentStyle.JUMPER:
         draw.rectangle(_box(left[-1][0] + 2, hem_y - 34, 2 * CENTRE_X - left[-1][0] - 2, hem_y), fill=seam)
     if style is GarmentStyle.HOODIE:
@@ -242,4 +288,37 @@ def garment_png_bytes(design: GarmentDesign) -> bytes:
     """The garment as PNG file content, ready for a storage backend."""
     buffer = io.BytesIO()
     render_garment(design).save(buffer, format="PNG", optimize=True)
+    return buffer.getvalue()
+
+
+# The gallery's extra pictures: the garment on a tinted backdrop, and a close-up of its chest.
+BACKDROP_TINT = 0.78  # share of white mixed into the accent colour for the backdrop
+GARMENT_THRESHOLD = 250  # a pixel darker than this in any channel belongs to the garment
+DETAIL_BOX = (150, 160, 450, 560)  # 3:4 crop of the chest, enlarged back to ART_WIDTH × ART_HEIGHT
+
+
+def backdrop_colour(design: GarmentDesign) -> Colour:
+    """A pale tint of the garment's accent colour."""
+    return tuple(round(channel + (255 - channel) * BACKDROP_TINT) for channel in design.accent)
+
+
+def render_garment_on_backdrop(design: GarmentDesign) -> Image.Image:
+    """The same garment as `render_garment`, on a tinted backdrop with a soft shadow beneath it."""
+    garment = render_garment(design)
+    mask = Image.eval(garment.convert("L"), lambda value: 255 if value < GARMENT_THRESHOLD else 0)
+    canvas = Image.new("RGB", garment.size, backdrop_colour(design))
+    shadow = ImageChops.offset(mask, 10, 14).filter(ImageFilter.GaussianBlur(12))
+    canvas.paste(_shade(backdrop_colour(design), 0.82), mask=shadow)
+    canvas.paste(garment, mask=mask.filter(ImageFilter.MinFilter(3)))
+    return canvas
+
+
+def render_garment_detail(design: GarmentDesign) -> Image.Image:
+    """A close-up of the garment's chest: pattern, emblem and neckline at twice the size."""
+    return render_garment(design).crop(DETAIL_BOX).resize((ART_WIDTH, ART_HEIGHT), Image.Resampling.LANCZOS)
+
+
+def image_png_bytes(image: Image.Image) -> bytes:
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG", optimize=True)
     return buffer.getvalue()

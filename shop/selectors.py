@@ -11,7 +11,9 @@ from django.core.paginator import Page, Paginator
 from django.db.models import Prefetch, Q, QuerySet, Sum
 from django.http import HttpRequest
 
+from accounts.selectors import body_profile_for
 from revetir.object_keys import primary_key_or_none
+from shop import size_advice
 from shop.models import (
     SIZE_ORDER,
     Cart,
@@ -22,6 +24,7 @@ from shop.models import (
     Product,
     ProductImage,
     ShippingMethod,
+    SizeChartRow,
     Variant,
 )
 
@@ -119,17 +122,66 @@ def product_page(*, filters: Mapping[str, Any] | None = None, page_number: Any =
 
 def product_detail(*, slug: str) -> Product | None:
     """The active product with this slug, its images (primary first), all its variants in size
-    order as `sized_variants` and `has_stock`; None when there is no such active product (three queries)."""
+    order as `sized_variants`, `has_stock`, and its size chart in size order as `size_chart_rows`;
+    None when there is no such active product (four queries)."""
     product = (
         Product.objects.filter(is_active=True, slug=slug)
         .select_related("category__parent")
-        .prefetch_related("images", "variants")
+        .prefetch_related("images", "variants", "size_chart")
         .first()
     )
     if product is not None:
         product.sized_variants = sizes_in_display_order(product.variants.all())
         product.has_stock = any(variant.in_stock for variant in product.sized_variants)
+        product.size_chart_rows = sizes_in_display_order(product.size_chart.all())
     return product
+
+
+# --- Size finder --------------------------------------------------------------------------------
+
+
+def chart_rows_for_advice(rows: Iterable[SizeChartRow]) -> list[size_advice.ChartRow]:
+    """A product's size chart (in size order) as the size finder reads it."""
+
+    def measure_range(row: SizeChartRow, measure: str) -> tuple[int, int] | None:
+        low, high = getattr(row, f"{measure}_min_cm"), getattr(row, f"{measure}_max_cm")
+        return None if low is None or high is None else (low, high)
+
+    return [
+        size_advice.ChartRow(
+            size=row.size,
+            chest=measure_range(row, "chest"),
+            waist=measure_range(row, "waist"),
+            hips=measure_range(row, "hips"),
+        )
+        for row in sizes_in_display_order(rows)
+    ]
+
+
+def size_advice_for(*, user, product: Product) -> size_advice.SizeAdvice | None:
+    """The recommended size of `product` for a signed-in shopper with a body profile; None for a
+    visitor, a shopper without a profile or a product without a usable size chart.
+
+    Uses `product.size_chart_rows` when `product_detail` loaded them (one query for the profile),
+    otherwise reads the chart too (two queries).
+    """
+    if user is None or not user.is_authenticated:
+        return None
+    profile = body_profile_for(user=user)
+    if profile is None:
+        return None
+    rows = getattr(product, "size_chart_rows", None)
+    if rows is None:
+        rows = SizeChartRow.objects.filter(product=product)
+    try:
+        body = profile.measurements()
+        return size_advice.recommend_size(
+            body=body, chart=chart_rows_for_advice(rows), garment_type=product.garment_type
+        )
+    except ValueError:
+        # A stored value outside the finder's bounds, or a chart whose ranges overlap: no advice
+        # rather than a broken product page; the profile form and the admin show what to fix.
+        return None
 
 
 # --- Cart and orders ----------------------------------------------------------------------------

@@ -47,6 +47,7 @@ from shop.vouchers import (
     voucher_release,
     voucher_release_for_order,
 )
+from tryon.models import JobStatus, TryOnJob
 
 logger = logging.getLogger(__name__)
 
@@ -168,8 +169,9 @@ def _check_quantity(quantity: int, *, minimum: int = 1) -> None:
         raise CartError(line_limit_message(), code="quantity")
 
 
-def _put_in_cart(*, cart: Cart, variant: Variant, quantity: int) -> CartLineChange:
-    """Add `quantity` units to the cart's line for `variant`, capped by stock and the line limit."""
+def _put_in_cart(*, cart: Cart, variant: Variant, quantity: int, tryon_job_id=None) -> CartLineChange:
+    """Add `quantity` units to the cart's line for `variant`, capped by stock and the line limit.
+    A verified try-on (`tryon_job_id`) is linked to a line that has none yet."""
     line = CartLine.objects.filter(cart=cart, variant=variant).first()
     current = line.quantity if line else 0
     requested = current + quantity
@@ -182,27 +184,54 @@ def _put_in_cart(*, cart: Cart, variant: Variant, quantity: int) -> CartLineChan
     if line is None:
         try:
             with transaction.atomic():
-                line = CartLine.objects.create(cart=cart, variant=variant, quantity=allowed)
+                line = CartLine.objects.create(cart=cart, variant=variant, quantity=allowed, tryon_job_id=tryon_job_id)
         except IntegrityError:
             # A parallel request created the line first; add to it instead.
-            return _put_in_cart(cart=cart, variant=variant, quantity=quantity)
-    elif allowed != current:
-        CartLine.objects.filter(pk=line.pk).update(quantity=allowed)
-        line.quantity = allowed
+            return _put_in_cart(cart=cart, variant=variant, quantity=quantity, tryon_job_id=tryon_job_id)
+    else:
+        if allowed != current:
+            CartLine.objects.filter(pk=line.pk).update(quantity=allowed)
+            line.quantity = allowed
+        if tryon_job_id is not None and line.tryon_job_id is None:
+            CartLine.objects.filter(pk=line.pk, tryon_job__isnull=True).update(tryon_job_id=tryon_job_id)
+            line.tryon_job_id = tryon_job_id
     Cart.objects.filter(pk=cart.pk).update(updated_at=timezone.now())
     return CartLineChange(description=description, requested=requested, quantity=allowed, line=line)
 
 
-def cart_add_item(*, cart: Cart, variant_id: int, quantity: int) -> CartLineChange:
+def _verified_tryon_job_id(*, cart: Cart, variant: Variant, tryon_job_id: object):
+    """The id of the cart owner's own finished try-on of this variant's product, else None.
+
+    The link only feeds the staff report's try-on funnel, so an id that does not check out (someone
+    else's job, another product, a deleted job, an anonymous cart) is dropped rather than blocking
+    the purchase: the shopper still gets the item, the report counts only what is proven.
+    """
+    job_key = primary_key_or_none(TryOnJob, tryon_job_id)
+    if job_key is None or cart.user_id is None:
+        return None
+    return (
+        TryOnJob.objects.filter(pk=job_key, owner_id=cart.user_id, product_id=variant.product_id, status=JobStatus.DONE)
+        .values_list("pk", flat=True)
+        .first()
+    )
+
+
+def cart_add_item(*, cart: Cart, variant_id: int, quantity: int, tryon_job_id: object = None) -> CartLineChange:
     """Add a variant to the cart. Raises `CartError` for an unknown/inactive item, a bad quantity or
-    a sold-out size; when fewer units are left than asked, the line is capped (see `.capped`)."""
+    a sold-out size; when fewer units are left than asked, the line is capped (see `.capped`).
+
+    `tryon_job_id`: the try-on result the shopper added the size from (see `_verified_tryon_job_id`).
+    """
     _check_quantity(quantity)
     variant = Variant.objects.select_related("product").filter(pk=variant_id, product__is_active=True).first()
     if variant is None:
         raise CartError("That item is not available any more.", code="variant")
     if variant.stock < 1:
         raise CartError(f"Sorry, {describe_variant(variant)} is out of stock.", code="out_of_stock")
-    return _put_in_cart(cart=cart, variant=variant, quantity=quantity)
+    job_id = None
+    if tryon_job_id not in (None, ""):
+        job_id = _verified_tryon_job_id(cart=cart, variant=variant, tryon_job_id=tryon_job_id)
+    return _put_in_cart(cart=cart, variant=variant, quantity=quantity, tryon_job_id=job_id)
 
 
 def cart_line_set_quantity(*, line: CartLine, quantity: int) -> CartLineChange:
@@ -504,6 +533,7 @@ def _place_claimed_order(
                     size=line.variant.size,
                     unit_price=line.variant.product.price,
                     quantity=line.quantity,
+                    tryon_job_id=line.tryon_job_id,
                 )
                 for line in lines
             ]

@@ -51,4 +51,13 @@ class PersonPhotoAdmin(ReadOnlyAdmin):
     list_display = ["id", "owner", "width", "height", "created_at"]
     search_fields = ["owner__email"]
     list_select_related = ["owner"]
-    exclude = ["file_name"]
+    # The body analysis holds the shopper's keypoints; staff see only what the photo can be used for.
+    exclude = ["file_name", "body_analysis"]
+    readonly_fields = ["usable_for"]
+
+    @admin.display(description="Can be used for")
+    def usable_for(self, photo: PersonPhoto) -> str:
+        return "; ".join(
+            f"{verdict.garment_label}: {'yes' if verdict.usable else 'no (' + verdict.message + ')'}"
+            for verdict in photo.garment_verdicts()
+        )

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
@@ -15,6 +15,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from revetir.object_keys import ObjectKeySerializerField, key_text
+from shop.models import GarmentType
 from tryon import selectors, services
 from tryon.events import job_payload
 from tryon.models import JobStatus, PersonPhoto, TryOnJob
@@ -41,16 +42,32 @@ class JobSerializer(serializers.Serializer):
     error = serializers.CharField(allow_blank=True)
 
 
+class GarmentVerdictSerializer(serializers.Serializer):
+    usable = serializers.BooleanField()
+    message = serializers.CharField(allow_blank=True, help_text="What photo to take instead, when not usable.")
+
+
 class PhotoSerializer(serializers.ModelSerializer):
     id = ObjectKeySerializerField(read_only=True)
     url = serializers.SerializerMethodField()
+    usable_for = serializers.SerializerMethodField(help_text="Per garment type: can this photo try it, and why not.")
 
     class Meta:
         model = PersonPhoto
-        fields = ["id", "width", "height", "created_at", "url"]
+        fields = ["id", "width", "height", "created_at", "url", "usable_for"]
 
     def get_url(self, photo: PersonPhoto) -> str:
         return reverse_photo_url(photo)
+
+    @extend_schema_field(
+        inline_serializer(
+            name="PhotoUsableFor",
+            fields={garment_type: GarmentVerdictSerializer() for garment_type in GarmentType.values},
+        )
+    )
+    def get_usable_for(self, photo: PersonPhoto) -> dict:
+        verdicts = {garment_type: photo.verdict_for(garment_type) for garment_type in GarmentType.values}
+        return {garment_type: {"usable": v.usable, "message": v.message} for garment_type, v in verdicts.items()}
 
 
 class JobCreateSerializer(serializers.Serializer):
@@ -132,7 +149,9 @@ class JobListCreateView(APIView):
             if "photo_id" in data:
                 photo = selectors.photo_for_user(user=request.user, photo_id=data["photo_id"])
             else:
-                photo = services.save_person_photo(user=request.user, upload=data["photo"])
+                photo = services.save_person_photo(
+                    user=request.user, upload=data["photo"], garment_type=product.garment_type
+                )
             job = services.submit_job(user=request.user, photo=photo, product_image=garment)
         except ValidationError as error:
             return _error(400, _validation_message(error))

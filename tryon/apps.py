@@ -10,7 +10,7 @@ class TryonConfig(AppConfig):
     def ready(self) -> None:
         from accounts.services import account_deleting
         from shop.models import ProductImage
-        from tryon import receivers
+        from tryon import checks, receivers  # noqa: F401 (checks registers the body model check)
         from tryon.models import GarmentPreparation, PersonPhoto, PhotoPreparation, TryOnJob
 
         account_deleting.connect(receivers.delete_tryon_data_of_deleted_account, dispatch_uid="tryon-account-deleting")

@@ -17,8 +17,27 @@ class PhotoUploadForm(forms.Form):
     )
 
 
+class PhotoRadioSelect(forms.RadioSelect):
+    """Saved photos to choose from; one that cannot try `garment_type` (set by the form) is disabled."""
+
+    def __init__(self, *args, garment_type: str | None = None, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.garment_type = garment_type
+
+    def create_option(self, name, value, label, selected, index, subindex=None, attrs=None) -> dict:
+        option = super().create_option(name, value, label, selected, index, subindex, attrs)
+        photo = getattr(value, "instance", None)
+        if photo is not None and self.garment_type and not photo.verdict_for(self.garment_type).usable:
+            option["attrs"]["disabled"] = True
+        return option
+
+
 class TryOnForm(forms.Form):
-    """Start a try-on: a saved photo or a new upload, and the product to put on it."""
+    """Start a try-on: a saved photo or a new upload, and the product to put on it.
+
+    Given the product's `garment_type`, saved photos that cannot try it are listed disabled with
+    the reason, and choosing one anyway is a form error.
+    """
 
     # Kept as text: the view looks the product up, and an id of no product here is a 404, not a crash.
     product = ObjectKeyFormField(
@@ -34,7 +53,7 @@ class TryOnForm(forms.Form):
         required=False,
         label="Use a saved photo",
         empty_label="Upload a new photo",
-        widget=forms.RadioSelect,
+        widget=PhotoRadioSelect,
         blank=True,
     )
     photo = forms.FileField(
@@ -44,11 +63,29 @@ class TryOnForm(forms.Form):
         widget=forms.ClearableFileInput(attrs={"accept": "image/jpeg,image/png,image/webp"}),
     )
 
-    def __init__(self, *args, user: User, **kwargs) -> None:
+    def __init__(self, *args, user: User, garment_type: str | None = None, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["photo_id"].queryset = photos_for_user(user=user)
+        self.garment_type = garment_type
+        photo_field = self.fields["photo_id"]
+        photo_field.queryset = photos_for_user(user=user)
+        photo_field.widget.garment_type = garment_type
         labels = photo_labels_for_user(user=user)
-        self.fields["photo_id"].label_from_instance = lambda photo: labels.get(photo.pk, "Your photo")
+        photo_field.label_from_instance = lambda photo: self._photo_label(photo, labels.get(photo.pk, "Your photo"))
+
+    def _photo_label(self, photo, label: str) -> str:
+        if self.garment_type:
+            verdict = photo.verdict_for(self.garment_type)
+            if not verdict.usable:
+                label += f" (cannot be used: {verdict.message})"
+        return label
+
+    def clean_photo_id(self):
+        photo = self.cleaned_data.get("photo_id")
+        if photo is not None and self.garment_type:
+            verdict = photo.verdict_for(self.garment_type)
+            if not verdict.usable:
+                raise forms.ValidationError(verdict.message, code="unusable_photo")
+        return photo
 
     def clean(self) -> dict:
         cleaned = super().clean()

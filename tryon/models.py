@@ -6,8 +6,17 @@ those names, and every byte reaches a browser through an owner-checked view.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.conf import settings
 from django.db import models
+
+
+@dataclass(frozen=True)
+class PhotoVerdict:
+    usable: bool
+    message: str
+    garment_label: str = ""
 
 
 class PersonPhoto(models.Model):
@@ -17,6 +26,12 @@ class PersonPhoto(models.Model):
     file_name = models.CharField(max_length=200, help_text="Name of the cleaned image in the private storage.")
     width = models.PositiveIntegerField()
     height = models.PositiveIntegerField()
+    body_analysis = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text="The body model's analysis at upload (BodyAnalysis.to_json): keypoints, box and, per "
+        "garment type, whether the photo can be used and why not.",
+    )
     content_hash = models.CharField(
         max_length=64,
         blank=True,
@@ -33,6 +48,32 @@ class PersonPhoto(models.Model):
 
     def __str__(self) -> str:
         return f"Photo {self.pk} of {self.owner_id}"
+
+    def verdict_for(self, garment_type: str) -> PhotoVerdict:
+        """Whether this photo can try a garment of `garment_type`, with the shopper's message when not.
+
+        A photo stored before the body model ran has no verdicts and counts as usable."""
+        from shop.models import GarmentType
+
+        label = GarmentType(garment_type).label
+        verdict = (self.body_analysis or {}).get("verdicts", {}).get(garment_type)
+        if verdict is None:
+            return PhotoVerdict(usable=True, message="", garment_label=label)
+        return PhotoVerdict(usable=bool(verdict["usable"]), message=str(verdict["message"]), garment_label=label)
+
+    def garment_verdicts(self) -> list[PhotoVerdict]:
+        """The verdicts for the photo list, in the catalogue's order of garment types; types with the
+        same verdict and message are one entry whose label names them all ("… or …")."""
+        from shop.models import GarmentType
+
+        grouped: dict[tuple[bool, str], list[str]] = {}
+        for garment_type in GarmentType.values:
+            verdict = self.verdict_for(garment_type)
+            grouped.setdefault((verdict.usable, verdict.message), []).append(verdict.garment_label)
+        return [
+            PhotoVerdict(usable=usable, message=message, garment_label=" or ".join(labels))
+            for (usable, message), labels in grouped.items()
+        ]
 
 
 class PhotoPreparation(models.Model):

@@ -21,7 +21,7 @@ from PIL import Image
 
 from shop.models import ProductImage
 from tryon.models import GarmentPreparation, PersonPhoto, PhotoPreparation
-from tryon.pipeline.contract import Engine, PreparedSide, TryOnError, unpack_mask
+from tryon.pipeline.contract import UPPER_BODY, Engine, PreparedSide, TryOnError, unpack_mask
 from tryon.pipeline.imageio import load_rgb
 from tryon.storage import delete_private_files, read_private_file, save_private_file
 
@@ -38,12 +38,14 @@ OVERLAY_OPACITY = 0.45
 OVERLAY_LONG_SIDE = 240
 
 
-def current_engine_identity() -> str:
-    """The identity of the engine the settings choose (see `tryon.pipeline.select.engine_identity`).
-    Imported here so a web process loads PyTorch only when it first needs to know."""
+def current_engine_identity(*, garment_type: str = UPPER_BODY) -> str:
+    """The identity of the engine the settings choose for `garment_type` (the neural engine does tops
+    only; see `tryon.pipeline.select.engine_identity`). Imported here so a web process loads
+    PyTorch only when it first needs to know."""
     from tryon.pipeline.select import engine_identity
 
-    return engine_identity(settings.TRYON_ENGINE, weights_dir=settings.TRYON_WEIGHTS_DIR)
+    name = settings.TRYON_ENGINE if garment_type == UPPER_BODY else "classic"
+    return engine_identity(name, weights_dir=settings.TRYON_WEIGHTS_DIR)
 
 
 def _read_side(file_name: str) -> PreparedSide | None:
@@ -89,9 +91,10 @@ def photo_side(*, photo: PersonPhoto, engine: Engine, person: np.ndarray | None 
     return side
 
 
-def garment_side(*, product_image: ProductImage, engine: Engine) -> PreparedSide:
-    """The engine's garment side of `product_image`: the stored one if made from the image file the
-    product shows now, else prepared now and stored (replacing a stale one)."""
+def garment_side(*, product_image: ProductImage, engine: Engine, garment_type: str = UPPER_BODY) -> PreparedSide:
+    """The engine's garment side of `product_image` (a garment of `garment_type`, the product's): the
+    stored one if made from the image file the product shows now, else prepared now and stored
+    (replacing a stale one)."""
     stored = GarmentPreparation.objects.filter(product_image=product_image, engine_identity=engine.identity).first()
     if stored is not None and stored.image_name != product_image.image.name:
         stored.delete()
@@ -108,7 +111,7 @@ def garment_side(*, product_image: ProductImage, engine: Engine) -> PreparedSide
     started = time.perf_counter()
     row = {"product_image": product_image, "engine_identity": engine.identity, "image_name": product_image.image.name}
     try:
-        side = engine.prepare_garment(garment)
+        side = engine.prepare_garment(garment, garment_type=garment_type)
     except TryOnError as exc:
         _store_row(GarmentPreparation, file_names=(), error=str(exc), **row)
         raise
@@ -163,11 +166,16 @@ def prepare_photo_in_background(*, photo_id: object, engine: Engine) -> None:
 
 def prepare_garment_in_background(*, product_image_id: object, engine: Engine) -> None:
     """The worker's side of a saved product image: cloth mask and features stored, checks for staff."""
-    product_image = ProductImage.objects.filter(pk=product_image_id).first()
+    product_image = ProductImage.objects.filter(pk=product_image_id).select_related("product").first()
     if product_image is None or not product_image.image:
         return
+    from tryon.pipeline.select import engine_for_garment
+
+    garment_type = product_image.product.garment_type
     try:
-        garment_side(product_image=product_image, engine=engine)
+        garment_side(
+            product_image=product_image, engine=engine_for_garment(engine, garment_type), garment_type=garment_type
+        )
     except TryOnError as exc:
         logger.info("Product image %s has no usable garment: %s", product_image_id, exc)
 

@@ -43,20 +43,29 @@ class TryOnBusyError(Exception):
 # --- Photos ------------------------------------------------------------------------------------
 
 
-def save_person_photo(*, user: User, upload: UploadedFile) -> PersonPhoto:
-    """Validate, clean and store an uploaded photo for `user` (see `store_person_photo`)."""
-    photo, _created = store_person_photo(user=user, upload=upload)
+def save_person_photo(*, user: User, upload: UploadedFile, garment_type: str | None = None) -> PersonPhoto:
+    """Validate, clean, check and store an uploaded photo for `user` (see `store_person_photo`)."""
+    photo, _created = store_person_photo(user=user, upload=upload, garment_type=garment_type)
     return photo
 
 
-def store_person_photo(*, user: User, upload: UploadedFile) -> tuple[PersonPhoto, bool]:
-    """Validate, clean and store an uploaded photo for `user`; returns (photo, whether it is new).
+def store_person_photo(
+    *, user: User, upload: UploadedFile, garment_type: str | None = None
+) -> tuple[PersonPhoto, bool]:
+    """Validate, clean, check and store an uploaded photo for `user` with its body analysis; returns
+    (photo, whether it is new).
 
     A photo whose cleaned image the user already stored is not stored twice: the saved one comes
     back (`False`). Raises ValidationError (with a message for the shopper) and stores nothing when
-    the file is not an acceptable photo. If the row cannot be written, the stored file is removed.
+    the file is not an acceptable photo, when the body model finds no usable person in it, or, given
+    `garment_type`, when the photo cannot try that type (a waist-up photo for trousers). If the row
+    cannot be written, the stored file is removed.
     """
     clean = clean_person_photo(upload)
+    if garment_type is not None:
+        verdict = clean.body_analysis["verdicts"][garment_type]
+        if not verdict["usable"]:
+            raise ValidationError(verdict["message"], code="unusable_photo")
     content_hash = hashlib.sha256(clean.content).hexdigest()
     existing = PersonPhoto.objects.filter(owner=user, content_hash=content_hash).order_by("created_at", "id").first()
     if existing is not None:
@@ -64,7 +73,12 @@ def store_person_photo(*, user: User, upload: UploadedFile) -> tuple[PersonPhoto
     name = save_private_file(folder="photos", extension=clean.extension, content=clean.content)
     try:
         photo = PersonPhoto.objects.create(
-            owner=user, file_name=name, width=clean.width, height=clean.height, content_hash=content_hash
+            owner=user,
+            file_name=name,
+            width=clean.width,
+            height=clean.height,
+            content_hash=content_hash,
+            body_analysis=clean.body_analysis,
         )
     except Exception:
         delete_private_files(name)
@@ -178,6 +192,9 @@ def _check_pair(*, user: User, photo: PersonPhoto, product_image: ProductImage) 
     product = product_image.product
     if not product.is_active or not product.supports_tryon:
         raise ValidationError(f"{product.name} cannot be tried on.")
+    verdict = photo.verdict_for(product.garment_type)
+    if not verdict.usable:
+        raise ValidationError(verdict.message, code="unusable_photo")
 
 
 def _existing_job(*, user: User, photo: PersonPhoto, product_image: ProductImage) -> TryOnJob | None:
@@ -187,7 +204,7 @@ def _existing_job(*, user: User, photo: PersonPhoto, product_image: ProductImage
     live = pair.filter(status__in=LIVE_STATUSES).order_by("-created_at").first()
     if live is not None:
         return live
-    identity = preparations.current_engine_identity()
+    identity = preparations.current_engine_identity(garment_type=product_image.product.garment_type)
     if not identity:
         return None
     return (

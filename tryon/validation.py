@@ -2,7 +2,9 @@
 
 The format is decided by decoding with Pillow, never by the file name or the browser's content
 type. The stored image is a fresh encoding of the pixels, upright as the EXIF orientation said,
-with no metadata at all (no GPS, camera serial or thumbnail).
+with no metadata at all (no GPS, camera serial or thumbnail). The body model then checks that the
+photo shows one person facing the camera, shoulders in the picture; its analysis (which garment
+types the photo can try, and why not) travels with the clean photo.
 
 The memory one upload may take is bounded before any pixel is decoded: the header's size must
 be within the pixel limit and the aspect-ratio bound, formats that Pillow decodes whole (PNG,
@@ -15,12 +17,17 @@ from __future__ import annotations
 
 import io
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
+from pathlib import Path
 
+import numpy as np
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from PIL import Image, ImageOps, UnidentifiedImageError
+
+from tryon.pipeline.body import analyse_body
+from tryon.pipeline.body.models import MODELS_SUBDIR
 
 ACCEPTED_FORMATS = {"JPEG": "JPEG", "PNG": "PNG", "WEBP": "WebP"}
 # JPEG can be decoded already reduced by DCT scaling (1/2, 1/4 or 1/8 of each side); the others whole.
@@ -38,6 +45,7 @@ class CleanPhoto:
     extension: str  # "jpg" or "png"
     width: int
     height: int
+    body_analysis: dict = field(default_factory=dict)  # BodyAnalysis.to_json(), set after re-encoding
 
 
 def _megabytes(size: int) -> str:
@@ -57,7 +65,21 @@ def clean_person_photo(upload: UploadedFile) -> CleanPhoto:
     upload.seek(0)
     image = _decode(upload.read())
     image = ImageOps.exif_transpose(image)
-    return _reencode(image)
+    clean = _reencode(image)
+    return replace(clean, body_analysis=check_person_in_photo(image))
+
+
+def check_person_in_photo(image: Image.Image) -> dict:
+    """The body analysis of an upright photo as JSON; ValidationError with the shopper's message when
+    the photo cannot be used for any garment (no person, several, too far, side view, shoulders out).
+
+    Raises BodyModelMissingError (an operator's problem, not the shopper's) when the model files are
+    not installed."""
+    models_dir = Path(settings.TRYON_WEIGHTS_DIR) / MODELS_SUBDIR
+    analysis = analyse_body(np.asarray(image.convert("RGB")), models_dir=models_dir)
+    if analysis.photo_problem is not None:
+        raise ValidationError(analysis.photo_problem, code="unusable_photo")
+    return analysis.to_json()
 
 
 def _too_many_pixels(limit: int) -> ValidationError:
@@ -137,4 +159,9 @@ def _reencode(image: Image.Image) -> CleanPhoto:
             f"This {pixels.width}×{pixels.height} picture cannot be stored as a photo. Choose another photo.",
             code="cannot_reencode",
         ) from exc
-    return CleanPhoto(content=buffer.getvalue(), extension=extension, width=pixels.width, height=pixels.height)
+    return CleanPhoto(
+        content=buffer.getvalue(),
+        extension=extension,
+        width=pixels.width,
+        height=pixels.height,
+    )

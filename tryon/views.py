@@ -18,6 +18,7 @@ from rest_framework.authentication import TokenAuthentication, get_authorization
 from rest_framework.exceptions import AuthenticationFailed
 
 from revetir.object_keys import key_text
+from shop import selectors as shop_selectors
 from tryon import selectors, services
 from tryon.forms import PhotoUploadForm, TryOnForm
 from tryon.storage import private_storage
@@ -46,7 +47,7 @@ def job_create(request: HttpRequest) -> HttpResponse:
             raise Http404("This product cannot be tried on.")
         try:
             photo = form.cleaned_data["photo_id"] or services.save_person_photo(
-                user=request.user, upload=form.cleaned_data["photo"]
+                user=request.user, upload=form.cleaned_data["photo"], garment_type=product.garment_type
             )
             job = services.submit_job(user=request.user, photo=photo, product_image=garment)
         except ValidationError as error:
@@ -64,7 +65,9 @@ def job_detail(request: HttpRequest, pk: str) -> HttpResponse:
     services.sweep_stale_jobs(owner=request.user)
     job = selectors.job_for_user(user=request.user, job_id=pk)
     variants = selectors.sizes_for_product(product=job.product)
-    return render(request, "tryon/job_detail.html", {"job": job, "variants": variants})
+    size_advice = shop_selectors.size_advice_for(user=request.user, product=job.product)
+    context = {"job": job, "variants": variants, "size_advice": size_advice}
+    return render(request, "tryon/job_detail.html", context)
 
 
 @login_required

@@ -31,6 +31,7 @@ from tryon.events import publish_job, remember_server_loop
 from tryon.models import TryOnJob
 from tryon.pipeline.contract import PREPARATION_PROGRESS, Engine, TryOnError
 from tryon.pipeline.imageio import load_rgb
+from tryon.pipeline.select import engine_for_garment
 from tryon.storage import read_private_file
 
 logger = logging.getLogger(__name__)
@@ -131,7 +132,8 @@ def run_claimed_job(job: TryOnJob, *, engine_factory: EngineFactory | None = Non
     engine_name = ""
     try:
         with _heartbeat(job.pk, worker):
-            engine = engine_factory()
+            garment_type = job.product_image.product.garment_type
+            engine = engine_for_garment(engine_factory(), garment_type)
             engine_name = engine.name
             person = load_rgb(read_private_file(job.photo.file_name))
 
@@ -145,7 +147,9 @@ def run_claimed_job(job: TryOnJob, *, engine_factory: EngineFactory | None = Non
             photo_side = preparations.photo_side(photo=job.photo, engine=engine, person=person)
             on_stage("masking", PREPARATION_PROGRESS["masking"])
             garment_image_name = job.product_image.image.name
-            garment_side = preparations.garment_side(product_image=job.product_image, engine=engine)
+            garment_side = preparations.garment_side(
+                product_image=job.product_image, engine=engine, garment_type=garment_type
+            )
             result = engine.dress(person, photo_side, garment_side, on_stage=on_stage)
         timings = {**result.timings, "total": round(time.monotonic() - started, 3)}
         outcome = jobs.JobOutcome(

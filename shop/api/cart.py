@@ -60,6 +60,13 @@ class CartItemAddSerializer(serializers.Serializer):
     quantity = serializers.IntegerField(
         min_value=1, default=1, error_messages={"min_value": "Choose a quantity of at least 1."}
     )
+    from_tryon = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=24,
+        help_text="Id of the caller's finished try-on of this product the size was chosen on (for the staff "
+        "report; an id that is not the caller's is ignored).",
+    )
 
     def validate_quantity(self, quantity: int) -> int:
         if quantity > settings.SHOP_MAX_LINE_QUANTITY:
@@ -128,7 +135,10 @@ class CartItemsView(APIView):
         payload.is_valid(raise_exception=True)
         cart = services.cart_get_or_create_for_user(user=request.user)
         change = services.cart_add_item(
-            cart=cart, variant_id=payload.validated_data["variant"], quantity=payload.validated_data["quantity"]
+            cart=cart,
+            variant_id=payload.validated_data["variant"],
+            quantity=payload.validated_data["quantity"],
+            tryon_job_id=payload.validated_data.get("from_tryon"),
         )
         return _cart_response(request, notices=_notices(change), status_code=status.HTTP_201_CREATED)
 

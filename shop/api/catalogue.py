@@ -18,8 +18,8 @@ from rest_framework.permissions import AllowAny
 
 from revetir.object_keys import ObjectKeySerializerField
 from shop.forms import PRODUCT_SORT_CHOICES, ProductFilterForm
-from shop.models import Category, Product, ProductImage, Size, Variant
-from shop.selectors import category_tree, product_detail, product_list, sizes_in_display_order
+from shop.models import Category, Product, ProductImage, Size, SizeChartRow, Variant
+from shop.selectors import category_tree, product_detail, product_list, size_advice_for, sizes_in_display_order
 
 # --- Serializers ----------------------------------------------------------------------------------
 
@@ -90,12 +90,57 @@ class ProductSummarySerializer(serializers.ModelSerializer):
         return [variant.size for variant in sizes_in_display_order(product.variants_in_stock)]
 
 
+class SizeChartRowSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = SizeChartRow
+        fields = [
+            "size",
+            "chest_min_cm",
+            "chest_max_cm",
+            "waist_min_cm",
+            "waist_max_cm",
+            "hips_min_cm",
+            "hips_max_cm",
+            "length_cm",
+        ]
+
+
+class SizeChartRowQuoteSerializer(serializers.Serializer):
+    size = serializers.CharField()
+    from_cm = serializers.FloatField()
+    to_cm = serializers.FloatField()
+
+
+class SizeRecommendationSerializer(serializers.Serializer):
+    """`shop.size_advice.SizeAdvice.as_dict()`: what the product page says next to the size picker."""
+
+    size = serializers.CharField(allow_null=True, help_text="Null when the shopper is above the largest size.")
+    measure = serializers.CharField(help_text="chest, waist or hips: the measure that decided.")
+    value_cm = serializers.IntegerField()
+    estimated = serializers.BooleanField(help_text="True when estimated from height and weight.")
+    chart_row = SizeChartRowQuoteSerializer()
+    between = serializers.ListField(child=serializers.CharField(), allow_null=True)
+    fit = serializers.CharField()
+    message = serializers.CharField()
+    between_note = serializers.CharField()
+
+
 class ProductDetailSerializer(serializers.ModelSerializer):
     category = serializers.SlugRelatedField(slug_field="slug", read_only=True)
     currency = serializers.CharField(read_only=True)
     supports_tryon = serializers.BooleanField(read_only=True)
     images = ProductImageSerializer(many=True, read_only=True)
     variants = VariantSerializer(many=True, read_only=True, source="sized_variants")
+    size_chart = SizeChartRowSerializer(many=True, read_only=True, source="size_chart_rows")
+    size_recommendation = serializers.SerializerMethodField(
+        help_text="For a signed-in shopper who entered measurements and a product with a size chart; else null."
+    )
+
+    @extend_schema_field(SizeRecommendationSerializer(allow_null=True))
+    def get_size_recommendation(self, product: Product) -> dict | None:
+        request = self.context.get("request")
+        advice = size_advice_for(user=getattr(request, "user", None), product=product)
+        return advice.as_dict() if advice else None
 
     class Meta:
         model = Product
@@ -110,6 +155,8 @@ class ProductDetailSerializer(serializers.ModelSerializer):
             "supports_tryon",
             "images",
             "variants",
+            "size_chart",
+            "size_recommendation",
         ]
 
 

@@ -73,7 +73,10 @@ def cart_add(request: HttpRequest) -> HttpResponseRedirect:
     cart = services.cart_get_or_create(user=request.user, session=request.session)
     try:
         change = services.cart_add_item(
-            cart=cart, variant_id=form.cleaned_data["variant"], quantity=form.cleaned_data["quantity"]
+            cart=cart,
+            variant_id=form.cleaned_data["variant"],
+            quantity=form.cleaned_data["quantity"],
+            tryon_job_id=form.cleaned_data["from_tryon"],
         )
     except services.CartError as error:
         messages.error(request, " ".join(error.messages))

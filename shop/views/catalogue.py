@@ -10,7 +10,7 @@ from django.views.decorators.http import require_safe
 
 from shop.catalogue_cache import cached_fragment
 from shop.forms import ProductFilterForm
-from shop.selectors import category_tree, product_detail, product_page
+from shop.selectors import category_tree, product_detail, product_page, size_advice_for
 
 
 @require_safe
@@ -58,5 +58,9 @@ def product_detail_page(request: HttpRequest, slug: str) -> HttpResponse:
     product = product_detail(slug=slug)
     if product is None:
         raise Http404("No such product.")
-    context = {"product": product, "max_quantity": settings.SHOP_MAX_LINE_QUANTITY}
+    context = {
+        "product": product,
+        "max_quantity": settings.SHOP_MAX_LINE_QUANTITY,
+        "size_advice": size_advice_for(user=request.user, product=product),
+    }
     return render(request, "shop/product_detail.html", context)

@@ -77,6 +77,8 @@
       engineNote.dataset.engine = job.engine;
       engineNote.textContent = engineNote.dataset["text" + job.engine.charAt(0).toUpperCase() + job.engine.slice(1)] || "";
       engineNote.hidden = !engineNote.textContent;
+      var jobField = root.querySelector("[data-tryon-job-field]");
+      if (jobField) jobField.value = String(job.job);  // the cart line remembers which try-on sold it
       resultBox.hidden = false;
     }
 

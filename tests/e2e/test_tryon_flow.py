@@ -112,6 +112,8 @@ def test_shopper_tries_a_top_on_buys_it_and_sees_the_order(revetir_server, page,
     result.scroll_into_view_if_needed()
     page.screenshot(path=screenshot_dir / "screenshot-result.png", full_page=True)
 
+    job_id = result.locator("[data-tryon-job-field]").input_value()
+    assert job_id, "the add-to-cart form under the result names the try-on it came from"
     result.locator("input[name=variant]:not([disabled])").first.check()
     result.get_by_role("button", name="Add to cart").click()
     page.wait_for_load_state()
@@ -134,3 +136,10 @@ def test_shopper_tries_a_top_on_buys_it_and_sees_the_order(revetir_server, page,
     order_page = page.locator("main").inner_text()
     assert order_number in order_page
     assert product_name in order_page
+    linked = revetir_server.manage(
+        "shell",
+        "-c",
+        "from shop.models import OrderLine; "
+        f"print(list(OrderLine.objects.filter(order__number={order_number!r}).values_list('tryon_job', flat=True)))",
+    )
+    assert linked.strip().endswith(f"[{job_id}]"), "the staff report's funnel can count this sale"

@@ -25,6 +25,7 @@ django.setup()
 
 from bson import ObjectId  # noqa: E402
 from django.apps import apps  # noqa: E402
+from django.contrib.admin import site as admin_site  # noqa: E402
 from django.contrib.auth.models import AnonymousUser  # noqa: E402
 from django.contrib.sessions.backends.base import SessionBase  # noqa: E402
 from django.core import checks  # noqa: E402
@@ -39,9 +40,11 @@ from django_mongodb_backend.fields import ObjectIdAutoField  # noqa: E402
 from accounts import selectors as account_selectors  # noqa: E402
 from accounts import services as account_services  # noqa: E402
 from accounts.models import Address, User  # noqa: E402
+from shop import reports as shop_reports  # noqa: E402
 from shop import selectors as shop_selectors  # noqa: E402
 from shop import services as shop_services  # noqa: E402
 from shop import stock, vouchers  # noqa: E402
+from shop.admin import ProductAdmin  # noqa: E402
 from shop.models import Cart, CartLine, Category, Order, OrderStatus, Product, Variant, Voucher  # noqa: E402
 from tryon import jobs as tryon_jobs  # noqa: E402
 from tryon import selectors as tryon_selectors  # noqa: E402
@@ -187,6 +190,8 @@ def hot_paths() -> dict[str, Callable[[], object]]:
     anonymous = RequestFactory().get("/")
     anonymous.user = AnonymousUser()
     anonymous.session = anonymous_session()
+    staff_request = RequestFactory().get("/admin/shop/product/")
+    staff_request.user = User(pk=ObjectId(), email="staff@example.com", is_staff=True, is_superuser=True)
 
     def catalogue_list(filters: dict) -> Callable[[], None]:
         def run() -> None:
@@ -317,6 +322,15 @@ def hot_paths() -> dict[str, Callable[[], object]]:
         ),
         "address book delete (the default passes on)": lambda: account_services.address_delete(
             address=Address(pk=ObjectId(), user=user, is_default=True)
+        ),
+        "size finder on the product page": lambda: shop_selectors.size_advice_for(user=user, product=product),
+        "size finder profile save": lambda: account_services.body_profile_save(user=user, height_cm=178, weight_kg=74),
+        "cart add from a try-on (job check)": lambda: shop_services._verified_tryon_job_id(
+            cart=cart, variant=variant, tryon_job_id=ObjectId()
+        ),
+        "staff report (orders per day, best sellers, try-on funnel)": lambda: shop_reports.sales_report(),
+        "staff product list (stock and thumbnail annotations)": lambda: list(
+            ProductAdmin(Product, admin_site).get_queryset(staff_request)
         ),
     }
     return paths

@@ -24,7 +24,8 @@ from rest_framework.authtoken.models import Token
 
 from accounts import services as account_services
 from accounts.models import Address, User
-from shop.models import Category, Order, Product, ShippingMethod, Voucher
+from accounts.services import body_profile_save
+from shop.models import Category, Order, Product, ShippingMethod, SizeChartRow, Voucher
 from shop.services import place_order
 from tests.factories import make_category, make_staff, make_user
 from tests.shop.helpers_cart_orders import ADDRESS, fill_cart
@@ -95,6 +96,15 @@ def _fill_address_and_voucher(client: Client, site: Site) -> None:
     client.post(reverse("shop:checkout_voucher"), {"code": "SPRING"})
 
 
+def _give_size_finder_data(client: Client, site: Site) -> None:
+    """A size chart for the product and measurements for the shopper, so the size marker shows."""
+    for size, chest in (("S", (86, 91)), ("M", (92, 99)), ("L", (100, 107))):
+        SizeChartRow.objects.get_or_create(
+            product=site.product, size=size, defaults={"chest_min_cm": chest[0], "chest_max_cm": chest[1]}
+        )
+    body_profile_save(user=site.shopper, height_cm=178, weight_kg=74, chest_cm=99)
+
+
 def _password_reset_url(site: Site) -> str:
     uid = urlsafe_base64_encode(force_bytes(site.shopper.pk))
     token = default_token_generator.make_token(site.shopper)
@@ -161,6 +171,14 @@ SHOPPER_PAGES = [
     Page("add an address with errors", lambda s: reverse("accounts:address_add"), method="post"),
     Page("edit an address", lambda s: reverse("accounts:address_edit", args=[s.address.pk])),
     Page("address delete confirmation", lambda s: reverse("accounts:address_delete", args=[s.address.pk])),
+    Page("product with the size finder", lambda s: s.product.get_absolute_url(), prepare=_give_size_finder_data),
+    Page(
+        "measurements with errors",
+        lambda s: reverse("accounts:body_profile"),
+        method="post",
+        data={"height_cm": "12"},
+        status=400,
+    ),
     Page("delete account", lambda s: reverse("accounts:delete")),
     Page("password change", lambda s: reverse("accounts:password_change")),
     Page("password change done", lambda s: reverse("accounts:password_change_done")),
@@ -175,6 +193,7 @@ SHOPPER_PAGES = [
 STAFF_PAGES = [
     Page("admin index", lambda s: reverse("admin:index")),
     Page("admin stock import", lambda s: reverse("admin:shop_variant_import")),
+    Page("admin sales and try-on report", lambda s: reverse("admin:shop_order_report")),
     Page("admin password change", lambda s: reverse("admin:password_change")),
     *ERROR_PAGES,
 ]

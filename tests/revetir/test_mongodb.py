@@ -200,6 +200,9 @@ def test_hot_reads_and_stock_and_job_updates_compile_to_mql(offline_mongodb_repo
         "job",
         "voucher claim",
         "address book",
+        "size finder",
+        "staff report",
+        "staff product list",
     ):
         assert area in covered
 

@@ -63,12 +63,12 @@ def test_changelists_load_for_staff(staff_client, model):
 
 
 @pytest.mark.django_db
-def test_product_change_page_shows_variant_and_image_inlines(staff_client):
+def test_product_change_page_shows_variant_image_and_size_chart_inlines(staff_client):
     product = make_product(stock={"S": 1, "M": 2})
     response = staff_client.get(reverse("admin:shop_product_change", args=[product.pk]))
     assert response.status_code == 200
     prefixes = {formset.formset.prefix for formset in response.context["inline_admin_formsets"]}
-    assert prefixes == {"variants", "images"}
+    assert prefixes == {"variants", "images", "size_chart"}
 
 
 # --- Catalogue ------------------------------------------------------------------------------------

@@ -16,17 +16,21 @@ from PIL import Image
 
 from accounts.models import User
 from shop import demo
-from shop.models import Category, Product, ProductImage, ShippingMethod, Variant, Voucher, VoucherKind
+from shop.models import Category, Product, ProductImage, ShippingMethod, SizeChartRow, Variant, Voucher, VoucherKind
 from shop.product_art import (
     ART_HEIGHT,
     ART_WIDTH,
     GarmentDesign,
     GarmentPattern,
     GarmentStyle,
+    backdrop_colour,
     garment_png_bytes,
     render_garment,
+    render_garment_detail,
+    render_garment_on_backdrop,
 )
 from tests.factories import png_bytes
+from tryon import selectors as tryon_selectors
 
 NEAR_WHITE = 245
 BORDER_BAND = 24
@@ -38,6 +42,11 @@ SAMPLE_DESIGNS = [
     GarmentDesign(GarmentStyle.HOODIE, GarmentPattern.EMBLEM, (96, 104, 58), (214, 160, 40)),
     GarmentDesign(GarmentStyle.SHIRT, GarmentPattern.PLAIN, (206, 192, 162), (206, 192, 162)),
     GarmentDesign(GarmentStyle.JUMPER, GarmentPattern.STRIPED, (214, 160, 40), (58, 60, 66)),
+    GarmentDesign(GarmentStyle.TROUSERS, GarmentPattern.PLAIN, (31, 58, 110), (31, 58, 110)),
+    GarmentDesign(GarmentStyle.SHORTS, GarmentPattern.STRIPED, (120, 160, 200), (206, 192, 162)),
+    GarmentDesign(GarmentStyle.SKIRT, GarmentPattern.PLAIN, (96, 104, 58), (96, 104, 58)),
+    GarmentDesign(GarmentStyle.STRAP_DRESS, GarmentPattern.STRIPED, (31, 58, 110), (206, 192, 162)),
+    GarmentDesign(GarmentStyle.TEE_DRESS, GarmentPattern.PLAIN, (226, 110, 92), (226, 110, 92)),
 ]
 
 
@@ -58,6 +67,7 @@ def fast_seed(settings, tmp_path):
 def cheap_art(monkeypatch):
     """Skip drawing: for tests about rows and logins, not about pictures."""
     monkeypatch.setattr(demo, "garment_png_bytes", lambda design: png_bytes())
+    monkeypatch.setattr(demo, "gallery_png_bytes", lambda design, kind: png_bytes(colour=(40, 90, 200)))
 
 
 @pytest.mark.parametrize("design", SAMPLE_DESIGNS, ids=lambda design: f"{design.style}-{design.pattern}")
@@ -69,7 +79,8 @@ def test_garment_art_is_a_centred_garment_on_a_white_border(design):
     border = np.ones_like(garment)
     border[BORDER_BAND:-BORDER_BAND, BORDER_BAND:-BORDER_BAND] = False
     assert not garment[border].any(), "garment pixels reach the white margin"
-    assert garment[ART_HEIGHT // 2, ART_WIDTH // 2], "no garment in the centre"
+    # On the centre line (trousers have the gap between their legs at the picture's very centre).
+    assert garment[:, ART_WIDTH // 2].mean() > 0.2, "no garment on the centre line"
     assert 0.15 < garment.mean() < 0.6
     _rows, columns = np.nonzero(garment)
     assert abs((columns.min() + columns.max()) / 2 - ART_WIDTH / 2) < 10, "garment is not centred"
@@ -112,15 +123,17 @@ def test_seed_demo_builds_the_demo_shop_and_a_second_run_changes_nothing(fast_se
     first_output = capsys.readouterr().out
 
     products = Product.objects.all()
-    assert products.count() == len(demo.DEMO_GARMENTS) == 24
+    assert products.count() == len(demo.DEMO_GARMENTS) == 29
     assert Category.objects.filter(parent__isnull=True).count() == 3
-    assert Category.objects.filter(parent__isnull=False).count() == 5
-    assert Variant.objects.count() == 24 * 6
+    assert Category.objects.filter(parent__isnull=False).count() == 7
+    assert Variant.objects.count() == 29 * 6
     assert Variant.objects.filter(stock=0).exists()
     assert Variant.objects.filter(stock__gt=0).count() > 100
-    assert ProductImage.objects.filter(is_primary=True).count() == 24
+    assert ProductImage.objects.filter(is_primary=True).count() == 29
+    assert ProductImage.objects.count() == 29 * 3, "each demo product has a gallery of three pictures"
+    assert SizeChartRow.objects.count() == 29 * 6
     media_files = sorted(Path(settings.MEDIA_ROOT).rglob("*.png"))
-    assert len(media_files) == 24
+    assert len(media_files) == 29 * 3
     with Image.open(media_files[0]) as picture:
         assert picture.size == (ART_WIDTH, ART_HEIGHT)
     assert stat.S_IMODE(fast_seed.stat().st_mode) == 0o600
@@ -136,6 +149,7 @@ def test_seed_demo_builds_the_demo_shop_and_a_second_run_changes_nothing(fast_se
         "products": list(Product.objects.values_list("slug", "updated_at", "price").order_by("slug")),
         "variants": list(Variant.objects.values_list("sku", "stock").order_by("sku")),
         "images": list(ProductImage.objects.values_list("image", flat=True).order_by("image")),
+        "size_chart": list(SizeChartRow.objects.values_list("product__slug", "size", "chest_min_cm").order_by("pk")),
         "users": list(User.objects.values_list("email", "password").order_by("email")),
         "files": [(path, path.stat().st_mtime_ns) for path in media_files],
     }
@@ -146,6 +160,7 @@ def test_seed_demo_builds_the_demo_shop_and_a_second_run_changes_nothing(fast_se
         "products": list(Product.objects.values_list("slug", "updated_at", "price").order_by("slug")),
         "variants": list(Variant.objects.values_list("sku", "stock").order_by("sku")),
         "images": list(ProductImage.objects.values_list("image", flat=True).order_by("image")),
+        "size_chart": list(SizeChartRow.objects.values_list("product__slug", "size", "chest_min_cm").order_by("pk")),
         "users": list(User.objects.values_list("email", "password").order_by("email")),
         "files": [(path, path.stat().st_mtime_ns) for path in sorted(Path(settings.MEDIA_ROOT).rglob("*.png"))],
     }
@@ -176,9 +191,11 @@ def test_reseeding_restores_a_missing_picture_without_a_second_file(fast_seed, c
     report = demo.seed_demo()
 
     assert report.images_created == 1
-    assert ProductImage.objects.filter(product=image.product).count() == 1
-    files = list((Path(settings.MEDIA_ROOT) / "products" / image.product.slug).iterdir())
-    assert [path.name for path in files] == [f"{image.product.slug}.png"]
+    assert image.is_primary
+    assert ProductImage.objects.filter(product=image.product, is_primary=True).count() == 1
+    files = sorted(path.name for path in (Path(settings.MEDIA_ROOT) / "products" / image.product.slug).iterdir())
+    slug = image.product.slug
+    assert files == [f"{slug}-backdrop.png", f"{slug}-detail.png", f"{slug}.png"]
 
 
 @pytest.mark.django_db
@@ -212,6 +229,17 @@ def test_generated_png_bytes_are_a_png_image():
 
 
 @pytest.mark.django_db
+def test_the_demo_shop_offers_every_garment_type_and_each_can_be_tried_on(fast_seed, cheap_art):
+    demo.seed_demo()
+
+    types = set(Product.objects.values_list("garment_type", flat=True))
+    assert types == {"upper_body", "lower_body", "full_body"}
+    assert all(product.supports_tryon for product in Product.objects.all())
+    assert Product.objects.get(slug="navy-chinos").garment_type == "lower_body"
+    assert Product.objects.get(slug="coral-tee-dress").garment_type == "full_body"
+
+
+@pytest.mark.django_db
 def test_seed_demo_offers_standard_and_express_delivery_and_a_welcome_voucher_staff_can_change(
     fast_seed, cheap_art, capsys
 ):
@@ -231,3 +259,31 @@ def test_seed_demo_offers_standard_and_express_delivery_and_a_welcome_voucher_st
 
     assert ShippingMethod.objects.count() == 2
     assert ShippingMethod.objects.get(name="Express delivery").price == Decimal("12.00")
+
+
+def test_gallery_extras_show_the_same_garment_on_a_tinted_backdrop_and_in_close_up():
+    design = SAMPLE_DESIGNS[1]
+    on_white = np.asarray(render_garment(design)).astype(int)
+    backdrop = np.asarray(render_garment_on_backdrop(design)).astype(int)
+    detail = render_garment_detail(design)
+
+    corner = backdrop[5, 5]
+    assert tuple(corner) == backdrop_colour(design) != (255, 255, 255)
+    assert np.abs(backdrop[ART_HEIGHT // 2, ART_WIDTH // 2] - on_white[ART_HEIGHT // 2, ART_WIDTH // 2]).max() <= 2
+    assert detail.size == (ART_WIDTH, ART_HEIGHT)
+    assert garment_pixels(detail).mean() > garment_pixels(render_garment(design)).mean(), "a close-up is mostly garment"
+
+
+@pytest.mark.django_db
+def test_seeded_gallery_keeps_the_garment_on_white_as_the_try_on_image(fast_seed, cheap_art):
+    demo.seed_demo()
+    product = Product.objects.get(slug=demo.DEMO_GARMENTS[0].slug)
+
+    gallery = list(product.images.all())
+    garment = tryon_selectors.garment_image_for(product=product)
+
+    assert [image.is_primary for image in gallery] == [True, False, False]
+    assert garment == gallery[0]
+    assert garment.image.name.endswith(f"{product.slug}.png")
+    assert "white background" in garment.alt_text
+    assert "coloured backdrop" in gallery[1].alt_text and gallery[2].alt_text.startswith("Close-up")

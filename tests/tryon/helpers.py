@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 
+import matplotlib.cbook
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image, ImageDraw
 from skimage import data as skimage_data
@@ -15,6 +16,17 @@ from tests.factories import make_product
 def astronaut_image() -> Image.Image:
     """scikit-image's astronaut: a real photo of a person facing the camera, upper body visible."""
     return Image.fromarray(skimage_data.astronaut())
+
+
+def grace_hopper_image() -> Image.Image:
+    """matplotlib's Grace Hopper: head and shoulders facing the camera (512×600)."""
+    with matplotlib.cbook.get_sample_data("grace_hopper.jpg") as handle:
+        return Image.open(handle).convert("RGB")
+
+
+def coffee_image() -> Image.Image:
+    """scikit-image's cup of coffee: a real photo with no person in it."""
+    return Image.fromarray(skimage_data.coffee())
 
 
 def encode(image: Image.Image, format: str = "PNG", **options) -> bytes:
@@ -80,6 +92,7 @@ class ScriptedEngine:
         self.error = error
         self.runs = 0
         self.photos_prepared = 0
+        self.garment_types: list[str] = []
 
     def prepare_photo(self, person):
         from tryon.pipeline.contract import PHOTO_SIDE, PreparedSide
@@ -87,9 +100,10 @@ class ScriptedEngine:
         self.photos_prepared += 1
         return PreparedSide(side=PHOTO_SIDE, identity=self.identity, arrays={})
 
-    def prepare_garment(self, garment):
+    def prepare_garment(self, garment, *, garment_type="upper_body"):
         from tryon.pipeline.contract import GARMENT_SIDE, PreparedSide
 
+        self.garment_types.append(garment_type)
         return PreparedSide(
             side=GARMENT_SIDE,
             identity=self.identity,
@@ -109,8 +123,9 @@ class ScriptedEngine:
         image = Image.fromarray(person)
         return TryOnResult(image=image, image_small=image.resize((192, 256)), engine=self.name, timings={"run": 0.0})
 
-    def run(self, person, garment, *, on_stage=None):
-        return self.dress(person, self.prepare_photo(person), self.prepare_garment(garment), on_stage=on_stage)
+    def run(self, person, garment, *, on_stage=None, garment_type="upper_body"):
+        garment_side = self.prepare_garment(garment, garment_type=garment_type)
+        return self.dress(person, self.prepare_photo(person), garment_side, on_stage=on_stage)
 
 
 def pack_bits_of_ones():

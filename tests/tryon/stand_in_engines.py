@@ -32,14 +32,15 @@ class EmptySides:
     def prepare_photo(self, person):
         return PreparedSide(side=PHOTO_SIDE, identity=self.identity, arrays={})
 
-    def prepare_garment(self, garment):
+    def prepare_garment(self, garment, *, garment_type="upper_body"):
         mask = pack_mask(np.full((8, 8), 255, dtype=np.uint8))
         return PreparedSide(
             side=GARMENT_SIDE, identity=self.identity, arrays={"cloth_mask": mask}, meta={"mask_size": [8, 8]}
         )
 
-    def run(self, person, garment, *, on_stage=None):
-        return self.dress(person, self.prepare_photo(person), self.prepare_garment(garment), on_stage=on_stage)
+    def run(self, person, garment, *, on_stage=None, garment_type="upper_body"):
+        garment_side = self.prepare_garment(garment, garment_type=garment_type)
+        return self.dress(person, self.prepare_photo(person), garment_side, on_stage=on_stage)
 
 
 class QuickEngine(EmptySides):

@@ -88,3 +88,13 @@ def test_the_job_list_opens_with_the_queue_length_oldest_queued_age_and_jobs_per
     assert "in-process worker" in header
     assert "queued <strong>1</strong> · running <strong>1</strong> · done <strong>0</strong>" in header
     assert re.search(r"<strong>9[5-9] s</strong> ago", header)  # 95 s and the test's own run time
+
+
+@pytest.mark.django_db
+def test_staff_see_what_a_photo_can_be_used_for_but_not_the_shoppers_body_keypoints(client):
+    photo = services.save_person_photo(user=make_user(), upload=astronaut_upload())
+    client.force_login(make_staff())
+    page = client.get(f"/admin/tryon/personphoto/{photo.pk}/change/").content.decode()
+    assert "Upper body (tops, shirts, jumpers): yes" in page
+    assert "Lower body (trousers, skirts) or Full body (dresses): no (This photo shows you from the waist up" in page
+    assert "left_shoulder" not in page and "visibility" not in page

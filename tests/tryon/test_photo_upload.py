@@ -11,7 +11,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
 from tests.factories import make_user
-from tests.tryon.helpers import astronaut_image, encode
+from tests.tryon.helpers import astronaut_image, coffee_image, encode, grace_hopper_image
 from tryon.models import PersonPhoto
 from tryon.services import save_person_photo
 
@@ -99,10 +99,12 @@ def test_unsupported_formats_are_rejected_with_their_name(format):
 
 @pytest.mark.django_db
 def test_exif_orientation_is_applied_and_all_metadata_is_removed():
-    # A landscape sensor image that the camera marked "rotate 90° clockwise to view" (orientation 6),
-    # with a GPS position in its EXIF.
-    sensor = Image.new("RGB", (400, 200), (255, 255, 255))
-    sensor.paste((255, 0, 0), (0, 0, 40, 200))  # red band on the sensor's left edge
+    # Grace Hopper's portrait as a landscape sensor image that the camera marked "rotate 90°
+    # clockwise to view" (orientation 6), with a red band along what is the top once upright and a
+    # GPS position in its EXIF.
+    upright = grace_hopper_image()
+    upright.paste((255, 0, 0), (0, 0, upright.width, 20))
+    sensor = upright.transpose(Image.Transpose.ROTATE_90)
     exif = Image.Exif()
     exif[EXIF_ORIENTATION] = 6
     exif[0x010F] = "PhoneMaker"
@@ -119,9 +121,9 @@ def test_exif_orientation_is_applied_and_all_metadata_is_removed():
     with storages["private"].open(photo.file_name, "rb") as handle:
         stored_bytes = handle.read()
     stored = Image.open(io.BytesIO(stored_bytes))
-    assert stored.size == (200, 400)  # upright: portrait
-    assert (photo.width, photo.height) == (200, 400)
-    red, green, _blue = stored.convert("RGB").getpixel((100, 10))
+    assert stored.size == (512, 600)  # upright: portrait
+    assert (photo.width, photo.height) == (512, 600)
+    red, green, _blue = stored.convert("RGB").getpixel((256, 10))
     assert red > 200 and green < 60  # the sensor's left edge is now the top
     assert len(stored.getexif()) == 0
     assert "exif" not in stored.info
@@ -135,7 +137,8 @@ def test_png_with_transparency_is_kept_as_png_without_text_chunks():
 
     info = PngInfo()
     info.add_text("Location", "48.85N 2.29E")
-    image = Image.new("RGBA", (120, 160), (10, 200, 10, 128))
+    image = astronaut_image().convert("RGBA")
+    image.putalpha(Image.new("L", image.size, 200))
     photo = save_person_photo(user=make_user(), upload=upload(encode(image, "PNG", pnginfo=info), name="a.png"))
     assert photo.file_name.endswith(".png")
     with storages["private"].open(photo.file_name, "rb") as handle:
@@ -152,4 +155,42 @@ def test_no_file_is_left_behind_when_the_row_cannot_be_saved(monkeypatch):
     monkeypatch.setattr(PersonPhoto.objects, "create", refuse)
     with pytest.raises(RuntimeError):
         save_person_photo(user=make_user(), upload=upload(encode(astronaut_image(), "JPEG")))
+    assert stored_files() == []
+
+
+@pytest.mark.django_db
+def test_photo_without_a_person_is_refused_with_what_photo_to_take_and_nothing_is_stored():
+    assert_rejected(
+        make_user(),
+        encode(coffee_image(), "JPEG"),
+        "We could not find a person in this photo. Face the camera with your shoulders and hips in the picture.",
+    )
+
+
+@pytest.mark.django_db
+def test_photo_of_two_people_is_refused():
+    pair = Image.new("RGB", (1024, 512))
+    pair.paste(astronaut_image(), (0, 0))
+    pair.paste(astronaut_image().transpose(Image.Transpose.FLIP_LEFT_RIGHT), (512, 0))
+    assert_rejected(make_user(), encode(pair, "JPEG"), "Only you should be in the photo")
+
+
+@pytest.mark.django_db
+def test_stored_photo_keeps_its_body_analysis_and_says_per_garment_type_whether_it_can_be_used():
+    photo = save_person_photo(user=make_user(), upload=upload(encode(grace_hopper_image(), "JPEG")))
+    photo.refresh_from_db()
+    assert set(photo.body_analysis["keypoints"]) >= {"nose", "left_shoulder", "right_shoulder"}
+    assert photo.verdict_for("upper_body").usable
+    trousers = photo.verdict_for("lower_body")
+    assert not trousers.usable
+    assert trousers.message.startswith("This photo shows you from the waist up: it can try tops.")
+    assert not photo.verdict_for("full_body").usable
+
+
+@pytest.mark.django_db
+def test_upload_for_a_garment_type_the_photo_cannot_try_is_refused_and_not_stored():
+    with pytest.raises(ValidationError) as caught:
+        save_person_photo(user=make_user(), upload=upload(encode(astronaut_image(), "JPEG")), garment_type="lower_body")
+    assert "from the waist up" in caught.value.messages[0]
+    assert not PersonPhoto.objects.exists()
     assert stored_files() == []

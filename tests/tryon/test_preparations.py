@@ -31,9 +31,9 @@ class CountingClassicEngine(ClassicTryOnEngine):
         self.photos += 1
         return super().prepare_photo(person)
 
-    def prepare_garment(self, garment):
+    def prepare_garment(self, garment, *, garment_type="upper_body"):
         self.garments += 1
-        return super().prepare_garment(garment)
+        return super().prepare_garment(garment, garment_type=garment_type)
 
     def dress(self, person, photo_side, garment_side, *, on_stage=None):
         self.pairs += 1

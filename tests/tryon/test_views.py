@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils.html import strip_tags
 
-from tests.factories import make_user
+from accounts.services import body_profile_save
+from shop.models import ProductImage, SizeChartRow
+from tests.factories import make_user, png_bytes
 from tests.tryon.helpers import astronaut_upload, make_tryon_product
 from tryon import selectors, services
 from tryon.models import JobStatus, PersonPhoto, TryOnJob
@@ -203,3 +207,39 @@ def test_another_shopper_cannot_save_the_result(client, dispatched):
     job = finished(job_for(make_user()))
     client.force_login(make_user())
     assert client.get(reverse("tryon:job_result", args=[job.pk]), {"download": "1"}).status_code == 404
+
+
+@pytest.mark.django_db
+def test_try_on_uses_the_primary_garment_on_white_even_when_the_gallery_has_more_pictures(client, dispatched):
+    owner = make_user()
+    product = make_tryon_product()
+    for position, colour in ((0, (200, 40, 40)), (1, (40, 160, 60))):
+        ProductImage.objects.create(
+            product=product,
+            image=SimpleUploadedFile(f"extra-{position}.png", png_bytes(colour=colour), content_type="image/png"),
+            alt_text=f"Gallery picture {position}",
+            position=position,
+        )
+    client.force_login(owner)
+
+    client.post(reverse("tryon:job_create"), {"product": product.pk, "photo": astronaut_upload()})
+
+    job = TryOnJob.objects.get()
+    assert job.product_image == product.images.get(is_primary=True)
+    assert product.images.count() == 3
+
+
+@pytest.mark.django_db
+def test_the_try_on_result_marks_the_recommended_size_and_names_the_job_for_the_cart(client, dispatched):
+    owner = make_user()
+    job = finished(job_for(owner))
+    for size, chest in (("S", (86, 91)), ("M", (92, 99)), ("L", (100, 107))):
+        SizeChartRow.objects.create(product=job.product, size=size, chest_min_cm=chest[0], chest_max_cm=chest[1])
+    body_profile_save(user=owner, height_cm=180, weight_kg=80, chest_cm=104)
+    client.force_login(owner)
+
+    page = client.get(reverse("tryon:job_detail", args=[job.pk])).content.decode()
+
+    assert re.search(r'<label class="[^"]*recommended[^"]*">\s*<input[^>]*>\s*L', page)
+    assert "Recommended: L</strong> — chest 100–107 cm matches your 104 cm" in page
+    assert f'name="from_tryon" value="{job.pk}"' in page

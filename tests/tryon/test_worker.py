@@ -119,3 +119,13 @@ def test_a_job_deleted_while_running_stops_and_leaves_no_result_files(dispatched
     storage = storages["private"]
     assert not TryOnJob.objects.exists()
     assert not storage.exists("results") or storage.listdir("results")[1] == []
+
+
+@pytest.mark.django_db
+def test_the_worker_tells_the_engine_the_products_garment_type(dispatched):
+    job = submit(make_user(), make_tryon_product(garment_type="upper_body"))
+    engine = ScriptedEngine()
+
+    run_queued_jobs(preferred_job_id=job.pk, engine_factory=lambda: engine)
+
+    assert engine.garment_types == ["upper_body"]

@@ -1,4 +1,7 @@
-"""Command-line try-on, without Django: `python -m tryon.pipeline PERSON GARMENT -o OUT.png`.
+"""Command-line try-on, without Django: `python -m tryon.pipeline PERSON GARMENT -o OUT.png
+[--garment-type upper_body|lower_body|full_body]`.
+
+`python -m tryon.pipeline body PHOTO [-o OVERLAY.png]` prints the body analysis instead (body/cli.py).
 
 Prints the engine that ran and how long each stage took. A problem the user can fix (unreadable
 image, no person, missing or broken weights) is one line on stderr and exit status 2.
@@ -13,7 +16,7 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from tryon.pipeline.contract import TryOnError
+from tryon.pipeline.contract import GARMENT_TYPES, UPPER_BODY, TryOnError
 
 EXIT_TRYON_ERROR = 2
 DEVICE_ENV = "REVETIR_TRYON_DEVICE"
@@ -41,6 +44,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="auto: neural when its weights are installed, else the weight-free classic engine (default)",
     )
     parser.add_argument(
+        "--garment-type",
+        choices=GARMENT_TYPES,
+        default=UPPER_BODY,
+        help="upper_body (tops, default), lower_body (trousers, shorts, skirts) or full_body (dresses); "
+        "auto tries the last two with the weight-free engine",
+    )
+    parser.add_argument(
         "--device",
         choices=("auto", "cpu", "cuda"),
         default=os.environ.get(DEVICE_ENV) or "auto",
@@ -56,14 +66,23 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if argv[:1] == ["body"]:
+        from tryon.pipeline.body.cli import main as body_main
+
+        return body_main(argv[1:])
     arguments = build_parser().parse_args(argv)
-    from tryon.pipeline.select import select_engine
+    from tryon.pipeline.select import ENGINE_AUTO, engine_for_garment, select_engine
 
     try:
         engine = select_engine(arguments.engine, weights_dir=arguments.weights_dir, device=arguments.device)
+        if arguments.engine == ENGINE_AUTO:
+            engine = engine_for_garment(engine, arguments.garment_type)
         print(f"engine: {engine.name}", flush=True)
         started = time.monotonic()
-        result = engine.run(arguments.person, arguments.garment, on_stage=_print_stage)
+        result = engine.run(
+            arguments.person, arguments.garment, on_stage=_print_stage, garment_type=arguments.garment_type
+        )
         total = time.monotonic() - started
     except TryOnError as exc:
         print(f"error: {exc}", file=sys.stderr)

@@ -25,6 +25,10 @@ STAGES: tuple[str, ...] = ("segmenting", "masking", "warping", "rendering", "com
 # on_stage(stage, fraction_done) with fraction_done in [0, 1] for the whole run.
 StageCallback = Callable[[str, float], None]
 
+# Garment types (the shop's Product.garment_type): tops, bottoms (trousers, shorts, skirts), dresses.
+UPPER_BODY, LOWER_BODY, FULL_BODY = "upper_body", "lower_body", "full_body"
+GARMENT_TYPES: tuple[str, ...] = (UPPER_BODY, LOWER_BODY, FULL_BODY)
+
 ENGINE_NEURAL = "neural"
 ENGINE_CLASSIC = "classic"
 
@@ -103,6 +107,11 @@ class NoPersonFoundError(TryOnError):
         super().__init__(message)
 
 
+class UnusablePhotoError(TryOnError):
+    """The photo shows a person but cannot try this garment type (seen from the side, hips out of the
+    picture for trousers...); the message says what photo to take instead."""
+
+
 class GarmentNotFoundError(TryOnError):
     def __init__(self, message: str = "The garment image has no garment on a plain background.") -> None:
         super().__init__(message)
@@ -176,12 +185,17 @@ class Engine(Protocol):
     identity: str
 
     def run(
-        self, person: ImageSource, garment: ImageSource, *, on_stage: StageCallback | None = None
+        self,
+        person: ImageSource,
+        garment: ImageSource,
+        *,
+        on_stage: StageCallback | None = None,
+        garment_type: str = UPPER_BODY,
     ) -> TryOnResult: ...
 
     def prepare_photo(self, person: ImageSource) -> PreparedSide: ...
 
-    def prepare_garment(self, garment: ImageSource) -> PreparedSide: ...
+    def prepare_garment(self, garment: ImageSource, *, garment_type: str = UPPER_BODY) -> PreparedSide: ...
 
     def dress(
         self,

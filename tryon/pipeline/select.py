@@ -1,17 +1,20 @@
 """Which engine runs a try-on and on which device: shared by the shop's worker and the CLI.
 
 "auto" picks the neural engine when its checkpoints verify and the weight-free classic engine
-otherwise; the device is CUDA when PyTorch sees one, else the CPU.
+otherwise; bottoms and dresses always go to the weight-free engine; the device is CUDA when PyTorch
+sees one, else the CPU. PyTorch is imported only when a device is resolved.
 """
 
 from __future__ import annotations
 
 import os
+import threading
+from typing import TYPE_CHECKING
 
-import torch
+from tryon.pipeline.contract import ENGINE_NEURAL, UPPER_BODY, Engine, TryOnError, WeightsError
 
-from tryon.pipeline.contract import Engine, TryOnError, WeightsError
-from tryon.pipeline.neural.weights import verify_weights_dir
+if TYPE_CHECKING:
+    import torch
 
 ENGINE_AUTO = "auto"
 ENGINE_CHOICES = (ENGINE_AUTO, "neural", "classic")
@@ -21,6 +24,8 @@ DEVICE_CHOICES = (DEVICE_AUTO, "cpu", "cuda")
 
 def resolve_device(device: str | torch.device = DEVICE_AUTO) -> torch.device:
     """Turn "auto" into CUDA when available, else CPU; anything else as torch.device understands it."""
+    import torch
+
     if isinstance(device, str) and device == DEVICE_AUTO:
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
     return torch.device(device)
@@ -29,6 +34,8 @@ def resolve_device(device: str | torch.device = DEVICE_AUTO) -> torch.device:
 def resolve_engine_device(device: str) -> torch.device:
     """`device` as given by an operator ("auto", "cpu", "cuda", "cuda:N"); asking for CUDA on a machine
     without it is a `TryOnError` that says what to do."""
+    import torch
+
     if device not in DEVICE_CHOICES and not device.startswith("cuda:"):
         raise TryOnError(f"Unknown try-on device {device!r}; use one of {', '.join(DEVICE_CHOICES)}.")
     if device.startswith("cuda") and not torch.cuda.is_available():
@@ -49,6 +56,7 @@ def select_engine(
     (neural when its weights verify, else classic). Raises `WeightsError` when the neural engine is
     asked for, or is the only one available, and its weights are missing or damaged."""
     from tryon.pipeline.neural.engine import TryOnEngine, neural_weights_problem
+    from tryon.pipeline.neural.weights import verify_weights_dir
 
     if name not in ENGINE_CHOICES:
         raise TryOnError(f"Unknown try-on engine {name!r}; use one of {', '.join(ENGINE_CHOICES)}.")
@@ -67,6 +75,8 @@ def engine_identity(name: str = ENGINE_AUTO, *, weights_dir: str | os.PathLike[s
     the shop compares it with stored results. Blank when no engine would load."""
     if name == "classic":
         return _classic_identity()
+    from tryon.pipeline.neural.weights import verify_weights_dir
+
     report = verify_weights_dir(weights_dir)
     if report.neural_ready:
         return report.neural_identity()
@@ -81,6 +91,24 @@ def _classic_identity() -> str:
             raise
         return ""
     return ClassicTryOnEngine.identity
+
+
+_classic_for_other_garments: list[Engine] = []
+_classic_lock = threading.Lock()
+
+
+def engine_for_garment(engine: Engine, garment_type: str) -> Engine:
+    """The engine that tries on `garment_type` given the one selected: the neural engine does tops only
+    (PF-AFN was trained on tops), so bottoms and dresses go to the weight-free engine (one per process),
+    whose result the shop marks with its plain notice."""
+    if engine.name != ENGINE_NEURAL or garment_type == UPPER_BODY:
+        return engine
+    with _classic_lock:
+        if not _classic_for_other_garments:
+            _classic_for_other_garments.append(
+                _classic_engine(TryOnError("This garment can only be tried on with the weight-free engine."))
+            )
+        return _classic_for_other_garments[0]
 
 
 def _classic_engine(error_when_missing: TryOnError) -> Engine:

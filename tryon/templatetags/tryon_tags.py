@@ -19,11 +19,17 @@ def tryon_panel(context: template.Context, product: Product) -> dict:
     """Log-in prompt for visitors; for a signed-in shopper the photo form and the live progress area."""
     request = context["request"]
     user = request.user
-    panel = {"product": product, "request": request, "user": user, "csrf_token": context.get("csrf_token")}
+    panel = {
+        "product": product,
+        "request": request,
+        "user": user,
+        "csrf_token": context.get("csrf_token"),
+        "size_advice": context.get("size_advice"),
+    }
     if not user.is_authenticated or not product.supports_tryon:
         return panel
     panel["garment"] = selectors.garment_image_for(product=product)
-    panel["form"] = TryOnForm(user=user, initial={"product": product.pk})
+    panel["form"] = TryOnForm(user=user, garment_type=product.garment_type, initial={"product": product.pk})
     panel["has_photos"] = selectors.photos_for_user(user=user).exists()
     sized = getattr(product, "sized_variants", None)
     panel["variants"] = sized if sized is not None else selectors.sizes_for_product(product=product)

@@ -27,8 +27,8 @@ class Command(BaseCommand):
                 self.style.SUCCESS(
                     f"Created {report.categories_created} categories, {report.products_created} products, "
                     f"{report.variants_created} sizes, {report.images_created} product pictures, "
-                    f"{report.shipping_methods_created} delivery methods, {report.vouchers_created} voucher and "
-                    f"{report.users_created} accounts."
+                    f"{report.size_chart_rows_created} size chart rows, {report.shipping_methods_created} delivery "
+                    f"methods, {report.vouchers_created} voucher and {report.users_created} accounts."
                 )
             )
         else:

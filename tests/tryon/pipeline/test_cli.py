@@ -103,3 +103,47 @@ def test_cli_without_weights_exits_2_naming_the_missing_file(tmp_path, phone_pho
     assert len(error_lines) == 1 and error_lines[0].startswith("error: ")
     assert "warp_model_final.pth" in error_lines[0] and "install_weights" in error_lines[0]
     assert not (tmp_path / "out.png").exists()
+
+
+@pytest.fixture
+def trousers_file(tmp_path):
+    from shop.product_art import GarmentDesign, GarmentPattern, GarmentStyle, render_garment
+
+    path = tmp_path / "trousers.png"
+    render_garment(GarmentDesign(GarmentStyle.TROUSERS, GarmentPattern.PLAIN, (40, 40, 90), (40, 40, 90))).save(path)
+    return path
+
+
+def test_cli_refuses_trousers_on_a_waist_up_photo_with_the_shoppers_message(tmp_path, phone_photo, trousers_file):
+    completed = run_cli(
+        str(phone_photo[0]),
+        str(trousers_file),
+        "-o",
+        str(tmp_path / "out.png"),
+        "--garment-type",
+        "lower_body",
+        "--weights-dir",
+        str(tmp_path / "no-neural-weights"),
+    )
+
+    assert completed.returncode == 2
+    assert "engine: classic" in completed.stdout
+    error_lines = completed.stderr.strip().splitlines()
+    assert error_lines[-1].startswith("error: ") and "hips" in error_lines[-1]
+    assert not (tmp_path / "out.png").exists()
+
+
+def test_cli_puts_a_top_on_with_the_weight_free_engine_when_no_neural_weights_are_installed(
+    tmp_path, phone_photo, garment_file
+):
+    output = tmp_path / "out.png"
+
+    completed = run_cli(
+        str(phone_photo[0]), str(garment_file), "-o", str(output), "--weights-dir", str(tmp_path / "none")
+    )
+
+    assert completed.returncode == 0, completed.stderr
+    assert "engine used: classic" in completed.stdout
+    dressed = np.asarray(Image.open(output).convert("RGB"))
+    changed = np.any(dressed != load_rgb(phone_photo[0]), axis=2)
+    assert 0.05 < changed.mean() < 0.6

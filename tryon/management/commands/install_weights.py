@@ -15,6 +15,7 @@ import urllib3
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
+from tryon.pipeline.body.models import INSTALL_COMMAND, MODELS_SUBDIR, model_statuses
 from tryon.pipeline.contract import WeightsError
 from tryon.pipeline.neural.weights import (
     CHECKPOINTS,
@@ -155,6 +156,7 @@ class Command(BaseCommand):
         self.stdout.write(f"  Licence: {spec.licence}")
 
     def _report(self, dest_dir: Path) -> None:
+        self._report_body_models(dest_dir / MODELS_SUBDIR)
         report = verify_weights_dir(dest_dir)
         self.stdout.write(f"Weights directory {dest_dir}:")
         for spec in CHECKPOINTS.values():
@@ -169,3 +171,15 @@ class Command(BaseCommand):
                 "The neural try-on engine needs warp_model_final.pth, gen_model_final.pth and u2net.pth or "
                 "u2netp.pth; until then the site uses the weight-free engine. See weights/README.md."
             )
+
+    def _report_body_models(self, models_dir: Path) -> None:
+        """The body model's MediaPipe files (installed by `make install`, not by this command)."""
+        self.stdout.write(f"Body model files in {models_dir}:")
+        statuses = model_statuses(models_dir)
+        for status in statuses:
+            label = {"verified": "OK      ", "missing": "MISSING ", "damaged": "DAMAGED "}[status.state]
+            self.stdout.write(
+                f"  {label} {status.filename}" + ("  (SHA-256 verified)" if status.state == "verified" else "")
+            )
+        if any(status.state != "verified" for status in statuses):
+            self.stdout.write(f"  Fix: `{INSTALL_COMMAND} --force` (or `make install`).")

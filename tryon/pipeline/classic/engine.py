@@ -1,19 +1,24 @@
-"""The weight-free try-on engine: classical segmentation and geometric garment fitting.
+"""The weight-free try-on engine: the body model's keypoints and mask, and geometric garment fitting.
 
-It runs when the neural checkpoints are not installed, so a fresh install can still show a shopper a
-garment on their own photo. The stages of the method, each in its module:
+It runs when the neural checkpoints are not installed (and for bottoms and dresses, which PF-AFN was
+not trained on), so a fresh install can still show a shopper a garment on their own photo. The stages
+of the method, each in its module:
 
-1. segmenting (`segment.py`): the person's mask.
-2. masking (`garment_mask.py`, `garment_points.py`): the garment's cloth mask, colours and landmarks.
-3. warping (`fit.py`, `tps.py`): body landmarks (`body_points.py`), a thin-plate spline placing the
-   garment's body and rigid sleeves turned to hang along the arms.
+1. segmenting (`tryon/pipeline/person.py`, shared with the neural engine): keypoints and person mask
+   from the body model, and its verdict on whether the photo can try this garment type.
+2. masking (`garment_mask.py`, `garment_points.py`): the garment's cloth mask, colours and landmarks
+   (a top's collar, shoulders, armpits and sleeves; a bottom's waistband, crotch and hems; a dress's
+   top and hem).
+3. warping (`body_points.py`, `fit.py`, `tps.py`): the body's fitting points from the keypoints, a
+   thin-plate spline placing the garment's body, rigid sleeve pieces along upper arm and forearm.
 4. rendering (`render.py`, `shading.py`): colours sampled through the warp, shaded with the person's
-   folds and light, clipped to the person.
+   folds and light, clipped to the person, away from face, hands and bare arms in front.
 5. compositing (`composite.py`): alpha blend into the photo at full resolution, and the 192×256 crop.
 
 Pixels above the chin and outside the person mask are never changed. Stages 1 and 2 depend on one
-input each: `prepare_photo` (face, person mask, body landmarks) and `prepare_garment` (colours, alpha,
-landmarks) return them as `PreparedSide`s the shop keeps; `dress` does the rest for a pair.
+input each: `prepare_photo` (the body model's analysis and person mask, for every garment type) and
+`prepare_garment` (colours, alpha, landmarks for the product's garment type) return `PreparedSide`s
+the shop keeps; `dress` checks the photo's verdict for the garment type and does the rest.
 """
 
 from __future__ import annotations
@@ -23,99 +28,136 @@ import dataclasses
 import numpy as np
 from PIL import Image
 
-from tryon.pipeline.classic.body_points import BodyLandmarks, FaceBox, FaceDetector, body_landmarks
+from tryon.pipeline.body import BodyAnalysis
+from tryon.pipeline.classic.body_points import BodyLandmarks, body_landmarks, hand_discs
 from tryon.pipeline.classic.composite import composite, person_crop
-from tryon.pipeline.classic.fit import fit_points, place_sleeves, placed_corners, render_region
-from tryon.pipeline.classic.garment_mask import prepare_garment
-from tryon.pipeline.classic.garment_points import GarmentLandmarks
+from tryon.pipeline.classic.fit import (
+    SleevePlacement,
+    fit_bottom_points,
+    fit_points,
+    place_sleeves,
+    placed_corners,
+    render_region,
+)
+from tryon.pipeline.classic.garment_mask import GarmentPoints, prepare_garment
+from tryon.pipeline.classic.garment_points import BottomLandmarks, DressLandmarks, GarmentLandmarks
 from tryon.pipeline.classic.render import render_garment
-from tryon.pipeline.classic.segment import segment_person
 from tryon.pipeline.classic.tps import fit_thin_plate_spline
 from tryon.pipeline.contract import (
     ENGINE_CLASSIC,
     GARMENT_SIDE,
+    GARMENT_TYPES,
     PHOTO_SIDE,
+    UPPER_BODY,
     PreparedSide,
     StageCallback,
     StageClock,
+    TryOnError,
     TryOnResult,
     check_prepared,
     pack_mask,
     unpack_mask,
 )
 from tryon.pipeline.imageio import ImageSource, load_rgb
+from tryon.pipeline.person import analyse_photo, check_usable
 
-# Each stage's share of a run on a phone photo (bench/classic_bench.py), for the progress bar.
+# Each stage's share of a run on a 12 MP phone photo, for the progress bar (bench/classic_bench.py,
+# 2026-12-01 stage medians: body model 0.22 s, masking 0.10, warping 0.01, rendering 0.25, compositing 0.11).
 STAGE_SHARES: dict[str, float] = {
-    "segmenting": 0.30,
-    "masking": 0.05,
+    "segmenting": 0.32,
+    "masking": 0.15,
     "warping": 0.01,
-    "rendering": 0.39,
-    "compositing": 0.25,
+    "rendering": 0.36,
+    "compositing": 0.16,
 }
+
+
 # Raise when the method changes what the prepared sides hold or how they are computed: sides kept
 # by the shop under the old version are then recomputed.
-METHOD_VERSION = 1
+METHOD_VERSION = 2
 # Alpha from which a garment pixel counts as cloth in the mask shown to staff.
 CLOTH_ALPHA = 0.5
 
 
-def _points_to_json(landmarks: object) -> dict:
-    return dataclasses.asdict(landmarks)
+def _tuples(values: dict) -> dict:
+    """JSON turned a landmark's (x, y) tuples into lists; turn them back."""
+    return {key: tuple(value) if isinstance(value, list) else value for key, value in values.items()}
 
 
-def _points_from_json(cls: type, values: dict) -> object:
-    """Rebuild a landmarks dataclass; JSON turned its (x, y) tuples into lists."""
-    return cls(**{key: tuple(value) if isinstance(value, list) else value for key, value in values.items()})
+def _landmarks_to_json(points: GarmentPoints) -> dict:
+    kind = "bottom" if isinstance(points, BottomLandmarks) else "dress" if isinstance(points, DressLandmarks) else "top"
+    return {"kind": kind, "points": dataclasses.asdict(points)}
+
+
+def _landmarks_from_json(data: dict) -> GarmentPoints:
+    points = data["points"]
+    if data["kind"] == "bottom":
+        return BottomLandmarks(**_tuples(points))
+    if data["kind"] == "dress":
+        rest = _tuples({key: value for key, value in points.items() if key != "top"})
+        return DressLandmarks(top=GarmentLandmarks(**_tuples(points["top"])), **rest)
+    return GarmentLandmarks(**_tuples(points))
 
 
 class ClassicTryOnEngine:
-    """Try-on without model weights. Cheap to construct; the Haar cascades are loaded once per process.
-    `run` may be called from several threads."""
+    """Try-on without the neural checkpoints, for tops, bottoms and dresses. Cheap to construct; the body
+    model is loaded once per process. `run` may be called from several threads."""
 
     name = ENGINE_CLASSIC
     identity = f"{ENGINE_CLASSIC}/{METHOD_VERSION}"
 
-    def __init__(self) -> None:
-        self._faces = FaceDetector()
-
-    def run(self, person: ImageSource, garment: ImageSource, *, on_stage: StageCallback | None = None) -> TryOnResult:
-        """Put the garment on the person in the photo.
+    def run(
+        self,
+        person: ImageSource,
+        garment: ImageSource,
+        *,
+        on_stage: StageCallback | None = None,
+        garment_type: str = UPPER_BODY,
+    ) -> TryOnResult:
+        """Put the garment (of `garment_type`: "upper_body", "lower_body" or "full_body") on the person.
 
         `on_stage(stage, fraction_done)` hears each of STAGES as it starts, then the last one again with
-        1.0. Raises NoPersonFoundError when no face or body is found, GarmentNotFoundError when the
-        garment image shows no garment, InvalidImageError when an input cannot be decoded.
+        1.0. Raises NoPersonFoundError when there is no person, UnusablePhotoError when the photo cannot
+        try this garment type, GarmentNotFoundError when the garment image shows no garment,
+        InvalidImageError when an input cannot be decoded, WeightsError when the body model is missing.
+        The same as `dress` on `prepare_photo` and `prepare_garment`.
         """
+        _check_garment_type(garment_type)
         clock = StageClock(on_stage, STAGE_SHARES)
         clock.start("segmenting")
         person_rgb = load_rgb(person)
         photo_side = self.prepare_photo(person_rgb)
+        analysis = _analysis_of(photo_side)
+        check_usable(analysis, garment_type)
         clock.start("masking")
-        garment_side = self.prepare_garment(garment)
-        return self._dress(person_rgb, photo_side, garment_side, clock)
+        garment_side = self.prepare_garment(garment, garment_type=garment_type)
+        return self._dress(person_rgb, analysis, garment_side, clock)
 
     def prepare_photo(self, person: ImageSource) -> PreparedSide:
-        """Face, person mask and body landmarks of the photo. Raises NoPersonFoundError."""
-        person_rgb = load_rgb(person)
-        face = self._faces.detect(person_rgb)
-        person_mask = segment_person(person_rgb, face)
-        body = body_landmarks(face, person_mask)
+        """The body model's analysis of the photo (keypoints, mask, a verdict per garment type); a
+        photo unusable for some garment type is still prepared: `dress` refuses that type."""
+        analysis = analyse_photo(load_rgb(person))
         return PreparedSide(
             side=PHOTO_SIDE,
             identity=self.identity,
-            arrays={"person_mask": pack_mask(person_mask)},
-            meta={"face": dataclasses.asdict(face), "body": _points_to_json(body), "shape": list(person_mask.shape)},
+            arrays={"person_mask": pack_mask(analysis.person_mask)},
+            meta={"analysis": analysis.to_json()},
         )
 
-    def prepare_garment(self, garment: ImageSource) -> PreparedSide:
-        """The garment's colours, soft alpha and landmarks. Raises GarmentNotFoundError."""
-        colours, alpha, landmarks = prepare_garment(load_rgb(garment))
+    def prepare_garment(self, garment: ImageSource, *, garment_type: str = UPPER_BODY) -> PreparedSide:
+        """The garment's colours, soft alpha and landmarks for `garment_type`. Raises GarmentNotFoundError."""
+        _check_garment_type(garment_type)
+        colours, alpha, landmarks = prepare_garment(load_rgb(garment), garment_type)
         cloth = np.where(alpha >= CLOTH_ALPHA, 255, 0).astype(np.uint8)
         return PreparedSide(
             side=GARMENT_SIDE,
             identity=self.identity,
             arrays={"colours": colours, "alpha": alpha, "cloth_mask": pack_mask(cloth)},
-            meta={"landmarks": _points_to_json(landmarks), "mask_size": [cloth.shape[1], cloth.shape[0]]},
+            meta={
+                "landmarks": _landmarks_to_json(landmarks),
+                "garment_type": garment_type,
+                "mask_size": [cloth.shape[1], cloth.shape[0]],
+            },
         )
 
     def dress(
@@ -127,25 +169,26 @@ class ClassicTryOnEngine:
         on_stage: StageCallback | None = None,
     ) -> TryOnResult:
         """Fit, render and composite a prepared garment on a prepared photo (`person` is that photo).
-        Raises StalePreparationError for a side prepared by another method version."""
+        Raises the photo's verdict for the garment's type (NoPersonFoundError, UnusablePhotoError) and
+        StalePreparationError for a side prepared by another method version."""
         check_prepared(photo_side, side=PHOTO_SIDE, identity=self.identity)
         check_prepared(garment_side, side=GARMENT_SIDE, identity=self.identity)
+        analysis = _analysis_of(photo_side)
+        check_usable(analysis, garment_side.meta["garment_type"])
         clock = StageClock(on_stage, STAGE_SHARES, already_done=("segmenting", "masking"))
-        return self._dress(load_rgb(person), photo_side, garment_side, clock)
+        return self._dress(load_rgb(person), analysis, garment_side, clock)
 
     def _dress(
-        self, person_rgb: np.ndarray, photo_side: PreparedSide, garment_side: PreparedSide, clock: StageClock
+        self, person_rgb: np.ndarray, analysis: BodyAnalysis, garment_side: PreparedSide, clock: StageClock
     ) -> TryOnResult:
-        face = FaceBox(**photo_side.meta["face"])
-        body = _points_from_json(BodyLandmarks, photo_side.meta["body"])
-        person_mask = unpack_mask(photo_side.arrays["person_mask"], tuple(photo_side.meta["shape"]))
-        garment_points = _points_from_json(GarmentLandmarks, garment_side.meta["landmarks"])
+        person_mask = analysis.person_mask
+        garment_points = _landmarks_from_json(garment_side.meta["landmarks"])
         garment_colours, garment_alpha = garment_side.arrays["colours"], garment_side.arrays["alpha"]
 
         clock.start("warping")
-        body_points, garment_targets = fit_points(garment_points, body)
+        body = body_landmarks(analysis)
+        body_points, garment_targets, torso_alpha, sleeves = _fit(garment_points, garment_alpha, body)
         spline = fit_thin_plate_spline(body_points, garment_targets)
-        torso_alpha, sleeves = place_sleeves(garment_points, garment_alpha, body)
         sleeve_corners = [placed_corners(sleeve) for sleeve in sleeves]
         region = render_region(np.vstack([body_points, *sleeve_corners]), body, person_rgb.shape)
 
@@ -153,18 +196,18 @@ class ClassicTryOnEngine:
         layer = render_garment(
             person_rgb,
             person_mask,
-            face=face,
             body=body,
             region=region,
             spline=spline,
             garment_colours=garment_colours,
             torso_alpha=torso_alpha,
             sleeves=sleeves,
+            hands=hand_discs(analysis, body.unit),
         )
 
         clock.start("compositing")
         image, garment_mask = composite(person_rgb, layer)
-        small = person_crop(image, person_mask, face)
+        small = person_crop(image, person_mask, body.face)
         timings = clock.finish()
         return TryOnResult(
             image=Image.fromarray(image),
@@ -174,3 +217,29 @@ class ClassicTryOnEngine:
             person_mask=person_mask,
             garment_mask=garment_mask,
         )
+
+
+def _fit(
+    points: GarmentPoints, alpha: np.ndarray, body: BodyLandmarks
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[SleevePlacement]]:
+    """Spline points (body, garment), the alpha the spline carries and the sleeve pieces, by garment kind."""
+    if isinstance(points, BottomLandmarks):
+        body_points, garment_points = fit_bottom_points(points, body)
+        return body_points, garment_points, alpha, []
+    skirt_hem = None
+    if isinstance(points, DressLandmarks):
+        points, skirt_hem = points.top, (points.left_hem, points.right_hem)
+    body_points, garment_points = fit_points(points, body, skirt_hem=skirt_hem)
+    torso_alpha, sleeves = place_sleeves(points, alpha, body)
+    return body_points, garment_points, torso_alpha, sleeves
+
+
+def _check_garment_type(garment_type: str) -> None:
+    if garment_type not in GARMENT_TYPES:
+        raise TryOnError(f"Unknown garment type {garment_type!r}; use one of {', '.join(GARMENT_TYPES)}.")
+
+
+def _analysis_of(photo_side: PreparedSide) -> BodyAnalysis:
+    data = photo_side.meta["analysis"]
+    mask = unpack_mask(photo_side.arrays["person_mask"], (data["height"], data["width"]))
+    return BodyAnalysis.from_json(data, mask)

@@ -1,42 +1,65 @@
-"""Stage 3, warping: where each part of the garment goes on the body.
+"""Stage 3, warping: where each part of the garment goes on the body (`body_points.py`).
 
 The garment's body is placed by a thin-plate spline (`tps.py`) through matching garment and body
-points: collar below the base of the neck, neckline corners beside it, shoulders and armpits to the
-wearer's, the garment's own length below; each sleeve is a rigid piece turned about its shoulder to
-hang along the arm.
+points. Tops: collar below the base of the neck, neckline corners beside it, shoulders and armpits to
+the wearer's, the garment's own length below; each sleeve is a rigid piece along the upper arm
+(shoulder → elbow) and, when it reaches past the elbow, a second piece along the forearm (elbow →
+wrist), so it bends where the arm bends. Bottoms: waistband corners to the wearer's waistband, each
+trouser or shorts leg along hip → knee → ankle (trousers end at the ankles, shorts and skirts where
+their own length says). Dresses: a top down to the waist, then a skirt of its own length and flare.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import cv2
 import numpy as np
 
-from tryon.pipeline.classic.body_points import BodyLandmarks
-from tryon.pipeline.classic.garment_points import GarmentLandmarks, Point
+from tryon.pipeline.classic.body_points import BodyLandmarks, Limb
+from tryon.pipeline.classic.garment_points import BottomLandmarks, GarmentLandmarks, Point
 from tryon.pipeline.contract import NoPersonFoundError
 
 SEAM_OVERLAP_FRACTION = 0.1  # of the garment's body width
-# A sleeve's axis hangs this many degrees further out than the outer edge of the arm it covers.
+# A sleeve's axis stands this many degrees further out from the body than the arm's line (shoulder → elbow).
 SLEEVE_BEYOND_ARM_DEGREES = 4.0
 # Without neckline corners to measure from, the front of the neckline sits this far (face widths) below
 # the base of the neck, so the wearer's neck and collar show through the opening.
 COLLAR_BELOW_NECK = 0.3
 NECKLINE_MAX_SHOULDER_FRACTION = 0.8
 NECKLINE_BELOW_CHIN = 0.2
+# The neckline's front is never higher than this below the chin (face widths): the neck shows above it.
+COLLAR_BELOW_CHIN = 0.35
 # How much the hem follows the garment's own width rather than the body's (0 = skin-tight).
 HEM_LOOSENESS = 0.5
+# The upper piece of a bent sleeve reaches this share of the sleeve's width past the elbow, under the
+# forearm piece, so no gap opens on the outside of the bend.
+ELBOW_OVERLAP = 0.25
+# Laid flat, a garment shows half its girth, which is about this much wider than the body seen from the
+# front (an elliptical cross-section with depth 0.7 of its width); a bottom's lengths are scaled by its
+# waist's scale times this, its widths by the waist's scale alone.
+FLAT_TO_FRONTAL = 1.3
+# Trouser legs reaching at least this share of the way to the ankles are full length: they end there.
+FULL_LENGTH_SHARE = 0.6
+# Points placed down each trouser leg (shares of its length) and down a skirt.
+LEG_STATIONS = (0.0, 0.25, 0.5, 0.75, 1.0)
+# The crotch sits below the waistband by the garment's own rise, but within this share of the thigh
+# below the hip joints.
+CROTCH_RANGE = (0.0, 0.35)
 
 
-def fit_points(garment: GarmentLandmarks, body: BodyLandmarks) -> tuple[np.ndarray, np.ndarray]:
+def fit_points(
+    garment: GarmentLandmarks, body: BodyLandmarks, *, skirt_hem: tuple[Point, Point] | None = None
+) -> tuple[np.ndarray, np.ndarray]:
     """Matching points (body N×2, garment N×2) for the spline that puts the garment on the body.
 
     The spline places the garment's body; sleeves are placed apart (`place_sleeves`). The collar goes
     below the base of the neck, the neckline's corners beside the neck, the shoulders and armpits to
     the wearer's. Below the armpits the
     garment keeps its own length, scaled so its shoulders span the wearer's, while the body decides
-    how wide the torso is at each height.
+    how wide the torso is at each height. A dress passes its `skirt_hem` corners: below its waist (the
+    top's hem) the skirt keeps its own length and flare, over the hips at least.
     """
     scale = body.shoulder_width / max(garment.shoulder_width, 1.0)
     garment_armpit_y = (garment.left_armpit[1] + garment.right_armpit[1]) / 2
@@ -79,7 +102,7 @@ def fit_points(garment: GarmentLandmarks, body: BodyLandmarks) -> tuple[np.ndarr
         # chest is neither dragged down nor pushed up against the shoulders.
         collar_heights.append(y + scale * (garment.collar[1] - corner[1]))
     if len(collar_heights) == 2:
-        collar_y = max(float(np.mean(collar_heights)), body.neck[1])
+        collar_y = max(float(np.mean(collar_heights)), body.neck[1], body.chin_y + COLLAR_BELOW_CHIN * body.unit)
     else:
         collar_y = body.neck[1] + COLLAR_BELOW_NECK * body.unit
     pairs = [
@@ -101,8 +124,17 @@ def fit_points(garment: GarmentLandmarks, body: BodyLandmarks) -> tuple[np.ndarr
         pairs.append((garment_point, body_point))
     pairs += side_points(garment.left_armpit, garment.right_armpit, 0.0)
     pairs += side_points(middle_left, middle_right, HEM_LOOSENESS / 2)
-    pairs += side_points(garment.left_hem, garment.right_hem, HEM_LOOSENESS)
-    # Two garment points sent to one body point would make the spline singular; the first one wins.
+    if skirt_hem is None:
+        pairs += side_points(garment.left_hem, garment.right_hem, HEM_LOOSENESS)
+    else:
+        pairs += side_points(garment.left_hem, garment.right_hem, 0.0)
+        pairs += _skirt_points(garment.left_hem, garment.right_hem, skirt_hem, body, scale=scale, body_y=body_y)
+    return _as_point_arrays(pairs)
+
+
+def _as_point_arrays(pairs: list[tuple[Point, Point]]) -> tuple[np.ndarray, np.ndarray]:
+    """(body N×2, garment N×2) from (garment, body) pairs; of two pairs sent to one body point (which
+    would make the spline singular) the first wins."""
     kept: list[tuple[Point, Point]] = []
     for garment_point, body_point in pairs:
         if all(np.hypot(body_point[0] - other[0], body_point[1] - other[1]) >= 0.5 for _, other in kept):
@@ -110,6 +142,140 @@ def fit_points(garment: GarmentLandmarks, body: BodyLandmarks) -> tuple[np.ndarr
     garment_points = np.array([pair[0] for pair in kept], dtype=np.float64)
     body_points = np.array([pair[1] for pair in kept], dtype=np.float64)
     return body_points, garment_points
+
+
+def _skirt_points(
+    left_waist: Point,
+    right_waist: Point,
+    hem: tuple[Point, Point],
+    body: BodyLandmarks,
+    *,
+    scale: float,
+    body_y: Callable[[float], float],
+) -> list[tuple[Point, Point]]:
+    """A skirt below its waist: its own length (`body_y` maps the garment's rows) and flare, centred
+    between the legs, never narrower than the hips."""
+    left_hem, right_hem = hem
+    pairs = []
+    for share in LEG_STATIONS[1:]:
+        garment_left = _between(left_waist, left_hem, share)
+        garment_right = _between(right_waist, right_hem, share)
+        y = body_y((garment_left[1] + garment_right[1]) / 2)
+        centre_x = _legs_centre_x(body, y)
+        half = scale * (garment_right[0] - garment_left[0]) / 2
+        hip_left, hip_right = body.torso_sides_at(y)
+        pairs += [
+            (garment_left, (min(centre_x - half, hip_left), y)),
+            (garment_right, (max(centre_x + half, hip_right), y)),
+            (((garment_left[0] + garment_right[0]) / 2, garment_left[1]), (centre_x, y)),
+        ]
+    return pairs
+
+
+def _between(start: Point, end: Point, share: float) -> Point:
+    return start[0] + share * (end[0] - start[0]), start[1] + share * (end[1] - start[1])
+
+
+def _legs_centre_x(body: BodyLandmarks, y: float) -> float:
+    """The middle between the legs at height y (from the hip joints through knees and ankles)."""
+    heights = [body.hip_centre[1], (body.left_leg.joint[1] + body.right_leg.joint[1]) / 2]
+    heights.append((body.left_leg.end[1] + body.right_leg.end[1]) / 2)
+    centres = [body.hip_centre[0], (body.left_leg.joint[0] + body.right_leg.joint[0]) / 2]
+    centres.append((body.left_leg.end[0] + body.right_leg.end[0]) / 2)
+    if not heights[0] < heights[1] < heights[2]:
+        return float(body.hip_centre[0])
+    return float(np.interp(y, heights, centres))
+
+
+def fit_bottom_points(garment: BottomLandmarks, body: BodyLandmarks) -> tuple[np.ndarray, np.ndarray]:
+    """Matching points (body N×2, garment N×2) for the spline that puts trousers, shorts or a skirt on.
+
+    The waistband's corners go to the wearer's waistband, which sets the scale. Each leg of trousers
+    or shorts runs down its own leg from the crotch: points across it at LEG_STATIONS keep the garment's
+    own width (scaled) and follow hip → knee → ankle. Full-length trousers end at the ankles; shorts
+    and skirts keep their own length.
+    """
+    waist_width = body.right_waistband[0] - body.left_waistband[0]
+    scale = waist_width / max(garment.waist_width, 1.0)
+    pairs: list[tuple[Point, Point]] = [
+        (garment.left_waist, body.left_waistband),
+        (garment.right_waist, body.right_waistband),
+        (
+            ((garment.left_waist[0] + garment.right_waist[0]) / 2, garment.waist_y),
+            ((body.left_waistband[0] + body.right_waistband[0]) / 2, body.waistband_y),
+        ),
+    ]
+    if garment.crotch is None:
+
+        def body_y(garment_y: float) -> float:
+            return body.waistband_y + FLAT_TO_FRONTAL * scale * (garment_y - garment.waist_y)
+
+        pairs += _skirt_points(
+            garment.left_waist,
+            garment.right_waist,
+            (garment.left_hem, garment.right_hem),
+            body,
+            scale=scale,
+            body_y=body_y,
+        )
+        return _as_point_arrays(pairs)
+
+    hip_y = float(body.hip_centre[1])
+    thigh = (body.left_leg.upper_length + body.right_leg.upper_length) / 2
+    crotch_y = float(
+        np.clip(
+            body.waistband_y + FLAT_TO_FRONTAL * scale * (garment.crotch[1] - garment.waist_y),
+            hip_y + CROTCH_RANGE[0] * thigh,
+            hip_y + CROTCH_RANGE[1] * thigh,
+        )
+    )
+    pairs.append((garment.crotch, (float(body.hip_centre[0]), crotch_y)))
+    for leg, waist, outer_hem, inner_hem, outwards in (
+        (body.left_leg, garment.left_waist, garment.left_hem, garment.left_inner_hem, -1),
+        (body.right_leg, garment.right_waist, garment.right_hem, garment.right_inner_hem, 1),
+    ):
+        pairs += _leg_points(
+            leg, garment.crotch, waist, outer_hem, inner_hem, crotch_y=crotch_y, scale=scale, outwards=outwards
+        )
+    return _as_point_arrays(pairs)
+
+
+def _leg_points(
+    leg: Limb,
+    crotch: Point,
+    waist: Point,
+    outer_hem: Point,
+    inner_hem: Point,
+    *,
+    crotch_y: float,
+    scale: float,
+    outwards: int,
+) -> list[tuple[Point, Point]]:
+    """Points across one garment leg, from the crotch's height to its hem, placed along the body's leg."""
+    garment_length = max(outer_hem[1] - crotch[1], 1.0)
+    # How far down the body's leg the crotch's height is (the thigh's drop there).
+    thigh_drop = max(leg.joint[1] - leg.root[1], 1.0)
+    start = leg.upper_length * float(np.clip((crotch_y - leg.root[1]) / thigh_drop, 0.0, 1.0))
+    body_length = max(leg.length - start, 1.0)
+    stretch = FLAT_TO_FRONTAL * scale
+    if stretch * garment_length >= FULL_LENGTH_SHARE * body_length:
+        stretch = body_length / garment_length  # full-length trousers end at the ankle
+    outer_top = _between(waist, outer_hem, (crotch[1] - waist[1]) / max(outer_hem[1] - waist[1], 1.0))
+    pairs = []
+    for share in LEG_STATIONS:
+        garment_outer = _between(outer_top, outer_hem, share)
+        garment_inner = _between(crotch, inner_hem, share)
+        garment_centre_x = (garment_outer[0] + garment_inner[0]) / 2
+        point, direction = leg.along(start + stretch * share * garment_length)
+        across = np.array([-direction[1], direction[0]]) * -outwards  # perpendicular, pointing outwards
+        if across[0] * outwards < 0:
+            across = -across
+        outer = point + across * scale * abs(garment_outer[0] - garment_centre_x)
+        pairs.append((garment_outer, (float(outer[0]), float(outer[1]))))
+        if share > 0:  # at the top, the inner edge is the crotch, placed once for both legs
+            inner = point - across * scale * abs(garment_centre_x - garment_inner[0])
+            pairs.append((garment_inner, (float(inner[0]), float(inner[1]))))
+    return pairs
 
 
 @dataclass(frozen=True)
@@ -130,64 +296,117 @@ class SleevePlacement:
 def place_sleeves(
     garment: GarmentLandmarks, garment_alpha: np.ndarray, body: BodyLandmarks
 ) -> tuple[np.ndarray, list[SleevePlacement]]:
-    """Split the garment at its armholes: the body's alpha (for the spline) and each sleeve, turned about
-    its shoulder so it hangs along the wearer's arm.
+    """Split the garment at its armholes: the body's alpha (for the spline) and each sleeve as rigid
+    pieces along the wearer's arm, bent at the elbow when the sleeve reaches past it.
 
-    A sleeve is a rigid piece: bending it with the body's spline would drag the chest's stripes after it.
+    A sleeve is rigid: bending it with the body's spline would drag the chest's stripes after it. Below
+    the sleeves (a dress's skirt) nothing is cut from the body.
     """
+    rows = np.arange(garment_alpha.shape[0], dtype=np.float32)[:, None]
     columns = np.arange(garment_alpha.shape[1], dtype=np.float32)[None, :]
     left_seam, right_seam = garment.left_armpit[0], garment.right_armpit[0]
     # The body reaches a little past its seams, under the sleeves, so no gap opens where a turned sleeve
     # leaves the side of the body.
     overlap = SEAM_OVERLAP_FRACTION * (right_seam - left_seam)
-    torso_alpha = garment_alpha * ((columns >= left_seam - overlap) & (columns <= right_seam + overlap))
+    sleeve_points = [
+        point
+        for point in (
+            garment.left_sleeve_end,
+            garment.left_sleeve_bottom,
+            garment.right_sleeve_end,
+            garment.right_sleeve_bottom,
+        )
+        if point is not None
+    ]
+    sleeves_end_y = max([garment.left_armpit[1], garment.right_armpit[1], *(point[1] for point in sleeve_points)])
+    beside_body = rows <= sleeves_end_y
+    within_seams = (columns >= left_seam - overlap) & (columns <= right_seam + overlap)
+    torso_alpha = garment_alpha * (within_seams | ~beside_body)
     scale = body.shoulder_width / max(garment.shoulder_width, 1.0)
     sleeves = []
-    for sleeve_points, garment_shoulder, body_shoulder, arm_angle, outwards, side in (
+    for ends, garment_shoulder, body_shoulder, arm, outwards, side in (
         (
             (garment.left_sleeve_end, garment.left_sleeve_bottom),
             garment.left_shoulder,
             body.left_shoulder,
-            body.left_arm_angle,
+            body.left_arm,
             -1,
-            columns < left_seam,
+            (columns < left_seam) & beside_body,
         ),
         (
             (garment.right_sleeve_end, garment.right_sleeve_bottom),
             garment.right_shoulder,
             body.right_shoulder,
-            body.right_arm_angle,
+            body.right_arm,
             1,
-            columns > right_seam,
+            (columns > right_seam) & beside_body,
         ),
     ):
-        present = [point for point in sleeve_points if point is not None]
-        if not present:
-            continue
-        hang = arm_angle + SLEEVE_BEYOND_ARM_DEGREES
-        matrix = _sleeve_transform(garment_shoulder, present, body_shoulder, scale=scale, hang=hang, outwards=outwards)
-        sleeves.append(SleevePlacement(matrix, (garment_alpha * side).astype(np.float32)))
+        present = [point for point in ends if point is not None]
+        if present:
+            sleeve_alpha = (garment_alpha * side).astype(np.float32)
+            sleeves += _sleeve_pieces(garment_shoulder, present, sleeve_alpha, body_shoulder, arm, scale, outwards)
     return torso_alpha.astype(np.float32), sleeves
 
 
-def _sleeve_transform(
+def _sleeve_pieces(
     garment_shoulder: Point,
-    sleeve_points: list[Point],
+    ends: list[Point],
+    sleeve_alpha: np.ndarray,
     body_shoulder: Point,
-    *,
+    arm: Limb,
     scale: float,
-    hang: float,
     outwards: int,
+) -> list[SleevePlacement]:
+    """One sleeve as one piece along the upper arm, or two (upper arm, forearm) when it reaches past
+    the elbow; the forearm piece turns about the elbow where the upper piece puts it."""
+    origin = np.array(garment_shoulder, dtype=np.float64)
+    axis = np.mean(np.array(ends, dtype=np.float64), axis=0) - origin
+    sleeve_length = float(np.linalg.norm(axis))
+    if sleeve_length < 1.0:
+        return []
+    axis /= sleeve_length
+    upper_arm = _turned_outwards(arm.joint - arm.root, outwards)
+    upper = _segment_transform(origin, axis, np.array(body_shoulder, dtype=np.float64), upper_arm, scale)
+    elbow_distance = arm.upper_length / scale  # garment pixels from the shoulder along the sleeve
+    if sleeve_length <= elbow_distance:
+        return [SleevePlacement(upper, sleeve_alpha)]
+    ys, xs = np.mgrid[0 : sleeve_alpha.shape[0], 0 : sleeve_alpha.shape[1]].astype(np.float32)
+    along = (xs - origin[0]) * axis[0] + (ys - origin[1]) * axis[1]
+    sleeve_width = float(np.count_nonzero(sleeve_alpha > 0.5)) / sleeve_length
+    upper_alpha = sleeve_alpha * (along <= elbow_distance + ELBOW_OVERLAP * sleeve_width)
+    lower_alpha = sleeve_alpha * (along > elbow_distance)
+    garment_elbow = origin + axis * elbow_distance
+    placed_elbow = apply_affine(upper, garment_elbow[None, :])[0]
+    forearm = arm.end - arm.joint
+    if not np.linalg.norm(forearm):
+        forearm = upper_arm
+    lower = _segment_transform(garment_elbow, axis, placed_elbow, forearm, scale)
+    return [
+        SleevePlacement(upper, upper_alpha.astype(np.float32)),
+        SleevePlacement(lower, lower_alpha.astype(np.float32)),
+    ]
+
+
+def _turned_outwards(direction: np.ndarray, outwards: int) -> np.ndarray:
+    """`direction` turned SLEEVE_BEYOND_ARM_DEGREES away from the body (a sleeve stands off the arm)."""
+    angle = np.radians(SLEEVE_BEYOND_ARM_DEGREES) * -outwards
+    rotation = np.array([[np.cos(angle), -np.sin(angle)], [np.sin(angle), np.cos(angle)]])
+    return rotation @ direction
+
+
+def _segment_transform(
+    garment_origin: np.ndarray,
+    garment_direction: np.ndarray,
+    body_origin: np.ndarray,
+    body_direction: np.ndarray,
+    scale: float,
 ) -> np.ndarray:
-    """The 2×3 affine map that turns a flat-laid sleeve about its shoulder, scaled to the body, so that its
-    axis (shoulder to the middle of its end points) hangs `hang` degrees out from vertical."""
-    offsets = np.array(sleeve_points, dtype=np.float64) - np.array(garment_shoulder, dtype=np.float64)
-    axis = offsets.mean(axis=0)
-    current = np.arctan2(axis[1], axis[0] * outwards)  # below the horizontal, measured outwards
-    wanted = np.radians(90.0 - hang)
-    turn = (wanted - current) * outwards
+    """The 2×3 affine map (rotation and scale) taking `garment_origin` to `body_origin` and the garment
+    direction onto the body's."""
+    turn = np.arctan2(body_direction[1], body_direction[0]) - np.arctan2(garment_direction[1], garment_direction[0])
     linear = scale * np.array([[np.cos(turn), -np.sin(turn)], [np.sin(turn), np.cos(turn)]])
-    shift = np.array(body_shoulder, dtype=np.float64) - linear @ np.array(garment_shoulder, dtype=np.float64)
+    shift = body_origin - linear @ garment_origin
     return np.column_stack([linear, shift])
 
 
@@ -213,7 +432,7 @@ def render_region(body_points: np.ndarray, body: BodyLandmarks, shape: tuple[int
     margin = 0.3 * body.unit
     left = max(0, int(np.floor(body_points[:, 0].min() - margin)))
     right = min(width, int(np.ceil(body_points[:, 0].max() + margin)))
-    top = max(0, int(np.ceil(body.chin_y)))
+    top = max(0, int(np.ceil(body.chin_y)), int(np.floor(body_points[:, 1].min() - margin)))
     bottom = min(height, int(np.ceil(body_points[:, 1].max() + margin)))
     if right - left < 2 or bottom - top < 2:
         raise NoPersonFoundError(

@@ -11,11 +11,23 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from tryon.pipeline.classic.garment_points import GarmentLandmarks, garment_landmarks, without_hood
+from tryon.pipeline.classic.garment_points import (
+    BottomLandmarks,
+    DressLandmarks,
+    GarmentLandmarks,
+    Point,
+    bottom_landmarks,
+    dress_landmarks,
+    garment_landmarks,
+    without_hood,
+)
+from tryon.pipeline.contract import FULL_BODY, LOWER_BODY, UPPER_BODY
 from tryon.pipeline.imageops import resize_by
 from tryon.pipeline.masks import cloth_mask
 
 # Garment images: colours are sampled from a copy no larger than this; the mask is found on a smaller one.
+GarmentPoints = GarmentLandmarks | BottomLandmarks | DressLandmarks
+
 GARMENT_LONG_SIDE = 1024
 GARMENT_MASK_LONG_SIDE = 384
 BLEED_FRACTION = 0.01  # how far garment colours are spread past the outline, as a fraction of the image
@@ -25,17 +37,26 @@ BLEED_COARSE_FRACTION = 0.08
 BACKGROUND_GAP_TOLERANCE = 24.0
 
 
-def prepare_garment(garment_rgb: np.ndarray) -> tuple[np.ndarray, np.ndarray, GarmentLandmarks]:
+def prepare_garment(
+    garment_rgb: np.ndarray, garment_type: str = UPPER_BODY
+) -> tuple[np.ndarray, np.ndarray, GarmentPoints]:
     """Return the garment's colours (≤ GARMENT_LONG_SIDE), its soft alpha (float32 0..1, same size) and
-    its landmarks in those pixels. Raises GarmentNotFoundError when there is no garment to fit."""
+    its landmarks in those pixels: a top's, a bottom's or a dress's by `garment_type`. Raises
+    GarmentNotFoundError when there is no garment to fit."""
     height, width = garment_rgb.shape[:2]
     colours = resize_by(garment_rgb, min(1.0, GARMENT_LONG_SIDE / max(height, width)))
     mask_factor = min(1.0, GARMENT_MASK_LONG_SIDE / max(colours.shape[:2]))
     small_colours = resize_by(colours, mask_factor)
     mask = _open_background_gaps(small_colours, cloth_mask(small_colours))
-    # A hood or high collar above the shoulders hangs behind the head when worn: only the front is fitted.
-    mask = without_hood(mask)
-    landmarks = garment_landmarks(mask)
+    landmarks: GarmentPoints
+    if garment_type == LOWER_BODY:
+        landmarks = bottom_landmarks(mask)
+    elif garment_type == FULL_BODY:
+        landmarks = dress_landmarks(mask)
+    else:
+        # A hood or high collar above the shoulders hangs behind the head when worn: only the front is fitted.
+        mask = without_hood(mask)
+        landmarks = garment_landmarks(mask)
     alpha = cv2.resize(
         mask.astype(np.float32) / 255.0, (colours.shape[1], colours.shape[0]), interpolation=cv2.INTER_LINEAR
     )
@@ -92,8 +113,16 @@ def _bleed_colours(colours: np.ndarray, alpha: np.ndarray) -> np.ndarray:
     return np.where(core[:, :, None] > 0, colours, filled)
 
 
-def _scale_garment_landmarks(points: GarmentLandmarks, factor: float) -> GarmentLandmarks:
-    def scale(point):
-        return None if point is None else (point[0] * factor, point[1] * factor)
+def _scale_garment_landmarks(points, factor: float):
+    """The same landmarks (any of the garment kinds) with every point scaled by `factor`."""
+    if isinstance(points, DressLandmarks):
+        return DressLandmarks(
+            top=_scale_garment_landmarks(points.top, factor),
+            left_hem=_scale_point(points.left_hem, factor),
+            right_hem=_scale_point(points.right_hem, factor),
+        )
+    return type(points)(**{name: _scale_point(value, factor) for name, value in vars(points).items()})
 
-    return GarmentLandmarks(**{name: scale(value) for name, value in vars(points).items()})
+
+def _scale_point(point: Point | None, factor: float) -> Point | None:
+    return None if point is None else (point[0] * factor, point[1] * factor)

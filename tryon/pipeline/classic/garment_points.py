@@ -1,8 +1,10 @@
 """Garment landmarks for weight-free fitting (part of stage 2, masking).
 
 They come from the row and column profiles of the garment's cloth mask, shot flat and upright as
-product photos are; the body of the garment is the run of the mask through its middle column (long
-sleeves may lie beside it), and a hood above the shoulders is cut off first (`without_hood`).
+product photos are. Tops: the body of the garment is the run of the mask through its middle column
+(long sleeves may lie beside it), and a hood above the shoulders is cut off first (`without_hood`).
+Bottoms: waistband corners, the crotch (where the middle column's run ends) and each leg's hem
+corners. Dresses: a top read above the waist (the narrowest row below the bust) and the hem.
 
 "Left" and "right" mean the image's left and right throughout, not the wearer's.
 """
@@ -295,3 +297,120 @@ def _extreme_point(rows: np.ndarray, edges: np.ndarray, *, outermost) -> Point:
     extreme = outermost(edges)
     reaching = rows[np.abs(edges - extreme) <= 2]
     return float(extreme), float(np.mean(reaching))
+
+
+# Bottoms: the waistband is the mask's top rows, measured this share of the garment's height down, and
+# a crotch is the end of the filled run down the middle column when it ends above this share of the height.
+WAISTBAND_ROWS = 0.03
+CROTCH_MAX_SHARE = 0.92
+# Dresses: the waist is the narrowest row between the widest row of the upper part (bust or sleeves, in
+# the top DRESS_BUST_ROWS of the height) and DRESS_WAIST_LOWEST of the height.
+DRESS_BUST_ROWS = 0.35
+DRESS_WAIST_LOWEST = 0.6
+
+
+@dataclass(frozen=True)
+class BottomLandmarks:
+    """Points on a flat, upright bottom's (trousers, shorts, skirt) cloth mask, in pixels of that mask.
+
+    `crotch` is None for a skirt. For trousers and shorts the hem points are each leg's outer and inner
+    corners; for a skirt `left_inner_hem` and `right_inner_hem` are both the hem's middle.
+    """
+
+    left_waist: Point
+    right_waist: Point
+    crotch: Point | None
+    left_hem: Point
+    left_inner_hem: Point
+    right_inner_hem: Point
+    right_hem: Point
+
+    @property
+    def waist_width(self) -> float:
+        return self.right_waist[0] - self.left_waist[0]
+
+    @property
+    def waist_y(self) -> float:
+        return (self.left_waist[1] + self.right_waist[1]) / 2
+
+    @property
+    def hem_y(self) -> float:
+        return (self.left_hem[1] + self.right_hem[1]) / 2
+
+
+@dataclass(frozen=True)
+class DressLandmarks:
+    """A dress as a top down to its waist (`top`, whose hem corners are the waist) and a skirt below."""
+
+    top: GarmentLandmarks
+    left_hem: Point
+    right_hem: Point
+
+
+def bottom_landmarks(cloth_mask: np.ndarray) -> BottomLandmarks:
+    """Read waistband corners, crotch and hem (or leg end) corners from a flat bottom's cloth mask."""
+    filled = cloth_mask > 0
+    rows = np.flatnonzero(filled.any(axis=1))
+    if np.count_nonzero(filled) < MIN_GARMENT_PIXELS or len(rows) < 8:
+        raise GarmentNotFoundError("The garment image shows too little garment to fit it; use a larger product photo.")
+    top, bottom = int(rows[0]), int(rows[-1])
+    height = bottom - top + 1
+    lefts, rights, _widths = _row_extents(filled, rows)
+    waist_row = top + round(WAISTBAND_ROWS * height)
+    centre_x = (lefts[waist_row] + rights[waist_row]) / 2
+    _, run_bottom = run_through(filled[:, round(centre_x)], waist_row)
+    crotch = None
+    if run_bottom < top + CROTCH_MAX_SHARE * height:
+        crotch = (float(centre_x), float(run_bottom))
+    hem_row = bottom - round(WAISTBAND_ROWS * height)
+    left_hem, right_hem = (float(lefts[hem_row]), float(hem_row)), (float(rights[hem_row]), float(hem_row))
+    if crotch is None:
+        left_inner = right_inner = (float(centre_x), float(hem_row))
+    else:
+        row = filled[hem_row]
+        column = round(centre_x)
+        inner_left = np.flatnonzero(row[:column])
+        inner_right = np.flatnonzero(row[column:])
+        if len(inner_left) == 0 or len(inner_right) == 0:
+            raise GarmentNotFoundError("The garment's legs could not be read; use a photo of one garment laid flat.")
+        left_inner = (float(inner_left[-1]), float(hem_row))
+        right_inner = (float(column + inner_right[0]), float(hem_row))
+    return BottomLandmarks(
+        left_waist=(float(lefts[waist_row]), float(waist_row)),
+        right_waist=(float(rights[waist_row]), float(waist_row)),
+        crotch=crotch,
+        left_hem=left_hem,
+        left_inner_hem=left_inner,
+        right_inner_hem=right_inner,
+        right_hem=right_hem,
+    )
+
+
+def dress_landmarks(cloth_mask: np.ndarray) -> DressLandmarks:
+    """A dress's top landmarks (read on the mask above its waist, the narrowest row of its upper part)
+    and the corners of its hem."""
+    filled = cloth_mask > 0
+    rows = np.flatnonzero(filled.any(axis=1))
+    if np.count_nonzero(filled) < MIN_GARMENT_PIXELS or len(rows) < 8:
+        raise GarmentNotFoundError("The garment image shows too little garment to fit it; use a larger product photo.")
+    top, bottom = int(rows[0]), int(rows[-1])
+    height = bottom - top + 1
+    lefts, rights, _widths = _row_extents(filled, rows)
+    # The runs through the middle column, so long sleeves beside the body do not count as its width.
+    hem_row = bottom - round(WAISTBAND_ROWS * height)
+    centre = round((lefts[hem_row] + rights[hem_row]) / 2)
+    band = np.arange(top, top + round(DRESS_WAIST_LOWEST * height))
+    runs = np.array([run_through(filled[row], centre) for row in band], dtype=float)
+    run_widths = runs[:, 1] - runs[:, 0]
+    bust = int(np.argmax(run_widths[: round(DRESS_BUST_ROWS * height)]))
+    below = np.where(run_widths[bust:] >= 0, run_widths[bust:], np.inf)
+    # The lowest of the narrowest rows: the waist seam.
+    narrowest = np.flatnonzero(below <= below.min() + 1)
+    waist = int(band[bust + narrowest[-1]])
+    bodice = cloth_mask.copy()
+    bodice[waist + 1 :] = 0
+    return DressLandmarks(
+        top=garment_landmarks(bodice),
+        left_hem=(float(lefts[hem_row]), float(hem_row)),
+        right_hem=(float(rights[hem_row]), float(hem_row)),
+    )

@@ -15,7 +15,6 @@ import numpy as np
 
 from tryon.pipeline.classic.body_points import BodyLandmarks, FaceBox
 from tryon.pipeline.classic.fit import SleevePlacement, apply_affine
-from tryon.pipeline.classic.segment import BODY_GARMENT_HALF_WIDTH
 from tryon.pipeline.classic.shading import torso_shading
 from tryon.pipeline.classic.tps import ThinPlateSpline, dense_map
 from tryon.pipeline.imageops import shrink
@@ -32,6 +31,9 @@ SKIN_MIN_AREA = 0.05
 SKIN_CHROMA_TOLERANCE = 2.5
 SKIN_MIN_CHROMA_SPREAD = 4.0
 NEUTRAL_CHROMA = 128.0  # Cr and Cb of any grey
+# Skin within this many face widths of the torso's sides is a hand or arm in front of the garment; further
+# out it is a bare arm the sleeve covers.
+SKIN_TORSO_MARGIN = 0.15
 # Skin this close to the centre line (in face widths) is neck and chest, which the garment does cover.
 SKIN_TORSO_CORE = 0.75
 
@@ -49,16 +51,17 @@ def render_garment(
     person_rgb: np.ndarray,
     person_mask: np.ndarray,
     *,
-    face: FaceBox,
     body: BodyLandmarks,
     region: tuple[int, int, int, int],
     spline: ThinPlateSpline,
     garment_colours: np.ndarray,
     torso_alpha: np.ndarray,
     sleeves: list[SleevePlacement],
+    hands: list[tuple[float, float, float]],
 ) -> GarmentLayer | None:
     """The garment's body drawn through the spline and its sleeves over `region`, or None where nothing
-    of it lands on the person."""
+    of it lands on the person. Nothing is drawn off the person mask, above the chin, over the `hands`
+    (discs x, y, radius) or over bare arms in front of the torso."""
     left, top, right, bottom = region
     factor = min(1.0, RENDER_LONG_SIDE / max(right - left, bottom - top))
     small_size = (max(2, round((right - left) * factor)), max(2, round((bottom - top) * factor)))
@@ -70,14 +73,19 @@ def render_garment(
 
     person_crop_rgb = shrink(person_rgb[top:bottom, left:right], small_size)
     on_person = shrink(person_mask[top:bottom, left:right], small_size) >= 128
-    keep_out = _side_skin(person_crop_rgb, person_rgb, face, body, origin=(left, top), factor=factor)
+    skin = _skin(person_crop_rgb, person_rgb, body, factor=factor)
+    hands_area = _hands_keep_out(hands, origin=(left, top), size=small_size, factor=factor)
+    if skin is None:
+        keep_out = hands_area
+    else:
+        # A hand is kept clear where it shows skin; a glove or sleeve inside its disc is still dressed.
+        keep_out = _side_skin(skin, body, origin=(left, top), factor=factor) | (hands_area & skin)
     # The garment fades in just below the chin instead of ending in a hard horizontal line.
     rows_below_chin = (np.arange(small_size[1]) + 0.5) / factor - 0.5 + top - body.chin_y
     chin_ramp = np.clip(rows_below_chin / (CHIN_FADE_FACE_FRACTION * body.unit), 0.0, 1.0).astype(np.float32)
-    columns = (np.arange(small_size[0]) + 0.5) / factor - 0.5 + left
-    in_envelope = np.abs(columns - face.centre_x) <= BODY_GARMENT_HALF_WIDTH * body.unit
-    allowed = on_person & ~keep_out & in_envelope[None, :]
-    alpha = _fill_garment_holes(alpha * allowed * chin_ramp[:, None], allowed)
+    allowed = on_person & ~keep_out
+    at_photo_bottom = bottom >= person_rgb.shape[0]
+    alpha = _fill_garment_holes(alpha * allowed * chin_ramp[:, None], allowed, open_bottom=not at_photo_bottom)
     # Only the outline is softened, by a couple of the photo's pixels; inside, the garment stays sharp.
     # A hand in front of the garment keeps a sharp edge, so it is cut again after feathering.
     sigma = max(0.5, FEATHER_PHOTO_PIXELS * factor)
@@ -176,24 +184,16 @@ def _resample(
     )
 
 
-def _side_skin(
-    crop_rgb: np.ndarray,
-    person_rgb: np.ndarray,
-    face: FaceBox,
-    body: BodyLandmarks,
-    *,
-    origin: tuple[int, int],
-    factor: float,
-) -> np.ndarray:
-    """Skin-coloured pixels (like the face's chroma) away from the torso's middle: hands and arms."""
-    core = face_core_pixels(person_rgb, face)
+def _skin(crop_rgb: np.ndarray, person_rgb: np.ndarray, body: BodyLandmarks, *, factor: float) -> np.ndarray | None:
+    """Sizeable skin-coloured patches (like the face's chroma) of the rendering, or None where colour
+    cannot tell skin from clothes (a black-and-white photo, a grey face)."""
+    core = face_core_pixels(person_rgb, body.face)
     if core.size == 0:
-        return np.zeros(crop_rgb.shape[:2], bool)
+        return None
     face_chroma = cv2.cvtColor(core.reshape(-1, 1, 3), cv2.COLOR_RGB2YCrCb).reshape(-1, 3)[:, 1:].astype(np.float32)
     mean = face_chroma.mean(axis=0)
     if np.abs(mean - NEUTRAL_CHROMA).max() < SKIN_MIN_CHROMA_SPREAD:
-        # A black-and-white photo (or a grey face): colour cannot tell skin from clothes.
-        return np.zeros(crop_rgb.shape[:2], bool)
+        return None
     spread = np.maximum(face_chroma.std(axis=0), SKIN_MIN_CHROMA_SPREAD)
     chroma = cv2.cvtColor(crop_rgb, cv2.COLOR_RGB2YCrCb)[:, :, 1:].astype(np.float32)
     distance = np.sqrt((((chroma - mean) / spread) ** 2).sum(axis=2))
@@ -203,11 +203,32 @@ def _side_skin(
     _, labels, stats, _ = cv2.connectedComponentsWithStats(skin, connectivity=8)
     large = stats[:, cv2.CC_STAT_AREA] >= SKIN_MIN_AREA * (body.unit * factor) ** 2
     large[0] = False
-    skin = large[labels]
+    return large[labels]
 
-    columns = (np.arange(crop_rgb.shape[1]) + 0.5) / factor - 0.5 + origin[0]
+
+def _side_skin(skin: np.ndarray, body: BodyLandmarks, *, origin: tuple[int, int], factor: float) -> np.ndarray:
+    """The skin over the torso's sides (hands and forearms in front of it) on the rendering."""
+    columns = (np.arange(skin.shape[1]) + 0.5) / factor - 0.5 + origin[0]
+    rows = (np.arange(skin.shape[0]) + 0.5) / factor - 0.5 + origin[1]
     at_sides = np.abs(columns - body.centre_x) > SKIN_TORSO_CORE * body.unit
-    return skin & at_sides[None, :]
+    # Only skin over the torso is a hand or arm in front of it: bare arms beside the torso are what
+    # sleeves cover, and below the hips bare skin is legs, which trousers and skirts cover.
+    sides = np.array([body.torso_sides_at(row) for row in rows])
+    margin = SKIN_TORSO_MARGIN * body.unit
+    over_torso = (columns[None, :] >= sides[:, :1] - margin) & (columns[None, :] <= sides[:, 1:] + margin)
+    above_hips = rows < body.hip_centre[1]
+    return skin & at_sides[None, :] & over_torso & above_hips[:, None]
+
+
+def _hands_keep_out(
+    hands: list[tuple[float, float, float]], *, origin: tuple[int, int], size: tuple[int, int], factor: float
+) -> np.ndarray:
+    """The hand discs on the rendering (True = a hand)."""
+    canvas = np.zeros((size[1], size[0]), np.uint8)
+    for x, y, radius in hands:
+        centre = (round((x - origin[0] + 0.5) * factor - 0.5), round((y - origin[1] + 0.5) * factor - 0.5))
+        cv2.circle(canvas, centre, max(1, round(radius * factor)), 1, thickness=-1)
+    return canvas > 0
 
 
 def face_core_pixels(person_rgb: np.ndarray, face: FaceBox) -> np.ndarray:
@@ -220,14 +241,18 @@ def face_core_pixels(person_rgb: np.ndarray, face: FaceBox) -> np.ndarray:
     return np.ascontiguousarray(person_rgb[max(0, top) : bottom : step, max(0, left) : right : step])
 
 
-def _fill_garment_holes(alpha: np.ndarray, allowed: np.ndarray) -> np.ndarray:
+def _fill_garment_holes(alpha: np.ndarray, allowed: np.ndarray, *, open_bottom: bool = True) -> np.ndarray:
     """Close the holes inside the garment (gaps in the product photo's mask, resampling specks) so no dots
-    of the photo show through; what is not `allowed` (a hand in front, off the person) stays open."""
+    of the photo show through; what is not `allowed` (a hand in front, off the person) stays open.
+
+    Without `open_bottom` the rendering's bottom edge is the photo's, where the body goes on: a gap that
+    reaches only that edge (between a sleeve and the body of a person cut off at the waist) is a hole."""
     garment = (alpha >= 0.5).astype(np.uint8)
     count, labels = cv2.connectedComponents(1 - garment, connectivity=4)
     if count <= 1:
         return alpha
     enclosed = np.ones(count, bool)
     enclosed[0] = False  # label 0 is the garment itself
-    enclosed[np.unique(np.concatenate([labels[0], labels[-1], labels[:, 0], labels[:, -1]]))] = False
+    edges = [labels[0], labels[:, 0], labels[:, -1]] + ([labels[-1]] if open_bottom else [])
+    enclosed[np.unique(np.concatenate(edges))] = False
     return np.where(enclosed[labels] & allowed, 1.0, alpha).astype(np.float32)

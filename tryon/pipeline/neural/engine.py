@@ -17,13 +17,16 @@ import numpy as np
 import torch
 from PIL import Image
 
+from tryon.pipeline.body import BodyAnalysis
 from tryon.pipeline.contract import (
     ENGINE_NEURAL,
     GARMENT_SIDE,
     PHOTO_SIDE,
+    UPPER_BODY,
     PreparedSide,
     StageCallback,
     StageClock,
+    TryOnError,
     TryOnResult,
     WeightsError,
     check_prepared,
@@ -52,6 +55,7 @@ from tryon.pipeline.neural.preprocess import (
     pfafn_output_to_uint8,
     u2net_input,
     u2net_mask,
+    viton_frame,
 )
 from tryon.pipeline.neural.u2net import U2Net, U2NetVariant
 from tryon.pipeline.neural.weights import (
@@ -61,6 +65,7 @@ from tryon.pipeline.neural.weights import (
     load_checkpoint,
     verify_weights_dir,
 )
+from tryon.pipeline.person import analyse_person
 from tryon.pipeline.select import DEVICE_AUTO, resolve_device, resolve_engine_device
 
 
@@ -293,10 +298,20 @@ class TryOnEngine:
                 self.networks.generator.register_forward_pre_hook(_announce_rendering)
                 _generators_with_listener.add(self.networks.generator)
 
-    def run(self, person: ImageSource, garment: ImageSource, *, on_stage: StageCallback | None = None) -> TryOnResult:
-        """Dress the person in `person` (a photo of any size) with the garment in `garment` (a product
+    def run(
+        self,
+        person: ImageSource,
+        garment: ImageSource,
+        *,
+        on_stage: StageCallback | None = None,
+        garment_type: str = UPPER_BODY,
+    ) -> TryOnResult:
+        """Dress the person in `person` (a photo of any size) with the top in `garment` (a product
         photo on a plain light background); reports each of `STAGES` to `on_stage` as it starts.
-        The same as `dress(person, prepare_photo(person), prepare_garment(garment))`."""
+        Bottoms and dresses are a `TryOnError`: PF-AFN was trained on tops only
+        (`select.engine_for_garment` sends them to the weight-free engine). The same as `dress` on
+        `prepare_photo` and `prepare_garment`."""
+        _check_top(garment_type)
         clock = StageClock(on_stage, STAGE_SHARES)
         clock.start("segmenting")
         photo = load_rgb(person)
@@ -306,11 +321,13 @@ class TryOnEngine:
         return self._dress(photo, photo_side, garment_side, clock)
 
     def prepare_photo(self, person: ImageSource) -> PreparedSide:
-        """The photo side, kept per photo: U²-Net's person mask, the person cut out on white in the
-        model's frame and PF-AFN's person-side pyramid. Raises NoPersonFoundError."""
+        """The photo side, kept per photo: the body model's framing, U²-Net's person mask, the person
+        cut out on white in the model's frame and PF-AFN's person-side pyramid. Raises
+        NoPersonFoundError or UnusablePhotoError when the photo cannot try a top."""
         photo = load_rgb(person)
+        body = analyse_person(photo, UPPER_BODY)
         saliency = self._saliency(photo)
-        crop = crop_person(photo, saliency)
+        crop = crop_person(photo, saliency, frame=_viton_frame_of(body))
         person_mask = person_mask_from_saliency(saliency)
         pyramid = self.networks.person_pyramid(crop.real_image)
         arrays = {
@@ -322,9 +339,10 @@ class TryOnEngine:
         meta = {"box": list(crop.box), "photo_size": list(crop.photo_size), "levels": len(pyramid)}
         return PreparedSide(side=PHOTO_SIDE, identity=self.identity, arrays=arrays, meta=meta)
 
-    def prepare_garment(self, garment: ImageSource) -> PreparedSide:
+    def prepare_garment(self, garment: ImageSource, *, garment_type: str = UPPER_BODY) -> PreparedSide:
         """The garment side, kept per product image: cloth mask, PF-AFN's inputs and garment-side pyramid.
         Raises GarmentNotFoundError when no garment stands out from the background."""
+        _check_top(garment_type)
         garment_rgb = load_rgb(garment)
         garment_mask = cloth_mask(garment_rgb)
         if self.refine_garment_mask:
@@ -399,5 +417,22 @@ class TryOnEngine:
         )
 
     def _saliency(self, rgb: np.ndarray) -> np.ndarray:
+        """U²-Net's soft person (or garment) mask at the image's size, uint8."""
         height, width = rgb.shape[:2]
         return u2net_mask(self.networks.segment(u2net_input(rgb)), width=width, height=height)
+
+
+def _viton_frame_of(body: BodyAnalysis) -> tuple[int, int, int, int]:
+    """The model frame of the person, from the body model's shoulders and hips (the person's left and
+    right in either order: the frame only needs their middles and spans)."""
+    shoulders = np.array([body.point("left_shoulder"), body.point("right_shoulder")])
+    hips = np.array([body.point("left_hip"), body.point("right_hip")])
+    return viton_frame(shoulders, hips)
+
+
+def _check_top(garment_type: str) -> None:
+    if garment_type != UPPER_BODY:
+        raise TryOnError(
+            "The neural try-on engine fits tops only; use the weight-free engine (--engine classic or auto) "
+            "for trousers, skirts and dresses."
+        )

@@ -5,9 +5,11 @@
 - PF-AFN (Ge et al., CVPR 2021, `PF-AFN_test/test.py`): 192×256 RGB in [−1, 1] and a binarised garment
   edge in {0, 1} (`pfafn_image_tensor`, `pfafn_edge_tensor`, `garment_to_model_inputs`); the try-on out
   as uint8 (`pfafn_output_to_uint8`).
-- The person photo is cut out on white, cropped around the person to the model's 3:4 frame
-  (`crop_person`), and the 192×256 try-on is pasted back into the full-resolution photo over the
-  garment region only (`paste_back`), so face, hair and background keep the photo's own pixels.
+- The person photo is cut out on white and cropped to the model's 3:4 frame (`crop_person`), placed
+  from the body model's shoulders and hips the way VITON's pictures frame a person (`viton_frame`;
+  around the whole person mask when no keypoints are given), and the 192×256 try-on is pasted back
+  into the full-resolution photo over the garment region only (`paste_back`), so face, hair and
+  background keep the photo's own pixels.
 """
 
 from __future__ import annotations
@@ -44,6 +46,15 @@ GARMENT_REGION_FEATHER_SIGMA = 1.5
 # Model outputs above these count as garment: composition mask (soft) and warped edge (binary-ish).
 COMPOSITE_THRESHOLD = 0.1
 WARPED_EDGE_THRESHOLD = 0.5
+
+# VITON's framing (Han et al., CVPR 2018; the 256×192 pictures PF-AFN was trained and tested on): the
+# head near the top, the shoulder joints about this share of the height down, the hip joints about this
+# share, the frame ending at about mid-thigh; the shoulder joints span about this share of its width.
+# Shares read off the layout of the dataset's pictures; PF-AFN sees a full-length or close-up photo at
+# that framing, not as a small figure in a large frame.
+VITON_SHOULDER_ROW = 0.26
+VITON_HIP_ROW = 0.80
+VITON_SHOULDER_SPAN = 0.5
 
 WHITE = 255
 # scipy's Gaussian filter (which the official resize uses) cuts its kernel at this many sigmas.
@@ -237,14 +248,37 @@ def person_mask_from_saliency(saliency: np.ndarray) -> np.ndarray:
     return binary
 
 
-def crop_person(photo_rgb: np.ndarray, saliency: np.ndarray) -> PersonCrop:
-    """Composite the person on white (soft U²-Net mask as alpha) and crop a 3:4 frame around them.
+def viton_frame(shoulders: np.ndarray, hips: np.ndarray) -> tuple[int, int, int, int]:
+    """The 3:4 frame (left, top, right, bottom, photo pixels) that shows the person as VITON does, from
+    the two shoulder joints and the two hip joints (2×2 arrays of x, y).
+
+    Its height puts the shoulders at VITON_SHOULDER_ROW and the hips at VITON_HIP_ROW, or is larger
+    where the shoulders would otherwise span more than VITON_SHOULDER_SPAN of the width (a torso seen
+    foreshortened); it is centred between the shoulders' and the hips' middles.
+    """
+    mid_shoulder, mid_hip = shoulders.mean(axis=0), hips.mean(axis=0)
+    torso = max(float(np.linalg.norm(mid_hip - mid_shoulder)), 1.0)
+    shoulder_span = float(np.linalg.norm(shoulders[1] - shoulders[0]))
+    aspect = MODEL_WIDTH / MODEL_HEIGHT
+    frame_height = max(torso / (VITON_HIP_ROW - VITON_SHOULDER_ROW), shoulder_span / (VITON_SHOULDER_SPAN * aspect))
+    frame_height = max(MODEL_HEIGHT // 8, round(frame_height))
+    frame_width = max(MODEL_WIDTH // 8, round(frame_height * aspect))
+    centre_x = (mid_shoulder[0] + mid_hip[0]) / 2
+    top = round(mid_shoulder[1] - VITON_SHOULDER_ROW * frame_height)
+    left = round(centre_x - frame_width / 2)
+    return left, top, left + frame_width, top + frame_height
+
+
+def crop_person(
+    photo_rgb: np.ndarray, saliency: np.ndarray, *, frame: tuple[int, int, int, int] | None = None
+) -> PersonCrop:
+    """Composite the person on white (soft U²-Net mask as alpha) and crop a 3:4 frame of them.
 
     Only the frame's part of the photo is composited, so large phone photos stay cheap.
 
-    The frame is the person's bounding box grown by `PERSON_MARGIN` of its height, then widened or
-    heightened about its centre to 3:4, padded with white where it leaves the photo, and resized to
-    192×256.
+    The frame is `frame` when given (`viton_frame`), else the person's bounding box grown by
+    `PERSON_MARGIN` of its height, then widened or heightened about its centre to 3:4; it is padded
+    with white where it leaves the photo, and resized to 192×256.
     """
     height, width = photo_rgb.shape[:2]
     if saliency.shape != (height, width):
@@ -253,7 +287,7 @@ def crop_person(photo_rgb: np.ndarray, saliency: np.ndarray) -> PersonCrop:
     reach = 2 * max(1, round(PERSON_EDGE_REACH * min(height, width))) + 1
     person_area = cv2.dilate(binary, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (reach, reach)))
 
-    box = _person_frame(binary)
+    box = frame if frame is not None else _person_frame(binary)
     left, top, right, bottom = box
     frame = np.full((bottom - top, right - left, 3), WHITE, dtype=np.uint8)
     source_left, source_top = max(left, 0), max(top, 0)

@@ -149,6 +149,8 @@ def build_compact_manifest(reference_manifest_dir: str | os.PathLike[str]) -> di
         "about": "State-dict keys and shapes of the official checkpoints, in file order. Generated from "
         "the reference manifests; see weights/README.md.",
         "checkpoints": checkpoints,
+        # The body model's files are not in the reference; their checksums are kept as recorded.
+        "body_model": json.loads(MANIFEST_PATH.read_text(encoding="utf-8"))["body_model"],
     }
 
 
@@ -168,7 +170,8 @@ def render_compact_manifest(manifest: Mapping[str, Any]) -> str:
         )
         lines.append("      }")
         lines.append("    }" + ("," if index < len(names) - 1 else ""))
-    lines += ["  }", "}", ""]
+    body_model = json.dumps(manifest["body_model"], indent=2, ensure_ascii=False).replace("\n", "\n  ")
+    lines += ["  },", f'  "body_model": {body_model}', "}", ""]
     return "\n".join(lines)
 
 

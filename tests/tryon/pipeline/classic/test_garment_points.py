@@ -1,128 +1,21 @@
-"""Landmarks for the weight-free engine: the face, the upper body from a mask, a flat garment's outline."""
+"""Garment landmarks for the weight-free engine: a flat top's, bottom's and dress's outline points."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 from PIL import Image, ImageDraw
-from skimage import data
 
 from shop.product_art import GarmentDesign, GarmentPattern, GarmentStyle, render_garment
-from tests.tryon.pipeline.person_photos import astronaut
 from tests.tryon.pipeline.product_photos import tshirt_mask
-from tryon.pipeline.classic.body_points import (
-    SHOULDER_HALF_WIDTH_RANGE,
-    TYPICAL_SHOULDER_HALF_WIDTH,
-    FaceBox,
-    FaceDetector,
-    body_landmarks,
-)
-from tryon.pipeline.classic.garment_points import garment_landmarks, without_hood
-from tryon.pipeline.contract import GarmentNotFoundError, NoPersonFoundError
+from tryon.pipeline.classic.garment_points import bottom_landmarks, dress_landmarks, garment_landmarks, without_hood
+from tryon.pipeline.contract import GarmentNotFoundError
 from tryon.pipeline.masks import cloth_mask
 
-# Where the astronaut's face is (x, y, width, height), read off the 512×512 photo.
-ASTRONAUT_FACE = (177, 66, 95, 95)
 
-
-def overlap(box: FaceBox, expected: tuple[int, int, int, int]) -> float:
-    left, top, width, height = expected
-    inter_width = min(box.left + box.width, left + width) - max(box.left, left)
-    inter_height = min(box.bottom, top + height) - max(box.top, top)
-    intersection = max(0.0, inter_width) * max(0.0, inter_height)
-    return intersection / (box.width * box.height + width * height - intersection)
-
-
-FACE = FaceBox(160, 60, 80, 80)
-
-
-def drawn_person(*, face: FaceBox = FACE, size=(400, 500), shoulder_half_width=100) -> np.ndarray:
-    """A person mask: head ellipse, neck, shoulders at y=185 sloping into a torso down to the bottom."""
-    canvas = Image.new("L", size, 0)
-    draw = ImageDraw.Draw(canvas)
-    centre = face.centre_x
-    draw.ellipse((face.left - 5, face.top - 25, face.left + face.width + 5, face.bottom + 10), fill=255)
-    draw.rectangle((centre - 22, face.bottom, centre + 22, 190), fill=255)
-    draw.polygon(
-        [
-            (centre - 40, 175),
-            (centre + 40, 175),
-            (centre + shoulder_half_width, 195),
-            (centre + 0.85 * shoulder_half_width, size[1]),
-            (centre - 0.85 * shoulder_half_width, size[1]),
-            (centre - shoulder_half_width, 195),
-        ],
-        fill=255,
-    )
-    return np.array(canvas)
-
-
-def test_face_detector_finds_the_astronauts_face():
-    face = FaceDetector().detect(astronaut())
-
-    assert overlap(face, ASTRONAUT_FACE) > 0.6
-
-
-def test_face_detector_finds_the_face_in_a_mirrored_photo():
-    photo = astronaut()[:, ::-1]
-    left, top, width, height = ASTRONAUT_FACE
-
-    face = FaceDetector().detect(np.ascontiguousarray(photo))
-
-    assert overlap(face, (512 - left - width, top, width, height)) > 0.6
-
-
-def test_face_detector_finds_a_small_face_in_a_full_length_photo():
-    photo = np.full((1600, 1200, 3), 128, np.uint8)  # the face is 6% of the long side, as in a full-length shot
-    photo[300:812, 400:912] = astronaut()
-    left, top, width, height = ASTRONAUT_FACE
-
-    face = FaceDetector().detect(photo)
-
-    assert overlap(face, (left + 400, top + 300, width, height)) > 0.6
-
-
-def test_face_detector_refuses_a_photo_without_a_face():
-    with pytest.raises(NoPersonFoundError, match="No person found"):
-        FaceDetector().detect(data.coffee())
-
-
-def test_body_landmarks_follow_the_mask_shoulders_and_stay_symmetric():
-    face = FACE
-
-    body = body_landmarks(face, drawn_person(face=face))
-
-    assert body.neck[0] == pytest.approx(face.centre_x)
-    assert body.chin_y > face.bottom
-    assert body.chin_y < body.neck[1] <= body.left_shoulder[1] + 0.1 * face.width
-    assert body.left_shoulder[1] == pytest.approx(body.right_shoulder[1])
-    assert 180 <= body.left_shoulder[1] <= 200  # the drawn shoulder line, near y=185..195
-    # Shoulders just inside the mask's edge (half-width 100 at the shoulder line).
-    assert 85 <= face.centre_x - body.left_shoulder[0] <= 100
-    assert body.right_shoulder[0] - face.centre_x == pytest.approx(face.centre_x - body.left_shoulder[0])
-    assert body.left_chest[1] < body.left_waist[1] < body.left_hip[1]
-    for left, right in (body.left_chest, body.right_chest), (body.left_waist, body.right_waist):
-        assert left[0] < face.centre_x < right[0]
-        assert right[0] - left[0] < body.shoulder_width
-
-
-def test_body_landmarks_use_typical_shoulders_where_the_body_runs_off_the_photo():
-    face = FACE
-    wider_than_the_photo = drawn_person(face=face, shoulder_half_width=400)
-
-    body = body_landmarks(face, wider_than_the_photo)
-
-    assert body.shoulder_width == pytest.approx(2 * TYPICAL_SHOULDER_HALF_WIDTH * face.width)
-
-
-def test_body_landmarks_clamp_a_mask_that_holds_more_than_a_body():
-    face = FACE
-    mask = drawn_person(face=face)
-    mask[170:, 10:390] = 255  # a sofa behind the shoulders, inside the photo
-
-    body = body_landmarks(face, mask)
-
-    assert body.shoulder_width <= 2 * SHOULDER_HALF_WIDTH_RANGE[1] * face.width
+def drawn_mask(style: GarmentStyle) -> np.ndarray:
+    design = GarmentDesign(style, GarmentPattern.PLAIN, (31, 58, 110), (31, 58, 110))
+    return cloth_mask(np.asarray(render_garment(design)))
 
 
 def test_garment_landmarks_of_a_flat_tshirt_match_its_drawing():
@@ -157,23 +50,6 @@ def test_sleeveless_garment_has_no_sleeve_ends():
 def test_garment_landmarks_refuse_an_empty_mask():
     with pytest.raises(GarmentNotFoundError):
         garment_landmarks(np.zeros((300, 200), np.uint8))
-
-
-def test_body_landmarks_measure_how_far_the_arms_hang_out():
-    relaxed = body_landmarks(FACE, drawn_person())
-    arms_out = drawn_person()
-    centre = FACE.centre_x
-    # The right arm held out: the outline widens steeply below the shoulder on that side only.
-    arms_out_image = Image.fromarray(arms_out)
-    ImageDraw.Draw(arms_out_image).polygon(
-        [(centre + 80, 195), (centre + 105, 195), (centre + 195, 380), (centre + 90, 420)], fill=255
-    )
-
-    raised = body_landmarks(FACE, np.array(arms_out_image))
-
-    assert relaxed.left_arm_angle < 15 and relaxed.right_arm_angle < 15
-    assert raised.right_arm_angle > relaxed.right_arm_angle + 10
-    assert raised.left_arm_angle == pytest.approx(relaxed.left_arm_angle, abs=1)
 
 
 def test_garment_landmarks_find_the_necklines_corners():
@@ -228,3 +104,49 @@ def test_long_sleeves_laid_beside_the_body_are_not_counted_as_body():
     assert points.left_armpit[1] == pytest.approx(350, abs=30)
     assert points.left_sleeve_end is not None and points.left_sleeve_end[0] < 90
     assert points.right_sleeve_end is not None and points.right_sleeve_end[0] > 510
+
+
+def test_trousers_landmarks_find_the_waistband_the_crotch_and_both_leg_ends():
+    # The drawing (shop/product_art.py): waistband 196..404 at y=110, crotch (300, 330), legs end at y=730.
+    points = bottom_landmarks(drawn_mask(GarmentStyle.TROUSERS))
+
+    assert points.left_waist[0] == pytest.approx(196, abs=6) and points.right_waist[0] == pytest.approx(404, abs=6)
+    assert points.waist_y == pytest.approx(110, abs=30)
+    assert points.crotch is not None and points.crotch[0] == pytest.approx(300, abs=3)
+    assert 320 <= points.crotch[1] <= 380  # the cloth mask closes the narrowest part of the gap
+    assert points.hem_y == pytest.approx(730, abs=30)
+    assert points.left_hem[0] < points.left_inner_hem[0] < 300 < points.right_inner_hem[0] < points.right_hem[0]
+
+
+def test_skirt_landmarks_have_no_crotch_and_a_hem_wider_than_the_waist():
+    points = bottom_landmarks(drawn_mask(GarmentStyle.SKIRT))
+
+    assert points.crotch is None
+    assert points.right_hem[0] - points.left_hem[0] > 1.5 * points.waist_width
+    assert points.hem_y == pytest.approx(620, abs=25)
+
+
+def test_shorts_end_well_above_where_trousers_end():
+    shorts = bottom_landmarks(drawn_mask(GarmentStyle.SHORTS))
+    trousers = bottom_landmarks(drawn_mask(GarmentStyle.TROUSERS))
+
+    assert shorts.crotch is not None and trousers.crotch is not None
+    assert shorts.hem_y - shorts.crotch[1] < 0.4 * (trousers.hem_y - trousers.crotch[1])
+
+
+@pytest.mark.parametrize("style", [GarmentStyle.STRAP_DRESS, GarmentStyle.TEE_DRESS])
+def test_a_dress_is_read_as_a_top_down_to_its_waist_and_a_skirt_to_its_hem(style):
+    # Both drawings have their waist at y=360 and their hem at y=760.
+    dress = dress_landmarks(drawn_mask(style))
+
+    waist_y = (dress.top.left_hem[1] + dress.top.right_hem[1]) / 2
+    assert waist_y == pytest.approx(360, abs=20)
+    assert dress.top.left_shoulder[1] < dress.top.left_armpit[1] < waist_y
+    assert dress.top.collar[1] < waist_y
+    assert (dress.left_hem[1] + dress.right_hem[1]) / 2 == pytest.approx(760, abs=30)
+    assert dress.right_hem[0] - dress.left_hem[0] > dress.top.right_hem[0] - dress.top.left_hem[0]
+
+
+def test_only_the_tee_dress_has_sleeves():
+    assert dress_landmarks(drawn_mask(GarmentStyle.TEE_DRESS)).top.left_sleeve_end is not None
+    assert dress_landmarks(drawn_mask(GarmentStyle.STRAP_DRESS)).top.left_sleeve_end is None

@@ -25,6 +25,7 @@ from tryon.pipeline.neural.preprocess import (
     pfafn_output_to_uint8,
     u2net_input,
     u2net_mask,
+    viton_frame,
 )
 
 U2NET_GOLDEN_NAMES = [
@@ -247,3 +248,52 @@ def test_paste_back_changes_only_the_garment_region_of_the_full_resolution_photo
     assert tuple(centre) == (0, 255, 0)
     assert pasted.garment_mask[(garment_top + garment_bottom) // 2, (garment_left + garment_right) // 2] == 255
     assert pasted.garment_mask[outside].max() == 0
+
+
+def model_rows_of(frame, points: np.ndarray) -> np.ndarray:
+    """Where photo points land in the 192×256 model picture cut from `frame`."""
+    left, top, right, bottom = frame
+    return (points - np.array([left, top])) * np.array([MODEL_WIDTH / (right - left), MODEL_HEIGHT / (bottom - top)])
+
+
+def test_viton_frame_puts_the_shoulders_near_the_top_and_the_hips_low_in_the_picture():
+    shoulders = np.array([[300.0, 240.0], [110.0, 224.0]])
+    hips = np.array([[250.0, 510.0], [130.0, 525.0]])
+
+    frame = viton_frame(shoulders, hips)
+
+    left, top, right, bottom = frame
+    assert (right - left) / (bottom - top) == pytest.approx(3 / 4, abs=0.01)
+    shoulder_rows = model_rows_of(frame, shoulders)[:, 1] / MODEL_HEIGHT
+    hip_rows = model_rows_of(frame, hips)[:, 1] / MODEL_HEIGHT
+    assert shoulder_rows.mean() == pytest.approx(0.26, abs=0.01)
+    assert hip_rows.mean() == pytest.approx(0.80, abs=0.01)
+
+
+def test_a_close_up_and_a_full_length_shot_reach_the_model_in_the_same_framing():
+    from tests.tryon.pipeline.body.photos import distant
+    from tryon.pipeline.body import analyse_body
+
+    def model_points(photo):
+        body = analyse_body(photo)
+        shoulders = np.array([body.point("left_shoulder"), body.point("right_shoulder")])
+        hips = np.array([body.point("left_hip"), body.point("right_hip")])
+        frame = viton_frame(shoulders, hips)
+        return model_rows_of(frame, shoulders), model_rows_of(frame, hips)
+
+    close_up = model_points(data.astronaut())
+    far_away = model_points(distant(data.astronaut(), 0.4))
+
+    # Same rows and spans in the 192×256 picture (within a few model pixels), though the person is
+    # 2.5 times smaller in the second photo.
+    for near, far in zip(close_up, far_away, strict=True):
+        assert np.abs(near - far).max() < 8
+
+
+def test_the_crop_follows_the_frame_it_is_given():
+    photo = data.astronaut()
+    frame = (100, 60, 340, 380)
+
+    crop = crop_person(photo, ellipse_saliency(512, 512, centre=(300, 250), axes=(180, 120)), frame=frame)
+
+    assert crop.box == frame
