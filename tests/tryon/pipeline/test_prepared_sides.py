@@ -12,9 +12,9 @@ from tests.tryon.pipeline.person_photos import astronaut
 from tests.tryon.pipeline.product_photos import tshirt_photo
 from tests.tryon.pipeline.stand_in_weights import stand_in_weights_dir
 from tryon.pipeline.classic.engine import ClassicTryOnEngine
-from tryon.pipeline.contract import GARMENT_SIDE, PHOTO_SIDE, PreparedSide, StalePreparationError
+from tryon.pipeline.contract import GARMENT_SIDE, PHOTO_SIDE, UPPER_BODY, PreparedSide, StalePreparationError
 from tryon.pipeline.masks import cloth_mask
-from tryon.pipeline.neural.engine import TryOnEngine
+from tryon.pipeline.neural.engine import TryOnEngine, _viton_frame_of
 from tryon.pipeline.neural.preprocess import (
     crop_person,
     garment_region,
@@ -22,6 +22,7 @@ from tryon.pipeline.neural.preprocess import (
     paste_back,
     pfafn_output_to_uint8,
 )
+from tryon.pipeline.person import analyse_person
 
 
 @pytest.fixture(scope="module")
@@ -32,7 +33,7 @@ def neural_engine(reference_dir):
 def test_neural_split_run_draws_the_monolithic_pipelines_picture(neural_engine):
     photo, garment = data.astronaut(), tshirt_photo()
     saliency = neural_engine._saliency(photo)
-    crop = crop_person(photo, saliency)
+    crop = crop_person(photo, saliency, frame=_viton_frame_of(analyse_person(photo, UPPER_BODY)))
     inputs = garment_to_model_inputs(garment, cloth_mask(garment))
     outputs = neural_engine.networks.dress(crop.real_image, inputs.clothes, inputs.edge)
     small = pfafn_output_to_uint8(outputs["p_tryon"])
