@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run worker test install install-dev lint migrate seed clean
+.PHONY: run worker test install install-dev install-axe lint migrate seed clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -24,6 +24,14 @@ $(VENV)/.installed-dev: requirements-dev.txt $(VENV)/.installed
 install: $(VENV)/.installed
 install-dev: $(VENV)/.installed-dev
 
+# axe-core (npm registry, version pinned in tests/e2e/axe/package-lock.json) for the browser tests'
+# accessibility scans; injected from disk into each page, never served by the shop.
+AXE_DIR := tests/e2e/axe
+$(AXE_DIR)/node_modules/axe-core/axe.min.js: $(AXE_DIR)/package-lock.json
+	npm ci --prefix $(AXE_DIR) --no-audit --no-fund
+	touch $@
+install-axe: $(AXE_DIR)/node_modules/axe-core/axe.min.js
+
 migrate: install
 	$(BIN)/python manage.py migrate --noinput
 
@@ -41,7 +49,7 @@ worker: install
 lint: install-dev
 	$(BIN)/ruff check .
 
-test: install-dev
+test: install-dev install-axe
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
 	@# Sync Playwright and pytest-asyncio clash in one process, so the browser tests run on their own.

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.contrib.auth.forms import AdminUserCreationForm, AuthenticationForm, BaseUserCreationForm
 from django.contrib.auth.forms import UserChangeForm as DjangoUserChangeForm
+from django.core.exceptions import ValidationError
 
 from accounts.models import BodyProfile, User
 from accounts.services import normalise_email
@@ -40,7 +41,13 @@ class SignupForm(LowerCaseEmailMixin, BaseUserCreationForm):
 
 
 class EmailAuthenticationForm(AuthenticationForm):
-    """Django's login form, labelled for e-mail addresses (the user model's USERNAME_FIELD)."""
+    """Django's login form, labelled for e-mail addresses (the user model's USERNAME_FIELD).
+
+    A failed log-in is an error of the pair, not of one field, so Django shows it above the form and
+    ties it to neither input; here both inputs are marked invalid and described by it
+    (`LOGIN_ERROR_ID`, the id the login template gives the error list)."""
+
+    LOGIN_ERROR_ID = "login-error"
 
     error_messages = {
         **AuthenticationForm.error_messages,
@@ -51,6 +58,14 @@ class EmailAuthenticationForm(AuthenticationForm):
         super().__init__(request, *args, **kwargs)
         self.fields["username"].label = "E-mail address"
         self.fields["username"].widget = forms.EmailInput(attrs={"autofocus": True, "autocomplete": "email"})
+
+    def clean(self) -> dict:
+        try:
+            return super().clean()
+        except ValidationError:
+            for name in ("username", "password"):
+                self.fields[name].widget.attrs.update({"aria-invalid": "true", "aria-describedby": self.LOGIN_ERROR_ID})
+            raise
 
 
 class ProfileForm(LowerCaseEmailMixin, forms.ModelForm):

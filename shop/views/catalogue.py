@@ -10,6 +10,7 @@ from django.views.decorators.http import require_safe
 
 from shop.catalogue_cache import cached_fragment
 from shop.forms import ProductFilterForm
+from shop.models import Category
 from shop.selectors import category_tree, product_detail, product_page, size_advice_for
 
 
@@ -37,7 +38,9 @@ def _render_catalogue(query: QueryDict) -> dict[str, str]:
     query_without_page = query.copy()
     query_without_page.pop("page", None)
     selected_category = filters.get("category")
+    title = _catalogue_title(search=filters.get("q"), category=selected_category)
     context = {
+        "heading": title or "All products",
         "form": form,
         "page": page,
         "products": page.object_list,
@@ -47,10 +50,15 @@ def _render_catalogue(query: QueryDict) -> dict[str, str]:
         "has_filters": bool(filters and any(value for key, value in filters.items() if key != "sort")),
         "SHOP_CURRENCY": settings.SHOP_CURRENCY,
     }
-    return {
-        "title": selected_category.name if selected_category else "Shop",
-        "body": render_to_string("shop/includes/catalogue_body.html", context),
-    }
+    return {"title": title or "Shop", "body": render_to_string("shop/includes/catalogue_body.html", context)}
+
+
+def _catalogue_title(*, search: str | None, category: Category | None) -> str | None:
+    """What the page shows, for its title and heading (None for the whole catalogue): a search says
+    what was searched for, so a results page is not titled like the home page (WCAG 2.4.2)."""
+    if search:
+        return f"Search results for “{search}”" + (f" in {category.name}" if category else "")
+    return category.name if category else None
 
 
 @require_safe

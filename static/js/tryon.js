@@ -27,11 +27,15 @@
     var saveLink = root.querySelector("[data-tryon-save]");
     var photoInput = form ? form.querySelector("input[type=file][name=photo]") : null;
     var formError = root.querySelector("[data-tryon-error]");
+    var announcement = root.querySelector("[data-tryon-announcement]");
+    var resultHeading = root.querySelector("[data-tryon-result-heading]");
+    var sizePicker = root.querySelector(".tryon-add-to-cart");
     // Ids are compared as strings: integers on SQLite, ObjectId strings on MongoDB.
     var productId = String(root.dataset.product);
     var jobId = root.dataset.jobId ? String(root.dataset.jobId) : null;
     var socket = null;
     var retries = 0;
+    var shownStatus = null;  // the status on screen: focus moves only when a job seen live ends
     var latestSeen = {};  // job id → newest message, so a result that beats the POST reply is not lost
     var STATUS_RANK = { queued: 0, running: 1, done: 2, failed: 2 };
 
@@ -58,6 +62,36 @@
       return "The try-on failed";
     }
 
+    function announce(text) {
+      if (announcement.textContent !== text) announcement.textContent = text;
+    }
+
+    function resultSummary() {
+      var parts = ["Done. " + resultHeading.textContent + " is below.", "The After picture shows " + after.alt + "."];
+      if (!engineNote.hidden) parts.push(engineNote.textContent);
+      if (sizePicker) parts.push("Pick your size there to add it to the cart.");
+      return parts.join(" ");
+    }
+
+    // When a job the shopper watched ends, focus goes to its result (or its error), so keyboard and
+    // screen-reader users land on it instead of wherever the page left them.
+    function settle(job) {
+      var wasLive = shownStatus === "queued" || shownStatus === "running";
+      shownStatus = job.status;
+      if (job.status === "queued" || job.status === "running") {
+        announce(stageText(job));
+        return;
+      }
+      if (!wasLive) return;  // a result already there when the page opened is not news
+      if (job.status === "done") {
+        announce(resultSummary());
+        resultHeading.focus();
+      } else {
+        announce("The try-on failed. " + (job.error || ""));
+        failure.focus();
+      }
+    }
+
     function render(job) {
       statusBox.hidden = false;
       root.dataset.jobStatus = job.status;
@@ -67,6 +101,7 @@
       failure.textContent = job.error || "";
       if (job.status !== "done") {
         resultBox.hidden = true;
+        settle(job);
         return;
       }
       before.src = job.photo_url;
@@ -80,6 +115,7 @@
       var jobField = root.querySelector("[data-tryon-job-field]");
       if (jobField) jobField.value = String(job.job);  // the cart line remembers which try-on sold it
       resultBox.hidden = false;
+      settle(job);
     }
 
     // A new attempt starts clean: no failure, progress or result of the previous job stays on screen
@@ -104,6 +140,11 @@
         formError.appendChild(item);
       }
       formError.hidden = !message;
+      // The photo box is described by its help text and, while there is one, by the error.
+      var helpId = photoInput.id + "_helptext";
+      photoInput.setAttribute("aria-describedby", message ? helpId + " " + formError.id : helpId);
+      if (message) photoInput.setAttribute("aria-invalid", "true");
+      else photoInput.removeAttribute("aria-invalid");
     }
 
     function handleMessage(message) {
@@ -138,6 +179,9 @@
     if (form && root.dataset.apiUrl) {
       form.addEventListener("submit", function (event) {
         event.preventDefault();
+        var button = form.querySelector("button[type=submit]");
+        // aria-disabled, not disabled: a disabled button drops the keyboard focus to the page body.
+        if (button.getAttribute("aria-disabled") === "true") return;
         var data = new FormData(form);
         var photo = data.get("photo");
         if (photo && !photo.name) data.delete("photo");
@@ -148,8 +192,7 @@
           return;
         }
         showFormError("");
-        var button = form.querySelector("button[type=submit]");
-        button.disabled = true;
+        button.setAttribute("aria-disabled", "true");
         fetch(root.dataset.apiUrl, {
           method: "POST",
           body: data,
@@ -163,11 +206,12 @@
             return;
           }
           jobId = String(reply.body.id);
+          shownStatus = "queued";  // just started here: even a result that is ready at once gets the focus
           render(newer(reply.body, latestSeen[jobId]));
         }).catch(function () {
           showFormError("The connection to the shop failed; please try again.");
         }).finally(function () {
-          button.disabled = false;
+          button.removeAttribute("aria-disabled");
         });
       });
     }

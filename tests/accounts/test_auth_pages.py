@@ -106,6 +106,25 @@ def test_login_with_a_wrong_password_shows_an_error_and_stays_logged_out(client)
 
 
 @pytest.mark.django_db
+def test_a_failed_login_marks_both_fields_invalid_and_describes_them_by_the_error(client):
+    make_user("mia@example.com")
+    response = client.post(reverse("accounts:login"), {"username": "mia@example.com", "password": "nope"})
+    html = response.content.decode()
+    assert re.search(r'<div role="alert"><ul class="errorlist nonfield" id="login-error"><li>That e-mail address', html)
+    for name in ("username", "password"):
+        field = re.search(rf'<input[^>]*name="{name}"[^>]*>', html).group(0)
+        assert 'aria-invalid="true"' in field
+        assert 'aria-describedby="login-error"' in field
+
+
+@pytest.mark.django_db
+def test_a_first_visit_to_the_login_page_marks_no_field_invalid(client):
+    html = client.get(reverse("accounts:login")).content.decode()
+    assert "aria-invalid" not in html
+    assert 'id="login-error"' not in html
+
+
+@pytest.mark.django_db
 def test_logout_needs_a_post(client):
     user = make_user()
     client.force_login(user)

@@ -25,6 +25,7 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 SHOPPER_PASSWORD = "e2e-shopper-password-1"
+STAFF_PASSWORD = "e2e-staff-password-1"
 
 
 def free_port() -> int:
@@ -47,7 +48,7 @@ class LiveServer:
             "REVETIR_PRIVATE_MEDIA_ROOT": str(root / "private"),
             "REVETIR_ALLOWED_HOSTS": "127.0.0.1,localhost",
             "REVETIR_DEMO_SHOPPER_PASSWORD": SHOPPER_PASSWORD,
-            "REVETIR_DEMO_STAFF_PASSWORD": "e2e-staff-password-1",
+            "REVETIR_DEMO_STAFF_PASSWORD": STAFF_PASSWORD,
         }
         self.env.pop("REVETIR_REDIS_URL", None)
 

@@ -110,7 +110,10 @@ def test_staff_see_stock_and_pictures_in_the_product_list_and_the_report(revetir
     rows = page.locator("#result_list tbody tr")
     assert rows.count() > 0
     first = rows.first
-    assert first.locator("img.admin-thumbnail").evaluate("image => image.naturalWidth") > 0
+    assert first.locator("img.admin-thumbnail").count() == 1
+    page.wait_for_function(
+        "[...document.querySelectorAll('img.admin-thumbnail')].every(image => image.complete && image.naturalWidth > 0)"
+    )
     assert int(first.locator("td.field-total_stock").inner_text()) >= 0
     page.screenshot(path=tmp_path / "screenshot-admin-products.png", full_page=True)
 

@@ -89,6 +89,15 @@ def test_low_stock_filter_lists_products_with_any_variant_at_or_below_the_thresh
 
 
 @pytest.mark.django_db
+def test_each_stock_box_in_the_stock_list_is_labelled_with_its_sku(staff_client):
+    variant = make_product("Wool Coat").variants.get()
+
+    html = staff_client.get(reverse("admin:shop_variant_changelist")).content.decode()
+
+    assert f'aria-label="Stock of {variant.sku}"' in html
+
+
+@pytest.mark.django_db
 def test_product_search_finds_by_sku(staff_client):
     wanted = make_product("Wool Coat")
     make_product("Cotton Tee")

@@ -51,6 +51,24 @@ def test_product_list_filters_by_query_string(client):
     assert response.context["selected_category"] == women
 
 
+@pytest.mark.parametrize(
+    ("query", "title", "heading"),
+    [
+        ({}, "<title>Shop · Revetir</title>", "All products"),
+        ({"q": "blouse"}, "<title>Search results for “blouse” · Revetir</title>", "Search results for “blouse”"),
+        ({"q": "<b>", "category": True}, "Search results for “&lt;b&gt;” in Women", "Search results for “&lt;b&gt;”"),
+        ({"category": True}, "<title>Women · Revetir</title>", "Women"),
+    ],
+)
+def test_search_results_have_their_own_title_and_heading_saying_what_was_searched(client, query, title, heading):
+    women = make_category("Women")
+    if "category" in query:
+        query = {**query, "category": women.slug}
+    html = client.get(LIST_URL, query).content.decode()
+    assert title in html
+    assert f'<h1 id="catalogue-heading">{heading}' in html
+
+
 def test_bad_filter_values_are_shown_next_to_their_fields_and_valid_filters_still_apply(client):
     make_product("Cheap Tee", price="10.00")
     make_product("Dear Tee", price="90.00")
@@ -60,7 +78,8 @@ def test_bad_filter_values_are_shown_next_to_their_fields_and_valid_filters_stil
 
     assert response.status_code == 200
     html = response.content.decode()
-    assert 'id="id_min_price-errors"' in html
+    assert 'aria-describedby="id_min_price_error"' in html
+    assert '<ul class="errorlist" id="id_min_price_error">' in html
     assert "Enter a number." in html
     assert "Sort by newest, price or name." in html
     assert sorted(product.name for product in response.context["products"]) == ["Cheap Tee", "Dear Tee"]
