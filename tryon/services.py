@@ -165,9 +165,16 @@ def submit_job(
 def submit_page(*, user: User, photo: PersonPhoto, product_images: list[ProductImage]) -> list[TryOnJob]:
     """Try every garment of a catalogue page on `photo` ("See it on me"): one job per image, in order.
 
-    Cached pairs come back finished at once; the rest are queued behind single try-ons, all or none:
+    Garments the photo cannot try are left out. Cached pairs come back finished at once; the rest
+    are queued behind single try-ons, all or none:
     past the shopper's page bound or the shop-wide queue bound, raises TryOnBusyError and queues nothing.
     """
+    if photo.owner_id != user.pk:
+        raise ValidationError("Choose one of your own photos.")
+    # Garments this photo cannot try (trousers on a waist-up photo) are left out, not the page.
+    product_images = [image for image in product_images if photo.verdict_for(image.product.garment_type).usable]
+    if not product_images:
+        raise ValidationError("Your photo cannot try any of these garments; see My photos for what it can try.")
     for product_image in product_images:
         _check_pair(user=user, photo=photo, product_image=product_image)
     sweep_stale_jobs(owner=user)
