@@ -76,6 +76,9 @@
         return;
       }
       products = reply.body.jobs.map(function (job) { return String(job.product); });
+      Object.keys(cards).forEach(function (product) {  // left out: the photo cannot try that garment
+        if (products.indexOf(product) === -1) cards[product].classList.add("wear-skipped");
+      });
       reply.body.jobs.forEach(function (job) { jobs[String(job.id)] = String(job.product); });
       reply.body.jobs.forEach(show);
       report();
