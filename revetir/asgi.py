@@ -2,7 +2,8 @@
 
 Websockets pass the allowed-hosts origin check and the session/auth middleware before routing,
 so every consumer sees `scope["user"]` and cross-site pages cannot open a socket. Try-on jobs do
-not pass through here: they run on the in-process worker or on Celery workers (`tryon.dispatch`).
+not pass through here: they run on the in-process worker or on Celery workers (`tryon.dispatch`);
+the in-process worker starts (and loads the engine) on the server's first connection.
 """
 
 import os
@@ -17,10 +18,13 @@ from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
 from tryon.routing import websocket_urlpatterns  # noqa: E402
+from tryon.startup import StartWorkerOnFirstConnection  # noqa: E402
 
-application = ProtocolTypeRouter(
-    {
-        "http": django_asgi_app,
-        "websocket": AllowedHostsOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns))),
-    }
+application = StartWorkerOnFirstConnection(
+    ProtocolTypeRouter(
+        {
+            "http": django_asgi_app,
+            "websocket": AllowedHostsOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns))),
+        }
+    )
 )

@@ -372,6 +372,12 @@ TRYON_SWEEP_SECONDS = env_int("REVETIR_TRYON_SWEEP_SECONDS", 10)
 # A job nobody claimed for this long fails with a message; an outage of minutes only delays it.
 TRYON_QUEUED_LIMIT_SECONDS = env_int("REVETIR_TRYON_QUEUED_LIMIT_SECONDS", 3600)
 TRYON_RETENTION_DAYS = env_int("REVETIR_TRYON_RETENTION_DAYS", 30)
+# Photo and garment sides are prepared by the worker when a photo or product image is saved.
+TRYON_PREPARE_IN_BACKGROUND = env_bool("REVETIR_TRYON_PREPARE_IN_BACKGROUND", True)
+# At most this many try-ons of a catalogue page ("See it on me") live per shopper at once.
+TRYON_PAGE_LIVE_LIMIT = env_int("REVETIR_TRYON_PAGE_LIVE_LIMIT", 12)
+# The worker loads the engine when it starts, not on the first shopper's job.
+TRYON_WARM_UP = env_bool("REVETIR_TRYON_WARM_UP", True)
 
 # --- Celery (try-on workers at scale) ----------------------------------------------------------
 # The broker defaults to the Redis of REVETIR_REDIS_URL; amqp://… (RabbitMQ) works as well.

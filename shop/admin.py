@@ -21,7 +21,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 
 from shop.models import (
     ORDER_TRANSITIONS,
@@ -42,6 +42,7 @@ from shop.reports import sales_report
 from shop.services import InvalidOrderTransition, order_change_status, order_set_tracking_number
 from shop.stock import StockChangedMeanwhile, set_stock_if_unchanged
 from shop.stock_csv import StockImportRejected, stock_export_csv, stock_import_csv
+from tryon.selectors import garment_check
 
 # Larger files are refused before parsing; a full catalogue's stock sheet is far smaller.
 STOCK_CSV_MAX_BYTES = 5 * 1024 * 1024
@@ -155,8 +156,24 @@ class VariantInline(admin.TabularInline):
 class ProductImageInline(admin.TabularInline):
     model = ProductImage
     extra = 0
-    fields = ("image", "alt_text", "is_primary", "position")
+    fields = ("image", "alt_text", "is_primary", "position", "garment_check")
+    readonly_fields = ("garment_check",)
     verbose_name_plural = "gallery (the primary picture is the garment on white, used by try-on)"
+
+    @admin.display(description="Garment mask")
+    def garment_check(self, image: ProductImage) -> str:
+        """The cloth mask try-on found, drawn over the image, and what looks wrong about it, so a bad
+        product photo is caught before a shopper tries it on."""
+        if image.pk is None or not image.image:
+            return "Checked once the image is saved."
+        check = garment_check(product_image=image)
+        if not check.prepared:
+            return "Not checked yet: the try-on worker is preparing this image; reload the page in a moment."
+        picture = format_html('<img src="{}" alt="Garment mask of {}" class="garment-mask">', check.overlay_uri, image)
+        if not check.warnings:
+            return format_html('{}<p class="garment-mask-ok">The mask looks right.</p>', picture)
+        items = format_html_join("", '<li class="garment-mask-warning">{}</li>', ((text,) for text in check.warnings))
+        return format_html("{}<ul>{}</ul>", picture, items)
 
 
 class SizeChartRowInline(admin.TabularInline):

@@ -18,6 +18,15 @@ def reference_dir() -> Path:
 
 
 @pytest.fixture(autouse=True)
+def _no_background_preparation(settings):
+    """Saved photos and product images are not prepared by a background worker in tests, and no
+    connection starts the worker: a test that needs a prepared side calls `tryon.preparations`
+    itself, so nothing runs behind its back."""
+    settings.TRYON_PREPARE_IN_BACKGROUND = False
+    settings.TRYON_WARM_UP = False
+
+
+@pytest.fixture(autouse=True)
 def _isolated_media(settings, tmp_path):
     """Every test writes media into its own temporary folders, never into data/."""
     settings.MEDIA_ROOT = tmp_path / "media"

@@ -5,6 +5,7 @@ Job JSON is the same object the websocket sends (see `tryon.events.job_payload`)
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field, inline_serializer
 from rest_framework import serializers, status
@@ -80,6 +81,16 @@ class JobCreateSerializer(serializers.Serializer):
         return attrs
 
 
+class PageCreateSerializer(serializers.Serializer):
+    photo_id = ObjectKeySerializerField(help_text="Id of one of your saved photos.")
+    products = serializers.ListField(
+        child=ObjectKeySerializerField(),
+        min_length=1,
+        max_length=settings.TRYON_PAGE_LIVE_LIMIT,
+        help_text="Ids of the products to see on the photo, in the order of the page.",
+    )
+
+
 class PhotoCreateSerializer(serializers.Serializer):
     photo = serializers.FileField(help_text="JPEG, PNG or WebP, up to 10 MB.")
 
@@ -147,6 +158,44 @@ class JobListCreateView(APIView):
         except services.TryOnBusyError as error:
             return _error(429, str(error), **{"Retry-After": str(error.retry_after)})
         return Response(_job_json(job), status=status.HTTP_202_ACCEPTED)
+
+
+class PageCreateView(APIView):
+    """ "See it on me": every garment of a page on one saved photo."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        request=PageCreateSerializer,
+        responses={
+            202: inline_serializer(name="TryOnPage", fields={"jobs": JobSerializer(many=True)}),
+            400: OpenApiResponse(ERROR_SCHEMA, description="Bad list of products"),
+            404: OpenApiResponse(ERROR_SCHEMA, description="No photo of yours with that id, or no product to try on"),
+            429: OpenApiResponse(ERROR_SCHEMA, description="Too many try-ons; see Retry-After"),
+        },
+        summary="Try a page of products on a saved photo",
+        description=(
+            "One job per product that can be tried on, in the order given (others are left out). Pairs "
+            "already tried come back done at once; the rest are queued behind single try-ons and "
+            "reported over the websocket like any job."
+        ),
+    )
+    def post(self, request: Request) -> Response:
+        serializer = PageCreateSerializer(data=request.data)
+        if not serializer.is_valid():
+            return _invalid(serializer)
+        data = serializer.validated_data
+        photo = selectors.photo_for_user(user=request.user, photo_id=data["photo_id"])
+        images = selectors.garment_images_for_products(product_ids=data["products"])
+        if not images:
+            return _error(404, "None of those products can be tried on.")
+        try:
+            jobs = services.submit_page(user=request.user, photo=photo, product_images=images)
+        except ValidationError as error:
+            return _error(400, _validation_message(error))
+        except services.TryOnBusyError as error:
+            return _error(429, str(error), **{"Retry-After": str(error.retry_after)})
+        return Response({"jobs": [_job_json(job) for job in jobs]}, status=status.HTTP_202_ACCEPTED)
 
 
 class JobDetailView(APIView):

@@ -1,5 +1,5 @@
 from django.apps import AppConfig
-from django.db.models.signals import post_delete
+from django.db.models.signals import post_delete, post_save
 
 
 class TryonConfig(AppConfig):
@@ -9,11 +9,25 @@ class TryonConfig(AppConfig):
 
     def ready(self) -> None:
         from accounts.services import account_deleting
+        from shop.models import ProductImage
         from tryon import checks, receivers  # noqa: F401 (checks registers the body model check)
-        from tryon.models import PersonPhoto, TryOnJob
+        from tryon.models import GarmentPreparation, PersonPhoto, PhotoPreparation, TryOnJob
 
         account_deleting.connect(receivers.delete_tryon_data_of_deleted_account, dispatch_uid="tryon-account-deleting")
         post_delete.connect(
             receivers.delete_files_of_deleted_photo, sender=PersonPhoto, dispatch_uid="tryon-photo-files"
         )
         post_delete.connect(receivers.delete_files_of_deleted_job, sender=TryOnJob, dispatch_uid="tryon-job-files")
+        post_delete.connect(
+            receivers.delete_files_of_deleted_photo_preparation,
+            sender=PhotoPreparation,
+            dispatch_uid="tryon-photo-preparation-files",
+        )
+        post_delete.connect(
+            receivers.delete_files_of_deleted_garment_preparation,
+            sender=GarmentPreparation,
+            dispatch_uid="tryon-garment-preparation-files",
+        )
+        post_save.connect(
+            receivers.prepare_saved_product_image, sender=ProductImage, dispatch_uid="tryon-prepare-product-image"
+        )

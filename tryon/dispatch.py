@@ -18,6 +18,7 @@ from revetir.object_keys import key_text
 logger = logging.getLogger(__name__)
 
 RUN_JOB_TASK = "tryon.run_job"
+PREPARE_TASK = "tryon.prepare"
 # Publishing gives up quickly when the broker is down, so a shopper's submit answers in seconds.
 PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.5, "interval_max": 1}
 
@@ -40,6 +41,28 @@ def dispatch_job(job_id: object) -> None:
     from tryon.worker import in_process_worker
 
     in_process_worker().wake(job_id)
+
+
+def dispatch_preparation(kind: str, object_id: object) -> None:
+    """Ask a worker to prepare a newly saved photo or product image (`tryon.worker.PREPARE_PHOTO`,
+    `PREPARE_GARMENT`); the in-process worker does it when no job is queued, a Celery worker in
+    its turn. Off with REVETIR_TRYON_PREPARE_IN_BACKGROUND=0."""
+    if not settings.TRYON_PREPARE_IN_BACKGROUND:
+        return
+    if settings.TRYON_WORKER == "celery":
+        from revetir.celery import app
+
+        app.send_task(
+            PREPARE_TASK,
+            args=[kind, key_text(object_id)],
+            queue=settings.TRYON_QUEUE,
+            retry=True,
+            retry_policy=PUBLISH_RETRY_POLICY,
+        )
+        return
+    from tryon.worker import in_process_worker
+
+    in_process_worker().prepare(kind, object_id)
 
 
 def broker_queue_length() -> int | None:

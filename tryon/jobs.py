@@ -50,6 +50,8 @@ class JobOutcome:
     image_small: Image.Image
     engine: str
     timings: dict[str, float]
+    engine_identity: str = ""  # with the image file, what a cached result must match
+    garment_image_name: str = ""
 
 
 @dataclass
@@ -81,12 +83,20 @@ def claim_job(*, job_id: object, worker: str) -> bool:
 
 
 def claim_next_job(*, worker: str, preferred_job_id: object | None = None) -> TryOnJob | None:
-    """Claim `preferred_job_id` if still queued, else the oldest queued job; None when none is left."""
-    if preferred_job_id is not None and claim_job(job_id=preferred_job_id, worker=worker):
-        return TryOnJob.objects.get(pk=preferred_job_id)
+    """Claim the next queued job: single try-ons before page batches, oldest first within each;
+    `preferred_job_id` (the job a wake-up named) only when nothing ranks before it. None when none is left."""
+    if preferred_job_id is not None:
+        preferred = TryOnJob.objects.filter(pk=preferred_job_id, status=JobStatus.QUEUED).values("priority").first()
+        waiting_before = preferred is not None and (
+            TryOnJob.objects.filter(status=JobStatus.QUEUED, priority__lt=preferred["priority"]).exists()
+        )
+        if preferred is not None and not waiting_before and claim_job(job_id=preferred_job_id, worker=worker):
+            return TryOnJob.objects.get(pk=preferred_job_id)
     while True:
         candidate = (
-            TryOnJob.objects.filter(status=JobStatus.QUEUED).order_by("created_at", "id").values_list("pk", flat=True)
+            TryOnJob.objects.filter(status=JobStatus.QUEUED)
+            .order_by("priority", "created_at", "id")
+            .values_list("pk", flat=True)
         ).first()
         if candidate is None:
             return None
@@ -127,6 +137,8 @@ def complete_job(*, job_id: object, worker: str, outcome: JobOutcome) -> TryOnJo
         stage="",
         progress=1.0,
         engine=outcome.engine,
+        engine_identity=outcome.engine_identity,
+        garment_image_name=outcome.garment_image_name,
         timings=outcome.timings,
         result_name=full_name,
         result_small_name=small_name,

@@ -76,6 +76,58 @@ class PersonPhoto(models.Model):
         ]
 
 
+class PhotoPreparation(models.Model):
+    """An engine's photo side of a photo (`tryon.pipeline.contract.PreparedSide`), kept in the private
+    storage like the photo and deleted with it. One per photo and engine identity: other weights
+    make their own, and the stale one is removed when the new one is stored."""
+
+    photo = models.ForeignKey(PersonPhoto, related_name="preparations", on_delete=models.CASCADE)
+    engine_identity = models.CharField(max_length=80)
+    file_name = models.CharField(max_length=200, blank=True, help_text="The prepared side in the private storage.")
+    error = models.TextField(blank=True, help_text="Why the engine could not use the photo, if it could not.")
+    seconds = models.FloatField(default=0.0, help_text="How long preparing took.")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["photo", "engine_identity"], name="tryon_photo_prep_once_per_engine"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Photo side of {self.photo_id} ({self.engine_identity})"
+
+
+class GarmentPreparation(models.Model):
+    """An engine's garment side of a product image: cloth mask, landmarks, model inputs and features.
+    `image_name` is the image file it was made from, so a replaced image is prepared again; the
+    mask's area and how much of the image border it touches tell staff when the photo looks wrong."""
+
+    product_image = models.ForeignKey(
+        "shop.ProductImage", related_name="garment_preparations", on_delete=models.CASCADE
+    )
+    engine_identity = models.CharField(max_length=80)
+    image_name = models.CharField(max_length=255, help_text="The product image file this was made from.")
+    file_name = models.CharField(max_length=200, blank=True, help_text="The prepared side in the private storage.")
+    mask_file_name = models.CharField(
+        max_length=200, blank=True, help_text="The cloth mask as a PNG in the private storage, shown to staff."
+    )
+    error = models.TextField(blank=True, help_text="Why no garment was found, if none was.")
+    mask_area = models.FloatField(default=0.0, help_text="Fraction of the image the cloth mask covers.")
+    mask_border = models.FloatField(default=0.0, help_text="Fraction of the image border the cloth mask touches.")
+    seconds = models.FloatField(default=0.0, help_text="How long preparing took.")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["product_image", "engine_identity"], name="tryon_garment_prep_once_per_engine"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Garment side of image {self.product_image_id} ({self.engine_identity})"
+
+
 class JobStatus(models.TextChoices):
     QUEUED = "queued", "Queued"
     RUNNING = "running", "Running"
@@ -85,6 +137,13 @@ class JobStatus(models.TextChoices):
 
 # A job in one of these states still has a worker (or the queue) owing it a result.
 LIVE_STATUSES = (JobStatus.QUEUED, JobStatus.RUNNING)
+
+
+class JobPriority(models.IntegerChoices):
+    """Workers take queued jobs lowest value first: a shopper's single try-on before page batches."""
+
+    SINGLE = 0, "Single try-on"
+    PAGE = 1, "Page of garments"
 
 
 class TryOnJob(models.Model):
@@ -106,6 +165,13 @@ class TryOnJob(models.Model):
     attempts = models.PositiveSmallIntegerField(default=0, help_text="Times a worker claimed the job.")
     result_name = models.CharField(max_length=200, blank=True)
     result_small_name = models.CharField(max_length=200, blank=True)
+    priority = models.PositiveSmallIntegerField(choices=JobPriority.choices, default=JobPriority.SINGLE)
+    engine_identity = models.CharField(
+        max_length=80, blank=True, help_text="Engine and weights of the result: a cached result must match them."
+    )
+    garment_image_name = models.CharField(
+        max_length=255, blank=True, help_text="The product image file the result shows: a replaced image is stale."
+    )
     heartbeat_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
@@ -116,6 +182,8 @@ class TryOnJob(models.Model):
         indexes = [
             models.Index(fields=["owner", "status"], name="tryon_job_owner_status_idx"),
             models.Index(fields=["status"], name="tryon_job_status_idx"),
+            models.Index(fields=["status", "priority", "created_at"], name="tryon_job_queue_idx"),
+            models.Index(fields=["owner", "photo", "product_image", "status"], name="tryon_job_pair_idx"),
         ]
         constraints = [
             models.CheckConstraint(

@@ -8,8 +8,9 @@ picture outlives the row that points to it.
 from __future__ import annotations
 
 from accounts.models import User
-from tryon.models import PersonPhoto, TryOnJob
-from tryon.services import delete_user_tryon_data
+from shop.models import ProductImage
+from tryon.models import GarmentPreparation, PersonPhoto, PhotoPreparation, TryOnJob
+from tryon.services import delete_user_tryon_data, request_garment_preparation
 from tryon.storage import delete_private_files
 
 
@@ -24,3 +25,18 @@ def delete_files_of_deleted_photo(sender: type, *, instance: PersonPhoto, **kwar
 
 def delete_files_of_deleted_job(sender: type, *, instance: TryOnJob, **kwargs: object) -> None:
     delete_private_files(instance.result_name, instance.result_small_name)
+
+
+def delete_files_of_deleted_photo_preparation(sender: type, *, instance: PhotoPreparation, **kwargs: object) -> None:
+    delete_private_files(instance.file_name)
+
+
+def delete_files_of_deleted_garment_preparation(
+    sender: type, *, instance: GarmentPreparation, **kwargs: object
+) -> None:
+    delete_private_files(instance.file_name, instance.mask_file_name)
+
+
+def prepare_saved_product_image(sender: type, *, instance: ProductImage, **kwargs: object) -> None:
+    """A product image saved anywhere (admin, seed_demo, the API) gets its garment side prepared."""
+    request_garment_preparation(product_image=instance)

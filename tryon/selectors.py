@@ -15,9 +15,9 @@ from django.utils import dateformat, timezone
 from accounts.models import User
 from revetir.object_keys import primary_key_or_none
 from shop.models import Product, ProductImage, Variant
-from shop.selectors import sizes_in_display_order
-from tryon import dispatch
-from tryon.models import LIVE_STATUSES, JobStatus, PersonPhoto, TryOnJob
+from shop.selectors import product_page, sizes_in_display_order
+from tryon import dispatch, preparations
+from tryon.models import LIVE_STATUSES, GarmentPreparation, JobStatus, PersonPhoto, TryOnJob
 
 # Jobs finished this recently are part of the state a websocket receives on connect.
 RECENTLY_FINISHED = timedelta(minutes=10)
@@ -113,6 +113,74 @@ def _key_or_404(model: type[Model], value: object) -> object:
     if key is None:
         raise Http404(f"No {model._meta.verbose_name} with that id.")
     return key
+
+
+@dataclass(frozen=True)
+class GarmentCheck:
+    """What staff see about a product image's garment side: the cloth mask over the image (a data
+    URI, blank until prepared) and warnings when it looks wrong."""
+
+    prepared: bool
+    overlay_uri: str
+    warnings: list[str]
+
+
+def garment_check(*, product_image: ProductImage) -> GarmentCheck:
+    """The latest garment side made from the image file the product shows now, checked."""
+    preparation = (
+        GarmentPreparation.objects.filter(product_image=product_image, image_name=product_image.image.name)
+        .order_by("-created_at")
+        .first()
+    )
+    if preparation is None:
+        return GarmentCheck(prepared=False, overlay_uri="", warnings=[])
+    overlay = ""
+    if preparation.mask_file_name:
+        overlay = preparations.mask_overlay_data_uri(product_image=product_image, preparation=preparation)
+    return GarmentCheck(prepared=True, overlay_uri=overlay, warnings=preparations.garment_warnings(preparation))
+
+
+def garment_images_for_products(*, product_ids: list[object]) -> list[ProductImage]:
+    """The primary images of those products that are active and can be tried on, in the order asked
+    (ids that are no key here, unknown or not tryable are left out); one query."""
+    keys = [key for key in (primary_key_or_none(Product, value) for value in product_ids) if key is not None]
+    images = ProductImage.objects.filter(product__pk__in=keys, product__is_active=True, is_primary=True).select_related(
+        "product"
+    )
+    by_product = {image.product_id: image for image in images if image.product.supports_tryon}
+    return [by_product[key] for key in dict.fromkeys(keys) if key in by_product]
+
+
+def wear_photo_for_user(*, user: User, photo_id: object) -> PersonPhoto | None:
+    """The photo "See it on me" shows garments on: the one chosen if it is still the user's, else
+    their newest; None when they have none."""
+    key = primary_key_or_none(PersonPhoto, photo_id)
+    chosen = PersonPhoto.objects.filter(pk=key, owner=user).first() if key is not None else None
+    return chosen or photos_for_user(user=user).first()
+
+
+def other_garments_in_category(*, product: Product, limit: int) -> list[Product]:
+    """Up to `limit` other active products of `product`'s category that can be tried on, ready for
+    product cards (`primary_image`, `available_sizes`), newest first."""
+    page = product_page(filters={"category": product.category}, page_size=limit + 1)
+    return [other for other in page.object_list if other.pk != product.pk and other.supports_tryon][:limit]
+
+
+def product_images_without_garment_side(*, engine_identity: str, limit: int) -> list[object]:
+    """Keys of primary images of active products with no garment side from this engine identity
+    for their current file (new images saved while no worker ran, or an engine or weights change)."""
+    prepared = {
+        (row["product_image_id"], row["image_name"])
+        for row in GarmentPreparation.objects.filter(engine_identity=engine_identity).values(
+            "product_image_id", "image_name"
+        )
+    }
+    images = ProductImage.objects.filter(is_primary=True, product__is_active=True).select_related("product")
+    return [
+        image.pk
+        for image in images.order_by("id")
+        if image.product.supports_tryon and (image.pk, image.image.name) not in prepared
+    ][:limit]
 
 
 # --- Operators (not scoped to one owner: staff and the `tryon_queue` command) --------------------

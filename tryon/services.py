@@ -18,8 +18,9 @@ from django.utils import timezone
 
 from accounts.models import User
 from shop.models import ProductImage
-from tryon import dispatch, jobs
-from tryon.models import LIVE_STATUSES, JobStatus, PersonPhoto, TryOnJob
+from tryon import dispatch, jobs, preparations
+from tryon.events import publish_job
+from tryon.models import LIVE_STATUSES, JobPriority, JobStatus, PersonPhoto, TryOnJob
 from tryon.storage import delete_private_files, save_private_file
 from tryon.validation import clean_person_photo
 
@@ -82,7 +83,22 @@ def store_person_photo(
     except Exception:
         delete_private_files(name)
         raise
+    _request_preparation(kind="photo", object_id=photo.pk)
     return photo, True
+
+
+def _request_preparation(*, kind: str, object_id: object) -> None:
+    """Ask a worker to prepare the new input; a failure only means the first job prepares it."""
+    try:
+        dispatch.dispatch_preparation(kind, object_id)
+    except Exception:
+        logger.exception("Could not ask for the %s side of %s", kind, object_id)
+
+
+def request_garment_preparation(*, product_image: ProductImage) -> None:
+    """A product image was saved (admin, seed_demo): its garment side is prepared in the background."""
+    if product_image.image:
+        _request_preparation(kind="garment", object_id=product_image.pk)
 
 
 def delete_person_photo(*, photo: PersonPhoto) -> None:
@@ -124,12 +140,60 @@ def purge_tryon_data(*, older_than_days: int) -> tuple[int, int]:
 # --- Jobs: submitting and deleting -------------------------------------------------------------
 
 
-def submit_job(*, user: User, photo: PersonPhoto, product_image: ProductImage) -> TryOnJob:
+def submit_job(
+    *, user: User, photo: PersonPhoto, product_image: ProductImage, priority: int = JobPriority.SINGLE
+) -> TryOnJob:
     """Queue a try-on of `product_image` on `photo` and hand it to a worker.
 
-    The same photo and garment asked again while a job for them is live returns that job. Past the
-    per-shopper rate or the shop-wide queue bound, raises TryOnBusyError and queues nothing.
+    A pair this shopper already tried with the engine and weights in use, on the product image file
+    shown now, returns that finished job at once (and tells their browsers again), computing nothing.
+    The same pair asked again while a job for it is live returns that job. Past the per-shopper rate
+    (single try-ons) or page bound (`JobPriority.PAGE`) or the shop-wide queue bound, raises
+    TryOnBusyError and queues nothing.
     """
+    _check_pair(user=user, photo=photo, product_image=product_image)
+    sweep_stale_jobs(owner=user)
+    existing = _existing_job(user=user, photo=photo, product_image=product_image)
+    if existing is not None:
+        if existing.status == JobStatus.DONE:
+            publish_job(existing)
+        return existing
+    _check_capacity(user=user, priority=priority, wanted=1)
+    return _queue_job(user=user, photo=photo, product_image=product_image, priority=priority)
+
+
+def submit_page(*, user: User, photo: PersonPhoto, product_images: list[ProductImage]) -> list[TryOnJob]:
+    """Try every garment of a catalogue page on `photo` ("See it on me"): one job per image, in order.
+
+    Garments the photo cannot try are left out. Cached pairs come back finished at once; the rest
+    are queued behind single try-ons, all or none:
+    past the shopper's page bound or the shop-wide queue bound, raises TryOnBusyError and queues nothing.
+    """
+    if photo.owner_id != user.pk:
+        raise ValidationError("Choose one of your own photos.")
+    # Garments this photo cannot try (trousers on a waist-up photo) are left out, not the page.
+    product_images = [image for image in product_images if photo.verdict_for(image.product.garment_type).usable]
+    if not product_images:
+        raise ValidationError("Your photo cannot try any of these garments; see My photos for what it can try.")
+    for product_image in product_images:
+        _check_pair(user=user, photo=photo, product_image=product_image)
+    sweep_stale_jobs(owner=user)
+    existing = {image.pk: _existing_job(user=user, photo=photo, product_image=image) for image in product_images}
+    missing = [image for image in product_images if existing[image.pk] is None]
+    if missing:
+        _check_capacity(user=user, priority=JobPriority.PAGE, wanted=len(missing))
+    page_jobs = []
+    for product_image in product_images:
+        job = existing[product_image.pk]
+        if job is None:
+            job = _queue_job(user=user, photo=photo, product_image=product_image, priority=JobPriority.PAGE)
+        elif job.status == JobStatus.DONE:
+            publish_job(job)
+        page_jobs.append(job)
+    return page_jobs
+
+
+def _check_pair(*, user: User, photo: PersonPhoto, product_image: ProductImage) -> None:
     if photo.owner_id != user.pk:
         raise ValidationError("Choose one of your own photos.")
     product = product_image.product
@@ -138,16 +202,29 @@ def submit_job(*, user: User, photo: PersonPhoto, product_image: ProductImage) -
     verdict = photo.verdict_for(product.garment_type)
     if not verdict.usable:
         raise ValidationError(verdict.message, code="unusable_photo")
-    sweep_stale_jobs(owner=user)
-    live = (
-        TryOnJob.objects.filter(owner=user, photo=photo, product_image=product_image, status__in=LIVE_STATUSES)
-        .order_by("-created_at")
-        .first()
-    )
+
+
+def _existing_job(*, user: User, photo: PersonPhoto, product_image: ProductImage) -> TryOnJob | None:
+    """A live job for the pair, else a finished one that is still valid (same engine identity and
+    image file). Only `user`'s own jobs are looked at: nobody is handed someone else's result."""
+    pair = TryOnJob.objects.filter(owner=user, photo=photo, product_image=product_image)
+    live = pair.filter(status__in=LIVE_STATUSES).order_by("-created_at").first()
     if live is not None:
         return live
-    _check_capacity(user=user)
-    job = TryOnJob.objects.create(owner=user, photo=photo, product=product, product_image=product_image)
+    identity = preparations.current_engine_identity(garment_type=product_image.product.garment_type)
+    if not identity:
+        return None
+    return (
+        pair.filter(status=JobStatus.DONE, engine_identity=identity, garment_image_name=product_image.image.name)
+        .order_by("-finished_at")
+        .first()
+    )
+
+
+def _queue_job(*, user: User, photo: PersonPhoto, product_image: ProductImage, priority: int) -> TryOnJob:
+    job = TryOnJob.objects.create(
+        owner=user, photo=photo, product=product_image.product, product_image=product_image, priority=priority
+    )
     try:
         dispatch.dispatch_job(job.pk)
     except Exception:
@@ -157,24 +234,38 @@ def submit_job(*, user: User, photo: PersonPhoto, product_image: ProductImage) -
     return job
 
 
-def _check_capacity(*, user: User) -> None:
+def _check_capacity(*, user: User, priority: int, wanted: int) -> None:
+    """Single try-ons are bounded per minute per shopper, page try-ons by how many of the shopper's
+    are live; both by the shop-wide queue bound (`wanted` more queued jobs must fit under it)."""
     now = timezone.now()
-    window_start = now - timedelta(seconds=RATE_WINDOW_SECONDS)
-    limit = settings.TRYON_RATE_LIMIT_PER_MINUTE
-    recent = list(
-        TryOnJob.objects.filter(owner=user, created_at__gte=window_start)
-        .order_by("-created_at")
-        .values_list("created_at", flat=True)[:limit]
-    )
-    if len(recent) >= limit:
-        oldest_counted = recent[-1]
-        wait = math.ceil((oldest_counted + timedelta(seconds=RATE_WINDOW_SECONDS) - now).total_seconds())
-        wait = max(wait, 1)
-        raise TryOnBusyError(
-            f"You have started {limit} try-ons in the last minute; please try again in {wait} seconds.",
-            retry_after=wait,
+    if priority == JobPriority.SINGLE:
+        window_start = now - timedelta(seconds=RATE_WINDOW_SECONDS)
+        limit = settings.TRYON_RATE_LIMIT_PER_MINUTE
+        recent = list(
+            TryOnJob.objects.filter(owner=user, created_at__gte=window_start, priority=JobPriority.SINGLE)
+            .order_by("-created_at")
+            .values_list("created_at", flat=True)[:limit]
         )
-    if TryOnJob.objects.filter(status=JobStatus.QUEUED).count() >= settings.TRYON_MAX_QUEUED_JOBS:
+        if len(recent) >= limit:
+            oldest_counted = recent[-1]
+            wait = math.ceil((oldest_counted + timedelta(seconds=RATE_WINDOW_SECONDS) - now).total_seconds())
+            wait = max(wait, 1)
+            raise TryOnBusyError(
+                f"You have started {limit} try-ons in the last minute; please try again in {wait} seconds.",
+                retry_after=wait,
+            )
+    else:
+        limit = settings.TRYON_PAGE_LIVE_LIMIT
+        live = TryOnJob.objects.filter(owner=user, priority=JobPriority.PAGE, status__in=LIVE_STATUSES).count()
+        if live + wanted > limit:
+            wait = settings.TRYON_BUSY_RETRY_SECONDS
+            raise TryOnBusyError(
+                f"At most {limit} garments of a page are fitted at a time; {live} are still being fitted. "
+                f"Please try again in {wait} seconds.",
+                retry_after=wait,
+            )
+    queued = TryOnJob.objects.filter(status=JobStatus.QUEUED).count()
+    if queued + wanted > settings.TRYON_MAX_QUEUED_JOBS:
         wait = settings.TRYON_BUSY_RETRY_SECONDS
         raise TryOnBusyError(
             f"The try-on service is busy; please try again in {wait} seconds.",

@@ -14,15 +14,16 @@ from __future__ import annotations
 import logging
 import threading
 
-from celery.signals import worker_ready, worker_shutdown
+from celery.signals import worker_process_init, worker_ready, worker_shutdown
 from django.conf import settings
 from django.db import connection
 
 from revetir.celery import app
 from revetir.object_keys import primary_key_or_none
+from shop.models import ProductImage
 from tryon import services, worker
-from tryon.dispatch import RUN_JOB_TASK
-from tryon.models import TryOnJob
+from tryon.dispatch import PREPARE_TASK, RUN_JOB_TASK
+from tryon.models import PersonPhoto, TryOnJob
 
 logger = logging.getLogger(__name__)
 
@@ -35,6 +36,27 @@ def run_job(job_key: str) -> bool:
         logger.warning("Try-on message names %r, which is no job key on this database; dropped", job_key)
         return False
     return worker.run_job(job_id=job_id)
+
+
+@app.task(name=PREPARE_TASK, ignore_result=True)
+def prepare(kind: str, object_key: str) -> None:
+    """Prepare a newly saved photo or product image (see `tryon.worker.run_preparation`)."""
+    model = {worker.PREPARE_PHOTO: PersonPhoto, worker.PREPARE_GARMENT: ProductImage}.get(kind)
+    object_id = primary_key_or_none(model, object_key) if model is not None else None
+    if object_id is None:
+        logger.warning("Preparation message names %r %r, which is nothing here; dropped", kind, object_key)
+        return
+    worker.run_preparation(kind, object_id)
+
+
+@worker_process_init.connect
+def warm_up_engine(**kwargs: object) -> None:
+    """Each pool process loads the engine as it starts, not on the first shopper's job."""
+    if settings.TRYON_WARM_UP:
+        try:
+            worker.warm_up()
+        finally:
+            connection.close()
 
 
 class StaleJobSweeper:

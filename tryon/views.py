@@ -12,10 +12,12 @@ from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from rest_framework.authentication import TokenAuthentication, get_authorization_header
 from rest_framework.exceptions import AuthenticationFailed
 
+from revetir.object_keys import key_text
 from shop import selectors as shop_selectors
 from tryon import selectors, services
 from tryon.forms import PhotoUploadForm, TryOnForm
@@ -198,3 +200,27 @@ def _private_file_response(name: str, *, download_name: str | None = None) -> Ht
     )
     response["Cache-Control"] = PRIVATE_CACHE_CONTROL
     return response
+
+
+WEAR_SESSION_KEY = "tryon_wear"
+
+
+@login_required
+@require_POST
+def wear_toggle(request: HttpRequest) -> HttpResponse:
+    """Switch "See it on me" on (with the photo chosen) or off; remembered in the session, then back
+    to the page the shopper came from."""
+    if request.POST.get("wear") == "on":
+        photo = selectors.wear_photo_for_user(user=request.user, photo_id=request.POST.get("photo_id"))
+        if photo is None:
+            messages.error(request, "Save a photo of yourself first, then you can see the garments on it.")
+            return redirect("tryon:photo_list")
+        request.session[WEAR_SESSION_KEY] = key_text(photo.pk)
+    else:
+        request.session.pop(WEAR_SESSION_KEY, None)
+    next_url = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(
+        next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        next_url = reverse("shop:product_list")
+    return HttpResponseRedirect(next_url)

@@ -7,8 +7,11 @@ Two ways to host it, same code path (`run_claimed_job`):
   processes on any machines sharing the database, broker, channel layer and media; each message
   runs `run_job`, which claims the job it names or does nothing.
 
-Every state change goes through `tryon.jobs`. The engine is loaded once per process. A failing
-engine fails its job with a message for the shopper; the worker carries on with the next job.
+Every state change goes through `tryon.jobs`. The engine is loaded once per process, when the
+worker starts (`warm_up`), not on the first shopper's job. A job loads the photo and garment sides
+`tryon.preparations` keeps and runs only the pair; preparing a newly saved photo or product image
+comes after every queued job. A failing engine fails its job with a message for the shopper; the
+worker carries on with the next job.
 """
 
 from __future__ import annotations
@@ -23,10 +26,10 @@ from contextlib import contextmanager, suppress
 from django.conf import settings
 from django.db import close_old_connections, connection
 
-from tryon import jobs
+from tryon import jobs, preparations, selectors
 from tryon.events import publish_job, remember_server_loop
 from tryon.models import TryOnJob
-from tryon.pipeline.contract import Engine, TryOnError
+from tryon.pipeline.contract import PREPARATION_PROGRESS, Engine, TryOnError
 from tryon.pipeline.imageio import load_rgb
 from tryon.pipeline.select import engine_for_garment
 from tryon.storage import read_private_file
@@ -37,6 +40,8 @@ OUT_OF_MEMORY_MESSAGE = "The try-on server ran out of memory; please try again i
 UNEXPECTED_ERROR_MESSAGE = "Something went wrong while fitting the garment; please try again."
 # How often the idle in-process worker looks for stale jobs and orphaned queued jobs.
 IDLE_CHECK_SECONDS = 5.0
+# At most this many product images are queued for preparation when a worker starts.
+CATCH_UP_LIMIT = 500
 
 
 EngineFactory = Callable[[], Engine]
@@ -62,6 +67,35 @@ def load_engine() -> Engine:
 
 class JobAbandonedError(Exception):
     """The job was deleted or failed as stale while it ran; its result is not wanted."""
+
+
+def warm_up(engine_factory: EngineFactory | None = None) -> Engine | None:
+    """Load the engine now (networks built, weights laid out) so the first job does not pay for it.
+    A missing or damaged checkpoint is logged; jobs then fail with its message as before."""
+    try:
+        engine = (engine_factory or load_engine)()
+    except TryOnError as exc:
+        logger.warning("Try-on engine not loaded at start: %s", exc)
+        return None
+    logger.info("Try-on worker warmed up: %s", engine.identity)
+    return engine
+
+
+PREPARE_PHOTO = "photo"
+PREPARE_GARMENT = "garment"
+
+
+def run_preparation(kind: str, object_id: object, *, engine_factory: EngineFactory | None = None) -> None:
+    """Prepare a newly saved photo (`PREPARE_PHOTO`) or product image (`PREPARE_GARMENT`); a failure is
+    logged and costs nothing but the time: the first job on it prepares it again."""
+    try:
+        engine = (engine_factory or load_engine)()
+        if kind == PREPARE_PHOTO:
+            preparations.prepare_photo_in_background(photo_id=object_id, engine=engine)
+        else:
+            preparations.prepare_garment_in_background(product_image_id=object_id, engine=engine)
+    except Exception:
+        logger.exception("Preparing %s %s failed", kind, object_id)
 
 
 def run_queued_jobs(*, preferred_job_id: object | None = None, engine_factory: EngineFactory | None = None) -> int:
@@ -102,8 +136,6 @@ def run_claimed_job(job: TryOnJob, *, engine_factory: EngineFactory | None = Non
             engine = engine_for_garment(engine_factory(), garment_type)
             engine_name = engine.name
             person = load_rgb(read_private_file(job.photo.file_name))
-            with job.product_image.image.open("rb") as garment_file:
-                garment = load_rgb(garment_file.read())
 
             def on_stage(stage: str, fraction: float) -> None:
                 if not jobs.record_stage(job_id=job.pk, stage=stage, progress=fraction, worker=worker):
@@ -111,10 +143,22 @@ def run_claimed_job(job: TryOnJob, *, engine_factory: EngineFactory | None = Non
                 job.status, job.stage, job.progress, job.engine = "running", stage, fraction, engine_name
                 publish_job(job)
 
-            result = engine.run(person, garment, on_stage=on_stage, garment_type=garment_type)
+            on_stage("segmenting", PREPARATION_PROGRESS["segmenting"])
+            photo_side = preparations.photo_side(photo=job.photo, engine=engine, person=person)
+            on_stage("masking", PREPARATION_PROGRESS["masking"])
+            garment_image_name = job.product_image.image.name
+            garment_side = preparations.garment_side(
+                product_image=job.product_image, engine=engine, garment_type=garment_type
+            )
+            result = engine.dress(person, photo_side, garment_side, on_stage=on_stage)
         timings = {**result.timings, "total": round(time.monotonic() - started, 3)}
         outcome = jobs.JobOutcome(
-            image=result.image, image_small=result.image_small, engine=result.engine, timings=timings
+            image=result.image,
+            image_small=result.image_small,
+            engine=result.engine,
+            timings=timings,
+            engine_identity=engine.identity,
+            garment_image_name=garment_image_name,
         )
         if jobs.complete_job(job_id=job.pk, worker=worker, outcome=outcome) is None:
             logger.info("Try-on job %s finished after it was deleted or failed; result discarded", job.pk)
@@ -171,7 +215,8 @@ def _heartbeat(job_id: object, worker: str) -> Iterator[None]:
 
 
 class InProcessWorker:
-    """One background thread per process that runs jobs one at a time.
+    """One background thread per process that runs jobs one at a time, and prepares newly saved
+    photos and product images when no job is queued.
 
     The queue only carries wake-ups; the database says which job is next, so a wake-up lost in a
     restart is made up for by the idle check, which also sweeps stale jobs on a timer.
@@ -179,6 +224,7 @@ class InProcessWorker:
 
     def __init__(self, *, engine_factory: EngineFactory | None = None) -> None:
         self._wakeups: queue.Queue[object | None] = queue.Queue(maxsize=max(settings.TRYON_MAX_QUEUED_JOBS, 1) * 2)
+        self._preparations: queue.Queue[tuple[str, object]] = queue.Queue()
         self._engine_factory = engine_factory
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
@@ -189,6 +235,11 @@ class InProcessWorker:
         # A full queue means the worker is busy draining; it reaches this job from the database.
         with suppress(queue.Full):
             self._wakeups.put_nowait(job_id)
+
+    def prepare(self, kind: str, object_id: object) -> None:
+        """Queue a preparation (`PREPARE_PHOTO` or `PREPARE_GARMENT`) behind every queued job."""
+        self._preparations.put((kind, object_id))
+        self.wake(None)
 
     def ensure_started(self) -> None:
         with self._lock:
@@ -206,11 +257,28 @@ class InProcessWorker:
         if self._thread is not None:
             self._thread.join(timeout)
 
+    def _warm_up(self) -> None:
+        """Load the engine, then queue the product images its garment side is missing for."""
+        try:
+            engine = warm_up(self._engine_factory)
+            if engine is not None and settings.TRYON_PREPARE_IN_BACKGROUND:
+                missing = selectors.product_images_without_garment_side(
+                    engine_identity=engine.identity, limit=CATCH_UP_LIMIT
+                )
+                for image_id in missing:
+                    self._preparations.put((PREPARE_GARMENT, image_id))
+        except Exception:
+            logger.exception("Try-on worker warm-up failed; jobs load the engine themselves")
+        finally:
+            connection.close()
+
     def _serve(self) -> None:
         logger.info("In-process try-on worker started")
+        if settings.TRYON_WARM_UP:
+            self._warm_up()
         while not self._stopping.is_set():
             try:
-                job_id = self._wakeups.get(timeout=IDLE_CHECK_SECONDS)
+                job_id = self._wakeups.get(timeout=0 if not self._preparations.empty() else IDLE_CHECK_SECONDS)
             except queue.Empty:
                 job_id = None
             if self._stopping.is_set():
@@ -218,6 +286,8 @@ class InProcessWorker:
             try:
                 close_old_connections()
                 run_queued_jobs(preferred_job_id=job_id, engine_factory=self._engine_factory)
+                with suppress(queue.Empty):  # one preparation, then look for jobs again
+                    run_preparation(*self._preparations.get_nowait(), engine_factory=self._engine_factory)
             except Exception:
                 logger.exception("In-process try-on worker loop error; continuing")
             finally:

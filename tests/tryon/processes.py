@@ -148,6 +148,9 @@ class Stack:
             "REVETIR_TRYON_HEARTBEAT_LIMIT_SECONDS": str(HEARTBEAT_LIMIT_SECONDS),
             "REVETIR_TRYON_SWEEP_SECONDS": "1",
             "REVETIR_TRYON_RATE_LIMIT_PER_MINUTE": "100",
+            # Only job messages on the queue, so the tests can count them; preparing photos and
+            # product images in the background is tested in tests/tryon/test_preparations.py.
+            "REVETIR_TRYON_PREPARE_IN_BACKGROUND": "0",
             "REVETIR_TEST_ENGINE_RUNS": str(self.runs_file),
         }
         self.processes: list[subprocess.Popen] = []

@@ -7,6 +7,7 @@ from datetime import timedelta
 
 import pytest
 from django.utils import timezone
+from PIL import Image
 
 from tests.factories import make_staff, make_user
 from tests.tryon.helpers import astronaut_upload, make_tryon_product
@@ -29,6 +30,46 @@ def test_staff_can_list_and_open_jobs_but_not_add_change_or_delete_them(client, 
     assert client.get("/admin/tryon/tryonjob/add/").status_code == 403
     assert client.post(f"/admin/tryon/tryonjob/{job.pk}/delete/", {"post": "yes"}).status_code == 403
     assert client.get("/admin/tryon/personphoto/").status_code == 200
+
+
+@pytest.mark.django_db
+def test_the_product_admin_shows_the_garment_mask_over_each_image_and_warns_when_it_looks_wrong(client, settings):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from shop.models import ProductImage
+    from tests.tryon.helpers import encode
+    from tryon import preparations
+    from tryon.pipeline.classic.engine import ClassicTryOnEngine
+
+    settings.TRYON_ENGINE = "classic"
+    product = make_tryon_product()
+    good = product.images.get()
+    background_left_in = ProductImage.objects.create(
+        product=product,
+        image=SimpleUploadedFile("grey.png", encode(Image.new("RGB", (300, 400), (90, 90, 90))), "image/png"),
+        alt_text="The shirt on a grey wall",
+        position=1,
+    )
+    engine = ClassicTryOnEngine()
+    for image in (good, background_left_in):
+        preparations.prepare_garment_in_background(product_image_id=image.pk, engine=engine)
+    client.force_login(make_staff())
+
+    page = client.get(f"/admin/shop/product/{product.pk}/change/").content.decode()
+
+    assert page.count('src="data:image/png;base64,') >= 1
+    assert "The mask looks right." in page
+    assert page.count('class="garment-mask-warning"') >= 1
+
+
+@pytest.mark.django_db
+def test_the_product_admin_says_an_image_is_not_checked_yet_before_the_worker_prepared_it(client):
+    product = make_tryon_product()
+    client.force_login(make_staff())
+
+    page = client.get(f"/admin/shop/product/{product.pk}/change/").content.decode()
+
+    assert "Not checked yet" in page
 
 
 @pytest.mark.django_db

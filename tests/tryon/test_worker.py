@@ -110,9 +110,9 @@ def test_a_job_deleted_while_running_stops_and_leaves_no_result_files(dispatched
     job = submit(make_user())
 
     class DeletesItsJob(ScriptedEngine):
-        def run(self, person, garment, *, on_stage=None, garment_type="upper_body"):
+        def dress(self, person, photo_side, garment_side, *, on_stage=None):
             TryOnJob.objects.filter(pk=job.pk).delete()
-            return super().run(person, garment, on_stage=on_stage, garment_type=garment_type)
+            return super().dress(person, photo_side, garment_side, on_stage=on_stage)
 
     run_queued_jobs(preferred_job_id=job.pk, engine_factory=DeletesItsJob)
 

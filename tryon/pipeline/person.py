@@ -20,10 +20,20 @@ def analyse_person(rgb: np.ndarray, garment_type: str) -> BodyAnalysis:
     Raises NoPersonFoundError when there is no person, UnusablePhotoError (with the shopper's message)
     when the photo cannot try this garment type, WeightsError when the body model's files are missing.
     """
+    return check_usable(analyse_photo(rgb), garment_type)
+
+
+def analyse_photo(rgb: np.ndarray) -> BodyAnalysis:
+    """The body model's analysis with a verdict for every garment type, none enforced yet (a photo
+    side kept for all garments); WeightsError when the body model's files are missing."""
     try:
-        analysis = analyse_body(rgb)
+        return analyse_body(rgb)
     except BodyModelMissingError as exc:
         raise WeightsError(str(exc)) from exc
+
+
+def check_usable(analysis: BodyAnalysis, garment_type: str) -> BodyAnalysis:
+    """`analysis` itself when its photo can try `garment_type`; else its verdict as the error."""
     verdict = analysis.usable_for(garment_type)
     if verdict.usable:
         return analysis

@@ -70,6 +70,29 @@ def select_engine(
     return _classic_engine(WeightsError(neural_weights_problem(report)))
 
 
+def engine_identity(name: str = ENGINE_AUTO, *, weights_dir: str | os.PathLike[str] | None = None) -> str:
+    """The `identity` of the engine `select_engine` would load, without loading it (cheap per request):
+    the shop compares it with stored results. Blank when no engine would load."""
+    if name == "classic":
+        return _classic_identity()
+    from tryon.pipeline.neural.weights import verify_weights_dir
+
+    report = verify_weights_dir(weights_dir)
+    if report.neural_ready:
+        return report.neural_identity()
+    return "" if name == "neural" else _classic_identity()
+
+
+def _classic_identity() -> str:
+    try:
+        from tryon.pipeline.classic.engine import ClassicTryOnEngine
+    except ModuleNotFoundError as exc:
+        if exc.name not in ("tryon.pipeline.classic", "tryon.pipeline.classic.engine"):
+            raise
+        return ""
+    return ClassicTryOnEngine.identity
+
+
 _classic_for_other_garments: list[Engine] = []
 _classic_lock = threading.Lock()
 

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from django import template
+from django.conf import settings
 
 from shop.models import Product
 from tryon import selectors
 from tryon.forms import TryOnForm
+from tryon.views import WEAR_SESSION_KEY
 from tryon.wording import ENGINE_CLASSIC, ENGINE_NEURAL, engine_note
 
 register = template.Library()
@@ -32,6 +34,30 @@ def tryon_panel(context: template.Context, product: Product) -> dict:
     sized = getattr(product, "sized_variants", None)
     panel["variants"] = sized if sized is not None else selectors.sizes_for_product(product=product)
     return panel
+
+
+@register.inclusion_tag("tryon/includes/wear_panel.html", takes_context=True)
+def wear_panel(context: template.Context, *, heading: str = "") -> dict:
+    """ "See it on me": for a signed-in shopper, the switch that shows the garment cards around it on
+    their photo (remembered in the session) and the progress line; nothing for visitors."""
+    request = context["request"]
+    user = request.user
+    panel = {"request": request, "csrf_token": context.get("csrf_token"), "heading": heading, "user": user}
+    if not user.is_authenticated:
+        return panel
+    chosen = request.session.get(WEAR_SESSION_KEY)
+    panel["photo"] = selectors.wear_photo_for_user(user=user, photo_id=chosen)
+    panel["wearing"] = chosen is not None and panel["photo"] is not None
+    panel["page_limit"] = settings.TRYON_PAGE_LIVE_LIMIT
+    return panel
+
+
+@register.inclusion_tag("tryon/includes/more_to_wear.html", takes_context=True)
+def more_to_wear(context: template.Context, product: Product) -> dict:
+    """Other garments of the product's category as cards, which "See it on me" shows on the shopper's
+    photo like the catalogue; nothing when the category holds no other garment to try on."""
+    others = selectors.other_garments_in_category(product=product, limit=settings.TRYON_PAGE_LIVE_LIMIT)
+    return {**context.flatten(), "others": others, "category": product.category}
 
 
 @register.filter(name="engine_note")

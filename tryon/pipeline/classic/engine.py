@@ -17,14 +17,20 @@ of the method, each in its module:
 5. compositing (`composite.py`): alpha blend into the photo at full resolution, and the 192×256 crop.
 
 Pixels above the chin and outside the person mask are never changed, except that a skirt or dress
-covers the space between the legs (never past their outer outline).
+covers the space between the legs (never past their outer outline). Stages 1 and 2 depend on one
+input each: `prepare_photo` (the body model's analysis and person mask, for every garment type) and
+`prepare_garment` (colours, alpha, landmarks for the product's garment type) return `PreparedSide`s
+the shop keeps; `dress` checks the photo's verdict for the garment type and does the rest.
 """
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 from PIL import Image
 
+from tryon.pipeline.body import BodyAnalysis
 from tryon.pipeline.classic.body_points import BodyLandmarks, between_legs, body_landmarks, hand_discs
 from tryon.pipeline.classic.composite import composite, person_crop
 from tryon.pipeline.classic.fit import (
@@ -36,20 +42,26 @@ from tryon.pipeline.classic.fit import (
     render_region,
 )
 from tryon.pipeline.classic.garment_mask import GarmentPoints, prepare_garment
-from tryon.pipeline.classic.garment_points import BottomLandmarks, DressLandmarks
+from tryon.pipeline.classic.garment_points import BottomLandmarks, DressLandmarks, GarmentLandmarks
 from tryon.pipeline.classic.render import render_garment
 from tryon.pipeline.classic.tps import fit_thin_plate_spline
 from tryon.pipeline.contract import (
     ENGINE_CLASSIC,
+    GARMENT_SIDE,
     GARMENT_TYPES,
+    PHOTO_SIDE,
     UPPER_BODY,
+    PreparedSide,
     StageCallback,
     StageClock,
     TryOnError,
     TryOnResult,
+    check_prepared,
+    pack_mask,
+    unpack_mask,
 )
 from tryon.pipeline.imageio import ImageSource, load_rgb
-from tryon.pipeline.person import analyse_person
+from tryon.pipeline.person import analyse_photo, check_usable
 
 # Each stage's share of a run on a 12 MP phone photo, for the progress bar (bench/classic_bench.py,
 # 2026-12-01 stage medians: body model 0.22 s, masking 0.10, warping 0.01, rendering 0.25, compositing 0.11).
@@ -62,11 +74,39 @@ STAGE_SHARES: dict[str, float] = {
 }
 
 
+# Raise when the method changes what the prepared sides hold or how they are computed: sides kept
+# by the shop under the old version are then recomputed.
+METHOD_VERSION = 2
+# Alpha from which a garment pixel counts as cloth in the mask shown to staff.
+CLOTH_ALPHA = 0.5
+
+
+def _tuples(values: dict) -> dict:
+    """JSON turned a landmark's (x, y) tuples into lists; turn them back."""
+    return {key: tuple(value) if isinstance(value, list) else value for key, value in values.items()}
+
+
+def _landmarks_to_json(points: GarmentPoints) -> dict:
+    kind = "bottom" if isinstance(points, BottomLandmarks) else "dress" if isinstance(points, DressLandmarks) else "top"
+    return {"kind": kind, "points": dataclasses.asdict(points)}
+
+
+def _landmarks_from_json(data: dict) -> GarmentPoints:
+    points = data["points"]
+    if data["kind"] == "bottom":
+        return BottomLandmarks(**_tuples(points))
+    if data["kind"] == "dress":
+        rest = _tuples({key: value for key, value in points.items() if key != "top"})
+        return DressLandmarks(top=GarmentLandmarks(**_tuples(points["top"])), **rest)
+    return GarmentLandmarks(**_tuples(points))
+
+
 class ClassicTryOnEngine:
     """Try-on without the neural checkpoints, for tops, bottoms and dresses. Cheap to construct; the body
     model is loaded once per process. `run` may be called from several threads."""
 
     name = ENGINE_CLASSIC
+    identity = f"{ENGINE_CLASSIC}/{METHOD_VERSION}"
 
     def run(
         self,
@@ -82,18 +122,70 @@ class ClassicTryOnEngine:
         1.0. Raises NoPersonFoundError when there is no person, UnusablePhotoError when the photo cannot
         try this garment type, GarmentNotFoundError when the garment image shows no garment,
         InvalidImageError when an input cannot be decoded, WeightsError when the body model is missing.
+        The same as `dress` on `prepare_photo` and `prepare_garment`.
         """
-        if garment_type not in GARMENT_TYPES:
-            raise TryOnError(f"Unknown garment type {garment_type!r}; use one of {', '.join(GARMENT_TYPES)}.")
+        _check_garment_type(garment_type)
         clock = StageClock(on_stage, STAGE_SHARES)
         clock.start("segmenting")
         person_rgb = load_rgb(person)
-        garment_rgb = load_rgb(garment)
-        analysis = analyse_person(person_rgb, garment_type)
-        person_mask = analysis.person_mask
-
+        photo_side = self.prepare_photo(person_rgb)
+        analysis = _analysis_of(photo_side)
+        check_usable(analysis, garment_type)
         clock.start("masking")
-        garment_colours, garment_alpha, garment_points = prepare_garment(garment_rgb, garment_type)
+        garment_side = self.prepare_garment(garment, garment_type=garment_type)
+        return self._dress(person_rgb, analysis, garment_side, clock)
+
+    def prepare_photo(self, person: ImageSource) -> PreparedSide:
+        """The body model's analysis of the photo (keypoints, mask, a verdict per garment type); a
+        photo unusable for some garment type is still prepared: `dress` refuses that type."""
+        analysis = analyse_photo(load_rgb(person))
+        return PreparedSide(
+            side=PHOTO_SIDE,
+            identity=self.identity,
+            arrays={"person_mask": pack_mask(analysis.person_mask)},
+            meta={"analysis": analysis.to_json()},
+        )
+
+    def prepare_garment(self, garment: ImageSource, *, garment_type: str = UPPER_BODY) -> PreparedSide:
+        """The garment's colours, soft alpha and landmarks for `garment_type`. Raises GarmentNotFoundError."""
+        _check_garment_type(garment_type)
+        colours, alpha, landmarks = prepare_garment(load_rgb(garment), garment_type)
+        cloth = np.where(alpha >= CLOTH_ALPHA, 255, 0).astype(np.uint8)
+        return PreparedSide(
+            side=GARMENT_SIDE,
+            identity=self.identity,
+            arrays={"colours": colours, "alpha": alpha, "cloth_mask": pack_mask(cloth)},
+            meta={
+                "landmarks": _landmarks_to_json(landmarks),
+                "garment_type": garment_type,
+                "mask_size": [cloth.shape[1], cloth.shape[0]],
+            },
+        )
+
+    def dress(
+        self,
+        person: ImageSource,
+        photo_side: PreparedSide,
+        garment_side: PreparedSide,
+        *,
+        on_stage: StageCallback | None = None,
+    ) -> TryOnResult:
+        """Fit, render and composite a prepared garment on a prepared photo (`person` is that photo).
+        Raises the photo's verdict for the garment's type (NoPersonFoundError, UnusablePhotoError) and
+        StalePreparationError for a side prepared by another method version."""
+        check_prepared(photo_side, side=PHOTO_SIDE, identity=self.identity)
+        check_prepared(garment_side, side=GARMENT_SIDE, identity=self.identity)
+        analysis = _analysis_of(photo_side)
+        check_usable(analysis, garment_side.meta["garment_type"])
+        clock = StageClock(on_stage, STAGE_SHARES, already_done=("segmenting", "masking"))
+        return self._dress(load_rgb(person), analysis, garment_side, clock)
+
+    def _dress(
+        self, person_rgb: np.ndarray, analysis: BodyAnalysis, garment_side: PreparedSide, clock: StageClock
+    ) -> TryOnResult:
+        person_mask = analysis.person_mask
+        garment_points = _landmarks_from_json(garment_side.meta["landmarks"])
+        garment_colours, garment_alpha = garment_side.arrays["colours"], garment_side.arrays["alpha"]
 
         clock.start("warping")
         body = body_landmarks(analysis)
@@ -150,3 +242,14 @@ def _hangs_between_legs(points: GarmentPoints) -> bool:
     """Whether the garment hangs across the gap between the legs: a dress, or a bottom without a crotch
     (a skirt). Trousers and shorts stay on each leg."""
     return isinstance(points, DressLandmarks) or (isinstance(points, BottomLandmarks) and points.crotch is None)
+
+
+def _check_garment_type(garment_type: str) -> None:
+    if garment_type not in GARMENT_TYPES:
+        raise TryOnError(f"Unknown garment type {garment_type!r}; use one of {', '.join(GARMENT_TYPES)}.")
+
+
+def _analysis_of(photo_side: PreparedSide) -> BodyAnalysis:
+    data = photo_side.meta["analysis"]
+    mask = unpack_mask(photo_side.arrays["person_mask"], (data["height"], data["width"]))
+    return BodyAnalysis.from_json(data, mask)

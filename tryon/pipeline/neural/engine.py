@@ -20,12 +20,18 @@ from PIL import Image
 from tryon.pipeline.body import BodyAnalysis
 from tryon.pipeline.contract import (
     ENGINE_NEURAL,
+    GARMENT_SIDE,
+    PHOTO_SIDE,
     UPPER_BODY,
+    PreparedSide,
     StageCallback,
     StageClock,
     TryOnError,
     TryOnResult,
     WeightsError,
+    check_prepared,
+    pack_mask,
+    unpack_mask,
 )
 from tryon.pipeline.imageio import ImageSource, load_rgb
 from tryon.pipeline.masks import cloth_mask, refine_with_saliency
@@ -35,11 +41,12 @@ from tryon.pipeline.neural.optimize import (
     release_free_memory,
     tune_malloc_for_inference,
 )
-from tryon.pipeline.neural.pfafn import GeneratorNet, WarpNet, tryon_forward
+from tryon.pipeline.neural.pfafn import GeneratorNet, WarpNet, tryon_forward, tryon_from_pyramids
 from tryon.pipeline.neural.preprocess import (
     MODEL_HEIGHT,
     MODEL_WIDTH,
     U2NET_SIZE,
+    PersonCrop,
     crop_person,
     garment_region,
     garment_to_model_inputs,
@@ -88,6 +95,35 @@ class LoadedNetworks:
         inputs = [t.to(self.device, torch.float32) for t in (real_image, clothes, edge)]
         with torch.inference_mode():
             outputs = tryon_forward(self.warp, self.generator, *inputs, with_intermediates=with_intermediates)
+        return {name: value.to(real_image.device).contiguous() for name, value in outputs.items()}
+
+    def person_pyramid(self, real_image: torch.Tensor) -> list[torch.Tensor]:
+        """PF-AFN's person-side features of a [1, 3, 256, 192] crop (see `WarpNet.person_pyramid`), on the CPU."""
+        with torch.inference_mode():
+            pyramid = self.warp.person_pyramid(real_image.to(self.device, torch.float32))
+        return [level.cpu().contiguous() for level in pyramid]
+
+    def garment_pyramid(self, masked_clothes: torch.Tensor) -> list[torch.Tensor]:
+        """PF-AFN's garment-side features of the masked garment (see `WarpNet.garment_pyramid`), on the CPU."""
+        with torch.inference_mode():
+            pyramid = self.warp.garment_pyramid(masked_clothes.to(self.device, torch.float32))
+        return [level.cpu().contiguous() for level in pyramid]
+
+    def dress_from_pyramids(
+        self,
+        real_image: torch.Tensor,
+        masked_clothes: torch.Tensor,
+        edge: torch.Tensor,
+        person_pyramid: list[torch.Tensor],
+        garment_pyramid: list[torch.Tensor],
+    ) -> dict[str, torch.Tensor]:
+        """`dress` with both halves' features already computed: flow, generator and composition."""
+        inputs = [t.to(self.device, torch.float32) for t in (real_image, masked_clothes, edge)]
+        pyramids = [
+            [level.to(self.device, torch.float32) for level in side] for side in (person_pyramid, garment_pyramid)
+        ]
+        with torch.inference_mode():
+            outputs = tryon_from_pyramids(self.warp, self.generator, *inputs, *pyramids)
         return {name: value.to(real_image.device).contiguous() for name, value in outputs.items()}
 
     def warm_up(self) -> None:
@@ -247,7 +283,8 @@ class TryOnEngine:
         if not report.neural_ready:
             raise WeightsError(neural_weights_problem(report))
         self.weights_dir = report.weights_dir
-        self.u2net_variant: U2NetVariant = "u2net" if CHECKPOINTS["u2net"].filename in report.ok else "u2netp"
+        self.u2net_variant: U2NetVariant = report.u2net_variant
+        self.identity = report.neural_identity()
         self.refine_garment_mask = refine_garment_mask
         self.networks = load_networks(
             report.path(self.u2net_variant),
@@ -272,30 +309,97 @@ class TryOnEngine:
         """Dress the person in `person` (a photo of any size) with the top in `garment` (a product
         photo on a plain light background); reports each of `STAGES` to `on_stage` as it starts.
         Bottoms and dresses are a `TryOnError`: PF-AFN was trained on tops only
-        (`select.engine_for_garment` sends them to the weight-free engine)."""
-        if garment_type != UPPER_BODY:
-            raise TryOnError(
-                "The neural try-on engine fits tops only; use the weight-free engine (--engine classic or auto) "
-                "for trousers, skirts and dresses."
-            )
+        (`select.engine_for_garment` sends them to the weight-free engine). The same as `dress` on
+        `prepare_photo` and `prepare_garment`."""
+        _check_top(garment_type)
         clock = StageClock(on_stage, STAGE_SHARES)
         clock.start("segmenting")
         photo = load_rgb(person)
-        garment_rgb = load_rgb(garment)
+        photo_side = self.prepare_photo(photo)
+        clock.start("masking")
+        garment_side = self.prepare_garment(garment)
+        return self._dress(photo, photo_side, garment_side, clock)
+
+    def prepare_photo(self, person: ImageSource) -> PreparedSide:
+        """The photo side, kept per photo: the body model's framing, U²-Net's person mask, the person
+        cut out on white in the model's frame and PF-AFN's person-side pyramid. Raises
+        NoPersonFoundError or UnusablePhotoError when the photo cannot try a top."""
+        photo = load_rgb(person)
         body = analyse_person(photo, UPPER_BODY)
         saliency = self._saliency(photo)
         crop = crop_person(photo, saliency, frame=_viton_frame_of(body))
+        person_mask = person_mask_from_saliency(saliency)
+        pyramid = self.networks.person_pyramid(crop.real_image)
+        arrays = {
+            "real_image": crop.real_image.numpy(),
+            "person_uint8": crop.person_uint8,
+            "person_mask": pack_mask(person_mask),
+            **{f"person_pyramid_{level}": value.numpy() for level, value in enumerate(pyramid)},
+        }
+        meta = {"box": list(crop.box), "photo_size": list(crop.photo_size), "levels": len(pyramid)}
+        return PreparedSide(side=PHOTO_SIDE, identity=self.identity, arrays=arrays, meta=meta)
 
-        clock.start("masking")
+    def prepare_garment(self, garment: ImageSource, *, garment_type: str = UPPER_BODY) -> PreparedSide:
+        """The garment side, kept per product image: cloth mask, PF-AFN's inputs and garment-side pyramid.
+        Raises GarmentNotFoundError when no garment stands out from the background."""
+        _check_top(garment_type)
+        garment_rgb = load_rgb(garment)
         garment_mask = cloth_mask(garment_rgb)
         if self.refine_garment_mask:
             garment_mask = refine_with_saliency(garment_mask, self._saliency(garment_rgb))
-        garment_inputs = garment_to_model_inputs(garment_rgb, garment_mask)
+        inputs = garment_to_model_inputs(garment_rgb, garment_mask)
+        masked_clothes = inputs.clothes * inputs.edge  # as tryon_forward masks it
+        pyramid = self.networks.garment_pyramid(masked_clothes)
+        arrays = {
+            "cloth_mask": pack_mask(garment_mask),
+            "masked_clothes": masked_clothes.numpy(),
+            "edge": inputs.edge.numpy(),
+            **{f"garment_pyramid_{level}": value.numpy() for level, value in enumerate(pyramid)},
+        }
+        meta = {"mask_size": [garment_rgb.shape[1], garment_rgb.shape[0]], "levels": len(pyramid)}
+        return PreparedSide(side=GARMENT_SIDE, identity=self.identity, arrays=arrays, meta=meta)
+
+    def dress(
+        self,
+        person: ImageSource,
+        photo_side: PreparedSide,
+        garment_side: PreparedSide,
+        *,
+        on_stage: StageCallback | None = None,
+    ) -> TryOnResult:
+        """The pair: flow estimation, generator and paste-back into `person` (the photo `photo_side`
+        was prepared from). Reports warping, rendering and compositing. Raises StalePreparationError
+        for a side prepared by other weights."""
+        check_prepared(photo_side, side=PHOTO_SIDE, identity=self.identity)
+        check_prepared(garment_side, side=GARMENT_SIDE, identity=self.identity)
+        clock = StageClock(on_stage, STAGE_SHARES, already_done=("segmenting", "masking"))
+        return self._dress(load_rgb(person), photo_side, garment_side, clock)
+
+    def _dress(
+        self, photo: np.ndarray, photo_side: PreparedSide, garment_side: PreparedSide, clock: StageClock
+    ) -> TryOnResult:
+        person, garment = photo_side.arrays, garment_side.arrays
+        crop = PersonCrop(
+            real_image=torch.from_numpy(person["real_image"]),
+            person_uint8=person["person_uint8"],
+            box=tuple(photo_side.meta["box"]),
+            photo_size=tuple(photo_side.meta["photo_size"]),
+        )
+        person_pyramid = [torch.from_numpy(person[f"person_pyramid_{i}"]) for i in range(photo_side.meta["levels"])]
+        garment_pyramid = [
+            torch.from_numpy(garment[f"garment_pyramid_{i}"]) for i in range(garment_side.meta["levels"])
+        ]
 
         clock.start("warping")
         _rendering_listener.callback = lambda: clock.start("rendering")
         try:
-            outputs = self.networks.dress(crop.real_image, garment_inputs.clothes, garment_inputs.edge)
+            outputs = self.networks.dress_from_pyramids(
+                crop.real_image,
+                torch.from_numpy(garment["masked_clothes"]),
+                torch.from_numpy(garment["edge"]),
+                person_pyramid,
+                garment_pyramid,
+            )
         finally:
             _rendering_listener.callback = None
 
@@ -308,7 +412,7 @@ class TryOnEngine:
             image_small=Image.fromarray(small),
             engine=ENGINE_NEURAL,
             timings=timings,
-            person_mask=person_mask_from_saliency(saliency),
+            person_mask=unpack_mask(person["person_mask"], photo.shape[:2]),
             garment_mask=pasted.garment_mask,
         )
 
@@ -324,3 +428,11 @@ def _viton_frame_of(body: BodyAnalysis) -> tuple[int, int, int, int]:
     shoulders = np.array([body.point("left_shoulder"), body.point("right_shoulder")])
     hips = np.array([body.point("left_hip"), body.point("right_hip")])
     return viton_frame(shoulders, hips)
+
+
+def _check_top(garment_type: str) -> None:
+    if garment_type != UPPER_BODY:
+        raise TryOnError(
+            "The neural try-on engine fits tops only; use the weight-free engine (--engine classic or auto) "
+            "for trousers, skirts and dresses."
+        )

@@ -282,8 +282,27 @@ class WarpNet(nn.Module):
         masked_clothes: torch.Tensor,
         trace: dict[str, torch.Tensor] | None = None,
     ) -> tuple[torch.Tensor, torch.Tensor]:
-        person_pyramid = self.cond_FPN(self.cond_features(person))
-        garment_pyramid = self.image_FPN(self.image_features(masked_clothes))
+        return self.warp_from_pyramids(
+            masked_clothes, self.person_pyramid(person), self.garment_pyramid(masked_clothes), trace
+        )
+
+    def person_pyramid(self, person: torch.Tensor) -> list[torch.Tensor]:
+        """The person half of the module (`cond_features` + `cond_FPN`): five maps [B, 256, h, w],
+        coarsest first. It depends on the photo alone, so it is computed once per photo."""
+        return self.cond_FPN(self.cond_features(person))
+
+    def garment_pyramid(self, masked_clothes: torch.Tensor) -> list[torch.Tensor]:
+        """The garment half (`image_features` + `image_FPN`), computed once per product image."""
+        return self.image_FPN(self.image_features(masked_clothes))
+
+    def warp_from_pyramids(
+        self,
+        masked_clothes: torch.Tensor,
+        person_pyramid: list[torch.Tensor],
+        garment_pyramid: list[torch.Tensor],
+        trace: dict[str, torch.Tensor] | None = None,
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """The pair's part: flow estimation from both pyramids, then the garment warped by it."""
         last_flow = self.aflow_net(garment_pyramid, person_pyramid, trace)
         return warp_by_flow(masked_clothes, last_flow), last_flow
 
@@ -391,8 +410,33 @@ def tryon_forward(
     delta_main_i, delta_refine_i and flow_level_i. The caller chooses eval mode and grad handling.
     """
     masked_clothes = clothes * edge  # background becomes 0 (mid-grey), as in training
+    return tryon_from_pyramids(
+        warp,
+        gen,
+        real_image,
+        masked_clothes,
+        edge,
+        warp.person_pyramid(real_image),
+        warp.garment_pyramid(masked_clothes),
+        with_intermediates=with_intermediates,
+    )
+
+
+def tryon_from_pyramids(
+    warp: WarpNet,
+    gen: GeneratorNet,
+    real_image: torch.Tensor,
+    masked_clothes: torch.Tensor,
+    edge: torch.Tensor,
+    person_pyramid: list[torch.Tensor],
+    garment_pyramid: list[torch.Tensor],
+    *,
+    with_intermediates: bool = False,
+) -> dict[str, torch.Tensor]:
+    """`tryon_forward` from the two halves' pyramids (`WarpNet.person_pyramid`, `garment_pyramid`)
+    and `masked_clothes = clothes * edge`: what is left to compute for one (photo, garment) pair."""
     trace: dict[str, torch.Tensor] | None = {} if with_intermediates else None
-    warped_cloth, last_flow = warp(real_image, masked_clothes, trace)
+    warped_cloth, last_flow = warp.warp_from_pyramids(masked_clothes, person_pyramid, garment_pyramid, trace)
     warped_edge = warp_by_flow(edge, last_flow, padding_mode="zeros")
     raw = gen(torch.cat([real_image, warped_cloth, warped_edge], 1))
     p_rendered = torch.tanh(raw[:, :3])

@@ -306,6 +306,19 @@ class WeightsDirReport:
     def path(self, name: str) -> Path:
         return self.weights_dir / CHECKPOINTS[name].filename
 
+    @property
+    def u2net_variant(self) -> str:
+        """The segmenter the neural engine loads: the full U²-Net when it verifies, else U²-NetP."""
+        return "u2net" if CHECKPOINTS["u2net"].filename in self.ok else "u2netp"
+
+    def neural_identity(self) -> str:
+        """Names the neural engine and the exact files it loads (name, size, modification time), so
+        results prepared with other weights are recognised as stale; cheap enough for every request."""
+        files = [self.path(name) for name in (self.u2net_variant, "pfafn_warp", "pfafn_gen")]
+        stats = [(path.name, path.stat().st_size, path.stat().st_mtime_ns) for path in files]
+        digest = hashlib.sha256(repr(stats).encode()).hexdigest()[:16]
+        return f"neural/{self.u2net_variant}/{digest}"
+
 
 _VERIFIED_FILES: dict[Path, tuple[int, int, str | None]] = {}  # path → (mtime_ns, size, problem or None)
 

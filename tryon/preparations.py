@@ -1,0 +1,221 @@
+"""Photo and garment sides kept between try-ons, so nothing is computed twice.
+
+A photo is analysed once per engine identity (engine and weights) and a product image once per
+identity and image file; a job loads what is stored and prepares only what is missing or stale.
+Sides live in the private storage beside the photos; rows and files are removed with their photo or
+product image (`tryon.receivers`). A concurrent second preparation of the same input loses the
+unique constraint race and its file is dropped; the stored one is kept.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import logging
+import time
+
+import numpy as np
+from django.conf import settings
+from django.db import IntegrityError
+from PIL import Image
+
+from shop.models import ProductImage
+from tryon.models import GarmentPreparation, PersonPhoto, PhotoPreparation
+from tryon.pipeline.contract import UPPER_BODY, Engine, PreparedSide, TryOnError, unpack_mask
+from tryon.pipeline.imageio import load_rgb
+from tryon.storage import delete_private_files, read_private_file, save_private_file
+
+logger = logging.getLogger(__name__)
+
+PREPARED_FOLDER = "prepared"
+# A cloth mask touching more than this fraction of the image border has probably kept background.
+MASK_BORDER_WARNING = 0.20
+# A cloth mask covering less (more) than this fraction of the image looks cut (background left in).
+MASK_AREA_TOO_SMALL = 0.04
+MASK_AREA_TOO_LARGE = 0.80
+OVERLAY_COLOUR = (230, 30, 60)
+OVERLAY_OPACITY = 0.45
+OVERLAY_LONG_SIDE = 240
+
+
+def current_engine_identity(*, garment_type: str = UPPER_BODY) -> str:
+    """The identity of the engine the settings choose for `garment_type` (the neural engine does tops
+    only; see `tryon.pipeline.select.engine_identity`). Imported here so a web process loads
+    PyTorch only when it first needs to know."""
+    from tryon.pipeline.select import engine_identity
+
+    name = settings.TRYON_ENGINE if garment_type == UPPER_BODY else "classic"
+    return engine_identity(name, weights_dir=settings.TRYON_WEIGHTS_DIR)
+
+
+def _read_side(file_name: str) -> PreparedSide | None:
+    try:
+        return PreparedSide.from_bytes(read_private_file(file_name))
+    except (OSError, ValueError, KeyError) as exc:
+        logger.warning("Prepared side %s could not be read (%s); preparing it again", file_name, exc)
+        return None
+
+
+def photo_side(*, photo: PersonPhoto, engine: Engine, person: np.ndarray | None = None) -> PreparedSide:
+    """The engine's photo side of `photo`: the stored one, else prepared now and stored.
+
+    `person` is the decoded photo when the caller has it. A photo the engine cannot use raises its
+    `TryOnError` every time without being analysed again."""
+    stored = PhotoPreparation.objects.filter(photo=photo, engine_identity=engine.identity).first()
+    if stored is not None:
+        if stored.error:
+            raise TryOnError(stored.error)
+        side = _read_side(stored.file_name)
+        if side is not None:
+            return side
+        stored.delete()
+    if person is None:
+        person = load_rgb(read_private_file(photo.file_name))
+    started = time.perf_counter()
+    try:
+        side = engine.prepare_photo(person)
+    except TryOnError as exc:
+        _store_row(PhotoPreparation, file_names=(), photo=photo, engine_identity=engine.identity, error=str(exc))
+        raise
+    name = save_private_file(folder=PREPARED_FOLDER, extension="npz", content=side.to_bytes())
+    _store_row(
+        PhotoPreparation,
+        file_names=(name,),
+        photo=photo,
+        engine_identity=engine.identity,
+        file_name=name,
+        seconds=round(time.perf_counter() - started, 3),
+    )
+    for stale in PhotoPreparation.objects.filter(photo=photo).exclude(engine_identity=engine.identity):
+        stale.delete()
+    return side
+
+
+def garment_side(*, product_image: ProductImage, engine: Engine, garment_type: str = UPPER_BODY) -> PreparedSide:
+    """The engine's garment side of `product_image` (a garment of `garment_type`, the product's): the
+    stored one if made from the image file the product shows now, else prepared now and stored
+    (replacing a stale one)."""
+    stored = GarmentPreparation.objects.filter(product_image=product_image, engine_identity=engine.identity).first()
+    if stored is not None and stored.image_name != product_image.image.name:
+        stored.delete()
+        stored = None
+    if stored is not None:
+        if stored.error:
+            raise TryOnError(stored.error)
+        side = _read_side(stored.file_name)
+        if side is not None:
+            return side
+        stored.delete()
+    with product_image.image.open("rb") as image_file:
+        garment = load_rgb(image_file.read())
+    started = time.perf_counter()
+    row = {"product_image": product_image, "engine_identity": engine.identity, "image_name": product_image.image.name}
+    try:
+        side = engine.prepare_garment(garment, garment_type=garment_type)
+    except TryOnError as exc:
+        _store_row(GarmentPreparation, file_names=(), error=str(exc), **row)
+        raise
+    mask = unpack_mask(side.arrays["cloth_mask"], tuple(reversed(side.meta["mask_size"])))
+    name = save_private_file(folder=PREPARED_FOLDER, extension="npz", content=side.to_bytes())
+    mask_name = save_private_file(folder=PREPARED_FOLDER, extension="png", content=_png(mask))
+    _store_row(
+        GarmentPreparation,
+        file_names=(name, mask_name),
+        file_name=name,
+        mask_file_name=mask_name,
+        mask_area=round(float(np.count_nonzero(mask)) / mask.size, 4),
+        mask_border=round(_border_fraction(mask), 4),
+        seconds=round(time.perf_counter() - started, 3),
+        **row,
+    )
+    for stale in GarmentPreparation.objects.filter(product_image=product_image).exclude(
+        engine_identity=engine.identity
+    ):
+        stale.delete()
+    return side
+
+
+def _store_row(model: type, *, file_names: tuple[str, ...], **fields: object) -> None:
+    try:
+        model.objects.create(**fields)
+    except IntegrityError:
+        delete_private_files(*file_names)  # another worker stored the same side first
+
+
+def _border_fraction(mask: np.ndarray) -> float:
+    border = np.concatenate([mask[0], mask[-1], mask[1:-1, 0], mask[1:-1, -1]])
+    return float(np.count_nonzero(border)) / border.size
+
+
+def _png(mask: np.ndarray) -> bytes:
+    buffer = io.BytesIO()
+    Image.fromarray(mask).save(buffer, format="PNG", optimize=True)
+    return buffer.getvalue()
+
+
+def prepare_photo_in_background(*, photo_id: object, engine: Engine) -> None:
+    """The worker's side of an upload: the photo side stored now, so the first try-on skips it."""
+    photo = PersonPhoto.objects.filter(pk=photo_id).first()
+    if photo is None:
+        return
+    try:
+        photo_side(photo=photo, engine=engine)
+    except TryOnError as exc:
+        logger.info("Photo %s cannot be used by %s: %s", photo_id, engine.identity, exc)
+
+
+def prepare_garment_in_background(*, product_image_id: object, engine: Engine) -> None:
+    """The worker's side of a saved product image: cloth mask and features stored, checks for staff."""
+    product_image = ProductImage.objects.filter(pk=product_image_id).select_related("product").first()
+    if product_image is None or not product_image.image:
+        return
+    from tryon.pipeline.select import engine_for_garment
+
+    garment_type = product_image.product.garment_type
+    try:
+        garment_side(
+            product_image=product_image, engine=engine_for_garment(engine, garment_type), garment_type=garment_type
+        )
+    except TryOnError as exc:
+        logger.info("Product image %s has no usable garment: %s", product_image_id, exc)
+
+
+# --- What staff see ------------------------------------------------------------------------------
+
+
+def garment_warnings(preparation: GarmentPreparation) -> list[str]:
+    """Plain warnings about a product image's cloth mask, empty when it looks right."""
+    if preparation.error:
+        return [preparation.error]
+    warnings = []
+    if preparation.mask_border > MASK_BORDER_WARNING:
+        warnings.append(
+            f"The garment mask touches {preparation.mask_border:.0%} of the image border: the background was "
+            "probably taken for garment. Use a photo of the garment alone on a plain light background."
+        )
+    if preparation.mask_area < MASK_AREA_TOO_SMALL:
+        warnings.append(
+            f"The garment mask covers only {preparation.mask_area:.0%} of the image: the garment may have been "
+            "cut or be too small in the picture."
+        )
+    elif preparation.mask_area > MASK_AREA_TOO_LARGE:
+        warnings.append(
+            f"The garment mask covers {preparation.mask_area:.0%} of the image: background was probably left in."
+        )
+    return warnings
+
+
+def mask_overlay_data_uri(*, product_image: ProductImage, preparation: GarmentPreparation) -> str:
+    """The product image with its cloth mask tinted over it, as a PNG data URI for the admin page."""
+    mask = Image.open(io.BytesIO(read_private_file(preparation.mask_file_name))).convert("L")
+    with product_image.image.open("rb") as image_file:
+        picture = Image.open(image_file).convert("RGB").resize(mask.size)
+    scale = min(1.0, OVERLAY_LONG_SIDE / max(mask.size))
+    size = (max(1, round(mask.width * scale)), max(1, round(mask.height * scale)))
+    picture, mask = picture.resize(size), mask.resize(size)
+    tint = Image.new("RGB", size, OVERLAY_COLOUR)
+    alpha = mask.point(lambda value: round(value * OVERLAY_OPACITY))
+    picture.paste(tint, (0, 0), alpha)
+    buffer = io.BytesIO()
+    picture.save(buffer, format="PNG")
+    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode()
