@@ -215,19 +215,29 @@ async def measure(port: int, session_key: str, token: str, *, products: list[int
     }
 
 
+def install_body_model(site: BenchSite) -> None:
+    """The body model's files in the bench site's own weights folder (both engines and the photo check
+    need them), installed and verified by the project's own step."""
+    _run_manage_step(site, ["-m", "tryon.pipeline.body.install"])
+
+
 def install_stand_in_weights(site: BenchSite) -> None:
     from tests.tryon.pipeline.stand_in_weights import stand_in_weights_dir
 
     source = stand_in_weights_dir(REFERENCE_DIR)
+    _run_manage_step(site, ["manage.py", "install_weights", "--from", str(source)])
+
+
+def _run_manage_step(site: BenchSite, arguments: list[str]) -> None:
     done = subprocess.run(
-        [sys.executable, "manage.py", "install_weights", "--from", str(source)],
+        [sys.executable, *arguments],
         cwd=PROJECT_ROOT,
         env={**os.environ, **site.env},
         capture_output=True,
         text=True,
     )
     if done.returncode != 0:
-        raise SystemExit(f"install_weights failed:\n{done.stdout[-2000:]}{done.stderr[-2000:]}")
+        raise SystemExit(f"{' '.join(arguments)} failed:\n{done.stdout[-2000:]}{done.stderr[-2000:]}")
 
 
 def run_engine(engine: str, *, page: int, settle: float) -> dict:
@@ -249,6 +259,7 @@ def run_engine(engine: str, *, page: int, settle: float) -> dict:
 
         settings.TRYON_PREPARE_IN_BACKGROUND = False  # here; the server's worker prepares the images
         seed_demo(credentials_path=site.root / "demo_credentials.json")
+        install_body_model(site)
         if engine == "neural":
             install_stand_in_weights(site)
         user_id, session_key = create_signed_in_users(1)[0]
