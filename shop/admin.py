@@ -179,16 +179,7 @@ class ProductImageInline(admin.TabularInline):
 class SizeChartRowInline(admin.TabularInline):
     model = SizeChartRow
     extra = 0
-    fields = (
-        "size",
-        "chest_min_cm",
-        "chest_max_cm",
-        "waist_min_cm",
-        "waist_max_cm",
-        "hips_min_cm",
-        "hips_max_cm",
-        "length_cm",
-    )
+    fields = SizeChartRow.CHART_FIELDS
     verbose_name_plural = "size chart (body measurements each size is cut for, cm; used by the size finder)"
 
 

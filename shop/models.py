@@ -168,6 +168,18 @@ class SizeChartRow(models.Model):
     hips_max_cm = models.PositiveSmallIntegerField("hips to (cm)", null=True, blank=True)
     length_cm = models.PositiveSmallIntegerField("garment length (cm)", null=True, blank=True)
 
+    # The chart's columns as staff edit them and the API shows them.
+    CHART_FIELDS = (
+        "size",
+        "chest_min_cm",
+        "chest_max_cm",
+        "waist_min_cm",
+        "waist_max_cm",
+        "hips_min_cm",
+        "hips_max_cm",
+        "length_cm",
+    )
+
     class Meta:
         ordering = ["product_id", "id"]
         constraints = [

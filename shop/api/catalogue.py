@@ -93,16 +93,7 @@ class ProductSummarySerializer(serializers.ModelSerializer):
 class SizeChartRowSerializer(serializers.ModelSerializer):
     class Meta:
         model = SizeChartRow
-        fields = [
-            "size",
-            "chest_min_cm",
-            "chest_max_cm",
-            "waist_min_cm",
-            "waist_max_cm",
-            "hips_min_cm",
-            "hips_max_cm",
-            "length_cm",
-        ]
+        fields = SizeChartRow.CHART_FIELDS
 
 
 class SizeChartRowQuoteSerializer(serializers.Serializer):
