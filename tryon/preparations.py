@@ -56,19 +56,28 @@ def _read_side(file_name: str) -> PreparedSide | None:
         return None
 
 
+def _kept_side(stored: PhotoPreparation | GarmentPreparation | None) -> PreparedSide | None:
+    """The side a stored preparation holds; its error again when the engine refused the input; None
+    (and the row gone) when there is none or its file can no longer be read."""
+    if stored is None:
+        return None
+    if stored.error:
+        raise TryOnError(stored.error)
+    side = _read_side(stored.file_name)
+    if side is None:
+        stored.delete()
+    return side
+
+
 def photo_side(*, photo: PersonPhoto, engine: Engine, person: np.ndarray | None = None) -> PreparedSide:
     """The engine's photo side of `photo`: the stored one, else prepared now and stored.
 
     `person` is the decoded photo when the caller has it. A photo the engine cannot use raises its
     `TryOnError` every time without being analysed again."""
     stored = PhotoPreparation.objects.filter(photo=photo, engine_identity=engine.identity).first()
-    if stored is not None:
-        if stored.error:
-            raise TryOnError(stored.error)
-        side = _read_side(stored.file_name)
-        if side is not None:
-            return side
-        stored.delete()
+    side = _kept_side(stored)
+    if side is not None:
+        return side
     if person is None:
         person = load_rgb(read_private_file(photo.file_name))
     started = time.perf_counter()
@@ -99,13 +108,9 @@ def garment_side(*, product_image: ProductImage, engine: Engine, garment_type: s
     if stored is not None and stored.image_name != product_image.image.name:
         stored.delete()
         stored = None
-    if stored is not None:
-        if stored.error:
-            raise TryOnError(stored.error)
-        side = _read_side(stored.file_name)
-        if side is not None:
-            return side
-        stored.delete()
+    side = _kept_side(stored)
+    if side is not None:
+        return side
     with product_image.image.open("rb") as image_file:
         garment = load_rgb(image_file.read())
     started = time.perf_counter()
