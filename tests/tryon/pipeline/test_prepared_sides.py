@@ -74,6 +74,39 @@ def test_neural_person_pyramid_is_the_warp_modules_cond_half(neural_engine):
         assert np.array_equal(photo_side.arrays[f"person_pyramid_{level}"], value.numpy())
 
 
+def test_neural_photo_side_keeps_the_photos_half_of_every_flow_refinement(neural_engine):
+    photo, garment = data.astronaut(), tshirt_photo()
+    photo_side, garment_side = neural_engine.prepare_photo(photo), neural_engine.prepare_garment(garment)
+    pyramid = [torch.from_numpy(photo_side.arrays[f"person_pyramid_{level}"]) for level in range(5)]
+    with torch.inference_mode():
+        expected = neural_engine.networks.warp.person_terms(pyramid)
+    for level, value in enumerate(expected):
+        assert np.array_equal(photo_side.arrays[f"person_terms_{level}"], value.numpy())
+
+    # a photo side kept before the terms were: the pair computes them, and draws the same picture
+    without_terms = {name: value for name, value in photo_side.arrays.items() if not name.startswith("person_terms_")}
+    older_side = PreparedSide(PHOTO_SIDE, photo_side.identity, without_terms, photo_side.meta)
+    assert np.array_equal(
+        np.asarray(neural_engine.dress(photo, older_side, garment_side).image),
+        np.asarray(neural_engine.dress(photo, photo_side, garment_side).image),
+    )
+
+
+def test_dressing_reads_the_kept_sides_without_changing_them(neural_engine):
+    """One side in a worker's memory serves many jobs: dressing must not write into its arrays."""
+    photo, garment = data.astronaut(), tshirt_photo()
+    photo_side, garment_side = neural_engine.prepare_photo(photo), neural_engine.prepare_garment(garment)
+    before = {name: value.copy() for side in (photo_side, garment_side) for name, value in side.arrays.items()}
+
+    first = neural_engine.dress(photo, photo_side, garment_side)
+    second = neural_engine.dress(photo, photo_side, garment_side)
+
+    assert np.array_equal(np.asarray(first.image), np.asarray(second.image))
+    for side in (photo_side, garment_side):
+        for name, value in side.arrays.items():
+            assert np.array_equal(value, before[name]), name
+
+
 def test_run_reports_every_stage_and_dress_starts_where_the_prepared_sides_left_off(neural_engine):
     photo, garment = data.astronaut(), tshirt_photo()
     reported: list[tuple[str, float]] = []

@@ -97,11 +97,13 @@ class LoadedNetworks:
             outputs = tryon_forward(self.warp, self.generator, *inputs, with_intermediates=with_intermediates)
         return {name: value.to(real_image.device).contiguous() for name, value in outputs.items()}
 
-    def person_pyramid(self, real_image: torch.Tensor) -> list[torch.Tensor]:
-        """PF-AFN's person-side features of a [1, 3, 256, 192] crop (see `WarpNet.person_pyramid`), on the CPU."""
+    def person_pyramid(self, real_image: torch.Tensor) -> tuple[list[torch.Tensor], list[torch.Tensor]]:
+        """PF-AFN's person-side features of a [1, 3, 256, 192] crop (see `WarpNet.person_pyramid`) and
+        the photo's share of the flow refinements computed from them (`WarpNet.person_terms`), on the CPU."""
         with torch.inference_mode():
             pyramid = self.warp.person_pyramid(real_image.to(self.device, torch.float32))
-        return [level.cpu().contiguous() for level in pyramid]
+            terms = self.warp.person_terms(pyramid)
+        return [level.cpu().contiguous() for level in pyramid], [term.cpu().contiguous() for term in terms]
 
     def garment_pyramid(self, masked_clothes: torch.Tensor) -> list[torch.Tensor]:
         """PF-AFN's garment-side features of the masked garment (see `WarpNet.garment_pyramid`), on the CPU."""
@@ -116,14 +118,19 @@ class LoadedNetworks:
         edge: torch.Tensor,
         person_pyramid: list[torch.Tensor],
         garment_pyramid: list[torch.Tensor],
+        person_terms: list[torch.Tensor] | None = None,
     ) -> dict[str, torch.Tensor]:
-        """`dress` with both halves' features already computed: flow, generator and composition."""
+        """`dress` with both halves' features already computed: flow, generator and composition.
+        Without `person_terms` (a photo side kept before they were) the refinements compute them."""
         inputs = [t.to(self.device, torch.float32) for t in (real_image, masked_clothes, edge)]
-        pyramids = [
-            [level.to(self.device, torch.float32) for level in side] for side in (person_pyramid, garment_pyramid)
-        ]
+        person_pyramid, garment_pyramid, terms = (
+            None if side is None else [level.to(self.device, torch.float32) for level in side]
+            for side in (person_pyramid, garment_pyramid, person_terms)
+        )
         with torch.inference_mode():
-            outputs = tryon_from_pyramids(self.warp, self.generator, *inputs, *pyramids)
+            outputs = tryon_from_pyramids(
+                self.warp, self.generator, *inputs, person_pyramid, garment_pyramid, person_terms=terms
+            )
         return {name: value.to(real_image.device).contiguous() for name, value in outputs.items()}
 
     def warm_up(self) -> None:
@@ -329,12 +336,13 @@ class TryOnEngine:
         saliency = self._saliency(photo)
         crop = crop_person(photo, saliency, frame=_viton_frame_of(body))
         person_mask = person_mask_from_saliency(saliency)
-        pyramid = self.networks.person_pyramid(crop.real_image)
+        pyramid, terms = self.networks.person_pyramid(crop.real_image)
         arrays = {
             "real_image": crop.real_image.numpy(),
             "person_uint8": crop.person_uint8,
             "person_mask": pack_mask(person_mask),
             **{f"person_pyramid_{level}": value.numpy() for level, value in enumerate(pyramid)},
+            **{f"person_terms_{level}": value.numpy() for level, value in enumerate(terms)},
         }
         meta = {"box": list(crop.box), "photo_size": list(crop.photo_size), "levels": len(pyramid)}
         return PreparedSide(side=PHOTO_SIDE, identity=self.identity, arrays=arrays, meta=meta)
@@ -385,7 +393,10 @@ class TryOnEngine:
             box=tuple(photo_side.meta["box"]),
             photo_size=tuple(photo_side.meta["photo_size"]),
         )
-        person_pyramid = [torch.from_numpy(person[f"person_pyramid_{i}"]) for i in range(photo_side.meta["levels"])]
+        levels = range(photo_side.meta["levels"])
+        person_pyramid = [torch.from_numpy(person[f"person_pyramid_{i}"]) for i in levels]
+        kept_terms = all(f"person_terms_{i}" in person for i in levels)  # sides kept before the terms existed lack them
+        person_terms = [torch.from_numpy(person[f"person_terms_{i}"]) for i in levels] if kept_terms else None
         garment_pyramid = [
             torch.from_numpy(garment[f"garment_pyramid_{i}"]) for i in range(garment_side.meta["levels"])
         ]
@@ -399,6 +410,7 @@ class TryOnEngine:
                 torch.from_numpy(garment["edge"]),
                 person_pyramid,
                 garment_pyramid,
+                person_terms,
             )
         finally:
             _rendering_listener.callback = None

@@ -115,6 +115,7 @@ class FusedConv2d(nn.Module):
         self.activation = activation
         self.negative_slope = negative_slope
         self.onednn = _onednn_usable(conv.weight)
+        self.in_channels = conv.in_channels
         self.register_buffer("weight", conv.weight.detach())
         self.register_buffer("bias", None if conv.bias is None else conv.bias.detach().clone())
         # oneDNN picks the weight layout for the input size; the weight is reordered at the first call
@@ -137,15 +138,27 @@ class FusedConv2d(nn.Module):
 
     def forward_concat(self, parts: Sequence[torch.Tensor]) -> torch.Tensor:
         """`forward(torch.cat(parts, 1))` without the concatenated copy: each part is convolved with its
-        slice of the weight and added to the previous part's result inside the oneDNN call; the bias goes
-        with the first part, the activation with the last."""
+        slice of the weight and added to the next part's result inside the oneDNN call, last part
+        first; the bias goes with the last part, the activation with the first (see `last_part`)."""
         if not self.onednn or self.groups != 1:
             return self(torch.cat(list(parts), 1))
         convolutions = self._part_convolutions(tuple(part.shape[1] for part in parts))
-        out = convolutions[0](parts[0])
-        for convolution, part in zip(convolutions[1:], parts[1:], strict=True):
+        out = convolutions[-1](parts[-1])
+        for convolution, part in reversed(list(zip(convolutions[:-1], parts[:-1], strict=True))):
             out = convolution(part, residual=out)
         return out
+
+    def last_part(self, part: torch.Tensor, leading_channels: int) -> torch.Tensor:
+        """The convolution of the input's last channels alone, with the bias and before the activation:
+        `forward(cat(leading, part)) = forward_with_last_part(leading, last_part(part, ...))`, so a
+        part that is fixed across many calls is convolved once."""
+        return self._part_convolutions((leading_channels, part.shape[1]))[1](part)
+
+    def forward_with_last_part(self, leading: torch.Tensor, last_term: torch.Tensor) -> torch.Tensor:
+        """`forward(cat(leading, last))` given `last_term = last_part(last, leading.shape[1])`."""
+        leading_channels = leading.shape[1]
+        convolution = self._part_convolutions((leading_channels, self.in_channels - leading_channels))[0]
+        return convolution(leading, residual=last_term)
 
     def _part_convolutions(self, channels: tuple[int, ...]) -> list[FusedConv2d]:
         split = self._parts
@@ -155,20 +168,21 @@ class FusedConv2d(nn.Module):
             split = self._parts
             if split is not None and split[0] == channels:
                 return split[1]
-            weight = self._dense_weight()
-            if sum(channels) != weight.shape[1]:
-                raise ValueError(f"parts with {channels} channels do not add up to the {weight.shape[1]} expected")
-            slices = torch.split(weight, list(channels), dim=1)
+            if sum(channels) != self.in_channels:
+                raise ValueError(f"parts with {channels} channels do not add up to the {self.in_channels} expected")
+            slices = torch.split(self._dense_weight(), list(channels), dim=1)
             convolutions = [
                 self._with_weight(
-                    part.contiguous(),
-                    self.bias if index == 0 else None,
-                    self.activation if index == len(slices) - 1 else None,
+                    # oneDNN packs its own copy of each slice; the plain fallback convolves views.
+                    part.contiguous() if self.onednn else part,
+                    self.bias if index == len(slices) - 1 else None,
+                    self.activation if index == 0 else None,
                 )
                 for index, part in enumerate(slices)
             ]
             self._parts = (channels, convolutions)
-            self.weight, self._packed = None, None  # the slices hold the weights from now on
+            if self.onednn:
+                self.weight, self._packed = None, None  # the slices hold the weights from now on
         return convolutions
 
     def _dense_weight(self) -> torch.Tensor:

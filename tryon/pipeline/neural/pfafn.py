@@ -24,7 +24,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from tryon.pipeline.neural.concat import conv_on_concat
+from tryon.pipeline.neural.concat import conv_of_last_part, conv_on_concat, conv_with_last_part
 
 ENCODER_CHANNELS = (64, 128, 256, 256, 256)  # finest (128×96 for a 256×192 input) to coarsest (8×6)
 FPN_CHANNELS = 256
@@ -200,7 +200,11 @@ def _flow_head(in_channels: int) -> nn.Sequential:
 
 def _run_head(head: nn.Sequential, parts: tuple[torch.Tensor, ...]) -> torch.Tensor:
     """`head(torch.cat(parts, 1))`, leaving the concatenation to the first convolution."""
-    x = conv_on_concat(head[0], parts)
+    return _rest_of_head(head, conv_on_concat(head[0], parts))
+
+
+def _rest_of_head(head: nn.Sequential, first_output: torch.Tensor) -> torch.Tensor:
+    x = first_output
     for layer in list(head)[1:]:
         x = layer(x)
     return x
@@ -221,16 +225,29 @@ class AppearanceFlowEstimator(nn.Module):
         self.netMain = nn.ModuleList(_flow_head(CORRELATION_CHANNELS) for _ in range(num_levels))
         self.netRefine = nn.ModuleList(_flow_head(2 * fpn_channels) for _ in range(num_levels))
 
+    def person_terms(self, person_pyramid: list[torch.Tensor]) -> list[torch.Tensor]:
+        """Per level, the person half of `netRefine[i]`'s first convolution, bias included.
+
+        netRefine convolves cat([warped garment, person]), and a convolution of a concatenation is the
+        sum of its parts' convolutions; the person half depends on the photo alone, so it is computed
+        once per photo and `forward(..., person_terms=...)` convolves only the garment half."""
+        return [
+            conv_of_last_part(head[0], person, FPN_CHANNELS)
+            for head, person in zip(self.netRefine, person_pyramid, strict=True)
+        ]
+
     def forward(
         self,
         garment_pyramid: list[torch.Tensor],
         person_pyramid: list[torch.Tensor],
         trace: dict[str, torch.Tensor] | None = None,
+        person_terms: list[torch.Tensor] | None = None,
     ) -> torch.Tensor:
         """Both pyramids coarsest first; returns the flow at twice the finest level's size.
 
         When `trace` is a dict it receives, per level i, `delta_main_i` and `delta_refine_i` (raw
         pixel offsets) and `flow_level_i` (the grid after refinement, before upsampling).
+        `person_terms` (from `person_terms`) saves the person half of each refinement.
         """
         flow: torch.Tensor | None = None
         levels = zip(self.netMain, self.netRefine, garment_pyramid, person_pyramid, strict=True)
@@ -246,7 +263,11 @@ class AppearanceFlowEstimator(nn.Module):
             )
 
             garment_aligned = warp_by_flow(garment, flow)
-            delta_refine = _run_head(refine_head, (garment_aligned, person))
+            if person_terms is None:
+                delta_refine = _run_head(refine_head, (garment_aligned, person))
+            else:
+                first = conv_with_last_part(refine_head[0], garment_aligned, person_terms[level])
+                delta_refine = _rest_of_head(refine_head, first)
             grid = offsets_to_grid(delta_refine)
             flow = F.grid_sample(flow, grid, mode="bilinear", padding_mode="border", align_corners=True)
 
@@ -295,15 +316,20 @@ class WarpNet(nn.Module):
         """The garment half (`image_features` + `image_FPN`), computed once per product image."""
         return self.image_FPN(self.image_features(masked_clothes))
 
+    def person_terms(self, person_pyramid: list[torch.Tensor]) -> list[torch.Tensor]:
+        """The photo's share of the flow refinements (`AppearanceFlowEstimator.person_terms`)."""
+        return self.aflow_net.person_terms(person_pyramid)
+
     def warp_from_pyramids(
         self,
         masked_clothes: torch.Tensor,
         person_pyramid: list[torch.Tensor],
         garment_pyramid: list[torch.Tensor],
         trace: dict[str, torch.Tensor] | None = None,
+        person_terms: list[torch.Tensor] | None = None,
     ) -> tuple[torch.Tensor, torch.Tensor]:
         """The pair's part: flow estimation from both pyramids, then the garment warped by it."""
-        last_flow = self.aflow_net(garment_pyramid, person_pyramid, trace)
+        last_flow = self.aflow_net(garment_pyramid, person_pyramid, trace, person_terms)
         return warp_by_flow(masked_clothes, last_flow), last_flow
 
 
@@ -431,12 +457,16 @@ def tryon_from_pyramids(
     person_pyramid: list[torch.Tensor],
     garment_pyramid: list[torch.Tensor],
     *,
+    person_terms: list[torch.Tensor] | None = None,
     with_intermediates: bool = False,
 ) -> dict[str, torch.Tensor]:
     """`tryon_forward` from the two halves' pyramids (`WarpNet.person_pyramid`, `garment_pyramid`)
-    and `masked_clothes = clothes * edge`: what is left to compute for one (photo, garment) pair."""
+    and `masked_clothes = clothes * edge`: what is left to compute for one (photo, garment) pair.
+    With the photo's `person_terms` (`WarpNet.person_terms`) the refinements skip its half too."""
     trace: dict[str, torch.Tensor] | None = {} if with_intermediates else None
-    warped_cloth, last_flow = warp.warp_from_pyramids(masked_clothes, person_pyramid, garment_pyramid, trace)
+    warped_cloth, last_flow = warp.warp_from_pyramids(
+        masked_clothes, person_pyramid, garment_pyramid, trace, person_terms
+    )
     warped_edge = warp_by_flow(edge, last_flow, padding_mode="zeros")
     raw = gen(torch.cat([real_image, warped_cloth, warped_edge], 1))
     p_rendered = torch.tanh(raw[:, :3])

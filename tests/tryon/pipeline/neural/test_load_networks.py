@@ -57,6 +57,21 @@ def test_dress_returns_the_official_tryon_outputs_and_flows(reference_dir, netwo
     assert_pfafn_outputs_match(outputs, golden)
 
 
+@pytest.mark.parametrize("case", golden_case_names("pfafn", ("case1", "case2")))
+def test_the_pair_from_both_sides_kept_returns_the_official_outputs(reference_dir, networks, case):
+    golden = load_golden(reference_dir, "pfafn", case)
+    real_image, clothes, edge = pfafn_inputs(golden)
+    masked_clothes = clothes * edge
+    person_pyramid, person_terms = networks.person_pyramid(real_image)
+    garment_pyramid = networks.garment_pyramid(masked_clothes)
+
+    outputs = networks.dress_from_pyramids(
+        real_image, masked_clothes, edge, person_pyramid, garment_pyramid, person_terms
+    )
+
+    assert_pfafn_outputs_match(outputs, {key: golden[key] for key in outputs})
+
+
 @pytest.mark.skipif(
     not torch.cuda.is_available(),
     reason="needs a CUDA GPU; bench/tryon_gpu_bench.py runs the same comparison on a GPU machine",

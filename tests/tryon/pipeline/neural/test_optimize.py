@@ -12,6 +12,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from tryon.pipeline.neural.concat import conv_of_last_part, conv_with_last_part
 from tryon.pipeline.neural.optimize import (
     FusedConv2d,
     fold_batchnorm,
@@ -104,6 +105,28 @@ def test_fused_convolution_of_the_parts_of_a_concatenation_equals_it_on_the_conc
         torch.testing.assert_close(fused.forward_concat([whole[:, :7], whole[:, 7:]]), expected, rtol=0, atol=1e-5)
         with pytest.raises(ValueError, match="do not add up"):
             fused.forward_concat([parts[0], parts[0]])
+
+
+@pytest.mark.parametrize("onednn", [True, False], ids=["onednn", "plain-calls-as-on-cuda"])
+@pytest.mark.parametrize("activation", ["leaky_relu", None])
+def test_a_part_convolved_once_then_added_to_the_other_part_equals_the_convolution_of_both(onednn, activation):
+    generator = torch.Generator().manual_seed(5)
+    conv = nn.Conv2d(10, 12, 3, padding=1).eval()
+    reference = FusedConv2d(copy.deepcopy(conv), activation=activation, negative_slope=0.1)
+    fused = FusedConv2d(conv, activation=activation, negative_slope=0.1)
+    fused.onednn = fused.onednn and onednn
+    leading, fixed = torch.randn(1, 4, 9, 7, generator=generator), torch.randn(1, 6, 9, 7, generator=generator)
+    with torch.inference_mode():
+        expected = reference(torch.cat([leading, fixed], 1))
+        term = conv_of_last_part(fused, fixed, 4)
+        torch.testing.assert_close(conv_with_last_part(fused, leading, term), expected, rtol=0, atol=1e-5)
+        # the plain module, as the reference implementation runs it, gives the same
+        plain_term = conv_of_last_part(conv, fixed, 4)
+        plain = conv_with_last_part(conv, leading, plain_term)
+        plain = F.leaky_relu(plain, 0.1) if activation else plain
+        torch.testing.assert_close(plain, expected, rtol=0, atol=1e-5)
+        # the whole input still works after the split
+        torch.testing.assert_close(fused.forward_concat([leading, fixed]), expected, rtol=0, atol=1e-5)
 
 
 def test_fused_convolution_rejects_an_activation_it_cannot_fuse():

@@ -14,7 +14,7 @@ from tests.tryon.pipeline.reference_data import (
     reference_manifest,
     state_dict_sha256,
 )
-from tryon.pipeline.neural.pfafn import GeneratorNet, WarpNet, correlation, tryon_forward
+from tryon.pipeline.neural.pfafn import GeneratorNet, WarpNet, correlation, tryon_forward, tryon_from_pyramids
 from tryon.pipeline.neural.weights import load_checkpoint
 
 VISIBLE_CASES = ("case1", "case2")
@@ -41,6 +41,31 @@ def test_tryon_outputs_flows_and_per_level_offsets_match_the_official_code(refer
     with torch.no_grad():
         outputs = tryon_forward(*warp_and_generator, *pfafn_inputs(golden), with_intermediates=True)
     assert {f"flow_level_{i}" for i in range(5)} <= outputs.keys()
+    assert_pfafn_outputs_match(outputs, golden)
+
+
+@pytest.mark.parametrize("case", golden_case_names("pfafn", VISIBLE_CASES))
+def test_the_pair_from_kept_person_terms_matches_the_official_code(reference_dir, warp_and_generator, case):
+    """The photo's half of each flow refinement, computed once per photo, gives the official outputs."""
+    golden = load_golden(reference_dir, "pfafn", case)
+    warp, generator = warp_and_generator
+    real_image, clothes, edge = pfafn_inputs(golden)
+    masked_clothes = clothes * edge
+    with torch.no_grad():
+        person_pyramid = warp.person_pyramid(real_image)
+        person_terms = warp.person_terms(person_pyramid)
+        outputs = tryon_from_pyramids(
+            warp,
+            generator,
+            real_image,
+            masked_clothes,
+            edge,
+            person_pyramid,
+            warp.garment_pyramid(masked_clothes),
+            person_terms=person_terms,
+            with_intermediates=True,
+        )
+    assert [term.shape[1] for term in person_terms] == [128] * 5  # netRefine's first layer: 512 → 128
     assert_pfafn_outputs_match(outputs, golden)
 
 
