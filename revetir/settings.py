@@ -376,6 +376,9 @@ TRYON_RETENTION_DAYS = env_int("REVETIR_TRYON_RETENTION_DAYS", 30)
 TRYON_PREPARE_IN_BACKGROUND = env_bool("REVETIR_TRYON_PREPARE_IN_BACKGROUND", True)
 # At most this many try-ons of a catalogue page ("See it on me") live per shopper at once.
 TRYON_PAGE_LIVE_LIMIT = env_int("REVETIR_TRYON_PAGE_LIVE_LIMIT", 12)
+# Each worker process keeps the sides it read or prepared last in memory, up to this many MiB: a
+# page of garments on one photo reads its photo side once, and a popular garment's side stays read.
+TRYON_SIDE_CACHE_BYTES = env_int("REVETIR_TRYON_SIDE_CACHE_MB", 256) * 1024 * 1024
 # The worker loads the engine when it starts, not on the first shopper's job.
 TRYON_WARM_UP = env_bool("REVETIR_TRYON_WARM_UP", True)
 

@@ -12,7 +12,9 @@ from __future__ import annotations
 import base64
 import io
 import logging
+import threading
 import time
+from collections import OrderedDict
 
 import numpy as np
 from django.conf import settings
@@ -48,12 +50,73 @@ def current_engine_identity(*, garment_type: str = UPPER_BODY) -> str:
     return engine_identity(name, weights_dir=settings.TRYON_WEIGHTS_DIR)
 
 
+class SideCache:
+    """The prepared sides this process used last, by file name, up to `settings.TRYON_SIDE_CACHE_BYTES`
+    of arrays in all; the least recently used go first. Safe across threads. Engines only read a
+    side's arrays, so one cached side serves every job that uses it."""
+
+    def __init__(self) -> None:
+        self._sides: OrderedDict[str, tuple[PreparedSide, int]] = OrderedDict()
+        self._bytes = 0
+        self._lock = threading.Lock()
+
+    def get(self, file_name: str) -> PreparedSide | None:
+        with self._lock:
+            entry = self._sides.get(file_name)
+            if entry is None:
+                return None
+            self._sides.move_to_end(file_name)
+            return entry[0]
+
+    def put(self, file_name: str, side: PreparedSide) -> None:
+        size = sum(array.nbytes for array in side.arrays.values())
+        limit = settings.TRYON_SIDE_CACHE_BYTES
+        with self._lock:
+            self._drop(file_name)
+            if size > limit:
+                return
+            self._sides[file_name] = (side, size)
+            self._bytes += size
+            while self._bytes > limit:
+                self._drop(next(iter(self._sides)))
+
+    def forget(self, *file_names: str) -> None:
+        with self._lock:
+            for file_name in file_names:
+                self._drop(file_name)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._sides.clear()
+            self._bytes = 0
+
+    def _drop(self, file_name: str) -> None:
+        entry = self._sides.pop(file_name, None)
+        if entry is not None:
+            self._bytes -= entry[1]
+
+
+side_cache = SideCache()
+
+
 def _read_side(file_name: str) -> PreparedSide | None:
+    side = side_cache.get(file_name)
+    if side is not None:
+        return side
     try:
-        return PreparedSide.from_bytes(read_private_file(file_name))
+        side = PreparedSide.from_bytes(read_private_file(file_name))
     except (OSError, ValueError, KeyError) as exc:
         logger.warning("Prepared side %s could not be read (%s); preparing it again", file_name, exc)
         return None
+    side_cache.put(file_name, side)
+    return side
+
+
+def _save_side(side: PreparedSide) -> str:
+    """Store a newly prepared side and keep it in this process's cache; returns its file name."""
+    name = save_private_file(folder=PREPARED_FOLDER, extension="npz", content=side.to_bytes())
+    side_cache.put(name, side)
+    return name
 
 
 def _kept_side(stored: PhotoPreparation | GarmentPreparation | None) -> PreparedSide | None:
@@ -86,7 +149,7 @@ def photo_side(*, photo: PersonPhoto, engine: Engine, person: np.ndarray | None 
     except TryOnError as exc:
         _store_row(PhotoPreparation, file_names=(), photo=photo, engine_identity=engine.identity, error=str(exc))
         raise
-    name = save_private_file(folder=PREPARED_FOLDER, extension="npz", content=side.to_bytes())
+    name = _save_side(side)
     _store_row(
         PhotoPreparation,
         file_names=(name,),
@@ -121,7 +184,7 @@ def garment_side(*, product_image: ProductImage, engine: Engine, garment_type: s
         _store_row(GarmentPreparation, file_names=(), error=str(exc), **row)
         raise
     mask = unpack_mask(side.arrays["cloth_mask"], tuple(reversed(side.meta["mask_size"])))
-    name = save_private_file(folder=PREPARED_FOLDER, extension="npz", content=side.to_bytes())
+    name = _save_side(side)
     mask_name = save_private_file(folder=PREPARED_FOLDER, extension="png", content=_png(mask))
     _store_row(
         GarmentPreparation,
@@ -144,6 +207,7 @@ def _store_row(model: type, *, file_names: tuple[str, ...], **fields: object) ->
     try:
         model.objects.create(**fields)
     except IntegrityError:
+        side_cache.forget(*file_names)
         delete_private_files(*file_names)  # another worker stored the same side first
 
 

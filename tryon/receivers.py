@@ -10,6 +10,7 @@ from __future__ import annotations
 from accounts.models import User
 from shop.models import ProductImage
 from tryon.models import GarmentPreparation, PersonPhoto, PhotoPreparation, TryOnJob
+from tryon.preparations import side_cache
 from tryon.services import delete_user_tryon_data, request_garment_preparation
 from tryon.storage import delete_private_files
 
@@ -28,12 +29,14 @@ def delete_files_of_deleted_job(sender: type, *, instance: TryOnJob, **kwargs: o
 
 
 def delete_files_of_deleted_photo_preparation(sender: type, *, instance: PhotoPreparation, **kwargs: object) -> None:
+    side_cache.forget(instance.file_name)
     delete_private_files(instance.file_name)
 
 
 def delete_files_of_deleted_garment_preparation(
     sender: type, *, instance: GarmentPreparation, **kwargs: object
 ) -> None:
+    side_cache.forget(instance.file_name)
     delete_private_files(instance.file_name, instance.mask_file_name)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 
+import numpy as np
 import pytest
 from django.core.files.storage import storages
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -15,6 +16,7 @@ from tests.tryon.helpers import ScriptedEngine, astronaut_upload, make_tryon_pro
 from tryon import jobs, preparations, services
 from tryon.models import GarmentPreparation, JobPriority, JobStatus, PhotoPreparation, TryOnJob
 from tryon.pipeline.classic.engine import ClassicTryOnEngine
+from tryon.pipeline.contract import PreparedSide
 from tryon.pipeline.imageio import load_rgb
 from tryon.storage import read_private_file
 from tryon.worker import run_queued_jobs
@@ -68,6 +70,60 @@ def test_the_photo_is_segmented_once_for_three_garments(dispatched, engine):
     assert list(TryOnJob.objects.values_list("status", flat=True)) == [JobStatus.DONE] * 3
     preparation = PhotoPreparation.objects.get(photo=photo)
     assert preparation.engine_identity == engine.identity and preparation.file_name
+
+
+@pytest.mark.django_db
+def test_a_worker_reads_a_kept_side_from_storage_once_for_a_page_of_garments(dispatched, engine, monkeypatch):
+    user = make_user()
+    photo = services.save_person_photo(user=user, upload=astronaut_upload())
+    images = [primary_image(make_tryon_product()) for _ in range(3)]
+    for image in images:
+        preparations.garment_side(product_image=image, engine=engine)
+    preparations.photo_side(photo=photo, engine=engine)
+    preparations.side_cache.clear()  # as in a worker that started after they were prepared
+    read = []
+    real_read = preparations.read_private_file
+    monkeypatch.setattr(preparations, "read_private_file", lambda name: read.append(name) or real_read(name))
+
+    services.submit_page(user=user, photo=photo, product_images=images)
+    assert run_all(engine) == 3
+
+    photo_file = PhotoPreparation.objects.get(photo=photo).file_name
+    assert read.count(photo_file) == 1 and len(read) == 4  # the photo side once, each garment side once
+    assert (engine.photos, engine.garments, engine.pairs) == (1, 3, 3)
+
+
+def test_the_side_cache_keeps_the_last_used_sides_within_its_size(settings):
+    def side(megabytes: int) -> PreparedSide:
+        return PreparedSide("photo", "classic/1", {"a": np.zeros(megabytes * 1024 * 1024, np.uint8)}, {})
+
+    settings.TRYON_SIDE_CACHE_BYTES = 3 * 1024 * 1024
+    cache = preparations.SideCache()
+    first, second, third = side(1), side(1), side(1)
+    cache.put("first", first)
+    cache.put("second", second)
+    assert cache.get("first") is first  # used: now the newest
+    cache.put("third", third)
+    cache.put("fourth", side(1))
+
+    assert cache.get("second") is None and cache.get("first") is first and cache.get("third") is third
+    cache.put("too-big", side(4))
+    assert cache.get("too-big") is None and cache.get("first") is first
+    cache.forget("first")
+    assert cache.get("first") is None
+
+
+@pytest.mark.django_db
+def test_a_deleted_photos_side_leaves_the_workers_memory(dispatched, engine):
+    user = make_user()
+    photo = services.save_person_photo(user=user, upload=astronaut_upload())
+    preparations.photo_side(photo=photo, engine=engine)
+    file_name = PhotoPreparation.objects.get(photo=photo).file_name
+    assert preparations.side_cache.get(file_name) is not None
+
+    services.delete_person_photo(photo=photo)
+
+    assert preparations.side_cache.get(file_name) is None
 
 
 @pytest.mark.django_db
