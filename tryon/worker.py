@@ -22,6 +22,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
+from pathlib import Path
 
 from django.conf import settings
 from django.db import close_old_connections, connection
@@ -29,6 +30,7 @@ from django.db import close_old_connections, connection
 from tryon import jobs, preparations, selectors
 from tryon.events import publish_job, remember_server_loop
 from tryon.models import TryOnJob
+from tryon.pipeline.body.models import MODELS_SUBDIR, BodyModelMissingError, load_all_models
 from tryon.pipeline.contract import PREPARATION_PROGRESS, Engine, TryOnError
 from tryon.pipeline.imageio import load_rgb
 from tryon.pipeline.select import engine_for_garment
@@ -70,8 +72,13 @@ class JobAbandonedError(Exception):
 
 
 def warm_up(engine_factory: EngineFactory | None = None) -> Engine | None:
-    """Load the engine now (networks built, weights laid out) so the first job does not pay for it.
-    A missing or damaged checkpoint is logged; jobs then fail with its message as before."""
+    """Load the engine now (networks built, weights laid out) and the body model (which checks each
+    upload and frames each photo), so neither the first job nor the first upload pays for it. A
+    missing or damaged file is logged; jobs and uploads then fail with its message as before."""
+    try:
+        load_all_models(Path(settings.TRYON_WEIGHTS_DIR) / MODELS_SUBDIR)
+    except BodyModelMissingError as exc:
+        logger.warning("Body model not loaded at start: %s", exc)
     try:
         engine = (engine_factory or load_engine)()
     except TryOnError as exc:

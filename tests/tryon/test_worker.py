@@ -129,3 +129,29 @@ def test_the_worker_tells_the_engine_the_products_garment_type(dispatched):
     run_queued_jobs(preferred_job_id=job.pk, engine_factory=lambda: engine)
 
     assert engine.garment_types == ["upper_body"]
+
+
+def test_warming_up_loads_the_engine_and_the_body_model_before_any_job(monkeypatch):
+    from tryon.pipeline.body import models as body_models
+
+    body_models.forget_loaded_models()
+    engine = ScriptedEngine()
+    loaded = []
+
+    assert worker_module.warm_up(lambda: loaded.append(engine) or engine) is engine
+
+    assert loaded == [engine]
+    assert {name for name, _folder in body_models._loaded} == set(body_models.MODEL_NAMES)
+
+
+def test_warming_up_without_the_body_model_or_weights_logs_what_is_missing(tmp_path, settings, caplog):
+    from tryon.pipeline.contract import WeightsError
+
+    settings.TRYON_WEIGHTS_DIR = tmp_path
+
+    def missing_weights():
+        raise WeightsError("The neural try-on model is not ready. warp_model_final.pth is missing.")
+
+    assert worker_module.warm_up(missing_weights) is None
+    assert "Body model not loaded at start" in caplog.text and "pose_detection.tflite" in caplog.text
+    assert "warp_model_final.pth is missing" in caplog.text

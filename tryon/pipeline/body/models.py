@@ -162,6 +162,12 @@ def load_model(name: str, models_dir: Path | None = None) -> LoadedModel:
         return _loaded[key]
 
 
+def load_all_models(models_dir: Path | None = None) -> None:
+    """Create every interpreter now (a worker's warm-up), so the first photo check does not pay for it."""
+    for name in MODEL_NAMES:
+        load_model(name, models_dir)
+
+
 def forget_loaded_models() -> None:
     """Drop the cached interpreters (after reinstalling files, and in tests)."""
     with _loading_lock:
