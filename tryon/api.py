@@ -133,6 +133,7 @@ class JobListCreateView(APIView):
             400: OpenApiResponse(ERROR_SCHEMA, description="Bad photo or product"),
             404: OpenApiResponse(ERROR_SCHEMA, description="No such product or photo of yours"),
             429: OpenApiResponse(ERROR_SCHEMA, description="Too many try-ons; see Retry-After"),
+            503: OpenApiResponse(ERROR_SCHEMA, description="Photos cannot be checked now (body model missing)"),
         },
         summary="Start a try-on (upload a photo or name a saved one)",
     )
@@ -155,6 +156,8 @@ class JobListCreateView(APIView):
             job = services.submit_job(user=request.user, photo=photo, product_image=garment)
         except ValidationError as error:
             return _error(400, _validation_message(error))
+        except services.PhotoCheckUnavailableError as error:
+            return _error(503, str(error))
         except services.TryOnBusyError as error:
             return _error(429, str(error), **{"Retry-After": str(error.retry_after)})
         return Response(_job_json(job), status=status.HTTP_202_ACCEPTED)
@@ -221,7 +224,7 @@ class PhotoListCreateView(APIView):
 
     @extend_schema(
         request={"multipart/form-data": PhotoCreateSerializer},
-        responses={201: PhotoSerializer, 200: PhotoSerializer, 400: ERROR_SCHEMA},
+        responses={201: PhotoSerializer, 200: PhotoSerializer, 400: ERROR_SCHEMA, 503: ERROR_SCHEMA},
         summary="Upload a photo (cleaned: rotated upright, metadata removed)",
         description="201 with the new photo; 200 with the saved one when you had already uploaded the same photo.",
     )
@@ -233,6 +236,8 @@ class PhotoListCreateView(APIView):
             photo, created = services.store_person_photo(user=request.user, upload=serializer.validated_data["photo"])
         except ValidationError as error:
             return _error(400, _validation_message(error))
+        except services.PhotoCheckUnavailableError as error:
+            return _error(503, str(error))
         return Response(PhotoSerializer(photo).data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
 

@@ -21,6 +21,7 @@ from shop.models import ProductImage
 from tryon import dispatch, jobs, preparations
 from tryon.events import publish_job
 from tryon.models import LIVE_STATUSES, JobPriority, JobStatus, PersonPhoto, TryOnJob
+from tryon.pipeline.body import BodyModelMissingError
 from tryon.storage import delete_private_files, save_private_file
 from tryon.validation import clean_person_photo
 
@@ -38,6 +39,16 @@ class TryOnBusyError(Exception):
     def __init__(self, message: str, *, retry_after: int) -> None:
         super().__init__(message)
         self.retry_after = retry_after
+
+
+class PhotoCheckUnavailableError(Exception):
+    """The body model's files are not installed, so no photo can be checked; nothing was stored. The
+    message is the shopper's; the operator's (which file, which command) goes to the log."""
+
+
+PHOTO_CHECK_UNAVAILABLE_MESSAGE = (
+    "Photo try-on is not available right now, so your photo was not saved. Please try again later."
+)
 
 
 # --- Photos ------------------------------------------------------------------------------------
@@ -58,10 +69,15 @@ def store_person_photo(
     A photo whose cleaned image the user already stored is not stored twice: the saved one comes
     back (`False`). Raises ValidationError (with a message for the shopper) and stores nothing when
     the file is not an acceptable photo, when the body model finds no usable person in it, or, given
-    `garment_type`, when the photo cannot try that type (a waist-up photo for trousers). If the row
-    cannot be written, the stored file is removed.
+    `garment_type`, when the photo cannot try that type (a waist-up photo for trousers);
+    PhotoCheckUnavailableError when the body model is not installed. If the row cannot be written,
+    the stored file is removed.
     """
-    clean = clean_person_photo(upload)
+    try:
+        clean = clean_person_photo(upload)
+    except BodyModelMissingError as exc:
+        logger.error("A photo upload was refused because the body model is not installed: %s", exc)
+        raise PhotoCheckUnavailableError(PHOTO_CHECK_UNAVAILABLE_MESSAGE) from exc
     if garment_type is not None:
         verdict = clean.body_analysis["verdicts"][garment_type]
         if not verdict["usable"]:

@@ -34,6 +34,13 @@ def _busy_response(request: HttpRequest, error: services.TryOnBusyError, templat
     return response
 
 
+def _unavailable_response(
+    request: HttpRequest, error: services.PhotoCheckUnavailableError, template: str, context: dict
+) -> HttpResponse:
+    messages.error(request, str(error))
+    return render(request, template, context, status=503)
+
+
 @login_required
 @require_POST
 def job_create(request: HttpRequest) -> HttpResponse:
@@ -52,6 +59,8 @@ def job_create(request: HttpRequest) -> HttpResponse:
             job = services.submit_job(user=request.user, photo=photo, product_image=garment)
         except ValidationError as error:
             form.add_error("photo", error)
+        except services.PhotoCheckUnavailableError as error:
+            return _unavailable_response(request, error, "tryon/start.html", {"form": form, "product": product})
         except services.TryOnBusyError as error:
             return _busy_response(request, error, "tryon/start.html", {"form": form, "product": product})
         else:
@@ -87,18 +96,21 @@ def photo_list(request: HttpRequest) -> HttpResponse:
     status = 200
     if request.method == "POST":
         form = PhotoUploadForm(request.POST, request.FILES)
+        status = 400
         if form.is_valid():
             try:
                 _photo, created = services.store_person_photo(user=request.user, upload=form.cleaned_data["photo"])
             except ValidationError as error:
                 form.add_error("photo", error)
+            except services.PhotoCheckUnavailableError as error:
+                messages.error(request, str(error))
+                status = 503
             else:
                 if created:
                     messages.success(request, "Your photo was saved. Only you can see it.")
                 else:
                     messages.info(request, "You had already saved this photo, so it is kept once.")
                 return redirect("tryon:photo_list")
-        status = 400
     services.sweep_stale_jobs(owner=request.user)
     context = {
         "form": form,

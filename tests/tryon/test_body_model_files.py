@@ -6,10 +6,16 @@ from __future__ import annotations
 import io
 import shutil
 
+import pytest
 from django.core.management import call_command
+from django.urls import reverse
 
+from tests.factories import make_user
+from tests.tryon.helpers import astronaut_upload, make_tryon_product
 from tryon.checks import body_model_files_installed
+from tryon.models import PersonPhoto, TryOnJob
 from tryon.pipeline.body.models import models_dir_from_env, read_manifest
+from tryon.services import PHOTO_CHECK_UNAVAILABLE_MESSAGE
 
 
 def copy_models(target) -> None:
@@ -46,3 +52,24 @@ def test_install_weights_reports_the_body_model_files(tmp_path):
     assert "OK       pose_detection.tflite  (SHA-256 verified)" in report
     assert "MISSING  pose_landmark_full.tflite" in report
     assert "Fix: `python -m tryon.pipeline.body.install --force`" in report
+
+
+@pytest.mark.django_db
+def test_without_the_body_model_an_upload_is_refused_with_a_503_and_stores_nothing(tmp_path, settings, client, caplog):
+    """Shoppers get a plain message and a 503 on every upload route; the log names the missing file."""
+    settings.TRYON_WEIGHTS_DIR = tmp_path  # no mediapipe/ folder in it
+    user = make_user()
+    client.force_login(user)
+    product = make_tryon_product()
+
+    page = client.post(reverse("tryon:photo_list"), {"photo": astronaut_upload()})
+    photos_api = client.post("/api/tryon/photos/", {"photo": astronaut_upload()}, HTTP_ACCEPT="application/json")
+    jobs_api = client.post(
+        "/api/tryon/jobs/", {"product": product.pk, "photo": astronaut_upload()}, HTTP_ACCEPT="application/json"
+    )
+
+    assert page.status_code == photos_api.status_code == jobs_api.status_code == 503
+    assert PHOTO_CHECK_UNAVAILABLE_MESSAGE in page.content.decode()
+    assert photos_api.json()["message"] == jobs_api.json()["message"] == PHOTO_CHECK_UNAVAILABLE_MESSAGE
+    assert not PersonPhoto.objects.exists() and not TryOnJob.objects.exists()
+    assert "pose_detection.tflite" in caplog.text and "python -m tryon.pipeline.body.install" in caplog.text
