@@ -1,9 +1,11 @@
 """Celery side of try-on: the task that runs one job, and the sweeper of each worker process.
 
 The task acknowledges its message only after the job has run (`acks_late`) and hands it back when
-its process dies (`reject_on_worker_lost`); the claim in `tryon.worker.run_job` makes any such
-redelivery a no-op once the job has left `queued`. A job whose worker died is found by the sweeper
-(heartbeat past the limit), queued again once with a fresh message, then failed with a message.
+its process dies (`reject_on_worker_lost`). A message is a turn to run the next queued job by
+priority, single try-ons before page batches (`tryon.worker.run_job`). Every run starts with a
+claim, so a redelivered message runs the next queued job or nothing, never a job twice. A
+job whose worker died is found by the sweeper (heartbeat past the limit), queued again once with a
+fresh message, then failed with a message.
 
 The sweeper is a thread of the worker's main process, not a beat task: a sweep must not wait in the
 queue behind the very jobs it checks. It also re-sends queued jobs when the worker starts.
@@ -30,7 +32,7 @@ logger = logging.getLogger(__name__)
 
 @app.task(name=RUN_JOB_TASK, acks_late=True, reject_on_worker_lost=True, ignore_result=True)
 def run_job(job_key: str) -> bool:
-    """Run the job the message names, if it is still queued. True when this call ran it."""
+    """Take this message's turn: run the next queued job by priority. True when this call ran a job."""
     job_id = primary_key_or_none(TryOnJob, job_key)
     if job_id is None:
         logger.warning("Try-on message names %r, which is no job key on this database; dropped", job_key)

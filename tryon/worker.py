@@ -5,7 +5,7 @@ Two ways to host it, same code path (`run_claimed_job`):
   submit, one job at a time, sweeping stale jobs while idle (the default, no Redis needed);
 - Celery workers (`celery -A revetir worker -Q tryon`, see `tryon.tasks`): any number of
   processes on any machines sharing the database, broker, channel layer and media; each message
-  runs `run_job`, which claims the job it names or does nothing.
+  runs `run_job`, which claims the next queued job by priority or does nothing.
 
 Every state change goes through `tryon.jobs`. The engine is loaded once per process, when the
 worker starts (`warm_up`), not on the first shopper's job. A job loads the photo and garment sides
@@ -120,12 +120,15 @@ def run_queued_jobs(*, preferred_job_id: object | None = None, engine_factory: E
 
 
 def run_job(*, job_id: object, engine_factory: EngineFactory | None = None) -> bool:
-    """Run `job_id` if this call claims it (a Celery message). False when the job is gone or
-    already claimed: the message was a duplicate or a redelivery, and nothing runs twice."""
-    if not jobs.claim_job(job_id=job_id, worker=jobs.worker_name()):
-        logger.info("Try-on job %s is not queued (done, running elsewhere or deleted); message dropped", job_id)
+    """Run one queued job for a Celery message naming `job_id`: the next job by priority (single
+    try-ons before page batches, oldest first), which is the named one unless others wait before it.
+    A message is thus a turn in the queue: the broker's order does not matter, and a single try-on
+    submitted behind a page batch's messages runs next. False when no job is queued any more (the
+    message was a duplicate or a redelivery); each run starts with a claim, so nothing runs twice."""
+    job = jobs.claim_next_job(worker=jobs.worker_name())
+    if job is None:
+        logger.info("Try-on message for job %s found no queued job; message dropped", job_id)
         return False
-    job = TryOnJob.objects.select_related("photo", "product_image").get(pk=job_id)
     run_claimed_job(job, engine_factory=engine_factory)
     return True
 

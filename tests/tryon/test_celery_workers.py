@@ -203,3 +203,33 @@ def test_the_operator_command_reports_the_queue_of_a_stack_without_workers(make_
     assert report["broker_messages"] == 2
     assert report["oldest_queued_seconds"] >= 0
     assert report["queue"] == stack.queue
+
+
+SUBMIT_PAGE = """
+import json
+from shop.models import ProductImage
+from tryon import services
+from tryon.models import PersonPhoto
+photo = PersonPhoto.objects.get(pk={photo})
+images = [ProductImage.objects.get(product_id=product, is_primary=True) for product in {products}]
+print(json.dumps([job.pk for job in services.submit_page(user=photo.owner, photo=photo, product_images=images)]))
+"""
+
+STARTED_IN_ORDER = """
+import json
+from tryon.models import TryOnJob
+print(json.dumps(list(TryOnJob.objects.filter(pk__in={ids}).order_by("started_at").values_list("pk", flat=True))))
+"""
+
+
+def test_a_single_try_on_submitted_behind_a_page_batch_runs_first_on_a_celery_worker(make_stack):
+    stack = make_stack()
+    products = stack.shopper["products"]
+    page = stack.shell(SUBMIT_PAGE.format(photo=stack.shopper["photo"], products=products[1:]))
+    single = submit(stack, 0)  # its message is behind the page's in the broker
+
+    stack.start_worker("worker", "quick")
+
+    jobs = wait_for(stack, [*page, single], 'job["status"] == "done"')
+    assert {job["status"] for job in jobs} == {"done"}, stack.all_logs()
+    assert stack.shell(STARTED_IN_ORDER.format(ids=[*page, single])) == [single, *page]
