@@ -51,34 +51,35 @@ def current_engine_identity(*, garment_type: str = UPPER_BODY) -> str:
 
 
 class SideCache:
-    """The prepared sides this process used last, by file name, up to `settings.TRYON_SIDE_CACHE_BYTES`
-    of arrays in all; the least recently used go first. Safe across threads. Engines only read a
-    side's arrays, so one cached side serves every job that uses it."""
+    """What this process used last for try-ons, by file name: prepared sides and decoded photos, up to
+    `settings.TRYON_SIDE_CACHE_BYTES` in all; the least recently used go first. Safe across threads.
+    Engines only read their inputs, so one cached entry serves every job that uses it."""
 
     def __init__(self) -> None:
-        self._sides: OrderedDict[str, tuple[PreparedSide, int]] = OrderedDict()
+        self._entries: OrderedDict[str, tuple[PreparedSide | np.ndarray, int]] = OrderedDict()
         self._bytes = 0
         self._lock = threading.Lock()
 
-    def get(self, file_name: str) -> PreparedSide | None:
+    def get(self, file_name: str) -> PreparedSide | np.ndarray | None:
         with self._lock:
-            entry = self._sides.get(file_name)
+            entry = self._entries.get(file_name)
             if entry is None:
                 return None
-            self._sides.move_to_end(file_name)
+            self._entries.move_to_end(file_name)
             return entry[0]
 
-    def put(self, file_name: str, side: PreparedSide) -> None:
-        size = sum(array.nbytes for array in side.arrays.values())
+    def put(self, file_name: str, value: PreparedSide | np.ndarray) -> None:
+        arrays = [value] if isinstance(value, np.ndarray) else value.arrays.values()
+        size = sum(array.nbytes for array in arrays)
         limit = settings.TRYON_SIDE_CACHE_BYTES
         with self._lock:
             self._drop(file_name)
             if size > limit:
                 return
-            self._sides[file_name] = (side, size)
+            self._entries[file_name] = (value, size)
             self._bytes += size
             while self._bytes > limit:
-                self._drop(next(iter(self._sides)))
+                self._drop(next(iter(self._entries)))
 
     def forget(self, *file_names: str) -> None:
         with self._lock:
@@ -87,16 +88,26 @@ class SideCache:
 
     def clear(self) -> None:
         with self._lock:
-            self._sides.clear()
+            self._entries.clear()
             self._bytes = 0
 
     def _drop(self, file_name: str) -> None:
-        entry = self._sides.pop(file_name, None)
+        entry = self._entries.pop(file_name, None)
         if entry is not None:
             self._bytes -= entry[1]
 
 
 side_cache = SideCache()
+
+
+def photo_pixels(photo: PersonPhoto) -> np.ndarray:
+    """The shopper's photo decoded (RGB, read-only), from this process's cache after the first job."""
+    pixels = side_cache.get(photo.file_name)
+    if pixels is None:
+        pixels = load_rgb(read_private_file(photo.file_name))
+        pixels.flags.writeable = False
+        side_cache.put(photo.file_name, pixels)
+    return pixels
 
 
 def _read_side(file_name: str) -> PreparedSide | None:
@@ -142,7 +153,7 @@ def photo_side(*, photo: PersonPhoto, engine: Engine, person: np.ndarray | None 
     if side is not None:
         return side
     if person is None:
-        person = load_rgb(read_private_file(photo.file_name))
+        person = photo_pixels(photo)
     started = time.perf_counter()
     try:
         side = engine.prepare_photo(person)

@@ -21,6 +21,7 @@ def delete_tryon_data_of_deleted_account(sender: type, *, user: User, **kwargs: 
 
 
 def delete_files_of_deleted_photo(sender: type, *, instance: PersonPhoto, **kwargs: object) -> None:
+    side_cache.forget(instance.file_name)
     delete_private_files(instance.file_name)
 
 

@@ -32,9 +32,7 @@ from tryon.events import publish_job, remember_server_loop
 from tryon.models import TryOnJob
 from tryon.pipeline.body.models import MODELS_SUBDIR, BodyModelMissingError, load_all_models
 from tryon.pipeline.contract import PREPARATION_PROGRESS, Engine, TryOnError
-from tryon.pipeline.imageio import load_rgb
 from tryon.pipeline.select import engine_for_garment
-from tryon.storage import read_private_file
 
 logger = logging.getLogger(__name__)
 
@@ -145,7 +143,7 @@ def run_claimed_job(job: TryOnJob, *, engine_factory: EngineFactory | None = Non
             garment_type = job.product_image.product.garment_type
             engine = engine_for_garment(engine_factory(), garment_type)
             engine_name = engine.name
-            person = load_rgb(read_private_file(job.photo.file_name))
+            person = preparations.photo_pixels(job.photo)
 
             def on_stage(stage: str, fraction: float) -> None:
                 if not jobs.record_stage(job_id=job.pk, stage=stage, progress=fraction, worker=worker):

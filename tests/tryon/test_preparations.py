@@ -73,7 +73,9 @@ def test_the_photo_is_segmented_once_for_three_garments(dispatched, engine):
 
 
 @pytest.mark.django_db
-def test_a_worker_reads_a_kept_side_from_storage_once_for_a_page_of_garments(dispatched, engine, monkeypatch):
+def test_a_worker_reads_the_photo_and_its_side_from_storage_once_for_a_page_of_garments(
+    dispatched, engine, monkeypatch
+):
     user = make_user()
     photo = services.save_person_photo(user=user, upload=astronaut_upload())
     images = [primary_image(make_tryon_product()) for _ in range(3)]
@@ -88,8 +90,9 @@ def test_a_worker_reads_a_kept_side_from_storage_once_for_a_page_of_garments(dis
     services.submit_page(user=user, photo=photo, product_images=images)
     assert run_all(engine) == 3
 
-    photo_file = PhotoPreparation.objects.get(photo=photo).file_name
-    assert read.count(photo_file) == 1 and len(read) == 4  # the photo side once, each garment side once
+    side_file = PhotoPreparation.objects.get(photo=photo).file_name
+    assert read.count(photo.file_name) == read.count(side_file) == 1
+    assert len(read) == 5  # and each garment side once
     assert (engine.photos, engine.garments, engine.pairs) == (1, 3, 3)
 
 
@@ -114,16 +117,16 @@ def test_the_side_cache_keeps_the_last_used_sides_within_its_size(settings):
 
 
 @pytest.mark.django_db
-def test_a_deleted_photos_side_leaves_the_workers_memory(dispatched, engine):
+def test_a_deleted_photo_and_its_side_leave_the_workers_memory(dispatched, engine):
     user = make_user()
     photo = services.save_person_photo(user=user, upload=astronaut_upload())
     preparations.photo_side(photo=photo, engine=engine)
-    file_name = PhotoPreparation.objects.get(photo=photo).file_name
-    assert preparations.side_cache.get(file_name) is not None
+    cached = [photo.file_name, PhotoPreparation.objects.get(photo=photo).file_name]
+    assert all(preparations.side_cache.get(name) is not None for name in cached)
 
     services.delete_person_photo(photo=photo)
 
-    assert preparations.side_cache.get(file_name) is None
+    assert [name for name in cached if preparations.side_cache.get(name) is not None] == []
 
 
 @pytest.mark.django_db
