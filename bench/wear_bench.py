@@ -82,9 +82,13 @@ def person_photo(variant: int, size: tuple[int, int]) -> bytes:
 
 
 class Shopper:
-    """One signed-in shopper: HTTP calls with an API token, results watched on one websocket."""
+    """One signed-in shopper: HTTP calls with an API token over one kept-alive connection, as a
+    browser makes them, and results watched on one websocket."""
 
     def __init__(self, port: int, session_key: str, token: str) -> None:
+        import requests
+
+        self.session = requests.Session()  # used by one call at a time
         self.base = f"http://127.0.0.1:{port}"
         self.port = port
         self.session_key = session_key
@@ -117,9 +121,8 @@ class Shopper:
             self.changed.set()
 
     async def post(self, path: str, **kwargs: object) -> dict:
-        import requests
-
-        response = await asyncio.to_thread(requests.post, self.base + path, headers=self.headers, timeout=60, **kwargs)
+        post = self.session.post
+        response = await asyncio.to_thread(post, self.base + path, headers=self.headers, timeout=60, **kwargs)
         if response.status_code not in (200, 201, 202):
             raise RuntimeError(f"POST {path} answered {response.status_code}: {response.text[:500]}")
         return response.json()
@@ -153,6 +156,7 @@ class Shopper:
             self.reader.cancel()
         if self.socket is not None:
             await self.socket.close()
+        self.session.close()
 
 
 def wait_until_prepared() -> int:
