@@ -97,7 +97,7 @@ class LoadedNetworks:
             outputs = tryon_forward(self.warp, self.generator, *inputs, with_intermediates=with_intermediates)
         return {name: value.to(real_image.device).contiguous() for name, value in outputs.items()}
 
-    def person_pyramid(self, real_image: torch.Tensor) -> tuple[list[torch.Tensor], list[torch.Tensor]]:
+    def person_features(self, real_image: torch.Tensor) -> tuple[list[torch.Tensor], list[torch.Tensor]]:
         """PF-AFN's person-side features of a [1, 3, 256, 192] crop (see `WarpNet.person_pyramid`) and
         the photo's share of the flow refinements computed from them (`WarpNet.person_terms`), on the CPU."""
         with torch.inference_mode():
@@ -336,7 +336,7 @@ class TryOnEngine:
         saliency = self._saliency(photo)
         crop = crop_person(photo, saliency, frame=_viton_frame_of(body))
         person_mask = person_mask_from_saliency(saliency)
-        pyramid, terms = self.networks.person_pyramid(crop.real_image)
+        pyramid, terms = self.networks.person_features(crop.real_image)
         arrays = {
             "real_image": crop.real_image.numpy(),
             "person_uint8": crop.person_uint8,

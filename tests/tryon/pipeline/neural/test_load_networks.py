@@ -62,7 +62,7 @@ def test_the_pair_from_both_sides_kept_returns_the_official_outputs(reference_di
     golden = load_golden(reference_dir, "pfafn", case)
     real_image, clothes, edge = pfafn_inputs(golden)
     masked_clothes = clothes * edge
-    person_pyramid, person_terms = networks.person_pyramid(real_image)
+    person_pyramid, person_terms = networks.person_features(real_image)
     garment_pyramid = networks.garment_pyramid(masked_clothes)
 
     outputs = networks.dress_from_pyramids(
