@@ -80,9 +80,12 @@ def job_detail(request: HttpRequest, pk: str) -> HttpResponse:
 
 
 @login_required
-@require_POST
-def job_delete(request: HttpRequest, pk: str) -> HttpResponseRedirect:
+@require_http_methods(["GET", "POST"])
+def job_delete(request: HttpRequest, pk: str) -> HttpResponse:
+    """GET asks "Delete this try-on?" showing its picture (works without JavaScript); POST deletes."""
     job = selectors.job_for_user(user=request.user, job_id=pk)
+    if request.method == "GET":
+        return render(request, "tryon/job_confirm_delete.html", {"job": job})
     services.delete_job(job=job)
     messages.success(request, "The try-on and its pictures were deleted.")
     return redirect("tryon:photo_list")

@@ -422,6 +422,11 @@ SHOP_PAGES: list[ShopPage] = [
     ShopPage("my photos, upload without a photo", "shopper", submit_empty("/tryon/photos/", "Upload")),
     ShopPage("photo delete confirmation", "shopper", lambda page, shop: page.goto(shop.url + shop.photo_delete_path)),
     ShopPage("try-on job, finished", "shopper", lambda page, shop: page.goto(shop.url + shop.finished_job_path)),
+    ShopPage(
+        "try-on delete confirmation",
+        "shopper",
+        lambda page, shop: page.goto(shop.url + shop.finished_job_path + "delete/"),
+    ),
     ShopPage("product with a finished try-on result", "shopper", product_with_a_finished_tryon),
     # Errors
     ShopPage("404", "anonymous", not_found),

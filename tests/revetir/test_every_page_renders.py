@@ -185,6 +185,7 @@ SHOPPER_PAGES = [
     Page("my photos", lambda s: reverse("tryon:photo_list")),
     Page("photo delete confirmation", lambda s: reverse("tryon:photo_delete", args=[s.photo.pk])),
     Page("try-on result", lambda s: reverse("tryon:job_detail", args=[s.done_job.pk])),
+    Page("try-on delete confirmation", lambda s: reverse("tryon:job_delete", args=[s.done_job.pk])),
     Page("failed try-on", lambda s: reverse("tryon:job_detail", args=[s.failed_job.pk])),
     Page("try-on form with errors", lambda s: reverse("tryon:job_create"), method="post", status=400),
     *ERROR_PAGES,

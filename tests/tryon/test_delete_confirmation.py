@@ -1,4 +1,4 @@
-"""Deleting a photo asks first, on a page of its own, so it works without JavaScript."""
+"""Deleting a photo or a try-on asks first, on a page of its own, so it works without JavaScript."""
 
 from __future__ import annotations
 
@@ -60,3 +60,35 @@ def test_another_shoppers_photo_has_no_confirmation_page(client, photo_with_job)
     client.force_login(make_user())
     assert client.get(reverse("tryon:photo_delete", args=[photo.pk])).status_code == 404
     assert PersonPhoto.objects.filter(pk=photo.pk).exists()
+
+
+@pytest.mark.django_db
+def test_a_try_on_is_deleted_only_after_its_confirmation_page_keeping_the_photo(client, photo_with_job):
+    owner, photo = photo_with_job
+    job = TryOnJob.objects.get(photo=photo)
+    client.force_login(owner)
+    delete_url = reverse("tryon:job_delete", args=[job.pk])
+
+    detail = client.get(reverse("tryon:job_detail", args=[job.pk])).content.decode()
+    assertInHTML(f'<a class="button secondary" href="{delete_url}">Delete this try-on…</a>', detail)
+    assert f'action="{delete_url}"' not in detail
+
+    confirm = client.get(delete_url)
+    assert confirm.status_code == 200
+    assert "Delete this try-on?" in confirm.content.decode()
+    assert f'<form method="post" action="{delete_url}"' in confirm.content.decode()
+    assert TryOnJob.objects.filter(pk=job.pk).exists()
+
+    assert client.post(delete_url).status_code == 302
+    assert not TryOnJob.objects.filter(pk=job.pk).exists()
+    assert PersonPhoto.objects.filter(pk=photo.pk).exists()
+
+
+@pytest.mark.django_db
+def test_another_shoppers_try_on_has_no_confirmation_page(client, photo_with_job):
+    _owner, photo = photo_with_job
+    job = TryOnJob.objects.get(photo=photo)
+    client.force_login(make_user())
+    assert client.get(reverse("tryon:job_delete", args=[job.pk])).status_code == 404
+    assert client.post(reverse("tryon:job_delete", args=[job.pk])).status_code == 404
+    assert TryOnJob.objects.filter(pk=job.pk).exists()
