@@ -15,6 +15,7 @@ import logging
 import threading
 import time
 from collections import OrderedDict
+from collections.abc import Callable
 
 import numpy as np
 from django.conf import settings
@@ -143,15 +144,24 @@ def _kept_side(stored: PhotoPreparation | GarmentPreparation | None) -> Prepared
     return side
 
 
-def photo_side(*, photo: PersonPhoto, engine: Engine, person: np.ndarray | None = None) -> PreparedSide:
+def photo_side(
+    *,
+    photo: PersonPhoto,
+    engine: Engine,
+    person: np.ndarray | None = None,
+    before_preparing: Callable[[], None] | None = None,
+) -> PreparedSide:
     """The engine's photo side of `photo`: the stored one, else prepared now and stored.
 
-    `person` is the decoded photo when the caller has it. A photo the engine cannot use raises its
-    `TryOnError` every time without being analysed again."""
+    `person` is the decoded photo when the caller has it; `before_preparing` is called when the side
+    has to be computed (a job reports its "segmenting" stage then). A photo the engine cannot use
+    raises its `TryOnError` every time without being analysed again."""
     stored = PhotoPreparation.objects.filter(photo=photo, engine_identity=engine.identity).first()
     side = _kept_side(stored)
     if side is not None:
         return side
+    if before_preparing is not None:
+        before_preparing()
     if person is None:
         person = photo_pixels(photo)
     started = time.perf_counter()
@@ -174,10 +184,16 @@ def photo_side(*, photo: PersonPhoto, engine: Engine, person: np.ndarray | None 
     return side
 
 
-def garment_side(*, product_image: ProductImage, engine: Engine, garment_type: str = UPPER_BODY) -> PreparedSide:
+def garment_side(
+    *,
+    product_image: ProductImage,
+    engine: Engine,
+    garment_type: str = UPPER_BODY,
+    before_preparing: Callable[[], None] | None = None,
+) -> PreparedSide:
     """The engine's garment side of `product_image` (a garment of `garment_type`, the product's): the
     stored one if made from the image file the product shows now, else prepared now and stored
-    (replacing a stale one)."""
+    (replacing a stale one); `before_preparing` as for `photo_side`."""
     stored = GarmentPreparation.objects.filter(product_image=product_image, engine_identity=engine.identity).first()
     if stored is not None and stored.image_name != product_image.image.name:
         stored.delete()
@@ -185,6 +201,8 @@ def garment_side(*, product_image: ProductImage, engine: Engine, garment_type: s
     side = _kept_side(stored)
     if side is not None:
         return side
+    if before_preparing is not None:
+        before_preparing()
     with product_image.image.open("rb") as image_file:
         garment = load_rgb(image_file.read())
     started = time.perf_counter()

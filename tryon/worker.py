@@ -146,17 +146,26 @@ def run_claimed_job(job: TryOnJob, *, engine_factory: EngineFactory | None = Non
             person = preparations.photo_pixels(job.photo)
 
             def on_stage(stage: str, fraction: float) -> None:
+                if fraction >= 1.0:
+                    return  # the engine's last report: the done message that follows says it
                 if not jobs.record_stage(job_id=job.pk, stage=stage, progress=fraction, worker=worker):
                     raise JobAbandonedError
                 job.status, job.stage, job.progress, job.engine = "running", stage, fraction, engine_name
                 publish_job(job)
 
-            on_stage("segmenting", PREPARATION_PROGRESS["segmenting"])
-            photo_side = preparations.photo_side(photo=job.photo, engine=engine, person=person)
-            on_stage("masking", PREPARATION_PROGRESS["masking"])
+            # The preparation stages are reported only when a side is computed in this job, not kept.
+            photo_side = preparations.photo_side(
+                photo=job.photo,
+                engine=engine,
+                person=person,
+                before_preparing=lambda: on_stage("segmenting", PREPARATION_PROGRESS["segmenting"]),
+            )
             garment_image_name = job.product_image.image.name
             garment_side = preparations.garment_side(
-                product_image=job.product_image, engine=engine, garment_type=garment_type
+                product_image=job.product_image,
+                engine=engine,
+                garment_type=garment_type,
+                before_preparing=lambda: on_stage("masking", PREPARATION_PROGRESS["masking"]),
             )
             result = engine.dress(person, photo_side, garment_side, on_stage=on_stage)
         timings = {**result.timings, "total": round(time.monotonic() - started, 3)}

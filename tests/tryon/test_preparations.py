@@ -302,3 +302,23 @@ def test_a_photo_saved_is_prepared_by_the_background_worker_when_asked(settings,
     preparations.prepare_garment_in_background(product_image_id=primary_image(product).pk, engine=engine)
     assert PhotoPreparation.objects.filter(photo=photo).exists()
     assert GarmentPreparation.objects.get(product_image=primary_image(product)).mask_area > 0.2
+
+
+@pytest.mark.django_db
+def test_a_job_reports_the_preparation_stages_only_for_the_sides_it_computes(dispatched, engine, monkeypatch):
+    user = make_user()
+    photo = services.save_person_photo(user=user, upload=astronaut_upload())
+    first, second = primary_image(make_tryon_product()), primary_image(make_tryon_product())
+    preparations.garment_side(product_image=second, engine=engine)
+    recorded = []
+    real_record = jobs.record_stage
+    monkeypatch.setattr(jobs, "record_stage", lambda **kw: recorded.append(kw["stage"]) or real_record(**kw))
+
+    services.submit_job(user=user, photo=photo, product_image=first)
+    run_all(engine)  # computes both sides
+    computed, recorded[:] = list(recorded), []
+    services.submit_job(user=user, photo=photo, product_image=second)
+    run_all(engine)  # both sides kept
+
+    assert computed == ["segmenting", "masking", "warping", "rendering", "compositing"]
+    assert recorded == ["warping", "rendering", "compositing"]
