@@ -63,9 +63,17 @@ class VariantSerializer(serializers.ModelSerializer):
         fields = ["id", "size", "sku", "stock", "in_stock"]
 
 
+PRODUCT_ID_HELP = (
+    "The product's id for the try-on API (`product` of POST /api/tryon/jobs/, `products` of POST "
+    "/api/tryon/pages/): a number on SQLite, a 24-hex-digit string on MongoDB."
+)
+
+
 class ProductSummarySerializer(serializers.ModelSerializer):
     """A product card: what the list page shows for each product."""
 
+    id = ObjectKeySerializerField(read_only=True, help_text=PRODUCT_ID_HELP)
+    supports_tryon = serializers.BooleanField(read_only=True)
     category = serializers.SlugRelatedField(slug_field="slug", read_only=True)
     currency = serializers.CharField(read_only=True)
     url = serializers.SerializerMethodField()
@@ -74,7 +82,18 @@ class ProductSummarySerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Product
-        fields = ["name", "slug", "url", "category", "price", "currency", "primary_image", "available_sizes"]
+        fields = [
+            "id",
+            "name",
+            "slug",
+            "url",
+            "category",
+            "price",
+            "currency",
+            "supports_tryon",
+            "primary_image",
+            "available_sizes",
+        ]
 
     @extend_schema_field(OpenApiTypes.URI)
     def get_url(self, product: Product) -> str:
@@ -117,6 +136,7 @@ class SizeRecommendationSerializer(serializers.Serializer):
 
 
 class ProductDetailSerializer(serializers.ModelSerializer):
+    id = ObjectKeySerializerField(read_only=True, help_text=PRODUCT_ID_HELP)
     category = serializers.SlugRelatedField(slug_field="slug", read_only=True)
     currency = serializers.CharField(read_only=True)
     supports_tryon = serializers.BooleanField(read_only=True)
@@ -136,6 +156,7 @@ class ProductDetailSerializer(serializers.ModelSerializer):
     class Meta:
         model = Product
         fields = [
+            "id",
             "name",
             "slug",
             "description",

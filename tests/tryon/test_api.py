@@ -38,6 +38,25 @@ def test_posting_a_photo_and_product_returns_202_with_the_queued_job(dispatched)
 
 
 @pytest.mark.django_db
+def test_a_client_tries_on_products_it_found_in_the_catalogue_api(dispatched):
+    """The catalogue API gives each product the id the try-on API takes, one at a time or a page."""
+    user = make_user()
+    product = make_tryon_product()
+    client = api_for(user)
+    card = next(card for card in client.get("/api/products/").json()["results"] if card["slug"] == product.slug)
+    detail = client.get(f"/api/products/{product.slug}/").json()
+    assert card["id"] == detail["id"] == product.pk and card["supports_tryon"] is True
+
+    photo = client.post(PHOTOS, {"photo": astronaut_upload()}, format="multipart").json()
+    single = client.post(JOBS, {"photo_id": photo["id"], "product": card["id"]})
+    other = make_tryon_product()
+    page = client.post("/api/tryon/pages/", {"photo_id": photo["id"], "products": [other.pk]}, format="json")
+
+    assert single.status_code == 202 and page.status_code == 202
+    assert {job.product_id for job in TryOnJob.objects.all()} == {product.pk, other.pk}
+
+
+@pytest.mark.django_db
 def test_a_saved_photo_can_be_used_by_id(dispatched):
     user = make_user()
     photo = services.save_person_photo(user=user, upload=astronaut_upload())
