@@ -103,11 +103,13 @@ def pose(overrides: dict[str, tuple[float, float, float]] | None = None, *, peop
     points = {name: Keypoint(0.0, 0.0, 0.0) for name in KEYPOINT_NAMES}
     points.update({name: Keypoint(x, y, 0.99) for name, (x, y) in STANDING.items()})
     points.update({name: Keypoint(*value) for name, value in (overrides or {}).items()})
+    person_mask = np.zeros((1000, 600), np.uint8)
+    person_mask[60:960, 200:400] = 255
     return BodyAnalysis(
         width=600,
         height=1000,
         keypoints=points,
-        person_mask=np.zeros((1000, 600), np.uint8),
+        person_mask=person_mask,
         box=(200, 60, 400, 960),
         people=people,
         verdicts={},
@@ -149,6 +151,34 @@ def test_shoulders_in_left_right_order_of_someone_facing_away_mean_a_view_from_b
 def test_no_face_visible_means_a_view_from_behind():
     hidden_face = {name: (*STANDING[name], 0.05) for name in ("nose", "left_eye", "right_eye")}
     assert judge_photo(pose(hidden_face))[1] == BACK_VIEW
+
+
+def test_a_head_cut_off_above_the_picture_is_judged_facing_from_the_body():
+    above = {name: (x, y - 200, 0.99) for name, (x, y) in STANDING.items() if name in ("nose", "left_eye", "right_eye")}
+    assert judge_photo(pose(above))[1] is None
+    swapped = {"left_shoulder": (220, 220, 0.99), "right_shoulder": (380, 220, 0.99)}
+    assert judge_photo(pose({**above, **swapped}))[1] == BACK_VIEW
+
+
+def test_a_face_hidden_in_front_of_the_body_is_not_the_back_of_a_head():
+    hidden_face = {name: (*STANDING[name], 0.05) for name in ("nose", "left_eye", "right_eye")}
+    assert judge_photo(pose(hidden_face), nose_in_front=True)[1] is None
+    assert judge_photo(pose(hidden_face), nose_in_front=False)[1] == BACK_VIEW
+
+
+def test_size_is_judged_by_the_pixels_between_the_shoulders_not_the_share_of_the_frame():
+    small = {name: (x / 4, y / 4, 0.99) for name, (x, y) in STANDING.items()}  # 40 px shoulders in 600×1000
+    assert judge_photo(pose(small))[1] is None
+    smaller = {name: (x / 5, y / 5, 0.99) for name, (x, y) in STANDING.items()}
+    assert judge_photo(pose(smaller))[1] == TOO_SMALL
+
+
+def test_knees_and_ankles_off_the_person_do_not_count_as_legs_in_the_picture():
+    analysis = pose()
+    analysis.person_mask[560:] = 0  # a waist-up person; the model guessed legs on the background below
+    verdicts, problem = judge_photo(analysis)
+    assert problem is None
+    assert verdicts["lower_body"] == GarmentVerdict(False, KNEES_OUT)
 
 
 def test_narrow_shoulders_or_shoulders_far_apart_in_depth_mean_a_side_view():
