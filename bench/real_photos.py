@@ -27,6 +27,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+import cv2
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
@@ -38,6 +39,7 @@ from tryon.pipeline.contract import GARMENT_TYPES, UPPER_BODY, Engine, TryOnErro
 from tryon.pipeline.imageio import load_rgb  # noqa: E402
 
 GARMENT_TYPE_BY_WORD = {"top": "upper_body", "bottom": "lower_body", "dress": "full_body"}
+SMALL_SHOULDER_WIDTH = 60  # pixels between the shoulders of the person shrunk into a large frame
 CELL_HEIGHT = 240
 CELL_WIDTH = 180
 LABEL_HEIGHT = 34
@@ -103,15 +105,43 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
+def derived_photos(persons: dict[str, Path], labels: dict[str, dict]) -> list[tuple[str, np.ndarray, dict]]:
+    """Shapes of photo the labelled set has too few of, made from its full-length front photos: the head
+    cut off at the nose and at the chin (shop photos, cropped selfies), and the person shrunk to 60 px
+    between the shoulders in a 1536×2048 frame (far away in a large photo). Each keeps its source's
+    labels (the small one for tops only: its legs are too small to judge)."""
+    derived = []
+    for key in ("p08", "p11", "p13"):
+        rgb = load_rgb(persons[key])
+        analysis = analyse_body(rgb)
+        points = {name: analysis.keypoints[name] for name in ("nose", "mouth_left", "left_shoulder", "right_shoulder")}
+        chin = (points["mouth_left"].y + points["left_shoulder"].y) / 2
+        for part, row in (("nose", points["nose"].y), ("chin", chin)):
+            derived.append((f"{key} cut at the {part}", np.ascontiguousarray(rgb[round(row) :]), labels[key]))
+        scale = SMALL_SHOULDER_WIDTH / abs(points["left_shoulder"].x - points["right_shoulder"].x)
+        small = cv2.resize(rgb, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+        frame = np.empty((2048, 1536, 3), np.uint8)
+        frame[:] = (214, 208, 200)
+        frame[700 : 700 + small.shape[0], 500 : 500 + small.shape[1]] = small
+        derived.append(
+            (f"{key} small in a large frame", frame, {**labels[key], "lower_body": "either", "full_body": "either"})
+        )
+    return derived
+
+
 def check_photos(persons: dict[str, Path], labels: dict[str, dict]) -> tuple[dict, dict[str, set[str]]]:
-    """The photo check's verdicts against the labels, and per person the garment types it accepts."""
+    """The photo check's verdicts against the labels (the labelled photos and `derived_photos`), and per
+    labelled person the garment types it accepts."""
     rows, accepted = [], {}
     counts = {"agree": 0, "usable_refused": 0, "unusable_accepted": 0, "either": 0}
-    for key, path in persons.items():
-        analysis = analyse_body(load_rgb(path))
-        accepted[key] = {garment_type for garment_type, verdict in analysis.verdicts.items() if verdict.usable}
+    cases = [(path.name, load_rgb(path), labels[key], key) for key, path in persons.items()]
+    cases += [(name, rgb, expected, None) for name, rgb, expected in derived_photos(persons, labels)]
+    for name, rgb, expected, key in cases:
+        analysis = analyse_body(rgb)
+        if key is not None:
+            accepted[key] = {garment_type for garment_type, verdict in analysis.verdicts.items() if verdict.usable}
         for garment_type in GARMENT_TYPES:
-            verdict, want = analysis.verdicts[garment_type], labels[key][garment_type]
+            verdict, want = analysis.verdicts[garment_type], expected[garment_type]
             outcome = (
                 "either"
                 if want == "either"
@@ -124,7 +154,7 @@ def check_photos(persons: dict[str, Path], labels: dict[str, dict]) -> tuple[dic
             counts[outcome] += 1
             rows.append(
                 {
-                    "photo": path.name,
+                    "photo": name,
                     "garment_type": garment_type,
                     "expected": want,
                     "accepted": verdict.usable,
