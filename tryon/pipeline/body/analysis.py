@@ -574,8 +574,10 @@ def analyse_body(rgb: np.ndarray, *, models_dir: Path | None = None, refine_mask
         return _empty_analysis(width, height, 0, timings)
 
     left, top, right, bottom = frame
-    person_mask = np.zeros((height, width), np.uint8)
-    person_mask[top:bottom, left:right] = segmentation.mask_at_size(person.probability, (bottom - top, right - left))
+    person_mask = segmentation.mask_at_size(person.probability, (bottom - top, right - left))
+    if frame != (0, 0, width, height):
+        in_crop, person_mask = person_mask, np.zeros((height, width), np.uint8)
+        person_mask[top:bottom, left:right] = in_crop
     lap("mask_upscale")
 
     points = person.points + np.array([left, top], dtype=float)
