@@ -17,7 +17,7 @@ import numpy as np
 from PIL import Image
 
 if TYPE_CHECKING:
-    from tryon.pipeline.imageio import ImageSource
+    from tryon.pipeline.imageio import GarmentSource, ImageSource
 
 # Stages in the order engines report them; the shop shows their names with the progress bar.
 STAGES: tuple[str, ...] = ("segmenting", "masking", "warping", "rendering", "compositing")
@@ -187,7 +187,7 @@ class Engine(Protocol):
     def run(
         self,
         person: ImageSource,
-        garment: ImageSource,
+        garment: GarmentSource,
         *,
         on_stage: StageCallback | None = None,
         garment_type: str = UPPER_BODY,
@@ -195,7 +195,7 @@ class Engine(Protocol):
 
     def prepare_photo(self, person: ImageSource) -> PreparedSide: ...
 
-    def prepare_garment(self, garment: ImageSource, *, garment_type: str = UPPER_BODY) -> PreparedSide: ...
+    def prepare_garment(self, garment: GarmentSource, *, garment_type: str = UPPER_BODY) -> PreparedSide: ...
 
     def dress(
         self,
