@@ -41,7 +41,7 @@ from tryon.pipeline.classic.fit import (
     placed_corners,
     render_region,
 )
-from tryon.pipeline.classic.garment_mask import GarmentPoints, prepare_garment
+from tryon.pipeline.classic.garment_mask import GarmentPoints, prepare_checked_garment
 from tryon.pipeline.classic.garment_points import BottomLandmarks, DressLandmarks, GarmentLandmarks
 from tryon.pipeline.classic.render import render_garment
 from tryon.pipeline.classic.tps import fit_thin_plate_spline
@@ -149,9 +149,10 @@ class ClassicTryOnEngine:
 
     def prepare_garment(self, garment: GarmentSource, *, garment_type: str = UPPER_BODY) -> PreparedSide:
         """The garment's colours, soft alpha and landmarks for `garment_type` (a cut-out's alpha is its
-        mask). Raises GarmentNotFoundError."""
+        mask), and in `meta["mask_problems"]` what the staff check finds wrong with the mask. Raises
+        GarmentNotFoundError."""
         _check_garment_type(garment_type)
-        colours, alpha, landmarks = prepare_garment(load_garment(garment), garment_type)
+        colours, alpha, landmarks, problems = prepare_checked_garment(load_garment(garment), garment_type)
         cloth = np.where(alpha >= CLOTH_ALPHA, 255, 0).astype(np.uint8)
         return PreparedSide(
             side=GARMENT_SIDE,
@@ -161,6 +162,7 @@ class ClassicTryOnEngine:
                 "landmarks": _landmarks_to_json(landmarks),
                 "garment_type": garment_type,
                 "mask_size": [cloth.shape[1], cloth.shape[0]],
+                "mask_problems": problems,
             },
         )
 

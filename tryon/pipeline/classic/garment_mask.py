@@ -26,6 +26,7 @@ from tryon.pipeline.classic.garment_points import (
 from tryon.pipeline.contract import FULL_BODY, LOWER_BODY, UPPER_BODY
 from tryon.pipeline.imageio import GarmentPicture, load_garment
 from tryon.pipeline.imageops import resize_by
+from tryon.pipeline.mask_check import mask_problems
 from tryon.pipeline.masks import garment_mask
 
 # Garment images: colours are sampled from a copy no larger than this; the mask is found on a smaller one.
@@ -45,6 +46,15 @@ def prepare_garment(
     its landmarks in those pixels: a top's, a bottom's or a dress's by `garment_type`. A cut-out's
     alpha is its mask and softens its outline (an RGBA array is read as a picture). Raises
     GarmentNotFoundError when there is no garment."""
+    colours, alpha, landmarks, _ = prepare_checked_garment(garment, garment_type)
+    return colours, alpha, landmarks
+
+
+def prepare_checked_garment(
+    garment: GarmentPicture | np.ndarray, garment_type: str = UPPER_BODY
+) -> tuple[np.ndarray, np.ndarray, GarmentPoints, list[str]]:
+    """`prepare_garment`, and what the staff check (`mask_check.mask_problems`) finds wrong with the
+    garment's mask (judged before a hood is trimmed off, as the picture shows the garment)."""
     picture = load_garment(garment)
     height, width = picture.colours.shape[:2]
     factor = min(1.0, GARMENT_LONG_SIDE / max(height, width))
@@ -56,6 +66,7 @@ def prepare_garment(
         alpha=None if cut_out_alpha is None else resize_by(cut_out_alpha, mask_factor),
     )
     mask = garment_mask(small)
+    problems = mask_problems(small.colours, mask, garment_type, cut_out=small.is_cut_out)
     landmarks: GarmentPoints
     if garment_type == LOWER_BODY:
         landmarks = bottom_landmarks(mask)
@@ -71,7 +82,7 @@ def prepare_garment(
     if cut_out_alpha is not None:
         # The cut-out's own soft edge, within the (hood-trimmed) mask.
         alpha = np.minimum(alpha, cut_out_alpha.astype(np.float32) / 255.0)
-    return _bleed_colours(colours, alpha), alpha, _scale_garment_landmarks(landmarks, 1 / mask_factor)
+    return _bleed_colours(colours, alpha), alpha, _scale_garment_landmarks(landmarks, 1 / mask_factor), problems
 
 
 def _bleed_colours(colours: np.ndarray, alpha: np.ndarray) -> np.ndarray:

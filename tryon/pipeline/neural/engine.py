@@ -34,6 +34,7 @@ from tryon.pipeline.contract import (
     unpack_mask,
 )
 from tryon.pipeline.imageio import GarmentSource, ImageSource, load_garment, load_rgb
+from tryon.pipeline.mask_check import mask_problems
 from tryon.pipeline.masks import garment_mask, refine_with_saliency
 from tryon.pipeline.neural.optimize import (
     LOADING_MMAP_THRESHOLD_BYTES,
@@ -350,7 +351,8 @@ class TryOnEngine:
     def prepare_garment(self, garment: GarmentSource, *, garment_type: str = UPPER_BODY) -> PreparedSide:
         """The garment side, kept per product image: cloth mask (a cut-out's alpha, else found on the
         plain background), PF-AFN's inputs and garment-side pyramid. The model sees a cut-out on white,
-        as it was trained. Raises GarmentNotFoundError when no garment stands out from the background."""
+        as it was trained; `meta["mask_problems"]` says what the staff check finds wrong with the mask.
+        Raises GarmentNotFoundError when no garment stands out from the background."""
         _check_top(garment_type)
         picture = load_garment(garment)
         garment_rgb = picture.on_white()
@@ -366,7 +368,11 @@ class TryOnEngine:
             "edge": inputs.edge.numpy(),
             **{f"garment_pyramid_{level}": value.numpy() for level, value in enumerate(pyramid)},
         }
-        meta = {"mask_size": [garment_rgb.shape[1], garment_rgb.shape[0]], "levels": len(pyramid)}
+        meta = {
+            "mask_size": [garment_rgb.shape[1], garment_rgb.shape[0]],
+            "levels": len(pyramid),
+            "mask_problems": mask_problems(garment_rgb, mask, UPPER_BODY, cut_out=picture.is_cut_out),
+        }
         return PreparedSide(side=GARMENT_SIDE, identity=self.identity, arrays=arrays, meta=meta)
 
     def dress(
