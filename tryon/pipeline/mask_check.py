@@ -48,9 +48,7 @@ UPLOAD_ADVICE = (
 )
 
 
-def mask_problems(
-    garment_rgb: np.ndarray, mask: np.ndarray, garment_type: str, *, cut_out: bool = False
-) -> list[str]:
+def mask_problems(garment_rgb: np.ndarray, mask: np.ndarray, garment_type: str, *, cut_out: bool = False) -> list[str]:
     """Plain-words problems of `mask` (uint8 H×W, 0/255, any size) as the garment's mask in `garment_rgb`
     (its product picture) for a garment of `garment_type`; empty when the mask looks right.
 
@@ -116,8 +114,7 @@ def _shape_problems(filled: np.ndarray, garment_type: str) -> list[str]:
     pieces = int((stats[1:, cv2.CC_STAT_AREA] >= PIECE_SHARE * filled.sum()).sum())
     if pieces > 1:
         problems.append(
-            f"The garment mask falls apart into {pieces} pieces: try-on needs one garment in one piece. "
-            f"{UPLOAD_ADVICE}"
+            f"The garment mask falls apart into {pieces} pieces: try-on needs one garment in one piece. {UPLOAD_ADVICE}"
         )
     edges = (filled[0], filled[-1], filled[:, 0], filled[:, -1])
     cut = [(name, float(edge.mean())) for name, edge in zip(EDGE_NAMES, edges, strict=True)]

@@ -218,9 +218,7 @@ def _as_rgb(image: np.ndarray) -> np.ndarray:
     return image
 
 
-def _fit_background(
-    lab: np.ndarray, band: int, is_background: np.ndarray
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _fit_background(lab: np.ndarray, band: int, is_background: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """A smooth CIELAB surface fitted to the border band (in `_border_pixels` order), starting from the
     pixels `is_background` marks and leaving out those of the garment (a tight crop) round by round.
     Returns the surface (H×W×3), each border pixel's distance from it and which count as background."""
