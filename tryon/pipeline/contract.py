@@ -179,7 +179,10 @@ class Engine(Protocol):
 
     `run` is `dress(person, prepare_photo(person), prepare_garment(garment))`: the worker keeps the
     two prepared sides so a photo is analysed once for all garments and a garment once for all photos.
-    `identity` changes whenever the engine's results could (another engine, other weights)."""
+    `identity` changes whenever the engine's results could (another engine, other weights). A garment
+    (`imageio.GarmentSource`) may be a cut-out whose alpha is its mask; a garment side's
+    `meta["mask_problems"]` lists what the staff check (`mask_check.mask_problems`) found wrong with its
+    mask, and the shop keeps a garment with problems from shoppers."""
 
     name: str
     identity: str
