@@ -31,6 +31,10 @@ from tryon.pipeline.contract import GarmentNotFoundError
 from tryon.pipeline.imageio import CUT_OUT_ALPHA, GarmentPicture
 from tryon.pipeline.imageops import resize_by
 
+# Raise when cloth masks change: engines that keep garment sides name it in their identity (the neural
+# engine's digest; the classic engine's METHOD_VERSION moves with it), so kept sides are remade.
+# 2: background modelled from the border and flooded from it; cut-outs masked by their alpha.
+CLOTH_MASK_VERSION = 2
 # The mask is computed on a copy whose long side is at most this many pixels.
 MASK_LONG_SIDE = 384
 # Width of the border band the background is modelled from, as a fraction of the short side.
