@@ -16,6 +16,7 @@ from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
+from django.db import models
 from django.db.models import OuterRef, QuerySet, Subquery, Sum
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
@@ -44,6 +45,14 @@ from shop.stock import StockChangedMeanwhile, set_stock_if_unchanged
 from shop.stock_csv import StockImportRejected, stock_export_csv, stock_import_csv
 from tryon.selectors import garment_check
 
+# What staff read under each product image, and under a garment the mask check keeps from shoppers.
+PRODUCT_IMAGE_HELP = (
+    "The primary picture is what try-on fits: the garment alone, front view, on a plain light background, "
+    "or best, a cut-out (PNG or WebP with a transparent background), whose outline is used as it is."
+)
+GARMENT_NOT_OFFERED_TO_STAFF = (
+    "Shoppers cannot try this garment on until the picture is replaced with one that passes the check."
+)
 # Larger files are refused before parsing; a full catalogue's stock sheet is far smaller.
 STOCK_CSV_MAX_BYTES = 5 * 1024 * 1024
 
@@ -156,6 +165,7 @@ class VariantInline(admin.TabularInline):
 class ProductImageInline(admin.TabularInline):
     model = ProductImage
     extra = 0
+    formfield_overrides = {models.ImageField: {"help_text": PRODUCT_IMAGE_HELP}}
     fields = ("image", "alt_text", "is_primary", "position", "garment_check")
     readonly_fields = ("garment_check",)
     verbose_name_plural = "gallery (the primary picture is the garment on white, used by try-on)"
@@ -173,7 +183,11 @@ class ProductImageInline(admin.TabularInline):
         if not check.warnings:
             return format_html('{}<p class="garment-mask-ok">The mask looks right.</p>', picture)
         items = format_html_join("", '<li class="garment-mask-warning">{}</li>', ((text,) for text in check.warnings))
-        return format_html("{}<ul>{}</ul>", picture, items)
+        if not check.refused:
+            return format_html("{}<ul>{}</ul>", picture, items)
+        return format_html(
+            '{}<ul>{}</ul><p class="garment-mask-refused">{}</p>', picture, items, GARMENT_NOT_OFFERED_TO_STAFF
+        )
 
 
 class SizeChartRowInline(admin.TabularInline):

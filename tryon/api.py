@@ -132,6 +132,7 @@ class JobListCreateView(APIView):
             202: JobSerializer,
             400: OpenApiResponse(ERROR_SCHEMA, description="Bad photo or product"),
             404: OpenApiResponse(ERROR_SCHEMA, description="No such product or photo of yours"),
+            409: OpenApiResponse(ERROR_SCHEMA, description="Garment not offered until its picture is replaced"),
             429: OpenApiResponse(ERROR_SCHEMA, description="Too many try-ons; see Retry-After"),
             503: OpenApiResponse(ERROR_SCHEMA, description="Photos cannot be checked now (body model missing)"),
         },
@@ -156,6 +157,8 @@ class JobListCreateView(APIView):
             job = services.submit_job(user=request.user, photo=photo, product_image=garment)
         except ValidationError as error:
             return _error(400, _validation_message(error))
+        except services.GarmentNotOfferedError as error:
+            return _error(409, str(error))
         except services.PhotoCheckUnavailableError as error:
             return _error(503, str(error))
         except services.TryOnBusyError as error:
@@ -174,6 +177,7 @@ class PageCreateView(APIView):
             202: inline_serializer(name="TryOnPage", fields={"jobs": JobSerializer(many=True)}),
             400: OpenApiResponse(ERROR_SCHEMA, description="Bad list of products"),
             404: OpenApiResponse(ERROR_SCHEMA, description="No photo of yours with that id, or no product to try on"),
+            409: OpenApiResponse(ERROR_SCHEMA, description="None of the garments is offered for try-on now"),
             429: OpenApiResponse(ERROR_SCHEMA, description="Too many try-ons; see Retry-After"),
         },
         summary="Try a page of products on a saved photo",
@@ -196,6 +200,8 @@ class PageCreateView(APIView):
             jobs = services.submit_page(user=request.user, photo=photo, product_images=images)
         except ValidationError as error:
             return _error(400, _validation_message(error))
+        except services.GarmentNotOfferedError as error:
+            return _error(409, str(error))
         except services.TryOnBusyError as error:
             return _error(429, str(error), **{"Retry-After": str(error.retry_after)})
         return Response({"jobs": [_job_json(job) for job in jobs]}, status=status.HTTP_202_ACCEPTED)

@@ -99,8 +99,9 @@ class PhotoPreparation(models.Model):
 
 class GarmentPreparation(models.Model):
     """An engine's garment side of a product image: cloth mask, landmarks, model inputs and features.
-    `image_name` is the image file it was made from, so a replaced image is prepared again; the
-    mask's area and how much of the image border it touches tell staff when the photo looks wrong."""
+    `image_name` is the image file it was made from, so a replaced image is prepared again; the mask
+    check's problems (and, for older rows, the mask's area and border contact) tell staff when the
+    picture will not do, and keep the garment from shoppers until it is replaced."""
 
     product_image = models.ForeignKey(
         "shop.ProductImage", related_name="garment_preparations", on_delete=models.CASCADE
@@ -112,6 +113,14 @@ class GarmentPreparation(models.Model):
         max_length=200, blank=True, help_text="The cloth mask as a PNG in the private storage, shown to staff."
     )
     error = models.TextField(blank=True, help_text="Why no garment was found, if none was.")
+    mask_problems = models.JSONField(
+        null=True,
+        blank=True,
+        default=None,
+        help_text="What the staff check (tryon.pipeline.mask_check) found wrong with the cloth mask, in plain "
+        "words; empty when it looks right; null for a side prepared before the check existed. A garment "
+        "with problems is not offered for try-on until its picture is replaced.",
+    )
     mask_area = models.FloatField(default=0.0, help_text="Fraction of the image the cloth mask covers.")
     mask_border = models.FloatField(default=0.0, help_text="Fraction of the image border the cloth mask touches.")
     seconds = models.FloatField(default=0.0, help_text="How long preparing took.")

@@ -25,12 +25,24 @@ from PIL import Image
 from shop.models import ProductImage
 from tryon.models import GarmentPreparation, PersonPhoto, PhotoPreparation
 from tryon.pipeline.contract import UPPER_BODY, Engine, PreparedSide, TryOnError, unpack_mask
-from tryon.pipeline.imageio import load_rgb
+from tryon.pipeline.imageio import GarmentPicture, load_garment, load_rgb
 from tryon.storage import delete_private_files, read_private_file, save_private_file
 
 logger = logging.getLogger(__name__)
 
 PREPARED_FOLDER = "prepared"
+# What a shopper is told about a garment whose product picture failed the staff check.
+GARMENT_REFUSED_MESSAGE = (
+    "This garment cannot be tried on yet: the shop's picture of it does not give a clean outline of the "
+    "garment. Please try another garment; the shop has been told."
+)
+
+
+class GarmentRefusedError(TryOnError):
+    """The garment's mask failed the staff check (`tryon.pipeline.mask_check`): no try-on until staff
+    replace the picture."""
+
+
 # A cloth mask touching more than this fraction of the image border has probably kept background.
 MASK_BORDER_WARNING = 0.20
 # A cloth mask covering less (more) than this fraction of the image looks cut (background left in).
@@ -132,12 +144,15 @@ def _save_side(side: PreparedSide) -> str:
 
 
 def _kept_side(stored: PhotoPreparation | GarmentPreparation | None) -> PreparedSide | None:
-    """The side a stored preparation holds; its error again when the engine refused the input; None
-    (and the row gone) when there is none or its file can no longer be read."""
+    """The side a stored preparation holds; its error again when the engine refused the input, and
+    `GarmentRefusedError` for a garment whose mask failed the staff check; None (and the row gone) when
+    there is none or its file can no longer be read."""
     if stored is None:
         return None
     if stored.error:
         raise TryOnError(stored.error)
+    if getattr(stored, "mask_problems", None):
+        raise GarmentRefusedError(GARMENT_REFUSED_MESSAGE)
     side = _read_side(stored.file_name)
     if side is None:
         stored.delete()
@@ -203,8 +218,7 @@ def garment_side(
         return side
     if before_preparing is not None:
         before_preparing()
-    with product_image.image.open("rb") as image_file:
-        garment = load_rgb(image_file.read())
+    garment = product_picture(product_image)
     started = time.perf_counter()
     row = {"product_image": product_image, "engine_identity": engine.identity, "image_name": product_image.image.name}
     try:
@@ -213,6 +227,7 @@ def garment_side(
         _store_row(GarmentPreparation, file_names=(), error=str(exc), **row)
         raise
     mask = unpack_mask(side.arrays["cloth_mask"], tuple(reversed(side.meta["mask_size"])))
+    problems = side.meta.get("mask_problems")
     name = _save_side(side)
     mask_name = save_private_file(folder=PREPARED_FOLDER, extension="png", content=_png(mask))
     _store_row(
@@ -220,6 +235,7 @@ def garment_side(
         file_names=(name, mask_name),
         file_name=name,
         mask_file_name=mask_name,
+        mask_problems=None if problems is None else list(problems),
         mask_area=round(float(np.count_nonzero(mask)) / mask.size, 4),
         mask_border=round(_border_fraction(mask), 4),
         seconds=round(time.perf_counter() - started, 3),
@@ -229,7 +245,15 @@ def garment_side(
         engine_identity=engine.identity
     ):
         stale.delete()
+    if problems:
+        raise GarmentRefusedError(GARMENT_REFUSED_MESSAGE)
     return side
+
+
+def product_picture(product_image: ProductImage) -> GarmentPicture:
+    """The product image as the engines take it: a cut-out keeps its transparency (`load_garment`)."""
+    with product_image.image.open("rb") as image_file:
+        return load_garment(image_file.read())
 
 
 def _store_row(model: type, *, file_names: tuple[str, ...], **fields: object) -> None:
@@ -282,9 +306,13 @@ def prepare_garment_in_background(*, product_image_id: object, engine: Engine) -
 
 
 def garment_warnings(preparation: GarmentPreparation) -> list[str]:
-    """Plain warnings about a product image's cloth mask, empty when it looks right."""
+    """Plain warnings about a product image's cloth mask, empty when it looks right: the engine's
+    refusal, else the mask check's problems (older rows, made before the check, get the rough area
+    and border checks)."""
     if preparation.error:
         return [preparation.error]
+    if preparation.mask_problems is not None:
+        return list(preparation.mask_problems)
     warnings = []
     if preparation.mask_border > MASK_BORDER_WARNING:
         warnings.append(
@@ -303,11 +331,26 @@ def garment_warnings(preparation: GarmentPreparation) -> list[str]:
     return warnings
 
 
+def current_garment_preparation(*, product_image: ProductImage) -> GarmentPreparation | None:
+    """The garment side of the image file the product shows now, from the engine the settings choose
+    for the product's garment type; None until one is prepared (one query)."""
+    identity = current_engine_identity(garment_type=product_image.product.garment_type)
+    return GarmentPreparation.objects.filter(
+        product_image=product_image, engine_identity=identity, image_name=product_image.image.name
+    ).first()
+
+
+def garment_refused(preparation: GarmentPreparation | None) -> bool:
+    """Whether shoppers are kept from trying the garment: the engine found no garment in the picture,
+    or the mask check found problems (staff see them on the product's admin page)."""
+    return preparation is not None and bool(preparation.error or preparation.mask_problems)
+
+
 def mask_overlay_data_uri(*, product_image: ProductImage, preparation: GarmentPreparation) -> str:
-    """The product image with its cloth mask tinted over it, as a PNG data URI for the admin page."""
+    """The product image with its cloth mask tinted over it, as a PNG data URI for the admin page (a
+    cut-out shown on white, not on whatever its transparent pixels hold)."""
     mask = Image.open(io.BytesIO(read_private_file(preparation.mask_file_name))).convert("L")
-    with product_image.image.open("rb") as image_file:
-        picture = Image.open(image_file).convert("RGB").resize(mask.size)
+    picture = Image.fromarray(product_picture(product_image).on_white()).resize(mask.size)
     scale = min(1.0, OVERLAY_LONG_SIDE / max(mask.size))
     size = (max(1, round(mask.width * scale)), max(1, round(mask.height * scale)))
     picture, mask = picture.resize(size), mask.resize(size)

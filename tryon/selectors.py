@@ -115,14 +115,23 @@ def _key_or_404(model: type[Model], value: object) -> object:
     return key
 
 
+def garment_offered(*, product_image: ProductImage | None) -> bool:
+    """Whether shoppers may try the garment on: it has a primary image whose current garment side, once
+    prepared, passed the staff check (a garment not yet checked is offered; its job checks it)."""
+    if product_image is None:
+        return False
+    return not preparations.garment_refused(preparations.current_garment_preparation(product_image=product_image))
+
+
 @dataclass(frozen=True)
 class GarmentCheck:
     """What staff see about a product image's garment side: the cloth mask over the image (a data
-    URI, blank until prepared) and warnings when it looks wrong."""
+    URI, blank until prepared), warnings when it looks wrong, and whether shoppers are kept from it."""
 
     prepared: bool
     overlay_uri: str
     warnings: list[str]
+    refused: bool = False
 
 
 def garment_check(*, product_image: ProductImage) -> GarmentCheck:
@@ -137,7 +146,12 @@ def garment_check(*, product_image: ProductImage) -> GarmentCheck:
     overlay = ""
     if preparation.mask_file_name:
         overlay = preparations.mask_overlay_data_uri(product_image=product_image, preparation=preparation)
-    return GarmentCheck(prepared=True, overlay_uri=overlay, warnings=preparations.garment_warnings(preparation))
+    return GarmentCheck(
+        prepared=True,
+        overlay_uri=overlay,
+        warnings=preparations.garment_warnings(preparation),
+        refused=preparations.garment_refused(preparation),
+    )
 
 
 def garment_images_for_products(*, product_ids: list[object]) -> list[ProductImage]:

@@ -14,6 +14,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
@@ -44,6 +45,12 @@ class TryOnBusyError(Exception):
 class PhotoCheckUnavailableError(Exception):
     """The body model's files are not installed, so no photo can be checked; nothing was stored. The
     message is the shopper's; the operator's (which file, which command) goes to the log."""
+
+
+class GarmentNotOfferedError(Exception):
+    """The garment's product picture failed the staff check (its mask would draw a broken result), so it
+    is not offered for try-on until staff replace the picture; nothing was queued. The message is the
+    shopper's."""
 
 
 PHOTO_CHECK_UNAVAILABLE_MESSAGE = (
@@ -112,9 +119,14 @@ def _request_preparation(*, kind: str, object_id: object) -> None:
 
 
 def request_garment_preparation(*, product_image: ProductImage) -> None:
-    """A product image was saved (admin, seed_demo): its garment side is prepared in the background."""
-    if product_image.image:
-        _request_preparation(kind="garment", object_id=product_image.pk)
+    """A product image was saved (admin, seed_demo, the API): its garment side is prepared and checked in
+    the background once the saving transaction commits, so the worker finds the row and the new file
+    (inside the admin's transaction it found neither, and staff read "Not checked yet" until a shopper
+    asked for the garment)."""
+    if not product_image.image:
+        return
+    product_image_id = product_image.pk
+    transaction.on_commit(lambda: _request_preparation(kind="garment", object_id=product_image_id))
 
 
 def delete_person_photo(*, photo: PersonPhoto) -> None:
@@ -181,7 +193,8 @@ def submit_job(
 def submit_page(*, user: User, photo: PersonPhoto, product_images: list[ProductImage]) -> list[TryOnJob]:
     """Try every garment of a catalogue page on `photo` ("See it on me"): one job per image, in order.
 
-    Garments the photo cannot try are left out. Cached pairs come back finished at once; the rest
+    Garments the photo cannot try, and garments not offered for try-on (their picture failed the staff
+    check), are left out. Cached pairs come back finished at once; the rest
     are queued behind single try-ons, all or none:
     past the shopper's page bound or the shop-wide queue bound, raises TryOnBusyError and queues nothing.
     """
@@ -191,6 +204,13 @@ def submit_page(*, user: User, photo: PersonPhoto, product_images: list[ProductI
     product_images = [image for image in product_images if photo.verdict_for(image.product.garment_type).usable]
     if not product_images:
         raise ValidationError("Your photo cannot try any of these garments; see My photos for what it can try.")
+    product_images = [
+        image
+        for image in product_images
+        if not preparations.garment_refused(preparations.current_garment_preparation(product_image=image))
+    ]
+    if not product_images:
+        raise GarmentNotOfferedError("None of these garments can be tried on yet; please try other garments.")
     for product_image in product_images:
         _check_pair(user=user, photo=photo, product_image=product_image)
     sweep_stale_jobs(owner=user)
@@ -218,6 +238,8 @@ def _check_pair(*, user: User, photo: PersonPhoto, product_image: ProductImage) 
     verdict = photo.verdict_for(product.garment_type)
     if not verdict.usable:
         raise ValidationError(verdict.message, code="unusable_photo")
+    if preparations.garment_refused(preparations.current_garment_preparation(product_image=product_image)):
+        raise GarmentNotOfferedError(preparations.GARMENT_REFUSED_MESSAGE)
 
 
 def _existing_job(*, user: User, photo: PersonPhoto, product_image: ProductImage) -> TryOnJob | None:

@@ -59,6 +59,9 @@ def job_create(request: HttpRequest) -> HttpResponse:
             job = services.submit_job(user=request.user, photo=photo, product_image=garment)
         except ValidationError as error:
             form.add_error("photo", error)
+        except services.GarmentNotOfferedError as error:
+            messages.error(request, str(error))
+            return render(request, "tryon/start.html", {"form": form, "product": product}, status=409)
         except services.PhotoCheckUnavailableError as error:
             return _unavailable_response(request, error, "tryon/start.html", {"form": form, "product": product})
         except services.TryOnBusyError as error:

@@ -289,13 +289,16 @@ def test_page_try_ons_do_not_use_up_the_shoppers_single_try_on_rate(dispatched, 
 
 
 @pytest.mark.django_db
-def test_a_photo_saved_is_prepared_by_the_background_worker_when_asked(settings, engine, monkeypatch):
+def test_a_photo_saved_is_prepared_by_the_background_worker_when_asked(
+    settings, engine, monkeypatch, django_capture_on_commit_callbacks
+):
     settings.TRYON_PREPARE_IN_BACKGROUND = True
     requested: list[tuple[str, object]] = []
     monkeypatch.setattr("tryon.dispatch.dispatch_preparation", lambda kind, pk: requested.append((kind, pk)))
     user = make_user()
     photo = services.save_person_photo(user=user, upload=astronaut_upload())
-    product = make_tryon_product()
+    with django_capture_on_commit_callbacks(execute=True):  # product images are prepared once saved for good
+        product = make_tryon_product()
 
     assert requested == [("photo", photo.pk), ("garment", primary_image(product).pk)]
     preparations.prepare_photo_in_background(photo_id=photo.pk, engine=engine)

@@ -17,7 +17,7 @@ import numpy as np
 from PIL import Image
 
 if TYPE_CHECKING:
-    from tryon.pipeline.imageio import ImageSource
+    from tryon.pipeline.imageio import GarmentSource, ImageSource
 
 # Stages in the order engines report them; the shop shows their names with the progress bar.
 STAGES: tuple[str, ...] = ("segmenting", "masking", "warping", "rendering", "compositing")
@@ -179,7 +179,10 @@ class Engine(Protocol):
 
     `run` is `dress(person, prepare_photo(person), prepare_garment(garment))`: the worker keeps the
     two prepared sides so a photo is analysed once for all garments and a garment once for all photos.
-    `identity` changes whenever the engine's results could (another engine, other weights)."""
+    `identity` changes whenever the engine's results could (another engine, other weights). A garment
+    (`imageio.GarmentSource`) may be a cut-out whose alpha is its mask; a garment side's
+    `meta["mask_problems"]` lists what the staff check (`mask_check.mask_problems`) found wrong with its
+    mask, and the shop keeps a garment with problems from shoppers."""
 
     name: str
     identity: str
@@ -187,7 +190,7 @@ class Engine(Protocol):
     def run(
         self,
         person: ImageSource,
-        garment: ImageSource,
+        garment: GarmentSource,
         *,
         on_stage: StageCallback | None = None,
         garment_type: str = UPPER_BODY,
@@ -195,7 +198,7 @@ class Engine(Protocol):
 
     def prepare_photo(self, person: ImageSource) -> PreparedSide: ...
 
-    def prepare_garment(self, garment: ImageSource, *, garment_type: str = UPPER_BODY) -> PreparedSide: ...
+    def prepare_garment(self, garment: GarmentSource, *, garment_type: str = UPPER_BODY) -> PreparedSide: ...
 
     def dress(
         self,

@@ -1,8 +1,14 @@
-"""Loading photos the way a phone took them: EXIF orientation applied, RGB, uint8."""
+"""Loading pictures the way a phone or a shop made them: EXIF orientation applied, RGB, uint8.
+
+Photos of people are flattened to RGB (`load_rgb`). Product pictures keep a cut-out's transparency
+(`load_garment`): a PNG or WebP whose background is transparent is the best garment mask a shop can
+give, so its alpha travels with the garment's own colours instead of being flattened onto white.
+"""
 
 from __future__ import annotations
 
 import io
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -12,15 +18,61 @@ from tryon.pipeline.contract import InvalidImageError
 
 ImageSource = str | Path | bytes | Image.Image | np.ndarray
 
+# An alpha channel cuts the garment out when at least this share of the picture is transparent (alpha
+# below CUT_OUT_ALPHA); a picture with a few transparent pixels (rounded corners) is an ordinary photo.
+CUT_OUT_MIN_TRANSPARENT_SHARE = 0.05
+CUT_OUT_ALPHA = 128
+WHITE = 255.0
+
+
+@dataclass(frozen=True)
+class GarmentPicture:
+    """A product picture: the garment's own colours (H×W×3 uint8, never blended with a background)
+    and, for a cut-out, its alpha (H×W uint8; None for a photo on a background)."""
+
+    colours: np.ndarray
+    alpha: np.ndarray | None = None
+
+    @property
+    def is_cut_out(self) -> bool:
+        return self.alpha is not None
+
+    def on_white(self) -> np.ndarray:
+        """The picture as a shop page shows it: a cut-out composited onto white (for models trained on
+        product photos on white); a photo unchanged."""
+        if self.alpha is None:
+            return self.colours
+        return _composite_on_white(self.colours, self.alpha)
+
+
+# What engines take as a garment: anything `load_rgb` reads, or a picture already loaded.
+GarmentSource = ImageSource | GarmentPicture
+
 
 def load_rgb(source: ImageSource) -> np.ndarray:
     """Return an H×W×3 uint8 RGB array, rotated as the EXIF orientation tag says.
 
-    Accepts a path, encoded bytes, a PIL image or an array (H×W, H×W×3 or H×W×4; alpha is
-    composited onto white, as product images with transparency are meant to be seen).
-    """
+    Accepts a path, encoded bytes, a PIL image or an array (H×W, H×W×3 or H×W×4); transparency is
+    composited onto white. Garment pictures go through `load_garment`, which keeps it."""
+    return load_garment(source).on_white()
+
+
+def load_garment(source: GarmentSource) -> GarmentPicture:
+    """A product picture with its transparency kept when it is a cut-out (see `GarmentPicture`).
+
+    Accepts what `load_rgb` does, or a `GarmentPicture` (returned as it is)."""
+    if isinstance(source, GarmentPicture):
+        return source
     if isinstance(source, np.ndarray):
-        return _array_to_rgb(source)
+        return _array_to_picture(source)
+    image = _open(source)
+    has_alpha = image.mode in ("RGBA", "LA", "PA") or (image.mode == "P" and "transparency" in image.info)
+    if not has_alpha:
+        return GarmentPicture(colours=np.asarray(image.convert("RGB"), dtype=np.uint8).copy())
+    return _array_to_picture(np.asarray(image.convert("RGBA"), dtype=np.uint8))
+
+
+def _open(source: ImageSource) -> Image.Image:
     if isinstance(source, Image.Image):
         image = source
     else:
@@ -29,23 +81,24 @@ def load_rgb(source: ImageSource) -> np.ndarray:
             image.load()
         except (UnidentifiedImageError, OSError, SyntaxError) as exc:
             raise InvalidImageError(f"The file is not a readable image ({exc}).") from exc
-    image = ImageOps.exif_transpose(image)
-    if image.mode in ("RGBA", "LA") or (image.mode == "P" and "transparency" in image.info):
-        rgba = image.convert("RGBA")
-        white = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
-        image = Image.alpha_composite(white, rgba)
-    return np.asarray(image.convert("RGB"), dtype=np.uint8).copy()
+    return ImageOps.exif_transpose(image)
 
 
-def _array_to_rgb(array: np.ndarray) -> np.ndarray:
+def _array_to_picture(array: np.ndarray) -> GarmentPicture:
     if array.dtype != np.uint8:
         raise InvalidImageError(f"Expected a uint8 image array, got {array.dtype}.")
     if array.ndim == 2:
-        return np.repeat(array[:, :, None], 3, axis=2)
+        return GarmentPicture(colours=np.repeat(array[:, :, None], 3, axis=2))
     if array.ndim == 3 and array.shape[2] == 3:
-        return np.ascontiguousarray(array)
+        return GarmentPicture(colours=np.ascontiguousarray(array))
     if array.ndim == 3 and array.shape[2] == 4:
-        rgb = array[:, :, :3].astype(np.float32)
-        alpha = array[:, :, 3:4].astype(np.float32) / 255.0
-        return (rgb * alpha + 255.0 * (1.0 - alpha)).round().astype(np.uint8)
+        colours, alpha = np.ascontiguousarray(array[:, :, :3]), np.ascontiguousarray(array[:, :, 3])
+        if np.count_nonzero(alpha < CUT_OUT_ALPHA) < CUT_OUT_MIN_TRANSPARENT_SHARE * alpha.size:
+            return GarmentPicture(colours=_composite_on_white(colours, alpha))
+        return GarmentPicture(colours=colours, alpha=alpha)
     raise InvalidImageError(f"Expected an H×W, H×W×3 or H×W×4 image, got shape {array.shape}.")
+
+
+def _composite_on_white(colours: np.ndarray, alpha: np.ndarray) -> np.ndarray:
+    opacity = alpha[:, :, None].astype(np.float32) / 255.0
+    return (colours.astype(np.float32) * opacity + WHITE * (1.0 - opacity)).round().astype(np.uint8)

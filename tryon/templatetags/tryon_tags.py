@@ -13,10 +13,17 @@ from tryon.wording import ENGINE_CLASSIC, ENGINE_NEURAL, engine_note
 
 register = template.Library()
 
+# Where the panel would be, for a garment whose picture failed the staff check.
+GARMENT_NOT_OFFERED_MESSAGE = (
+    "Try-on is not available for this garment yet: the shop's picture of it does not show its outline "
+    "clearly enough to fit it on a photo. The shop is replacing the picture."
+)
+
 
 @register.inclusion_tag("tryon/includes/panel.html", takes_context=True)
 def tryon_panel(context: template.Context, product: Product) -> dict:
-    """Log-in prompt for visitors; for a signed-in shopper the photo form and the live progress area."""
+    """Log-in prompt for visitors; for a signed-in shopper the photo form and the live progress area; for
+    everyone, a plain note instead when the garment is not offered (its picture failed the staff check)."""
     request = context["request"]
     user = request.user
     panel = {
@@ -26,9 +33,14 @@ def tryon_panel(context: template.Context, product: Product) -> dict:
         "csrf_token": context.get("csrf_token"),
         "size_advice": context.get("size_advice"),
     }
-    if not user.is_authenticated or not product.supports_tryon:
+    if not product.supports_tryon:
         return panel
     panel["garment"] = selectors.garment_image_for(product=product)
+    if panel["garment"] is not None and not selectors.garment_offered(product_image=panel["garment"]):
+        panel["not_offered"] = GARMENT_NOT_OFFERED_MESSAGE
+        return panel
+    if not user.is_authenticated:
+        return panel
     panel["form"] = TryOnForm(user=user, garment_type=product.garment_type, initial={"product": product.pk})
     panel["has_photos"] = selectors.photos_for_user(user=user).exists()
     sized = getattr(product, "sized_variants", None)

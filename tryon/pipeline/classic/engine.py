@@ -41,7 +41,7 @@ from tryon.pipeline.classic.fit import (
     placed_corners,
     render_region,
 )
-from tryon.pipeline.classic.garment_mask import GarmentPoints, prepare_garment
+from tryon.pipeline.classic.garment_mask import GarmentPoints, prepare_checked_garment
 from tryon.pipeline.classic.garment_points import BottomLandmarks, DressLandmarks, GarmentLandmarks
 from tryon.pipeline.classic.render import render_garment
 from tryon.pipeline.classic.tps import fit_thin_plate_spline
@@ -60,7 +60,7 @@ from tryon.pipeline.contract import (
     pack_mask,
     unpack_mask,
 )
-from tryon.pipeline.imageio import ImageSource, load_rgb
+from tryon.pipeline.imageio import GarmentSource, ImageSource, load_garment, load_rgb
 from tryon.pipeline.person import analyse_photo, check_usable
 
 # Each stage's share of a run on a 12 MP phone photo, for the progress bar (bench/classic_bench.py,
@@ -75,8 +75,9 @@ STAGE_SHARES: dict[str, float] = {
 
 
 # Raise when the method changes what the prepared sides hold or how they are computed: sides kept
-# by the shop under the old version are then recomputed.
-METHOD_VERSION = 2
+# by the shop under the old version are then recomputed. 3: cloth masks that keep the gaps between
+# sleeves and body open and white garments whole; a cut-out's alpha as its mask.
+METHOD_VERSION = 3
 # Alpha from which a garment pixel counts as cloth in the mask shown to staff.
 CLOTH_ALPHA = 0.5
 
@@ -111,7 +112,7 @@ class ClassicTryOnEngine:
     def run(
         self,
         person: ImageSource,
-        garment: ImageSource,
+        garment: GarmentSource,
         *,
         on_stage: StageCallback | None = None,
         garment_type: str = UPPER_BODY,
@@ -146,10 +147,12 @@ class ClassicTryOnEngine:
             meta={"analysis": analysis.to_json()},
         )
 
-    def prepare_garment(self, garment: ImageSource, *, garment_type: str = UPPER_BODY) -> PreparedSide:
-        """The garment's colours, soft alpha and landmarks for `garment_type`. Raises GarmentNotFoundError."""
+    def prepare_garment(self, garment: GarmentSource, *, garment_type: str = UPPER_BODY) -> PreparedSide:
+        """The garment's colours, soft alpha and landmarks for `garment_type` (a cut-out's alpha is its
+        mask), and in `meta["mask_problems"]` what the staff check finds wrong with the mask. Raises
+        GarmentNotFoundError."""
         _check_garment_type(garment_type)
-        colours, alpha, landmarks = prepare_garment(load_rgb(garment), garment_type)
+        colours, alpha, landmarks, problems = prepare_checked_garment(load_garment(garment), garment_type)
         cloth = np.where(alpha >= CLOTH_ALPHA, 255, 0).astype(np.uint8)
         return PreparedSide(
             side=GARMENT_SIDE,
@@ -159,6 +162,7 @@ class ClassicTryOnEngine:
                 "landmarks": _landmarks_to_json(landmarks),
                 "garment_type": garment_type,
                 "mask_size": [cloth.shape[1], cloth.shape[0]],
+                "mask_problems": problems,
             },
         )
 

@@ -1,9 +1,11 @@
-"""Stage 2, masking: the garment's colours, soft alpha and landmarks from its product photo.
+"""Stage 2, masking: the garment's colours, soft alpha and landmarks from its product picture.
 
-The cloth mask (`masks.cloth_mask`) loses any background it closed over between a long sleeve and the
-body, and a hood or high collar standing above the shoulders (worn, it hangs behind the head; a round
-neckline is cut in its place); the garment's colours are bled past its outline so sampling at the edge
-never shows the product photo's background.
+The mask is a cut-out's own alpha, or the cloth mask of a photo on a plain background
+(`masks.garment_mask`: background open to the outside, such as the gap between a long sleeve and the
+body, is already left out, and a white garment on light grey stays whole). A top loses a hood or high
+collar standing above the shoulders (worn, it hangs behind the head; a round neckline is cut in its
+place); the garment's colours are bled past its outline so sampling at the edge never shows the
+product photo's background (or whatever colour a cut-out's transparent pixels hold).
 """
 
 from __future__ import annotations
@@ -22,8 +24,10 @@ from tryon.pipeline.classic.garment_points import (
     without_hood,
 )
 from tryon.pipeline.contract import FULL_BODY, LOWER_BODY, UPPER_BODY
+from tryon.pipeline.imageio import GarmentPicture, load_garment
 from tryon.pipeline.imageops import resize_by
-from tryon.pipeline.masks import cloth_mask
+from tryon.pipeline.mask_check import mask_problems
+from tryon.pipeline.masks import garment_mask
 
 # Garment images: colours are sampled from a copy no larger than this; the mask is found on a smaller one.
 GarmentPoints = GarmentLandmarks | BottomLandmarks | DressLandmarks
@@ -33,21 +37,36 @@ GARMENT_MASK_LONG_SIDE = 384
 BLEED_FRACTION = 0.01  # how far garment colours are spread past the outline, as a fraction of the image
 BLEED_COARSE_LONG_SIDE = 128  # ...and, beyond that, from a copy this small, over this fraction of it
 BLEED_COARSE_FRACTION = 0.08
-# Mask pixels within this RGB distance of the product photo's background colour count as background.
-BACKGROUND_GAP_TOLERANCE = 24.0
 
 
 def prepare_garment(
-    garment_rgb: np.ndarray, garment_type: str = UPPER_BODY
+    garment: GarmentPicture | np.ndarray, garment_type: str = UPPER_BODY
 ) -> tuple[np.ndarray, np.ndarray, GarmentPoints]:
     """Return the garment's colours (≤ GARMENT_LONG_SIDE), its soft alpha (float32 0..1, same size) and
-    its landmarks in those pixels: a top's, a bottom's or a dress's by `garment_type`. Raises
-    GarmentNotFoundError when there is no garment to fit."""
-    height, width = garment_rgb.shape[:2]
-    colours = resize_by(garment_rgb, min(1.0, GARMENT_LONG_SIDE / max(height, width)))
+    its landmarks in those pixels: a top's, a bottom's or a dress's by `garment_type`. A cut-out's
+    alpha is its mask and softens its outline (an RGBA array is read as a picture). Raises
+    GarmentNotFoundError when there is no garment."""
+    colours, alpha, landmarks, _ = prepare_checked_garment(garment, garment_type)
+    return colours, alpha, landmarks
+
+
+def prepare_checked_garment(
+    garment: GarmentPicture | np.ndarray, garment_type: str = UPPER_BODY
+) -> tuple[np.ndarray, np.ndarray, GarmentPoints, list[str]]:
+    """`prepare_garment`, and what the staff check (`mask_check.mask_problems`) finds wrong with the
+    garment's mask (judged before a hood is trimmed off, as the picture shows the garment)."""
+    picture = load_garment(garment)
+    height, width = picture.colours.shape[:2]
+    factor = min(1.0, GARMENT_LONG_SIDE / max(height, width))
+    colours = resize_by(picture.colours, factor)
+    cut_out_alpha = None if picture.alpha is None else resize_by(picture.alpha, factor)
     mask_factor = min(1.0, GARMENT_MASK_LONG_SIDE / max(colours.shape[:2]))
-    small_colours = resize_by(colours, mask_factor)
-    mask = _open_background_gaps(small_colours, cloth_mask(small_colours))
+    small = GarmentPicture(
+        colours=resize_by(colours, mask_factor),
+        alpha=None if cut_out_alpha is None else resize_by(cut_out_alpha, mask_factor),
+    )
+    mask = garment_mask(small)
+    problems = mask_problems(small.colours, mask, garment_type, cut_out=small.is_cut_out)
     landmarks: GarmentPoints
     if garment_type == LOWER_BODY:
         landmarks = bottom_landmarks(mask)
@@ -60,24 +79,10 @@ def prepare_garment(
     alpha = cv2.resize(
         mask.astype(np.float32) / 255.0, (colours.shape[1], colours.shape[0]), interpolation=cv2.INTER_LINEAR
     )
-    return _bleed_colours(colours, alpha), alpha, _scale_garment_landmarks(landmarks, 1 / mask_factor)
-
-
-def _open_background_gaps(garment_rgb: np.ndarray, mask: np.ndarray) -> np.ndarray:
-    """The cloth mask without the background it closed over where a gap opens to the outside.
-
-    The cloth mask closes narrow gaps, such as the one between a long sleeve and the body; the background
-    in them would be drawn as white shards beside the wearer's hands. Background-coloured pixels of the
-    mask that connect to the background outside it are taken out; enclosed ones (a white print) stay.
-    """
-    border = np.concatenate([garment_rgb[0], garment_rgb[-1], garment_rgb[:, 0], garment_rgb[:, -1]])
-    background = np.median(border, axis=0).astype(np.float32)
-    distance = np.linalg.norm(garment_rgb.astype(np.float32) - background, axis=2)
-    open_space = ((distance <= BACKGROUND_GAP_TOLERANCE) | (mask == 0)).astype(np.uint8)
-    _, labels = cv2.connectedComponents(open_space, connectivity=4)
-    outside = np.unique(np.concatenate([labels[0], labels[-1], labels[:, 0], labels[:, -1]]))
-    outside = outside[outside > 0]
-    return np.where(np.isin(labels, outside), 0, mask).astype(np.uint8)
+    if cut_out_alpha is not None:
+        # The cut-out's own soft edge, within the (hood-trimmed) mask.
+        alpha = np.minimum(alpha, cut_out_alpha.astype(np.float32) / 255.0)
+    return _bleed_colours(colours, alpha), alpha, _scale_garment_landmarks(landmarks, 1 / mask_factor), problems
 
 
 def _bleed_colours(colours: np.ndarray, alpha: np.ndarray) -> np.ndarray:

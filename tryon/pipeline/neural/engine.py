@@ -33,8 +33,9 @@ from tryon.pipeline.contract import (
     pack_mask,
     unpack_mask,
 )
-from tryon.pipeline.imageio import ImageSource, load_rgb
-from tryon.pipeline.masks import cloth_mask, refine_with_saliency
+from tryon.pipeline.imageio import GarmentSource, ImageSource, load_garment, load_rgb
+from tryon.pipeline.mask_check import mask_problems
+from tryon.pipeline.masks import garment_mask, refine_with_saliency
 from tryon.pipeline.neural.optimize import (
     LOADING_MMAP_THRESHOLD_BYTES,
     optimize_for_inference,
@@ -308,7 +309,7 @@ class TryOnEngine:
     def run(
         self,
         person: ImageSource,
-        garment: ImageSource,
+        garment: GarmentSource,
         *,
         on_stage: StageCallback | None = None,
         garment_type: str = UPPER_BODY,
@@ -347,24 +348,31 @@ class TryOnEngine:
         meta = {"box": list(crop.box), "photo_size": list(crop.photo_size), "levels": len(pyramid)}
         return PreparedSide(side=PHOTO_SIDE, identity=self.identity, arrays=arrays, meta=meta)
 
-    def prepare_garment(self, garment: ImageSource, *, garment_type: str = UPPER_BODY) -> PreparedSide:
-        """The garment side, kept per product image: cloth mask, PF-AFN's inputs and garment-side pyramid.
+    def prepare_garment(self, garment: GarmentSource, *, garment_type: str = UPPER_BODY) -> PreparedSide:
+        """The garment side, kept per product image: cloth mask (a cut-out's alpha, else found on the
+        plain background), PF-AFN's inputs and garment-side pyramid. The model sees a cut-out on white,
+        as it was trained; `meta["mask_problems"]` says what the staff check finds wrong with the mask.
         Raises GarmentNotFoundError when no garment stands out from the background."""
         _check_top(garment_type)
-        garment_rgb = load_rgb(garment)
-        garment_mask = cloth_mask(garment_rgb)
-        if self.refine_garment_mask:
-            garment_mask = refine_with_saliency(garment_mask, self._saliency(garment_rgb))
-        inputs = garment_to_model_inputs(garment_rgb, garment_mask)
+        picture = load_garment(garment)
+        garment_rgb = picture.on_white()
+        mask = garment_mask(picture)
+        if self.refine_garment_mask and not picture.is_cut_out:
+            mask = refine_with_saliency(mask, self._saliency(garment_rgb))
+        inputs = garment_to_model_inputs(garment_rgb, mask)
         masked_clothes = inputs.clothes * inputs.edge  # as tryon_forward masks it
         pyramid = self.networks.garment_pyramid(masked_clothes)
         arrays = {
-            "cloth_mask": pack_mask(garment_mask),
+            "cloth_mask": pack_mask(mask),
             "masked_clothes": masked_clothes.numpy(),
             "edge": inputs.edge.numpy(),
             **{f"garment_pyramid_{level}": value.numpy() for level, value in enumerate(pyramid)},
         }
-        meta = {"mask_size": [garment_rgb.shape[1], garment_rgb.shape[0]], "levels": len(pyramid)}
+        meta = {
+            "mask_size": [garment_rgb.shape[1], garment_rgb.shape[0]],
+            "levels": len(pyramid),
+            "mask_problems": mask_problems(garment_rgb, mask, UPPER_BODY, cut_out=picture.is_cut_out),
+        }
         return PreparedSide(side=GARMENT_SIDE, identity=self.identity, arrays=arrays, meta=meta)
 
     def dress(

@@ -29,6 +29,7 @@ import torch
 from torch import nn
 
 from tryon.pipeline.contract import WeightsError
+from tryon.pipeline.masks import CLOTH_MASK_VERSION
 
 WEIGHTS_DIR_ENV = "REVETIR_WEIGHTS_DIR"
 DEFAULT_WEIGHTS_DIR = Path("weights")
@@ -312,11 +313,12 @@ class WeightsDirReport:
         return "u2net" if CHECKPOINTS["u2net"].filename in self.ok else "u2netp"
 
     def neural_identity(self) -> str:
-        """Names the neural engine and the exact files it loads (name, size, modification time), so
-        results prepared with other weights are recognised as stale; cheap enough for every request."""
+        """Names the neural engine and the exact files it loads (name, size, modification time), and the
+        cloth mask's version (`masks.CLOTH_MASK_VERSION`), so results and garment sides prepared with
+        other weights or older masks are recognised as stale; cheap enough for every request."""
         files = [self.path(name) for name in (self.u2net_variant, "pfafn_warp", "pfafn_gen")]
         stats = [(path.name, path.stat().st_size, path.stat().st_mtime_ns) for path in files]
-        digest = hashlib.sha256(repr(stats).encode()).hexdigest()[:16]
+        digest = hashlib.sha256(repr((stats, CLOTH_MASK_VERSION)).encode()).hexdigest()[:16]
         return f"neural/{self.u2net_variant}/{digest}"
 
 
