@@ -179,7 +179,11 @@ class ProductImageInline(admin.TabularInline):
         check = garment_check(product_image=image)
         if not check.prepared:
             return "Not checked yet: the try-on worker is preparing this image; reload the page in a moment."
-        picture = format_html('<img src="{}" alt="Garment mask of {}" class="garment-mask">', check.overlay_uri, image)
+        picture = (
+            format_html('<img src="{}" alt="Garment mask of {}" class="garment-mask">', check.overlay_uri, image)
+            if check.overlay_uri
+            else ""
+        )
         if not check.warnings:
             return format_html('{}<p class="garment-mask-ok">The mask looks right.</p>', picture)
         items = format_html_join("", '<li class="garment-mask-warning">{}</li>', ((text,) for text in check.warnings))

@@ -120,9 +120,9 @@ def _shape_problems(filled: np.ndarray, garment_type: str) -> list[str]:
     cut = [(name, float(edge.mean())) for name, edge in zip(EDGE_NAMES, edges, strict=True)]
     cut = [(name, share) for name, share in cut if share > MAX_EDGE_SHARE]
     if cut:
-        where = " and ".join(f"{name} ({share:.0%} of it)" for name, share in cut)
+        where = " and ".join(f"{name} edge (along {share:.0%} of it)" for name, share in cut)
         problems.append(
-            f"The garment runs off the picture's {where} edge: try-on cannot fit a garment it cannot see whole. "
+            f"The garment runs off the picture's {where}: try-on cannot fit a garment it cannot see whole. "
             "Upload a picture showing the whole garment with some background all round."
         )
     rows, columns = np.nonzero(filled)

@@ -10,7 +10,8 @@ from PIL import Image, ImageDraw
 
 from tests.tryon.pipeline.product_photos import tshirt_mask, tshirt_photo
 from tests.tryon.pipeline.real_garments import STRIPED_WRAP_TOP, WHITE_SWEATSHIRT, real_garment
-from tryon.pipeline.contract import FULL_BODY, LOWER_BODY, UPPER_BODY
+from tryon.pipeline.classic.engine import ClassicTryOnEngine
+from tryon.pipeline.contract import FULL_BODY, LOWER_BODY, UPPER_BODY, GarmentNotFoundError
 from tryon.pipeline.mask_check import mask_problems
 from tryon.pipeline.masks import cloth_mask, fill_holes
 
@@ -123,6 +124,15 @@ def test_a_garment_cut_by_the_pictures_edge_is_flagged():
     problems = mask_problems(photo, cloth_mask(photo), UPPER_BODY)
 
     assert any("runs off the picture's bottom" in problem for problem in problems), problems
+
+
+def test_a_top_cut_in_half_by_the_frame_is_refused_for_that_reason_not_a_misleading_one():
+    """Its landmarks cannot be found either; staff read what the mask check saw, the cut edge."""
+    tee = real_garment("g02_top_tshirt_fila_logo.jpg")
+    half = np.ascontiguousarray(tee[: tee.shape[0] // 2])
+
+    with pytest.raises(GarmentNotFoundError, match="runs off the picture's bottom edge"):
+        ClassicTryOnEngine().prepare_garment(half)
 
 
 @pytest.mark.parametrize(("garment_type", "flagged"), [(UPPER_BODY, True), (LOWER_BODY, False), (FULL_BODY, False)])

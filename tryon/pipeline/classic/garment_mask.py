@@ -23,7 +23,7 @@ from tryon.pipeline.classic.garment_points import (
     garment_landmarks,
     without_hood,
 )
-from tryon.pipeline.contract import FULL_BODY, LOWER_BODY, UPPER_BODY
+from tryon.pipeline.contract import FULL_BODY, LOWER_BODY, UPPER_BODY, GarmentNotFoundError
 from tryon.pipeline.imageio import GarmentPicture, load_garment
 from tryon.pipeline.imageops import resize_by
 from tryon.pipeline.mask_check import mask_problems
@@ -67,15 +67,13 @@ def prepare_checked_garment(
     )
     mask = garment_mask(small)
     problems = mask_problems(small.colours, mask, garment_type, cut_out=small.is_cut_out)
-    landmarks: GarmentPoints
-    if garment_type == LOWER_BODY:
-        landmarks = bottom_landmarks(mask)
-    elif garment_type == FULL_BODY:
-        landmarks = dress_landmarks(mask)
-    else:
-        # A hood or high collar above the shoulders hangs behind the head when worn: only the front is fitted.
-        mask = without_hood(mask)
-        landmarks = garment_landmarks(mask)
+    try:
+        mask, landmarks = _landmarks(mask, garment_type)
+    except GarmentNotFoundError as exc:
+        # What the mask check saw (a garment cut by the picture's edge...) explains the failure better.
+        if problems:
+            raise GarmentNotFoundError(" ".join(problems)) from exc
+        raise
     alpha = cv2.resize(
         mask.astype(np.float32) / 255.0, (colours.shape[1], colours.shape[0]), interpolation=cv2.INTER_LINEAR
     )
@@ -83,6 +81,17 @@ def prepare_checked_garment(
         # The cut-out's own soft edge, within the (hood-trimmed) mask.
         alpha = np.minimum(alpha, cut_out_alpha.astype(np.float32) / 255.0)
     return _bleed_colours(colours, alpha), alpha, _scale_garment_landmarks(landmarks, 1 / mask_factor), problems
+
+
+def _landmarks(mask: np.ndarray, garment_type: str) -> tuple[np.ndarray, GarmentPoints]:
+    """The mask the garment is fitted by and its landmarks, by garment type."""
+    if garment_type == LOWER_BODY:
+        return mask, bottom_landmarks(mask)
+    if garment_type == FULL_BODY:
+        return mask, dress_landmarks(mask)
+    # A hood or high collar above the shoulders hangs behind the head when worn: only the front is fitted.
+    mask = without_hood(mask)
+    return mask, garment_landmarks(mask)
 
 
 def _bleed_colours(colours: np.ndarray, alpha: np.ndarray) -> np.ndarray:
