@@ -15,7 +15,7 @@ import numpy as np
 
 from tryon.pipeline.classic.body_points import BodyLandmarks, FaceBox
 from tryon.pipeline.classic.fit import SleevePlacement, apply_affine
-from tryon.pipeline.classic.shading import torso_shading
+from tryon.pipeline.classic.shading import apply_shading, torso_shading
 from tryon.pipeline.classic.tps import ThinPlateSpline, dense_map
 from tryon.pipeline.imageops import shrink
 
@@ -105,7 +105,7 @@ def render_garment(
         gap = (shrink(between_legs[top:bottom, left:right], small_size) > 0).astype(np.uint8)
         if gap.any():
             shading_source = cv2.inpaint(person_crop_rgb, gap, GAP_INPAINT_RADIUS, cv2.INPAINT_TELEA)
-    shading = torso_shading(shading_source, alpha, body.unit * factor)
+    shading = torso_shading(shading_source, alpha, body.unit * factor, on_person)
 
     # Only the garment's bounding box is rendered in detail: colours at up to DETAIL_LONG_SIDE pixels
     # (the garment photo holds no finer detail), alpha and shading resampled to the photo's pixels.
@@ -125,7 +125,7 @@ def render_garment(
         # A sleeve lies over the body's side where the two meet under the arm.
         _draw_sleeve_over(colours, garment_colours, sleeve, full_origin, detail)
     detail_shading = _resample(shading, (factor, (left, top)), (detail, full_origin), detail_size)
-    shaded = cv2.multiply(colours, cv2.merge([detail_shading] * 3), dtype=cv2.CV_8U)
+    shaded = apply_shading(colours, detail_shading)
     if detail < 1.0:
         shaded = cv2.resize(shaded, full_size, interpolation=cv2.INTER_LINEAR)
     alpha_bytes = np.clip(alpha * 255.0 + 0.5, 0, 255).astype(np.uint8)
