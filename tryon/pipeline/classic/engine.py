@@ -10,7 +10,9 @@ of the method, each in its module:
    (a top's collar, shoulders, armpits and sleeves; a bottom's waistband, crotch and hems; a dress's
    top and hem).
 3. warping (`body_points.py`, `fit.py`, `tps.py`): the body's fitting points from the keypoints, a
-   thin-plate spline placing the garment's body, rigid sleeve pieces along upper arm and forearm.
+   thin-plate spline placing the garment's body, rigid sleeve pieces along upper arm and forearm; then
+   the engine checks its own fit (`fit_check.py`: folds and tears of the warp, a garment that misses the
+   body or lands far from it) and refuses with GarmentFitError rather than draw a broken picture.
 4. rendering (`render.py`, `shading.py`): colours sampled through the warp, shaded with the person's
    folds and light, clipped to the person (a skirt or dress also hangs across the gap between the
    legs), away from face, hands and bare arms in front.
@@ -41,6 +43,7 @@ from tryon.pipeline.classic.fit import (
     placed_corners,
     render_region,
 )
+from tryon.pipeline.classic.fit_check import check_fit
 from tryon.pipeline.classic.garment_mask import GarmentPoints, prepare_garment
 from tryon.pipeline.classic.garment_points import BottomLandmarks, DressLandmarks, GarmentLandmarks
 from tryon.pipeline.classic.render import render_garment
@@ -76,7 +79,7 @@ STAGE_SHARES: dict[str, float] = {
 
 # Raise when the method changes what the prepared sides hold or how they are computed: sides kept
 # by the shop under the old version are then recomputed.
-METHOD_VERSION = 2
+METHOD_VERSION = 3
 # Alpha from which a garment pixel counts as cloth in the mask shown to staff.
 CLOTH_ALPHA = 0.5
 
@@ -121,7 +124,8 @@ class ClassicTryOnEngine:
         `on_stage(stage, fraction_done)` hears each of STAGES as it starts, then the last one again with
         1.0. Raises NoPersonFoundError when there is no person, UnusablePhotoError when the photo cannot
         try this garment type, GarmentNotFoundError when the garment image shows no garment,
-        InvalidImageError when an input cannot be decoded, WeightsError when the body model is missing.
+        InvalidImageError when an input cannot be decoded, WeightsError when the body model is missing,
+        GarmentFitError when the garment cannot be fitted to this photo without a broken picture.
         The same as `dress` on `prepare_photo` and `prepare_garment`.
         """
         _check_garment_type(garment_type)
@@ -193,9 +197,18 @@ class ClassicTryOnEngine:
         spline = fit_thin_plate_spline(body_points, garment_targets)
         sleeve_corners = [placed_corners(sleeve) for sleeve in sleeves]
         region = render_region(np.vstack([body_points, *sleeve_corners]), body, person_rgb.shape)
+        gap = between_legs(person_mask, body) if _hangs_between_legs(garment_points) else None
+        check_fit(
+            spline=spline,
+            torso_alpha=torso_alpha,
+            sleeves=sleeves,
+            body=body,
+            person_mask=person_mask,
+            garment_type=garment_side.meta["garment_type"],
+            between_legs=gap,
+        )
 
         clock.start("rendering")
-        gap = between_legs(person_mask, body) if _hangs_between_legs(garment_points) else None
         layer = render_garment(
             person_rgb,
             person_mask,
