@@ -46,6 +46,7 @@ from tryon.pipeline.classic.fit import (
 from tryon.pipeline.classic.fit_check import check_fit
 from tryon.pipeline.classic.garment_mask import GarmentPoints, prepare_garment
 from tryon.pipeline.classic.garment_points import BottomLandmarks, DressLandmarks, GarmentLandmarks
+from tryon.pipeline.classic.old_garment import clear_old_garment
 from tryon.pipeline.classic.render import render_garment
 from tryon.pipeline.classic.tps import fit_thin_plate_spline
 from tryon.pipeline.contract import (
@@ -209,6 +210,7 @@ class ClassicTryOnEngine:
         )
 
         clock.start("rendering")
+        hands = hand_discs(analysis, body.unit)
         layer = render_garment(
             person_rgb,
             person_mask,
@@ -218,12 +220,15 @@ class ClassicTryOnEngine:
             garment_colours=garment_colours,
             torso_alpha=torso_alpha,
             sleeves=sleeves,
-            hands=hand_discs(analysis, body.unit),
+            hands=hands,
             between_legs=gap,
         )
+        # Where the new garment does not reach, the person's own garment gives way to skin or background.
+        garment_type = garment_side.meta["garment_type"]
+        dressed_on = clear_old_garment(person_rgb, person_mask, body=body, garment_type=garment_type, hands=hands)
 
         clock.start("compositing")
-        image, garment_mask = composite(person_rgb, layer)
+        image, garment_mask = composite(dressed_on, layer)
         small = person_crop(image, person_mask, body.face)
         timings = clock.finish()
         return TryOnResult(
