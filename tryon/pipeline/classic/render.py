@@ -36,6 +36,10 @@ NEUTRAL_CHROMA = 128.0  # Cr and Cb of any grey
 SKIN_TORSO_MARGIN = 0.15
 # Skin this close to the centre line (in face widths) is neck and chest, which the garment does cover.
 SKIN_TORSO_CORE = 0.75
+# The wedge between a garment's body and a sleeve turned down the arm is closed over this radius (face
+# widths), within the triangle of shoulder seam, armpit and this share of the way down the upper arm.
+ARMHOLE_CLOSING = 0.35
+ARMHOLE_DOWN_THE_ARM = 0.5
 GAP_INPAINT_RADIUS = 3  # rendering pixels around the gap between the legs its shading is filled from
 
 
@@ -75,6 +79,8 @@ def render_garment(
     for sleeve in sleeves:
         sleeve_alpha = _warp_sleeve(sleeve.alpha, sleeve, (left, top), small_size, factor, cv2.BORDER_CONSTANT)
         alpha = np.maximum(alpha, sleeve_alpha)
+    if sleeves:
+        alpha = _close_armholes(alpha, body, origin=(left, top), factor=factor)
 
     person_crop_rgb = shrink(person_rgb[top:bottom, left:right], small_size)
     on_person = shrink(coverable_mask[top:bottom, left:right], small_size) >= 128
@@ -133,6 +139,25 @@ def render_garment(
     # Nothing outside what may be covered: the resampled alpha is cut by the full-resolution mask.
     full_alpha = cv2.bitwise_and(full_alpha, coverable_mask[full_top:full_bottom, full_left:full_right])
     return GarmentLayer(shaded, full_alpha, full_origin)
+
+
+def _close_armholes(alpha: np.ndarray, body: BodyLandmarks, *, origin: tuple[int, int], factor: float) -> np.ndarray:
+    """The garment's alpha with the wedge between its body and a sleeve turned down the arm filled: a
+    morphological closing, kept to the triangle of shoulder seam, armpit and upper arm on each side (a
+    sleeve is sewn to the body all round the armhole; no skin or old top shows at the seam)."""
+    radius = max(1, round(ARMHOLE_CLOSING * body.unit * factor))
+    kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * radius + 1, 2 * radius + 1))
+    closed = cv2.morphologyEx(alpha, cv2.MORPH_CLOSE, kernel)
+    armholes = np.zeros(alpha.shape, np.uint8)
+    for shoulder, chest, arm in (
+        (body.left_shoulder, body.left_chest, body.left_arm),
+        (body.right_shoulder, body.right_chest, body.right_arm),
+    ):
+        upper_arm = arm.root + ARMHOLE_DOWN_THE_ARM * (arm.joint - arm.root)
+        corners = np.array([shoulder, chest, upper_arm], dtype=np.float64)
+        placed = (corners - np.array(origin, dtype=np.float64) + 0.5) * factor - 0.5
+        cv2.fillConvexPoly(armholes, np.round(placed).astype(np.int32), 1)
+    return np.where(armholes > 0, np.maximum(alpha, closed), alpha).astype(np.float32)
 
 
 def _to_rendering(matrix: np.ndarray, origin: tuple[int, int], scale: float) -> np.ndarray:
