@@ -19,10 +19,12 @@ of the method, each in its module:
 5. compositing (`composite.py`): alpha blend into the photo at full resolution, and the 192×256 crop.
 
 Pixels above the chin and outside the person mask are never changed, except that a skirt or dress
-covers the space between the legs (never past their outer outline). Stages 1 and 2 depend on one
-input each: `prepare_photo` (the body model's analysis and person mask, for every garment type) and
-`prepare_garment` (colours, alpha, landmarks for the product's garment type) return `PreparedSide`s
-the shop keeps; `dress` checks the photo's verdict for the garment type and does the rest.
+covers the space between the legs, and below the hips bottoms and dresses keep their own outline (a
+trouser leg is wider than a bare leg, a skirt has its own flare), clear of the arms, which hang in front.
+Stages 1 and 2 depend on one input each: `prepare_photo` (the body model's analysis and person mask,
+for every garment type) and `prepare_garment` (colours, alpha, landmarks for the product's garment type)
+return `PreparedSide`s the shop keeps; `dress` checks the photo's verdict for the garment type and does
+the rest.
 """
 
 from __future__ import annotations
@@ -33,7 +35,13 @@ import numpy as np
 from PIL import Image
 
 from tryon.pipeline.body import BodyAnalysis
-from tryon.pipeline.classic.body_points import BodyLandmarks, between_legs, body_landmarks, hand_discs
+from tryon.pipeline.classic.body_points import (
+    BodyLandmarks,
+    between_legs,
+    body_landmarks,
+    hand_discs,
+    hanging_room,
+)
 from tryon.pipeline.classic.composite import composite, person_crop
 from tryon.pipeline.classic.fit import (
     SleevePlacement,
@@ -198,7 +206,8 @@ class ClassicTryOnEngine:
         spline = fit_thin_plate_spline(body_points, garment_targets)
         sleeve_corners = [placed_corners(sleeve) for sleeve in sleeves]
         region = render_region(np.vstack([body_points, *sleeve_corners]), body, person_rgb.shape)
-        gap = between_legs(person_mask, body) if _hangs_between_legs(garment_points) else None
+        hangs = _hangs_between_legs(garment_points)
+        gap = between_legs(person_mask, body) if hangs else None
         check_fit(
             spline=spline,
             torso_alpha=torso_alpha,
@@ -222,6 +231,12 @@ class ClassicTryOnEngine:
             sleeves=sleeves,
             hands=hands,
             between_legs=gap,
+            hanging_room=hanging_room(
+                person_mask.shape, body, keep_open=None if hangs else between_legs(person_mask, body)
+            )
+            if _hangs_free(garment_points)
+            else None,
+            cover_legs=isinstance(garment_points, BottomLandmarks) and not hangs,
         )
         # Where the new garment does not reach, the person's own garment gives way to skin or background.
         garment_type = garment_side.meta["garment_type"]
@@ -254,6 +269,12 @@ def _fit(
     body_points, garment_points = fit_points(points, body, skirt_hem=skirt_hem)
     torso_alpha, sleeves = place_sleeves(points, alpha, body)
     return body_points, garment_points, torso_alpha, sleeves
+
+
+def _hangs_free(points: GarmentPoints) -> bool:
+    """Whether the garment keeps its own outline below the hips rather than the person's: trousers,
+    shorts and skirts are wider than bare legs, a dress's skirt has its own flare."""
+    return isinstance(points, (BottomLandmarks, DressLandmarks))
 
 
 def _hangs_between_legs(points: GarmentPoints) -> bool:

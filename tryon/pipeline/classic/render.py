@@ -40,6 +40,8 @@ SKIN_TORSO_CORE = 0.75
 # widths), within the triangle of shoulder seam, armpit and this share of the way down the upper arm.
 ARMHOLE_CLOSING = 0.35
 ARMHOLE_DOWN_THE_ARM = 0.5
+# Gaps up to this wide (face widths) across a leg between a trouser leg's edges are covered.
+LEG_GAP_CLOSING = 0.8
 GAP_INPAINT_RADIUS = 3  # rendering pixels around the gap between the legs its shading is filled from
 
 
@@ -64,16 +66,27 @@ def render_garment(
     sleeves: list[SleevePlacement],
     hands: list[tuple[float, float, float]],
     between_legs: np.ndarray | None = None,
+    hanging_room: np.ndarray | None = None,
+    cover_legs: bool = False,
 ) -> GarmentLayer | None:
     """The garment's body drawn through the spline and its sleeves over `region`, or None where nothing
     of it lands on the person. Nothing is drawn off the person mask (uint8 0 or 255) but for
     `between_legs` (the same kind of mask: where a skirt or dress hangs across the gap between the
-    legs), above the chin, over the `hands` (discs x, y, radius) or over bare arms in front of the torso.
+    legs) and `hanging_room` (where it hangs free beside them), above the chin, over the `hands` (discs
+    x, y, radius) or over bare arms in front of the torso. With `cover_legs` (trousers, shorts) each
+    garment leg also covers the person's own leg between its edges.
     """
     left, top, right, bottom = region
-    coverable_mask = person_mask if between_legs is None else cv2.bitwise_or(person_mask, between_legs)
+    person_mask = person_mask if between_legs is None else cv2.bitwise_or(person_mask, between_legs)
+    coverable_mask = person_mask if hanging_room is None else cv2.bitwise_or(person_mask, hanging_room)
     factor = min(1.0, RENDER_LONG_SIDE / max(right - left, bottom - top))
     small_size = (max(2, round((right - left) * factor)), max(2, round((bottom - top) * factor)))
+    on_person = shrink(person_mask[top:bottom, left:right], small_size) >= 128
+    rows = (np.arange(small_size[1]) + 0.5) / factor - 0.5 + top
+
+    def on_person_below_hips() -> np.ndarray:
+        return on_person & (rows >= body.hip_centre[1])[:, None]
+
     map_x, map_y = dense_map(spline, origin=(left, top), size=small_size, scale=factor)
     alpha = cv2.remap(torso_alpha, map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT, borderValue=0)
     for sleeve in sleeves:
@@ -81,9 +94,11 @@ def render_garment(
         alpha = np.maximum(alpha, sleeve_alpha)
     if sleeves:
         alpha = _close_armholes(alpha, body, origin=(left, top), factor=factor)
+    if cover_legs:
+        alpha = _cover_legs(alpha, on_person_below_hips(), body, factor=factor)
 
     person_crop_rgb = shrink(person_rgb[top:bottom, left:right], small_size)
-    on_person = shrink(coverable_mask[top:bottom, left:right], small_size) >= 128
+    coverable = on_person if hanging_room is None else shrink(coverable_mask[top:bottom, left:right], small_size) >= 128
     skin = _skin(person_crop_rgb, person_rgb, body, factor=factor)
     hands_area = _hands_keep_out(hands, origin=(left, top), size=small_size, factor=factor)
     if skin is None:
@@ -94,7 +109,7 @@ def render_garment(
     # The garment fades in just below the chin instead of ending in a hard horizontal line.
     rows_below_chin = (np.arange(small_size[1]) + 0.5) / factor - 0.5 + top - body.chin_y
     chin_ramp = np.clip(rows_below_chin / (CHIN_FADE_FACE_FRACTION * body.unit), 0.0, 1.0).astype(np.float32)
-    allowed = on_person & ~keep_out
+    allowed = coverable & ~keep_out
     at_photo_bottom = bottom >= person_rgb.shape[0]
     alpha = _fill_garment_holes(alpha * allowed * chin_ramp[:, None], allowed, open_bottom=not at_photo_bottom)
     # Only the outline is softened, by a couple of the photo's pixels; inside, the garment stays sharp.
@@ -139,6 +154,16 @@ def render_garment(
     # Nothing outside what may be covered: the resampled alpha is cut by the full-resolution mask.
     full_alpha = cv2.bitwise_and(full_alpha, coverable_mask[full_top:full_bottom, full_left:full_right])
     return GarmentLayer(shaded, full_alpha, full_origin)
+
+
+def _cover_legs(alpha: np.ndarray, legs: np.ndarray, body: BodyLandmarks, *, factor: float) -> np.ndarray:
+    """Trouser legs over the person's own legs: on each row below the hips, the person's pixels lying
+    between garment pixels a short way apart are covered too (a horizontal closing kept to the
+    person). Slim trouser legs placed on the legs' lines left the inner thighs and calves showing, in
+    hook shapes at the ankles; the background between the legs stays open."""
+    width = max(3, 2 * round(LEG_GAP_CLOSING * body.unit * factor) + 1)
+    closed = cv2.morphologyEx(alpha, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (width, 1)))
+    return np.where(legs, np.maximum(alpha, closed), alpha).astype(np.float32)
 
 
 def _close_armholes(alpha: np.ndarray, body: BodyLandmarks, *, origin: tuple[int, int], factor: float) -> np.ndarray:

@@ -46,6 +46,8 @@ def torso_shading(
     # The wide blur is done on a copy a few times smaller; the result is smooth, so nothing is lost.
     sigma = SHADING_BROAD_BLUR * unit
     broad = _masked_blur(luminance, weight, sigma, reduction=max(1, min(SHADING_REDUCTION, int(sigma / 2))))
+    # Off the person (a skirt hanging free) there are no folds to read: the light alone.
+    detail = np.where(weight > 0, detail, broad)
     covered = broad[alpha > 0.5]
     reference = float(np.median(covered)) if covered.size else float(np.median(broad))
     light = 1.0 + SHADING_BROAD_STRENGTH * (broad / reference - 1.0)
