@@ -148,10 +148,11 @@ def measure_fit(
     core = _core(body, garment_type, grid_x, grid_y)
     # A core outside the photo (a waist-up portrait) cannot be judged: it counts as covered.
     core_covered = float(covered[core].mean()) if core.any() else 1.0
-    near_person = person_mask > 0 if between_legs is None else (person_mask > 0) | (between_legs > 0)
-    reach = max(1, round(FAR_OUTSIDE_FACE_WIDTHS * body.unit))
-    distance = cv2.distanceTransform((~near_person).astype(np.uint8), cv2.DIST_L2, 3)
-    far = distance[np.clip(grid_y.astype(int), 0, height - 1), np.clip(grid_x.astype(int), 0, width - 1)] > reach
+    near_person = person_mask if between_legs is None else cv2.bitwise_or(person_mask, between_legs)
+    # Distances on a copy at the grid's spacing: a full-resolution distance transform costs far more.
+    on_grid = cv2.resize(near_person, (grid_x.shape[1], grid_x.shape[0]), interpolation=cv2.INTER_AREA) > 0
+    distance = cv2.distanceTransform((~on_grid).astype(np.uint8), cv2.DIST_L2, 3) * step
+    far = distance > FAR_OUTSIDE_FACE_WIDTHS * body.unit
     if garment_type == FULL_BODY:
         far &= grid_y < body.hip_centre[1]  # a skirt flares past the legs below the hips
     garment_count = max(int(covered.sum()), 1)
