@@ -38,13 +38,12 @@ OLD_OVER_SKIN = 2.0
 # wrist; hip, knee, ankle): an upper arm is about 9 cm across, a thigh about 17 cm, a face 14 cm.
 ARM_RADII = (0.32, 0.26, 0.2)
 LEG_RADII = (0.6, 0.4, 0.27)
-# The zone of a top reaches this far below the hips (shares of the shoulder-to-hip length); a bottom's
-# starts this far above the waistband.
-TOP_BELOW_HIPS = 0.0
+# The zone of a bottom starts this far above the waistband (shares of the shoulder-to-hip length).
 BOTTOM_ABOVE_WAISTBAND = 0.0
 BOTTOM_BELOW_ANKLES = 0.0  # face widths: below the ankles are the shoes
 # Arms anywhere are part of a top's zone, this wide (face widths) around their line.
 ARM_ZONE_RADIUS = 0.7
+ARM_BESIDE_HIPS_RADIUS = 0.3  # below the waistband, only the arm itself: trousers lie around it
 # The old bottom is sampled on the thighs down to this share of the thigh below the hips.
 THIGH_SAMPLE_SHARE = 0.4
 THIGH_SAMPLE_RADIUS = 0.3  # face widths around each leg's line
@@ -98,9 +97,10 @@ def clear_old_garment(
     if len(skin_lab) < MIN_SAMPLES:
         return person_rgb
     lab = cv2.cvtColor(small, cv2.COLOR_RGB2LAB)
-    protected = _protected(body, hands, grid_x, grid_y)
+    protected = grid_y < body.neck[1]  # the head and hair
+    in_hands = _hand_area(hands, grid_x, grid_y)
     zone = _zone(body, garment_type, grid_x, grid_y) & on_person & ~protected
-    sample = _sample_region(body, garment_type, grid_x, grid_y) & on_person & ~protected
+    sample = _sample_region(body, garment_type, grid_x, grid_y) & on_person & ~protected & ~in_hands
     if sample.sum() < MIN_SAMPLES:
         return person_rgb
     old_share = _histogram_share(lab[sample], lab)
@@ -112,9 +112,10 @@ def clear_old_garment(
     old = _joined_to(old & zone, sample)
     if not old.any():
         return person_rgb
-    # The old garment's outline pixels are blends with what lies beyond; they go with it.
+    # The old garment's outline pixels are blends with what lies beyond; they go with it, but around a
+    # hand only what is the old garment's colour itself (a cuff at the wrist) goes: the hand stays.
     grown = cv2.dilate(old.astype(np.uint8), np.ones((2 * EDGE_PIXELS + 1,) * 2, np.uint8)) > 0
-    old = grown & zone
+    old = np.where(in_hands, old, grown) & zone
 
     inside_body = _body_shape(body, garment_type, grid_x, grid_y)
     skin_fill = _skin_fill(lab, skin_lab, old & sample, SKIN_LIGHT_BLUR * body.unit * factor)
@@ -210,14 +211,13 @@ def _joined_to(found: np.ndarray, sample: np.ndarray) -> np.ndarray:
     return keep[labels]
 
 
-def _protected(
-    body: BodyLandmarks, hands: list[tuple[float, float, float]], grid_x: np.ndarray, grid_y: np.ndarray
-) -> np.ndarray:
-    """What is never changed: the head and hair above the neck, and the hands."""
-    protected = grid_y < body.neck[1]
+def _hand_area(hands: list[tuple[float, float, float]], grid_x: np.ndarray, grid_y: np.ndarray) -> np.ndarray:
+    """The hand discs: a hand's skin is never the old garment's colour, so it stays; the discs only keep
+    the old garment's outline from growing into the hand."""
+    area = np.zeros(grid_x.shape, bool)
     for x, y, radius in hands:
-        protected |= np.hypot(grid_x - x, grid_y - y) <= radius
-    return protected
+        area |= np.hypot(grid_x - x, grid_y - y) <= radius
+    return area
 
 
 def _zone(body: BodyLandmarks, garment_type: str, grid_x: np.ndarray, grid_y: np.ndarray) -> np.ndarray:
@@ -226,9 +226,12 @@ def _zone(body: BodyLandmarks, garment_type: str, grid_x: np.ndarray, grid_y: np
     hip_y = float(body.hip_centre[1])
     zone = np.zeros(grid_x.shape, bool)
     if garment_type in (UPPER_BODY, FULL_BODY):
-        zone |= grid_y <= hip_y + TOP_BELOW_HIPS * (hip_y - shoulder_y)
+        # Down to where trousers start: a dark top and dark jeans look alike, and the jeans must stay.
+        above_trousers = grid_y <= body.waistband_y
+        zone |= above_trousers
         for arm in (body.left_arm, body.right_arm):
-            zone |= _limb_distance(arm, grid_x, grid_y) <= ARM_ZONE_RADIUS * body.unit
+            near_arm = _limb_distance(arm, grid_x, grid_y)
+            zone |= near_arm <= np.where(above_trousers, ARM_ZONE_RADIUS, ARM_BESIDE_HIPS_RADIUS) * body.unit
     if garment_type in (LOWER_BODY, FULL_BODY):
         ankles_y = max(body.left_leg.end[1], body.right_leg.end[1]) + BOTTOM_BELOW_ANKLES * body.unit
         waist_y = body.waistband_y - BOTTOM_ABOVE_WAISTBAND * (hip_y - shoulder_y)
