@@ -220,6 +220,9 @@ class ClassicTryOnEngine:
 
         clock.start("rendering")
         hands = hand_discs(analysis, body.unit)
+        # Where the new garment does not reach, the person's own garment gives way to skin or background.
+        garment_type = garment_side.meta["garment_type"]
+        cleared = clear_old_garment(person_rgb, person_mask, body=body, garment_type=garment_type, hands=hands)
         layer = render_garment(
             person_rgb,
             person_mask,
@@ -237,13 +240,11 @@ class ClassicTryOnEngine:
             if _hangs_free(garment_points)
             else None,
             cover_legs=isinstance(garment_points, BottomLandmarks) and not hangs,
+            not_skin=cleared.old_garment,
         )
-        # Where the new garment does not reach, the person's own garment gives way to skin or background.
-        garment_type = garment_side.meta["garment_type"]
-        dressed_on = clear_old_garment(person_rgb, person_mask, body=body, garment_type=garment_type, hands=hands)
 
         clock.start("compositing")
-        image, garment_mask = composite(dressed_on, layer)
+        image, garment_mask = composite(cleared.image, layer)
         small = person_crop(image, person_mask, body.face)
         timings = clock.finish()
         return TryOnResult(

@@ -18,6 +18,8 @@ the fast marching method", 2004). Face, hair above the neck and hands are never 
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import cv2
 import numpy as np
 
@@ -68,6 +70,14 @@ FEATHER_PIXELS = 1.5  # on the working copy
 MIN_SAMPLES = 30
 
 
+class ClearedPhoto(NamedTuple):
+    """The photo with the old garment taken away, and where it was taken (uint8, 255 there; None where
+    nothing was): no hand is made of those pixels."""
+
+    image: np.ndarray
+    old_garment: np.ndarray | None
+
+
 def clear_old_garment(
     person_rgb: np.ndarray,
     person_mask: np.ndarray,
@@ -75,13 +85,13 @@ def clear_old_garment(
     body: BodyLandmarks,
     garment_type: str,
     hands: list[tuple[float, float, float]],
-) -> np.ndarray:
+) -> ClearedPhoto:
     """A copy of the photo with the person's own garment of `garment_type`'s zone replaced by their
     skin (inside the body's shape) or the background (outside it); the photo itself where the old
     garment cannot be told from skin (no colourful face to learn the skin from) or is not found."""
     box = _person_box(person_mask, body)
     if box is None:
-        return person_rgb
+        return ClearedPhoto(person_rgb, None)
     left, top, right, bottom = box
     factor = min(1.0, WORK_LONG_SIDE / max(right - left, bottom - top))
     size = (max(2, round((right - left) * factor)), max(2, round((bottom - top) * factor)))
@@ -95,14 +105,14 @@ def clear_old_garment(
 
     skin_lab = _skin_samples(person_rgb, body, hands)
     if len(skin_lab) < MIN_SAMPLES:
-        return person_rgb
+        return ClearedPhoto(person_rgb, None)
     lab = cv2.cvtColor(small, cv2.COLOR_RGB2LAB)
     protected = grid_y < body.neck[1]  # the head and hair
     in_hands = _hand_area(hands, grid_x, grid_y)
     zone = _zone(body, garment_type, grid_x, grid_y) & on_person & ~protected
     sample = _sample_region(body, garment_type, grid_x, grid_y) & on_person & ~protected & ~in_hands
     if sample.sum() < MIN_SAMPLES:
-        return person_rgb
+        return ClearedPhoto(person_rgb, None)
     old_share = _histogram_share(lab[sample], lab)
     skin_share = _histogram_share(skin_lab, lab)
     old = zone & (old_share >= OLD_MIN_SHARE) & (old_share >= OLD_OVER_SKIN * skin_share)
@@ -111,7 +121,7 @@ def clear_old_garment(
     old = cv2.morphologyEx(cv2.morphologyEx(old.astype(np.uint8), cv2.MORPH_CLOSE, kernel), cv2.MORPH_OPEN, kernel) > 0
     old = _joined_to(old & zone, sample)
     if not old.any():
-        return person_rgb
+        return ClearedPhoto(person_rgb, None)
     # The old garment's outline pixels are blends with what lies beyond; they go with it, but around a
     # hand only what is the old garment's colour itself (a cuff at the wrist) goes: the hand stays.
     grown = cv2.dilate(old.astype(np.uint8), np.ones((2 * EDGE_PIXELS + 1,) * 2, np.uint8)) > 0
@@ -137,7 +147,9 @@ def clear_old_garment(
     cleared = person_rgb.copy()
     weight = cv2.merge([full_alpha] * 3)
     cleared[top:bottom, left:right] = np.clip(full_fill * weight + crop * (1 - weight) + 0.5, 0, 255).astype(np.uint8)
-    return cleared
+    old_garment = np.zeros(person_mask.shape[:2], np.uint8)
+    old_garment[top:bottom, left:right] = np.where(full_alpha >= 0.5, 255, 0).astype(np.uint8)
+    return ClearedPhoto(cleared, old_garment)
 
 
 def _person_box(person_mask: np.ndarray, body: BodyLandmarks) -> tuple[int, int, int, int] | None:

@@ -68,13 +68,15 @@ def render_garment(
     between_legs: np.ndarray | None = None,
     hanging_room: np.ndarray | None = None,
     cover_legs: bool = False,
+    not_skin: np.ndarray | None = None,
 ) -> GarmentLayer | None:
     """The garment's body drawn through the spline and its sleeves over `region`, or None where nothing
     of it lands on the person. Nothing is drawn off the person mask (uint8 0 or 255) but for
     `between_legs` (the same kind of mask: where a skirt or dress hangs across the gap between the
     legs) and `hanging_room` (where it hangs free beside them), above the chin, over the `hands` (discs
     x, y, radius) or over bare arms in front of the torso. With `cover_legs` (trousers, shorts) each
-    garment leg also covers the person's own leg between its edges.
+    garment leg also covers the person's own leg between its edges. `not_skin` (uint8, 255 where the
+    person's own garment was found) is never taken for a hand, whatever its colour (beige shorts).
     """
     left, top, right, bottom = region
     person_mask = person_mask if between_legs is None else cv2.bitwise_or(person_mask, between_legs)
@@ -100,6 +102,8 @@ def render_garment(
     person_crop_rgb = shrink(person_rgb[top:bottom, left:right], small_size)
     coverable = on_person if hanging_room is None else shrink(coverable_mask[top:bottom, left:right], small_size) >= 128
     skin = _skin(person_crop_rgb, person_rgb, body, factor=factor)
+    if skin is not None and not_skin is not None:
+        skin &= shrink(not_skin[top:bottom, left:right], small_size) < 128
     hands_area = _hands_keep_out(hands, origin=(left, top), size=small_size, factor=factor)
     if skin is None:
         keep_out = hands_area
