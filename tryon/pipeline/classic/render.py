@@ -40,6 +40,8 @@ SKIN_TORSO_CORE = 0.75
 # widths), within the triangle of shoulder seam, armpit and this share of the way down the upper arm.
 ARMHOLE_CLOSING = 0.35
 ARMHOLE_DOWN_THE_ARM = 0.5
+# The share of the person's shading a skirt or dress keeps below the hips, where it hangs free.
+SKIRT_SHADING_SHARE = 0.3
 # Gaps up to this wide (face widths) across a leg between a trouser leg's edges are covered.
 LEG_GAP_CLOSING = 0.8
 GAP_INPAINT_RADIUS = 3  # rendering pixels around the gap between the legs its shading is filled from
@@ -131,6 +133,12 @@ def render_garment(
         if gap.any():
             shading_source = cv2.inpaint(person_crop_rgb, gap, GAP_INPAINT_RADIUS, cv2.INPAINT_TELEA)
     shading = torso_shading(shading_source, alpha, body.unit * factor, on_person)
+    if between_legs is not None:
+        # A skirt hangs away from the legs: their clothes' folds and colour (dark trousers under a light
+        # dress) are not its shading. Below the hips only a share of it is kept, faded in over a face width.
+        below_hips = np.clip((rows - body.hip_centre[1]) / body.unit, 0.0, 1.0).astype(np.float32)[:, None]
+        kept = 1.0 - (1.0 - SKIRT_SHADING_SHARE) * below_hips
+        shading = (1.0 + (shading - 1.0) * kept).astype(np.float32)
 
     # Only the garment's bounding box is rendered in detail: colours at up to DETAIL_LONG_SIDE pixels
     # (the garment photo holds no finer detail), alpha and shading resampled to the photo's pixels.

@@ -25,6 +25,7 @@ SHADING_PRINT_LOG_RATIO = 0.35  # |log(luminance / heavy blur)| at which a contr
 SHADING_PRINT_MARGIN = 0.12  # face widths around a print that get no fold shading either
 SHADING_BROAD_STRENGTH = 0.5
 SHADING_RANGE = (0.6, 1.3)
+LIGHT_RANGE = (0.8, 1.15)
 SHADING_REDUCTION = 4
 # Weight below which a blurred pixel has too little of the person around it to be measured.
 MIN_WEIGHT = 1e-3
@@ -50,7 +51,9 @@ def torso_shading(
     detail = np.where(weight > 0, detail, broad)
     covered = broad[alpha > 0.5]
     reference = float(np.median(covered)) if covered.size else float(np.median(broad))
-    light = 1.0 + SHADING_BROAD_STRENGTH * (broad / reference - 1.0)
+    # Within a modest range: a far darker part of the person (black trousers under a light top) is their
+    # clothes' colour, not shadow, and would show through a dress as a grey ghost of the legs.
+    light = np.clip(1.0 + SHADING_BROAD_STRENGTH * (broad / reference - 1.0), *LIGHT_RANGE)
     # A fold darkens or lightens cloth by a modest factor; a far larger contrast is a print, badge or collar
     # on the person's own clothes, which fades out of the shading instead of showing through as a ghost.
     log_ratio = np.log(detail / broad)
