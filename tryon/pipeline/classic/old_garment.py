@@ -11,9 +11,10 @@ skin is the old garment, when it joins the sampled region.
 
 What replaces it is what would be there: inside the body's own shape (arms and legs as capsules of
 human proportions along the keypoints, the torso between its sides) the person's skin tone, with the
-old garment's folds and light carried over as luminance; outside it (a wide skirt or sleeve) the
+light falling on the old garment carried over as lightness; outside it (a wide skirt or sleeve) the
 photo's background, inpainted from around the person (Telea, "An image inpainting technique based on
-the fast marching method", 2004). Face, hair above the neck and hands are never changed.
+the fast marching method", 2004). Face, hair above the neck, hands and everything off the person mask
+are never changed (so a thin blended outline of a wide old garment can stay just outside the mask).
 """
 
 from __future__ import annotations
@@ -42,7 +43,10 @@ ARM_RADII = (0.32, 0.26, 0.2)
 LEG_RADII = (0.6, 0.4, 0.27)
 # The zone of a bottom starts this far above the waistband (shares of the shoulder-to-hip length).
 BOTTOM_ABOVE_WAISTBAND = 0.0
-BOTTOM_BELOW_ANKLES = 0.0  # face widths: below the ankles are the shoes
+# Each foot (and shoe) is kept: within this radius of a line this long straight down from the ankle
+# (face widths; a shoe seen from the front is about 0.7 wide and reaches 0.6 below the ankle joint).
+FOOT_RADIUS = 0.45
+FOOT_LENGTH = 0.6
 # Arms anywhere are part of a top's zone, this wide (face widths) around their line.
 ARM_ZONE_RADIUS = 0.7
 ARM_BESIDE_HIPS_RADIUS = 0.3  # below the waistband, only the arm itself: trousers lie around it
@@ -245,9 +249,14 @@ def _zone(body: BodyLandmarks, garment_type: str, grid_x: np.ndarray, grid_y: np
             near_arm = _limb_distance(arm, grid_x, grid_y)
             zone |= near_arm <= np.where(above_trousers, ARM_ZONE_RADIUS, ARM_BESIDE_HIPS_RADIUS) * body.unit
     if garment_type in (LOWER_BODY, FULL_BODY):
-        ankles_y = max(body.left_leg.end[1], body.right_leg.end[1]) + BOTTOM_BELOW_ANKLES * body.unit
+        # Down to the floor (a long skirt's hem lies below the ankles), but never on the feet.
         waist_y = body.waistband_y - BOTTOM_ABOVE_WAISTBAND * (hip_y - shoulder_y)
-        zone |= (grid_y >= waist_y) & (grid_y <= ankles_y)
+        feet = np.zeros(grid_x.shape, bool)
+        for leg in (body.left_leg, body.right_leg):
+            toes = leg.end + np.array([0.0, FOOT_LENGTH * body.unit])
+            below_ankle = grid_y >= leg.end[1]
+            feet |= below_ankle & (_segment_distance(leg.end, toes, grid_x, grid_y) <= FOOT_RADIUS * body.unit)
+        zone |= (grid_y >= waist_y) & ~feet
     return zone
 
 
