@@ -117,6 +117,20 @@ class GarmentNotFoundError(TryOnError):
         super().__init__(message)
 
 
+class GarmentFitError(TryOnError):
+    """The engine could not fit the garment to the photo without drawing a broken picture (a torn or
+    folded warp, a garment that misses the body): it refuses instead of drawing one."""
+
+    def __init__(
+        self,
+        message: str = (
+            "We could not fit this garment to your photo without distorting it, so we did not draw it. "
+            "Try a photo where you stand straight and face the camera, or try another garment."
+        ),
+    ) -> None:
+        super().__init__(message)
+
+
 class InvalidImageError(TryOnError):
     """The input could not be decoded as an image."""
 

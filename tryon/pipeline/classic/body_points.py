@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import cv2
 import numpy as np
 
 from tryon.pipeline.body import BodyAnalysis
@@ -43,10 +44,12 @@ HIP_HALF_WIDTH_RANGE = (1.4, 2.1)
 WAISTBAND_ABOVE_HIPS = 0.22
 ROW_BAND = 0.08  # rows averaged (± face widths) when reading a width from the mask
 # A hand is kept clear of the garment within this many wrist-to-knuckle lengths of its keypoints.
-HAND_CLEARANCE = 1.0
+HAND_CLEARANCE = 0.7
 MIN_HAND_RADIUS = 0.25  # face widths
 # A leg's silhouette on a row is the person mask's run within this many face widths of the leg's line.
 LEG_RUN_REACH = 0.4
+# A skirt hanging free beside the legs stays this far (face widths) from each arm's line: arms hang in front.
+ARM_CLEARANCE = 0.35
 
 
 @dataclass(frozen=True)
@@ -311,3 +314,20 @@ def _run_near(row: np.ndarray, x: float, reach: float) -> tuple[int, int] | None
     if abs(nearest - x) > reach:
         return None
     return run_through(row, nearest)
+
+
+def hanging_room(shape: tuple[int, ...], body: BodyLandmarks, *, keep_open: np.ndarray | None = None) -> np.ndarray:
+    """Where a bottom or a dress may reach off the person (uint8, 255 inside): below the hip joints, with
+    its own outline (a trouser leg is wider than a bare leg, a skirt has its own flare), but clear of
+    the arms, which hang in front of it, and of `keep_open` (for trousers, the gap between the legs).
+    Cut to the person mask instead, a skirt was a tube down the legs whose hem stepped where the
+    person's own shorts ended, and trousers were leggings."""
+    room = np.zeros(shape[:2], np.uint8)
+    room[max(0, int(np.ceil(body.hip_centre[1]))) :] = 255
+    thickness = max(1, round(2 * ARM_CLEARANCE * body.unit))
+    for arm in (body.left_arm, body.right_arm):
+        points = np.round(np.array([arm.root, arm.joint, arm.end])).astype(np.int32)
+        cv2.polylines(room, [points], isClosed=False, color=0, thickness=thickness)
+    if keep_open is not None:
+        room[keep_open > 0] = 0
+    return room

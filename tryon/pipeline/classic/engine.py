@@ -10,17 +10,21 @@ of the method, each in its module:
    (a top's collar, shoulders, armpits and sleeves; a bottom's waistband, crotch and hems; a dress's
    top and hem).
 3. warping (`body_points.py`, `fit.py`, `tps.py`): the body's fitting points from the keypoints, a
-   thin-plate spline placing the garment's body, rigid sleeve pieces along upper arm and forearm.
+   thin-plate spline placing the garment's body, rigid sleeve pieces along upper arm and forearm; then
+   the engine checks its own fit (`fit_check.py`: folds and tears of the warp, a garment that misses the
+   body or lands far from it) and refuses with GarmentFitError rather than draw a broken picture.
 4. rendering (`render.py`, `shading.py`): colours sampled through the warp, shaded with the person's
    folds and light, clipped to the person (a skirt or dress also hangs across the gap between the
    legs), away from face, hands and bare arms in front.
 5. compositing (`composite.py`): alpha blend into the photo at full resolution, and the 192×256 crop.
 
 Pixels above the chin and outside the person mask are never changed, except that a skirt or dress
-covers the space between the legs (never past their outer outline). Stages 1 and 2 depend on one
-input each: `prepare_photo` (the body model's analysis and person mask, for every garment type) and
-`prepare_garment` (colours, alpha, landmarks for the product's garment type) return `PreparedSide`s
-the shop keeps; `dress` checks the photo's verdict for the garment type and does the rest.
+covers the space between the legs, and below the hips bottoms and dresses keep their own outline (a
+trouser leg is wider than a bare leg, a skirt has its own flare), clear of the arms, which hang in front.
+Stages 1 and 2 depend on one input each: `prepare_photo` (the body model's analysis and person mask,
+for every garment type) and `prepare_garment` (colours, alpha, landmarks for the product's garment type)
+return `PreparedSide`s the shop keeps; `dress` checks the photo's verdict for the garment type and does
+the rest.
 """
 
 from __future__ import annotations
@@ -31,7 +35,13 @@ import numpy as np
 from PIL import Image
 
 from tryon.pipeline.body import BodyAnalysis
-from tryon.pipeline.classic.body_points import BodyLandmarks, between_legs, body_landmarks, hand_discs
+from tryon.pipeline.classic.body_points import (
+    BodyLandmarks,
+    between_legs,
+    body_landmarks,
+    hand_discs,
+    hanging_room,
+)
 from tryon.pipeline.classic.composite import composite, person_crop
 from tryon.pipeline.classic.fit import (
     SleevePlacement,
@@ -41,8 +51,10 @@ from tryon.pipeline.classic.fit import (
     placed_corners,
     render_region,
 )
+from tryon.pipeline.classic.fit_check import check_fit
 from tryon.pipeline.classic.garment_mask import GarmentPoints, prepare_checked_garment
 from tryon.pipeline.classic.garment_points import BottomLandmarks, DressLandmarks, GarmentLandmarks
+from tryon.pipeline.classic.old_garment import clear_old_garment
 from tryon.pipeline.classic.render import render_garment
 from tryon.pipeline.classic.tps import fit_thin_plate_spline
 from tryon.pipeline.contract import (
@@ -76,7 +88,8 @@ STAGE_SHARES: dict[str, float] = {
 
 # Raise when the method changes what the prepared sides hold or how they are computed: sides kept
 # by the shop under the old version are then recomputed. 3: cloth masks that keep the gaps between
-# sleeves and body open and white garments whole; a cut-out's alpha as its mask.
+# sleeves and body open and white garments whole; a cut-out's alpha as its mask; sleeveless tops
+# fitted by their straps, hems found on the garment's body.
 METHOD_VERSION = 3
 # Alpha from which a garment pixel counts as cloth in the mask shown to staff.
 CLOTH_ALPHA = 0.5
@@ -122,7 +135,8 @@ class ClassicTryOnEngine:
         `on_stage(stage, fraction_done)` hears each of STAGES as it starts, then the last one again with
         1.0. Raises NoPersonFoundError when there is no person, UnusablePhotoError when the photo cannot
         try this garment type, GarmentNotFoundError when the garment image shows no garment,
-        InvalidImageError when an input cannot be decoded, WeightsError when the body model is missing.
+        InvalidImageError when an input cannot be decoded, WeightsError when the body model is missing,
+        GarmentFitError when the garment cannot be fitted to this photo without a broken picture.
         The same as `dress` on `prepare_photo` and `prepare_garment`.
         """
         _check_garment_type(garment_type)
@@ -197,9 +211,23 @@ class ClassicTryOnEngine:
         spline = fit_thin_plate_spline(body_points, garment_targets)
         sleeve_corners = [placed_corners(sleeve) for sleeve in sleeves]
         region = render_region(np.vstack([body_points, *sleeve_corners]), body, person_rgb.shape)
+        hangs = _hangs_between_legs(garment_points)
+        gap = between_legs(person_mask, body) if hangs else None
+        check_fit(
+            spline=spline,
+            torso_alpha=torso_alpha,
+            sleeves=sleeves,
+            body=body,
+            person_mask=person_mask,
+            garment_type=garment_side.meta["garment_type"],
+            between_legs=gap,
+        )
 
         clock.start("rendering")
-        gap = between_legs(person_mask, body) if _hangs_between_legs(garment_points) else None
+        hands = hand_discs(analysis, body.unit)
+        # Where the new garment does not reach, the person's own garment gives way to skin or background.
+        garment_type = garment_side.meta["garment_type"]
+        cleared = clear_old_garment(person_rgb, person_mask, body=body, garment_type=garment_type, hands=hands)
         layer = render_garment(
             person_rgb,
             person_mask,
@@ -209,12 +237,19 @@ class ClassicTryOnEngine:
             garment_colours=garment_colours,
             torso_alpha=torso_alpha,
             sleeves=sleeves,
-            hands=hand_discs(analysis, body.unit),
+            hands=hands,
             between_legs=gap,
+            hanging_room=hanging_room(
+                person_mask.shape, body, keep_open=None if hangs else between_legs(person_mask, body)
+            )
+            if _hangs_free(garment_points)
+            else None,
+            cover_legs=isinstance(garment_points, BottomLandmarks) and not hangs,
+            not_skin=cleared.old_garment,
         )
 
         clock.start("compositing")
-        image, garment_mask = composite(person_rgb, layer)
+        image, garment_mask = composite(cleared.image, layer)
         small = person_crop(image, person_mask, body.face)
         timings = clock.finish()
         return TryOnResult(
@@ -240,6 +275,12 @@ def _fit(
     body_points, garment_points = fit_points(points, body, skirt_hem=skirt_hem)
     torso_alpha, sleeves = place_sleeves(points, alpha, body)
     return body_points, garment_points, torso_alpha, sleeves
+
+
+def _hangs_free(points: GarmentPoints) -> bool:
+    """Whether the garment keeps its own outline below the hips rather than the person's: trousers,
+    shorts and skirts are wider than bare legs, a dress's skirt has its own flare."""
+    return isinstance(points, (BottomLandmarks, DressLandmarks))
 
 
 def _hangs_between_legs(points: GarmentPoints) -> bool:

@@ -65,13 +65,25 @@ def fit_points(
     top's hem) the skirt keeps its own length and flare, over the hips at least.
     """
     scale = body.shoulder_width / max(garment.shoulder_width, 1.0)
+    shoulders = (garment.left_shoulder, garment.right_shoulder)
     garment_armpit_y = (garment.left_armpit[1] + garment.right_armpit[1]) / 2
     body_armpit_y = (body.left_chest[1] + body.right_chest[1]) / 2
+
+    sleeveless = garment.left_sleeve_end is None and garment.right_sleeve_end is None
+    # A sleeveless top with straps does not reach the shoulder seams: its straps' tops (the neckline's
+    # corners) lie on the shoulders and, with its armholes, place it; pinning its sides to the shoulders
+    # folded the warp.
+    strapped = sleeveless and garment.left_neckline is not None and garment.right_neckline is not None
+    shoulder_line = (garment.left_neckline, garment.right_neckline) if strapped else shoulders
 
     def body_y(garment_y: float) -> float:
         if garment_y > garment_armpit_y:
             return body_armpit_y + scale * (garment_y - garment_armpit_y)
-        return float(np.interp(garment_y, [garment.collar[1], garment_armpit_y], [body.neck[1], body_armpit_y]))
+        garment_shoulder_y = (shoulder_line[0][1] + shoulder_line[1][1]) / 2
+        body_shoulder_y = (body.left_shoulder[1] + body.right_shoulder[1]) / 2
+        if garment_shoulder_y >= garment_armpit_y:
+            return body_armpit_y - scale * (garment_armpit_y - garment_y)
+        return float(np.interp(garment_y, [garment_shoulder_y, garment_armpit_y], [body_shoulder_y, body_armpit_y]))
 
     def side_points(left: Point, right: Point, looseness: float) -> list[tuple[Point, Point]]:
         y = body_y((left[1] + right[1]) / 2)
@@ -99,28 +111,36 @@ def fit_points(
         # The corner keeps its own place relative to the shoulder seam, never crowding the neck or chin.
         limit = NECKLINE_MAX_SHOULDER_FRACTION * abs(shoulder[0] - body.centre_x)
         x = body.centre_x + float(np.clip(scale * (corner[0] - garment.collar[0]), -limit, limit))
-        y = shoulder[1] - scale * (garment_shoulder[1] - corner[1])
+        # A sleeveless top's neckline corners are its straps' tops, which lie on the shoulders.
+        y = shoulder[1] if sleeveless else shoulder[1] - scale * (garment_shoulder[1] - corner[1])
         neckline_pairs.append((corner, (x, max(y, body.chin_y + NECKLINE_BELOW_CHIN * body.unit))))
         # The neckline's front keeps its own depth below the corners (as placed before any clamp), so the
         # chest is neither dragged down nor pushed up against the shoulders.
         collar_heights.append(y + scale * (garment.collar[1] - corner[1]))
-    if len(collar_heights) == 2:
+    if strapped:
+        collar_y = max(body_y(garment.collar[1]), body.chin_y + COLLAR_BELOW_CHIN * body.unit)
+    elif len(collar_heights) == 2:
         collar_y = max(float(np.mean(collar_heights)), body.neck[1], body.chin_y + COLLAR_BELOW_CHIN * body.unit)
     else:
-        collar_y = body.neck[1] + COLLAR_BELOW_NECK * body.unit
+        # A low neckline (a cami's, below its armpits) keeps its own depth below the shoulders.
+        collar_y = max(body.neck[1] + COLLAR_BELOW_NECK * body.unit, body_y(garment.collar[1]))
     pairs = [
         (garment.collar, (body.neck[0], collar_y)),
-        (garment.left_shoulder, body.left_shoulder),
-        (garment.right_shoulder, body.right_shoulder),
         ((garment_centre, garment.left_armpit[1]), (body.centre_x, body_y(garment.left_armpit[1]))),
         ((garment_centre, hem_y), (body.centre_x, body_y(hem_y))),
         *neckline_pairs,
     ]
+    if not strapped:
+        pairs[1:1] = [(garment.left_shoulder, body.left_shoulder), (garment.right_shoulder, body.right_shoulder)]
     # Halfway down each armhole the body of the garment is held in place, so that turning a sleeve
     # does not drag the chest's stripes with it.
     for garment_armpit, garment_shoulder, body_shoulder, body_chest in (
-        (garment.left_armpit, garment.left_shoulder, body.left_shoulder, body.left_chest),
-        (garment.right_armpit, garment.right_shoulder, body.right_shoulder, body.right_chest),
+        ()
+        if strapped
+        else (
+            (garment.left_armpit, garment.left_shoulder, body.left_shoulder, body.left_chest),
+            (garment.right_armpit, garment.right_shoulder, body.right_shoulder, body.right_chest),
+        )
     ):
         garment_point = (garment_armpit[0], (garment_shoulder[1] + garment_armpit[1]) / 2)
         body_point = ((body_shoulder[0] + body_chest[0]) / 2, (body_shoulder[1] + body_chest[1]) / 2)

@@ -29,6 +29,10 @@ ARMPIT_SEARCH_WIDTH = 0.15
 # Sleeve pixels are looked for at least this fraction of the body width outside the body's sides.
 SLEEVE_CLEARANCE = 0.05
 MIN_GARMENT_PIXELS = 400
+# A sleeveless top's armholes end at the first row at least this share of its body's width.
+ARMHOLE_FULL_WIDTH = 0.9
+# A hem's corners are its widest reach over this share of the garment's height above the hem.
+HEM_CORNER_ROWS = 0.05
 # An armpit notch lies within this share of the shoulder-to-hem drop below the shoulders; one outside it
 # is where a long sleeve leaves the body or a kink at the shoulder, and the typical share is used instead.
 ARMPIT_FRACTION_RANGE = (0.2, 0.5)
@@ -169,8 +173,8 @@ def garment_landmarks(cloth_mask: np.ndarray) -> GarmentLandmarks:
     right_shoulder_x = body_right - shoulder_inset
     left_shoulder = (left_shoulder_x, _first_filled_row(filled, round(left_shoulder_x), top, bottom))
     right_shoulder = (right_shoulder_x, _first_filled_row(filled, round(right_shoulder_x), top, bottom))
-    hem_rows = np.flatnonzero(widths > 0.5 * body_width)
-    hem_y = float(hem_rows[-1])
+    hem_y = _hem_row(filled, centre_x, body_width, top, bottom)
+    left_hem, right_hem = _hem_corners(filled, centre_x, int(hem_y), garment_height)
 
     # Rows with sleeves in them: short sleeves stand out above the body, long ones hang beside it.
     sleeve_rows = np.flatnonzero(widths > SLEEVE_WIDENING * body_width)
@@ -188,7 +192,12 @@ def garment_landmarks(cloth_mask: np.ndarray) -> GarmentLandmarks:
         left_armpit_y = left_armpit_y if believable[0] <= left_armpit_y <= believable[1] else typical
         right_armpit_y = right_armpit_y if believable[0] <= right_armpit_y <= believable[1] else typical
     else:
-        left_armpit_y = right_armpit_y = top + NO_SLEEVE_ARMPIT_FRACTION * garment_height
+        # Without sleeves the armholes end where the garment first reaches nearly its body's width.
+        cloth_per_row = filled[top : bottom + 1].sum(axis=1)  # not the extents: two straps are not a row of cloth
+        full_width = np.flatnonzero(cloth_per_row >= ARMHOLE_FULL_WIDTH * body_width)
+        armhole_end = top + (float(full_width[0]) if len(full_width) else NO_SLEEVE_ARMPIT_FRACTION * garment_height)
+        # ...and never above where the sides begin (slanting sides meet the shoulder columns low).
+        left_armpit_y = right_armpit_y = max(armhole_end, left_shoulder[1] + 1, right_shoulder[1] + 1)
 
     left_sleeve_end = right_sleeve_end = left_sleeve_bottom = right_sleeve_bottom = None
     if has_sleeves:
@@ -210,11 +219,35 @@ def garment_landmarks(cloth_mask: np.ndarray) -> GarmentLandmarks:
         right_sleeve_end=right_sleeve_end,
         left_sleeve_bottom=left_sleeve_bottom,
         right_sleeve_bottom=right_sleeve_bottom,
-        left_hem=(float(lefts[int(hem_y)]), hem_y),
-        right_hem=(float(rights[int(hem_y)]), hem_y),
+        left_hem=left_hem,
+        right_hem=right_hem,
         left_neckline=_neckline_corner(tops, left_shoulder_x, centre_x),
         right_neckline=_neckline_corner(tops, right_shoulder_x, centre_x),
     )
+
+
+def _hem_row(filled: np.ndarray, centre_x: float, body_width: float, top: int, bottom: int) -> float:
+    """The lowest row whose run through the middle column is over half the body's width (cuffs of long
+    sleeves hanging beside the body, lower than its hem, are not the hem)."""
+    column = int(np.clip(round(centre_x), 0, filled.shape[1] - 1))
+    for row in range(bottom, top - 1, -1):
+        left, right = run_through(filled[row], column)
+        if right - left + 1 > 0.5 * body_width:
+            return float(row)
+    return float(bottom)
+
+
+def _hem_corners(filled: np.ndarray, centre_x: float, hem_y: int, garment_height: int) -> tuple[Point, Point]:
+    """The hem's corners: the widest reach of the body's run (through the middle column, so cuffs of
+    long sleeves beside it do not count) over the lowest HEM_CORNER_ROWS of the garment, at the hem's
+    height (a rounded hem's last row is narrower than the garment)."""
+    column = int(np.clip(round(centre_x), 0, filled.shape[1] - 1))
+    first = max(0, hem_y - max(1, round(HEM_CORNER_ROWS * garment_height)))
+    runs = np.array([run_through(filled[row], column) for row in range(first, hem_y + 1)], dtype=float)
+    runs = runs[runs[:, 1] >= runs[:, 0]]
+    if len(runs) == 0:
+        return (centre_x, float(hem_y)), (centre_x, float(hem_y))
+    return (float(runs[:, 0].min()), float(hem_y)), (float(runs[:, 1].max()), float(hem_y))
 
 
 def _neckline_corner(tops: np.ndarray, shoulder_x: float, centre_x: float) -> Point | None:

@@ -15,7 +15,7 @@ import numpy as np
 
 from tryon.pipeline.classic.body_points import BodyLandmarks, FaceBox
 from tryon.pipeline.classic.fit import SleevePlacement, apply_affine
-from tryon.pipeline.classic.shading import torso_shading
+from tryon.pipeline.classic.shading import apply_shading, torso_shading
 from tryon.pipeline.classic.tps import ThinPlateSpline, dense_map
 from tryon.pipeline.imageops import shrink
 
@@ -36,6 +36,14 @@ NEUTRAL_CHROMA = 128.0  # Cr and Cb of any grey
 SKIN_TORSO_MARGIN = 0.15
 # Skin this close to the centre line (in face widths) is neck and chest, which the garment does cover.
 SKIN_TORSO_CORE = 0.75
+# The wedge between a garment's body and a sleeve turned down the arm is closed over this radius (face
+# widths), within the triangle of shoulder seam, armpit and this share of the way down the upper arm.
+ARMHOLE_CLOSING = 0.35
+ARMHOLE_DOWN_THE_ARM = 0.5
+# The share of the person's shading a skirt or dress keeps below the hips, where it hangs free.
+SKIRT_SHADING_SHARE = 0.3
+# Gaps up to this wide (face widths) across a leg between a trouser leg's edges are covered.
+LEG_GAP_CLOSING = 0.8
 GAP_INPAINT_RADIUS = 3  # rendering pixels around the gap between the legs its shading is filled from
 
 
@@ -60,25 +68,44 @@ def render_garment(
     sleeves: list[SleevePlacement],
     hands: list[tuple[float, float, float]],
     between_legs: np.ndarray | None = None,
+    hanging_room: np.ndarray | None = None,
+    cover_legs: bool = False,
+    not_skin: np.ndarray | None = None,
 ) -> GarmentLayer | None:
     """The garment's body drawn through the spline and its sleeves over `region`, or None where nothing
     of it lands on the person. Nothing is drawn off the person mask (uint8 0 or 255) but for
     `between_legs` (the same kind of mask: where a skirt or dress hangs across the gap between the
-    legs), above the chin, over the `hands` (discs x, y, radius) or over bare arms in front of the torso.
+    legs) and `hanging_room` (where it hangs free beside them), above the chin, over the `hands` (discs
+    x, y, radius) or over bare arms in front of the torso. With `cover_legs` (trousers, shorts) each
+    garment leg also covers the person's own leg between its edges. `not_skin` (uint8, 255 where the
+    person's own garment was found) is never taken for a hand, whatever its colour (beige shorts).
     """
     left, top, right, bottom = region
-    coverable_mask = person_mask if between_legs is None else cv2.bitwise_or(person_mask, between_legs)
+    person_mask = person_mask if between_legs is None else cv2.bitwise_or(person_mask, between_legs)
+    coverable_mask = person_mask if hanging_room is None else cv2.bitwise_or(person_mask, hanging_room)
     factor = min(1.0, RENDER_LONG_SIDE / max(right - left, bottom - top))
     small_size = (max(2, round((right - left) * factor)), max(2, round((bottom - top) * factor)))
+    on_person = shrink(person_mask[top:bottom, left:right], small_size) >= 128
+    rows = (np.arange(small_size[1]) + 0.5) / factor - 0.5 + top
+
+    def on_person_below_hips() -> np.ndarray:
+        return on_person & (rows >= body.hip_centre[1])[:, None]
+
     map_x, map_y = dense_map(spline, origin=(left, top), size=small_size, scale=factor)
     alpha = cv2.remap(torso_alpha, map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT, borderValue=0)
     for sleeve in sleeves:
         sleeve_alpha = _warp_sleeve(sleeve.alpha, sleeve, (left, top), small_size, factor, cv2.BORDER_CONSTANT)
         alpha = np.maximum(alpha, sleeve_alpha)
+    if sleeves:
+        alpha = _close_armholes(alpha, body, origin=(left, top), factor=factor)
+    if cover_legs:
+        alpha = _cover_legs(alpha, on_person_below_hips(), body, factor=factor)
 
     person_crop_rgb = shrink(person_rgb[top:bottom, left:right], small_size)
-    on_person = shrink(coverable_mask[top:bottom, left:right], small_size) >= 128
+    coverable = on_person if hanging_room is None else shrink(coverable_mask[top:bottom, left:right], small_size) >= 128
     skin = _skin(person_crop_rgb, person_rgb, body, factor=factor)
+    if skin is not None and not_skin is not None:
+        skin &= shrink(not_skin[top:bottom, left:right], small_size) < 128
     hands_area = _hands_keep_out(hands, origin=(left, top), size=small_size, factor=factor)
     if skin is None:
         keep_out = hands_area
@@ -88,7 +115,7 @@ def render_garment(
     # The garment fades in just below the chin instead of ending in a hard horizontal line.
     rows_below_chin = (np.arange(small_size[1]) + 0.5) / factor - 0.5 + top - body.chin_y
     chin_ramp = np.clip(rows_below_chin / (CHIN_FADE_FACE_FRACTION * body.unit), 0.0, 1.0).astype(np.float32)
-    allowed = on_person & ~keep_out
+    allowed = coverable & ~keep_out
     at_photo_bottom = bottom >= person_rgb.shape[0]
     alpha = _fill_garment_holes(alpha * allowed * chin_ramp[:, None], allowed, open_bottom=not at_photo_bottom)
     # Only the outline is softened, by a couple of the photo's pixels; inside, the garment stays sharp.
@@ -105,7 +132,13 @@ def render_garment(
         gap = (shrink(between_legs[top:bottom, left:right], small_size) > 0).astype(np.uint8)
         if gap.any():
             shading_source = cv2.inpaint(person_crop_rgb, gap, GAP_INPAINT_RADIUS, cv2.INPAINT_TELEA)
-    shading = torso_shading(shading_source, alpha, body.unit * factor)
+    shading = torso_shading(shading_source, alpha, body.unit * factor, on_person)
+    if between_legs is not None:
+        # A skirt hangs away from the legs: their clothes' folds and colour (dark trousers under a light
+        # dress) are not its shading. Below the hips only a share of it is kept, faded in over a face width.
+        below_hips = np.clip((rows - body.hip_centre[1]) / body.unit, 0.0, 1.0).astype(np.float32)[:, None]
+        kept = 1.0 - (1.0 - SKIRT_SHADING_SHARE) * below_hips
+        shading = (1.0 + (shading - 1.0) * kept).astype(np.float32)
 
     # Only the garment's bounding box is rendered in detail: colours at up to DETAIL_LONG_SIDE pixels
     # (the garment photo holds no finer detail), alpha and shading resampled to the photo's pixels.
@@ -125,7 +158,7 @@ def render_garment(
         # A sleeve lies over the body's side where the two meet under the arm.
         _draw_sleeve_over(colours, garment_colours, sleeve, full_origin, detail)
     detail_shading = _resample(shading, (factor, (left, top)), (detail, full_origin), detail_size)
-    shaded = cv2.multiply(colours, cv2.merge([detail_shading] * 3), dtype=cv2.CV_8U)
+    shaded = apply_shading(colours, detail_shading)
     if detail < 1.0:
         shaded = cv2.resize(shaded, full_size, interpolation=cv2.INTER_LINEAR)
     alpha_bytes = np.clip(alpha * 255.0 + 0.5, 0, 255).astype(np.uint8)
@@ -133,6 +166,35 @@ def render_garment(
     # Nothing outside what may be covered: the resampled alpha is cut by the full-resolution mask.
     full_alpha = cv2.bitwise_and(full_alpha, coverable_mask[full_top:full_bottom, full_left:full_right])
     return GarmentLayer(shaded, full_alpha, full_origin)
+
+
+def _cover_legs(alpha: np.ndarray, legs: np.ndarray, body: BodyLandmarks, *, factor: float) -> np.ndarray:
+    """Trouser legs over the person's own legs: on each row below the hips, the person's pixels lying
+    between garment pixels a short way apart are covered too (a horizontal closing kept to the
+    person). Slim trouser legs placed on the legs' lines left the inner thighs and calves showing, in
+    hook shapes at the ankles; the background between the legs stays open."""
+    width = max(3, 2 * round(LEG_GAP_CLOSING * body.unit * factor) + 1)
+    closed = cv2.morphologyEx(alpha, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (width, 1)))
+    return np.where(legs, np.maximum(alpha, closed), alpha).astype(np.float32)
+
+
+def _close_armholes(alpha: np.ndarray, body: BodyLandmarks, *, origin: tuple[int, int], factor: float) -> np.ndarray:
+    """The garment's alpha with the wedge between its body and a sleeve turned down the arm filled: a
+    morphological closing, kept to the triangle of shoulder seam, armpit and upper arm on each side (a
+    sleeve is sewn to the body all round the armhole; no skin or old top shows at the seam)."""
+    radius = max(1, round(ARMHOLE_CLOSING * body.unit * factor))
+    kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * radius + 1, 2 * radius + 1))
+    closed = cv2.morphologyEx(alpha, cv2.MORPH_CLOSE, kernel)
+    armholes = np.zeros(alpha.shape, np.uint8)
+    for shoulder, chest, arm in (
+        (body.left_shoulder, body.left_chest, body.left_arm),
+        (body.right_shoulder, body.right_chest, body.right_arm),
+    ):
+        upper_arm = arm.root + ARMHOLE_DOWN_THE_ARM * (arm.joint - arm.root)
+        corners = np.array([shoulder, chest, upper_arm], dtype=np.float64)
+        placed = (corners - np.array(origin, dtype=np.float64) + 0.5) * factor - 0.5
+        cv2.fillConvexPoly(armholes, np.round(placed).astype(np.int32), 1)
+    return np.where(armholes > 0, np.maximum(alpha, closed), alpha).astype(np.float32)
 
 
 def _to_rendering(matrix: np.ndarray, origin: tuple[int, int], scale: float) -> np.ndarray:

@@ -1,0 +1,227 @@
+"""The weight-free engine on real photos and real product pictures (../shared/realphotos): the old
+garment gives way, face and background stay, the product's colours come through, sleeves meet the body,
+and a garment it cannot fit is refused rather than drawn.
+
+The photos are evaluation data that may not be copied into the project (their README): the tests read
+them where they lie and skip when the folder is absent. The fold check and the hue-keeping shading
+have tests that need no photo.
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+import pytest
+from PIL import Image, ImageDraw
+
+from tests.conftest import PROJECT_ROOT
+from tests.tryon.pipeline.classic.drawn_people import full_length_person
+from tests.tryon.pipeline.product_photos import tshirt_photo
+from tryon.pipeline.classic.body_points import BodyLandmarks, body_landmarks
+from tryon.pipeline.classic.engine import ClassicTryOnEngine
+from tryon.pipeline.classic.fit import fit_points, place_sleeves
+from tryon.pipeline.classic.fit_check import measure_fit
+from tryon.pipeline.classic.garment_mask import prepare_garment
+from tryon.pipeline.classic.render import face_core_pixels
+from tryon.pipeline.classic.shading import apply_shading
+from tryon.pipeline.classic.tps import fit_thin_plate_spline
+from tryon.pipeline.contract import FULL_BODY, LOWER_BODY, UPPER_BODY, GarmentFitError, TryOnError
+from tryon.pipeline.imageio import load_rgb
+from tryon.pipeline.person import analyse_photo
+
+REAL_PHOTOS = PROJECT_ROOT.parent / "shared" / "realphotos"
+needs_real_photos = pytest.mark.skipif(
+    not (REAL_PHOTOS / "labels.json").is_file(),
+    reason=f"real evaluation photos not found at {REAL_PHOTOS} (expected ../shared/realphotos; never copied here)",
+)
+
+
+def person_photo(key: str) -> np.ndarray:
+    return load_rgb(next((REAL_PHOTOS / "persons").glob(f"{key}_*")))
+
+
+def product_picture(key: str) -> np.ndarray:
+    return load_rgb(next((REAL_PHOTOS / "garments").glob(f"{key}_*")))
+
+
+def lab(pixels: np.ndarray) -> np.ndarray:
+    return cv2.cvtColor(np.ascontiguousarray(pixels.reshape(-1, 1, 3)), cv2.COLOR_RGB2LAB).reshape(-1, 3).astype(float)
+
+
+def patch_colour(image: np.ndarray, point: np.ndarray, radius: int) -> np.ndarray:
+    """Median Lab colour of the square of `radius` around `point`."""
+    x, y = round(float(point[0])), round(float(point[1]))
+    return np.median(lab(image[y - radius : y + radius + 1, x - radius : x + radius + 1]), axis=0)
+
+
+@pytest.fixture(scope="module")
+def engine() -> ClassicTryOnEngine:
+    return ClassicTryOnEngine()
+
+
+@pytest.fixture(scope="module")
+def dressed(engine):
+    """(photo, body, result) per (person, garment, garment type), computed once."""
+    cache: dict[tuple[str, str, str], tuple[np.ndarray, BodyLandmarks, object]] = {}
+
+    def dress(person: str, garment: str, garment_type: str):
+        key = (person, garment, garment_type)
+        if key not in cache:
+            photo = person_photo(person)
+            body = body_landmarks(analyse_photo(photo))
+            cache[key] = (photo, body, engine.run(photo, product_picture(garment), garment_type=garment_type))
+        return cache[key]
+
+    return dress
+
+
+def skin_colour(photo: np.ndarray, body: BodyLandmarks) -> np.ndarray:
+    return np.median(lab(face_core_pixels(photo, body.face)), axis=0)
+
+
+@needs_real_photos
+def test_a_short_sleeved_top_over_long_sleeves_leaves_skin_on_the_forearms(dressed):
+    # p01 wears a navy long-sleeved top; g01 is a short-sleeved polo.
+    photo, body, result = dressed("p01", "g01", UPPER_BODY)
+    image = np.asarray(result.image)
+    skin = skin_colour(photo, body)
+
+    for arm in (body.left_arm, body.right_arm):
+        forearm = arm.joint + 0.5 * (arm.end - arm.joint)
+        radius = max(1, round(0.06 * body.unit))
+        before, after = patch_colour(photo, forearm, radius), patch_colour(image, forearm, radius)
+        assert np.linalg.norm(before[1:] - skin[1:]) > 20, "the old sleeve should differ from skin to begin with"
+        assert np.linalg.norm(after - before) > 30, "the old sleeve's colour is still on the forearm"
+        assert np.linalg.norm(after[1:] - skin[1:]) < 10, f"the forearm is not skin-coloured: {after} vs {skin}"
+
+
+@needs_real_photos
+@pytest.mark.parametrize("person", ["p05", "p28"])
+def test_shorts_over_long_trousers_leave_skin_on_the_shins(dressed, person):
+    # p05 wears grey jeans, p28 black trousers; g16 are denim shorts.
+    photo, body, result = dressed(person, "g16", LOWER_BODY)
+    image = np.asarray(result.image)
+    skin = skin_colour(photo, body)
+
+    for leg in (body.left_leg, body.right_leg):
+        shin = leg.joint + 0.5 * (leg.end - leg.joint)
+        radius = max(1, round(0.06 * body.unit))
+        before, after = patch_colour(photo, shin, radius), patch_colour(image, shin, radius)
+        assert np.linalg.norm(after - before) > 30, "the old trousers' colour is still on the shin"
+        assert np.linalg.norm(after[1:] - skin[1:]) < 10, f"the shin is not skin-coloured: {after} vs {skin}"
+
+
+CASES = [
+    ("p01", "g01", UPPER_BODY),
+    ("p08", "g07", UPPER_BODY),
+    ("p05", "g16", LOWER_BODY),
+    ("p13", "g24", FULL_BODY),
+]
+
+
+@needs_real_photos
+@pytest.mark.parametrize(("person", "garment", "garment_type"), CASES)
+def test_face_and_background_far_from_the_body_are_unchanged(dressed, person, garment, garment_type):
+    photo, body, result = dressed(person, garment, garment_type)
+    changed = np.any(np.asarray(result.image) != photo, axis=2)
+
+    face = body.face
+    top, bottom = max(0, round(face.top)), max(0, round(body.chin_y) - 1)
+    left, right = max(0, round(face.left)), round(face.left + face.width)
+    assert not changed[top:bottom, left:right].any(), "the face changed"
+    off_person = cv2.distanceTransform((result.person_mask == 0).astype(np.uint8), cv2.DIST_L2, 3) / body.unit
+    far = off_person > 0.25
+    if garment_type != UPPER_BODY:
+        # Below the hips a bottom or a dress keeps its own outline: a trouser leg or a skirt's flare.
+        below_hips = np.arange(photo.shape[0])[:, None] >= body.hip_centre[1]
+        far &= ~below_hips | (off_person > 3.0)
+    assert not changed[far].any(), "the background far from the person changed"
+
+
+@needs_real_photos
+@pytest.mark.parametrize(
+    ("person", "garment", "garment_type"),
+    [("p13", "g24", FULL_BODY), ("p05", "g24", FULL_BODY), ("p05", "g16", LOWER_BODY), ("p11", "g07", UPPER_BODY)],
+)
+def test_the_garment_keeps_the_product_pictures_colours_without_a_halo(engine, dressed, person, garment, garment_type):
+    # g24 is the light-blue floral dress that came out saturated cyan with a white halo.
+    _, _, result = dressed(person, garment, garment_type)
+    side = engine.prepare_garment(product_picture(garment), garment_type=garment_type)
+    cloth = cv2.erode((side.arrays["alpha"] >= 0.99).astype(np.uint8), np.ones((7, 7), np.uint8)) > 0
+    product = np.median(lab(side.arrays["colours"][cloth]), axis=0)
+    placed = (result.garment_mask > 0).astype(np.uint8)
+    inside = cv2.erode(placed, np.ones((9, 9), np.uint8)) > 0
+    outline = (placed > 0) & ~(cv2.erode(placed, np.ones((5, 5), np.uint8)) > 0)
+    image = np.asarray(result.image)
+    worn, edge = np.median(lab(image[inside]), axis=0), np.median(lab(image[outline]), axis=0)
+
+    assert np.abs(worn[1:] - product[1:]).max() <= 6, f"hue or chroma shifted: {worn} vs the product's {product}"
+    assert edge[0] - worn[0] <= 12, f"a light halo round the garment: outline {edge[0]} vs inside {worn[0]}"
+
+
+@needs_real_photos
+@pytest.mark.parametrize("person", ["p01", "p05", "p08"])
+@pytest.mark.parametrize("garment", ["g01", "g06", "g09"])
+def test_sleeves_meet_the_body_without_a_gap_at_the_shoulder_seam(dressed, person, garment):
+    _, body, result = dressed(person, garment, UPPER_BODY)
+    placed = result.garment_mask > 0
+
+    for shoulder, chest, arm in (
+        (body.left_shoulder, body.left_chest, body.left_arm),
+        (body.right_shoulder, body.right_chest, body.right_arm),
+    ):
+        # The triangle between the shoulder seam, the armpit and the upper arm: where body and sleeve meet.
+        seam = np.zeros(placed.shape, np.uint8)
+        corners = np.array([shoulder, chest, arm.root + 0.4 * (arm.joint - arm.root)])
+        cv2.fillConvexPoly(seam, np.round(corners).astype(np.int32), 1)
+        assert placed[seam > 0].mean() >= 0.95
+
+
+@needs_real_photos
+def test_a_garment_it_cannot_fit_is_refused_with_a_plain_message(engine):
+    # A blob in place of a garment (what a broken product mask looks like): nothing to put on a body.
+    canvas = Image.new("RGB", (400, 400), (240, 240, 240))
+    ImageDraw.Draw(canvas).ellipse((150, 10, 250, 390), fill=(200, 60, 40))
+
+    with pytest.raises(GarmentFitError) as refusal:
+        engine.run(person_photo("p08"), np.asarray(canvas), garment_type=UPPER_BODY)
+
+    assert isinstance(refusal.value, TryOnError)
+    message = str(refusal.value)
+    assert "fit this garment" in message and "Jacobian" not in message and "%" not in message
+
+
+def test_the_fit_check_finds_a_folded_warp():
+    _, analysis = full_length_person()
+    body = body_landmarks(analysis)
+    _, alpha, points = prepare_garment(tshirt_photo(colour=(40, 90, 190)), UPPER_BODY)
+    body_points, garment_points = fit_points(points, body)
+    torso_alpha, sleeves = place_sleeves(points, alpha, body)
+
+    def report(garment_points: np.ndarray):
+        spline = fit_thin_plate_spline(body_points, garment_points)
+        return measure_fit(
+            spline=spline,
+            torso_alpha=torso_alpha,
+            sleeves=sleeves,
+            body=body,
+            person_mask=analysis.person_mask,
+            garment_type=UPPER_BODY,
+        )
+
+    assert report(garment_points).problem() is None
+    # The collar sent below the hem and the hem above the collar: the garment is turned inside out.
+    folded = garment_points.copy()
+    folded[:, 1] = garment_points[:, 1].max() + garment_points[:, 1].min() - garment_points[:, 1]
+    folded[: len(folded) // 2] = garment_points[: len(folded) // 2]
+    assert report(folded).folded_share > 0.01
+
+
+def test_brightening_a_light_colour_keeps_its_hue():
+    light_blue = np.full((4, 4, 3), (150, 200, 240), np.uint8)
+
+    brightened = apply_shading(light_blue, np.full((4, 4), 1.3, np.float32))
+
+    red, green, blue = brightened[0, 0].astype(float)
+    assert blue == 255
+    assert red / blue == pytest.approx(150 / 240, abs=0.01) and green / blue == pytest.approx(200 / 240, abs=0.01)

@@ -1,0 +1,344 @@
+"""The person's own garment taken away where the new one does not reach (part of stage 4, rendering).
+
+A shorter, narrower or strappy garment drawn over the photo would leave the person's own clothes
+showing past it: the old sleeves beside a short sleeve, the old shorts below shorter ones, a T-shirt's
+neckline beside a cami. There is no human parser, so the old garment is found as a colour: its colours
+are sampled where it surely is (the middle of the chest for a top, the thighs just below the hips for
+a bottom; Swain and Ballard, "Color indexing", IJCV 1991, histogram back-projection), the skin's from
+the face (`render.face_core_pixels`), and within the zone a garment of this type can occupy (torso and
+arms for a top, hips and legs for a bottom) a pixel whose colour is far likelier the old garment's than
+skin is the old garment, when it joins the sampled region.
+
+What replaces it is what would be there: inside the body's own shape (arms and legs as capsules of
+human proportions along the keypoints, the torso between its sides) the person's skin tone, with the
+light falling on the old garment carried over as lightness; outside it (a wide skirt or sleeve) the
+photo's background, inpainted from around the person (Telea, "An image inpainting technique based on
+the fast marching method", 2004). Face, hair above the neck, hands and everything off the person mask
+are never changed (so a thin blended outline of a wide old garment can stay just outside the mask).
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import cv2
+import numpy as np
+
+from tryon.pipeline.classic.body_points import BodyLandmarks, Limb
+from tryon.pipeline.classic.render import face_core_pixels
+from tryon.pipeline.contract import FULL_BODY, LOWER_BODY, UPPER_BODY
+from tryon.pipeline.imageops import shrink
+
+# Masks and colours are worked out on a copy of the person's box no larger than this.
+WORK_LONG_SIDE = 384
+# Lab histogram bins (lightness, a, b) for the colour models.
+HISTOGRAM_BINS = (8, 48, 48)
+# A pixel is the old garment when its colour holds at least this share of the old garment's samples (per
+# bin, smoothed) and that share is this many times the skin's.
+OLD_MIN_SHARE = 0.0005
+OLD_OVER_SKIN = 2.0
+# Capsule radii of human limbs in face widths, at the root, the joint and the end (shoulder, elbow,
+# wrist; hip, knee, ankle): an upper arm is about 9 cm across, a thigh about 17 cm, a face 14 cm.
+ARM_RADII = (0.32, 0.26, 0.2)
+LEG_RADII = (0.6, 0.4, 0.27)
+# The zone of a bottom starts this far above the waistband (shares of the shoulder-to-hip length).
+BOTTOM_ABOVE_WAISTBAND = 0.0
+# Each foot (and shoe) is kept: within this radius of a line this long straight down from the ankle
+# (face widths; a shoe seen from the front is about 0.7 wide and reaches 0.6 below the ankle joint).
+FOOT_RADIUS = 0.45
+FOOT_LENGTH = 0.6
+# Arms anywhere are part of a top's zone, this wide (face widths) around their line.
+ARM_ZONE_RADIUS = 0.7
+ARM_BESIDE_HIPS_RADIUS = 0.3  # below the waistband, only the arm itself: trousers lie around it
+# The old bottom is sampled on the thighs down to this share of the thigh below the hips.
+THIGH_SAMPLE_SHARE = 0.4
+THIGH_SAMPLE_RADIUS = 0.3  # face widths around each leg's line
+# The old top is sampled on the middle of the torso, this share of its width, from the armpits to the waist.
+CHEST_SAMPLE_WIDTH = 0.6
+# The skin's lightness follows the old garment's, relative to its median, within this range.
+SKIN_SHADING_RANGE = (0.8, 1.1)
+# ...blurred over this many face widths, from a base of this share of the face's lightness (arms and
+# legs are seldom lit as brightly as the face turned to the camera).
+SKIN_LIGHT_BLUR = 0.15
+SKIN_LIGHTNESS_SHARE = 0.92
+INPAINT_RADIUS = 3
+EDGE_PIXELS = 2  # the old garment's outline, on the working copy, goes with it
+# Around a hand disc's centre, this share of its radius is sampled for skin, and squares of this
+# half-width (face widths) at these shares of each forearm and shin; each pixel where within this many
+# standard deviations of the face's chroma.
+HAND_SAMPLE_SHARE = 0.5
+LOWER_LIMB_SAMPLES = (0.3, 0.5, 0.7, 0.9)
+LOWER_LIMB_SAMPLE_RADIUS = 0.08
+SKIN_SAMPLE_TOLERANCE = 2.0
+FEATHER_PIXELS = 1.5  # on the working copy
+MIN_SAMPLES = 30
+
+
+class ClearedPhoto(NamedTuple):
+    """The photo with the old garment taken away, and where it was taken (uint8, 255 there; None where
+    nothing was): no hand is made of those pixels."""
+
+    image: np.ndarray
+    old_garment: np.ndarray | None
+
+
+def clear_old_garment(
+    person_rgb: np.ndarray,
+    person_mask: np.ndarray,
+    *,
+    body: BodyLandmarks,
+    garment_type: str,
+    hands: list[tuple[float, float, float]],
+) -> ClearedPhoto:
+    """A copy of the photo with the person's own garment of `garment_type`'s zone replaced by their
+    skin (inside the body's shape) or the background (outside it); the photo itself where the old
+    garment cannot be told from skin (no colourful face to learn the skin from) or is not found."""
+    box = _person_box(person_mask, body)
+    if box is None:
+        return ClearedPhoto(person_rgb, None)
+    left, top, right, bottom = box
+    factor = min(1.0, WORK_LONG_SIDE / max(right - left, bottom - top))
+    size = (max(2, round((right - left) * factor)), max(2, round((bottom - top) * factor)))
+    crop = person_rgb[top:bottom, left:right]
+    small = shrink(crop, size) if factor < 1 else crop
+    mask_crop = person_mask[top:bottom, left:right]
+    on_person = (shrink(mask_crop, size) if factor < 1 else mask_crop) >= 128
+    xs = (np.arange(size[0]) + 0.5) / factor - 0.5 + left
+    ys = (np.arange(size[1]) + 0.5) / factor - 0.5 + top
+    grid_x, grid_y = np.meshgrid(xs, ys)
+
+    skin_lab = _skin_samples(person_rgb, body, hands)
+    if len(skin_lab) < MIN_SAMPLES:
+        return ClearedPhoto(person_rgb, None)
+    lab = cv2.cvtColor(small, cv2.COLOR_RGB2LAB)
+    protected = grid_y < body.neck[1]  # the head and hair
+    in_hands = _hand_area(hands, grid_x, grid_y)
+    zone = _zone(body, garment_type, grid_x, grid_y) & on_person & ~protected
+    sample = _sample_region(body, garment_type, grid_x, grid_y) & on_person & ~protected & ~in_hands
+    if sample.sum() < MIN_SAMPLES:
+        return ClearedPhoto(person_rgb, None)
+    old_share = _histogram_share(lab[sample], lab)
+    skin_share = _histogram_share(skin_lab, lab)
+    old = zone & (old_share >= OLD_MIN_SHARE) & (old_share >= OLD_OVER_SKIN * skin_share)
+    # Specks and pinholes are colour noise: a garment is a solid region.
+    kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (5, 5))
+    old = cv2.morphologyEx(cv2.morphologyEx(old.astype(np.uint8), cv2.MORPH_CLOSE, kernel), cv2.MORPH_OPEN, kernel) > 0
+    old = _joined_to(old & zone, sample)
+    if not old.any():
+        return ClearedPhoto(person_rgb, None)
+    # The old garment's outline pixels are blends with what lies beyond; they go with it, but around a
+    # hand only what is the old garment's colour itself (a cuff at the wrist) goes: the hand stays.
+    grown = cv2.dilate(old.astype(np.uint8), np.ones((2 * EDGE_PIXELS + 1,) * 2, np.uint8)) > 0
+    old = np.where(in_hands, old, grown) & zone
+
+    inside_body = _body_shape(body, garment_type, grid_x, grid_y)
+    skin_fill = _skin_fill(lab, skin_lab, old & sample, SKIN_LIGHT_BLUR * body.unit * factor)
+    fill = np.where((old & inside_body)[:, :, None], skin_fill, small)
+    outside = old & ~inside_body
+    if outside.any():
+        # The background behind the person, from a copy with the whole person masked out.
+        person_area = cv2.dilate(on_person.astype(np.uint8), np.ones((3, 3), np.uint8))
+        plate = cv2.inpaint(small, person_area, INPAINT_RADIUS, cv2.INPAINT_TELEA)
+        fill = np.where(outside[:, :, None], plate, fill)
+    alpha = cv2.GaussianBlur(old.astype(np.float32), (0, 0), FEATHER_PIXELS) * ~protected
+    alpha = np.maximum(alpha, old.astype(np.float32))
+
+    full_size = (right - left, bottom - top)
+    full_alpha = cv2.resize(alpha, full_size, interpolation=cv2.INTER_LINEAR) if factor < 1 else alpha
+    full_fill = cv2.resize(fill, full_size, interpolation=cv2.INTER_LINEAR) if factor < 1 else fill
+    # Like the garment, the clearing never changes a pixel off the person.
+    full_alpha = full_alpha * (mask_crop > 0)
+    cleared = person_rgb.copy()
+    weight = cv2.merge([full_alpha] * 3)
+    cleared[top:bottom, left:right] = np.clip(full_fill * weight + crop * (1 - weight) + 0.5, 0, 255).astype(np.uint8)
+    old_garment = np.zeros(person_mask.shape[:2], np.uint8)
+    old_garment[top:bottom, left:right] = np.where(full_alpha >= 0.5, 255, 0).astype(np.uint8)
+    return ClearedPhoto(cleared, old_garment)
+
+
+def _person_box(person_mask: np.ndarray, body: BodyLandmarks) -> tuple[int, int, int, int] | None:
+    """The person's bounding box below the neck, a little wider, inside the photo."""
+    left, top, width, height = cv2.boundingRect((person_mask > 0).astype(np.uint8))
+    if width < 2 or height < 2:
+        return None
+    margin = round(0.2 * body.unit)
+    photo_height, photo_width = person_mask.shape[:2]
+    top = max(top, int(body.neck[1]))
+    box = (max(0, left - margin), max(0, top), min(photo_width, left + width + margin), min(photo_height, top + height))
+    return box if box[2] - box[0] >= 2 and box[3] - box[1] >= 2 else None
+
+
+def _lab(rgb_pixels: np.ndarray) -> np.ndarray:
+    pixels = np.ascontiguousarray(rgb_pixels.reshape(-1, 1, 3))
+    if len(pixels) == 0:
+        return np.zeros((0, 3), np.uint8)
+    return cv2.cvtColor(pixels, cv2.COLOR_RGB2LAB).reshape(-1, 3)
+
+
+def _skin_samples(person_rgb: np.ndarray, body: BodyLandmarks, hands: list[tuple[float, float, float]]) -> np.ndarray:
+    """Lab pixels of the person's skin: the middle of the face, and the hands, forearms and shins where
+    their colour is near the face's (a bare arm's or leg's tone is nearer the garment's than the cheeks')."""
+    face = _lab(face_core_pixels(person_rgb, body.face))
+    if len(face) < MIN_SAMPLES:
+        return face
+    chroma_mean = face[:, 1:].astype(np.float32).mean(axis=0)
+    chroma_spread = np.maximum(face[:, 1:].astype(np.float32).std(axis=0), 3.0)
+    samples = [face]
+    # Hands, forearms and shins are sampled too: bare, they show the body's own tone.
+    spots = [(x, y, radius * HAND_SAMPLE_SHARE) for x, y, radius in hands]
+    for limb in (body.left_arm, body.right_arm, body.left_leg, body.right_leg):
+        for share in LOWER_LIMB_SAMPLES:
+            x, y = limb.joint + share * (limb.end - limb.joint)
+            spots.append((float(x), float(y), LOWER_LIMB_SAMPLE_RADIUS * body.unit))
+    height, width = person_rgb.shape[:2]
+    for x, y, radius in spots:
+        reach = max(1, round(radius))
+        rows = slice(max(0, round(y) - reach), min(height, round(y) + reach))
+        columns = slice(max(0, round(x) - reach), min(width, round(x) + reach))
+        spot = _lab(person_rgb[rows, columns])
+        distance = np.sqrt((((spot[:, 1:].astype(np.float32) - chroma_mean) / chroma_spread) ** 2).sum(axis=1))
+        samples.append(spot[distance <= SKIN_SAMPLE_TOLERANCE])
+    return np.concatenate(samples)
+
+
+def _histogram_share(samples: np.ndarray, lab: np.ndarray) -> np.ndarray:
+    """For every pixel of `lab`, the share of `samples` in its colour's bin, the histogram smoothed
+    over the 3×3×3 bins around each (a garment in shadow or light is still itself)."""
+    bins = np.array(HISTOGRAM_BINS)
+    indices = (samples.astype(np.int32) * bins // 256).clip(0, bins - 1)
+    counts = np.zeros(HISTOGRAM_BINS, np.float32)
+    np.add.at(counts, (indices[:, 0], indices[:, 1], indices[:, 2]), 1.0)
+    counts /= max(len(samples), 1)
+    for axis in range(3):
+        counts = (counts + np.roll(counts, 1, axis=axis) + np.roll(counts, -1, axis=axis)) / 3
+    pixel = (lab.astype(np.int32) * bins // 256).clip(0, bins - 1)
+    return counts[pixel[..., 0], pixel[..., 1], pixel[..., 2]]
+
+
+def _joined_to(found: np.ndarray, sample: np.ndarray) -> np.ndarray:
+    """The parts of `found` connected to where the old garment was sampled (a bag or hair of the same
+    colour standing apart is not the garment)."""
+    count, labels = cv2.connectedComponents(found.astype(np.uint8), connectivity=8)
+    if count <= 1:
+        return found
+    keep = np.zeros(count, bool)
+    keep[np.unique(labels[found & sample])] = True
+    keep[0] = False
+    return keep[labels]
+
+
+def _hand_area(hands: list[tuple[float, float, float]], grid_x: np.ndarray, grid_y: np.ndarray) -> np.ndarray:
+    """The hand discs: a hand's skin is never the old garment's colour, so it stays; the discs only keep
+    the old garment's outline from growing into the hand."""
+    area = np.zeros(grid_x.shape, bool)
+    for x, y, radius in hands:
+        area |= np.hypot(grid_x - x, grid_y - y) <= radius
+    return area
+
+
+def _zone(body: BodyLandmarks, garment_type: str, grid_x: np.ndarray, grid_y: np.ndarray) -> np.ndarray:
+    """Where the old garment of this type can be: torso and arms for a top, hips and legs for a bottom."""
+    shoulder_y = (body.left_shoulder[1] + body.right_shoulder[1]) / 2
+    hip_y = float(body.hip_centre[1])
+    zone = np.zeros(grid_x.shape, bool)
+    if garment_type in (UPPER_BODY, FULL_BODY):
+        # Down to where trousers start: a dark top and dark jeans look alike, and the jeans must stay.
+        above_trousers = grid_y <= body.waistband_y
+        zone |= above_trousers
+        for arm in (body.left_arm, body.right_arm):
+            near_arm = _limb_distance(arm, grid_x, grid_y)
+            zone |= near_arm <= np.where(above_trousers, ARM_ZONE_RADIUS, ARM_BESIDE_HIPS_RADIUS) * body.unit
+    if garment_type in (LOWER_BODY, FULL_BODY):
+        # Down to the floor (a long skirt's hem lies below the ankles), but never on the feet.
+        waist_y = body.waistband_y - BOTTOM_ABOVE_WAISTBAND * (hip_y - shoulder_y)
+        feet = np.zeros(grid_x.shape, bool)
+        for leg in (body.left_leg, body.right_leg):
+            toes = leg.end + np.array([0.0, FOOT_LENGTH * body.unit])
+            below_ankle = grid_y >= leg.end[1]
+            feet |= below_ankle & (_segment_distance(leg.end, toes, grid_x, grid_y) <= FOOT_RADIUS * body.unit)
+        zone |= (grid_y >= waist_y) & ~feet
+    return zone
+
+
+def _sample_region(body: BodyLandmarks, garment_type: str, grid_x: np.ndarray, grid_y: np.ndarray) -> np.ndarray:
+    """Where the old garment of this type surely is: the middle of the chest, the tops of the thighs."""
+    region = np.zeros(grid_x.shape, bool)
+    if garment_type in (UPPER_BODY, FULL_BODY):
+        chest_y = (body.left_chest[1] + body.right_chest[1]) / 2
+        waist_y = (body.left_waist[1] + body.right_waist[1]) / 2
+        rows = (grid_y >= chest_y) & (grid_y <= waist_y)
+        sides = np.array([body.torso_sides_at(y) for y in grid_y[:, 0]])
+        middle, half = sides.mean(axis=1)[:, None], CHEST_SAMPLE_WIDTH * np.diff(sides, axis=1) / 2
+        region |= rows & (np.abs(grid_x - middle) <= half)
+    if garment_type in (LOWER_BODY, FULL_BODY):
+        for leg in (body.left_leg, body.right_leg):
+            start = leg.root + 0.1 * (leg.joint - leg.root)
+            end = leg.root + THIGH_SAMPLE_SHARE * (leg.joint - leg.root)
+            region |= _segment_distance(start, end, grid_x, grid_y) <= THIGH_SAMPLE_RADIUS * body.unit
+    return region
+
+
+def _body_shape(body: BodyLandmarks, garment_type: str, grid_x: np.ndarray, grid_y: np.ndarray) -> np.ndarray:
+    """The body itself, without clothes: arms and legs as tapering capsules, the torso between its sides
+    from the neck to the hips (and, for a bottom, the hips down to the crotch)."""
+    shape = np.zeros(grid_x.shape, bool)
+    for arm in (body.left_arm, body.right_arm):
+        shape |= _in_tapered_limb(arm, ARM_RADII, body.unit, grid_x, grid_y)
+    for leg in (body.left_leg, body.right_leg):
+        shape |= _in_tapered_limb(leg, LEG_RADII, body.unit, grid_x, grid_y)
+    sides = np.array([body.torso_sides_at(y) for y in grid_y[:, 0]])
+    torso_rows = (grid_y >= body.neck[1]) & (grid_y <= body.hip_centre[1])
+    shape |= torso_rows & (grid_x >= sides[:, :1]) & (grid_x <= sides[:, 1:])
+    return shape
+
+
+def _in_tapered_limb(
+    limb: Limb, radii: tuple[float, float, float], unit: float, grid_x: np.ndarray, grid_y: np.ndarray
+) -> np.ndarray:
+    inside = np.zeros(grid_x.shape, bool)
+    for start, end, (start_radius, end_radius) in (
+        (limb.root, limb.joint, radii[:2]),
+        (limb.joint, limb.end, radii[1:]),
+    ):
+        distance, share = _segment_distance_and_share(start, end, grid_x, grid_y)
+        inside |= distance <= unit * (start_radius + share * (end_radius - start_radius))
+    return inside
+
+
+def _limb_distance(limb: Limb, grid_x: np.ndarray, grid_y: np.ndarray) -> np.ndarray:
+    return np.minimum(
+        _segment_distance(limb.root, limb.joint, grid_x, grid_y),
+        _segment_distance(limb.joint, limb.end, grid_x, grid_y),
+    )
+
+
+def _segment_distance(start: np.ndarray, end: np.ndarray, grid_x: np.ndarray, grid_y: np.ndarray) -> np.ndarray:
+    return _segment_distance_and_share(start, end, grid_x, grid_y)[0]
+
+
+def _segment_distance_and_share(
+    start: np.ndarray, end: np.ndarray, grid_x: np.ndarray, grid_y: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Distance of every point to the segment, and how far along it (0 to 1) its nearest point lies."""
+    start, end = np.asarray(start, np.float64), np.asarray(end, np.float64)
+    direction = end - start
+    length_squared = max(float(direction @ direction), 1e-9)
+    share = np.clip(((grid_x - start[0]) * direction[0] + (grid_y - start[1]) * direction[1]) / length_squared, 0, 1)
+    distance = np.hypot(grid_x - (start[0] + share * direction[0]), grid_y - (start[1] + share * direction[1]))
+    return distance, share
+
+
+def _skin_fill(lab: np.ndarray, skin_lab: np.ndarray, old_sampled: np.ndarray, blur: float) -> np.ndarray:
+    """RGB skin for every pixel: the skin's median colour, its lightness following the light on the old
+    garment (its lightness blurred by `blur` pixels against its median: the cloth's own texture and
+    print are not the skin's)."""
+    skin = np.median(skin_lab.astype(np.float32), axis=0)
+    skin[0] *= SKIN_LIGHTNESS_SHARE
+    lightness = cv2.GaussianBlur(lab[:, :, 0].astype(np.float32) + 1.0, (0, 0), max(0.5, blur))
+    reference = float(np.median(lightness[old_sampled])) if old_sampled.any() else float(np.median(lightness))
+    ratio = np.clip(lightness / reference, *SKIN_SHADING_RANGE)
+    filled = np.empty_like(lab)
+    filled[:, :, 0] = np.clip(skin[0] * ratio, 0, 255).astype(np.uint8)
+    filled[:, :, 1] = np.uint8(round(float(skin[1])))
+    filled[:, :, 2] = np.uint8(round(float(skin[2])))
+    return cv2.cvtColor(filled, cv2.COLOR_LAB2RGB)
