@@ -6,11 +6,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from tests.conftest import PROJECT_ROOT
+from tests.tryon.pipeline.real_photos import REAL_PHOTOS_DIR
 from tryon.pipeline.contract import FULL_BODY, LOWER_BODY, UPPER_BODY
 from tryon.pipeline.imageio import load_rgb
 
-REAL_GARMENTS_DIR = PROJECT_ROOT.parent / "shared" / "realphotos" / "garments"
+REAL_GARMENTS_DIR = REAL_PHOTOS_DIR / "garments"
 
 # File name → garment type, as the shop would list each product.
 DEV_GARMENTS = {

@@ -63,6 +63,11 @@ def person(key: str) -> np.ndarray:
     return _person_pixels(key).copy()
 
 
+def garment(key: str) -> np.ndarray:
+    """The product picture as RGB uint8 (a cut-out flattened on white: use `garment_path` to keep it)."""
+    return load_rgb(garment_path(key))
+
+
 def garment_type_of(path: Path) -> str:
     """The garment type its file name says (g16_bottom_shorts_denim.jpg → "lower_body")."""
     return GARMENT_TYPE_BY_WORD[path.stem.split("_")[1]]

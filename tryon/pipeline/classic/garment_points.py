@@ -23,6 +23,7 @@ Point = tuple[float, float]  # (x, y) in pixels
 # much wider than the body has sleeves in it.
 GARMENT_BODY_ROWS = (0.6, 0.9)  # fraction of the garment's height where the body width is measured
 SLEEVE_WIDENING = 1.12
+HEM_END_SHARE = 0.6  # a body run narrower than this share of the median one is the rounded end of a hem
 NO_SLEEVE_ARMPIT_FRACTION = 0.3
 # An armpit notch lies within this fraction of the body width from the body's side.
 ARMPIT_SEARCH_WIDTH = 0.15
@@ -146,8 +147,11 @@ def _body_sides(
     if not np.any(runs[:, 1] >= runs[:, 0]):
         raise GarmentNotFoundError("The garment has a gap down its middle; use a photo of one garment laid flat.")
     run_widths = runs[:, 1] - runs[:, 0]
-    narrow = run_widths <= SLEEVE_WIDENING * run_widths[run_widths >= 0].min()
-    narrow &= run_widths >= 0
+    # The narrowest run that is still body: long sleeves may hang below the hem, so the lowest rows
+    # measured can hold only the rounded end of the hem, far narrower than the body.
+    body_like = run_widths >= HEM_END_SHARE * np.median(run_widths[run_widths >= 0])
+    narrow = run_widths <= SLEEVE_WIDENING * run_widths[body_like].min()
+    narrow &= body_like
     return float(np.median(runs[narrow, 0])), float(np.median(runs[narrow, 1]))
 
 

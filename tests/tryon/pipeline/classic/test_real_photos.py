@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw
 
-from tests.conftest import PROJECT_ROOT
+from tests.tryon.pipeline import real_photos
 from tests.tryon.pipeline.classic.drawn_people import full_length_person
 from tests.tryon.pipeline.product_photos import tshirt_photo
 from tryon.pipeline.classic.body_points import BodyLandmarks, body_landmarks
@@ -26,22 +26,11 @@ from tryon.pipeline.classic.render import face_core_pixels
 from tryon.pipeline.classic.shading import apply_shading
 from tryon.pipeline.classic.tps import fit_thin_plate_spline
 from tryon.pipeline.contract import FULL_BODY, LOWER_BODY, UPPER_BODY, GarmentFitError, TryOnError
-from tryon.pipeline.imageio import load_rgb
 from tryon.pipeline.person import analyse_photo
 
-REAL_PHOTOS = PROJECT_ROOT.parent / "shared" / "realphotos"
-needs_real_photos = pytest.mark.skipif(
-    not (REAL_PHOTOS / "labels.json").is_file(),
-    reason=f"real evaluation photos not found at {REAL_PHOTOS} (expected ../shared/realphotos; never copied here)",
-)
-
-
-def person_photo(key: str) -> np.ndarray:
-    return load_rgb(next((REAL_PHOTOS / "persons").glob(f"{key}_*")))
-
-
-def product_picture(key: str) -> np.ndarray:
-    return load_rgb(next((REAL_PHOTOS / "garments").glob(f"{key}_*")))
+needs_real_photos = real_photos.needed
+person_photo = real_photos.person
+product_picture = real_photos.garment
 
 
 def lab(pixels: np.ndarray) -> np.ndarray:
@@ -189,6 +178,24 @@ def test_a_garment_it_cannot_fit_is_refused_with_a_plain_message(engine):
     assert isinstance(refusal.value, TryOnError)
     message = str(refusal.value)
     assert "fit this garment" in message and "Jacobian" not in message and "%" not in message
+
+
+@needs_real_photos
+@pytest.mark.parametrize("garment", ["g04", "g13"])
+def test_long_sleeves_laid_along_the_body_are_read_as_sleeves_and_the_top_is_fitted(engine, garment):
+    """Product shots lay long sleeves down beside the body, below its hem: the body's sides are measured
+    where the body is (not on the rounded end of the hem), so the shoulders are the garment's outer top
+    corners, not two points by the collar, and the top is drawn on a straight full-length photo."""
+    side = engine.prepare_garment(product_picture(garment))
+    points = side.meta["landmarks"]["points"]
+    garment_width = float(side.arrays["colours"].shape[1])
+    shoulder_span = points["right_shoulder"][0] - points["left_shoulder"][0]
+    assert shoulder_span > 0.35 * garment_width, points
+    assert points["left_sleeve_bottom"][1] > points["left_hem"][1]  # cuffs below the hem
+    assert points["left_armpit"][1] - points["left_shoulder"][1] > 0.15 * side.arrays["colours"].shape[0]
+
+    result = engine.dress(person_photo("p01"), engine.prepare_photo(person_photo("p01")), side)
+    assert result.garment_mask is not None and result.garment_mask.any()
 
 
 def test_the_fit_check_finds_a_folded_warp():
