@@ -85,7 +85,7 @@ def has_live_jobs(*, user: User) -> bool:
 
 def garment_image_for(*, product: Product) -> ProductImage | None:
     """The product's primary image (the garment on white), which try-on fits onto the photo."""
-    return ProductImage.objects.filter(product=product, is_primary=True).first()
+    return ProductImage.objects.filter(product=product, is_primary=True).select_related("product").first()
 
 
 def tryon_product(*, product_id: object) -> Product | None:
