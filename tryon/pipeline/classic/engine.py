@@ -51,7 +51,7 @@ from tryon.pipeline.classic.fit import (
     placed_corners,
     render_region,
 )
-from tryon.pipeline.classic.fit_check import check_fit
+from tryon.pipeline.classic.fit_check import measure_fit
 from tryon.pipeline.classic.garment_mask import GarmentPoints, prepare_checked_garment
 from tryon.pipeline.classic.garment_points import BottomLandmarks, DressLandmarks, GarmentLandmarks
 from tryon.pipeline.classic.old_garment import clear_old_garment
@@ -213,7 +213,7 @@ class ClassicTryOnEngine:
         region = render_region(np.vstack([body_points, *sleeve_corners]), body, person_rgb.shape)
         hangs = _hangs_between_legs(garment_points)
         gap = between_legs(person_mask, body) if hangs else None
-        check_fit(
+        measure_fit(
             spline=spline,
             torso_alpha=torso_alpha,
             sleeves=sleeves,
@@ -221,7 +221,7 @@ class ClassicTryOnEngine:
             person_mask=person_mask,
             garment_type=garment_side.meta["garment_type"],
             between_legs=gap,
-        )
+        ).require_fit()
 
         clock.start("rendering")
         hands = hand_discs(analysis, body.unit)

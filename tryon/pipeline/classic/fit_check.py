@@ -82,31 +82,10 @@ class FitReport:
             return f"{self.sleeve_off_arm_share:.0%} of the sleeves lands away from the arms"
         return None
 
-
-def check_fit(
-    *,
-    spline: ThinPlateSpline,
-    torso_alpha: np.ndarray,
-    sleeves: list[SleevePlacement],
-    body: BodyLandmarks,
-    person_mask: np.ndarray,
-    garment_type: str,
-    between_legs: np.ndarray | None = None,
-) -> FitReport:
-    """Measure the placed garment and raise GarmentFitError when it would draw a broken picture;
-    return the measurements otherwise."""
-    report = measure_fit(
-        spline=spline,
-        torso_alpha=torso_alpha,
-        sleeves=sleeves,
-        body=body,
-        person_mask=person_mask,
-        garment_type=garment_type,
-        between_legs=between_legs,
-    )
-    if report.problem() is not None:
-        raise GarmentFitError()
-    return report
+    def require_fit(self) -> None:
+        """Raise GarmentFitError (the shopper's plain message) when the fit would draw a broken picture."""
+        if self.problem() is not None:
+            raise GarmentFitError()
 
 
 def measure_fit(
@@ -119,7 +98,8 @@ def measure_fit(
     garment_type: str,
     between_legs: np.ndarray | None = None,
 ) -> FitReport:
-    """The measurements of `check_fit`, without judging them."""
+    """Measure the placed garment (its spline, torso alpha and sleeves on this body); the report's
+    `require_fit` judges it."""
     height, width = person_mask.shape[:2]
     step = max(GRID_STEP_FACE_WIDTHS * body.unit, max(height, width) / GRID_MAX_SAMPLES, 1.0)
     xs = np.arange(step / 2, width, step)
