@@ -1,6 +1,6 @@
 """REST API for try-on: photos and jobs of the signed-in shopper (404 for anyone else's).
 
-Job JSON is the same object the websocket sends (see `tryon.events.job_payload`) plus `id`.
+Job JSON is the same object the websocket sends (see `tryon.jobs.messages.job_payload`) plus `id`.
 """
 
 from __future__ import annotations
@@ -17,7 +17,8 @@ from rest_framework.views import APIView
 from revetir.object_keys import ObjectKeySerializerField, key_text
 from shop.models import GarmentType
 from tryon import selectors, services
-from tryon.events import job_payload
+from tryon.jobs import submit
+from tryon.jobs.messages import job_payload
 from tryon.models import JobStatus, PersonPhoto, TryOnJob
 from tryon.views import reverse_photo_url
 
@@ -122,7 +123,6 @@ class JobListCreateView(APIView):
 
     @extend_schema(responses={200: JobSerializer(many=True)}, summary="Your try-on jobs, newest first (50 at most)")
     def get(self, request: Request) -> Response:
-        services.sweep_stale_jobs(owner=request.user)
         jobs = selectors.jobs_for_user(user=request.user)[:50]
         return Response([_job_json(job) for job in jobs])
 
@@ -143,25 +143,22 @@ class JobListCreateView(APIView):
         if not serializer.is_valid():
             return _invalid(serializer)
         data = serializer.validated_data
-        product = selectors.tryon_product(product_id=data["product"])
-        garment = selectors.garment_image_for(product=product) if product else None
-        if garment is None:
-            return _error(404, "No product with that id can be tried on.")
         try:
-            if "photo_id" in data:
-                photo = selectors.photo_for_user(user=request.user, photo_id=data["photo_id"])
-            else:
-                photo = services.save_person_photo(
-                    user=request.user, upload=data["photo"], garment_type=product.garment_type
-                )
-            job = services.submit_job(user=request.user, photo=photo, product_image=garment)
+            job = submit.start_tryon(
+                user=request.user,
+                product=selectors.tryon_product(product_id=data["product"]),
+                photo_id=data.get("photo_id"),
+                upload=data.get("photo"),
+            )
+        except submit.NoTryOnProductError as error:
+            return _error(404, str(error))
         except ValidationError as error:
             return _error(400, _validation_message(error))
-        except services.GarmentNotOfferedError as error:
+        except submit.GarmentNotOfferedError as error:
             return _error(409, str(error))
         except services.PhotoCheckUnavailableError as error:
             return _error(503, str(error))
-        except services.TryOnBusyError as error:
+        except submit.TryOnBusyError as error:
             return _error(429, str(error), **{"Retry-After": str(error.retry_after)})
         return Response(_job_json(job), status=status.HTTP_202_ACCEPTED)
 
@@ -197,12 +194,12 @@ class PageCreateView(APIView):
         if not images:
             return _error(404, "None of those products can be tried on.")
         try:
-            jobs = services.submit_page(user=request.user, photo=photo, product_images=images)
+            jobs = submit.submit_page(user=request.user, photo=photo, product_images=images)
         except ValidationError as error:
             return _error(400, _validation_message(error))
-        except services.GarmentNotOfferedError as error:
+        except submit.GarmentNotOfferedError as error:
             return _error(409, str(error))
-        except services.TryOnBusyError as error:
+        except submit.TryOnBusyError as error:
             return _error(429, str(error), **{"Retry-After": str(error.retry_after)})
         return Response({"jobs": [_job_json(job) for job in jobs]}, status=status.HTTP_202_ACCEPTED)
 
@@ -212,7 +209,6 @@ class JobDetailView(APIView):
 
     @extend_schema(responses={200: JobSerializer, 404: ERROR_SCHEMA}, summary="One of your try-on jobs")
     def get(self, request: Request, pk: str) -> Response:
-        services.sweep_stale_jobs(owner=request.user)
         return Response(_job_json(selectors.job_for_user(user=request.user, job_id=pk)))
 
     @extend_schema(responses={204: None, 404: ERROR_SCHEMA}, summary="Delete a try-on job and its pictures")

@@ -16,7 +16,8 @@ from accounts.models import User
 from revetir.object_keys import primary_key_or_none
 from shop.models import Product, ProductImage, Variant
 from shop.selectors import product_page, sizes_in_display_order
-from tryon import dispatch, preparations
+from tryon import preparations
+from tryon.broker import broker_queue_length
 from tryon.models import LIVE_STATUSES, GarmentPreparation, JobStatus, PersonPhoto, TryOnJob
 
 # Jobs finished this recently are part of the state a websocket receives on connect.
@@ -226,5 +227,5 @@ def queue_overview() -> QueueOverview:
         queue=settings.TRYON_QUEUE,
         jobs_per_state=jobs_per_state,
         oldest_queued_seconds=None if oldest is None else round((timezone.now() - oldest).total_seconds(), 1),
-        broker_messages=dispatch.broker_queue_length(),
+        broker_messages=broker_queue_length(),
     )
