@@ -25,7 +25,7 @@ from django.utils import timezone
 
 from accounts.models import ADDRESS_FIELDS, Address
 from revetir.object_keys import primary_key_or_none
-from shop import emails
+from shop import emails, tryon_hooks
 from shop.models import (
     ORDER_TRANSITIONS,
     Cart,
@@ -47,7 +47,6 @@ from shop.vouchers import (
     voucher_release,
     voucher_release_for_order,
 )
-from tryon.models import JobStatus, TryOnJob
 
 logger = logging.getLogger(__name__)
 
@@ -206,14 +205,9 @@ def _verified_tryon_job_id(*, cart: Cart, variant: Variant, tryon_job_id: object
     else's job, another product, a deleted job, an anonymous cart) is dropped rather than blocking
     the purchase: the shopper still gets the item, the report counts only what is proven.
     """
-    job_key = primary_key_or_none(TryOnJob, tryon_job_id)
-    if job_key is None or cart.user_id is None:
+    if cart.user_id is None:
         return None
-    return (
-        TryOnJob.objects.filter(pk=job_key, owner_id=cart.user_id, product_id=variant.product_id, status=JobStatus.DONE)
-        .values_list("pk", flat=True)
-        .first()
-    )
+    return tryon_hooks.finished_tryon_job_id(job_id=tryon_job_id, owner_id=cart.user_id, product_id=variant.product_id)
 
 
 def cart_add_item(*, cart: Cart, variant_id: int, quantity: int, tryon_job_id: object = None) -> CartLineChange:

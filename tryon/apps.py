@@ -36,6 +36,14 @@ class TryonConfig(AppConfig):
             from tryon.jobs import dispatch, hosts
 
             dispatch.register_in_process_host(hosts.in_process_worker)
+        from shop import tryon_hooks
+        from tryon import garment_check, selectors
+
+        tryon_hooks.register(
+            finished_job_id=selectors.finished_job_id,
+            finished_jobs_per_product=selectors.finished_jobs_per_product,
+            garment_check=garment_check.garment_check,
+        )
         post_save.connect(
             receivers.prepare_saved_product_image, sender=ProductImage, dispatch_uid="tryon-prepare-product-image"
         )

@@ -33,6 +33,7 @@ from tryon.pipeline.contract import (
     pack_mask,
     unpack_mask,
 )
+from tryon.pipeline.device import DEVICE_AUTO, resolve_device, resolve_engine_device
 from tryon.pipeline.imageio import GarmentSource, ImageSource, load_garment, load_rgb
 from tryon.pipeline.mask_check import mask_problems
 from tryon.pipeline.masks import garment_mask, refine_with_saliency
@@ -67,7 +68,6 @@ from tryon.pipeline.neural.weights import (
     verify_weights_dir,
 )
 from tryon.pipeline.person import analyse_person
-from tryon.pipeline.select import DEVICE_AUTO, resolve_device, resolve_engine_device
 
 
 @dataclass(frozen=True)
