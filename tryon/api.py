@@ -14,6 +14,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from revetir.api import ApiError, field_errors_message, join_messages
 from revetir.object_keys import ObjectKeySerializerField, key_text
 from shop.models import GarmentType
 from tryon import selectors, services
@@ -35,6 +36,10 @@ class JobSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=JobStatus.choices)
     stage = serializers.CharField(allow_blank=True)
     progress = serializers.FloatField()
+    attempts = serializers.IntegerField(
+        help_text="Workers that took the job: a job whose worker died comes back queued with 1 before its "
+        "second try, so order messages by attempts first, then status."
+    )
     engine = serializers.CharField(allow_blank=True)
     product = ObjectKeySerializerField()
     photo_url = serializers.CharField()
@@ -100,22 +105,15 @@ def _job_json(job: TryOnJob) -> dict:
     return {"id": key_text(job.pk), **job_payload(job)}
 
 
-def _error(status_code: int, message: str, **headers: str) -> Response:
-    return Response({"status": status_code, "message": message}, status=status_code, headers=headers or None)
+def _validated(serializer: serializers.Serializer) -> dict:
+    """The serializer's data, or a 400 whose message names each bad field (clients show it as it is)."""
+    if not serializer.is_valid():
+        raise ApiError(400, field_errors_message(serializer.errors), errors=serializer.errors)
+    return serializer.validated_data
 
 
-def _invalid(serializer: serializers.Serializer) -> Response:
-    """A 400 whose message names each bad field, so a client can show it as it is."""
-    parts = []
-    for field, messages in serializer.errors.items():
-        text = " ".join(str(message) for message in messages)
-        parts.append(text if field == "non_field_errors" else f"{field}: {text}")
-    body = {"status": 400, "message": " ".join(parts), "errors": serializer.errors}
-    return Response(body, status=status.HTTP_400_BAD_REQUEST)
-
-
-def _validation_message(error: ValidationError) -> str:
-    return " ".join(error.messages)
+def _busy(error: submit.TryOnBusyError) -> ApiError:
+    return ApiError(429, str(error), retry_after=error.retry_after)
 
 
 class JobListCreateView(APIView):
@@ -140,9 +138,7 @@ class JobListCreateView(APIView):
     )
     def post(self, request: Request) -> Response:
         serializer = JobCreateSerializer(data=request.data)
-        if not serializer.is_valid():
-            return _invalid(serializer)
-        data = serializer.validated_data
+        data = _validated(serializer)
         try:
             job = submit.start_tryon(
                 user=request.user,
@@ -151,15 +147,15 @@ class JobListCreateView(APIView):
                 upload=data.get("photo"),
             )
         except submit.NoTryOnProductError as error:
-            return _error(404, str(error))
+            raise ApiError(404, str(error)) from error
         except ValidationError as error:
-            return _error(400, _validation_message(error))
+            raise ApiError(400, join_messages(error.messages)) from error
         except submit.GarmentNotOfferedError as error:
-            return _error(409, str(error))
+            raise ApiError(409, str(error)) from error
         except services.PhotoCheckUnavailableError as error:
-            return _error(503, str(error))
+            raise ApiError(503, str(error)) from error
         except submit.TryOnBusyError as error:
-            return _error(429, str(error), **{"Retry-After": str(error.retry_after)})
+            raise _busy(error) from error
         return Response(_job_json(job), status=status.HTTP_202_ACCEPTED)
 
 
@@ -186,21 +182,19 @@ class PageCreateView(APIView):
     )
     def post(self, request: Request) -> Response:
         serializer = PageCreateSerializer(data=request.data)
-        if not serializer.is_valid():
-            return _invalid(serializer)
-        data = serializer.validated_data
+        data = _validated(serializer)
         photo = selectors.photo_for_user(user=request.user, photo_id=data["photo_id"])
         images = selectors.garment_images_for_products(product_ids=data["products"])
         if not images:
-            return _error(404, "None of those products can be tried on.")
+            raise ApiError(404, "None of those products can be tried on.")
         try:
             jobs = submit.submit_page(user=request.user, photo=photo, product_images=images)
         except ValidationError as error:
-            return _error(400, _validation_message(error))
+            raise ApiError(400, join_messages(error.messages)) from error
         except submit.GarmentNotOfferedError as error:
-            return _error(409, str(error))
+            raise ApiError(409, str(error)) from error
         except submit.TryOnBusyError as error:
-            return _error(429, str(error), **{"Retry-After": str(error.retry_after)})
+            raise _busy(error) from error
         return Response({"jobs": [_job_json(job) for job in jobs]}, status=status.HTTP_202_ACCEPTED)
 
 
@@ -232,14 +226,13 @@ class PhotoListCreateView(APIView):
     )
     def post(self, request: Request) -> Response:
         serializer = PhotoCreateSerializer(data=request.data)
-        if not serializer.is_valid():
-            return _invalid(serializer)
+        _validated(serializer)
         try:
             photo, created = services.store_person_photo(user=request.user, upload=serializer.validated_data["photo"])
         except ValidationError as error:
-            return _error(400, _validation_message(error))
+            raise ApiError(400, join_messages(error.messages)) from error
         except services.PhotoCheckUnavailableError as error:
-            return _error(503, str(error))
+            raise ApiError(503, str(error)) from error
         return Response(PhotoSerializer(photo).data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
 

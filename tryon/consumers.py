@@ -22,12 +22,11 @@ from django.conf import settings
 from tryon import selectors
 from tryon.jobs import state
 from tryon.jobs.messages import EVENT_STATE, job_payload, user_group
-from tryon.models import JobStatus
+from tryon.models import LIVE_STATUSES
 
 logger = logging.getLogger(__name__)
 
 CLOSE_CODE_UNAUTHENTICATED = 4401
-LIVE_STATUSES = frozenset({JobStatus.QUEUED, JobStatus.RUNNING})
 
 
 class TryOnProgressConsumer(AsyncJsonWebsocketConsumer):

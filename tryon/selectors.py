@@ -80,7 +80,7 @@ def jobs_for_state(*, user: User) -> list[TryOnJob]:
 
 def has_live_jobs(*, user: User) -> bool:
     """Whether the user has a job queued or running (one indexed query)."""
-    return TryOnJob.objects.filter(owner=user, status__in=[JobStatus.QUEUED, JobStatus.RUNNING]).exists()
+    return TryOnJob.objects.filter(owner=user, status__in=LIVE_STATUSES).exists()
 
 
 def garment_image_for(*, product: Product) -> ProductImage | None:
@@ -97,10 +97,6 @@ def tryon_product(*, product_id: object) -> Product | None:
     if product is None or not product.supports_tryon:
         return None
     return product
-
-
-def latest_job_for_product(*, user: User, product: Product) -> TryOnJob | None:
-    return TryOnJob.objects.filter(owner=user, product=product).order_by("-created_at", "-id").first()
 
 
 def sizes_for_product(*, product: Product) -> list[Variant]:

@@ -291,7 +291,6 @@ def hot_paths() -> dict[str, Callable[[], object]]:
         "try-on live-job check": lambda: tryon_selectors.has_live_jobs(user=user),
         "try-on garment image": lambda: tryon_selectors.garment_image_for(product=product),
         "try-on product": lambda: tryon_selectors.tryon_product(product_id=ObjectId()),
-        "try-on latest job": lambda: tryon_selectors.latest_job_for_product(user=user, product=product),
         "try-on sizes": lambda: tryon_selectors.sizes_for_product(product=product),
         "job claim (conditional update)": lambda: tryon_state.claim_next_job(worker="probe"),
         "job stage": lambda: tryon_state.record_stage(job_id=ObjectId(), stage="warp", progress=0.5, worker="probe"),

@@ -37,6 +37,7 @@ from tryon.pipeline.device import DEVICE_AUTO, resolve_device, resolve_engine_de
 from tryon.pipeline.imageio import GarmentSource, ImageSource, load_garment, load_rgb
 from tryon.pipeline.mask_check import mask_problems
 from tryon.pipeline.masks import garment_mask, refine_with_saliency
+from tryon.pipeline.neural import NEURAL_GARMENT_TYPES
 from tryon.pipeline.neural.optimize import (
     LOADING_MMAP_THRESHOLD_BYTES,
     optimize_for_inference,
@@ -451,7 +452,7 @@ def _viton_frame_of(body: BodyAnalysis) -> tuple[int, int, int, int]:
 
 
 def _check_top(garment_type: str) -> None:
-    if garment_type != UPPER_BODY:
+    if garment_type not in NEURAL_GARMENT_TYPES:
         raise TryOnError(
             "The neural try-on engine fits tops only; use the weight-free engine (--engine classic or auto) "
             "for trousers, skirts and dresses."
