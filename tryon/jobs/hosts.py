@@ -28,6 +28,9 @@ logger = logging.getLogger(__name__)
 IDLE_CHECK_SECONDS = 5.0
 # At most this many product images are queued for preparation when a worker starts.
 CATCH_UP_LIMIT = 500
+# At exit, how long the worker may take to finish the warm-up or work in hand (loading the neural
+# engine on a busy CPU takes tens of seconds).
+EXIT_WAIT_SECONDS = 300.0
 
 
 class InProcessWorker:
@@ -65,6 +68,9 @@ class InProcessWorker:
             self._stopping.clear()
             self._thread = threading.Thread(target=self._serve, name="tryon-worker", daemon=True)
             self._thread.start()
+
+    def is_running(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
 
     def stop(self, timeout: float = 30.0) -> None:
         self._stopping.set()
@@ -123,12 +129,18 @@ def in_process_worker() -> InProcessWorker:
 
 
 def stop_in_process_worker() -> None:
-    """Stop the in-process worker if this process started one (it finishes the job or preparation
-    in hand first). Run at interpreter exit, so every command and server that started it exits cleanly."""
+    """Stop the in-process worker if this process started one: it finishes the warm-up, job or
+    preparation in hand (queued preparations are left to the next start's catch-up) and its thread
+    ends. Run at interpreter exit, so every command and server that started it (`seed_demo` saving
+    product images, Daphne) exits 0: a thread still in the engine's native code while the
+    interpreter tears down aborts the process ("terminate called without an active exception")."""
     with _in_process_lock:
         host = _in_process_worker
-    if host is not None:
-        host.stop()
+    if host is None:
+        return
+    host.stop(timeout=EXIT_WAIT_SECONDS)
+    if host.is_running():
+        logger.warning("The in-process try-on worker did not stop within %s s of exit", EXIT_WAIT_SECONDS)
 
 
 atexit.register(stop_in_process_worker)
