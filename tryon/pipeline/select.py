@@ -27,7 +27,7 @@ def select_engine(
     """The try-on engine to use: "neural" (weights required), "classic" (weight-free) or "auto"
     (neural when its weights verify, else classic). Raises `WeightsError` when the neural engine is
     asked for, or is the only one available, and its weights are missing or damaged."""
-    from tryon.pipeline.neural.engine import TryOnEngine, neural_weights_problem
+    from tryon.pipeline.neural.engine import NeuralTryOnEngine, neural_weights_problem
     from tryon.pipeline.neural.weights import verify_weights_dir
 
     if name not in ENGINE_CHOICES:
@@ -35,10 +35,10 @@ def select_engine(
     if name == ENGINE_CLASSIC:
         return _classic_engine(TryOnError("The weight-free classic try-on engine is not part of this build."))
     if name == ENGINE_NEURAL:
-        return TryOnEngine(weights_dir, device=device)
+        return NeuralTryOnEngine(weights_dir, device=device)
     report = verify_weights_dir(weights_dir)
     if report.neural_ready:
-        return TryOnEngine(weights_dir, device=device)
+        return NeuralTryOnEngine(weights_dir, device=device)
     return _classic_engine(WeightsError(neural_weights_problem(report)))
 
 

@@ -45,15 +45,14 @@ from tryon.pipeline.neural.optimize import (
     tune_malloc_for_inference,
 )
 from tryon.pipeline.neural.pfafn import GeneratorNet, WarpNet, tryon_forward, tryon_from_pyramids
+from tryon.pipeline.neural.postprocess import garment_region, paste_back
 from tryon.pipeline.neural.preprocess import (
     MODEL_HEIGHT,
     MODEL_WIDTH,
     U2NET_SIZE,
     PersonCrop,
     crop_person,
-    garment_region,
     garment_to_model_inputs,
-    paste_back,
     person_mask_from_saliency,
     pfafn_output_to_uint8,
     u2net_input,
@@ -267,7 +266,7 @@ def neural_weights_problem(report: WeightsDirReport) -> str:
     return "The neural try-on model is not ready. " + " ".join(problems)
 
 
-class TryOnEngine:
+class NeuralTryOnEngine:
     """The neural engine: U²-Net cuts the person out, PF-AFN warps the garment onto them and renders
     the try-on, which is pasted back into the photo over the garment only.
 
