@@ -19,9 +19,9 @@ from accounts.models import User
 from shop.models import ProductImage
 from tryon.jobs import dispatch
 from tryon.models import LIVE_STATUSES, PersonPhoto, TryOnJob
+from tryon.photo_check import clean_person_photo
 from tryon.pipeline.body import BodyModelMissingError
 from tryon.storage import delete_private_files, save_private_file
-from tryon.validation import clean_person_photo
 
 logger = logging.getLogger(__name__)
 
