@@ -46,6 +46,7 @@ from shop import services as shop_services  # noqa: E402
 from shop import stock, vouchers  # noqa: E402
 from shop.admin import ProductAdmin  # noqa: E402
 from shop.models import Cart, CartLine, Category, Order, OrderStatus, Product, Variant, Voucher  # noqa: E402
+from shop.services import cart as shop_cart  # noqa: E402
 from tryon import selectors as tryon_selectors  # noqa: E402
 from tryon.jobs import dispatch  # noqa: E402
 from tryon.jobs import state as tryon_state  # noqa: E402
@@ -324,7 +325,7 @@ def hot_paths() -> dict[str, Callable[[], object]]:
         ),
         "size finder on the product page": lambda: shop_selectors.size_advice_for(user=user, product=product),
         "size finder profile save": lambda: account_services.body_profile_save(user=user, height_cm=178, weight_kg=74),
-        "cart add from a try-on (job check)": lambda: shop_services._verified_tryon_job_id(
+        "cart add from a try-on (job check)": lambda: shop_cart._verified_tryon_job_id(
             cart=cart, variant=variant, tryon_job_id=ObjectId()
         ),
         "staff report (orders per day, best sellers, try-on funnel)": lambda: shop_reports.sales_report(),
