@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/pair_bench.py [--runs 20]
 
-`TryOnEngine.dress` on the astronaut and a drawn T-shirt with both sides prepared (stand-in weights
+`NeuralTryOnEngine.dress` on the astronaut and a drawn T-shirt with both sides prepared (stand-in weights
 of ../shared/reference, U²-NetP, 2 threads), alternating in each round between the photo side as
 `prepare_photo` makes it (with `person_terms_*`: netRefine's first convolution on the person
 features, computed once per photo) and the same side without them, as sides kept before them were
@@ -27,7 +27,7 @@ sys.path.insert(0, str(PROJECT_ROOT))
 from tests.tryon.pipeline.product_photos import tshirt_photo  # noqa: E402
 from tests.tryon.pipeline.stand_in_weights import stand_in_weights_dir  # noqa: E402
 from tryon.pipeline.contract import PreparedSide  # noqa: E402
-from tryon.pipeline.neural.engine import TryOnEngine  # noqa: E402
+from tryon.pipeline.neural.engine import NeuralTryOnEngine  # noqa: E402
 
 
 def main() -> None:
@@ -36,7 +36,7 @@ def main() -> None:
     options = parser.parse_args()
     from skimage import data
 
-    engine = TryOnEngine(stand_in_weights_dir(PROJECT_ROOT.parent / "shared" / "reference"), device="cpu")
+    engine = NeuralTryOnEngine(stand_in_weights_dir(PROJECT_ROOT.parent / "shared" / "reference"), device="cpu")
     photo = data.astronaut()
     photo_side, garment_side = engine.prepare_photo(photo), engine.prepare_garment(tshirt_photo())
     without = {name: value for name, value in photo_side.arrays.items() if not name.startswith("person_terms_")}

@@ -42,11 +42,10 @@ from tryon.pipeline.imageio import load_rgb  # noqa: E402
 from tryon.pipeline.masks import cloth_mask  # noqa: E402
 from tryon.pipeline.neural import pfafn  # noqa: E402
 from tryon.pipeline.neural.engine import load_networks  # noqa: E402
+from tryon.pipeline.neural.postprocess import garment_region, paste_back  # noqa: E402
 from tryon.pipeline.neural.preprocess import (  # noqa: E402
     crop_person,
-    garment_region,
     garment_to_model_inputs,
-    paste_back,
     person_mask_from_saliency,
     pfafn_output_to_uint8,
     u2net_input,
@@ -144,7 +143,7 @@ def figure_saliency(size: int = 320) -> torch.Tensor:
 
 
 def preprocessing(inputs: dict, d0: torch.Tensor) -> Callable[[], object]:
-    """Everything `TryOnEngine.run` does before and between the networks, except the networks."""
+    """Everything `NeuralTryOnEngine.run` does before and between the networks, except the networks."""
 
     def run() -> object:
         photo, garment_rgb = load_rgb(inputs["photo"]), load_rgb(inputs["garment"])
@@ -157,7 +156,7 @@ def preprocessing(inputs: dict, d0: torch.Tensor) -> Callable[[], object]:
 
 
 def postprocessing(inputs: dict, d0: torch.Tensor, outputs: dict[str, torch.Tensor]) -> Callable[[], object]:
-    """What `TryOnEngine.run` does after the generator: the picture at model size, pasted back."""
+    """What `NeuralTryOnEngine.run` does after the generator: the picture at model size, pasted back."""
     photo = inputs["photo"]
     height, width = photo.shape[:2]
     saliency = u2net_mask(d0, width=width, height=height)

@@ -14,7 +14,7 @@ golden check fails or no GPU is visible.
    cuDNN's autotuner on (what-if: shapes are fixed in production), and the production networks on
    this machine's CPU with `--cpu-threads` threads, all in the same run, plus the CPU calibration
    workload of `tryon_bench.py` so the CPU figures convert to its units.
-3. `engine_ms`: `TryOnEngine.run` end to end on the GPU (a 1080×1440 photo and a drawn t-shirt,
+3. `engine_ms`: `NeuralTryOnEngine.run` end to end on the GPU (a 1080×1440 photo and a drawn t-shirt,
    stand-in checkpoints written to a temporary folder), total and per stage: what a GPU worker spends
    per job, CPU pre- and post-processing included.
 """
@@ -40,7 +40,7 @@ from tests.tryon.pipeline import reference_data  # noqa: E402
 from tests.tryon.pipeline.person_photos import astronaut, resized  # noqa: E402
 from tests.tryon.pipeline.product_photos import tshirt_photo  # noqa: E402
 from tryon.pipeline.neural import pfafn  # noqa: E402
-from tryon.pipeline.neural.engine import TryOnEngine, load_networks  # noqa: E402
+from tryon.pipeline.neural.engine import NeuralTryOnEngine, load_networks  # noqa: E402
 from tryon.pipeline.neural.u2net import U2Net  # noqa: E402
 from tryon.pipeline.neural.weights import load_checkpoint  # noqa: E402
 
@@ -154,14 +154,14 @@ def latency(state_dicts: dict, networks, inputs: dict, device: torch.device, run
 
 
 def engine_timings(state_dicts: dict, device: torch.device, runs: int) -> dict:
-    """`TryOnEngine.run` on the device, from files on disk like a worker."""
+    """`NeuralTryOnEngine.run` on the device, from files on disk like a worker."""
     photo = resized(astronaut(), *PHOTO_SIZE)
     garment = tshirt_photo()
     with tempfile.TemporaryDirectory(prefix="revetir-gpu-weights-") as folder:
         for name, filename in CHECKPOINT_FILES.items():
             torch.save(state_dicts[name], Path(folder) / filename)
         started = time.perf_counter()
-        engine = TryOnEngine(folder, device=str(device))
+        engine = NeuralTryOnEngine(folder, device=str(device))
         load_seconds = time.perf_counter() - started
         results = [engine.run(photo, garment) for _ in range(runs + 2)][2:]
     stages = {

@@ -1,4 +1,4 @@
-"""Revetir project package. The Celery app is loaded with Django so that `tryon.dispatch` and
+"""Revetir project package. The Celery app is loaded with Django so that `tryon.jobs.dispatch` and
 `celery -A revetir` see the same configuration."""
 
 from revetir.celery import app as celery_app

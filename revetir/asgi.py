@@ -2,7 +2,7 @@
 
 Websockets pass the allowed-hosts origin check and the session/auth middleware before routing,
 so every consumer sees `scope["user"]` and cross-site pages cannot open a socket. Try-on jobs do
-not pass through here: they run on the in-process worker or on Celery workers (`tryon.dispatch`);
+not pass through here: they run on the in-process worker or on Celery workers (`tryon.jobs.dispatch`);
 the in-process worker starts (and loads the engine) on the server's first connection.
 """
 

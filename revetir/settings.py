@@ -356,7 +356,7 @@ TRYON_QUEUE = env_str("REVETIR_TRYON_QUEUE", "tryon")
 TRYON_MAX_UPLOAD_BYTES = env_int("REVETIR_TRYON_MAX_UPLOAD_MB", 10) * 1024 * 1024
 TRYON_MAX_PIXELS = env_int("REVETIR_TRYON_MAX_PIXELS", 40_000_000)
 # PNG and WebP are decoded whole (4 bytes a pixel with alpha), so they get a lower limit than JPEG,
-# which is decoded already reduced; see tryon/validation.py.
+# which is decoded already reduced; see tryon/photo_check.py.
 TRYON_MAX_FULL_DECODE_PIXELS = env_int("REVETIR_TRYON_MAX_FULL_DECODE_PIXELS", 12_000_000)
 TRYON_MAX_ASPECT_RATIO = env_int("REVETIR_TRYON_MAX_ASPECT_RATIO", 4)
 # The stored photo's longer side at most (the try-on works at 192×256 to 1024 pixels).

@@ -24,6 +24,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
+from shop import tryon_hooks
 from shop.models import (
     ORDER_TRANSITIONS,
     Category,
@@ -43,7 +44,6 @@ from shop.reports import sales_report
 from shop.services import InvalidOrderTransition, order_change_status, order_set_tracking_number
 from shop.stock import StockChangedMeanwhile, set_stock_if_unchanged
 from shop.stock_csv import StockImportRejected, stock_export_csv, stock_import_csv
-from tryon.selectors import garment_check
 
 # What staff read under each product image, and under a garment the mask check keeps from shoppers.
 PRODUCT_IMAGE_HELP = (
@@ -176,7 +176,9 @@ class ProductImageInline(admin.TabularInline):
         product photo is caught before a shopper tries it on."""
         if image.pk is None or not image.image:
             return "Checked once the image is saved."
-        check = garment_check(product_image=image)
+        check = tryon_hooks.garment_check(product_image=image)
+        if check is None:
+            return "Try-on is not installed."
         if not check.prepared:
             return "Not checked yet: the try-on worker is preparing this image; reload the page in a moment."
         picture = (

@@ -459,9 +459,6 @@ class Order(models.Model):
     def get_absolute_url(self) -> str:
         return reverse("shop:order_detail", kwargs={"number": self.number})
 
-    def allowed_next_statuses(self) -> frozenset[str]:
-        return ORDER_TRANSITIONS[self.status]
-
 
 class OrderLine(models.Model):
     order = models.ForeignKey(Order, related_name="lines", on_delete=models.CASCADE)

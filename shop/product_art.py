@@ -17,6 +17,8 @@ from enum import StrEnum
 
 from PIL import Image, ImageChops, ImageDraw, ImageFilter
 
+from shop.models import GarmentType
+
 ART_WIDTH = 600
 ART_HEIGHT = 800
 SUPERSAMPLE = 3
@@ -44,12 +46,12 @@ class GarmentStyle(StrEnum):
 
     @property
     def garment_type(self) -> str:
-        """The shop's garment type for this style: "upper_body", "lower_body" or "full_body"."""
+        """The shop's garment type for this style (`shop.models.GarmentType`)."""
         if self in (GarmentStyle.TROUSERS, GarmentStyle.SHORTS, GarmentStyle.SKIRT):
-            return "lower_body"
+            return GarmentType.LOWER_BODY
         if self in (GarmentStyle.STRAP_DRESS, GarmentStyle.TEE_DRESS):
-            return "full_body"
-        return "upper_body"
+            return GarmentType.FULL_BODY
+        return GarmentType.UPPER_BODY
 
 
 class GarmentPattern(StrEnum):

@@ -13,11 +13,11 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Count, Sum
+from django.db.models import Sum
 from django.utils import timezone
 
+from shop import tryon_hooks
 from shop.models import CartLine, Order, OrderLine, OrderStatus, Product
-from tryon.models import JobStatus, TryOnJob
 
 REPORT_DAYS = 30
 BEST_SELLERS_SHOWN = 10
@@ -122,12 +122,7 @@ def tryon_funnel(*, since: datetime.datetime) -> list[FunnelRow]:
     A cart line removed before checkout no longer counts as added, and a try-on the shopper deleted
     drops out of every column: the report counts only what the data still proves.
     """
-    tryons = dict(
-        TryOnJob.objects.filter(created_at__gte=since, status=JobStatus.DONE)
-        .values("product")
-        .annotate(count=Count("pk"))
-        .values_list("product", "count")
-    )
+    tryons = tryon_hooks.finished_tryons_per_product(since=since)
     in_cart = set(
         CartLine.objects.filter(tryon_job__created_at__gte=since).values_list("tryon_job", "tryon_job__product")
     )

@@ -36,6 +36,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from shop.models import GarmentType
+
 FIT_SNUG, FIT_REGULAR, FIT_LOOSE = "snug", "regular", "loose"
 FIT_PREFERENCES = (FIT_SNUG, FIT_REGULAR, FIT_LOOSE)
 
@@ -55,9 +57,9 @@ GIRTH_FROM_HEIGHT: dict[str, tuple[float, float]] = {
 
 MEASURES = ("chest", "waist", "hips")
 MEASURES_BY_GARMENT_TYPE: dict[str, tuple[str, ...]] = {
-    "upper_body": ("chest", "waist"),
-    "lower_body": ("waist", "hips"),
-    "full_body": ("chest", "waist", "hips"),
+    GarmentType.UPPER_BODY: ("chest", "waist"),
+    GarmentType.LOWER_BODY: ("waist", "hips"),
+    GarmentType.FULL_BODY: ("chest", "waist", "hips"),
 }
 
 

@@ -8,7 +8,7 @@ from django.contrib import admin
 from django.http import HttpRequest, HttpResponse
 
 from tryon.models import PersonPhoto, TryOnJob
-from tryon.selectors import queue_overview
+from tryon.queue_status import queue_overview
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):

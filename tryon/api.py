@@ -1,6 +1,6 @@
 """REST API for try-on: photos and jobs of the signed-in shopper (404 for anyone else's).
 
-Job JSON is the same object the websocket sends (see `tryon.events.job_payload`) plus `id`.
+Job JSON is the same object the websocket sends (see `tryon.jobs.messages.job_payload`) plus `id`.
 """
 
 from __future__ import annotations
@@ -14,10 +14,12 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from revetir.api import ApiError, field_errors_message, join_messages
 from revetir.object_keys import ObjectKeySerializerField, key_text
 from shop.models import GarmentType
 from tryon import selectors, services
-from tryon.events import job_payload
+from tryon.jobs import submit
+from tryon.jobs.messages import job_payload
 from tryon.models import JobStatus, PersonPhoto, TryOnJob
 from tryon.views import reverse_photo_url
 
@@ -34,6 +36,10 @@ class JobSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=JobStatus.choices)
     stage = serializers.CharField(allow_blank=True)
     progress = serializers.FloatField()
+    attempts = serializers.IntegerField(
+        help_text="Workers that took the job: a job whose worker died comes back queued with 1 before its "
+        "second try, so order messages by attempts first, then status."
+    )
     engine = serializers.CharField(allow_blank=True)
     product = ObjectKeySerializerField()
     photo_url = serializers.CharField()
@@ -99,22 +105,15 @@ def _job_json(job: TryOnJob) -> dict:
     return {"id": key_text(job.pk), **job_payload(job)}
 
 
-def _error(status_code: int, message: str, **headers: str) -> Response:
-    return Response({"status": status_code, "message": message}, status=status_code, headers=headers or None)
+def _validated(serializer: serializers.Serializer) -> dict:
+    """The serializer's data, or a 400 whose message names each bad field (clients show it as it is)."""
+    if not serializer.is_valid():
+        raise ApiError(400, field_errors_message(serializer.errors), errors=serializer.errors)
+    return serializer.validated_data
 
 
-def _invalid(serializer: serializers.Serializer) -> Response:
-    """A 400 whose message names each bad field, so a client can show it as it is."""
-    parts = []
-    for field, messages in serializer.errors.items():
-        text = " ".join(str(message) for message in messages)
-        parts.append(text if field == "non_field_errors" else f"{field}: {text}")
-    body = {"status": 400, "message": " ".join(parts), "errors": serializer.errors}
-    return Response(body, status=status.HTTP_400_BAD_REQUEST)
-
-
-def _validation_message(error: ValidationError) -> str:
-    return " ".join(error.messages)
+def _busy(error: submit.TryOnBusyError) -> ApiError:
+    return ApiError(429, str(error), retry_after=error.retry_after)
 
 
 class JobListCreateView(APIView):
@@ -122,7 +121,6 @@ class JobListCreateView(APIView):
 
     @extend_schema(responses={200: JobSerializer(many=True)}, summary="Your try-on jobs, newest first (50 at most)")
     def get(self, request: Request) -> Response:
-        services.sweep_stale_jobs(owner=request.user)
         jobs = selectors.jobs_for_user(user=request.user)[:50]
         return Response([_job_json(job) for job in jobs])
 
@@ -140,29 +138,24 @@ class JobListCreateView(APIView):
     )
     def post(self, request: Request) -> Response:
         serializer = JobCreateSerializer(data=request.data)
-        if not serializer.is_valid():
-            return _invalid(serializer)
-        data = serializer.validated_data
-        product = selectors.tryon_product(product_id=data["product"])
-        garment = selectors.garment_image_for(product=product) if product else None
-        if garment is None:
-            return _error(404, "No product with that id can be tried on.")
+        data = _validated(serializer)
         try:
-            if "photo_id" in data:
-                photo = selectors.photo_for_user(user=request.user, photo_id=data["photo_id"])
-            else:
-                photo = services.save_person_photo(
-                    user=request.user, upload=data["photo"], garment_type=product.garment_type
-                )
-            job = services.submit_job(user=request.user, photo=photo, product_image=garment)
+            job = submit.start_tryon(
+                user=request.user,
+                product=selectors.tryon_product(product_id=data["product"]),
+                photo_id=data.get("photo_id"),
+                upload=data.get("photo"),
+            )
+        except submit.NoTryOnProductError as error:
+            raise ApiError(404, str(error)) from error
         except ValidationError as error:
-            return _error(400, _validation_message(error))
-        except services.GarmentNotOfferedError as error:
-            return _error(409, str(error))
+            raise ApiError(400, join_messages(error.messages)) from error
+        except submit.GarmentNotOfferedError as error:
+            raise ApiError(409, str(error)) from error
         except services.PhotoCheckUnavailableError as error:
-            return _error(503, str(error))
-        except services.TryOnBusyError as error:
-            return _error(429, str(error), **{"Retry-After": str(error.retry_after)})
+            raise ApiError(503, str(error)) from error
+        except submit.TryOnBusyError as error:
+            raise _busy(error) from error
         return Response(_job_json(job), status=status.HTTP_202_ACCEPTED)
 
 
@@ -189,21 +182,19 @@ class PageCreateView(APIView):
     )
     def post(self, request: Request) -> Response:
         serializer = PageCreateSerializer(data=request.data)
-        if not serializer.is_valid():
-            return _invalid(serializer)
-        data = serializer.validated_data
+        data = _validated(serializer)
         photo = selectors.photo_for_user(user=request.user, photo_id=data["photo_id"])
         images = selectors.garment_images_for_products(product_ids=data["products"])
         if not images:
-            return _error(404, "None of those products can be tried on.")
+            raise ApiError(404, "None of those products can be tried on.")
         try:
-            jobs = services.submit_page(user=request.user, photo=photo, product_images=images)
+            jobs = submit.submit_page(user=request.user, photo=photo, product_images=images)
         except ValidationError as error:
-            return _error(400, _validation_message(error))
-        except services.GarmentNotOfferedError as error:
-            return _error(409, str(error))
-        except services.TryOnBusyError as error:
-            return _error(429, str(error), **{"Retry-After": str(error.retry_after)})
+            raise ApiError(400, join_messages(error.messages)) from error
+        except submit.GarmentNotOfferedError as error:
+            raise ApiError(409, str(error)) from error
+        except submit.TryOnBusyError as error:
+            raise _busy(error) from error
         return Response({"jobs": [_job_json(job) for job in jobs]}, status=status.HTTP_202_ACCEPTED)
 
 
@@ -212,7 +203,6 @@ class JobDetailView(APIView):
 
     @extend_schema(responses={200: JobSerializer, 404: ERROR_SCHEMA}, summary="One of your try-on jobs")
     def get(self, request: Request, pk: str) -> Response:
-        services.sweep_stale_jobs(owner=request.user)
         return Response(_job_json(selectors.job_for_user(user=request.user, job_id=pk)))
 
     @extend_schema(responses={204: None, 404: ERROR_SCHEMA}, summary="Delete a try-on job and its pictures")
@@ -236,14 +226,13 @@ class PhotoListCreateView(APIView):
     )
     def post(self, request: Request) -> Response:
         serializer = PhotoCreateSerializer(data=request.data)
-        if not serializer.is_valid():
-            return _invalid(serializer)
+        _validated(serializer)
         try:
             photo, created = services.store_person_photo(user=request.user, upload=serializer.validated_data["photo"])
         except ValidationError as error:
-            return _error(400, _validation_message(error))
+            raise ApiError(400, join_messages(error.messages)) from error
         except services.PhotoCheckUnavailableError as error:
-            return _error(503, str(error))
+            raise ApiError(503, str(error)) from error
         return Response(PhotoSerializer(photo).data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
 

@@ -8,6 +8,8 @@ class TryonConfig(AppConfig):
     verbose_name = "Virtual try-on"
 
     def ready(self) -> None:
+        from django.conf import settings
+
         from accounts.services import account_deleting
         from shop.models import ProductImage
         from tryon import checks, receivers  # noqa: F401 (checks registers the body model check)
@@ -27,6 +29,20 @@ class TryonConfig(AppConfig):
             receivers.delete_files_of_deleted_garment_preparation,
             sender=GarmentPreparation,
             dispatch_uid="tryon-garment-preparation-files",
+        )
+        if settings.TRYON_WORKER == "thread":
+            # The in-process host registers with dispatch, which imports no worker; a scaled-out web
+            # process (Celery workers do the try-ons) never loads the worker and engine code.
+            from tryon.jobs import dispatch, hosts
+
+            dispatch.register_in_process_host(hosts.in_process_worker)
+        from shop import tryon_hooks
+        from tryon import garment_check, selectors
+
+        tryon_hooks.register(
+            finished_job_id=selectors.finished_job_id,
+            finished_jobs_per_product=selectors.finished_jobs_per_product,
+            garment_check=garment_check.garment_check,
         )
         post_save.connect(
             receivers.prepare_saved_product_image, sender=ProductImage, dispatch_uid="tryon-prepare-product-image"

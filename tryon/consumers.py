@@ -5,7 +5,7 @@ Websocket protocol (`/ws/tryon/`, session-authenticated; anonymous sockets are c
   jobs and those finished in the last few minutes, newest first, so nothing published before the
   socket opened is missed;
 - then one message per change: `tryon.progress`, `tryon.done` or `tryon.failed`, each a job object
-  as described in `tryon.events`. A job whose worker died comes back as `tryon.progress` with
+  as described in `tryon.jobs.messages`. A job whose worker died comes back as `tryon.progress` with
   status `queued` before its second try runs.
 The client sends nothing.
 """
@@ -19,14 +19,14 @@ from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
 
-from tryon import selectors, services
-from tryon.events import EVENT_STATE, job_payload, user_group
-from tryon.models import JobStatus
+from tryon import selectors
+from tryon.jobs import state
+from tryon.jobs.messages import EVENT_STATE, job_payload, user_group
+from tryon.models import LIVE_STATUSES
 
 logger = logging.getLogger(__name__)
 
 CLOSE_CODE_UNAUTHENTICATED = 4401
-LIVE_STATUSES = frozenset({JobStatus.QUEUED, JobStatus.RUNNING})
 
 
 class TryOnProgressConsumer(AsyncJsonWebsocketConsumer):
@@ -69,7 +69,7 @@ class TryOnProgressConsumer(AsyncJsonWebsocketConsumer):
 
     @database_sync_to_async
     def _current_state(self) -> list[dict]:
-        services.sweep_stale_jobs(owner=self.user)
+        state.sweep_stale_jobs(owner_id=self.user.pk)
         return [job_payload(job) for job in selectors.jobs_for_state(user=self.user)]
 
     @database_sync_to_async
@@ -78,7 +78,7 @@ class TryOnProgressConsumer(AsyncJsonWebsocketConsumer):
         is live."""
         if not selectors.has_live_jobs(user=self.user):
             return False
-        services.sweep_stale_jobs(owner=self.user)
+        state.sweep_stale_jobs(owner_id=self.user.pk)
         return selectors.has_live_jobs(user=self.user)
 
     def _watch_while_jobs_live(self) -> None:

@@ -1,4 +1,4 @@
-"""Forms of the try-on pages. Validation of the photo itself lives in `tryon.validation`."""
+"""Forms of the try-on pages. The photo check itself (decoding, cleaning, the body model) is `tryon.photo_check`."""
 
 from __future__ import annotations
 

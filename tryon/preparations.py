@@ -57,9 +57,9 @@ def current_engine_identity(*, garment_type: str = UPPER_BODY) -> str:
     """The identity of the engine the settings choose for `garment_type` (the neural engine does tops
     only; see `tryon.pipeline.select.engine_identity`). Imported here so a web process loads
     PyTorch only when it first needs to know."""
-    from tryon.pipeline.select import engine_identity
+    from tryon.pipeline.select import engine_identity, engine_name_for_garment
 
-    name = settings.TRYON_ENGINE if garment_type == UPPER_BODY else "classic"
+    name = engine_name_for_garment(settings.TRYON_ENGINE, garment_type)
     return engine_identity(name, weights_dir=settings.TRYON_WEIGHTS_DIR)
 
 

@@ -1,13 +1,13 @@
-"""Reads for try-on. Every shopper-facing function is scoped to one owner; each runs a bounded
-number of queries. The operators' queue overview is the one exception, at the end."""
+"""Reads of the try-on tables. Every shopper-facing function is scoped to one owner; each runs a
+bounded number of queries. Selectors only read the database: the staff garment check (which reads
+private files and draws a picture) is `tryon.garment_check`, the operators' queue overview (which
+asks the broker) `tryon.queue_status`."""
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
-from django.conf import settings
-from django.db.models import Model, QuerySet
+from django.db.models import Count, Model, QuerySet
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import dateformat, timezone
@@ -16,7 +16,7 @@ from accounts.models import User
 from revetir.object_keys import primary_key_or_none
 from shop.models import Product, ProductImage, Variant
 from shop.selectors import product_page, sizes_in_display_order
-from tryon import dispatch, preparations
+from tryon import preparations
 from tryon.models import LIVE_STATUSES, GarmentPreparation, JobStatus, PersonPhoto, TryOnJob
 
 # Jobs finished this recently are part of the state a websocket receives on connect.
@@ -80,7 +80,7 @@ def jobs_for_state(*, user: User) -> list[TryOnJob]:
 
 def has_live_jobs(*, user: User) -> bool:
     """Whether the user has a job queued or running (one indexed query)."""
-    return TryOnJob.objects.filter(owner=user, status__in=[JobStatus.QUEUED, JobStatus.RUNNING]).exists()
+    return TryOnJob.objects.filter(owner=user, status__in=LIVE_STATUSES).exists()
 
 
 def garment_image_for(*, product: Product) -> ProductImage | None:
@@ -97,10 +97,6 @@ def tryon_product(*, product_id: object) -> Product | None:
     if product is None or not product.supports_tryon:
         return None
     return product
-
-
-def latest_job_for_product(*, user: User, product: Product) -> TryOnJob | None:
-    return TryOnJob.objects.filter(owner=user, product=product).order_by("-created_at", "-id").first()
 
 
 def sizes_for_product(*, product: Product) -> list[Variant]:
@@ -121,37 +117,6 @@ def garment_offered(*, product_image: ProductImage | None) -> bool:
     if product_image is None:
         return False
     return not preparations.garment_refused(preparations.current_garment_preparation(product_image=product_image))
-
-
-@dataclass(frozen=True)
-class GarmentCheck:
-    """What staff see about a product image's garment side: the cloth mask over the image (a data
-    URI, blank until prepared), warnings when it looks wrong, and whether shoppers are kept from it."""
-
-    prepared: bool
-    overlay_uri: str
-    warnings: list[str]
-    refused: bool = False
-
-
-def garment_check(*, product_image: ProductImage) -> GarmentCheck:
-    """The latest garment side made from the image file the product shows now, checked."""
-    preparation = (
-        GarmentPreparation.objects.filter(product_image=product_image, image_name=product_image.image.name)
-        .order_by("-created_at")
-        .first()
-    )
-    if preparation is None:
-        return GarmentCheck(prepared=False, overlay_uri="", warnings=[])
-    overlay = ""
-    if preparation.mask_file_name:
-        overlay = preparations.mask_overlay_data_uri(product_image=product_image, preparation=preparation)
-    return GarmentCheck(
-        prepared=True,
-        overlay_uri=overlay,
-        warnings=preparations.garment_warnings(preparation),
-        refused=preparations.garment_refused(preparation),
-    )
 
 
 def garment_images_for_products(*, product_ids: list[object]) -> list[ProductImage]:
@@ -197,34 +162,27 @@ def product_images_without_garment_side(*, engine_identity: str, limit: int) -> 
     ][:limit]
 
 
-# --- Operators (not scoped to one owner: staff and the `tryon_queue` command) --------------------
+# --- What the shop reads of try-on (registered with `shop.tryon_hooks` in `tryon.apps`) ---------
 
 
-@dataclass(frozen=True)
-class QueueOverview:
-    """The state of the try-on queue as an operator needs it to judge capacity."""
+def finished_job_id(*, job_id: object, owner_id: object, product_id: object) -> object | None:
+    """The key of `owner_id`'s finished try-on `job_id` of `product_id`, else None (an id that is
+    no key here, someone else's job, another product's, one not done)."""
+    job_key = primary_key_or_none(TryOnJob, job_id)
+    if job_key is None:
+        return None
+    return (
+        TryOnJob.objects.filter(pk=job_key, owner_id=owner_id, product_id=product_id, status=JobStatus.DONE)
+        .values_list("pk", flat=True)
+        .first()
+    )
 
-    worker: str
-    queue: str
-    jobs_per_state: dict[str, int]
-    oldest_queued_seconds: float | None
-    broker_messages: int | None
 
-    def as_dict(self) -> dict:
-        return asdict(self)
-
-
-def queue_overview() -> QueueOverview:
-    """Jobs per state (one indexed count each), the age of the oldest queued job, and the messages
-    waiting in the broker (None for the in-process worker or an unreachable broker)."""
-    jobs_per_state = {status.value: TryOnJob.objects.filter(status=status).count() for status in JobStatus}
-    oldest = (
-        TryOnJob.objects.filter(status=JobStatus.QUEUED).order_by("created_at").values_list("created_at", flat=True)
-    ).first()
-    return QueueOverview(
-        worker=settings.TRYON_WORKER,
-        queue=settings.TRYON_QUEUE,
-        jobs_per_state=jobs_per_state,
-        oldest_queued_seconds=None if oldest is None else round((timezone.now() - oldest).total_seconds(), 1),
-        broker_messages=dispatch.broker_queue_length(),
+def finished_jobs_per_product(*, since: datetime) -> dict[object, int]:
+    """Product key → finished try-ons created since `since`; one query."""
+    return dict(
+        TryOnJob.objects.filter(created_at__gte=since, status=JobStatus.DONE)
+        .values("product")
+        .annotate(count=Count("pk"))
+        .values_list("product", "count")
     )

@@ -1,5 +1,5 @@
 """Starting the in-process try-on worker with the server, so the engine is loaded before the first
-shopper's try-on. Kept apart from `tryon.worker` so a scaled-out web process (Celery workers do
+shopper's try-on. Kept apart from `tryon.jobs.hosts` so a scaled-out web process (Celery workers do
 the try-ons) never imports the worker and engine code."""
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ class StartWorkerOnFirstConnection:
         if not self._started:
             self._started = True
             if settings.TRYON_WORKER == "thread" and settings.TRYON_WARM_UP:
-                from tryon.worker import in_process_worker
+                from tryon.jobs.hosts import in_process_worker
 
                 in_process_worker().ensure_started()
         await self._application(scope, receive, send)

@@ -2,7 +2,7 @@
 
 The task acknowledges its message only after the job has run (`acks_late`) and hands it back when
 its process dies (`reject_on_worker_lost`). A message is a turn to run the next queued job by
-priority, single try-ons before page batches (`tryon.worker.run_job`). Every run starts with a
+priority, single try-ons before page batches (`tryon.jobs.runner.run_next_queued_job`). Every run starts with a
 claim, so a redelivered message runs the next queued job or nothing, never a job twice. A
 job whose worker died is found by the sweeper (heartbeat past the limit), queued again once with a
 fresh message, then failed with a message.
@@ -23,32 +23,32 @@ from django.db import connection
 from revetir.celery import app
 from revetir.object_keys import primary_key_or_none
 from shop.models import ProductImage
-from tryon import services, worker
-from tryon.dispatch import PREPARE_TASK, RUN_JOB_TASK
+from tryon.jobs import dispatch, runner, state
+from tryon.jobs.dispatch import PREPARE_TASK, RUN_JOB_TASK
 from tryon.models import PersonPhoto, TryOnJob
 
 logger = logging.getLogger(__name__)
 
 
 @app.task(name=RUN_JOB_TASK, acks_late=True, reject_on_worker_lost=True, ignore_result=True)
-def run_job(job_key: str) -> bool:
+def run_next_queued_job(job_key: str) -> bool:
     """Take this message's turn: run the next queued job by priority. True when this call ran a job."""
     job_id = primary_key_or_none(TryOnJob, job_key)
     if job_id is None:
         logger.warning("Try-on message names %r, which is no job key on this database; dropped", job_key)
         return False
-    return worker.run_job(job_id=job_id)
+    return runner.run_next_queued_job(job_id=job_id)
 
 
 @app.task(name=PREPARE_TASK, ignore_result=True)
 def prepare(kind: str, object_key: str) -> None:
-    """Prepare a newly saved photo or product image (see `tryon.worker.run_preparation`)."""
-    model = {worker.PREPARE_PHOTO: PersonPhoto, worker.PREPARE_GARMENT: ProductImage}.get(kind)
+    """Prepare a newly saved photo or product image (see `tryon.jobs.runner.run_preparation`)."""
+    model = {runner.PREPARE_PHOTO: PersonPhoto, runner.PREPARE_GARMENT: ProductImage}.get(kind)
     object_id = primary_key_or_none(model, object_key) if model is not None else None
     if object_id is None:
         logger.warning("Preparation message names %r %r, which is nothing here; dropped", kind, object_key)
         return
-    worker.run_preparation(kind, object_id)
+    runner.run_preparation(kind, object_id)
 
 
 @worker_process_init.connect
@@ -56,14 +56,14 @@ def warm_up_engine(**kwargs: object) -> None:
     """Each pool process loads the engine as it starts, not on the first shopper's job."""
     if settings.TRYON_WARM_UP:
         try:
-            worker.warm_up()
+            runner.warm_up()
         finally:
             connection.close()
 
 
 class StaleJobSweeper:
     """Sweeps stale jobs every TRYON_SWEEP_SECONDS until stopped. Every worker runs one; the
-    conditional updates in `tryon.jobs` make concurrent sweeps change each job once."""
+    conditional updates in `tryon.jobs.state` make concurrent sweeps change each job once."""
 
     def __init__(self, *, interval: float) -> None:
         self.interval = interval
@@ -80,7 +80,7 @@ class StaleJobSweeper:
     def _serve(self) -> None:
         while not self._stop.wait(self.interval):
             try:
-                services.sweep_stale_jobs()
+                state.sweep_stale_jobs()
             except Exception:
                 logger.exception("Sweeping stale try-on jobs failed; trying again in %s s", self.interval)
             finally:
@@ -96,7 +96,7 @@ def start_sweeping(**kwargs: object) -> None:
     """Re-send the jobs already queued (their messages may be lost), then sweep on a timer."""
     global _sweeper
     try:
-        resent = services.redispatch_queued_jobs()
+        resent = dispatch.redispatch_queued_jobs()
         logger.info("Try-on worker ready; %s queued jobs sent again", resent)
     finally:
         connection.close()

@@ -21,13 +21,14 @@ from revetir.object_keys import key_text
 from shop import selectors as shop_selectors
 from tryon import selectors, services
 from tryon.forms import PhotoUploadForm, TryOnForm
+from tryon.jobs import submit
 from tryon.storage import private_storage
 
 # Private media may be cached by the owner's browser only, never by shared caches.
 PRIVATE_CACHE_CONTROL = "private, max-age=300"
 
 
-def _busy_response(request: HttpRequest, error: services.TryOnBusyError, template: str, context: dict) -> HttpResponse:
+def _busy_response(request: HttpRequest, error: submit.TryOnBusyError, template: str, context: dict) -> HttpResponse:
     messages.error(request, str(error))
     response = render(request, template, context, status=429)
     response["Retry-After"] = str(error.retry_after)
@@ -49,22 +50,23 @@ def job_create(request: HttpRequest) -> HttpResponse:
     product = None
     if form.is_valid():
         product = selectors.tryon_product(product_id=form.cleaned_data["product"])
-        garment = selectors.garment_image_for(product=product) if product else None
-        if garment is None:
-            raise Http404("This product cannot be tried on.")
         try:
-            photo = form.cleaned_data["photo_id"] or services.save_person_photo(
-                user=request.user, upload=form.cleaned_data["photo"], garment_type=product.garment_type
+            job = submit.start_tryon(
+                user=request.user,
+                product=product,
+                photo=form.cleaned_data["photo_id"],
+                upload=form.cleaned_data["photo"],
             )
-            job = services.submit_job(user=request.user, photo=photo, product_image=garment)
+        except submit.NoTryOnProductError as error:
+            raise Http404("This product cannot be tried on.") from error
         except ValidationError as error:
             form.add_error("photo", error)
-        except services.GarmentNotOfferedError as error:
+        except submit.GarmentNotOfferedError as error:
             messages.error(request, str(error))
             return render(request, "tryon/start.html", {"form": form, "product": product}, status=409)
         except services.PhotoCheckUnavailableError as error:
             return _unavailable_response(request, error, "tryon/start.html", {"form": form, "product": product})
-        except services.TryOnBusyError as error:
+        except submit.TryOnBusyError as error:
             return _busy_response(request, error, "tryon/start.html", {"form": form, "product": product})
         else:
             return redirect("tryon:job_detail", pk=job.pk)
@@ -74,7 +76,6 @@ def job_create(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 def job_detail(request: HttpRequest, pk: str) -> HttpResponse:
-    services.sweep_stale_jobs(owner=request.user)
     job = selectors.job_for_user(user=request.user, job_id=pk)
     variants = selectors.sizes_for_product(product=job.product)
     size_advice = shop_selectors.size_advice_for(user=request.user, product=job.product)
@@ -117,7 +118,6 @@ def photo_list(request: HttpRequest) -> HttpResponse:
                 else:
                     messages.info(request, "You had already saved this photo, so it is kept once.")
                 return redirect("tryon:photo_list")
-    services.sweep_stale_jobs(owner=request.user)
     context = {
         "form": form,
         "photos": selectors.labelled_photos_for_user(user=request.user),

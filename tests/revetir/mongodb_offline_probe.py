@@ -46,9 +46,10 @@ from shop import services as shop_services  # noqa: E402
 from shop import stock, vouchers  # noqa: E402
 from shop.admin import ProductAdmin  # noqa: E402
 from shop.models import Cart, CartLine, Category, Order, OrderStatus, Product, Variant, Voucher  # noqa: E402
-from tryon import jobs as tryon_jobs  # noqa: E402
+from shop.services import cart as shop_cart  # noqa: E402
 from tryon import selectors as tryon_selectors  # noqa: E402
-from tryon import services as tryon_services  # noqa: E402
+from tryon.jobs import dispatch  # noqa: E402
+from tryon.jobs import state as tryon_state  # noqa: E402
 
 RECORDED: list[tuple[str, str, object]] = []
 
@@ -291,14 +292,13 @@ def hot_paths() -> dict[str, Callable[[], object]]:
         "try-on live-job check": lambda: tryon_selectors.has_live_jobs(user=user),
         "try-on garment image": lambda: tryon_selectors.garment_image_for(product=product),
         "try-on product": lambda: tryon_selectors.tryon_product(product_id=ObjectId()),
-        "try-on latest job": lambda: tryon_selectors.latest_job_for_product(user=user, product=product),
         "try-on sizes": lambda: tryon_selectors.sizes_for_product(product=product),
-        "job claim (conditional update)": lambda: tryon_jobs.claim_next_job(worker="probe"),
-        "job stage": lambda: tryon_jobs.record_stage(job_id=ObjectId(), stage="warp", progress=0.5, worker="probe"),
-        "job heartbeat": lambda: tryon_jobs.beat(job_id=ObjectId(), worker="probe"),
-        "job failure": lambda: tryon_jobs.fail_job(job_id=ObjectId(), message="probe"),
-        "stale job sweep (retry or fail)": lambda: tryon_jobs.sweep_stale_jobs(owner_id=user.pk),
-        "queued jobs sent again": lambda: tryon_services.redispatch_queued_jobs(),
+        "job claim (conditional update)": lambda: tryon_state.claim_next_job(worker="probe"),
+        "job stage": lambda: tryon_state.record_stage(job_id=ObjectId(), stage="warp", progress=0.5, worker="probe"),
+        "job heartbeat": lambda: tryon_state.beat(job_id=ObjectId(), worker="probe"),
+        "job failure": lambda: tryon_state.fail_job(job_id=ObjectId(), message="probe"),
+        "stale job sweep (retry or fail)": lambda: tryon_state.sweep_stale_jobs(owner_id=user.pk),
+        "queued jobs sent again": lambda: dispatch.redispatch_queued_jobs(),
         "checkout delivery methods": lambda: list(shop_selectors.shipping_methods_active()),
         "checkout delivery method lookup": lambda: shop_selectors.shipping_method_active(method_id=ObjectId()),
         "checkout voucher check": expect(
@@ -325,7 +325,7 @@ def hot_paths() -> dict[str, Callable[[], object]]:
         ),
         "size finder on the product page": lambda: shop_selectors.size_advice_for(user=user, product=product),
         "size finder profile save": lambda: account_services.body_profile_save(user=user, height_cm=178, weight_kg=74),
-        "cart add from a try-on (job check)": lambda: shop_services._verified_tryon_job_id(
+        "cart add from a try-on (job check)": lambda: shop_cart._verified_tryon_job_id(
             cart=cart, variant=variant, tryon_job_id=ObjectId()
         ),
         "staff report (orders per day, best sellers, try-on funnel)": lambda: shop_reports.sales_report(),
@@ -363,8 +363,8 @@ def object_key_gaps() -> dict[str, str]:
     from shop.api.catalogue import VariantSerializer
     from shop.forms import CartAddForm
     from tryon.api import JobCreateSerializer, JobSerializer, _job_json
-    from tryon.events import job_payload
     from tryon.forms import TryOnForm
+    from tryon.jobs.messages import job_payload
     from tryon.models import JobStatus, TryOnJob
 
     gaps: dict[str, str] = {}
@@ -423,7 +423,7 @@ def object_key_gaps() -> dict[str, str]:
             JobCreateSerializer(data={"product": str(ObjectId()), "photo_id": str(ObjectId())}).is_valid() or "rejected"
         ),
     )
-    attempt("websocket tryon.events.job_payload", lambda: bool(json.dumps(job_payload(job))))
+    attempt("websocket tryon.jobs.messages.job_payload", lambda: bool(json.dumps(job_payload(job))))
     attempt("session shop anonymous cart", anonymous_cart_session)
     return gaps
 

@@ -30,8 +30,9 @@ from shop.services import place_order
 from tests.factories import make_category, make_staff, make_user
 from tests.shop.helpers_cart_orders import ADDRESS, fill_cart
 from tests.tryon.helpers import astronaut_upload, make_tryon_product
-from tryon import dispatch
 from tryon import services as tryon_services
+from tryon.jobs import dispatch
+from tryon.jobs import submit as tryon_submit
 from tryon.models import JobStatus, PersonPhoto, TryOnJob
 from tryon.storage import save_private_file
 
@@ -244,7 +245,7 @@ def site(monkeypatch) -> Site:
     fill_cart(shopper, (product.variants.get(size="S"), 1))
     photo = tryon_services.save_person_photo(user=shopper, upload=astronaut_upload())
     garment = product.images.get()
-    done_job = tryon_services.submit_job(user=shopper, photo=photo, product_image=garment)
+    done_job = tryon_submit.submit_job(user=shopper, photo=photo, product_image=garment)
     TryOnJob.objects.filter(pk=done_job.pk).update(
         status=JobStatus.DONE,
         engine="classic",

@@ -22,8 +22,8 @@ django.setup()
 from revetir.celery import app  # noqa: E402
 from tests.tryon.processes import QUIET_WORKER  # noqa: E402
 from tests.tryon.stand_in_engines import ENGINES  # noqa: E402
-from tryon import worker  # noqa: E402
+from tryon.jobs import runner  # noqa: E402
 
 engine, queue, name = sys.argv[1:4]
-worker.load_engine = ENGINES[engine]
+runner.load_engine = ENGINES[engine]
 app.worker_main(["worker", "-Q", queue, "-n", f"{name}@%h", *QUIET_WORKER])

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tryon import dispatch
+from tryon.jobs import dispatch
 
 
 @pytest.fixture

@@ -58,11 +58,11 @@ SUBMIT = """
 import json
 from accounts.models import User
 from shop.models import ProductImage
-from tryon import services
+from tryon.jobs import submit
 from tryon.models import PersonPhoto
 photo = PersonPhoto.objects.get(pk={photo})
 image = ProductImage.objects.get(product_id={product}, is_primary=True)
-print(json.dumps(services.submit_job(user=photo.owner, photo=photo, product_image=image).pk))
+print(json.dumps(submit.submit_job(user=photo.owner, photo=photo, product_image=image).pk))
 """
 
 # Waits inside one shell (one Django start) until every job matches, then prints their states.

@@ -11,7 +11,8 @@ from PIL import Image
 
 from tests.factories import make_staff, make_user
 from tests.tryon.helpers import astronaut_upload, make_tryon_product
-from tryon import jobs, services
+from tryon import services
+from tryon.jobs import state, submit
 from tryon.models import TryOnJob
 
 
@@ -19,7 +20,7 @@ from tryon.models import TryOnJob
 def test_staff_can_list_and_open_jobs_but_not_add_change_or_delete_them(client, dispatched):
     owner = make_user()
     photo = services.save_person_photo(user=owner, upload=astronaut_upload())
-    job = services.submit_job(user=owner, photo=photo, product_image=make_tryon_product().images.get())
+    job = submit.submit_job(user=owner, photo=photo, product_image=make_tryon_product().images.get())
     client.force_login(make_staff())
     listing = client.get("/admin/tryon/tryonjob/")
     assert listing.status_code == 200
@@ -76,9 +77,9 @@ def test_the_product_admin_says_an_image_is_not_checked_yet_before_the_worker_pr
 def test_the_job_list_opens_with_the_queue_length_oldest_queued_age_and_jobs_per_state(client, dispatched):
     owner = make_user()
     photo = services.save_person_photo(user=owner, upload=astronaut_upload())
-    first = services.submit_job(user=owner, photo=photo, product_image=make_tryon_product().images.get())
-    services.submit_job(user=owner, photo=photo, product_image=make_tryon_product().images.get())
-    jobs.claim_job(job_id=first.pk, worker="w")
+    first = submit.submit_job(user=owner, photo=photo, product_image=make_tryon_product().images.get())
+    submit.submit_job(user=owner, photo=photo, product_image=make_tryon_product().images.get())
+    state.claim_job(job_id=first.pk, worker="w")
     TryOnJob.objects.exclude(pk=first.pk).update(created_at=timezone.now() - timedelta(seconds=95))
     client.force_login(make_staff())
 

@@ -9,6 +9,7 @@ from rest_framework.test import APIClient
 from tests.factories import make_product, make_user
 from tests.tryon.helpers import astronaut_image, astronaut_upload, encode, make_tryon_product
 from tryon import services
+from tryon.jobs import submit
 from tryon.models import JobStatus, PersonPhoto, TryOnJob
 
 JOBS = "/api/tryon/jobs/"
@@ -120,7 +121,7 @@ def test_full_queue_answers_429(settings, dispatched):
 def test_jobs_and_photos_of_another_shopper_are_not_found_and_not_listed(dispatched):
     owner, intruder = make_user(), make_user()
     photo = services.save_person_photo(user=owner, upload=astronaut_upload())
-    job = services.submit_job(user=owner, photo=photo, product_image=make_tryon_product().images.get())
+    job = submit.submit_job(user=owner, photo=photo, product_image=make_tryon_product().images.get())
     client = api_for(intruder)
     assert client.get(f"{JOBS}{job.pk}/").status_code == 404
     assert client.delete(f"{JOBS}{job.pk}/").status_code == 404

@@ -57,7 +57,7 @@ print(json.dumps(TryOnJob.objects.filter(pk={job}).update(created_at=timezone.no
 
 DISPATCH = """
 import json
-from tryon import dispatch
+from tryon.jobs import dispatch
 dispatch.dispatch_job({job})
 print(json.dumps(True))
 """
@@ -208,11 +208,11 @@ def test_the_operator_command_reports_the_queue_of_a_stack_without_workers(make_
 SUBMIT_PAGE = """
 import json
 from shop.models import ProductImage
-from tryon import services
+from tryon.jobs import submit
 from tryon.models import PersonPhoto
 photo = PersonPhoto.objects.get(pk={photo})
 images = [ProductImage.objects.get(product_id=product, is_primary=True) for product in {products}]
-print(json.dumps([job.pk for job in services.submit_page(user=photo.owner, photo=photo, product_images=images)]))
+print(json.dumps([job.pk for job in submit.submit_page(user=photo.owner, photo=photo, product_images=images)]))
 """
 
 STARTED_IN_ORDER = """

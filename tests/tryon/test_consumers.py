@@ -16,8 +16,9 @@ from tests.factories import make_user
 from tests.tryon.helpers import ScriptedEngine, astronaut_upload, make_tryon_product
 from tryon import services
 from tryon.consumers import TryOnProgressConsumer
+from tryon.jobs import submit
+from tryon.jobs.runner import run_queued_jobs
 from tryon.models import JobStatus, TryOnJob
-from tryon.worker import run_queued_jobs
 
 pytestmark = [pytest.mark.asyncio, pytest.mark.django_db(transaction=True)]
 
@@ -26,7 +27,7 @@ pytestmark = [pytest.mark.asyncio, pytest.mark.django_db(transaction=True)]
 def submitted_job(user):
     product = make_tryon_product()
     photo = services.save_person_photo(user=user, upload=astronaut_upload())
-    return services.submit_job(user=user, photo=photo, product_image=product.images.get(is_primary=True))
+    return submit.submit_job(user=user, photo=photo, product_image=product.images.get(is_primary=True))
 
 
 def communicator_for(user) -> WebsocketCommunicator:

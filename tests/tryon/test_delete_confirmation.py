@@ -9,6 +9,7 @@ from pytest_django.asserts import assertInHTML
 from tests.factories import make_user
 from tests.tryon.helpers import astronaut_upload, make_tryon_product
 from tryon import services
+from tryon.jobs import submit
 from tryon.models import PersonPhoto, TryOnJob
 
 
@@ -16,7 +17,7 @@ from tryon.models import PersonPhoto, TryOnJob
 def photo_with_job(dispatched):
     owner = make_user()
     photo = services.save_person_photo(user=owner, upload=astronaut_upload())
-    services.submit_job(user=owner, photo=photo, product_image=make_tryon_product().images.get())
+    submit.submit_job(user=owner, photo=photo, product_image=make_tryon_product().images.get())
     return owner, photo
 
 

@@ -57,7 +57,7 @@ def test_a_saved_product_image_is_checked_only_once_the_transaction_commits(
 ):
     settings.TRYON_PREPARE_IN_BACKGROUND = True
     requested: list[tuple[str, object]] = []
-    monkeypatch.setattr("tryon.dispatch.dispatch_preparation", lambda kind, pk: requested.append((kind, pk)))
+    monkeypatch.setattr("tryon.jobs.dispatch.dispatch_preparation", lambda kind, pk: requested.append((kind, pk)))
 
     with django_capture_on_commit_callbacks() as callbacks:
         product = make_tryon_product()

@@ -13,7 +13,9 @@ from django.utils import timezone
 from accounts.services import delete_account
 from tests.factories import make_user
 from tests.tryon.helpers import astronaut_upload, make_tryon_product
-from tryon import jobs, services
+from tryon import services
+from tryon.jobs import dispatch, state
+from tryon.jobs.submit import TryOnBusyError, submit_job
 from tryon.models import JobStatus, PersonPhoto, TryOnJob
 from tryon.storage import save_private_file
 
@@ -21,7 +23,7 @@ from tryon.storage import save_private_file
 def submit(user, product=None, photo=None):
     product = product or make_tryon_product()
     photo = photo or services.save_person_photo(user=user, upload=astronaut_upload())
-    return services.submit_job(user=user, photo=photo, product_image=product.images.get(is_primary=True))
+    return submit_job(user=user, photo=photo, product_image=product.images.get(is_primary=True))
 
 
 @pytest.mark.django_db
@@ -37,7 +39,7 @@ def test_submit_queues_the_job_and_dispatches_it(dispatched):
 def test_the_same_photo_and_garment_while_a_job_is_live_returns_that_job(dispatched):
     user = make_user()
     first = submit(user)
-    again = services.submit_job(user=user, photo=first.photo, product_image=first.product_image)
+    again = submit_job(user=user, photo=first.photo, product_image=first.product_image)
     assert again.pk == first.pk
     assert TryOnJob.objects.count() == 1
     assert dispatched == [first.pk]
@@ -49,7 +51,7 @@ def test_someone_elses_photo_cannot_be_used(dispatched):
     photo = services.save_person_photo(user=owner, upload=astronaut_upload())
     product = make_tryon_product()
     with pytest.raises(ValidationError):
-        services.submit_job(user=other, photo=photo, product_image=product.images.get())
+        submit_job(user=other, photo=photo, product_image=product.images.get())
     assert not TryOnJob.objects.exists()
 
 
@@ -60,7 +62,7 @@ def test_rate_limit_refuses_with_seconds_to_wait_and_queues_nothing(settings, di
     photo = services.save_person_photo(user=user, upload=astronaut_upload())
     submit(user, photo=photo)
     submit(user, photo=photo)
-    with pytest.raises(services.TryOnBusyError) as caught:
+    with pytest.raises(TryOnBusyError) as caught:
         submit(user, photo=photo)
     assert 1 <= caught.value.retry_after <= 60
     assert f"try again in {caught.value.retry_after} seconds" in str(caught.value)
@@ -75,7 +77,7 @@ def test_queue_bound_refuses_everyone_while_the_queue_is_full(settings, dispatch
     settings.TRYON_MAX_QUEUED_JOBS = 1
     settings.TRYON_BUSY_RETRY_SECONDS = 20
     submit(make_user())
-    with pytest.raises(services.TryOnBusyError) as caught:
+    with pytest.raises(TryOnBusyError) as caught:
         submit(make_user())
     assert caught.value.retry_after == 20
     assert "busy" in str(caught.value)
@@ -85,8 +87,8 @@ def test_queue_bound_refuses_everyone_while_the_queue_is_full(settings, dispatch
 @pytest.mark.django_db
 def test_a_job_is_claimed_by_exactly_one_worker_and_the_try_is_counted(dispatched):
     job = submit(make_user())
-    assert jobs.claim_job(job_id=job.pk, worker="a") is True
-    assert jobs.claim_job(job_id=job.pk, worker="b") is False
+    assert state.claim_job(job_id=job.pk, worker="a") is True
+    assert state.claim_job(job_id=job.pk, worker="b") is False
     job.refresh_from_db()
     assert (job.status, job.worker, job.attempts) == (JobStatus.RUNNING, "a", 1)
     assert job.started_at is not None and job.heartbeat_at is not None
@@ -96,10 +98,10 @@ def test_a_job_is_claimed_by_exactly_one_worker_and_the_try_is_counted(dispatche
 def test_claim_next_takes_the_oldest_queued_job_when_the_preferred_one_is_gone(dispatched):
     user = make_user()
     first, second = submit(user), submit(user)
-    jobs.claim_job(job_id=second.pk, worker="other")
-    claimed = jobs.claim_next_job(worker="me", preferred_job_id=second.pk)
+    state.claim_job(job_id=second.pk, worker="other")
+    claimed = state.claim_next_job(worker="me", preferred_job_id=second.pk)
     assert claimed.pk == first.pk
-    assert jobs.claim_next_job(worker="me") is None
+    assert state.claim_next_job(worker="me") is None
 
 
 def stop_beating(job, *, seconds: int) -> None:
@@ -110,15 +112,15 @@ def stop_beating(job, *, seconds: int) -> None:
 def test_a_job_whose_worker_stopped_beating_is_queued_again_once_and_dispatched(settings, dispatched):
     settings.TRYON_HEARTBEAT_LIMIT_SECONDS = 30
     job = submit(make_user())
-    jobs.claim_job(job_id=job.pk, worker="dead")
+    state.claim_job(job_id=job.pk, worker="dead")
     stop_beating(job, seconds=31)
 
-    assert services.sweep_stale_jobs() == []
+    assert state.sweep_stale_jobs().failed == []
 
     job.refresh_from_db()
     assert (job.status, job.worker, job.attempts, job.heartbeat_at) == (JobStatus.QUEUED, "", 1, None)
     assert dispatched == [job.pk, job.pk]
-    assert services.sweep_stale_jobs() == []  # a second sweep finds nothing more to do
+    assert state.sweep_stale_jobs().failed == []  # a second sweep finds nothing more to do
     assert dispatched == [job.pk, job.pk]
 
 
@@ -127,16 +129,16 @@ def test_a_job_whose_worker_stopped_on_its_second_try_fails_with_a_message(setti
     settings.TRYON_HEARTBEAT_LIMIT_SECONDS = 30
     job = submit(make_user())
     for worker in ("first", "second"):
-        assert jobs.claim_job(job_id=job.pk, worker=worker)
+        assert state.claim_job(job_id=job.pk, worker=worker)
         stop_beating(job, seconds=31)
-        failed = services.sweep_stale_jobs()
+        failed = state.sweep_stale_jobs().failed
 
     assert [stale.pk for stale in failed] == [job.pk]
     job.refresh_from_db()
     assert (job.status, job.attempts) == (JobStatus.FAILED, 2)
     assert job.error == "The try-on worker stopped twice on this picture; please try again."
     # The shopper may retry: the same photo and garment queue a fresh job.
-    retry = services.submit_job(user=job.owner, photo=job.photo, product_image=job.product_image)
+    retry = submit_job(user=job.owner, photo=job.photo, product_image=job.product_image)
     assert retry.pk != job.pk and retry.status == JobStatus.QUEUED
 
 
@@ -144,14 +146,14 @@ def test_a_job_whose_worker_stopped_on_its_second_try_fails_with_a_message(setti
 def test_a_worker_taken_for_dead_can_no_longer_record_beat_or_finish_the_job(settings, dispatched):
     settings.TRYON_HEARTBEAT_LIMIT_SECONDS = 30
     job = submit(make_user())
-    jobs.claim_job(job_id=job.pk, worker="slow")
+    state.claim_job(job_id=job.pk, worker="slow")
     stop_beating(job, seconds=31)
-    services.sweep_stale_jobs()
-    jobs.claim_job(job_id=job.pk, worker="second")
+    state.sweep_stale_jobs()
+    state.claim_job(job_id=job.pk, worker="second")
 
-    assert jobs.beat(job_id=job.pk, worker="slow") is False
-    assert jobs.record_stage(job_id=job.pk, stage="warping", progress=0.5, worker="slow") is False
-    assert jobs.fail_job(job_id=job.pk, worker="slow", message="late failure") is None
+    assert state.beat(job_id=job.pk, worker="slow") is False
+    assert state.record_stage(job_id=job.pk, stage="warping", progress=0.5, worker="slow") is False
+    assert state.fail_job(job_id=job.pk, worker="slow", message="late failure") is None
     job.refresh_from_db()
     assert (job.status, job.worker, job.error) == (JobStatus.RUNNING, "second", "")
 
@@ -159,9 +161,9 @@ def test_a_worker_taken_for_dead_can_no_longer_record_beat_or_finish_the_job(set
 @pytest.mark.django_db
 def test_a_fresh_heartbeat_keeps_a_running_job_alive(dispatched):
     job = submit(make_user())
-    jobs.claim_job(job_id=job.pk, worker="alive")
-    assert services.sweep_stale_jobs() == []
-    assert jobs.beat(job_id=job.pk, worker="alive") is True
+    state.claim_job(job_id=job.pk, worker="alive")
+    assert state.sweep_stale_jobs().failed == []
+    assert state.beat(job_id=job.pk, worker="alive") is True
     job.refresh_from_db()
     assert job.status == JobStatus.RUNNING
 
@@ -170,11 +172,11 @@ def test_a_fresh_heartbeat_keeps_a_running_job_alive(dispatched):
 def test_a_worker_start_sends_every_queued_job_again(dispatched):
     user = make_user()
     first, second = submit(user), submit(user)
-    jobs.claim_job(job_id=second.pk, worker="busy")
+    state.claim_job(job_id=second.pk, worker="busy")
     third = submit(user)
     dispatched.clear()
 
-    assert services.redispatch_queued_jobs() == 2
+    assert dispatch.redispatch_queued_jobs() == 2
     assert dispatched == [first.pk, third.pk]
 
 
@@ -183,7 +185,7 @@ def test_a_job_no_worker_picks_up_fails_after_the_queue_limit(settings, dispatch
     settings.TRYON_QUEUED_LIMIT_SECONDS = 60
     job = submit(make_user())
     TryOnJob.objects.filter(pk=job.pk).update(created_at=timezone.now() - timedelta(seconds=61))
-    services.sweep_stale_jobs()
+    state.sweep_stale_jobs()
     job.refresh_from_db()
     assert job.status == JobStatus.FAILED
     assert "No try-on worker" in job.error

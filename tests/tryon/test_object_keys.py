@@ -19,9 +19,10 @@ from revetir.api import api_route_not_found
 from revetir.celery import app as celery_app
 from tests.factories import make_user
 from tests.tryon.helpers import ScriptedEngine, astronaut_upload, make_tryon_product
-from tryon import api, dispatch, services, tasks, views, worker
-from tryon.events import job_payload
+from tryon import api, services, tasks, views
 from tryon.forms import TryOnForm
+from tryon.jobs import dispatch, runner, submit
+from tryon.jobs.messages import job_payload
 from tryon.models import JobStatus, PersonPhoto, TryOnJob
 
 OBJECT_ID = "65f1a2b3c4d5e6f708192a3b"
@@ -44,7 +45,7 @@ def view_of(match) -> object:
 
 def submitted_job(user) -> TryOnJob:
     photo = services.save_person_photo(user=user, upload=astronaut_upload())
-    return services.submit_job(user=user, photo=photo, product_image=make_tryon_product().images.get())
+    return submit.submit_job(user=user, photo=photo, product_image=make_tryon_product().images.get())
 
 
 def api_for(user) -> APIClient:
@@ -252,10 +253,10 @@ def test_the_celery_message_carries_an_objectid_as_text_and_never_expires(settin
 
 @pytest.mark.django_db
 def test_the_task_runs_the_job_its_message_names_given_as_text(monkeypatch, dispatched):
-    monkeypatch.setattr(worker, "load_engine", ScriptedEngine)
+    monkeypatch.setattr(runner, "load_engine", ScriptedEngine)
     named = submitted_job(make_user())
 
-    assert tasks.run_job(str(named.pk)) is True
+    assert tasks.run_next_queued_job(str(named.pk)) is True
 
     named.refresh_from_db()
     assert (named.status, named.attempts) == (JobStatus.DONE, 1)
@@ -263,10 +264,10 @@ def test_the_task_runs_the_job_its_message_names_given_as_text(monkeypatch, disp
 
 @pytest.mark.django_db
 def test_a_task_given_an_id_that_is_no_key_here_runs_nothing(monkeypatch, dispatched):
-    monkeypatch.setattr(worker, "load_engine", ScriptedEngine)
+    monkeypatch.setattr(runner, "load_engine", ScriptedEngine)
     job = submitted_job(make_user())
 
-    assert tasks.run_job(OBJECT_ID) is False
+    assert tasks.run_next_queued_job(OBJECT_ID) is False
 
     job.refresh_from_db()
     assert job.status == JobStatus.QUEUED

@@ -14,7 +14,8 @@ from tests.factories import make_user
 from tests.revetir.test_api_contract import assert_json_error
 from tests.tryon.helpers import astronaut_upload, make_tryon_product
 from tryon import services
-from tryon.events import job_payload
+from tryon.jobs import submit
+from tryon.jobs.messages import job_payload
 from tryon.models import JobStatus, TryOnJob
 from tryon.storage import save_private_file
 
@@ -23,7 +24,7 @@ from tryon.storage import save_private_file
 
 def _finished_job(user) -> TryOnJob:
     photo = services.save_person_photo(user=user, upload=astronaut_upload())
-    job = services.submit_job(user=user, photo=photo, product_image=make_tryon_product().images.get())
+    job = submit.submit_job(user=user, photo=photo, product_image=make_tryon_product().images.get())
     result = save_private_file(folder="results", extension="jpg", content=b"\xff\xd8result")
     small = save_private_file(folder="results", extension="jpg", content=b"\xff\xd8small")
     TryOnJob.objects.filter(pk=job.pk).update(

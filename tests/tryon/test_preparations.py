@@ -13,13 +13,14 @@ from PIL import Image
 
 from tests.factories import make_user
 from tests.tryon.helpers import ScriptedEngine, astronaut_upload, make_tryon_product, t_shirt_png
-from tryon import jobs, preparations, services
+from tryon import preparations, services
+from tryon.jobs import state, submit
+from tryon.jobs.runner import run_queued_jobs
 from tryon.models import GarmentPreparation, JobPriority, JobStatus, PhotoPreparation, TryOnJob
 from tryon.pipeline.classic.engine import ClassicTryOnEngine
 from tryon.pipeline.contract import PreparedSide
 from tryon.pipeline.imageio import load_rgb
 from tryon.storage import read_private_file
-from tryon.worker import run_queued_jobs
 
 
 class CountingClassicEngine(ClassicTryOnEngine):
@@ -63,7 +64,7 @@ def test_the_photo_is_segmented_once_for_three_garments(dispatched, engine):
     products = [make_tryon_product() for _ in range(3)]
 
     for product in products:
-        services.submit_job(user=user, photo=photo, product_image=primary_image(product))
+        submit.submit_job(user=user, photo=photo, product_image=primary_image(product))
     assert run_all(engine) == 3
 
     assert (engine.photos, engine.garments, engine.pairs) == (1, 3, 3)
@@ -87,7 +88,7 @@ def test_a_worker_reads_the_photo_and_its_side_from_storage_once_for_a_page_of_g
     real_read = preparations.read_private_file
     monkeypatch.setattr(preparations, "read_private_file", lambda name: read.append(name) or real_read(name))
 
-    services.submit_page(user=user, photo=photo, product_images=images)
+    submit.submit_page(user=user, photo=photo, product_images=images)
     assert run_all(engine) == 3
 
     side_file = PhotoPreparation.objects.get(photo=photo).file_name
@@ -134,10 +135,10 @@ def test_asking_again_for_a_finished_pair_returns_its_result_at_once_computing_n
     user = make_user()
     photo = services.save_person_photo(user=user, upload=astronaut_upload())
     image = primary_image(make_tryon_product())
-    first = services.submit_job(user=user, photo=photo, product_image=image)
+    first = submit.submit_job(user=user, photo=photo, product_image=image)
     run_all(engine)
 
-    again = services.submit_job(user=user, photo=photo, product_image=image)
+    again = submit.submit_job(user=user, photo=photo, product_image=image)
 
     assert again.pk == first.pk and again.status == JobStatus.DONE
     assert dispatched == [first.pk]  # nothing new was queued
@@ -149,9 +150,9 @@ def test_a_result_from_stored_sides_is_the_same_picture_as_a_fresh_run(dispatche
     user = make_user()
     photo = services.save_person_photo(user=user, upload=astronaut_upload())
     first_image, second_image = primary_image(make_tryon_product()), primary_image(make_tryon_product())
-    services.submit_job(user=user, photo=photo, product_image=first_image)
+    submit.submit_job(user=user, photo=photo, product_image=first_image)
     run_all(engine)  # stores the photo side
-    second = services.submit_job(user=user, photo=photo, product_image=second_image)
+    second = submit.submit_job(user=user, photo=photo, product_image=second_image)
     run_all(engine)  # dresses from the stored photo side
 
     second.refresh_from_db()
@@ -159,8 +160,8 @@ def test_a_result_from_stored_sides_is_the_same_picture_as_a_fresh_run(dispatche
     with second_image.image.open("rb") as garment_file:
         fresh = ClassicTryOnEngine().run(person, load_rgb(garment_file.read()))
     assert engine.photos == 1
-    assert read_private_file(second.result_name) == jobs._jpeg(fresh.image)
-    assert read_private_file(second.result_small_name) == jobs._jpeg(fresh.image_small)
+    assert read_private_file(second.result_name) == state._jpeg(fresh.image)
+    assert read_private_file(second.result_small_name) == state._jpeg(fresh.image_small)
 
 
 @pytest.mark.django_db
@@ -168,13 +169,13 @@ def test_a_replaced_product_image_gets_a_new_garment_side_and_no_stale_result(di
     user = make_user()
     photo = services.save_person_photo(user=user, upload=astronaut_upload())
     image = primary_image(make_tryon_product())
-    first = services.submit_job(user=user, photo=photo, product_image=image)
+    first = submit.submit_job(user=user, photo=photo, product_image=image)
     run_all(engine)
     old = GarmentPreparation.objects.get(product_image=image)
 
     image.image = SimpleUploadedFile("red.png", t_shirt_png(colour=(200, 30, 30)), content_type="image/png")
     image.save()
-    second = services.submit_job(user=user, photo=photo, product_image=image)
+    second = submit.submit_job(user=user, photo=photo, product_image=image)
     run_all(engine)
 
     new = GarmentPreparation.objects.get(product_image=image)
@@ -190,7 +191,7 @@ def test_a_replaced_product_image_gets_a_new_garment_side_and_no_stale_result(di
 def test_deleting_a_photo_deletes_its_analysis_and_results(dispatched, engine):
     user = make_user()
     photo = services.save_person_photo(user=user, upload=astronaut_upload())
-    job = services.submit_job(user=user, photo=photo, product_image=primary_image(make_tryon_product()))
+    job = submit.submit_job(user=user, photo=photo, product_image=primary_image(make_tryon_product()))
     run_all(engine)
     job.refresh_from_db()
     preparation = PhotoPreparation.objects.get(photo=photo)
@@ -208,11 +209,11 @@ def test_another_shopper_never_gets_someone_elses_cached_result(dispatched, engi
     owner, other = make_user(), make_user()
     image = primary_image(make_tryon_product())
     owners_photo = services.save_person_photo(user=owner, upload=astronaut_upload())
-    owners_job = services.submit_job(user=owner, photo=owners_photo, product_image=image)
+    owners_job = submit.submit_job(user=owner, photo=owners_photo, product_image=image)
     run_all(engine)
 
     others_photo = services.save_person_photo(user=other, upload=astronaut_upload())  # the very same picture
-    others_job = services.submit_job(user=other, photo=others_photo, product_image=image)
+    others_job = submit.submit_job(user=other, photo=others_photo, product_image=image)
 
     assert others_photo.pk != owners_photo.pk
     assert others_job.pk != owners_job.pk and others_job.status == JobStatus.QUEUED
@@ -226,11 +227,11 @@ def test_a_result_made_by_other_weights_is_not_returned_from_the_cache(dispatche
     user = make_user()
     photo = services.save_person_photo(user=user, upload=astronaut_upload())
     image = primary_image(make_tryon_product())
-    first = services.submit_job(user=user, photo=photo, product_image=image)
+    first = submit.submit_job(user=user, photo=photo, product_image=image)
     run_all(engine)
     TryOnJob.objects.filter(pk=first.pk).update(engine_identity="classic/0")
 
-    again = services.submit_job(user=user, photo=photo, product_image=image)
+    again = submit.submit_job(user=user, photo=photo, product_image=image)
 
     assert again.pk != first.pk and again.status == JobStatus.QUEUED
 
@@ -239,11 +240,11 @@ def test_a_result_made_by_other_weights_is_not_returned_from_the_cache(dispatche
 def test_a_single_try_on_is_run_before_a_page_batch_queued_earlier(dispatched):
     shopper, other = make_user(), make_user()
     page_photo = services.save_person_photo(user=shopper, upload=astronaut_upload())
-    page = services.submit_page(
+    page = submit.submit_page(
         user=shopper, photo=page_photo, product_images=[primary_image(make_tryon_product()) for _ in range(3)]
     )
     single_photo = services.save_person_photo(user=other, upload=astronaut_upload(mirrored=True))
-    single = services.submit_job(user=other, photo=single_photo, product_image=primary_image(make_tryon_product()))
+    single = submit.submit_job(user=other, photo=single_photo, product_image=primary_image(make_tryon_product()))
     order: list[object] = []
 
     class RecordingEngine(ScriptedEngine):
@@ -264,14 +265,14 @@ def test_a_page_batch_past_the_shoppers_bound_queues_nothing_and_says_why(dispat
     user = make_user()
     photo = services.save_person_photo(user=user, upload=astronaut_upload())
     images = [primary_image(make_tryon_product()) for _ in range(5)]
-    services.submit_page(user=user, photo=photo, product_images=images[:3])
+    submit.submit_page(user=user, photo=photo, product_images=images[:3])
 
-    with pytest.raises(services.TryOnBusyError, match="At most 4 garments"):
-        services.submit_page(user=user, photo=photo, product_images=images[3:])
+    with pytest.raises(submit.TryOnBusyError, match="At most 4 garments"):
+        submit.submit_page(user=user, photo=photo, product_images=images[3:])
 
     assert TryOnJob.objects.count() == 3
     # the same page again is not new work: its live jobs come back
-    assert [job.pk for job in services.submit_page(user=user, photo=photo, product_images=images[:3])] == [
+    assert [job.pk for job in submit.submit_page(user=user, photo=photo, product_images=images[:3])] == [
         job.pk for job in TryOnJob.objects.order_by("created_at", "id")
     ]
 
@@ -281,9 +282,9 @@ def test_page_try_ons_do_not_use_up_the_shoppers_single_try_on_rate(dispatched, 
     settings.TRYON_RATE_LIMIT_PER_MINUTE = 2
     user = make_user()
     photo = services.save_person_photo(user=user, upload=astronaut_upload())
-    services.submit_page(user=user, photo=photo, product_images=[primary_image(make_tryon_product()) for _ in range(3)])
+    submit.submit_page(user=user, photo=photo, product_images=[primary_image(make_tryon_product()) for _ in range(3)])
 
-    single = services.submit_job(user=user, photo=photo, product_image=primary_image(make_tryon_product()))
+    single = submit.submit_job(user=user, photo=photo, product_image=primary_image(make_tryon_product()))
 
     assert single.priority == JobPriority.SINGLE and single.status == JobStatus.QUEUED
 
@@ -294,7 +295,7 @@ def test_a_photo_saved_is_prepared_by_the_background_worker_when_asked(
 ):
     settings.TRYON_PREPARE_IN_BACKGROUND = True
     requested: list[tuple[str, object]] = []
-    monkeypatch.setattr("tryon.dispatch.dispatch_preparation", lambda kind, pk: requested.append((kind, pk)))
+    monkeypatch.setattr("tryon.jobs.dispatch.dispatch_preparation", lambda kind, pk: requested.append((kind, pk)))
     user = make_user()
     photo = services.save_person_photo(user=user, upload=astronaut_upload())
     with django_capture_on_commit_callbacks(execute=True):  # product images are prepared once saved for good
@@ -314,13 +315,13 @@ def test_a_job_reports_the_preparation_stages_only_for_the_sides_it_computes(dis
     first, second = primary_image(make_tryon_product()), primary_image(make_tryon_product())
     preparations.garment_side(product_image=second, engine=engine)
     recorded = []
-    real_record = jobs.record_stage
-    monkeypatch.setattr(jobs, "record_stage", lambda **kw: recorded.append(kw["stage"]) or real_record(**kw))
+    real_record = state.record_stage
+    monkeypatch.setattr(state, "record_stage", lambda **kw: recorded.append(kw["stage"]) or real_record(**kw))
 
-    services.submit_job(user=user, photo=photo, product_image=first)
+    submit.submit_job(user=user, photo=photo, product_image=first)
     run_all(engine)  # computes both sides
     computed, recorded[:] = list(recorded), []
-    services.submit_job(user=user, photo=photo, product_image=second)
+    submit.submit_job(user=user, photo=photo, product_image=second)
     run_all(engine)  # both sides kept
 
     assert computed == ["segmenting", "masking", "warping", "rendering", "compositing"]

@@ -12,7 +12,8 @@ from django.utils import timezone
 
 from tests.factories import make_user
 from tests.tryon.helpers import astronaut_upload, make_tryon_product
-from tryon import jobs, services
+from tryon import services
+from tryon.jobs import state, submit
 from tryon.models import TryOnJob
 
 
@@ -27,10 +28,10 @@ def test_the_command_reports_jobs_per_state_and_the_oldest_queued_jobs_age(dispa
     owner = make_user()
     photo = services.save_person_photo(user=owner, upload=astronaut_upload())
     submitted = [
-        services.submit_job(user=owner, photo=photo, product_image=make_tryon_product().images.get()) for _ in range(3)
+        submit.submit_job(user=owner, photo=photo, product_image=make_tryon_product().images.get()) for _ in range(3)
     ]
-    jobs.claim_job(job_id=submitted[0].pk, worker="w")
-    jobs.fail_job(job_id=submitted[0].pk, message="broken")
+    state.claim_job(job_id=submitted[0].pk, worker="w")
+    state.fail_job(job_id=submitted[0].pk, message="broken")
     TryOnJob.objects.filter(pk=submitted[1].pk).update(created_at=timezone.now() - timedelta(minutes=10))
 
     report = json.loads(queue_report("--json"))

@@ -19,7 +19,7 @@ from tests.factories import make_user
 from tests.tryon.helpers import encode, make_tryon_product
 from tests.tryon.pipeline.person_photos import astronaut, widened
 from tryon.models import PersonPhoto, TryOnJob
-from tryon.validation import clean_person_photo
+from tryon.photo_check import clean_person_photo
 
 
 def png_chunk(kind: bytes, data: bytes) -> bytes:

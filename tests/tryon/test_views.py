@@ -14,13 +14,14 @@ from shop.models import ProductImage, SizeChartRow
 from tests.factories import make_user, png_bytes
 from tests.tryon.helpers import astronaut_upload, make_tryon_product
 from tryon import selectors, services
+from tryon.jobs import submit
 from tryon.models import JobStatus, PersonPhoto, TryOnJob
 from tryon.storage import save_private_file
 
 
 def job_for(user):
     photo = services.save_person_photo(user=user, upload=astronaut_upload())
-    return services.submit_job(user=user, photo=photo, product_image=make_tryon_product().images.get())
+    return submit.submit_job(user=user, photo=photo, product_image=make_tryon_product().images.get())
 
 
 def finished(job):

@@ -14,16 +14,17 @@ from PIL import Image
 from tests.factories import make_user
 from tests.tryon.helpers import ScriptedEngine, astronaut_upload, make_tryon_product
 from tryon import services
-from tryon import worker as worker_module
+from tryon.jobs import hosts, runner
+from tryon.jobs.runner import OUT_OF_MEMORY_MESSAGE, UNEXPECTED_ERROR_MESSAGE, run_queued_jobs
+from tryon.jobs.submit import submit_job
 from tryon.models import JobStatus, TryOnJob
 from tryon.pipeline.contract import NoPersonFoundError
-from tryon.worker import OUT_OF_MEMORY_MESSAGE, UNEXPECTED_ERROR_MESSAGE, run_queued_jobs
 
 
 def submit(user, product=None):
     product = product or make_tryon_product()
     photo = services.save_person_photo(user=user, upload=astronaut_upload())
-    return services.submit_job(user=user, photo=photo, product_image=product.images.get(is_primary=True))
+    return submit_job(user=user, photo=photo, product_image=product.images.get(is_primary=True))
 
 
 @pytest.mark.django_db(transaction=True)
@@ -55,9 +56,9 @@ def test_the_real_engine_puts_the_garment_on_the_astronaut_and_stores_both_resul
 @pytest.mark.django_db(transaction=True)
 def test_without_redis_the_first_submit_starts_the_in_process_worker_which_runs_the_job(settings, monkeypatch):
     settings.TRYON_WORKER = "thread"
-    monkeypatch.setattr(worker_module, "_in_process_worker", None)
+    monkeypatch.setattr(hosts, "_in_process_worker", None)
     job = submit(make_user())
-    background = worker_module.in_process_worker()
+    background = hosts.in_process_worker()
     try:
         deadline = time.monotonic() + 60
         while TryOnJob.objects.get(pk=job.pk).is_live and time.monotonic() < deadline:
@@ -138,7 +139,7 @@ def test_warming_up_loads_the_engine_and_the_body_model_before_any_job(monkeypat
     engine = ScriptedEngine()
     loaded = []
 
-    assert worker_module.warm_up(lambda: loaded.append(engine) or engine) is engine
+    assert runner.warm_up(lambda: loaded.append(engine) or engine) is engine
 
     assert loaded == [engine]
     assert {name for name, _folder in body_models._loaded} == set(body_models.MODEL_NAMES)
@@ -152,6 +153,6 @@ def test_warming_up_without_the_body_model_or_weights_logs_what_is_missing(tmp_p
     def missing_weights():
         raise WeightsError("The neural try-on model is not ready. warp_model_final.pth is missing.")
 
-    assert worker_module.warm_up(missing_weights) is None
+    assert runner.warm_up(missing_weights) is None
     assert "Body model not loaded at start" in caplog.text and "pose_detection.tflite" in caplog.text
     assert "warp_model_final.pth is missing" in caplog.text

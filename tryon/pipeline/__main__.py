@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from tryon.pipeline.contract import GARMENT_TYPES, UPPER_BODY, TryOnError
+from tryon.pipeline.select import ENGINE_CHOICES
 
 EXIT_TRYON_ERROR = 2
 DEVICE_ENV = "REVETIR_TRYON_DEVICE"
@@ -39,7 +40,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--engine",
-        choices=("auto", "neural", "classic"),
+        choices=ENGINE_CHOICES,
         default="auto",
         help="auto: neural when its weights are installed, else the weight-free classic engine (default)",
     )

@@ -17,7 +17,7 @@ import numpy as np
 from PIL import Image
 
 if TYPE_CHECKING:
-    from tryon.pipeline.imageio import GarmentSource, ImageSource
+    from tryon.pipeline.pictures import GarmentSource, ImageSource
 
 # Stages in the order engines report them; the shop shows their names with the progress bar.
 STAGES: tuple[str, ...] = ("segmenting", "masking", "warping", "rendering", "compositing")

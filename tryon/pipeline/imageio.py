@@ -8,45 +8,19 @@ give, so its alpha travels with the garment's own colours instead of being flatt
 from __future__ import annotations
 
 import io
-from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from tryon.pipeline.contract import InvalidImageError
-
-ImageSource = str | Path | bytes | Image.Image | np.ndarray
-
-# An alpha channel cuts the garment out when at least this share of the picture is transparent (alpha
-# below CUT_OUT_ALPHA); a picture with a few transparent pixels (rounded corners) is an ordinary photo.
-CUT_OUT_MIN_TRANSPARENT_SHARE = 0.05
-CUT_OUT_ALPHA = 128
-WHITE = 255.0
-
-
-@dataclass(frozen=True)
-class GarmentPicture:
-    """A product picture: the garment's own colours (H×W×3 uint8, never blended with a background)
-    and, for a cut-out, its alpha (H×W uint8; None for a photo on a background)."""
-
-    colours: np.ndarray
-    alpha: np.ndarray | None = None
-
-    @property
-    def is_cut_out(self) -> bool:
-        return self.alpha is not None
-
-    def on_white(self) -> np.ndarray:
-        """The picture as a shop page shows it: a cut-out composited onto white (for models trained on
-        product photos on white); a photo unchanged."""
-        if self.alpha is None:
-            return self.colours
-        return _composite_on_white(self.colours, self.alpha)
-
-
-# What engines take as a garment: anything `load_rgb` reads, or a picture already loaded.
-GarmentSource = ImageSource | GarmentPicture
+from tryon.pipeline.pictures import (
+    CUT_OUT_ALPHA,
+    CUT_OUT_MIN_TRANSPARENT_SHARE,
+    GarmentPicture,
+    GarmentSource,
+    ImageSource,
+    composite_on_white,
+)
 
 
 def load_rgb(source: ImageSource) -> np.ndarray:
@@ -94,11 +68,6 @@ def _array_to_picture(array: np.ndarray) -> GarmentPicture:
     if array.ndim == 3 and array.shape[2] == 4:
         colours, alpha = np.ascontiguousarray(array[:, :, :3]), np.ascontiguousarray(array[:, :, 3])
         if np.count_nonzero(alpha < CUT_OUT_ALPHA) < CUT_OUT_MIN_TRANSPARENT_SHARE * alpha.size:
-            return GarmentPicture(colours=_composite_on_white(colours, alpha))
+            return GarmentPicture(colours=composite_on_white(colours, alpha))
         return GarmentPicture(colours=colours, alpha=alpha)
     raise InvalidImageError(f"Expected an H×W, H×W×3 or H×W×4 image, got shape {array.shape}.")
-
-
-def _composite_on_white(colours: np.ndarray, alpha: np.ndarray) -> np.ndarray:
-    opacity = alpha[:, :, None].astype(np.float32) / 255.0
-    return (colours.astype(np.float32) * opacity + WHITE * (1.0 - opacity)).round().astype(np.uint8)

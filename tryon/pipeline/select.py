@@ -9,41 +9,13 @@ from __future__ import annotations
 
 import os
 import threading
-from typing import TYPE_CHECKING
 
-from tryon.pipeline.contract import ENGINE_NEURAL, UPPER_BODY, Engine, TryOnError, WeightsError
-
-if TYPE_CHECKING:
-    import torch
+from tryon.pipeline.contract import ENGINE_CLASSIC, ENGINE_NEURAL, Engine, TryOnError, WeightsError
+from tryon.pipeline.device import DEVICE_AUTO
+from tryon.pipeline.neural import NEURAL_GARMENT_TYPES
 
 ENGINE_AUTO = "auto"
-ENGINE_CHOICES = (ENGINE_AUTO, "neural", "classic")
-DEVICE_AUTO = "auto"
-DEVICE_CHOICES = (DEVICE_AUTO, "cpu", "cuda")
-
-
-def resolve_device(device: str | torch.device = DEVICE_AUTO) -> torch.device:
-    """Turn "auto" into CUDA when available, else CPU; anything else as torch.device understands it."""
-    import torch
-
-    if isinstance(device, str) and device == DEVICE_AUTO:
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    return torch.device(device)
-
-
-def resolve_engine_device(device: str) -> torch.device:
-    """`device` as given by an operator ("auto", "cpu", "cuda", "cuda:N"); asking for CUDA on a machine
-    without it is a `TryOnError` that says what to do."""
-    import torch
-
-    if device not in DEVICE_CHOICES and not device.startswith("cuda:"):
-        raise TryOnError(f"Unknown try-on device {device!r}; use one of {', '.join(DEVICE_CHOICES)}.")
-    if device.startswith("cuda") and not torch.cuda.is_available():
-        raise TryOnError(
-            f"The try-on device is set to {device!r} but PyTorch sees no CUDA GPU here; "
-            "set REVETIR_TRYON_DEVICE (or --device) to 'auto' or 'cpu'."
-        )
-    return resolve_device(device)
+ENGINE_CHOICES = (ENGINE_AUTO, ENGINE_NEURAL, ENGINE_CLASSIC)
 
 
 def select_engine(
@@ -55,32 +27,32 @@ def select_engine(
     """The try-on engine to use: "neural" (weights required), "classic" (weight-free) or "auto"
     (neural when its weights verify, else classic). Raises `WeightsError` when the neural engine is
     asked for, or is the only one available, and its weights are missing or damaged."""
-    from tryon.pipeline.neural.engine import TryOnEngine, neural_weights_problem
+    from tryon.pipeline.neural.engine import NeuralTryOnEngine, neural_weights_problem
     from tryon.pipeline.neural.weights import verify_weights_dir
 
     if name not in ENGINE_CHOICES:
         raise TryOnError(f"Unknown try-on engine {name!r}; use one of {', '.join(ENGINE_CHOICES)}.")
-    if name == "classic":
+    if name == ENGINE_CLASSIC:
         return _classic_engine(TryOnError("The weight-free classic try-on engine is not part of this build."))
-    if name == "neural":
-        return TryOnEngine(weights_dir, device=device)
+    if name == ENGINE_NEURAL:
+        return NeuralTryOnEngine(weights_dir, device=device)
     report = verify_weights_dir(weights_dir)
     if report.neural_ready:
-        return TryOnEngine(weights_dir, device=device)
+        return NeuralTryOnEngine(weights_dir, device=device)
     return _classic_engine(WeightsError(neural_weights_problem(report)))
 
 
 def engine_identity(name: str = ENGINE_AUTO, *, weights_dir: str | os.PathLike[str] | None = None) -> str:
     """The `identity` of the engine `select_engine` would load, without loading it (cheap per request):
     the shop compares it with stored results. Blank when no engine would load."""
-    if name == "classic":
+    if name == ENGINE_CLASSIC:
         return _classic_identity()
     from tryon.pipeline.neural.weights import verify_weights_dir
 
     report = verify_weights_dir(weights_dir)
     if report.neural_ready:
         return report.neural_identity()
-    return "" if name == "neural" else _classic_identity()
+    return "" if name == ENGINE_NEURAL else _classic_identity()
 
 
 def _classic_identity() -> str:
@@ -97,11 +69,17 @@ _classic_for_other_garments: list[Engine] = []
 _classic_lock = threading.Lock()
 
 
+def engine_name_for_garment(name: str, garment_type: str) -> str:
+    """The engine name (as REVETIR_TRYON_ENGINE gives it) that dresses `garment_type` when `name` is
+    selected: the selected one for the types the neural engine dresses, else the weight-free one."""
+    return name if garment_type in NEURAL_GARMENT_TYPES else ENGINE_CLASSIC
+
+
 def engine_for_garment(engine: Engine, garment_type: str) -> Engine:
     """The engine that tries on `garment_type` given the one selected: the neural engine does tops only
     (PF-AFN was trained on tops), so bottoms and dresses go to the weight-free engine (one per process),
     whose result the shop marks with its plain notice."""
-    if engine.name != ENGINE_NEURAL or garment_type == UPPER_BODY:
+    if engine.name != ENGINE_NEURAL or engine_name_for_garment(engine.name, garment_type) == ENGINE_NEURAL:
         return engine
     with _classic_lock:
         if not _classic_for_other_garments:

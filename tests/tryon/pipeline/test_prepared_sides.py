@@ -14,12 +14,11 @@ from tests.tryon.pipeline.stand_in_weights import stand_in_weights_dir
 from tryon.pipeline.classic.engine import ClassicTryOnEngine
 from tryon.pipeline.contract import GARMENT_SIDE, PHOTO_SIDE, UPPER_BODY, PreparedSide, StalePreparationError
 from tryon.pipeline.masks import cloth_mask
-from tryon.pipeline.neural.engine import TryOnEngine, _viton_frame_of
+from tryon.pipeline.neural.engine import NeuralTryOnEngine, _viton_frame_of
+from tryon.pipeline.neural.postprocess import garment_region, paste_back
 from tryon.pipeline.neural.preprocess import (
     crop_person,
-    garment_region,
     garment_to_model_inputs,
-    paste_back,
     pfafn_output_to_uint8,
 )
 from tryon.pipeline.person import analyse_person
@@ -27,7 +26,7 @@ from tryon.pipeline.person import analyse_person
 
 @pytest.fixture(scope="module")
 def neural_engine(reference_dir):
-    return TryOnEngine(stand_in_weights_dir(reference_dir), device="cpu")
+    return NeuralTryOnEngine(stand_in_weights_dir(reference_dir), device="cpu")
 
 
 def test_neural_split_run_draws_the_monolithic_pipelines_picture(neural_engine):

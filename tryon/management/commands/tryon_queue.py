@@ -6,7 +6,7 @@ import json
 
 from django.core.management.base import BaseCommand, CommandParser
 
-from tryon.selectors import QueueOverview, queue_overview
+from tryon.queue_status import QueueOverview, queue_overview
 
 WORKER_DESCRIPTIONS = {"celery": "Celery workers", "thread": "the in-process worker"}
 

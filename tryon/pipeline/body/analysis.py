@@ -36,6 +36,7 @@ from tryon.pipeline.body import detector, landmarks, segmentation
 from tryon.pipeline.body.landmarks import KEYPOINT_NAMES, CropLandmarks, mirrored_name
 from tryon.pipeline.body.models import POSE_DETECTOR, POSE_LANDMARKS, SELFIE_SEGMENTATION, load_model
 from tryon.pipeline.body.region import Region, region_from_alignment_points
+from tryon.pipeline.contract import FULL_BODY, GARMENT_TYPES, LOWER_BODY, UPPER_BODY
 
 WORK_LONG_SIDE = 512
 VISIBLE_THRESHOLD = 0.5
@@ -63,7 +64,6 @@ MIN_FRONTAL_SHOULDER_SHARE = 0.5  # shoulder width in the picture / in 3-D (with
 
 SHOULDERS = [KEYPOINT_NAMES.index("left_shoulder"), KEYPOINT_NAMES.index("right_shoulder")]
 
-GARMENT_TYPES = ("upper_body", "lower_body", "full_body")
 FACE_NAMES = ("nose", "left_eye", "right_eye")
 FACE_THE_CAMERA = "Face the camera with your shoulders and hips in the picture."
 NO_PERSON = "We could not find a person in this photo. " + FACE_THE_CAMERA
@@ -262,7 +262,7 @@ def judge_photo(
     elif not _both_on_body(view, "ankle"):
         legs_message = ANKLES_OUT
     legs = GarmentVerdict(legs_message is None, legs_message or "")
-    return {"upper_body": GarmentVerdict(True), "lower_body": legs, "full_body": legs}, None
+    return {UPPER_BODY: GarmentVerdict(True), LOWER_BODY: legs, FULL_BODY: legs}, None
 
 
 # ---------------------------------------------------------------------------------------------------------------------

@@ -33,9 +33,11 @@ from tryon.pipeline.contract import (
     pack_mask,
     unpack_mask,
 )
+from tryon.pipeline.device import DEVICE_AUTO, resolve_device, resolve_engine_device
 from tryon.pipeline.imageio import GarmentSource, ImageSource, load_garment, load_rgb
 from tryon.pipeline.mask_check import mask_problems
 from tryon.pipeline.masks import garment_mask, refine_with_saliency
+from tryon.pipeline.neural import NEURAL_GARMENT_TYPES
 from tryon.pipeline.neural.optimize import (
     LOADING_MMAP_THRESHOLD_BYTES,
     optimize_for_inference,
@@ -43,15 +45,14 @@ from tryon.pipeline.neural.optimize import (
     tune_malloc_for_inference,
 )
 from tryon.pipeline.neural.pfafn import GeneratorNet, WarpNet, tryon_forward, tryon_from_pyramids
+from tryon.pipeline.neural.postprocess import garment_region, paste_back
 from tryon.pipeline.neural.preprocess import (
     MODEL_HEIGHT,
     MODEL_WIDTH,
     U2NET_SIZE,
     PersonCrop,
     crop_person,
-    garment_region,
     garment_to_model_inputs,
-    paste_back,
     person_mask_from_saliency,
     pfafn_output_to_uint8,
     u2net_input,
@@ -67,7 +68,6 @@ from tryon.pipeline.neural.weights import (
     verify_weights_dir,
 )
 from tryon.pipeline.person import analyse_person
-from tryon.pipeline.select import DEVICE_AUTO, resolve_device, resolve_engine_device
 
 
 @dataclass(frozen=True)
@@ -266,7 +266,7 @@ def neural_weights_problem(report: WeightsDirReport) -> str:
     return "The neural try-on model is not ready. " + " ".join(problems)
 
 
-class TryOnEngine:
+class NeuralTryOnEngine:
     """The neural engine: U²-Net cuts the person out, PF-AFN warps the garment onto them and renders
     the try-on, which is pasted back into the photo over the garment only.
 
@@ -451,7 +451,7 @@ def _viton_frame_of(body: BodyAnalysis) -> tuple[int, int, int, int]:
 
 
 def _check_top(garment_type: str) -> None:
-    if garment_type != UPPER_BODY:
+    if garment_type not in NEURAL_GARMENT_TYPES:
         raise TryOnError(
             "The neural try-on engine fits tops only; use the weight-free engine (--engine classic or auto) "
             "for trousers, skirts and dresses."

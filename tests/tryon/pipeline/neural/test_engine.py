@@ -15,7 +15,7 @@ from skimage import data
 from tests.tryon.pipeline.product_photos import tshirt_photo
 from tests.tryon.pipeline.stand_in_weights import stand_in_weights_dir
 from tryon.pipeline.contract import ENGINE_NEURAL, STAGES, TryOnError, WeightsError
-from tryon.pipeline.neural.engine import TryOnEngine
+from tryon.pipeline.neural.engine import NeuralTryOnEngine
 from tryon.pipeline.select import select_engine
 
 # Pixels this far from the garment as placed on the photo must be the photo's own (the feathered
@@ -30,7 +30,7 @@ def neural_weights_dir(reference_dir):
 
 @pytest.fixture(scope="module")
 def neural_engine(neural_weights_dir):
-    return TryOnEngine(neural_weights_dir, device="cpu")
+    return NeuralTryOnEngine(neural_weights_dir, device="cpu")
 
 
 @pytest.fixture(scope="module")
@@ -99,7 +99,7 @@ def test_engine_uses_u2netp_when_only_the_small_segmenter_is_installed(neural_en
 def test_auto_selects_the_neural_engine_when_its_weights_verify(neural_weights_dir, neural_engine):
     engine = select_engine("auto", weights_dir=neural_weights_dir, device="cpu")
 
-    assert isinstance(engine, TryOnEngine)
+    assert isinstance(engine, NeuralTryOnEngine)
     assert engine.networks is neural_engine.networks  # loaded once per process
 
 
@@ -120,7 +120,7 @@ def test_neural_engine_names_a_truncated_checkpoint(tmp_path, neural_weights_dir
     (tmp_path / "warp_model_final.pth").write_bytes(whole[: len(whole) // 2])
 
     with pytest.raises(WeightsError, match=r"warp_model_final\.pth.*install_weights"):
-        TryOnEngine(tmp_path, device="cpu")
+        NeuralTryOnEngine(tmp_path, device="cpu")
 
 
 def test_auto_falls_back_to_the_classic_engine_without_weights(tmp_path, stub_classic_module):
@@ -148,4 +148,4 @@ def test_unknown_engine_name_is_refused(tmp_path):
 @pytest.mark.skipif(torch.cuda.is_available(), reason="checks the message on machines without a GPU")
 def test_asking_for_cuda_without_a_gpu_says_how_to_fix_it(neural_weights_dir):
     with pytest.raises(TryOnError, match=r"no CUDA GPU.*'auto' or 'cpu'"):
-        TryOnEngine(neural_weights_dir, device="cuda")
+        NeuralTryOnEngine(neural_weights_dir, device="cuda")

@@ -11,15 +11,14 @@ from skimage.transform import resize as skimage_resize
 
 from tests.tryon.pipeline.product_photos import tshirt_mask, tshirt_photo
 from tryon.pipeline.contract import GarmentNotFoundError, NoPersonFoundError
+from tryon.pipeline.neural.postprocess import garment_region, paste_back
 from tryon.pipeline.neural.preprocess import (
     GARMENT_FILL,
     MODEL_HEIGHT,
     MODEL_WIDTH,
     crop_person,
-    garment_region,
     garment_to_model_inputs,
     official_resize,
-    paste_back,
     pfafn_edge_tensor,
     pfafn_image_tensor,
     pfafn_output_to_uint8,

@@ -1,4 +1,4 @@
-"""Turning an uploaded file into a clean person photo, or a clear reason why not.
+"""The photo check: turning an uploaded file into a clean person photo, or a clear reason why not.
 
 The format is decided by decoding with Pillow, never by the file name or the browser's content
 type. The stored image is a fresh encoding of the pixels, upright as the EXIF orientation said,

@@ -1,4 +1,5 @@
-"""A try-on job's state machine: the one module that changes `TryOnJob.status`.
+"""A try-on job's state machine: the one module that changes a `TryOnJob`'s state and tells the
+owner's browsers about it (through `tryon.jobs.messages`).
 
     queued ──claim──> running ──complete──> done
        ^                 │ └────fail──────> failed
@@ -11,8 +12,9 @@ run a job, and two sweepers never both retry or fail one. Each change is publish
 browsers. A `job_id` is the key as the database gives it: an integer on SQLite, an ObjectId on
 MongoDB.
 
-This module dispatches nothing: whoever retries a job (`tryon.services.sweep_stale_jobs`) hands
-the returned ids to `tryon.dispatch`.
+Transitions: submit (`queue_job`), claim (`claim_job`, `claim_next_job`), stage (`reach_stage`),
+heartbeat (`beat`), done (`complete_job`), failed (`fail_job`), retried and swept
+(`sweep_stale_jobs`, which hands the jobs it queued again to `tryon.jobs.dispatch`).
 """
 
 from __future__ import annotations
@@ -29,7 +31,8 @@ from django.db.models import F
 from django.utils import timezone
 from PIL import Image
 
-from tryon.events import publish_job
+from tryon.jobs import dispatch
+from tryon.jobs.messages import publish_job
 from tryon.models import LIVE_STATUSES, JobStatus, TryOnJob
 from tryon.storage import delete_private_files, save_private_file
 
@@ -67,6 +70,18 @@ def worker_name() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
 
 
+def queue_job(*, owner: object, photo: object, product_image: object, priority: int) -> TryOnJob:
+    """A new job in state `queued` (submit). The caller dispatches it."""
+    return TryOnJob.objects.create(
+        owner=owner, photo=photo, product=product_image.product, product_image=product_image, priority=priority
+    )
+
+
+def publish_again(job: TryOnJob) -> None:
+    """Tell the owner's browsers a job's state once more (a finished pair asked for again)."""
+    publish_job(job)
+
+
 def claim_job(*, job_id: object, worker: str) -> bool:
     """queued → running for `worker`, counting the attempt. True for exactly one caller per job."""
     now = timezone.now()
@@ -84,14 +99,15 @@ def claim_job(*, job_id: object, worker: str) -> bool:
 
 def claim_next_job(*, worker: str, preferred_job_id: object | None = None) -> TryOnJob | None:
     """Claim the next queued job: single try-ons before page batches, oldest first within each;
-    `preferred_job_id` (the job a wake-up named) only when nothing ranks before it. None when none is left."""
+    `preferred_job_id` (the job a wake-up named) only when nothing ranks before it. None when none is left.
+    The claimed job is published (running, no stage yet)."""
     if preferred_job_id is not None:
         preferred = TryOnJob.objects.filter(pk=preferred_job_id, status=JobStatus.QUEUED).values("priority").first()
         waiting_before = preferred is not None and (
             TryOnJob.objects.filter(status=JobStatus.QUEUED, priority__lt=preferred["priority"]).exists()
         )
         if preferred is not None and not waiting_before and claim_job(job_id=preferred_job_id, worker=worker):
-            return TryOnJob.objects.get(pk=preferred_job_id)
+            return _published(preferred_job_id)
     while True:
         candidate = (
             TryOnJob.objects.filter(status=JobStatus.QUEUED)
@@ -101,7 +117,7 @@ def claim_next_job(*, worker: str, preferred_job_id: object | None = None) -> Tr
         if candidate is None:
             return None
         if claim_job(job_id=candidate, worker=worker):
-            return TryOnJob.objects.get(pk=candidate)
+            return _published(candidate)
 
 
 def record_stage(*, job_id: object, stage: str, progress: float, worker: str) -> bool:
@@ -112,6 +128,16 @@ def record_stage(*, job_id: object, stage: str, progress: float, worker: str) ->
         stage=stage, progress=progress, heartbeat_at=timezone.now()
     )
     return updated == 1
+
+
+def reach_stage(*, job: TryOnJob, stage: str, progress: float, engine: str) -> bool:
+    """Record the stage `job` (claimed by this process, `job.worker`) reached with `engine`, and
+    publish it. False when the job is no longer this worker's: stop."""
+    if not record_stage(job_id=job.pk, stage=stage, progress=progress, worker=job.worker):
+        return False
+    job.status, job.stage, job.progress, job.engine = JobStatus.RUNNING, stage, progress, engine
+    publish_job(job)
+    return True
 
 
 def beat(*, job_id: object, worker: str) -> bool:
@@ -169,12 +195,16 @@ def fail_job(
     return _published(job_id)
 
 
-def sweep_stale_jobs(*, owner_id: object | None = None) -> SweepResult:
+def sweep_stale_jobs(*, owner_id: object | None = None, redispatch: bool = True) -> SweepResult:
     """Retry or fail running jobs whose worker stopped beating; fail queued jobs no worker took.
 
     A running job past the heartbeat limit goes back to the queue while it has had fewer than
-    TRYON_MAX_ATTEMPTS tries, else it fails with a message. The caller dispatches the requeued
-    ids. Safe to run from any number of processes at once: each change is conditional on the
+    TRYON_MAX_ATTEMPTS tries, else it fails with a message. The requeued jobs are dispatched again
+    unless `redispatch` is off (the in-process worker, which runs them itself next).
+
+    Runs on a timer in every Celery worker and in the idle in-process worker, before a submit, and
+    from the websocket of a shopper watching a live job. Safe to run from any number of processes at
+    once: each change is conditional on the
     state and attempt count the sweep saw, so it happens once.
     """
     now = timezone.now()
@@ -214,6 +244,8 @@ def sweep_stale_jobs(*, owner_id: object | None = None) -> SweepResult:
             logger.warning("Try-on job %s failed as stale: %s", job.pk, job.error)
             result.failed.append(job)
         publish_job(job)
+    if redispatch:
+        dispatch.dispatch_each(result.requeued)
     return result
 
 
