@@ -11,6 +11,7 @@ from skimage import data as skimage_data
 
 from shop.models import Product, ProductImage
 from tests.factories import make_product
+from tryon.pipeline.contract import STAGES
 
 
 def astronaut_image() -> Image.Image:
@@ -87,6 +88,7 @@ class ScriptedEngine:
 
     name = "scripted"
     identity = "scripted/1"
+    stage_shares = dict.fromkeys(STAGES, 1 / len(STAGES))
 
     def __init__(self, error: Exception | None = None) -> None:
         self.error = error

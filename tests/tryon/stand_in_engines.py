@@ -12,7 +12,7 @@ import time
 import numpy as np
 from PIL import Image
 
-from tryon.pipeline.contract import GARMENT_SIDE, PHOTO_SIDE, PreparedSide, TryOnResult, pack_mask
+from tryon.pipeline.contract import GARMENT_SIDE, PHOTO_SIDE, STAGES, PreparedSide, TryOnResult, pack_mask
 
 STALL_SECONDS = 600
 
@@ -28,6 +28,7 @@ class EmptySides:
     """Prepared sides with nothing in them (an 8×8 cloth mask for the garment), made at once."""
 
     identity = "stand-in/1"
+    stage_shares = dict.fromkeys(STAGES, 1 / len(STAGES))
 
     def prepare_photo(self, person):
         return PreparedSide(side=PHOTO_SIDE, identity=self.identity, arrays={})

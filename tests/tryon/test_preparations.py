@@ -326,3 +326,26 @@ def test_a_job_reports_the_preparation_stages_only_for_the_sides_it_computes(dis
 
     assert computed == ["segmenting", "masking", "warping", "rendering", "compositing"]
     assert recorded == ["warping", "rendering", "compositing"]
+
+
+@pytest.mark.django_db
+def test_the_progress_of_each_stage_comes_from_the_engines_own_shares(dispatched, engine, monkeypatch):
+    """The bar moves by the engine's stage shares whether a side is prepared in the job or in `dress`."""
+    user = make_user()
+    photo = services.save_person_photo(user=user, upload=astronaut_upload())
+    reported = {}
+    real_record = state.record_stage
+
+    def record(**kwargs):
+        reported.setdefault(kwargs["stage"], kwargs["progress"])
+        return real_record(**kwargs)
+
+    monkeypatch.setattr(state, "record_stage", record)
+
+    submit.submit_job(user=user, photo=photo, product_image=primary_image(make_tryon_product()))
+    run_all(engine)
+
+    shares = engine.stage_shares
+    assert reported["segmenting"] == 0.0
+    assert reported["masking"] == pytest.approx(shares["segmenting"])
+    assert reported["warping"] == pytest.approx(shares["segmenting"] + shares["masking"])

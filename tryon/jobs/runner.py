@@ -31,7 +31,7 @@ from tryon import preparations
 from tryon.jobs import state
 from tryon.models import TryOnJob
 from tryon.pipeline.body.models import MODELS_SUBDIR, BodyModelMissingError, load_all_models
-from tryon.pipeline.contract import PREPARATION_PROGRESS, Engine, TryOnError
+from tryon.pipeline.contract import Engine, TryOnError, progress_before
 from tryon.pipeline.select import engine_for_garment
 
 logger = logging.getLogger(__name__)
@@ -151,14 +151,14 @@ def run_claimed_job(job: TryOnJob, *, engine_factory: EngineFactory | None = Non
                 photo=job.photo,
                 engine=engine,
                 person=person,
-                before_preparing=lambda: on_stage("segmenting", PREPARATION_PROGRESS["segmenting"]),
+                before_preparing=lambda: on_stage("segmenting", progress_before(engine.stage_shares, "segmenting")),
             )
             garment_image_name = job.product_image.image.name
             garment_side = preparations.garment_side(
                 product_image=job.product_image,
                 engine=engine,
                 garment_type=garment_type,
-                before_preparing=lambda: on_stage("masking", PREPARATION_PROGRESS["masking"]),
+                before_preparing=lambda: on_stage("masking", progress_before(engine.stage_shares, "masking")),
             )
             result = engine.dress(person, photo_side, garment_side, on_stage=on_stage)
         timings = {**result.timings, "total": round(time.monotonic() - started, 3)}

@@ -46,9 +46,11 @@ class TryOnResult:
     garment_mask: np.ndarray | None = None  # uint8 H×W (0/255) of the garment as placed on the photo
 
 
-# Where the progress bar stands when a job prepares each side before `Engine.dress` (both engines
-# give segmenting 0.30 and masking 0.05 of a run; `dress` starts at 0.35).
-PREPARATION_PROGRESS: dict[str, float] = {"segmenting": 0.0, "masking": 0.30}
+
+def progress_before(stage_shares: Mapping[str, float], stage: str) -> float:
+    """Where the progress bar stands when `stage` starts: the shares (`Engine.stage_shares`) of the
+    stages before it. A job that prepares a side before `Engine.dress` reports it with this."""
+    return round(min(1.0, sum(stage_shares[earlier] for earlier in STAGES[: STAGES.index(stage)])), 4)
 
 PHOTO_SIDE = "photo"
 GARMENT_SIDE = "garment"
@@ -200,6 +202,7 @@ class Engine(Protocol):
 
     name: str
     identity: str
+    stage_shares: Mapping[str, float]  # each of STAGES' share of a typical run, for the progress bar
 
     def run(
         self,

@@ -120,6 +120,7 @@ class ClassicTryOnEngine:
     model is loaded once per process. `run` may be called from several threads."""
 
     name = ENGINE_CLASSIC
+    stage_shares = STAGE_SHARES
     identity = f"{ENGINE_CLASSIC}/{METHOD_VERSION}"
 
     def run(
@@ -140,7 +141,7 @@ class ClassicTryOnEngine:
         The same as `dress` on `prepare_photo` and `prepare_garment`.
         """
         _check_garment_type(garment_type)
-        clock = StageClock(on_stage, STAGE_SHARES)
+        clock = StageClock(on_stage, self.stage_shares)
         clock.start("segmenting")
         person_rgb = load_rgb(person)
         photo_side = self.prepare_photo(person_rgb)
@@ -195,7 +196,7 @@ class ClassicTryOnEngine:
         check_prepared(garment_side, side=GARMENT_SIDE, identity=self.identity)
         analysis = _analysis_of(photo_side)
         check_usable(analysis, garment_side.meta["garment_type"])
-        clock = StageClock(on_stage, STAGE_SHARES, already_done=("segmenting", "masking"))
+        clock = StageClock(on_stage, self.stage_shares, already_done=("segmenting", "masking"))
         return self._dress(load_rgb(person), analysis, garment_side, clock)
 
     def _dress(

@@ -278,6 +278,7 @@ class NeuralTryOnEngine:
     """
 
     name = ENGINE_NEURAL
+    stage_shares = STAGE_SHARES
 
     def __init__(
         self,
@@ -320,7 +321,7 @@ class NeuralTryOnEngine:
         (`select.engine_for_garment` sends them to the weight-free engine). The same as `dress` on
         `prepare_photo` and `prepare_garment`."""
         _check_top(garment_type)
-        clock = StageClock(on_stage, STAGE_SHARES)
+        clock = StageClock(on_stage, self.stage_shares)
         clock.start("segmenting")
         photo = load_rgb(person)
         photo_side = self.prepare_photo(photo)
@@ -388,7 +389,7 @@ class NeuralTryOnEngine:
         for a side prepared by other weights."""
         check_prepared(photo_side, side=PHOTO_SIDE, identity=self.identity)
         check_prepared(garment_side, side=GARMENT_SIDE, identity=self.identity)
-        clock = StageClock(on_stage, STAGE_SHARES, already_done=("segmenting", "masking"))
+        clock = StageClock(on_stage, self.stage_shares, already_done=("segmenting", "masking"))
         return self._dress(load_rgb(person), photo_side, garment_side, clock)
 
     def _dress(
