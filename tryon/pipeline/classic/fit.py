@@ -38,6 +38,7 @@ HEM_LOOSENESS = 0.5
 # on the outside of the bend: by this share of the sleeve's width, plus half the width times the tangent of
 # half the bend (where the two pieces' outer edges meet), the bend counted up to ELBOW_MAX_BEND_DEGREES.
 ELBOW_OVERLAP = 0.25
+WRIST_OVERHANG = 0.15  # of the forearm's length: how far a long sleeve may reach past the wrist
 ELBOW_MAX_BEND_DEGREES = 90.0
 # Laid flat, a garment shows half its girth, which is about this much wider than the body seen from the
 # front (an elliptical cross-section with depth 0.7 of its width); a bottom's lengths are scaled by its
@@ -405,7 +406,10 @@ def _sleeve_pieces(
     # bend: the upper piece reaches past the elbow too.
     seam_to_elbow = float(np.linalg.norm(arm.joint - np.asarray(body_shoulder, dtype=np.float64))) / scale
     upper_alpha = sleeve_alpha * (along <= max(elbow_distance, seam_to_elbow) + overlap)
-    lower_alpha = sleeve_alpha * (along > elbow_distance - overlap)
+    # A sleeve longer than the arm ends a little past the wrist, as trousers end at the ankles: carried on
+    # along a forearm bent towards the body (a hand on the hip) it would cross the belly.
+    wrist_distance = elbow_distance + float(np.linalg.norm(forearm)) * (1 + WRIST_OVERHANG) / scale
+    lower_alpha = sleeve_alpha * ((along > elbow_distance - overlap) & (along <= wrist_distance))
     garment_elbow = origin + axis * elbow_distance
     placed_elbow = apply_affine(upper, garment_elbow[None, :])[0]
     lower = _segment_transform(garment_elbow, axis, placed_elbow, forearm, scale)

@@ -198,6 +198,27 @@ def test_long_sleeves_laid_along_the_body_are_read_as_sleeves_and_the_top_is_fit
     assert result.garment_mask is not None and result.garment_mask.any()
 
 
+@needs_real_photos
+def test_a_long_sleeve_on_an_arm_bent_to_the_hip_ends_at_the_wrist_not_across_the_belly():
+    """p14 has her hands on her hips: a sleeve longer than her arm, carried on along the forearm, drew
+    a strip of cloth from each wrist across her belly."""
+    body = body_landmarks(analyse_photo(person_photo("p14")))
+    _colours, alpha, points = prepare_garment(product_picture("g04"))
+    _torso, sleeves = place_sleeves(points, alpha, body)
+
+    for arm in (body.left_arm, body.right_arm):
+        forearm = arm.end - arm.joint
+        direction = forearm / np.linalg.norm(forearm)
+        reach = []  # how far past this wrist, along the forearm, each sleeve piece's cloth near it reaches
+        for sleeve in sleeves:
+            rows, columns = np.nonzero(sleeve.alpha >= 0.5)
+            placed = np.column_stack([columns, rows]) @ sleeve.garment_to_photo[:, :2].T + sleeve.garment_to_photo[:, 2]
+            beyond = (placed - arm.end) @ direction
+            near_this_arm = np.linalg.norm(placed - arm.end, axis=1) < np.linalg.norm(forearm)
+            reach.append(float(beyond[near_this_arm].max()) if near_this_arm.any() else -np.inf)
+        assert max(reach) <= 0.2 * np.linalg.norm(forearm), "a sleeve reaches far past the wrist"
+
+
 def test_the_fit_check_finds_a_folded_warp():
     _, analysis = full_length_person()
     body = body_landmarks(analysis)
