@@ -119,6 +119,8 @@ def test_staff_see_stock_and_pictures_in_the_product_list_and_the_report(revetir
 
     page.goto(f"{revetir_server.url}/admin/")
     page.get_by_role("link", name="Sales and try-on report (last 30 days)").click()
+    page.wait_for_url("**/admin/shop/order/report/")
+    page.wait_for_load_state()  # count() does not wait: the click returns before the report has loaded
     assert page.locator("svg.report-chart").count() == 2
     assert "Try-on funnel" in page.locator("#content-main").inner_text()
     page.screenshot(path=tmp_path / "screenshot-admin-report.png", full_page=True)
