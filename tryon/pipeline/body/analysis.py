@@ -464,9 +464,7 @@ def _feet_toward_camera(crop_landmarks: CropLandmarks) -> bool | None:
     return bool(np.mean(nearer) < 0)
 
 
-def _sides_swapped_under_a_cut_head(
-    keypoints: Mapping[str, Keypoint], crop_landmarks: CropLandmarks, size: tuple[int, int]
-) -> bool:
+def _sides_swapped_under_a_cut_head(view: BodyAnalysis, crop_landmarks: CropLandmarks) -> bool:
     """True when the model labelled the body as seen from behind only because the head is cut off.
 
     Without a face in the picture the landmark model loses its main cue for which way the person
@@ -474,9 +472,7 @@ def _sides_swapped_under_a_cut_head(
     still tell: toes nearer the camera than the heels face it. Then the labels are mirrored, so that
     the person's left arm is the one a garment's left sleeve goes to.
     """
-    height, width = size
-    face_inside = any(0 <= keypoints[name].x < width and 0 <= keypoints[name].y < height for name in FACE_NAMES)
-    if face_inside or _facing_camera(keypoints):
+    if any(view.inside(name) for name in FACE_NAMES) or _facing_camera(view.keypoints):
         return False
     return _feet_toward_camera(crop_landmarks) is True
 
@@ -586,8 +582,6 @@ def analyse_body(rgb: np.ndarray, *, models_dir: Path | None = None, refine_mask
         name: Keypoint(float(points[index, 0]), float(points[index, 1]), float(found.landmarks.visibility[index]))
         for index, name in enumerate(KEYPOINT_NAMES)
     }
-    if _sides_swapped_under_a_cut_head(keypoints, found.landmarks, (height, width)):
-        keypoints = {mirrored_name(name): point for name, point in keypoints.items()}
     box_x0, box_y0, box_x1, box_y1 = _person_box(person, (bottom - top, right - left))
     view = BodyAnalysis(
         width=width,
@@ -599,6 +593,8 @@ def analyse_body(rgb: np.ndarray, *, models_dir: Path | None = None, refine_mask
         verdicts={},
         timings=timings,
     )
+    if _sides_swapped_under_a_cut_head(view, found.landmarks):
+        view = replace(view, keypoints={mirrored_name(name): point for name, point in keypoints.items()})
     depth = found.landmarks.depth
     shoulder_depth = abs(float(np.diff(depth[SHOULDERS])[0])) * found.region.side / person.scale
     nose_in_front = bool(depth[KEYPOINT_NAMES.index("nose")] < float(np.mean(depth[SHOULDERS])))
