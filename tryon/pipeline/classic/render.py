@@ -93,8 +93,10 @@ def render_garment(
 
     map_x, map_y = dense_map(spline, origin=(left, top), size=small_size, scale=factor)
     alpha = cv2.remap(torso_alpha, map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT, borderValue=0)
+    on_sleeve = np.zeros(alpha.shape, bool)
     for sleeve in sleeves:
         sleeve_alpha = _warp_sleeve(sleeve.alpha, sleeve, (left, top), small_size, factor, cv2.BORDER_CONSTANT)
+        on_sleeve |= sleeve_alpha >= 0.5
         alpha = np.maximum(alpha, sleeve_alpha)
     if sleeves:
         alpha = _close_armholes(alpha, body, origin=(left, top), factor=factor)
@@ -111,7 +113,9 @@ def render_garment(
         keep_out = hands_area
     else:
         # A hand is kept clear where it shows skin; a glove or sleeve inside its disc is still dressed.
-        keep_out = _side_skin(skin, body, origin=(left, top), factor=factor) | (hands_area & skin)
+        # A bare arm in front of the torso stays in front of the garment's body, but a sleeve covers it.
+        arm_in_front = _side_skin(skin, body, origin=(left, top), factor=factor) & ~on_sleeve
+        keep_out = arm_in_front | (hands_area & skin)
     # The garment fades in just below the chin instead of ending in a hard horizontal line.
     rows_below_chin = (np.arange(small_size[1]) + 0.5) / factor - 0.5 + top - body.chin_y
     chin_ramp = np.clip(rows_below_chin / (CHIN_FADE_FACE_FRACTION * body.unit), 0.0, 1.0).astype(np.float32)
@@ -132,7 +136,9 @@ def render_garment(
         gap = (shrink(between_legs[top:bottom, left:right], small_size) > 0).astype(np.uint8)
         if gap.any():
             shading_source = cv2.inpaint(person_crop_rgb, gap, GAP_INPAINT_RADIUS, cv2.INPAINT_TELEA)
-    shading = torso_shading(shading_source, alpha, body.unit * factor, on_person)
+    # Bare skin is lighter than most clothes: measured with them, a dark top's middle reads as shadow.
+    measured = on_person if skin is None else on_person & ~skin
+    shading = torso_shading(shading_source, alpha, body.unit * factor, measured if measured.any() else on_person)
     if between_legs is not None:
         # A skirt hangs away from the legs: their clothes' folds and colour (dark trousers under a light
         # dress) are not its shading. Below the hips only a share of it is kept, faded in over a face width.

@@ -27,6 +27,8 @@ SHADING_BROAD_STRENGTH = 0.5
 SHADING_RANGE = (0.6, 1.3)
 LIGHT_RANGE = (0.8, 1.15)
 SHADING_REDUCTION = 4
+# Added to the luminance (0–255) before ratios are taken, so near-black clothes give little shading.
+LUMINANCE_FLOOR = 24.0
 # Weight below which a blurred pixel has too little of the person around it to be measured.
 MIN_WEIGHT = 1e-3
 
@@ -41,12 +43,19 @@ def torso_shading(
     size; all when None) are measured. Clamped to SHADING_RANGE so a print or a badge on the person's
     own clothes does not show through as a ghost.
     """
-    luminance = cv2.cvtColor(crop_rgb, cv2.COLOR_RGB2GRAY).astype(np.float32) + 1.0
+    # Ratios of near-black cloth are mostly sensor noise and dye, not light: the floor damps them.
+    luminance = cv2.cvtColor(crop_rgb, cv2.COLOR_RGB2GRAY).astype(np.float32) + LUMINANCE_FLOOR
     weight = np.ones_like(luminance) if on_person is None else on_person.astype(np.float32)
     detail = _masked_blur(luminance, weight, max(0.5, SHADING_DETAIL_BLUR * unit), reduction=1)
     # The wide blur is done on a copy a few times smaller; the result is smooth, so nothing is lost.
     sigma = SHADING_BROAD_BLUR * unit
-    broad = _masked_blur(luminance, weight, sigma, reduction=max(1, min(SHADING_REDUCTION, int(sigma / 2))))
+    reduction = max(1, min(SHADING_REDUCTION, int(sigma / 2)))
+    broad = _masked_blur(luminance, weight, sigma, reduction=reduction)
+    # A print on the person's own clothes (white letters on a black tee) is not light falling on them:
+    # the light is measured again without it.
+    print_pixels = np.abs(np.log(detail / broad)) > SHADING_PRINT_LOG_RATIO
+    if print_pixels.any():
+        broad = _masked_blur(luminance, weight * ~print_pixels, sigma, reduction=reduction)
     # Off the person (a skirt hanging free) there are no folds to read: the light alone.
     detail = np.where(weight > 0, detail, broad)
     covered = broad[alpha > 0.5]

@@ -85,6 +85,34 @@ def test_a_short_sleeved_top_over_long_sleeves_leaves_skin_on_the_forearms(dress
 
 
 @needs_real_photos
+@pytest.mark.parametrize("person", ["p05", "p08"])
+def test_a_long_sleeved_sweatshirt_covers_bare_forearms_hanging_in_front_of_the_body(dressed, person):
+    # p05 and p08 wear short sleeves with their arms down by their sides, partly in front of the torso;
+    # g11 is a white long-sleeved sweatshirt. Its sleeves used to be cut away wherever an arm showed skin.
+    _, body, result = dressed(person, "g11", UPPER_BODY)
+    placed = result.garment_mask > 0
+
+    for arm in (body.left_arm, body.right_arm):
+        radius = max(1, round(0.05 * body.unit))
+        x, y = np.round(arm.joint + 0.5 * (arm.end - arm.joint)).astype(int)
+        assert placed[y - radius : y + radius + 1, x - radius : x + radius + 1].mean() >= 0.9, "a forearm is bare"
+
+
+@needs_real_photos
+def test_a_white_top_over_a_black_tee_is_evenly_lit_not_greyed_in_the_middle(dressed):
+    # p05 wears a black tee with white letters and has bare arms: measured with the skin and the letters,
+    # the black middle read as deep shadow and the white sweatshirt came out with a grey blob on the chest.
+    _, body, result = dressed("p05", "g11", UPPER_BODY)
+    image = np.asarray(result.image)
+    radius = max(1, round(0.1 * body.unit))
+    chests = np.array([body.left_chest, body.right_chest], dtype=float)
+    centre = np.vstack([chests, [body.left_hip, body.right_hip]]).mean(axis=0)
+    middle = patch_colour(image, centre, radius)[0]
+    sides = [patch_colour(image, chest + 0.2 * (centre - chest), radius)[0] for chest in chests]
+    assert middle >= max(sides) - 12, f"the chest's middle is {max(sides) - middle:.0f} L darker than its sides"
+
+
+@needs_real_photos
 @pytest.mark.parametrize("person", ["p05", "p28"])
 def test_shorts_over_long_trousers_leave_skin_on_the_shins(dressed, person):
     # p05 wears grey jeans, p28 black trousers; g16 are denim shorts.
