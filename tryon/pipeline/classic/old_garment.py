@@ -12,9 +12,11 @@ skin is the old garment, when it joins the sampled region.
 What replaces it is what would be there: inside the body's own shape (arms and legs as capsules of
 human proportions along the keypoints, the torso between its sides) the person's skin tone, with the
 light falling on the old garment carried over as lightness; outside it (a wide skirt or sleeve) the
-photo's background, inpainted from around the person (Telea, "An image inpainting technique based on
-the fast marching method", 2004). Face, hair above the neck, hands and everything off the person mask
-are never changed (so a thin blended outline of a wide old garment can stay just outside the mask).
+photo's background, continued across each row from both sides of the person (rooms are mostly
+horizontal lines behind a standing person: a skirting board, a window bar, the floor's edge; a
+fast-marching inpainting smeared them into radial streaks over a skirt's width). Face, hair above the
+neck, hands and everything off the person mask are never changed (so a thin blended outline of a wide
+old garment can stay just outside the mask).
 """
 
 from __future__ import annotations
@@ -61,7 +63,11 @@ SKIN_SHADING_RANGE = (0.8, 1.1)
 # legs are seldom lit as brightly as the face turned to the camera).
 SKIN_LIGHT_BLUR = 0.15
 SKIN_LIGHTNESS_SHARE = 0.92
-INPAINT_RADIUS = 3
+# The person's outline is a blend with the background: this many working pixels of it are not sampled.
+PLATE_MARGIN_PIXELS = 3
+# The background continued across a row is smoothed this much down the rows (working pixels).
+PLATE_VERTICAL_BLUR = 3.0
+PLATE_ROW_CONTEXT = 3  # working pixels beside the person averaged for each row's end colours
 EDGE_PIXELS = 2  # the old garment's outline, on the working copy, goes with it
 # Around a hand disc's centre, this share of its radius is sampled for skin, and squares of this
 # half-width (face widths) at these shares of each forearm and shin; each pixel where within this many
@@ -136,10 +142,10 @@ def clear_old_garment(
     fill = np.where((old & inside_body)[:, :, None], skin_fill, small)
     outside = old & ~inside_body
     if outside.any():
-        # The background behind the person, from a copy with the whole person masked out.
-        person_area = cv2.dilate(on_person.astype(np.uint8), np.ones((3, 3), np.uint8))
-        plate = cv2.inpaint(small, person_area, INPAINT_RADIUS, cv2.INPAINT_TELEA)
-        fill = np.where(outside[:, :, None], plate, fill)
+        # The background behind the person, from a copy with the whole person and their outline masked out.
+        square = np.ones((2 * PLATE_MARGIN_PIXELS + 1,) * 2, np.uint8)
+        hidden = cv2.dilate(on_person.astype(np.uint8), square) > 0
+        fill = np.where(outside[:, :, None], background_plate(small, hidden), fill)
     alpha = cv2.GaussianBlur(old.astype(np.float32), (0, 0), FEATHER_PIXELS) * ~protected
     alpha = np.maximum(alpha, old.astype(np.float32))
 
@@ -154,6 +160,34 @@ def clear_old_garment(
     old_garment = np.zeros(person_mask.shape[:2], np.uint8)
     old_garment[top:bottom, left:right] = np.where(full_alpha >= 0.5, 255, 0).astype(np.uint8)
     return ClearedPhoto(cleared, old_garment)
+
+
+def background_plate(rgb: np.ndarray, hidden: np.ndarray) -> np.ndarray:
+    """`rgb` with the `hidden` pixels (bool) replaced by the background continued across each row: a
+    blend from the colour just left of them to the colour just right, smoothed down the rows. A row
+    hidden to one edge takes the other side's colour; a row hidden throughout keeps its pixels."""
+    height, width = hidden.shape
+    known = ~hidden
+    columns = np.arange(width)
+    left = np.maximum.accumulate(np.where(known, columns, -1), axis=1)
+    right = np.minimum.accumulate(np.where(known, columns, width)[:, ::-1], axis=1)[:, ::-1]
+    pixels = rgb.astype(np.float32)
+    kernel = (PLATE_ROW_CONTEXT, 1)
+    counts = cv2.blur(known.astype(np.float32), kernel)
+    # Each row's end colours are a few known pixels' mean, so one odd pixel does not streak across.
+    ends = cv2.blur(pixels * known[:, :, None], kernel) / np.maximum(counts, 1e-6)[:, :, None]
+    rows = np.arange(height)[:, None]
+    left_colour = ends[rows, np.clip(left, 0, width - 1)]
+    right_colour = ends[rows, np.clip(right, 0, width - 1)]
+    share = ((columns[None, :] - left) / np.maximum(right - left, 1))[:, :, None].astype(np.float32)
+    has_left, has_right = (left >= 0)[:, :, None], (right < width)[:, :, None]
+    across = np.where(
+        has_left & has_right,
+        left_colour * (1 - share) + right_colour * share,
+        np.where(has_left, left_colour, np.where(has_right, right_colour, pixels)),
+    )
+    smoothed = cv2.GaussianBlur(across, (0, 0), sigmaX=0.5, sigmaY=PLATE_VERTICAL_BLUR)
+    return np.clip(np.where(hidden[:, :, None], smoothed, pixels) + 0.5, 0, 255).astype(np.uint8)
 
 
 def _person_box(person_mask: np.ndarray, body: BodyLandmarks) -> tuple[int, int, int, int] | None:

@@ -1,0 +1,51 @@
+"""The background put back where a wide old garment (a maxi skirt) is taken away."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from tryon.pipeline.classic.old_garment import background_plate
+
+
+def test_a_rooms_horizontal_lines_are_continued_across_where_a_skirt_was():
+    # A wall above a skirting board above a floor, hidden in the middle by a wide skirt.
+    room = np.zeros((120, 160, 3), np.uint8)
+    room[:60] = (200, 190, 170)  # wall
+    room[60:70] = (90, 60, 40)  # skirting board
+    room[70:] = (230, 230, 230)  # floor
+    hidden = np.zeros((120, 160), bool)
+    hidden[20:110, 50:110] = True
+    photo = room.copy()
+    photo[hidden] = (20, 20, 30)  # the skirt
+
+    plate = background_plate(photo, hidden)
+
+    # Away from where wall, board and floor meet (smoothed down the rows), each is continued as it was.
+    for rows in (slice(25, 45), slice(88, 105)):
+        error = np.abs(plate[rows, 50:110].astype(int) - room[rows, 50:110].astype(int)).max()
+        assert error <= 3, f"rows {rows}: off by {error}"
+    board = plate[65, 50:110].astype(int)
+    assert (board.sum(axis=1) < 0.6 * room[40, 0].astype(int).sum()).all()  # the board runs on across, softened
+    assert (plate[~hidden] == photo[~hidden]).all()  # nothing else changes
+
+
+def test_the_background_blends_from_one_side_to_the_other():
+    photo = np.zeros((10, 100, 3), np.uint8)
+    photo[:, :40] = 0
+    photo[:, 60:] = 200
+    hidden = np.zeros((10, 100), bool)
+    hidden[:, 40:60] = True
+
+    row = background_plate(photo, hidden)[5, 40:60, 0].astype(int)
+
+    assert row[0] < 30 and row[-1] > 170
+    assert (np.diff(row) >= 0).all()  # no streak or ring: a plain ramp
+
+
+def test_a_person_cut_by_the_photos_edge_takes_the_other_sides_background():
+    photo = np.full((10, 50, 3), 120, np.uint8)
+    photo[:, 30:] = 10
+    hidden = np.zeros((10, 50), bool)
+    hidden[:, 30:] = True
+
+    assert (np.abs(background_plate(photo, hidden)[:, 30:].astype(int) - 120) <= 1).all()
