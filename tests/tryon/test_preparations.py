@@ -17,6 +17,7 @@ from tryon import preparations, services
 from tryon.jobs import state, submit
 from tryon.jobs.runner import run_queued_jobs
 from tryon.models import GarmentPreparation, JobPriority, JobStatus, PhotoPreparation, TryOnJob
+from tryon.pipeline.card_picture import card_picture
 from tryon.pipeline.classic.engine import ClassicTryOnEngine
 from tryon.pipeline.contract import PreparedSide
 from tryon.pipeline.imageio import load_rgb
@@ -161,7 +162,7 @@ def test_a_result_from_stored_sides_is_the_same_picture_as_a_fresh_run(dispatche
         fresh = ClassicTryOnEngine().run(person, load_rgb(garment_file.read()))
     assert engine.photos == 1
     assert read_private_file(second.result_name) == state._jpeg(fresh.image)
-    assert read_private_file(second.result_small_name) == state._jpeg(fresh.image_small)
+    assert read_private_file(second.result_small_name) == state._jpeg(card_picture(fresh.image, fresh.person_mask))
 
 
 @pytest.mark.django_db
@@ -242,7 +243,7 @@ def test_a_single_try_on_is_run_before_a_page_batch_queued_earlier(dispatched):
     page_photo = services.save_person_photo(user=shopper, upload=astronaut_upload())
     page = submit.submit_page(
         user=shopper, photo=page_photo, product_images=[primary_image(make_tryon_product()) for _ in range(3)]
-    )
+    ).jobs
     single_photo = services.save_person_photo(user=other, upload=astronaut_upload(mirrored=True))
     single = submit.submit_job(user=other, photo=single_photo, product_image=primary_image(make_tryon_product()))
     order: list[object] = []
@@ -272,7 +273,7 @@ def test_a_page_batch_past_the_shoppers_bound_queues_nothing_and_says_why(dispat
 
     assert TryOnJob.objects.count() == 3
     # the same page again is not new work: its live jobs come back
-    assert [job.pk for job in submit.submit_page(user=user, photo=photo, product_images=images[:3])] == [
+    assert [job.pk for job in submit.submit_page(user=user, photo=photo, product_images=images[:3]).jobs] == [
         job.pk for job in TryOnJob.objects.order_by("created_at", "id")
     ]
 
