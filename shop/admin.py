@@ -177,6 +177,8 @@ class ProductImageInline(admin.TabularInline):
         product photo is caught before a shopper tries it on."""
         if image.pk is None or not image.image:
             return "Checked once the image is saved."
+        if not image.is_primary:
+            return "Not used by try-on: only the primary picture is fitted on shoppers' photos."
         check = tryon_hooks.garment_check(product_image=image)
         if check is None:
             return "Try-on is not installed."
