@@ -67,10 +67,11 @@ def left_out_summary(left_out: list[tuple[str, str]]) -> str:
 
 
 def photo_can_try_summary(usable_types: list[str]) -> str:
-    """A saved photo's note in the photo choices: what it can try, in the shopper's words."""
+    """A saved photo's note in the photo choices: what it can try, in the shopper's words, short enough
+    to lead a choice on a phone ("Full length: all garments", "Tops only")."""
     if set(usable_types) >= set(GARMENT_WORDS):
-        return "full length: tops, trousers, skirts and dresses"
+        return "Full length: all garments"
     words = [
         word for garment_type in GARMENT_WORDS if garment_type in usable_types for word in GARMENT_WORDS[garment_type]
     ]
-    return f"{_and_list(words)} only" if words else "cannot try any garment"
+    return f"{_and_list(words)} only".capitalize() if words else "Cannot try any garment"

@@ -142,3 +142,37 @@ def test_the_try_on_form_starts_on_the_saved_photo_and_asks_for_the_photo_each_g
         assert not page.locator(".tryon-panel input[name=photo_id]:checked:not([value=''])").count()
     finally:
         page.context.close()
+
+
+@pytest.mark.parametrize("width", [DESKTOP, PHONE])
+def test_see_it_on_me_lets_the_shopper_choose_which_saved_photo(revetir_server, browser, tmp_path, shots, width):
+    photos = [tmp_path / "astronaut.png", tmp_path / "astronaut-mirrored.png"]
+    Image.fromarray(skimage_data.astronaut()).save(photos[0])
+    Image.fromarray(skimage_data.astronaut()[:, ::-1]).save(photos[1])
+    page = new_page(browser, width)
+    # Only the choice is under test: the page's try-ons are not started (the API call is refused here).
+    page.route("**/api/tryon/pages/", lambda route: route.abort())
+    try:
+        log_in(page, revetir_server.url, SHOPPER_EMAIL, SHOPPER_PASSWORD)
+        for photo in photos:  # saving the same photo again keeps it once
+            page.goto(f"{revetir_server.url}/tryon/photos/")
+            page.locator("input[type=file][name=photo]").set_input_files(photo)
+            page.locator("main form[enctype] button[type=submit]").first.click()
+            page.wait_for_load_state()
+        page.goto(f"{revetir_server.url}/")
+        choice = page.locator("[data-wear] select[name=photo_id]")
+        options = choice.locator("option")
+        assert options.count() >= 2
+        assert all(text.startswith("Tops only · ") for text in options.all_inner_texts())  # waist-up photos, said so
+        page.screenshot(path=shots / f"screenshot-see-it-on-me-choice-{width}.png")
+        assert right_edge_fits(page, "[data-wear] select, [data-wear] button")
+        other = options.nth(1).get_attribute("value")
+        choice.select_option(other)
+        page.get_by_role("button", name="See it on me").click()
+        page.wait_for_load_state()
+        assert page.locator("[data-wear]").get_attribute("data-photo-id") == other
+        assert page.locator("[data-wear] select[name=photo_id]").input_value() == other
+        page.get_by_role("button", name="Show the product pictures").click()
+        page.wait_for_load_state()
+    finally:
+        page.context.close()

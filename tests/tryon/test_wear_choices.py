@@ -64,7 +64,7 @@ def test_the_catalogue_offers_every_saved_photo_with_the_most_suitable_selected(
 
     assert choices.count("<option value=") == 2
     assert f'<option value="{full_length.pk}" selected>' in page
-    assert "(full length: tops, trousers, skirts and dresses)" in page and "(tops only)" in page
+    assert ">Full length: all garments · Photo 1 · " in choices and ">Tops only · Photo 2 · " in choices
 
 
 @pytest.mark.django_db
