@@ -119,7 +119,10 @@ def _busy(error: submit.TryOnBusyError) -> ApiError:
 class JobListCreateView(APIView):
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(responses={200: JobSerializer(many=True)}, summary="Your try-on jobs, newest first (50 at most)")
+    @extend_schema(
+        responses={200: JobSerializer(many=True)},
+        summary="Your try-ons, newest first (50 at most; See it on me's page jobs are left out)",
+    )
     def get(self, request: Request) -> Response:
         jobs = selectors.jobs_for_user(user=request.user)[:50]
         return Response([_job_json(job) for job in jobs])

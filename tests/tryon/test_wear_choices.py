@@ -139,7 +139,10 @@ def test_page_try_ons_stay_out_of_your_try_ons_and_the_staff_funnel_until_asked_
         )
     client.force_login(user)
 
+    api = APIClient()
+    api.force_authenticate(user)
     assert not selectors.jobs_for_user(user=user).exists()
+    assert api.get("/api/tryon/jobs/").json() == []
     assert reports.sales_report().funnel == []
     photos_page = client.get("/tryon/photos/").content.decode()
     assert "You have not tried anything on yet." in photos_page
@@ -150,6 +153,7 @@ def test_page_try_ons_stay_out_of_your_try_ons_and_the_staff_funnel_until_asked_
 
     assert again.pk == page[0].pk and again.priority == JobPriority.SINGLE
     assert list(selectors.jobs_for_user(user=user)) == [again]
+    assert [job["id"] for job in api.get("/api/tryon/jobs/").json()] == [key_text(again.pk)]
     assert [(row.product_name, row.tryons) for row in reports.sales_report().funnel] == [(tops[0].name, 1)]
     assert state.choose_page_job(again).priority == JobPriority.SINGLE  # a second ask changes nothing
 
