@@ -40,7 +40,8 @@ seed: migrate
 
 run: seed
 	@echo "Revetir is starting on http://$(HOST):$(PORT)/  (staff admin: http://$(HOST):$(PORT)/admin/)"
-	$(BIN)/daphne -b $(HOST) -p $(PORT) revetir.asgi:application
+	@# Links in order e-mails point at this address unless REVETIR_SITE_URL says otherwise.
+	REVETIR_SITE_URL="$${REVETIR_SITE_URL:-http://$(HOST):$(PORT)}" $(BIN)/daphne -b $(HOST) -p $(PORT) revetir.asgi:application
 
 # A try-on worker for a scaled-out shop (needs REVETIR_REDIS_URL; broker REVETIR_BROKER_URL).
 worker: install

@@ -289,7 +289,8 @@ if env_str("REVETIR_EMAIL_HOST"):
     EMAIL_HOST_USER = env_str("REVETIR_EMAIL_HOST_USER")
     EMAIL_HOST_PASSWORD = env_str("REVETIR_EMAIL_HOST_PASSWORD")
     EMAIL_USE_TLS = env_bool("REVETIR_EMAIL_USE_TLS", True)
-# Links in e-mails are absolute: mails are sent outside any request, so the site's address is set here.
+# Links in e-mails are absolute. A mail caused by a request links to the address that request came in
+# on; this is the address for the rest (`make run` sets it to the address it serves).
 SHOP_SITE_URL = env_str("REVETIR_SITE_URL", "http://127.0.0.1:8000")
 
 # --- Security (secure by default when DEBUG is off; each switch has its own variable) -------

@@ -25,6 +25,7 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
 from shop import tryon_hooks
+from shop.emails import site_url_for
 from shop.models import (
     ORDER_TRANSITIONS,
     Category,
@@ -176,6 +177,8 @@ class ProductImageInline(admin.TabularInline):
         product photo is caught before a shopper tries it on."""
         if image.pk is None or not image.image:
             return "Checked once the image is saved."
+        if not image.is_primary:
+            return "Not used by try-on: only the primary picture is fitted on shoppers' photos."
         check = tryon_hooks.garment_check(product_image=image)
         if check is None:
             return "Try-on is not installed."
@@ -515,7 +518,12 @@ class OrderAdmin(admin.ModelAdmin):
                 order_set_tracking_number(order=stored, tracking_number=obj.tracking_number)
             return
         try:
-            changed = order_change_status(order=stored, new_status=obj.status, tracking_number=obj.tracking_number)
+            changed = order_change_status(
+                order=stored,
+                new_status=obj.status,
+                tracking_number=obj.tracking_number,
+                site_url=site_url_for(request),
+            )
         except InvalidOrderTransition as error:
             obj.status = stored.status
             self.message_user(request, " ".join(error.messages), messages.ERROR)
@@ -529,7 +537,7 @@ class OrderAdmin(admin.ModelAdmin):
         refused: list[str] = []
         for order in queryset:
             try:
-                order_change_status(order=order, new_status=new_status)
+                order_change_status(order=order, new_status=new_status, site_url=site_url_for(request))
             except InvalidOrderTransition as error:
                 refused.append(" ".join(error.messages))
             else:

@@ -1,7 +1,9 @@
 """The shopper's e-mails about an order: confirmation, shipped, cancelled.
 
 Each is sent after the order change is written and never undoes or blocks it: a failing mail server
-is logged and the order stands. The time of a successful send is recorded on the order (a
+is logged and the order stands. Links point at the address the shopper (or staff member) used when
+a request caused the mail, else at `SHOP_SITE_URL` (`REVETIR_SITE_URL`, which `make run` sets to the
+address it serves). The time of a successful send is recorded on the order (a
 conditional update on the still-empty column), so staff can see who was told and a repeated call
 does not mail twice. Mails go through Django's e-mail settings (`EMAIL_BACKEND`, console by default).
 """
@@ -13,6 +15,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
+from django.http import HttpRequest
 from django.template.loader import render_to_string
 from django.utils import timezone
 
@@ -44,8 +47,18 @@ def _recipient(order: Order) -> str:
     return order.user.email if order.user_id and order.user else order.email
 
 
-def send_order_email(*, order: Order, kind: OrderEmailKind) -> bool:
+def site_url_for(request: HttpRequest | None) -> str:
+    """The shop's address for links in a mail caused by `request`: the scheme and host it came in on
+    (the host already checked against ALLOWED_HOSTS); `SHOP_SITE_URL` without a request."""
+    if request is None:
+        return settings.SHOP_SITE_URL
+    return request.build_absolute_uri("/")
+
+
+def send_order_email(*, order: Order, kind: OrderEmailKind, site_url: str = "") -> bool:
     """Mail `kind` about `order` to its shopper unless already sent. True iff a mail went out now.
+
+    Links start with `site_url` (from `site_url_for`), else `SHOP_SITE_URL`.
 
     Any error while rendering or sending is logged with the order number and swallowed: the
     order is already written, and a missing e-mail must not turn into a failed checkout.
@@ -60,7 +73,7 @@ def send_order_email(*, order: Order, kind: OrderEmailKind) -> bool:
             "order": order,
             "lines": list(order.lines.all()),
             "country_name": COUNTRIES.get(order.country, order.country),
-            "order_url": settings.SHOP_SITE_URL.rstrip("/") + order.get_absolute_url(),
+            "order_url": (site_url or settings.SHOP_SITE_URL).rstrip("/") + order.get_absolute_url(),
         }
         message = EmailMultiAlternatives(
             subject=kind.subject.format(number=order.number),

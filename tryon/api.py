@@ -17,7 +17,7 @@ from rest_framework.views import APIView
 from revetir.api import ApiError, field_errors_message, join_messages
 from revetir.object_keys import ObjectKeySerializerField, key_text
 from shop.models import GarmentType
-from tryon import selectors, services
+from tryon import selectors, services, wording
 from tryon.jobs import submit
 from tryon.jobs.messages import job_payload
 from tryon.models import JobStatus, PersonPhoto, TryOnJob
@@ -119,7 +119,10 @@ def _busy(error: submit.TryOnBusyError) -> ApiError:
 class JobListCreateView(APIView):
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(responses={200: JobSerializer(many=True)}, summary="Your try-on jobs, newest first (50 at most)")
+    @extend_schema(
+        responses={200: JobSerializer(many=True)},
+        summary="Your try-ons, newest first (50 at most; See it on me's page jobs are left out)",
+    )
     def get(self, request: Request) -> Response:
         jobs = selectors.jobs_for_user(user=request.user)[:50]
         return Response([_job_json(job) for job in jobs])
@@ -167,7 +170,23 @@ class PageCreateView(APIView):
     @extend_schema(
         request=PageCreateSerializer,
         responses={
-            202: inline_serializer(name="TryOnPage", fields={"jobs": JobSerializer(many=True)}),
+            202: inline_serializer(
+                name="TryOnPage",
+                fields={
+                    "jobs": JobSerializer(many=True),
+                    "left_out": inline_serializer(
+                        name="TryOnPageLeftOut",
+                        fields={
+                            "product": ObjectKeySerializerField(),
+                            "reason": serializers.ChoiceField(choices=submit.LEFT_OUT_REASONS),
+                        },
+                        many=True,
+                    ),
+                    "left_out_summary": serializers.CharField(
+                        allow_blank=True, help_text="Why those garments keep their product picture, for the shopper."
+                    ),
+                },
+            ),
             400: OpenApiResponse(ERROR_SCHEMA, description="Bad list of products"),
             404: OpenApiResponse(ERROR_SCHEMA, description="No photo of yours with that id, or no product to try on"),
             409: OpenApiResponse(ERROR_SCHEMA, description="None of the garments is offered for try-on now"),
@@ -175,7 +194,9 @@ class PageCreateView(APIView):
         },
         summary="Try a page of products on a saved photo",
         description=(
-            "One job per product that can be tried on, in the order given (others are left out). Pairs "
+            "One job per product that can be tried on, in the order given; the others are listed in "
+            "left_out with the reason (the photo cannot try that garment type, or the garment is not "
+            "offered for try-on), and left_out_summary says why in the shopper's words. Pairs "
             "already tried come back done at once; the rest are queued behind single try-ons and "
             "reported over the websocket like any job."
         ),
@@ -188,14 +209,24 @@ class PageCreateView(APIView):
         if not images:
             raise ApiError(404, "None of those products can be tried on.")
         try:
-            jobs = submit.submit_page(user=request.user, photo=photo, product_images=images)
+            page = submit.submit_page(user=request.user, photo=photo, product_images=images)
         except ValidationError as error:
             raise ApiError(400, join_messages(error.messages)) from error
         except submit.GarmentNotOfferedError as error:
             raise ApiError(409, str(error)) from error
         except submit.TryOnBusyError as error:
             raise _busy(error) from error
-        return Response({"jobs": [_job_json(job) for job in jobs]}, status=status.HTTP_202_ACCEPTED)
+        left_out = [
+            {"product": key_text(garment.product_image.product_id), "reason": garment.reason}
+            for garment in page.left_out
+        ]
+        summary = wording.left_out_summary(
+            [(garment.reason, garment.product_image.product.garment_type) for garment in page.left_out]
+        )
+        return Response(
+            {"jobs": [_job_json(job) for job in page.jobs], "left_out": left_out, "left_out_summary": summary},
+            status=status.HTTP_202_ACCEPTED,
+        )
 
 
 class JobDetailView(APIView):

@@ -6,13 +6,14 @@ from django import forms
 
 from accounts.models import User
 from revetir.object_keys import ObjectKeyFormField
-from tryon.selectors import photo_labels_for_user, photos_for_user
+from tryon.selectors import best_photo_for_garments, photo_labels_for_user, photos_for_user
+from tryon.wording import photo_help_text
 
 
 class PhotoUploadForm(forms.Form):
     photo = forms.FileField(
         label="Your photo",
-        help_text="JPEG, PNG or WebP, up to 10 MB. Face the camera with your upper body visible.",
+        help_text=photo_help_text(None),
         widget=forms.ClearableFileInput(attrs={"accept": "image/jpeg,image/png,image/webp"}),
     )
 
@@ -36,7 +37,8 @@ class TryOnForm(forms.Form):
     """Start a try-on: a saved photo or a new upload, and the product to put on it.
 
     Given the product's `garment_type`, saved photos that cannot try it are listed disabled with
-    the reason, and choosing one anyway is a form error.
+    the reason, and choosing one anyway is a form error; the upload's help says what photo that
+    garment type needs, and an unbound form starts on the saved photo best suited to it.
     """
 
     # Kept as text: the view looks the product up, and an id of no product here is a 404, not a crash.
@@ -59,7 +61,7 @@ class TryOnForm(forms.Form):
     photo = forms.FileField(
         required=False,
         label="Or upload a photo",
-        help_text="JPEG, PNG or WebP, up to 10 MB. Face the camera with your upper body visible.",
+        help_text=photo_help_text(None),
         widget=forms.ClearableFileInput(attrs={"accept": "image/jpeg,image/png,image/webp"}),
     )
 
@@ -71,6 +73,11 @@ class TryOnForm(forms.Form):
         photo_field.widget.garment_type = garment_type
         labels = photo_labels_for_user(user=user)
         photo_field.label_from_instance = lambda photo: self._photo_label(photo, labels.get(photo.pk, "Your photo"))
+        self.fields["photo"].help_text = photo_help_text(garment_type)
+        if garment_type and not self.is_bound and "photo_id" not in self.initial:
+            best = best_photo_for_garments(user=user, garment_types=[garment_type])
+            if best is not None and best.verdict_for(garment_type).usable:
+                self.initial["photo_id"] = best.pk
 
     def _photo_label(self, photo, label: str) -> str:
         if self.garment_type:

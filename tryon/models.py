@@ -10,6 +10,10 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import models
+from django.utils import dateformat, timezone
+
+# How a photo's upload time reads to its owner ("1 Dec 2026, 06:36"); the selectors' labels use it too.
+PHOTO_DATE_FORMAT = "j M Y, H:i"
 
 
 @dataclass(frozen=True)
@@ -47,7 +51,11 @@ class PersonPhoto(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"Photo {self.pk} of {self.owner_id}"
+        """How a photo reads wherever Django names it (a form choice, an admin field): its upload time,
+        not "Photo 2 of 1" (its key and its owner's key)."""
+        if self.created_at is None:
+            return "Photo not saved yet"
+        return f"Photo uploaded {dateformat.format(timezone.localtime(self.created_at), PHOTO_DATE_FORMAT)}"
 
     def verdict_for(self, garment_type: str) -> PhotoVerdict:
         """Whether this photo can try a garment of `garment_type`, with the shopper's message when not.

@@ -5,6 +5,7 @@ asks the broker) `tryon.queue_status`."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from django.db.models import Count, Model, QuerySet
@@ -17,12 +18,19 @@ from revetir.object_keys import primary_key_or_none
 from shop.models import Product, ProductImage, Variant
 from shop.selectors import product_page, sizes_in_display_order
 from tryon import preparations
-from tryon.models import LIVE_STATUSES, GarmentPreparation, JobStatus, PersonPhoto, TryOnJob
+from tryon.models import (
+    LIVE_STATUSES,
+    PHOTO_DATE_FORMAT,
+    GarmentPreparation,
+    JobPriority,
+    JobStatus,
+    PersonPhoto,
+    TryOnJob,
+)
 
 # Jobs finished this recently are part of the state a websocket receives on connect.
 RECENTLY_FINISHED = timedelta(minutes=10)
 STATE_JOB_LIMIT = 20
-PHOTO_DATE_FORMAT = "j M Y, H:i"
 
 
 def photos_for_user(*, user: User) -> QuerySet[PersonPhoto]:
@@ -60,7 +68,18 @@ def job_count_for_photo(*, photo: PersonPhoto) -> int:
 
 
 def jobs_for_user(*, user: User) -> QuerySet[TryOnJob]:
-    return TryOnJob.objects.filter(owner=user).select_related("product").order_by("-created_at", "-id")
+    """The try-ons the shopper asked for one by one, newest first ("Your try-ons"): the cards "See it
+    on me" dressed are page jobs and stay out, unless the shopper then asked for one on its own."""
+    return (
+        TryOnJob.objects.filter(owner=user, priority=JobPriority.SINGLE)
+        .select_related("product")
+        .order_by("-created_at", "-id")
+    )
+
+
+def page_job_count(*, user: User) -> int:
+    """How many garments "See it on me" has shown on the shopper's photos (kept, not listed one by one)."""
+    return TryOnJob.objects.filter(owner=user, priority=JobPriority.PAGE, status=JobStatus.DONE).count()
 
 
 def job_for_user(*, user: User, job_id: object) -> TryOnJob:
@@ -130,12 +149,42 @@ def garment_images_for_products(*, product_ids: list[object]) -> list[ProductIma
     return [by_product[key] for key in dict.fromkeys(keys) if key in by_product]
 
 
-def wear_photo_for_user(*, user: User, photo_id: object) -> PersonPhoto | None:
-    """The photo "See it on me" shows garments on: the one chosen if it is still the user's, else
-    their newest; None when they have none."""
+def best_photo_for_garments(*, user: User, garment_types: Sequence[str]) -> PersonPhoto | None:
+    """The user's saved photo that can try the most of `garment_types` (one entry per garment, so a
+    page of trousers weighs more than its one top), the newest among equals; None when they have
+    none. A newer waist-up photo thus loses to a full-length one on a page with trousers or dresses."""
+    return most_suitable_photo(list(photos_for_user(user=user)), garment_types)
+
+
+def most_suitable_photo(photos: Sequence[PersonPhoto], garment_types: Sequence[str]) -> PersonPhoto | None:
+    """Of `photos` (newest first), the one that can try the most of `garment_types`, the newest among
+    equals; None for no photos. Reads nothing: the verdicts are on the photos."""
+    if not photos:
+        return None
+    return max(
+        enumerate(photos),
+        key=lambda item: (sum(item[1].verdict_for(kind).usable for kind in garment_types), -item[0]),
+    )[1]
+
+
+def wear_photo_choices(
+    *, user: User, photo_id: object, garment_types: Sequence[str]
+) -> tuple[list[PersonPhoto], PersonPhoto | None]:
+    """ "See it on me"'s photo choices: the user's photos, newest first, each with `label`, and the one
+    to show: the one chosen (`photo_id`) while it is still theirs, else the most suitable for
+    `garment_types` (the garments on the page). Two queries."""
+    photos = labelled_photos_for_user(user=user)
+    key = primary_key_or_none(PersonPhoto, photo_id)
+    chosen = next((photo for photo in photos if key is not None and photo.pk == key), None)
+    return photos, chosen or most_suitable_photo(photos, garment_types)
+
+
+def wear_photo_for_user(*, user: User, photo_id: object, garment_types: Sequence[str] = ()) -> PersonPhoto | None:
+    """The photo "See it on me" shows garments on: the one chosen if it is still the user's, else the
+    one best suited to `garment_types` (the garments on the page); None when they have none."""
     key = primary_key_or_none(PersonPhoto, photo_id)
     chosen = PersonPhoto.objects.filter(pk=key, owner=user).first() if key is not None else None
-    return chosen or photos_for_user(user=user).first()
+    return chosen or best_photo_for_garments(user=user, garment_types=garment_types)
 
 
 def other_garments_in_category(*, product: Product, limit: int) -> list[Product]:
@@ -179,9 +228,10 @@ def finished_job_id(*, job_id: object, owner_id: object, product_id: object) -> 
 
 
 def finished_jobs_per_product(*, since: datetime) -> dict[object, int]:
-    """Product key → finished try-ons created since `since`; one query."""
+    """Product key → finished try-ons created since `since` that a shopper asked for on its own (page
+    jobs of "See it on me" are not counted: one click dresses a dozen cards); one query."""
     return dict(
-        TryOnJob.objects.filter(created_at__gte=since, status=JobStatus.DONE)
+        TryOnJob.objects.filter(created_at__gte=since, status=JobStatus.DONE, priority=JobPriority.SINGLE)
         .values("product")
         .annotate(count=Count("pk"))
         .values_list("product", "count")

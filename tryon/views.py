@@ -122,6 +122,7 @@ def photo_list(request: HttpRequest) -> HttpResponse:
         "form": form,
         "photos": selectors.labelled_photos_for_user(user=request.user),
         "jobs": selectors.jobs_for_user(user=request.user)[:50],
+        "page_job_count": selectors.page_job_count(user=request.user),
         "retention_days": settings.TRYON_RETENTION_DAYS,
     }
     return render(request, "tryon/photo_list.html", context, status=status)

@@ -20,7 +20,7 @@ from rest_framework.views import APIView
 from accounts import selectors as account_selectors
 from accounts.models import ADDRESS_FIELDS
 from revetir.object_keys import ObjectKeySerializerField, key_text
-from shop import selectors, services
+from shop import emails, selectors, services
 from shop.countries import COUNTRY_CHOICES
 from shop.forms import PHONE_PATTERN
 from shop.models import Order, OrderLine, ShippingMethod
@@ -225,6 +225,7 @@ class OrderListCreateView(ListAPIView):
                 shipping_method_id=data.get("shipping_method"),
                 voucher_code=data.get("voucher_code", ""),
                 saved_address=saved_address,
+                site_url=emails.site_url_for(request),
             )
         except OutOfStock as error:
             return Response(
@@ -310,5 +311,7 @@ class OrderCancelView(APIView):
         tags=["orders"],
     )
     def post(self, request: Request, number: str) -> Response:
-        order = services.order_cancel_by_customer(order=_own_order(request, number), user=request.user)
+        order = services.order_cancel_by_customer(
+            order=_own_order(request, number), user=request.user, site_url=emails.site_url_for(request)
+        )
         return Response(OrderSerializer(selectors.order_for_user(user=request.user, number=order.number)).data)

@@ -157,6 +157,7 @@ def place_order(
     shipping_method_id=None,
     voucher_code: str = "",
     saved_address: Address | None = None,
+    site_url: str = "",
 ) -> Order:
     """Turn the cart into an order, or change nothing; a repeated submit gets the same order.
 
@@ -172,7 +173,7 @@ def place_order(
     used). If the order or its lines cannot then be written, the voucher use and the stock are given
     back and any partial order deleted. Only after success is the cart emptied; once the claim is
     let go, the saved address is marked as used last and the confirmation e-mailed (a mail failure
-    is logged, the order stands).
+    is logged, the order stands; its links start with `site_url`, see `shop.emails.site_url_for`).
     """
     key = _clean_idempotency_key(idempotency_key)
     shipping = _clean_address(address)
@@ -216,7 +217,7 @@ def place_order(
     if not order.repeated_submit:
         if saved_address is not None:
             Address.objects.filter(pk=saved_address.pk, user=user).update(last_used_at=timezone.now())
-        emails.send_order_email(order=order, kind=emails.CONFIRMATION)
+        emails.send_order_email(order=order, kind=emails.CONFIRMATION, site_url=site_url)
     return order
 
 

@@ -23,14 +23,17 @@ class InvalidOrderTransition(ValidationError):
     """The order cannot move to the requested status (see `shop.models.ORDER_TRANSITIONS`)."""
 
 
-def order_change_status(*, order: Order, new_status: str, tracking_number: str | None = None) -> Order:
+def order_change_status(
+    *, order: Order, new_status: str, tracking_number: str | None = None, site_url: str = ""
+) -> Order:
     """Move an order along `ORDER_TRANSITIONS` or raise `InvalidOrderTransition`.
 
     The move is a conditional update on the order's current status, so two concurrent changes
     cannot both succeed; cancelling also flips `stock_released` in the same update, which makes
     the stock (and a voucher use) go back exactly once however often cancel is pressed. Shipping
     needs a tracking number (given here or already on the order). The shopper is e-mailed when
-    the order ships or is cancelled, after the change is written.
+    the order ships or is cancelled, after the change is written (links start with `site_url`, see
+    `shop.emails.site_url_for`).
     """
     if new_status not in OrderStatus.values:
         raise InvalidOrderTransition(f"{new_status!r} is not an order status.", code="unknown_status")
@@ -69,9 +72,9 @@ def order_change_status(*, order: Order, new_status: str, tracking_number: str |
         voucher_release_for_order(order=order)
     order.refresh_from_db()
     if new_status == OrderStatus.SHIPPED:
-        emails.send_order_email(order=order, kind=emails.SHIPPED)
+        emails.send_order_email(order=order, kind=emails.SHIPPED, site_url=site_url)
     elif new_status == OrderStatus.CANCELLED:
-        emails.send_order_email(order=order, kind=emails.CANCELLED)
+        emails.send_order_email(order=order, kind=emails.CANCELLED, site_url=site_url)
     return order
 
 
@@ -82,7 +85,7 @@ def order_set_tracking_number(*, order: Order, tracking_number: str) -> Order:
     return order
 
 
-def order_cancel_by_customer(*, order: Order, user) -> Order:
+def order_cancel_by_customer(*, order: Order, user, site_url: str = "") -> Order:
     """A shopper may cancel their own order while it has not started processing."""
     if order.user_id != user.pk:
         raise InvalidOrderTransition("You can only cancel your own orders.", code="not_owner")
@@ -92,4 +95,4 @@ def order_cancel_by_customer(*, order: Order, user) -> Order:
             "cancelled online. Please contact us.",
             code="not_cancellable",
         )
-    return order_change_status(order=order, new_status=OrderStatus.CANCELLED)
+    return order_change_status(order=order, new_status=OrderStatus.CANCELLED, site_url=site_url)

@@ -19,7 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts import selectors as account_selectors
 from accounts import services as account_services
-from shop import selectors, services
+from shop import emails, selectors, services
 from shop.countries import COUNTRIES
 from shop.forms import NEW_ADDRESS, CheckoutAddressForm, PlaceOrderForm, VoucherForm
 from shop.models import ShippingMethod, Voucher
@@ -205,6 +205,7 @@ def checkout_place(request: HttpRequest) -> HttpResponseRedirect:
             saved_address=account_selectors.address_for_user(user=request.user, address_id=saved_id)
             if saved_id
             else None,
+            site_url=emails.site_url_for(request),
         )
     except OutOfStock as error:
         messages.error(request, f"{error} Your order was not placed; please change your cart and try again.")

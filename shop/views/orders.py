@@ -10,7 +10,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
-from shop import selectors, services
+from shop import emails, selectors, services
 from shop.countries import COUNTRIES
 from shop.models import Order
 from shop.payments import payment_provider_for
@@ -58,7 +58,7 @@ def order_cancel(request: HttpRequest, number: str) -> HttpResponse:
             return redirect(order)
         return render(request, "shop/order_confirm_cancel.html", {"order": order})
     try:
-        services.order_cancel_by_customer(order=order, user=request.user)
+        services.order_cancel_by_customer(order=order, user=request.user, site_url=emails.site_url_for(request))
     except services.InvalidOrderTransition as error:
         messages.error(request, " ".join(error.messages))
     else:

@@ -1,6 +1,8 @@
 /* "See it on me": ask the API to fit every garment card of the page on the shopper's photo, then swap
    each card's picture for its result as the websocket reports it (results already made come back at
-   once). Cards are the elements with data-wear-product; the panel is [data-wear]. */
+   once). Cards are the elements with data-wear-product; the panel is [data-wear]. The progress line
+   counts every product card of the page and says why the ones not shown keep their product picture
+   (the server's reasons for the garments it left out, failures, cards past the page limit). */
 (function () {
   "use strict";
   var root = document.querySelector("[data-wear][data-wearing=on]");
@@ -8,10 +10,15 @@
   var progress = root.querySelector("[data-wear-progress]");
   var limit = Number(root.dataset.pageLimit) || 12;
   var cards = {};
-  Array.prototype.slice.call(document.querySelectorAll("[data-wear-product]"), 0, limit).forEach(function (card) {
+  var wearable = document.querySelectorAll("[data-wear-product]");
+  Array.prototype.slice.call(wearable, 0, limit).forEach(function (card) {
     cards[card.dataset.wearProduct] = card;
   });
   var products = Object.keys(cards);
+  var totalCards = document.querySelectorAll(".product-card").length;
+  var notTryable = totalCards - wearable.length;  // no garment picture, or a product that cannot be tried on
+  var pastLimit = Math.max(0, wearable.length - limit);
+  var leftOutSummary = "";  // the server's reasons, e.g. "trousers and dresses need a full-length photo."
   var jobs = {};  // job id -> product id, only the jobs of this page
   var outcome = {};  // product id -> "done" | "failed"
   var MAX_RETRY_DELAY_MS = 15000;
@@ -25,11 +32,18 @@
       if (outcome[product] === "done") done += 1;
       if (outcome[product] === "failed") failed += 1;
     });
-    var text = done === products.length
-      ? "All " + products.length + " garments are shown on your photo."
-      : "On your photo: " + done + " of " + products.length + " garments ready.";
-    if (failed) text += " " + failed + " could not be fitted; their product pictures stay.";
-    say(text);
+    var fitting = products.length - done - failed;
+    if (done === totalCards) {
+      say("All " + totalCards + " garments are shown on your photo.");
+    } else {
+      var reasons = [];
+      if (fitting) reasons.push(fitting + " still being fitted");
+      if (leftOutSummary) reasons.push(leftOutSummary.replace(/\.$/, ""));
+      if (failed) reasons.push(failed + " could not be fitted");
+      if (notTryable) reasons.push(notTryable + " cannot be tried on");
+      if (pastLimit) reasons.push("only the first " + limit + " garments of a page are fitted");
+      say(done + " of " + totalCards + " garments shown on your photo" + (reasons.length ? "; " + reasons.join("; ") : "") + ".");
+    }
     root.dataset.wearReady = String(done);
   }
 
@@ -76,7 +90,8 @@
         return;
       }
       products = reply.body.jobs.map(function (job) { return String(job.product); });
-      Object.keys(cards).forEach(function (product) {  // left out: the photo cannot try that garment
+      leftOutSummary = reply.body.left_out_summary || "";
+      Object.keys(cards).forEach(function (product) {  // left out: the photo cannot try it, or it is not offered
         if (products.indexOf(product) === -1) cards[product].classList.add("wear-skipped");
       });
       reply.body.jobs.forEach(function (job) { jobs[String(job.id)] = String(job.product); });

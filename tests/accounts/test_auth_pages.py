@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from urllib.parse import urlencode
 
 import pytest
 from django.contrib.auth import SESSION_KEY, user_logged_in
@@ -204,3 +205,33 @@ def test_the_anonymous_cart_follows_the_shopper_into_their_account(client, how):
 
     user = User.objects.get(email="cart@example.com")
     assert list(CartLine.objects.filter(cart__user=user).values_list("variant_id", "quantity")) == [(variant.pk, 2)]
+
+
+def _header_link(page: str, text: str) -> str:
+    nav = page.split('<nav class="site-nav"', 1)[1].split("</nav>", 1)[0]
+    return re.search(rf'<a href="([^"]+)">{text}</a>', nav).group(1)
+
+
+@pytest.mark.django_db
+def test_the_headers_log_in_and_sign_up_links_bring_the_shopper_back_to_the_page_they_were_on(client):
+    product = make_product(name="Return Tee")
+    page = client.get(product.get_absolute_url() + "?size=M").content.decode()
+    login_link = _header_link(page, "Log in")
+
+    assert login_link == "/accounts/login/?" + urlencode({"next": product.get_absolute_url() + "?size=M"})
+    assert _header_link(page, "Sign up") == "/accounts/signup/?" + urlencode(
+        {"next": product.get_absolute_url() + "?size=M"}
+    )
+    make_user("back@example.com")
+    response = client.post(login_link, {"username": "back@example.com", "password": DEFAULT_PASSWORD})
+    assert response.status_code == 302 and response["Location"] == product.get_absolute_url() + "?size=M"
+
+
+@pytest.mark.django_db
+def test_the_log_in_page_keeps_the_next_it_was_given_and_drops_none_of_its_own(client):
+    on_login = client.get("/accounts/login/?next=/cart/").content.decode()
+    bare_login = client.get("/accounts/login/").content.decode()
+
+    assert _header_link(on_login, "Log in") == "/accounts/login/?next=%2Fcart%2F"
+    assert _header_link(on_login, "Sign up") == "/accounts/signup/?next=%2Fcart%2F"
+    assert _header_link(bare_login, "Log in") == "/accounts/login/"

@@ -88,7 +88,7 @@ def revetir_server(tmp_path_factory):
             try:
                 requests.get(server.url, timeout=2)
                 break
-            except requests.ConnectionError:
+            except (requests.ConnectionError, requests.Timeout):  # refused, or too busy starting to answer
                 if time.monotonic() > deadline or process.poll() is not None:
                     raise AssertionError(f"Daphne did not start:\n{server.log()}") from None
                 time.sleep(0.3)

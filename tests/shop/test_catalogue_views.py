@@ -162,3 +162,19 @@ def test_inactive_or_unknown_products_are_not_found(client):
 
 def test_catalogue_pages_refuse_posts(client):
     assert client.post(LIST_URL).status_code == 405
+
+
+@pytest.mark.django_db
+def test_the_category_list_and_applied_filters_start_folded_so_a_phone_sees_products_first(client):
+    """catalogue.js opens both panels on wide screens; the page itself keeps them folded unless a
+    filter needs correcting, and the summaries say what is selected."""
+    make_product(name="Folded Tee")
+
+    filtered = client.get("/?size=M").content.decode()
+    with_error = client.get("/?min_price=abc").content.decode()
+
+    assert '<details class="category-panel" data-open-on-wide-screens>' in filtered
+    assert '<details class="filters-panel" data-open-on-wide-screens>' in filtered
+    assert 'Filter and sort<span class="muted">: filters applied</span>' in filtered
+    assert 'Categories<span class="muted">: All products</span>' in filtered
+    assert '<details class="filters-panel" data-open-on-wide-screens open>' in with_error

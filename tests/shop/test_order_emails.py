@@ -1,6 +1,7 @@
 """The shopper's e-mails: confirmation, shipped, cancelled; a broken mail server never costs an order."""
 
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from django.core.mail.backends.base import BaseEmailBackend
@@ -134,3 +135,47 @@ def test_shipping_and_cancelling_still_happen_when_the_mail_server_is_down(setti
     assert stock_of(variant) == 3  # the cancelled unit went back
     assert f"order_shipped for order {shipped.number}" in caplog.text
     assert f"order_cancelled for order {cancelled.number}" in caplog.text
+
+
+def test_the_checkout_page_mails_links_to_the_address_the_shopper_used(mailoutbox, client, settings):
+    settings.ALLOWED_HOSTS = ["shop.example", "testserver"]
+    settings.SHOP_SITE_URL = "http://127.0.0.1:8000"
+    user = make_user()
+    fill_cart(user, (make_product().variants.get(), 1))
+    client.force_login(user)
+    session = client.session
+    session["shop_checkout_address"] = ADDRESS
+    session.save()
+
+    client.post("/checkout/place/", {"payment_method": "pay_on_delivery"}, HTTP_HOST="shop.example:8765")
+
+    order = Order.objects.get(user=user)
+    assert f"http://shop.example:8765/orders/{order.number}/" in mailoutbox[0].body
+    assert "127.0.0.1:8000" not in mailoutbox[0].body
+
+
+def test_cancelling_from_the_order_page_mails_links_to_the_address_the_shopper_used(mailoutbox, client, settings):
+    settings.ALLOWED_HOSTS = ["127.0.0.1", "testserver"]
+    user = make_user()
+    order = order_for(user, (make_product().variants.get(), 1))
+    mailoutbox.clear()
+    client.force_login(user)
+
+    client.post(f"/orders/{order.number}/cancel/", HTTP_HOST="127.0.0.1:8765")
+
+    assert f"http://127.0.0.1:8765/orders/{order.number}/" in mailoutbox[0].body
+
+
+def test_a_mail_without_a_request_links_to_the_configured_site_url(mailoutbox, settings):
+    settings.SHOP_SITE_URL = "https://shop.example/"
+    user = make_user()
+    order = order_for(user, (make_product().variants.get(), 1))
+
+    assert f"https://shop.example/orders/{order.number}/" in mailoutbox[-1].body
+
+
+def test_make_run_serves_and_links_to_the_same_address():
+    makefile = (Path(__file__).resolve().parents[2] / "Makefile").read_text()
+    run_recipe = makefile.split("\nrun:", 1)[1].split("\n\n", 1)[0]
+    assert 'REVETIR_SITE_URL="$${REVETIR_SITE_URL:-http://$(HOST):$(PORT)}"' in run_recipe
+    assert "-b $(HOST) -p $(PORT)" in run_recipe

@@ -45,22 +45,28 @@ def test_the_product_admin_shows_the_garment_mask_over_each_image_and_warns_when
     settings.TRYON_ENGINE = "classic"
     product = make_tryon_product()
     good = product.images.get()
-    background_left_in = ProductImage.objects.create(
+    close_up = ProductImage.objects.create(
         product=product,
         image=SimpleUploadedFile("grey.png", encode(Image.new("RGB", (300, 400), (90, 90, 90))), "image/png"),
-        alt_text="The shirt on a grey wall",
+        alt_text="A close-up of the fabric",
         position=1,
     )
+    background_left_in = make_tryon_product().images.get()
+    background_left_in.image.save(
+        "grey.png", SimpleUploadedFile("grey.png", encode(Image.new("RGB", (300, 400), (90, 90, 90))), "image/png")
+    )
     engine = ClassicTryOnEngine()
-    for image in (good, background_left_in):
+    for image in (good, close_up, background_left_in):
         preparations.prepare_garment_in_background(product_image_id=image.pk, engine=engine)
     client.force_login(make_staff())
 
     page = client.get(f"/admin/shop/product/{product.pk}/change/").content.decode()
+    bad_page = client.get(f"/admin/shop/product/{background_left_in.product_id}/change/").content.decode()
 
-    assert page.count('src="data:image/png;base64,') >= 1
+    assert page.count('src="data:image/png;base64,') == 1  # the primary picture's mask; the close-up has none
     assert "The mask looks right." in page
-    assert page.count('class="garment-mask-warning"') >= 1
+    assert "Not used by try-on" in page and 'class="garment-mask-warning"' not in page
+    assert bad_page.count('class="garment-mask-warning"') >= 1
 
 
 @pytest.mark.django_db

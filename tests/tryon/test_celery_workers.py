@@ -212,7 +212,7 @@ from tryon.jobs import submit
 from tryon.models import PersonPhoto
 photo = PersonPhoto.objects.get(pk={photo})
 images = [ProductImage.objects.get(product_id=product, is_primary=True) for product in {products}]
-print(json.dumps([job.pk for job in submit.submit_page(user=photo.owner, photo=photo, product_images=images)]))
+print(json.dumps([job.pk for job in submit.submit_page(user=photo.owner, photo=photo, product_images=images).jobs]))
 """
 
 STARTED_IN_ORDER = """

@@ -17,6 +17,7 @@ from tryon import preparations, services
 from tryon.jobs import state, submit
 from tryon.jobs.runner import run_queued_jobs
 from tryon.models import GarmentPreparation, JobPriority, JobStatus, PhotoPreparation, TryOnJob
+from tryon.pipeline.card_picture import card_picture
 from tryon.pipeline.classic.engine import ClassicTryOnEngine
 from tryon.pipeline.contract import PreparedSide
 from tryon.pipeline.imageio import load_rgb
@@ -161,7 +162,7 @@ def test_a_result_from_stored_sides_is_the_same_picture_as_a_fresh_run(dispatche
         fresh = ClassicTryOnEngine().run(person, load_rgb(garment_file.read()))
     assert engine.photos == 1
     assert read_private_file(second.result_name) == state._jpeg(fresh.image)
-    assert read_private_file(second.result_small_name) == state._jpeg(fresh.image_small)
+    assert read_private_file(second.result_small_name) == state._jpeg(card_picture(fresh.image, fresh.person_mask))
 
 
 @pytest.mark.django_db
@@ -242,7 +243,7 @@ def test_a_single_try_on_is_run_before_a_page_batch_queued_earlier(dispatched):
     page_photo = services.save_person_photo(user=shopper, upload=astronaut_upload())
     page = submit.submit_page(
         user=shopper, photo=page_photo, product_images=[primary_image(make_tryon_product()) for _ in range(3)]
-    )
+    ).jobs
     single_photo = services.save_person_photo(user=other, upload=astronaut_upload(mirrored=True))
     single = submit.submit_job(user=other, photo=single_photo, product_image=primary_image(make_tryon_product()))
     order: list[object] = []
@@ -272,7 +273,7 @@ def test_a_page_batch_past_the_shoppers_bound_queues_nothing_and_says_why(dispat
 
     assert TryOnJob.objects.count() == 3
     # the same page again is not new work: its live jobs come back
-    assert [job.pk for job in submit.submit_page(user=user, photo=photo, product_images=images[:3])] == [
+    assert [job.pk for job in submit.submit_page(user=user, photo=photo, product_images=images[:3]).jobs] == [
         job.pk for job in TryOnJob.objects.order_by("created_at", "id")
     ]
 
@@ -349,3 +350,33 @@ def test_the_progress_of_each_stage_comes_from_the_engines_own_shares(dispatched
     assert reported["segmenting"] == 0.0
     assert reported["masking"] == pytest.approx(shares["segmenting"])
     assert reported["warping"] == pytest.approx(shares["segmenting"] + shares["masking"])
+
+
+@pytest.mark.django_db
+def test_gallery_pictures_are_never_prepared_only_the_picture_try_on_uses(
+    settings, engine, monkeypatch, django_capture_on_commit_callbacks, caplog
+):
+    """seed_demo's close-ups and backdrops have no garment outline; preparing them only logged "has no
+    usable garment" for pictures no try-on ever uses."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from shop.models import ProductImage
+    from tests.tryon.helpers import t_shirt_png
+
+    settings.TRYON_PREPARE_IN_BACKGROUND = True
+    requested: list[tuple[str, object]] = []
+    monkeypatch.setattr("tryon.jobs.dispatch.dispatch_preparation", lambda kind, pk: requested.append((kind, pk)))
+    product = make_tryon_product()
+    with django_capture_on_commit_callbacks(execute=True):
+        close_up = ProductImage.objects.create(
+            product=product,
+            image=SimpleUploadedFile("close-up.png", t_shirt_png(), content_type="image/png"),
+            alt_text="A close-up of the fabric",
+            position=1,
+        )
+
+    preparations.prepare_garment_in_background(product_image_id=close_up.pk, engine=engine)
+
+    assert requested == []
+    assert not GarmentPreparation.objects.filter(product_image=close_up).exists()
+    assert "has no usable garment" not in caplog.text

@@ -69,3 +69,38 @@ def test_a_product_without_a_garment_picture_says_try_on_is_unavailable(client):
     client.force_login(make_user())
     page = client.get(make_product().get_absolute_url()).content.decode()
     assert "Try-on is not available for this product." in page
+
+
+@pytest.mark.django_db
+def test_the_try_on_form_starts_on_the_best_saved_photo_for_the_garment_not_on_a_new_upload():
+    from tests.tryon.test_wear_choices import FULL_LENGTH, WAIST_UP, saved_photo
+    from tryon.forms import TryOnForm
+
+    user = make_user()
+    full_length = saved_photo(user, FULL_LENGTH, minutes_ago=60)
+    waist_up = saved_photo(user, WAIST_UP, minutes_ago=1)
+
+    assert TryOnForm(user=user, garment_type="lower_body").initial["photo_id"] == full_length.pk
+    assert TryOnForm(user=user, garment_type="upper_body").initial["photo_id"] == waist_up.pk
+    assert "photo_id" not in TryOnForm(user=make_user(), garment_type="upper_body").initial
+    only_waist_up = make_user()
+    saved_photo(only_waist_up, WAIST_UP, minutes_ago=1)
+    assert "photo_id" not in TryOnForm(user=only_waist_up, garment_type="full_body").initial  # it cannot
+
+
+@pytest.mark.django_db
+def test_the_product_page_checks_the_saved_photo_and_asks_for_the_photo_the_garment_needs(client):
+    user = make_user()
+    photo = services.save_person_photo(user=user, upload=astronaut_upload())
+    top = make_tryon_product()
+    trousers = make_tryon_product(garment_type="lower_body")
+    client.force_login(user)
+
+    top_page = client.get(top.get_absolute_url()).content.decode()
+    trousers_page = client.get(trousers.get_absolute_url()).content.decode()
+
+    assert f'name="photo_id" value="{photo.pk}" id="id_photo_id_1" checked>' in top_page
+    assert 'name="photo_id" value="" id="id_photo_id_0">' in top_page  # "Upload a new photo", not chosen
+    assert "Face the camera with your upper body visible, from your head to your hips." in top_page
+    assert "Face the camera in a full-length photo, from your head down to your feet." in trousers_page
+    assert "upper body visible" not in trousers_page

@@ -45,7 +45,7 @@ def test_a_repeated_message_takes_the_turn_of_a_queued_job_and_runs_no_job_twice
 @pytest.mark.django_db
 def test_a_single_try_on_goes_before_the_page_batch_whose_messages_came_first(photo_of_shopper):
     user, photo = photo_of_shopper
-    page = submit.submit_page(user=user, photo=photo, product_images=[garment() for _ in range(3)])
+    page = submit.submit_page(user=user, photo=photo, product_images=[garment() for _ in range(3)]).jobs
     single = submit.submit_job(user=user, photo=photo, product_image=garment())
 
     ran = []

@@ -31,6 +31,7 @@ from tryon import preparations
 from tryon.jobs import state
 from tryon.models import TryOnJob
 from tryon.pipeline.body.models import MODELS_SUBDIR, BodyModelMissingError, load_all_models
+from tryon.pipeline.card_picture import card_picture
 from tryon.pipeline.contract import Engine, TryOnError, progress_before
 from tryon.pipeline.select import engine_for_garment
 
@@ -164,7 +165,7 @@ def run_claimed_job(job: TryOnJob, *, engine_factory: EngineFactory | None = Non
         timings = {**result.timings, "total": round(time.monotonic() - started, 3)}
         outcome = state.JobOutcome(
             image=result.image,
-            image_small=result.image_small,
+            image_small=card_picture(result.image, result.person_mask),
             engine=result.engine,
             timings=timings,
             engine_identity=engine.identity,

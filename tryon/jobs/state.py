@@ -12,9 +12,10 @@ run a job, and two sweepers never both retry or fail one. Each change is publish
 browsers. A `job_id` is the key as the database gives it: an integer on SQLite, an ObjectId on
 MongoDB.
 
-Transitions: submit (`queue_job`), claim (`claim_job`, `claim_next_job`), stage (`reach_stage`),
-heartbeat (`beat`), done (`complete_job`), failed (`fail_job`), retried and swept
-(`sweep_stale_jobs`, which hands the jobs it queued again to `tryon.jobs.dispatch`).
+Transitions: submit (`queue_job`, and `choose_page_job` for a page job asked for on its own), claim
+(`claim_job`, `claim_next_job`), stage (`reach_stage`), heartbeat (`beat`), done (`complete_job`),
+failed (`fail_job`), retried and swept (`sweep_stale_jobs`, which hands the jobs it queued again to
+`tryon.jobs.dispatch`).
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ from PIL import Image
 
 from tryon.jobs import dispatch
 from tryon.jobs.messages import publish_job
-from tryon.models import LIVE_STATUSES, JobStatus, TryOnJob
+from tryon.models import LIVE_STATUSES, JobPriority, JobStatus, TryOnJob
 from tryon.storage import delete_private_files, save_private_file
 
 logger = logging.getLogger(__name__)
@@ -47,7 +48,8 @@ STALE_SCAN_LIMIT = 100
 
 @dataclass(frozen=True)
 class JobOutcome:
-    """What a finished engine run hands to `complete_job`."""
+    """What a finished engine run hands to `complete_job`: the full result and its card picture
+    (`tryon.pipeline.card_picture`, stored as the job's small result)."""
 
     image: Image.Image
     image_small: Image.Image
@@ -75,6 +77,16 @@ def queue_job(*, owner: object, photo: object, product_image: object, priority: 
     return TryOnJob.objects.create(
         owner=owner, photo=photo, product=product_image.product, product_image=product_image, priority=priority
     )
+
+
+def choose_page_job(job: TryOnJob) -> TryOnJob:
+    """A page job ("See it on me") the shopper now asks for on its own becomes a single try-on: it
+    joins "Your try-ons" and the staff report, and a queued one moves ahead of page batches. One
+    conditional update on the page priority, so asking twice changes it once."""
+    if job.priority == JobPriority.PAGE:
+        TryOnJob.objects.filter(pk=job.pk, priority=JobPriority.PAGE).update(priority=JobPriority.SINGLE)
+        job.priority = JobPriority.SINGLE
+    return job
 
 
 def publish_again(job: TryOnJob) -> None:

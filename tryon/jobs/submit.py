@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import math
+from dataclasses import dataclass, field
 from datetime import timedelta
 
 from django.conf import settings
@@ -22,6 +23,7 @@ from tryon import preparations, selectors
 from tryon.jobs import dispatch, state
 from tryon.models import LIVE_STATUSES, JobPriority, JobStatus, PersonPhoto, TryOnJob
 from tryon.services import save_person_photo
+from tryon.wording import LEFT_OUT_NOT_OFFERED, LEFT_OUT_PHOTO, left_out_summary
 
 logger = logging.getLogger(__name__)
 
@@ -80,7 +82,8 @@ def submit_job(
 
     A pair this shopper already tried with the engine and weights in use, on the product image file
     shown now, returns that finished job at once (and tells their browsers again), computing nothing.
-    The same pair asked again while a job for it is live returns that job. Past the per-shopper rate
+    The same pair asked again while a job for it is live returns that job; a page job ("See it on me")
+    returned for a single try-on becomes one (`state.choose_page_job`). Past the per-shopper rate
     (single try-ons) or page bound (`JobPriority.PAGE`) or the shop-wide queue bound, raises
     TryOnBusyError and queues nothing.
     """
@@ -88,6 +91,8 @@ def submit_job(
     state.sweep_stale_jobs(owner_id=user.pk)
     existing = _existing_job(user=user, photo=photo, product_image=product_image)
     if existing is not None:
+        if priority == JobPriority.SINGLE:
+            existing = state.choose_page_job(existing)
         if existing.status == JobStatus.DONE:
             state.publish_again(existing)
         return existing
@@ -95,27 +100,57 @@ def submit_job(
     return _queue_job(user=user, photo=photo, product_image=product_image, priority=priority)
 
 
-def submit_page(*, user: User, photo: PersonPhoto, product_images: list[ProductImage]) -> list[TryOnJob]:
+@dataclass(frozen=True)
+class LeftOutGarment:
+    """A garment of a page that "See it on me" does not fit, and why (`reason` is one of
+    `LEFT_OUT_REASONS`; the shopper's words are `tryon.wording.left_out_summary`)."""
+
+    product_image: ProductImage
+    reason: str
+
+
+PHOTO_CANNOT_TRY = LEFT_OUT_PHOTO  # the photo cannot try its garment type (trousers on a waist-up photo)
+NOT_OFFERED = LEFT_OUT_NOT_OFFERED  # its picture failed the staff check
+LEFT_OUT_REASONS = (PHOTO_CANNOT_TRY, NOT_OFFERED)
+
+
+@dataclass(frozen=True)
+class PageSubmission:
+    """What `submit_page` did: a job per garment fitted, in page order, and the garments left out."""
+
+    jobs: list[TryOnJob]
+    left_out: list[LeftOutGarment] = field(default_factory=list)
+
+
+def submit_page(*, user: User, photo: PersonPhoto, product_images: list[ProductImage]) -> PageSubmission:
     """Try every garment of a catalogue page on `photo` ("See it on me"): one job per image, in order.
 
     Garments the photo cannot try, and garments not offered for try-on (their picture failed the staff
-    check), are left out. Cached pairs come back finished at once; the rest
-    are queued behind single try-ons, all or none:
+    check), are left out and listed with the reason. Cached pairs come back finished at once; the rest
+    are queued behind single try-ons (marked as page jobs, which stay out of "Your try-ons" and the
+    staff report until asked for on their own), all or none:
     past the shopper's page bound or the shop-wide queue bound, raises TryOnBusyError and queues nothing.
     """
     if photo.owner_id != user.pk:
         raise ValidationError("Choose one of your own photos.")
-    # Garments this photo cannot try (trousers on a waist-up photo) are left out, not the page.
-    product_images = [image for image in product_images if photo.verdict_for(image.product.garment_type).usable]
-    if not product_images:
-        raise ValidationError("Your photo cannot try any of these garments; see My photos for what it can try.")
-    product_images = [
-        image
-        for image in product_images
-        if not preparations.garment_refused(preparations.current_garment_preparation(product_image=image))
-    ]
-    if not product_images:
-        raise GarmentNotOfferedError("None of these garments can be tried on yet; please try other garments.")
+    left_out: list[LeftOutGarment] = []
+    tryable: list[ProductImage] = []
+    for image in product_images:
+        # Garments this photo cannot try (trousers on a waist-up photo) are left out, not the page.
+        if not photo.verdict_for(image.product.garment_type).usable:
+            left_out.append(LeftOutGarment(product_image=image, reason=PHOTO_CANNOT_TRY))
+        elif preparations.garment_refused(preparations.current_garment_preparation(product_image=image)):
+            left_out.append(LeftOutGarment(product_image=image, reason=NOT_OFFERED))
+        else:
+            tryable.append(image)
+    if not tryable:
+        summary = left_out_summary(
+            [(garment.reason, garment.product_image.product.garment_type) for garment in left_out]
+        )
+        if all(garment.reason == NOT_OFFERED for garment in left_out):
+            raise GarmentNotOfferedError("None of these garments can be tried on yet; please try other garments.")
+        raise ValidationError(f"Your photo cannot try any of these garments: {summary}")
+    product_images = tryable
     for product_image in product_images:
         _check_pair(user=user, photo=photo, product_image=product_image)
     state.sweep_stale_jobs(owner_id=user.pk)
@@ -131,7 +166,7 @@ def submit_page(*, user: User, photo: PersonPhoto, product_images: list[ProductI
         elif job.status == JobStatus.DONE:
             state.publish_again(job)
         page_jobs.append(job)
-    return page_jobs
+    return PageSubmission(jobs=page_jobs, left_out=left_out)
 
 
 def _check_pair(*, user: User, photo: PersonPhoto, product_image: ProductImage) -> None:

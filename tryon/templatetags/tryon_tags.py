@@ -8,8 +8,9 @@ from django.conf import settings
 from shop.models import Product
 from tryon import selectors
 from tryon.forms import TryOnForm
+from tryon.pipeline.contract import GARMENT_TYPES
 from tryon.views import WEAR_SESSION_KEY
-from tryon.wording import ENGINE_CLASSIC, ENGINE_NEURAL, engine_note
+from tryon.wording import ENGINE_CLASSIC, ENGINE_NEURAL, engine_note, photo_can_try_summary
 
 register = template.Library()
 
@@ -49,16 +50,24 @@ def tryon_panel(context: template.Context, product: Product) -> dict:
 
 
 @register.inclusion_tag("tryon/includes/wear_panel.html", takes_context=True)
-def wear_panel(context: template.Context, *, heading: str = "") -> dict:
+def wear_panel(context: template.Context, *, heading: str = "", garment_types: list[str] | None = None) -> dict:
     """ "See it on me": for a signed-in shopper, the switch that shows the garment cards around it on
-    their photo (remembered in the session) and the progress line; nothing for visitors."""
+    a photo of theirs (chosen from their saved photos, remembered in the session) and the progress
+    line; nothing for visitors. Without a choice the photo that can try the most of `garment_types`
+    (the page's garments; every type when the page does not say) is offered first."""
     request = context["request"]
     user = request.user
     panel = {"request": request, "csrf_token": context.get("csrf_token"), "heading": heading, "user": user}
     if not user.is_authenticated:
         return panel
     chosen = request.session.get(WEAR_SESSION_KEY)
-    panel["photo"] = selectors.wear_photo_for_user(user=user, photo_id=chosen)
+    photos, panel["photo"] = selectors.wear_photo_choices(
+        user=user, photo_id=chosen, garment_types=garment_types or GARMENT_TYPES
+    )
+    for photo in photos:
+        usable = [kind for kind in GARMENT_TYPES if photo.verdict_for(kind).usable]
+        photo.can_try = photo_can_try_summary(usable)
+    panel["photos"] = photos
     panel["wearing"] = chosen is not None and panel["photo"] is not None
     panel["page_limit"] = settings.TRYON_PAGE_LIVE_LIMIT
     return panel
@@ -69,7 +78,8 @@ def more_to_wear(context: template.Context, product: Product) -> dict:
     """Other garments of the product's category as cards, which "See it on me" shows on the shopper's
     photo like the catalogue; nothing when the category holds no other garment to try on."""
     others = selectors.other_garments_in_category(product=product, limit=settings.TRYON_PAGE_LIVE_LIMIT)
-    return {**context.flatten(), "others": others, "category": product.category}
+    garment_types = [other.garment_type for other in others]
+    return {**context.flatten(), "others": others, "category": product.category, "garment_types": garment_types}
 
 
 @register.filter(name="engine_note")
