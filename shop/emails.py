@@ -1,4 +1,4 @@
-"""The shopper's e-mails about an order: confirmation, shipped, cancelled.
+"""The shopper's e-mails about an order: confirmation, shipped, cancelled, and each refund.
 
 Each is sent after the order change is written and never undoes or blocks it: a failing mail server
 is logged and the order stands. The time of a successful send is recorded on the order (a
@@ -17,7 +17,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from shop.countries import COUNTRIES
-from shop.models import Order
+from shop.models import Order, OrderRefund
 
 logger = logging.getLogger(__name__)
 
@@ -28,7 +28,7 @@ class OrderEmailKind:
 
     template: str
     subject: str
-    sent_at_field: str
+    sent_at_field: str  # "" for a mail that may go out more than once (one per refund)
 
 
 CONFIRMATION = OrderEmailKind("shop/email/order_confirmation", "Your Revetir order {number}", "confirmation_sent_at")
@@ -39,18 +39,20 @@ CANCELLED = OrderEmailKind(
     "shop/email/order_cancelled", "Your Revetir order {number} is cancelled", "cancelled_email_sent_at"
 )
 
+REFUNDED = OrderEmailKind("shop/email/order_refunded", "A refund on your Revetir order {number}", "")
+
 
 def _recipient(order: Order) -> str:
     return order.user.email if order.user_id and order.user else order.email
 
 
-def send_order_email(*, order: Order, kind: OrderEmailKind) -> bool:
+def send_order_email(*, order: Order, kind: OrderEmailKind, refund: OrderRefund | None = None) -> bool:
     """Mail `kind` about `order` to its shopper unless already sent. True iff a mail went out now.
 
     Any error while rendering or sending is logged with the order number and swallowed: the
     order is already written, and a missing e-mail must not turn into a failed checkout.
     """
-    if getattr(order, kind.sent_at_field) is not None:
+    if kind.sent_at_field and getattr(order, kind.sent_at_field) is not None:
         return False
     recipient = _recipient(order)
     if not recipient:
@@ -59,6 +61,8 @@ def send_order_email(*, order: Order, kind: OrderEmailKind) -> bool:
         context = {
             "order": order,
             "lines": list(order.lines.all()),
+            "refunds": list(order.refunds.all()),
+            "refund": refund,
             "country_name": COUNTRIES.get(order.country, order.country),
             "order_url": settings.SHOP_SITE_URL.rstrip("/") + order.get_absolute_url(),
         }
@@ -73,6 +77,8 @@ def send_order_email(*, order: Order, kind: OrderEmailKind) -> bool:
     except Exception:
         logger.exception("Could not e-mail %s for order %s to %s", kind.template, order.number, recipient)
         return False
+    if not kind.sent_at_field:
+        return True
     sent_at = timezone.now()
     Order.objects.filter(pk=order.pk, **{f"{kind.sent_at_field}__isnull": True}).update(**{kind.sent_at_field: sent_at})
     setattr(order, kind.sent_at_field, sent_at)

@@ -1,5 +1,9 @@
 """Writes for placed orders: status changes along `shop.models.ORDER_TRANSITIONS` (each a
 conditional update on the order row), tracking numbers, a shopper's own cancellation.
+
+Cancelling a card order also settles its money: an unpaid one has its PaymentIntent cancelled at
+Stripe first (so it can no longer be paid), a paid one is refunded in full after the status
+change, and that change is undone when Stripe refuses the refund.
 """
 
 from __future__ import annotations
@@ -9,14 +13,15 @@ import logging
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from shop import emails
+from shop import card_payments, emails
 from shop.models import ORDER_TRANSITIONS, Order, OrderStatus
+from shop.services.refunds import CANCELLATION_REASON, RefundError, refund_late_payment, refund_order, refundable_amount
 from shop.stock import StockLine, release_lines
 from shop.vouchers import voucher_release_for_order
 
 logger = logging.getLogger(__name__)
 
-CUSTOMER_CANCELLABLE_STATUSES = frozenset({OrderStatus.PLACED})
+CUSTOMER_CANCELLABLE_STATUSES = frozenset({OrderStatus.PLACED, OrderStatus.AWAITING_PAYMENT, OrderStatus.PAID})
 
 
 class InvalidOrderTransition(ValidationError):
@@ -54,6 +59,7 @@ def order_change_status(*, order: Order, new_status: str, tracking_number: str |
     if new_status == OrderStatus.CANCELLED:
         rows = rows.filter(stock_released=False)
         changes["stock_released"] = True
+        intent_succeeded = _stop_unpaid_intent(order) if current == OrderStatus.AWAITING_PAYMENT else False
     if rows.update(**changes) != 1:
         order.refresh_from_db()
         raise InvalidOrderTransition(
@@ -62,6 +68,10 @@ def order_change_status(*, order: Order, new_status: str, tracking_number: str |
             code="concurrent_change",
         )
     if new_status == OrderStatus.CANCELLED:
+        if refundable_amount(order) > 0:
+            _refund_cancelled_order(order=order, previous_status=current)
+        elif intent_succeeded:
+            refund_late_payment(order=order)
         release_lines(
             StockLine(variant_id=line.variant_id, quantity=line.quantity, description=str(line))
             for line in order.lines.filter(variant__isnull=False)
@@ -73,6 +83,33 @@ def order_change_status(*, order: Order, new_status: str, tracking_number: str |
     elif new_status == OrderStatus.CANCELLED:
         emails.send_order_email(order=order, kind=emails.CANCELLED)
     return order
+
+
+def _stop_unpaid_intent(order: Order) -> bool:
+    """Cancel an unpaid order's PaymentIntent before the order; True if it turned out paid."""
+    if not order.payment_intent_id:
+        return False
+    try:
+        return card_payments.cancel_intent(order.payment_intent_id).succeeded
+    except (card_payments.StripeUnavailable, card_payments.CardPaymentsOff) as error:
+        raise InvalidOrderTransition(
+            f"Order {order.number} cannot be cancelled while its card payment cannot be stopped: {error}",
+            code="payment_unreachable",
+        ) from error
+
+
+def _refund_cancelled_order(*, order: Order, previous_status: str) -> None:
+    """Refund what is left of a cancelled paid order; if Stripe says no, put the order back."""
+    try:
+        refund_order(order=order, amount=refundable_amount(order), reason=CANCELLATION_REASON)
+    except RefundError as error:
+        Order.objects.filter(pk=order.pk, status=OrderStatus.CANCELLED, stock_released=True).update(
+            status=previous_status, stock_released=False, updated_at=timezone.now()
+        )
+        order.refresh_from_db()
+        raise InvalidOrderTransition(
+            f"Order {order.number} was not cancelled: {' '.join(error.messages)}", code="refund_refused"
+        ) from error
 
 
 def order_set_tracking_number(*, order: Order, tracking_number: str) -> Order:
