@@ -15,6 +15,7 @@ from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.urls import path
 
+from shop.admin.payments import OrderPaymentsAdmin
 from shop.models import ORDER_TRANSITIONS, Order, OrderLine, OrderStatus
 from shop.report_charts import daily_revenue_chart, funnel_chart
 from shop.reports import sales_report
@@ -70,7 +71,7 @@ class OrderStatusForm(forms.ModelForm):
 
 
 @admin.register(Order)
-class OrderAdmin(admin.ModelAdmin):
+class OrderAdmin(OrderPaymentsAdmin, admin.ModelAdmin):
     form = OrderStatusForm
     # The order page on the site is the owner's only (404 for staff), so no "View on site" link.
     view_on_site = False

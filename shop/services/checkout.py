@@ -262,7 +262,7 @@ def _place_claimed_order(
         order = _create_order_with_unique_number(
             user=user,
             email=user.email,
-            status=provider.initial_status,
+            status=getattr(provider, "initial_status", OrderStatus.PLACED),
             payment_method=provider.method,
             currency=settings.SHOP_CURRENCY,
             subtotal=totals.subtotal,

@@ -11,10 +11,10 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
 from shop import selectors, services
-from shop.services import payments
 from shop.countries import COUNTRIES
 from shop.models import Order
 from shop.payments import payment_provider_for
+from shop.services import payments
 
 
 def _own_order_or_404(request: HttpRequest, number: str) -> Order:
@@ -66,6 +66,8 @@ def order_cancel(request: HttpRequest, number: str) -> HttpResponse:
         messages.error(request, " ".join(error.messages))
     else:
         order.refresh_from_db()
-        refunded = f" {order.amount_refunded} {order.currency} is refunded to your card." if order.amount_refunded else ""
+        refunded = (
+            f" {order.amount_refunded} {order.currency} is refunded to your card." if order.amount_refunded else ""
+        )
         messages.success(request, f"Order {order.number} is cancelled.{refunded}")
     return redirect(order)
