@@ -81,7 +81,12 @@ def to_minor_units(amount: Decimal, currency: str) -> int:
     return int((amount * (10**exponent)).quantize(Decimal(1), rounding=ROUND_HALF_UP))
 
 
+def _plain(stripe_object) -> dict:
+    return stripe_object.to_dict() if hasattr(stripe_object, "to_dict") else dict(stripe_object)
+
+
 def _state(intent) -> IntentState:
+    intent = _plain(intent)
     error = intent.get("last_payment_error") or {}
     return IntentState(
         id=intent["id"],
@@ -161,6 +166,7 @@ def refund(*, intent_id: str, amount: Decimal, currency: str, reason: str, key: 
         },
         options={"idempotency_key": key},
     )
+    created = _plain(created)
     if created.get("status") in {"failed", "canceled"}:
         raise StripeRefused(created.get("failure_reason") or f"the refund {created['status']}")
     return created["id"]
@@ -179,4 +185,4 @@ def parse_webhook(*, payload: bytes, signature: str) -> dict:
         )
     except stripe.SignatureVerificationError as error:
         raise ValueError(f"bad signature: {error.user_message or error}") from error
-    return event.to_dict() if hasattr(event, "to_dict") else dict(event)
+    return _plain(event)
