@@ -70,7 +70,11 @@ class LiveServer:
 
 @pytest.fixture(scope="session")
 def revetir_server(tmp_path_factory):
-    server = LiveServer(tmp_path_factory.mktemp("e2e-server"))
+    yield from serve(LiveServer(tmp_path_factory.mktemp("e2e-server")))
+
+
+def serve(server: LiveServer):
+    """Migrate and seed `server`'s database, run Daphne on it until the generator is closed."""
     server.manage("migrate", "--noinput")
     server.manage("seed_demo")
     daphne = str(Path(sys.executable).parent / "daphne")
@@ -88,7 +92,7 @@ def revetir_server(tmp_path_factory):
             try:
                 requests.get(server.url, timeout=2)
                 break
-            except requests.ConnectionError:
+            except (requests.ConnectionError, requests.Timeout):  # not up yet, or busy with its first request
                 if time.monotonic() > deadline or process.poll() is not None:
                     raise AssertionError(f"Daphne did not start:\n{server.log()}") from None
                 time.sleep(0.3)
