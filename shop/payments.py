@@ -53,9 +53,9 @@ class StripeCard:
     SHOP_PAYMENT_HOLD_MINUTES, and is paid once Stripe says so (`shop.services.payments`)."""
 
     method = PaymentMethod.CARD.value
-    label = "Card (paid now, securely through Stripe)"
+    label = PaymentMethod.CARD.label
     customer_instructions = (
-        "Your card is charged when you pay on the next page; the card number goes to Stripe, never to us."
+        "Pay now on the next page. The card number goes to Stripe, our payment provider, never to us."
     )
     initial_status = OrderStatus.AWAITING_PAYMENT.value
 

@@ -147,7 +147,7 @@ def checkout_review(request: HttpRequest) -> HttpResponse:
             "voucher": voucher,
             "shipping_method": shipping_method,
             "totals": order_totals(subtotal=summary.subtotal, shipping_method=shipping_method, voucher=voucher),
-            "payment_providers": available_payment_providers(),
+            "payment_providers": available_payment_providers(),  # each choice's instructions, by method
         },
     )
 

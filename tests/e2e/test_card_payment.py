@@ -68,7 +68,7 @@ def test_shopper_pays_by_card_with_the_fake_card_form_and_sees_the_order_paid(ca
     page.get_by_label("Standard delivery", exact=False).check()
     page.get_by_role("button", name="Continue to review").click()
 
-    page.get_by_label("Card (paid now, securely through Stripe)").check()
+    page.get_by_label("Card", exact=True).check()
     _photograph(page, screenshot_dir / "screenshot-checkout-review-card.png")
     page.locator("form[action$='/checkout/place/'] button[type=submit]").click()
 

@@ -213,3 +213,20 @@ def test_on_delivery_is_still_taken_by_its_short_name(api, user, variant):
     assert response.status_code == 201
     assert (response.json()["status"], response.json()["payment_method"]) == ("placed", "pay_on_delivery")
     assert response.json()["payment"] is None
+
+
+def test_deleting_the_account_refunds_a_paid_card_order_and_cancels_an_unpaid_one(api, user, variant, localstripe):
+    from accounts.services import delete_account
+
+    paid_number = _place_card_order(api, user, variant, quantity=1)["number"]
+    _pay(_logged_in(user), paid_number, "pm_card_visa")
+    unpaid_number = _place_card_order(api, user, variant, quantity=1)["number"]
+
+    delete_account(user=user)
+
+    paid, unpaid = Order.objects.get(number=paid_number), Order.objects.get(number=unpaid_number)
+    assert (paid.status, paid.amount_refunded) == (OrderStatus.CANCELLED, Decimal("24.50"))
+    assert [r["amount"] for r in localstripe.refunds(paid.payment_intent_id)] == [2450]
+    assert unpaid.status == OrderStatus.CANCELLED
+    assert localstripe.intent(unpaid.payment_intent_id)["status"] == "canceled"
+    assert stock_of(variant) == 3
