@@ -153,7 +153,8 @@ def delete_account(*, user: User) -> None:
 
     Refused (AccountDeletionRefused, nothing changed) while an order is shipped but not delivered:
     the courier needs the address. Orders that have not shipped (awaiting payment, paid, placed,
-    processing) are cancelled first, a card payment refunded in full, their stock returned, so no order is left half alive with its address wiped.
+    processing) are cancelled first, a card payment refunded in full, their stock returned, so no
+    order is left half alive with its address wiped.
 
     Order of steps: open orders cancelled, other apps' data (via `account_deleting`), then orders,
     cart, API token and finally the user row. There are no transactions on MongoDB, so each step

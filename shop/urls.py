@@ -1,5 +1,6 @@
 from django.urls import path
 
+from shop.api.payments import StripeWebhookView
 from shop.views import cart, catalogue, checkout, orders, payments
 
 app_name = "shop"
@@ -19,7 +20,7 @@ urlpatterns: list = [
     path("checkout/pay/<str:number>/", payments.checkout_pay, name="checkout_pay"),
     path("checkout/pay/<str:number>/confirm/", payments.checkout_pay_confirm, name="checkout_pay_confirm"),
     path("checkout/pay/<str:number>/return/", payments.checkout_pay_return, name="checkout_pay_return"),
-    path("payments/stripe/webhook/", payments.stripe_webhook, name="stripe_webhook"),
+    path("payments/stripe/webhook/", StripeWebhookView.as_view(), name="stripe_webhook"),
     path("orders/", orders.order_list, name="order_list"),
     path("orders/<str:number>/", orders.order_detail, name="order_detail"),
     path("orders/<str:number>/cancel/", orders.order_cancel, name="order_cancel"),

@@ -1,12 +1,11 @@
-"""Paying a card order: the payment page (Stripe's card form), the return from paying, and
-Stripe's webhook. The owner only sees their order (others get 404); amounts come from the order,
-never from the browser, and whether it is paid is always asked of Stripe.
+"""Paying a card order: the payment page (Stripe's card form) and the return from paying
+(Stripe's webhook is `shop.api.payments`). The owner only sees their order (others get 404);
+amounts come from the order, never from the browser, and whether it is paid is always asked of Stripe.
 """
 
 from __future__ import annotations
 
 import json
-import logging
 
 from django.conf import settings
 from django.contrib import messages
@@ -14,16 +13,11 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
 from shop import card_payments, selectors
 from shop.models import Order, OrderStatus
-from shop.services import payments, webhooks
-
-logger = logging.getLogger(__name__)
-
-WEBHOOK_MAX_BYTES = 512 * 1024
+from shop.services import payments
 
 
 def _own_order_or_404(request: HttpRequest, number: str) -> Order:
@@ -93,22 +87,3 @@ def checkout_pay_return(request: HttpRequest, number: str) -> HttpResponse:
         messages.info(request, "Your payment is not confirmed yet. If you have paid, this page will say so shortly.")
         return redirect("shop:checkout_pay", number=order.number)
     return _after_payment(request, order)
-
-
-@csrf_exempt
-@require_POST
-def stripe_webhook(request: HttpRequest) -> JsonResponse:
-    """Stripe's events: 2xx only after the event's change and its record are written."""
-    if len(request.body) > WEBHOOK_MAX_BYTES:
-        return JsonResponse({"status": 413, "message": "Event too large."}, status=413)
-    try:
-        event = card_payments.parse_webhook(payload=request.body, signature=request.headers.get("Stripe-Signature", ""))
-    except card_payments.CardPaymentsOff as error:
-        return JsonResponse({"status": 503, "message": str(error)}, status=503)
-    except ValueError as error:
-        return JsonResponse({"status": 400, "message": f"Webhook refused: {error}"}, status=400)
-    try:
-        record = webhooks.stripe_event_handle(event)
-    except ValueError as error:
-        return JsonResponse({"status": 400, "message": f"Webhook refused: {error}"}, status=400)
-    return JsonResponse({"received": record.event_id, "outcome": record.outcome, "replayed": record.replayed})
