@@ -193,6 +193,9 @@ def test_staff_refund_part_of_an_order_with_a_reason_and_the_shopper_is_told(api
     too_much = admin.post(f"/admin/shop/order/{order.pk}/refund/", {"amount": "40.00", "reason": "Again"}, follow=True)
 
     assert done.status_code == 302
+    change_page = admin.get(f"/admin/shop/order/{order.pk}/change/").content.decode()
+    assert "Card payment (Stripe)" in change_page and "Loose button" in change_page
+    assert "Refund part of this order…</a> (39.00 EUR left)" in change_page
     assert "Only 39.00 EUR of order" in too_much.content.decode()
     order.refresh_from_db()
     assert (order.status, order.amount_refunded) == (OrderStatus.PAID, Decimal("10.00"))
