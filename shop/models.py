@@ -269,9 +269,10 @@ class OrderStatus(models.TextChoices):
 
 # Every allowed move; anything else is refused (in services and in admin).
 ORDER_TRANSITIONS: dict[str, frozenset[str]] = {
-    # A card order: paid only when Stripe says so (shop.services.payments), cancelled when the
-    # payment fails or its hold on the stock expires.
-    OrderStatus.AWAITING_PAYMENT: frozenset({OrderStatus.PAID, OrderStatus.CANCELLED}),
+    # A card order becomes paid only when Stripe reports the payment, by shop.services.payments'
+    # own conditional update, never by a status change here; it is cancelled when the payment
+    # fails, the shopper gives up, or its hold on the stock expires.
+    OrderStatus.AWAITING_PAYMENT: frozenset({OrderStatus.CANCELLED}),
     OrderStatus.PAID: frozenset({OrderStatus.PROCESSING, OrderStatus.CANCELLED}),
     OrderStatus.PLACED: frozenset({OrderStatus.PROCESSING, OrderStatus.CANCELLED}),
     OrderStatus.PROCESSING: frozenset({OrderStatus.SHIPPED, OrderStatus.CANCELLED}),

@@ -99,6 +99,22 @@ class LocalStripe:
         self._api("POST", f"/v1/payment_intents/{intent_id}", data={"payment_method": payment_method})
         return requests.post(f"{self.url}/v1/payment_intents/{intent_id}/confirm", auth=(SECRET_KEY, ""), timeout=10)
 
+    def card(self, number: str) -> str:
+        """A card payment method with this test number (what Stripe.js would make from the form)."""
+        card = {"card[number]": number, "card[exp_month]": "12", "card[exp_year]": "2034", "card[cvc]": "123"}
+        return self._api("POST", "/v1/payment_methods", data={"type": "card", **card}).json()["id"]
+
+    def authenticate(self, intent_id: str, *, client_secret: str, success: bool) -> dict:
+        """Answer 3-D Secure as the fake Stripe.js's dialog does (with the publishable key only)."""
+        response = requests.post(
+            f"{self.url}/v1/payment_intents/{intent_id}/_authenticate",
+            params={"success": "true" if success else "false"},
+            data={"key": PUBLISHABLE_KEY, "client_secret": client_secret},
+            timeout=10,
+        )
+        response.raise_for_status()
+        return response.json()
+
     def refunds(self, intent_id: str) -> list[dict]:
         return self._api("GET", "/v1/refunds", params={"payment_intent": intent_id}).json()["data"]
 

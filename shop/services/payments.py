@@ -123,12 +123,16 @@ def payment_sync(*, order: Order) -> Order:
     except (card_payments.StripeUnavailable, card_payments.StripeRefused, card_payments.CardPaymentsOff):
         logger.warning("Could not read the payment of order %s", order.number, exc_info=True)
         return order
-    if intent.succeeded:
-        payment_succeeded(order=order, intent=intent)
-    elif intent.failed:
-        payment_failed(order=order, problem=f"Your card was not charged: {intent.failure_message}")
-    elif order.payment_expires_at and order.payment_expires_at <= timezone.now():
-        payment_expire(order=order)
+    try:
+        if intent.succeeded:
+            payment_succeeded(order=order, intent=intent)
+        elif intent.failed:
+            payment_failed(order=order, problem=f"Your card was not charged: {intent.failure_message}")
+        elif order.payment_expires_at and order.payment_expires_at <= timezone.now():
+            payment_expire(order=order)
+    except InvalidOrderTransition:
+        # The intent could not be cancelled at Stripe just now: the order waits for the next look.
+        logger.warning("Could not settle the payment of order %s now", order.number, exc_info=True)
     order.refresh_from_db()
     return order
 
@@ -173,8 +177,5 @@ def payments_expire_overdue(*, now=None) -> int:
     count = 0
     for order in overdue:
         count += 1
-        try:
-            payment_sync(order=order)
-        except InvalidOrderTransition:
-            logger.warning("Could not expire order %s now; will retry", order.number, exc_info=True)
+        payment_sync(order=order)
     return count

@@ -15,6 +15,7 @@ from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from shop.models import Order, OrderRefund, OrderStatus, Voucher
+from shop.reports import sales_report
 from tests.factories import DEFAULT_PASSWORD, make_product, make_staff, make_user
 from tests.shop.helpers_cart_orders import ADDRESS, fill_cart, stock_of
 
@@ -206,6 +207,9 @@ def test_staff_refund_part_of_an_order_with_a_reason_and_the_shopper_is_told(api
     assert "We have refunded 10.00 EUR of your order" in mail.outbox[0].body
     assert "Loose button" in _logged_in(user).get(f"/orders/{number}/").content.decode()
     assert api.get(f"/api/orders/{number}/").json()["refunds"][0]["reason"] == "Loose button"
+    # The staff report counts what was kept: the total less the refund, and no unpaid card order.
+    _place_card_order(api, user, variant, quantity=1)
+    assert sales_report().total_revenue == Decimal("39.00")
 
 
 def test_on_delivery_is_still_taken_by_its_short_name(api, user, variant):
@@ -233,3 +237,45 @@ def test_deleting_the_account_refunds_a_paid_card_order_and_cancels_an_unpaid_on
     assert unpaid.status == OrderStatus.CANCELLED
     assert localstripe.intent(unpaid.payment_intent_id)["status"] == "canceled"
     assert stock_of(variant) == 3
+
+
+def test_a_card_asking_for_3d_secure_is_paid_once_the_shopper_authenticates(api, user, variant, localstripe):
+    body = _place_card_order(api, user, variant)
+    number, client_secret = body["number"], body["payment"]["client_secret"]
+    order = Order.objects.get(number=number)
+    client = _logged_in(user)
+
+    asked = _pay(client, number, localstripe.card("4000002500003155"))
+
+    assert asked.json()["status"] == "requires_action"
+    assert api.get(f"/api/orders/{number}/").json()["status"] == "awaiting_payment"
+    localstripe.authenticate(order.payment_intent_id, client_secret=client_secret, success=True)
+    assert client.get(f"/checkout/pay/{number}/return/")["Location"] == f"/checkout/complete/{number}/"
+    assert Order.objects.get(number=number).status == OrderStatus.PAID
+
+
+def test_a_failed_3d_secure_leaves_nothing_charged_and_the_order_cancelled(api, user, variant, localstripe):
+    body = _place_card_order(api, user, variant)
+    number, client_secret = body["number"], body["payment"]["client_secret"]
+    order = Order.objects.get(number=number)
+    client = _logged_in(user)
+    _pay(client, number, localstripe.card("4000002500003155"))
+
+    localstripe.authenticate(order.payment_intent_id, client_secret=client_secret, success=False)
+    page = client.get(f"/checkout/pay/{number}/return/", follow=True).content.decode()
+
+    order.refresh_from_db()
+    assert order.status == OrderStatus.CANCELLED
+    assert "Your card was not charged: The provided PaymentMethod has failed authentication." in page
+    assert stock_of(variant) == 3
+
+
+def test_staff_cannot_mark_an_order_paid_only_stripe_can(api, user, variant):
+    from shop.services import InvalidOrderTransition, order_change_status
+
+    order = Order.objects.get(number=_place_card_order(api, user, variant)["number"])
+
+    with pytest.raises(InvalidOrderTransition, match="awaiting payment and cannot become paid"):
+        order_change_status(order=order, new_status=OrderStatus.PAID)
+    order.refresh_from_db()
+    assert order.status == OrderStatus.AWAITING_PAYMENT
