@@ -21,7 +21,7 @@ from rest_framework.views import APIView
 from accounts import selectors as account_selectors
 from accounts.models import ADDRESS_FIELDS
 from revetir.object_keys import ObjectKeySerializerField, key_text
-from shop import selectors, services
+from shop import card_payments, selectors, services
 from shop.countries import COUNTRY_CHOICES
 from shop.forms import PHONE_PATTERN
 from shop.models import Order, OrderLine, OrderRefund, OrderStatus, PaymentMethod, ShippingMethod
@@ -70,7 +70,10 @@ class OrderSerializer(serializers.ModelSerializer):
     def get_payment(self, order: Order) -> dict | None:
         if not self.context.get("with_payment") or order.status != OrderStatus.AWAITING_PAYMENT:
             return None
-        secret = getattr(order, "payment_client_secret", "") or payments.payment_client_secret(order=order)
+        try:
+            secret = getattr(order, "payment_client_secret", "") or payments.payment_client_secret(order=order)
+        except (card_payments.StripeUnavailable, card_payments.StripeRefused, card_payments.CardPaymentsOff):
+            return None  # Stripe cannot be asked now; reading the order again later gives it
         return {"client_secret": secret, "publishable_key": settings.STRIPE_PUBLISHABLE_KEY}
 
     class Meta:

@@ -218,6 +218,8 @@ def checkout_place(request: HttpRequest) -> HttpResponseRedirect:
         messages.error(request, " ".join(error.messages))
         if error.code == "shipping_method":
             return redirect("shop:checkout_address")
+        if error.code == "payment":  # the card payment could not start: the cart is intact, pick again
+            return redirect("shop:checkout_review")
         return redirect("shop:cart")
     for key in CHECKOUT_SESSION_KEYS:
         request.session.pop(key, None)

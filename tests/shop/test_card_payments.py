@@ -279,3 +279,21 @@ def test_staff_cannot_mark_an_order_paid_only_stripe_can(api, user, variant):
         order_change_status(order=order, new_status=OrderStatus.PAID)
     order.refresh_from_db()
     assert order.status == OrderStatus.AWAITING_PAYMENT
+
+
+def test_when_stripe_cannot_be_reached_the_card_order_is_not_placed_and_nothing_stays_reserved(
+    api, user, variant, settings
+):
+    settings.STRIPE_API_BASE = "http://127.0.0.1:9"  # nothing listens there
+    voucher = Voucher.objects.create(code="TENOFF", kind="percentage", value=Decimal("10"))
+    fill_cart(user, (variant, 2))
+
+    response = api.post("/api/orders/", {**ADDRESS, "payment_method": "card", "voucher_code": "TENOFF"}, format="json")
+
+    assert response.status_code == 400
+    assert "Card payment could not be started" in response.json()["message"]
+    assert not Order.objects.exists()
+    assert stock_of(variant) == 3
+    voucher.refresh_from_db()
+    assert voucher.uses == 0
+    assert api.get("/api/cart/").json()["item_count"] == 2
