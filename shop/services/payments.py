@@ -88,7 +88,7 @@ def payment_succeeded(*, order: Order, intent: card_payments.IntentState) -> str
         return "order paid"
     if order.status == OrderStatus.CANCELLED:
         refund = refund_late_payment(order=order)
-        return "refunded: paid after cancellation" if refund else "already refunded"
+        return "refunded: paid after cancellation" if refund else "no change: already refunded"
     return f"no change: order already {order.status}"
 
 

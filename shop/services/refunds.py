@@ -82,16 +82,18 @@ def refund_order(*, order: Order, amount: Decimal, reason: str, staff_user=None,
 
 def refund_late_payment(*, order: Order) -> OrderRefund | None:
     """A cancelled card order whose payment went through anyway (the shopper paid as the hold
-    expired): record the payment and give it all back, once however often this is called."""
-    marked = Order.objects.filter(
+    expired): record the payment and give back what is left of it. Safe to call again, also after
+    a refund Stripe refused: the amount's reservation in `refund_order` lets one refund through."""
+    Order.objects.filter(
         pk=order.pk, status=OrderStatus.CANCELLED, payment_method=PaymentMethod.CARD, paid_at__isnull=True
     ).update(paid_at=timezone.now())
-    if marked != 1:
-        return None
     order.refresh_from_db()
+    if order.status != OrderStatus.CANCELLED or refundable_amount(order) <= 0:
+        return None
     try:
         return refund_order(order=order, amount=refundable_amount(order), reason=LATE_PAYMENT_REASON)
-    except RefundError:
-        # Leave paid_at set so staff see money held on a cancelled order (admin lists it) and act.
+    except RefundError as error:
+        if error.code == "too_much":
+            return None  # a concurrent call refunded it
         logger.exception("Could not refund the late payment on cancelled order %s", order.number)
         raise

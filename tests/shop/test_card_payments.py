@@ -297,3 +297,25 @@ def test_when_stripe_cannot_be_reached_the_card_order_is_not_placed_and_nothing_
     voucher.refresh_from_db()
     assert voucher.uses == 0
     assert api.get("/api/cart/").json()["item_count"] == 2
+
+
+def test_a_payment_that_arrives_as_the_order_is_cancelled_is_refunded_in_full_once(api, user, variant, localstripe):
+    from shop.services.webhooks import stripe_event_handle
+
+    number = _place_card_order(api, user, variant)["number"]
+    order = Order.objects.get(number=number)
+    # The shopper's bank confirms at Stripe while the shop has not heard of it yet ...
+    assert localstripe.pay_directly(order.payment_intent_id, payment_method="pm_card_visa").status_code == 200
+
+    # ... and the shopper cancels: the intent can no longer be cancelled, so the money goes back.
+    response = api.post(f"/api/orders/{number}/cancel/")
+
+    assert response.status_code == 200, response.json()
+    assert (response.json()["status"], response.json()["amount_refunded"]) == ("cancelled", "49.00")
+    assert response.json()["refunds"][0]["reason"] == "Payment arrived after the order was cancelled"
+    assert [r["amount"] for r in localstripe.refunds(order.payment_intent_id)] == [4900]
+    assert stock_of(variant) == 3
+    # Stripe's webhook for that payment arrives afterwards and changes nothing.
+    event = localstripe.event_for_intent(event_type="payment_intent.succeeded", intent_id=order.payment_intent_id)
+    assert stripe_event_handle(event).outcome == "no change: already refunded"
+    assert len(localstripe.refunds(order.payment_intent_id)) == 1
