@@ -35,7 +35,8 @@ def order_change_status(*, order: Order, new_status: str, tracking_number: str |
     cannot both succeed; cancelling also flips `stock_released` in the same update, which makes
     the stock (and a voucher use) go back exactly once however often cancel is pressed. Shipping
     needs a tracking number (given here or already on the order). The shopper is e-mailed when
-    the order ships or is cancelled, after the change is written.
+    the order ships or is cancelled, after the change is written. Cancelling a card order first
+    stops its unpaid PaymentIntent, or refunds a paid one (and is undone if Stripe refuses).
     """
     if new_status not in OrderStatus.values:
         raise InvalidOrderTransition(f"{new_status!r} is not an order status.", code="unknown_status")
@@ -70,13 +71,13 @@ def order_change_status(*, order: Order, new_status: str, tracking_number: str |
     if new_status == OrderStatus.CANCELLED:
         if refundable_amount(order) > 0:
             _refund_cancelled_order(order=order, previous_status=current)
-        elif intent_succeeded:
-            refund_late_payment(order=order)
         release_lines(
             StockLine(variant_id=line.variant_id, quantity=line.quantity, description=str(line))
             for line in order.lines.filter(variant__isnull=False)
         )
         voucher_release_for_order(order=order)
+        if intent_succeeded:
+            _refund_late_payment_or_log(order)
     order.refresh_from_db()
     if new_status == OrderStatus.SHIPPED:
         emails.send_order_email(order=order, kind=emails.SHIPPED)
@@ -96,6 +97,15 @@ def _stop_unpaid_intent(order: Order) -> bool:
             f"Order {order.number} cannot be cancelled while its card payment cannot be stopped: {error}",
             code="payment_unreachable",
         ) from error
+
+
+def _refund_late_payment_or_log(order: Order) -> None:
+    """The order is cancelled whatever happens here; a refund Stripe refuses now is tried again when
+    Stripe's webhook for the payment arrives, and admin shows the amount still to refund."""
+    try:
+        refund_late_payment(order=order)
+    except RefundError:
+        logger.exception("Order %s is cancelled but its late payment is not refunded yet", order.number)
 
 
 def _refund_cancelled_order(*, order: Order, previous_status: str) -> None:
