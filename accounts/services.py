@@ -152,8 +152,9 @@ def delete_account(*, user: User) -> None:
     """Remove the user and their personal data; orders survive anonymised.
 
     Refused (AccountDeletionRefused, nothing changed) while an order is shipped but not delivered:
-    the courier needs the address. Orders that have not shipped (placed, processing) are cancelled
-    first, their stock returned, so no order is left half alive with its address wiped.
+    the courier needs the address. Orders that have not shipped (awaiting payment, paid, placed,
+    processing) are cancelled first, a card payment refunded in full, their stock returned, so no
+    order is left half alive with its address wiped.
 
     Order of steps: open orders cancelled, other apps' data (via `account_deleting`), then orders,
     cart, API token and finally the user row. There are no transactions on MongoDB, so each step

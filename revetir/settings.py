@@ -344,7 +344,26 @@ SHOP_CHECKOUT_WAIT_SECONDS = env_int("REVETIR_CHECKOUT_WAIT_SECONDS", 10)
 SHOP_CHECKOUT_REPEAT_SECONDS = env_int("REVETIR_CHECKOUT_REPEAT_SECONDS", 300)
 # How stale the product list may be after a stock change that bypasses model signals (0: no cache).
 SHOP_CATALOGUE_CACHE_SECONDS = env_int("REVETIR_CATALOGUE_CACHE_SECONDS", 10)
-SHOP_PAYMENT_PROVIDERS = ["shop.payments.PayOnDelivery"]
+
+# --- Card payments (Stripe) -------------------------------------------------------------------
+# Without both keys the shop takes pay on delivery only (`manage.py check` says so).
+STRIPE_SECRET_KEY = env_str("STRIPE_SECRET_KEY")
+STRIPE_PUBLISHABLE_KEY = env_str("STRIPE_PUBLISHABLE_KEY")
+STRIPE_WEBHOOK_SECRET = env_str("STRIPE_WEBHOOK_SECRET")
+# Another Stripe-compatible API (a test server); empty: Stripe's own.
+STRIPE_API_BASE = env_str("REVETIR_STRIPE_API_BASE")
+# Where the page loads Stripe.js from; a test server serves its own at <base>/js.stripe.com/v3/.
+STRIPE_JS_URL = env_str(
+    "REVETIR_STRIPE_JS_URL",
+    f"{STRIPE_API_BASE.rstrip('/')}/js.stripe.com/v3/" if STRIPE_API_BASE else "https://js.stripe.com/v3/",
+)
+# `check --deploy` refuses sk_test_/pk_test_ keys with DEBUG off unless this is on (a staging site).
+STRIPE_ALLOW_TEST_KEYS = env_bool("REVETIR_STRIPE_ALLOW_TEST_KEYS", False)
+# How long a card order holds its stock waiting for payment before it is cancelled.
+SHOP_PAYMENT_HOLD_MINUTES = env_int("REVETIR_PAYMENT_HOLD_MINUTES", 30)
+SHOP_PAYMENT_PROVIDERS = ["shop.payments.PayOnDelivery"] + (
+    ["shop.payments.StripeCard"] if STRIPE_SECRET_KEY and STRIPE_PUBLISHABLE_KEY else []
+)
 
 # --- Try-on -----------------------------------------------------------------------------------
 TRYON_WEIGHTS_DIR = Path(env_str("REVETIR_WEIGHTS_DIR", str(BASE_DIR / "weights")))

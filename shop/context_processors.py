@@ -1,4 +1,4 @@
-"""Values every storefront page needs (currency, cart size in the header)."""
+"""Values every storefront page needs (currency, cart size in the header, whether cards are taken)."""
 
 from __future__ import annotations
 
@@ -7,6 +7,11 @@ from django.http import HttpRequest
 
 
 def storefront(request: HttpRequest) -> dict:
+    from shop.card_payments import card_payments_enabled
     from shop.selectors import cart_item_count
 
-    return {"SHOP_CURRENCY": settings.SHOP_CURRENCY, "cart_item_count": cart_item_count(request=request)}
+    return {
+        "SHOP_CURRENCY": settings.SHOP_CURRENCY,
+        "cart_item_count": cart_item_count(request=request),
+        "CARD_PAYMENTS": card_payments_enabled(),
+    }

@@ -1,4 +1,4 @@
-"""The shopper's e-mails about an order: confirmation, shipped, cancelled.
+"""The shopper's e-mails about an order: confirmation, shipped, cancelled, and each refund.
 
 Each is sent after the order change is written and never undoes or blocks it: a failing mail server
 is logged and the order stands. Links point at the address the shopper (or staff member) used when
@@ -20,7 +20,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from shop.countries import COUNTRIES
-from shop.models import Order
+from shop.models import Order, OrderRefund
 
 logger = logging.getLogger(__name__)
 
@@ -31,7 +31,7 @@ class OrderEmailKind:
 
     template: str
     subject: str
-    sent_at_field: str
+    sent_at_field: str  # "" for a mail that may go out more than once (one per refund)
 
 
 CONFIRMATION = OrderEmailKind("shop/email/order_confirmation", "Your Revetir order {number}", "confirmation_sent_at")
@@ -41,6 +41,8 @@ SHIPPED = OrderEmailKind(
 CANCELLED = OrderEmailKind(
     "shop/email/order_cancelled", "Your Revetir order {number} is cancelled", "cancelled_email_sent_at"
 )
+
+REFUNDED = OrderEmailKind("shop/email/order_refunded", "A refund on your Revetir order {number}", "")
 
 
 def _recipient(order: Order) -> str:
@@ -55,7 +57,9 @@ def site_url_for(request: HttpRequest | None) -> str:
     return request.build_absolute_uri("/")
 
 
-def send_order_email(*, order: Order, kind: OrderEmailKind, site_url: str = "") -> bool:
+def send_order_email(
+    *, order: Order, kind: OrderEmailKind, site_url: str = "", refund: OrderRefund | None = None
+) -> bool:
     """Mail `kind` about `order` to its shopper unless already sent. True iff a mail went out now.
 
     Links start with `site_url` (from `site_url_for`), else `SHOP_SITE_URL`.
@@ -63,7 +67,7 @@ def send_order_email(*, order: Order, kind: OrderEmailKind, site_url: str = "") 
     Any error while rendering or sending is logged with the order number and swallowed: the
     order is already written, and a missing e-mail must not turn into a failed checkout.
     """
-    if getattr(order, kind.sent_at_field) is not None:
+    if kind.sent_at_field and getattr(order, kind.sent_at_field) is not None:
         return False
     recipient = _recipient(order)
     if not recipient:
@@ -72,6 +76,8 @@ def send_order_email(*, order: Order, kind: OrderEmailKind, site_url: str = "") 
         context = {
             "order": order,
             "lines": list(order.lines.all()),
+            "refunds": list(order.refunds.all()),
+            "refund": refund,
             "country_name": COUNTRIES.get(order.country, order.country),
             "order_url": (site_url or settings.SHOP_SITE_URL).rstrip("/") + order.get_absolute_url(),
         }
@@ -86,6 +92,8 @@ def send_order_email(*, order: Order, kind: OrderEmailKind, site_url: str = "") 
     except Exception:
         logger.exception("Could not e-mail %s for order %s to %s", kind.template, order.number, recipient)
         return False
+    if not kind.sent_at_field:
+        return True
     sent_at = timezone.now()
     Order.objects.filter(pk=order.pk, **{f"{kind.sent_at_field}__isnull": True}).update(**{kind.sent_at_field: sent_at})
     setattr(order, kind.sent_at_field, sent_at)

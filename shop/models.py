@@ -258,6 +258,8 @@ class CartLine(models.Model):
 
 
 class OrderStatus(models.TextChoices):
+    AWAITING_PAYMENT = "awaiting_payment", "Awaiting payment"
+    PAID = "paid", "Paid"
     PLACED = "placed", "Placed"
     PROCESSING = "processing", "Processing"
     SHIPPED = "shipped", "Shipped"
@@ -267,6 +269,11 @@ class OrderStatus(models.TextChoices):
 
 # Every allowed move; anything else is refused (in services and in admin).
 ORDER_TRANSITIONS: dict[str, frozenset[str]] = {
+    # A card order becomes paid only when Stripe reports the payment, by shop.services.payments'
+    # own conditional update, never by a status change here; it is cancelled when the payment
+    # fails, the shopper gives up, or its hold on the stock expires.
+    OrderStatus.AWAITING_PAYMENT: frozenset({OrderStatus.CANCELLED}),
+    OrderStatus.PAID: frozenset({OrderStatus.PROCESSING, OrderStatus.CANCELLED}),
     OrderStatus.PLACED: frozenset({OrderStatus.PROCESSING, OrderStatus.CANCELLED}),
     OrderStatus.PROCESSING: frozenset({OrderStatus.SHIPPED, OrderStatus.CANCELLED}),
     OrderStatus.SHIPPED: frozenset({OrderStatus.DELIVERED}),
@@ -277,6 +284,7 @@ ORDER_TRANSITIONS: dict[str, frozenset[str]] = {
 
 class PaymentMethod(models.TextChoices):
     PAY_ON_DELIVERY = "pay_on_delivery", "Pay on delivery"
+    CARD = "card", "Card"
 
 
 class ShippingMethod(models.Model):
@@ -402,7 +410,7 @@ class Order(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, related_name="orders", on_delete=models.SET_NULL
     )
     email = models.EmailField(blank=True)
-    status = models.CharField(max_length=12, choices=OrderStatus.choices, default=OrderStatus.PLACED)
+    status = models.CharField(max_length=20, choices=OrderStatus.choices, default=OrderStatus.PLACED)
     full_name = models.CharField(max_length=150)
     address_line1 = models.CharField("address", max_length=200)
     address_line2 = models.CharField("address (line 2)", max_length=200, blank=True)
@@ -428,6 +436,31 @@ class Order(models.Model):
     )
     stock_released = models.BooleanField(
         default=False, help_text="Set once when a cancellation has returned the stock."
+    )
+    payment_intent_id = models.CharField(
+        "Stripe PaymentIntent", max_length=64, blank=True, default="", editable=False, db_index=True
+    )
+    payment_expires_at = models.DateTimeField(
+        "payment due by",
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="A card order holds its stock until then; unpaid, it is cancelled and the stock goes back.",
+    )
+    paid_at = models.DateTimeField(null=True, blank=True, editable=False)
+    payment_problem = models.CharField(
+        max_length=300,
+        blank=True,
+        default="",
+        editable=False,
+        help_text="Why the card payment did not go through, as the shopper is told.",
+    )
+    amount_refunded = models.DecimalField(
+        max_digits=12,
+        decimal_places=2,
+        default=Decimal("0.00"),
+        editable=False,
+        help_text="Refunded through Stripe so far (full refunds on cancellation, partial ones by staff).",
     )
     confirmation_sent_at = models.DateTimeField("confirmation e-mailed", null=True, blank=True)
     shipped_email_sent_at = models.DateTimeField("shipping e-mailed", null=True, blank=True)
@@ -510,3 +543,38 @@ class VoucherUse(models.Model):
 
     def __str__(self) -> str:
         return f"{self.voucher.code} used by {self.user}"
+
+
+class OrderRefund(models.Model):
+    """Money given back on a card order through Stripe, written once Stripe has accepted it."""
+
+    order = models.ForeignKey(Order, related_name="refunds", on_delete=models.PROTECT)
+    amount = models.DecimalField(max_digits=12, decimal_places=2)
+    reason = models.CharField(max_length=200)
+    stripe_refund_id = models.CharField("Stripe refund", max_length=64, unique=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, related_name="+", on_delete=models.SET_NULL
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.amount} refunded on {self.order.number}"
+
+
+class StripeEvent(models.Model):
+    """One webhook event from Stripe, stored once with what it did, so a replay changes nothing."""
+
+    event_id = models.CharField(max_length=64, unique=True)
+    event_type = models.CharField(max_length=80)
+    payment_intent_id = models.CharField(max_length=64, blank=True, default="")
+    outcome = models.CharField(max_length=300)
+    received_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-received_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.event_type} {self.event_id}"

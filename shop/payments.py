@@ -1,8 +1,9 @@
 """How an order gets paid.
 
-Revetir takes payment on delivery only: no card is charged and no card payment is ever pretended.
-A card provider would be one more class implementing `PaymentProvider`, listed in the
-`SHOP_PAYMENT_PROVIDERS` setting (dotted paths; default: pay on delivery only).
+Each way to pay is a class implementing `PaymentProvider`, listed in the `SHOP_PAYMENT_PROVIDERS`
+setting (dotted paths). Pay on delivery is always there; card payments through Stripe are added by
+the settings when both Stripe keys are set (`shop.card_payments`), and without them no card is
+charged and no card payment is ever pretended.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.module_loading import import_string
 
-from shop.models import PaymentMethod
+from shop.models import OrderStatus, PaymentMethod
 
 if TYPE_CHECKING:
     from shop.models import Order
@@ -27,6 +28,8 @@ class PaymentProvider(Protocol):
     method: str
     label: str
     customer_instructions: str
+    # The status a freshly placed order starts in.
+    initial_status: str
 
     def begin_payment(self, *, order: Order) -> None:
         """Start collecting payment for a freshly placed order; raise to refuse the order."""
@@ -38,10 +41,28 @@ class PayOnDelivery:
     method = PaymentMethod.PAY_ON_DELIVERY.value
     label = PaymentMethod.PAY_ON_DELIVERY.label
     customer_instructions = "Pay the courier in cash or by card when your parcel arrives."
+    initial_status = OrderStatus.PLACED.value
 
     def begin_payment(self, *, order: Order) -> None:
         # Nothing to collect now: the amount due is the order's subtotal, shown on the confirmation.
         return None
+
+
+class StripeCard:
+    """Card payment with Stripe: the order waits for payment, holding its stock for
+    SHOP_PAYMENT_HOLD_MINUTES, and is paid once Stripe says so (`shop.services.payments`)."""
+
+    method = PaymentMethod.CARD.value
+    label = PaymentMethod.CARD.label
+    customer_instructions = (
+        "Pay now on the next page. The card number goes to Stripe, our payment provider, never to us."
+    )
+    initial_status = OrderStatus.AWAITING_PAYMENT.value
+
+    def begin_payment(self, *, order: Order) -> None:
+        from shop.services.payments import payment_begin  # services import this module: no cycle at import time
+
+        payment_begin(order=order)
 
 
 def available_payment_providers() -> dict[str, PaymentProvider]:

@@ -2,8 +2,9 @@
 
 Reads only, a fixed number of queries whatever the data. Days are counted in the shop's time zone
 in Python over the report's window, because date truncation with a time zone is not portable
-(django-mongodb-backend refuses `TruncDate` with a `tzinfo`). Cancelled orders are left out of
-revenue, best sellers and "bought".
+(django-mongodb-backend refuses `TruncDate` with a `tzinfo`). Orders not sold (cancelled, or a card
+order still awaiting payment) are left out of revenue, best sellers and "bought"; refunds are taken
+off revenue.
 """
 
 from __future__ import annotations
@@ -21,6 +22,10 @@ from shop.models import CartLine, Order, OrderLine, OrderStatus, Product
 
 REPORT_DAYS = 30
 BEST_SELLERS_SHOWN = 10
+
+
+# Orders that are not a sale (yet): cancelled, or a card order whose payment has not arrived.
+NOT_SOLD = (OrderStatus.CANCELLED, OrderStatus.AWAITING_PAYMENT)
 
 
 @dataclass(frozen=True)
@@ -90,13 +95,13 @@ def sales_per_day(*, since: datetime.datetime, start_day: datetime.date, today: 
     revenue: defaultdict[datetime.date, Decimal] = defaultdict(lambda: Decimal("0.00"))
     rows = (
         Order.objects.filter(created_at__gte=since)
-        .exclude(status=OrderStatus.CANCELLED)
-        .values_list("created_at", "total")
+        .exclude(status__in=NOT_SOLD)
+        .values_list("created_at", "total", "amount_refunded")
     )
-    for created_at, total in rows:
+    for created_at, total, refunded in rows:
         day = timezone.localtime(created_at).date()
         orders[day] += 1
-        revenue[day] += total
+        revenue[day] += total - refunded
     span = (today - start_day).days + 1
     days = [start_day + datetime.timedelta(days=offset) for offset in range(span)]
     return [DaySales(day=day, orders=orders[day], revenue=revenue[day]) for day in days]
@@ -106,7 +111,7 @@ def best_sellers(*, since: datetime.datetime, limit: int = BEST_SELLERS_SHOWN) -
     """Products by units sold in the window, most first (one grouped query)."""
     rows = (
         OrderLine.objects.filter(order__created_at__gte=since)
-        .exclude(order__status=OrderStatus.CANCELLED)
+        .exclude(order__status__in=NOT_SOLD)
         .values("product_name")
         .annotate(units=Sum("quantity"))
         .order_by("-units", "product_name")[:limit]
@@ -135,7 +140,7 @@ def tryon_funnel(*, since: datetime.datetime) -> list[FunnelRow]:
         added[product].add(job)
     for job, product, status in ordered:
         added[product].add(job)
-        if status != OrderStatus.CANCELLED:
+        if status not in NOT_SOLD:
             bought[product].add(job)
     names = dict(Product.objects.filter(pk__in=list(tryons)).values_list("pk", "name"))
     rows = [

@@ -241,10 +241,10 @@ def orders_in_transit(*, user) -> QuerySet[Order]:
 
 
 def orders_still_open(*, user) -> QuerySet[Order]:
-    """The user's orders that have not left the warehouse (placed or processing): cancellable."""
-    return Order.objects.filter(user=user, status__in=[OrderStatus.PLACED, OrderStatus.PROCESSING]).order_by(
-        "created_at", "id"
-    )
+    """The user's orders that have not left the warehouse (awaiting payment, paid, placed or
+    processing): cancellable, a paid one with a full refund."""
+    open_statuses = [OrderStatus.AWAITING_PAYMENT, OrderStatus.PAID, OrderStatus.PLACED, OrderStatus.PROCESSING]
+    return Order.objects.filter(user=user, status__in=open_statuses).order_by("created_at", "id")
 
 
 def order_for_user(*, user, number: str) -> Order | None:

@@ -6,6 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.localstripe_server import NOWHERE, PUBLISHABLE_KEY, SECRET_KEY, WEBHOOK_SECRET, LocalStripe
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 REFERENCE_DIR = PROJECT_ROOT.parent / "shared" / "reference"
 
@@ -34,3 +36,26 @@ def _isolated_media(settings, tmp_path):
     storages = dict(settings.STORAGES)
     storages["private"] = {**storages["private"], "OPTIONS": {"location": tmp_path / "private", "base_url": None}}
     settings.STORAGES = storages
+
+
+@pytest.fixture(scope="session")
+def localstripe(tmp_path_factory):
+    """localstripe on a free port for the whole test session, stopped at its end."""
+    server = LocalStripe(tmp_path_factory.mktemp("localstripe"))
+    server.start()
+    server.send_webhooks_to(NOWHERE)
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def stripe_test_mode(settings, localstripe):
+    """The shop takes cards, through localstripe, with test keys and a webhook secret."""
+    settings.STRIPE_SECRET_KEY = SECRET_KEY
+    settings.STRIPE_PUBLISHABLE_KEY = PUBLISHABLE_KEY
+    settings.STRIPE_WEBHOOK_SECRET = WEBHOOK_SECRET
+    settings.STRIPE_API_BASE = localstripe.url
+    settings.STRIPE_JS_URL = f"{localstripe.url}/js.stripe.com/v3/"
+    settings.SHOP_PAYMENT_PROVIDERS = ["shop.payments.PayOnDelivery", "shop.payments.StripeCard"]
+    yield localstripe
+    localstripe.send_webhooks_to(NOWHERE)

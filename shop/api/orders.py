@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from dataclasses import asdict
 
+from django.conf import settings
 from django.http import Http404
-from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.generics import ListAPIView
 from rest_framework.permissions import IsAuthenticated
@@ -20,15 +21,18 @@ from rest_framework.views import APIView
 from accounts import selectors as account_selectors
 from accounts.models import ADDRESS_FIELDS
 from revetir.object_keys import ObjectKeySerializerField, key_text
-from shop import emails, selectors, services
+from shop import card_payments, emails, selectors, services
 from shop.countries import COUNTRY_CHOICES
 from shop.forms import PHONE_PATTERN
-from shop.models import Order, OrderLine, ShippingMethod
+from shop.models import Order, OrderLine, OrderRefund, OrderStatus, PaymentMethod, ShippingMethod
 from shop.payments import payment_method_choices
 from shop.pricing import order_totals
+from shop.services import payments
 from shop.stock import OutOfStock
 from shop.vouchers import voucher_check
 
+# The API's short names for stored payment methods.
+PAYMENT_METHOD_ALIASES = {"on_delivery": PaymentMethod.PAY_ON_DELIVERY.value}
 ID_HELP = "A number where the shop runs on SQLite, a 24-hex-digit string where it runs on MongoDB."
 
 # --- Serializers ----------------------------------------------------------------------------------
@@ -42,8 +46,35 @@ class OrderLineSerializer(serializers.ModelSerializer):
         fields = ["product_name", "sku", "size", "unit_price", "quantity", "line_total"]
 
 
+class OrderRefundSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = OrderRefund
+        fields = ["amount", "reason", "created_at"]
+        read_only_fields = fields
+
+
+class OrderPaymentSerializer(serializers.Serializer):
+    client_secret = serializers.CharField(help_text="For Stripe.js (`stripe.confirmPayment` / `confirmCardPayment`).")
+    publishable_key = serializers.CharField()
+
+
 class OrderSerializer(serializers.ModelSerializer):
     lines = OrderLineSerializer(many=True, read_only=True)
+    refunds = OrderRefundSerializer(many=True, read_only=True)
+    payment = serializers.SerializerMethodField(
+        help_text="While a card order awaits payment (in the answers that place or read one order): what "
+        "Stripe.js needs to collect the card. Null otherwise."
+    )
+
+    @extend_schema_field(OrderPaymentSerializer(allow_null=True))
+    def get_payment(self, order: Order) -> dict | None:
+        if not self.context.get("with_payment") or order.status != OrderStatus.AWAITING_PAYMENT:
+            return None
+        try:
+            secret = getattr(order, "payment_client_secret", "") or payments.payment_client_secret(order=order)
+        except (card_payments.StripeUnavailable, card_payments.StripeRefused, card_payments.CardPaymentsOff):
+            return None  # Stripe cannot be asked now; reading the order again later gives it
+        return {"client_secret": secret, "publishable_key": settings.STRIPE_PUBLISHABLE_KEY}
 
     class Meta:
         model = Order
@@ -67,6 +98,12 @@ class OrderSerializer(serializers.ModelSerializer):
             "discount",
             "shipping_price",
             "total",
+            "paid_at",
+            "payment_expires_at",
+            "payment_problem",
+            "amount_refunded",
+            "refunds",
+            "payment",
             "lines",
         ]
         read_only_fields = fields
@@ -99,15 +136,23 @@ class PlaceOrderSerializer(serializers.Serializer):
     phone = serializers.CharField(max_length=30, required=False, allow_blank=True, default="")
     shipping_method = ObjectKeySerializerField(required=False, help_text="From /api/shipping-methods/. " + ID_HELP)
     voucher_code = serializers.CharField(max_length=40, required=False, allow_blank=True, default="")
-    payment_method = serializers.ChoiceField(choices=[], required=False)
+    payment_method = serializers.ChoiceField(
+        choices=[],
+        required=False,
+        help_text='"card" (when the shop takes cards) or "on_delivery" ("pay_on_delivery" is the same).',
+    )
 
     REQUIRED_WITHOUT_ADDRESS_ID = ("full_name", "address_line1", "city", "postal_code", "country")
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         choices = payment_method_choices()
-        self.fields["payment_method"].choices = choices
+        aliases = [(alias, alias) for alias, method in PAYMENT_METHOD_ALIASES.items() if method in dict(choices)]
+        self.fields["payment_method"].choices = choices + aliases
         self.fields["payment_method"].default = choices[0][0]
+
+    def validate_payment_method(self, method: str) -> str:
+        return PAYMENT_METHOD_ALIASES.get(method, method)
 
     def validate_phone(self, phone: str) -> str:
         phone = phone.strip()
@@ -175,7 +220,11 @@ class OrderListCreateView(ListAPIView):
         summary="Place an order from your cart",
         description=(
             "Reserves stock for every line or none. 409 names the size that ran out; the cart is then "
-            "left unchanged. Payment is collected on delivery. Send an `Idempotency-Key` header (up to 64 "
+            'left unchanged. With `payment_method: "on_delivery"` the courier collects payment. With '
+            '`"card"` the order is `awaiting_payment`, holds its stock for the shop\'s payment hold, and the '
+            "answer's `payment` has the `client_secret` and `publishable_key` for Stripe.js; the order becomes "
+            "`paid` once Stripe reports the payment (webhook, or reading the order). Send an "
+            "`Idempotency-Key` header (up to 64 "
             "characters, new for each order you mean to place): a repeat with the same key answers 200 "
             "with the order the first request placed. Without one, a repeat that finds the cart just "
             "emptied by an order gets that order (200) too."
@@ -242,8 +291,10 @@ class OrderListCreateView(ListAPIView):
         return self._order_response(order, status.HTTP_200_OK if order.repeated_submit else status.HTTP_201_CREATED)
 
     def _order_response(self, order: Order, code: int) -> Response:
+        secret = getattr(order, "payment_client_secret", "")
         order = selectors.order_for_user(user=self.request.user, number=order.number)
-        return Response(OrderSerializer(order).data, status=code)
+        order.payment_client_secret = secret
+        return Response(OrderSerializer(order, context={"with_payment": True}).data, status=code)
 
 
 class ShippingMethodListView(APIView):
@@ -295,17 +346,24 @@ class OrderDetailView(APIView):
     permission_classes = [IsAuthenticated]
 
     @extend_schema(
-        summary="One of your orders", responses={200: OrderSerializer, 404: ErrorSerializer}, tags=["orders"]
+        summary="One of your orders",
+        description="A card order awaiting payment is first brought up to date with Stripe: `paid` once the "
+        "payment went through, `cancelled` (with `payment_problem`) when it failed or its hold expired.",
+        responses={200: OrderSerializer, 404: ErrorSerializer},
+        tags=["orders"],
     )
     def get(self, request: Request, number: str) -> Response:
-        return Response(OrderSerializer(_own_order(request, number)).data)
+        order = payments.payment_sync(order=_own_order(request, number))
+        return Response(OrderSerializer(order, context={"with_payment": True}).data)
 
 
 class OrderCancelView(APIView):
     permission_classes = [IsAuthenticated]
 
     @extend_schema(
-        summary="Cancel one of your orders while it is still 'placed'",
+        summary="Cancel one of your orders while it is placed, awaiting payment or paid",
+        description="A paid card order is refunded in full through Stripe (see `refunds`); if Stripe refuses "
+        "the refund, the order stays as it was and the 400 says why.",
         request=None,
         responses={200: OrderSerializer, 400: ErrorSerializer, 404: ErrorSerializer},
         tags=["orders"],

@@ -28,6 +28,7 @@ from shop.models import Cart, CartLine, Order, OrderLine, OrderStatus, ShippingM
 from shop.payments import payment_provider_for
 from shop.pricing import order_totals
 from shop.services.cart import describe_variant
+from shop.services.payments import PaymentError
 from shop.stock import StockLine, release_lines, reserve_lines
 from shop.vouchers import VoucherClaim, voucher_attach, voucher_check, voucher_claim, voucher_release
 
@@ -217,7 +218,8 @@ def place_order(
     if not order.repeated_submit:
         if saved_address is not None:
             Address.objects.filter(pk=saved_address.pk, user=user).update(last_used_at=timezone.now())
-        emails.send_order_email(order=order, kind=emails.CONFIRMATION, site_url=site_url)
+        if order.status != OrderStatus.AWAITING_PAYMENT:  # a card order is confirmed once it is paid
+            emails.send_order_email(order=order, kind=emails.CONFIRMATION, site_url=site_url)
     return order
 
 
@@ -261,7 +263,7 @@ def _place_claimed_order(
         order = _create_order_with_unique_number(
             user=user,
             email=user.email,
-            status=OrderStatus.PLACED,
+            status=getattr(provider, "initial_status", OrderStatus.PLACED),
             payment_method=provider.method,
             currency=settings.SHOP_CURRENCY,
             subtotal=totals.subtotal,
@@ -291,7 +293,10 @@ def _place_claimed_order(
         )
         if claim is not None:
             voucher_attach(claim=claim, order=order)
-        provider.begin_payment(order=order)
+        try:
+            provider.begin_payment(order=order)
+        except PaymentError as error:
+            raise CheckoutError(str(error), code="payment") from error
     except BaseException:
         if order is not None:
             Order.objects.filter(pk=order.pk).delete()

@@ -1,5 +1,9 @@
 """Writes for placed orders: status changes along `shop.models.ORDER_TRANSITIONS` (each a
 conditional update on the order row), tracking numbers, a shopper's own cancellation.
+
+Cancelling a card order also settles its money: an unpaid one has its PaymentIntent cancelled at
+Stripe first (so it can no longer be paid), a paid one is refunded in full after the status
+change, and that change is undone when Stripe refuses the refund.
 """
 
 from __future__ import annotations
@@ -9,14 +13,15 @@ import logging
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from shop import emails
+from shop import card_payments, emails
 from shop.models import ORDER_TRANSITIONS, Order, OrderStatus
+from shop.services.refunds import CANCELLATION_REASON, RefundError, refund_late_payment, refund_order, refundable_amount
 from shop.stock import StockLine, release_lines
 from shop.vouchers import voucher_release_for_order
 
 logger = logging.getLogger(__name__)
 
-CUSTOMER_CANCELLABLE_STATUSES = frozenset({OrderStatus.PLACED})
+CUSTOMER_CANCELLABLE_STATUSES = frozenset({OrderStatus.PLACED, OrderStatus.AWAITING_PAYMENT, OrderStatus.PAID})
 
 
 class InvalidOrderTransition(ValidationError):
@@ -33,7 +38,8 @@ def order_change_status(
     the stock (and a voucher use) go back exactly once however often cancel is pressed. Shipping
     needs a tracking number (given here or already on the order). The shopper is e-mailed when
     the order ships or is cancelled, after the change is written (links start with `site_url`, see
-    `shop.emails.site_url_for`).
+    `shop.emails.site_url_for`). Cancelling a card order first stops its unpaid PaymentIntent, or
+    refunds a paid one (and is undone if Stripe refuses).
     """
     if new_status not in OrderStatus.values:
         raise InvalidOrderTransition(f"{new_status!r} is not an order status.", code="unknown_status")
@@ -57,6 +63,7 @@ def order_change_status(
     if new_status == OrderStatus.CANCELLED:
         rows = rows.filter(stock_released=False)
         changes["stock_released"] = True
+        intent_succeeded = _stop_unpaid_intent(order) if current == OrderStatus.AWAITING_PAYMENT else False
     if rows.update(**changes) != 1:
         order.refresh_from_db()
         raise InvalidOrderTransition(
@@ -65,17 +72,57 @@ def order_change_status(
             code="concurrent_change",
         )
     if new_status == OrderStatus.CANCELLED:
+        if refundable_amount(order) > 0:
+            _refund_cancelled_order(order=order, previous_status=current)
         release_lines(
             StockLine(variant_id=line.variant_id, quantity=line.quantity, description=str(line))
             for line in order.lines.filter(variant__isnull=False)
         )
         voucher_release_for_order(order=order)
+        if intent_succeeded:
+            _refund_late_payment_or_log(order)
     order.refresh_from_db()
     if new_status == OrderStatus.SHIPPED:
         emails.send_order_email(order=order, kind=emails.SHIPPED, site_url=site_url)
     elif new_status == OrderStatus.CANCELLED:
         emails.send_order_email(order=order, kind=emails.CANCELLED, site_url=site_url)
     return order
+
+
+def _stop_unpaid_intent(order: Order) -> bool:
+    """Cancel an unpaid order's PaymentIntent before the order; True if it turned out paid."""
+    if not order.payment_intent_id:
+        return False
+    try:
+        return card_payments.cancel_intent(order.payment_intent_id).succeeded
+    except (card_payments.StripeUnavailable, card_payments.CardPaymentsOff) as error:
+        raise InvalidOrderTransition(
+            f"Order {order.number} cannot be cancelled while its card payment cannot be stopped: {error}",
+            code="payment_unreachable",
+        ) from error
+
+
+def _refund_late_payment_or_log(order: Order) -> None:
+    """The order is cancelled whatever happens here; a refund Stripe refuses now is tried again when
+    Stripe's webhook for the payment arrives, and admin shows the amount still to refund."""
+    try:
+        refund_late_payment(order=order)
+    except RefundError:
+        logger.exception("Order %s is cancelled but its late payment is not refunded yet", order.number)
+
+
+def _refund_cancelled_order(*, order: Order, previous_status: str) -> None:
+    """Refund what is left of a cancelled paid order; if Stripe says no, put the order back."""
+    try:
+        refund_order(order=order, amount=refundable_amount(order), reason=CANCELLATION_REASON)
+    except RefundError as error:
+        Order.objects.filter(pk=order.pk, status=OrderStatus.CANCELLED, stock_released=True).update(
+            status=previous_status, stock_released=False, updated_at=timezone.now()
+        )
+        order.refresh_from_db()
+        raise InvalidOrderTransition(
+            f"Order {order.number} was not cancelled: {' '.join(error.messages)}", code="refund_refused"
+        ) from error
 
 
 def order_set_tracking_number(*, order: Order, tracking_number: str) -> Order:

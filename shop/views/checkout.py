@@ -22,8 +22,8 @@ from accounts import services as account_services
 from shop import emails, selectors, services
 from shop.countries import COUNTRIES
 from shop.forms import NEW_ADDRESS, CheckoutAddressForm, PlaceOrderForm, VoucherForm
-from shop.models import ShippingMethod, Voucher
-from shop.payments import payment_provider_for
+from shop.models import Order, OrderStatus, ShippingMethod, Voucher
+from shop.payments import available_payment_providers, payment_provider_for
 from shop.pricing import order_totals
 from shop.stock import OutOfStock
 from shop.vouchers import VoucherError, voucher_check
@@ -147,6 +147,7 @@ def checkout_review(request: HttpRequest) -> HttpResponse:
             "voucher": voucher,
             "shipping_method": shipping_method,
             "totals": order_totals(subtotal=summary.subtotal, shipping_method=shipping_method, voucher=voucher),
+            "payment_providers": available_payment_providers(),  # each choice's instructions, by method
         },
     )
 
@@ -179,7 +180,7 @@ def checkout_voucher(request: HttpRequest) -> HttpResponseRedirect:
 def checkout_place(request: HttpRequest) -> HttpResponseRedirect:
     earlier = services.order_for_idempotency_key(user=request.user, key=request.POST.get("idempotency_key"))
     if earlier is not None:
-        return redirect("shop:checkout_complete", number=earlier.number)
+        return _to_order_next_step(earlier)
     address = request.session.get(SESSION_ADDRESS_KEY)
     if not address:
         messages.info(request, "Where should we send your order?")
@@ -218,9 +219,18 @@ def checkout_place(request: HttpRequest) -> HttpResponseRedirect:
         messages.error(request, " ".join(error.messages))
         if error.code == "shipping_method":
             return redirect("shop:checkout_address")
+        if error.code == "payment":  # the card payment could not start: the cart is intact, pick again
+            return redirect("shop:checkout_review")
         return redirect("shop:cart")
     for key in CHECKOUT_SESSION_KEYS:
         request.session.pop(key, None)
+    return _to_order_next_step(order)
+
+
+def _to_order_next_step(order: Order) -> HttpResponseRedirect:
+    """A card order goes on to its payment page; any other to the confirmation."""
+    if order.status == OrderStatus.AWAITING_PAYMENT:
+        return redirect("shop:checkout_pay", number=order.number)
     return redirect("shop:checkout_complete", number=order.number)
 
 
@@ -230,6 +240,8 @@ def checkout_complete(request: HttpRequest, number: str) -> HttpResponse:
     order = selectors.order_for_user(user=request.user, number=number)
     if order is None:
         raise Http404("No such order.")
+    if order.status == OrderStatus.AWAITING_PAYMENT:
+        return redirect("shop:checkout_pay", number=order.number)
     return render(
         request,
         "shop/checkout_complete.html",

@@ -14,6 +14,7 @@ from shop import emails, selectors, services
 from shop.countries import COUNTRIES
 from shop.models import Order
 from shop.payments import payment_provider_for
+from shop.services import payments
 
 
 def _own_order_or_404(request: HttpRequest, number: str) -> Order:
@@ -34,7 +35,8 @@ def order_list(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 def order_detail(request: HttpRequest, number: str) -> HttpResponse:
-    order = _own_order_or_404(request, number)
+    # An order awaiting card payment is brought up to date with Stripe first (paid, or its hold expired).
+    order = payments.payment_sync(order=_own_order_or_404(request, number))
     return render(
         request,
         "shop/order_detail.html",
@@ -43,6 +45,7 @@ def order_detail(request: HttpRequest, number: str) -> HttpResponse:
             "country_name": COUNTRIES.get(order.country, order.country),
             "payment": payment_provider_for(order.payment_method),
             "can_cancel": order.status in services.CUSTOMER_CANCELLABLE_STATUSES,
+            "refunds": list(order.refunds.all()),
         },
     )
 
@@ -62,5 +65,9 @@ def order_cancel(request: HttpRequest, number: str) -> HttpResponse:
     except services.InvalidOrderTransition as error:
         messages.error(request, " ".join(error.messages))
     else:
-        messages.success(request, f"Order {order.number} is cancelled.")
+        order.refresh_from_db()
+        refunded = (
+            f" {order.amount_refunded} {order.currency} is refunded to your card." if order.amount_refunded else ""
+        )
+        messages.success(request, f"Order {order.number} is cancelled.{refunded}")
     return redirect(order)

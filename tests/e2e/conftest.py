@@ -70,7 +70,11 @@ class LiveServer:
 
 @pytest.fixture(scope="session")
 def revetir_server(tmp_path_factory):
-    server = LiveServer(tmp_path_factory.mktemp("e2e-server"))
+    yield from serve(LiveServer(tmp_path_factory.mktemp("e2e-server")))
+
+
+def serve(server: LiveServer):
+    """Migrate and seed `server`'s database, run Daphne on it until the generator is closed."""
     server.manage("migrate", "--noinput")
     server.manage("seed_demo")
     daphne = str(Path(sys.executable).parent / "daphne")

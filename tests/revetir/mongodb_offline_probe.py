@@ -44,7 +44,7 @@ from shop import reports as shop_reports  # noqa: E402
 from shop import selectors as shop_selectors  # noqa: E402
 from shop import services as shop_services  # noqa: E402
 from shop import stock, vouchers  # noqa: E402
-from shop.admin import ProductAdmin  # noqa: E402
+from shop.admin.catalogue import ProductAdmin  # noqa: E402
 from shop.models import Cart, CartLine, Category, Order, OrderStatus, Product, Variant, Voucher  # noqa: E402
 from shop.services import cart as shop_cart  # noqa: E402
 from tryon import selectors as tryon_selectors  # noqa: E402

@@ -25,7 +25,7 @@ from rest_framework.authtoken.models import Token
 from accounts import services as account_services
 from accounts.models import Address, User
 from accounts.services import body_profile_save
-from shop.models import Category, Order, Product, ShippingMethod, SizeChartRow, Voucher
+from shop.models import Category, Order, Product, ShippingMethod, SizeChartRow, StripeEvent, Voucher
 from shop.services import place_order
 from tests.factories import make_category, make_staff, make_user
 from tests.shop.helpers_cart_orders import ADDRESS, fill_cart
@@ -243,6 +243,7 @@ def site(monkeypatch) -> Site:
         saved_address=address,
     )
     fill_cart(shopper, (product.variants.get(size="S"), 1))
+    StripeEvent.objects.create(event_id="evt_seen", event_type="customer.created", outcome="ignored")
     photo = tryon_services.save_person_photo(user=shopper, upload=astronaut_upload())
     garment = product.images.get()
     done_job = tryon_submit.submit_job(user=shopper, photo=photo, product_image=garment)

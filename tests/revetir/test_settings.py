@@ -31,7 +31,9 @@ def run_manage(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[s
 def test_check_deploy_is_clean_with_production_variables():
     result = run_manage("check", "--deploy", "--fail-level", "WARNING", env=PRODUCTION_ENV)
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "no issues" in result.stdout
+    # The one message left is information, not a problem: without Stripe keys the shop takes pay on delivery only.
+    assert "System check identified 1 issue" in result.stdout + result.stderr
+    assert "(shop.I001) Card payments are off" in result.stderr
 
 
 def test_production_without_secret_key_refuses_to_start():
@@ -45,3 +47,19 @@ def test_debug_defaults_warn_under_check_deploy():
     result = run_manage("check", "--deploy", "--fail-level", "WARNING", env={})
     assert result.returncode != 0
     assert "security.W018" in result.stderr  # DEBUG on must never pass a deploy check
+
+
+def test_check_deploy_is_clean_with_live_stripe_keys_and_refuses_test_keys():
+    live = {"STRIPE_SECRET_KEY": "sk_live_x", "STRIPE_PUBLISHABLE_KEY": "pk_live_x", "STRIPE_WEBHOOK_SECRET": "whsec_x"}
+    result = run_manage("check", "--deploy", "--fail-level", "WARNING", env={**PRODUCTION_ENV, **live})
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
+
+    test_keys = {**live, "STRIPE_SECRET_KEY": "sk_test_x", "STRIPE_PUBLISHABLE_KEY": "pk_test_x"}
+    refused = run_manage("check", "--deploy", env={**PRODUCTION_ENV, **test_keys})
+    assert refused.returncode != 0
+    assert "shop.E001" in refused.stderr
+    allowed = run_manage(
+        "check", "--deploy", env={**PRODUCTION_ENV, **test_keys, "REVETIR_STRIPE_ALLOW_TEST_KEYS": "1"}
+    )
+    assert allowed.returncode == 0, allowed.stdout + allowed.stderr

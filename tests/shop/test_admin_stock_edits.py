@@ -10,7 +10,7 @@ import pytest
 from django.contrib.messages import get_messages
 from django.urls import reverse
 
-from shop import admin as shop_admin
+from shop.admin import stock as stock_admin
 from shop.models import Variant
 from shop.stock import reserve_stock
 from tests.factories import make_product, make_staff
@@ -182,14 +182,14 @@ def test_a_sale_between_the_forms_check_and_the_write_is_kept_and_reported(staff
     url = reverse("admin:shop_variant_change", args=[variant.pk])
     data = form_fields(staff_client.get(url))
     data.update({"stock": "30", "_save": "Save"})
-    checked = shop_admin.VariantStockForm.clean
+    checked = stock_admin.VariantStockForm.clean
 
     def check_then_sell(form):
         cleaned = checked(form)
         _sell(variant)
         return cleaned
 
-    monkeypatch.setattr(shop_admin.VariantStockForm, "clean", check_then_sell)
+    monkeypatch.setattr(stock_admin.VariantStockForm, "clean", check_then_sell)
 
     response = staff_client.post(url, data, follow=True)
 
