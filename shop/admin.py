@@ -25,6 +25,7 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
 from shop import tryon_hooks
+from shop.catalogue_cache import invalidate_catalogue
 from shop.models import (
     ORDER_TRANSITIONS,
     Category,
@@ -123,6 +124,7 @@ def save_variant_edit(form: VariantStockForm) -> None:
     columns = [name for name in form.changed_data if name in concrete and name != "stock"]
     if columns:
         Variant.objects.filter(pk=variant.pk).update(**{name: getattr(variant, name) for name in columns})
+        invalidate_catalogue()  # an UPDATE sends no signal
     typed = form.cleaned_data.get("stock")
     if form.stock_seen is not None and typed is not None and typed != form.stock_seen:
         set_stock_if_unchanged(variant_id=variant.pk, expected=form.stock_seen, new=typed)
@@ -244,11 +246,13 @@ class ProductAdmin(admin.ModelAdmin):
     @admin.action(description="Activate selected products (show them in the shop)")
     def activate_products(self, request: HttpRequest, queryset: QuerySet[Product]) -> None:
         count = queryset.update(is_active=True, updated_at=timezone.now())
+        invalidate_catalogue()  # a bulk UPDATE sends no signal
         self.message_user(request, f"{count} product(s) activated.", messages.SUCCESS)
 
     @admin.action(description="Deactivate selected products (hide them from the shop)")
     def deactivate_products(self, request: HttpRequest, queryset: QuerySet[Product]) -> None:
         count = queryset.update(is_active=False, updated_at=timezone.now())
+        invalidate_catalogue()  # a bulk UPDATE sends no signal
         self.message_user(request, f"{count} product(s) deactivated.", messages.SUCCESS)
 
     def save_formset(self, request: HttpRequest, form: forms.ModelForm, formset, change: bool) -> None:

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from django import template
 from django.conf import settings
+from django.template.loader import render_to_string
 
+from shop.catalogue_cache import cached_value
 from shop.models import Product
 from tryon import selectors
 from tryon.forms import TryOnForm
@@ -67,9 +69,16 @@ def wear_panel(context: template.Context, *, heading: str = "") -> dict:
 @register.inclusion_tag("tryon/includes/more_to_wear.html", takes_context=True)
 def more_to_wear(context: template.Context, product: Product) -> dict:
     """Other garments of the product's category as cards, which "See it on me" shows on the shopper's
-    photo like the catalogue; nothing when the category holds no other garment to try on."""
+    photo like the catalogue; nothing when the category holds no other garment to try on. The cards
+    are the same for every visitor, so they come rendered from the catalogue cache."""
+    cards = cached_value(name="more_to_wear_cards", key=str(product.pk), compute=lambda: _other_garment_cards(product))
+    return {**context.flatten(), "cards": cards, "category": product.category}
+
+
+def _other_garment_cards(product: Product) -> str:
+    """The cards of the category's other garments (an empty string when there are none)."""
     others = selectors.other_garments_in_category(product=product, limit=settings.TRYON_PAGE_LIVE_LIMIT)
-    return {**context.flatten(), "others": others, "category": product.category}
+    return render_to_string("tryon/includes/more_to_wear_cards.html", {"others": others}) if others else ""
 
 
 @register.filter(name="engine_note")

@@ -1,0 +1,39 @@
+"""`{% shared_fragment "name" key… %}…{% endshared_fragment %}`: a part of a page that is the same
+for every visitor, rendered once and then served from the catalogue cache (shop.catalogue_cache)
+until the catalogue changes or the cache time runs out.
+
+The keys say what the fragment depends on besides the catalogue (a product's id, say). Never put
+anything of the visitor inside: user, cart, CSRF token, size advice, saved photos, messages.
+"""
+
+from __future__ import annotations
+
+from django import template
+from django.template.base import FilterExpression, NodeList, Parser, Token
+
+from shop.catalogue_cache import cached_value
+
+register = template.Library()
+
+
+class SharedFragmentNode(template.Node):
+    def __init__(self, nodelist: NodeList, name: FilterExpression, keys: list[FilterExpression]) -> None:
+        self.nodelist = nodelist
+        self.name = name
+        self.keys = keys
+
+    def render(self, context: template.Context) -> str:
+        name = str(self.name.resolve(context))
+        key = "\x1f".join(str(expression.resolve(context)) for expression in self.keys)
+        return cached_value(name=f"fragment:{name}", key=key, compute=lambda: self.nodelist.render(context))
+
+
+@register.tag("shared_fragment")
+def shared_fragment(parser: Parser, token: Token) -> SharedFragmentNode:
+    bits = token.split_contents()
+    if len(bits) < 2:
+        raise template.TemplateSyntaxError(f"'{bits[0]}' needs a fragment name, then what the fragment depends on.")
+    nodelist = parser.parse(("endshared_fragment",))
+    parser.delete_first_token()
+    keys = [parser.compile_filter(bit) for bit in bits[2:]]
+    return SharedFragmentNode(nodelist, parser.compile_filter(bits[1]), keys)
