@@ -6,7 +6,9 @@ from __future__ import annotations
 import re
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from django.utils.html import escape
 
 from accounts.services import body_profile_save
 from shop.models import Product, ProductImage, SizeChartRow
@@ -14,7 +16,10 @@ from shop.stock import reserve_stock
 from tests.factories import make_staff, make_user
 from tests.shop.test_gallery_and_size_finder import add_gallery_image, add_size_chart, recommended_labels
 from tests.tryon.helpers import astronaut_upload, make_tryon_product
-from tryon import services
+from tests.tryon.test_garment_check import hem_cut_off_png
+from tryon import preparations, services
+from tryon.pipeline.classic.engine import ClassicTryOnEngine
+from tryon.templatetags.tryon_tags import GARMENT_NOT_OFFERED_MESSAGE
 
 pytestmark = pytest.mark.django_db
 
@@ -82,7 +87,10 @@ def test_one_shoppers_size_photos_and_form_token_never_reach_another_visitor(cli
     client.logout()
 
     anonymous = client.get(shown.get_absolute_url()).content.decode()
+    client.force_login(shopper)  # and after a visitor's render, the shopper's marks are back
+    signed_in_again = client.get(shown.get_absolute_url()).content.decode()
 
+    assert recommended_labels(signed_in_again) == ["M", "M"] and '<tr class="recommended">' in signed_in_again
     assert "Recommended: M" in signed_in and "Recommended: M" not in anonymous
     assert recommended_labels(anonymous) == [] and '<tr class="recommended">' not in anonymous
     assert "See it on me" in signed_in and "See it on me" not in anonymous
@@ -147,3 +155,18 @@ def test_a_product_deactivated_in_bulk_by_staff_is_gone_on_the_next_render(clien
     client.logout()
 
     assert client.get(shown.get_absolute_url()).status_code == 404
+
+
+def test_a_garment_the_staff_check_flags_after_the_page_was_cached_is_not_offered_on_the_next_render(client, settings):
+    settings.TRYON_ENGINE = "classic"
+    product = make_tryon_product(name="Cut Tee")
+    image = product.images.get()
+    image.image = SimpleUploadedFile("cut-off.png", hem_cut_off_png(), "image/png")
+    image.save()
+    assert "Log in to try it on" in client.get(product.get_absolute_url()).content.decode()  # not checked yet
+
+    preparations.prepare_garment_in_background(product_image_id=image.pk, engine=ClassicTryOnEngine())
+
+    page = client.get(product.get_absolute_url()).content.decode()
+    assert escape(GARMENT_NOT_OFFERED_MESSAGE) in page
+    assert "Log in to try it on" not in page

@@ -7,7 +7,7 @@ from django.conf import settings
 from django.template.loader import render_to_string
 
 from shop.catalogue_cache import cached_value
-from shop.models import Product
+from shop.models import Product, ProductImage
 from tryon import selectors
 from tryon.forms import TryOnForm
 from tryon.views import WEAR_SESSION_KEY
@@ -37,8 +37,8 @@ def tryon_panel(context: template.Context, product: Product) -> dict:
     }
     if not product.supports_tryon:
         return panel
-    panel["garment"] = selectors.garment_image_for(product=product)
-    if panel["garment"] is not None and not selectors.garment_offered(product_image=panel["garment"]):
+    panel["garment"] = garment = selectors.garment_image_for(product=product)
+    if garment is not None and not _garment_offered(garment):
         panel["not_offered"] = GARMENT_NOT_OFFERED_MESSAGE
         return panel
     if not user.is_authenticated:
@@ -48,6 +48,15 @@ def tryon_panel(context: template.Context, product: Product) -> dict:
     sized = getattr(product, "sized_variants", None)
     panel["variants"] = sized if sized is not None else selectors.sizes_for_product(product=product)
     return panel
+
+
+def _garment_offered(garment: ProductImage) -> bool:
+    """The staff check's verdict on the garment's picture: the same for every visitor, so it is kept
+    with the product page in the catalogue cache (a garment preparation saved or deleted replaces
+    the catalogue version: tryon.apps)."""
+    return cached_value(
+        name="garment_offered", key=str(garment.pk), compute=lambda: selectors.garment_offered(product_image=garment)
+    )
 
 
 @register.inclusion_tag("tryon/includes/wear_panel.html", takes_context=True)
