@@ -13,8 +13,10 @@ that old, and usually not even that:
   stock changes (`shop.stock`, whose conditional UPDATEs send no signal) and the admin's bulk
   activate/deactivate actions; staff edits and sales show immediately in this process, and in every
   process when the cache is shared (Redis);
-- other writes that bypass model signals show when the value expires. Stock is never decided from
-  this cache: the cart and checkout reserve it against the database.
+- other writes that bypass model signals show when the value expires, and so may a change made
+  while a page was being rendered (the render can store under the new version what it read just
+  before). Stock is never decided from this cache: the cart and checkout reserve it against the
+  database.
 
 Only what is the same for every visitor is cached here: no user, cart, CSRF token, size advice,
 saved photo or message ever goes into a cached value (the views render those per request).
@@ -38,6 +40,10 @@ VERSION_KEY = "shop:catalogue:version"
 VERSION_TOKEN_BYTES = 8
 
 T = TypeVar("T")
+
+# A view that shows several cached parts puts the catalogue version it read once under this context
+# name, so the template's fragments are those of the same catalogue state as the data it renders.
+VERSION_CONTEXT_NAME = "catalogue_version"
 
 
 def catalogue_cache_seconds() -> int:
@@ -63,22 +69,24 @@ def invalidate_catalogue(**_signal_arguments: Any) -> None:
     cache.set(VERSION_KEY, secrets.token_hex(VERSION_TOKEN_BYTES), timeout=None)
 
 
-def value_key(*, name: str, key: str) -> str:
-    """Cache key of value `name` for `key` (what it depends on) at the current catalogue version."""
-    digest = hashlib.sha256(key.encode()).hexdigest()[:32]
-    return f"shop:catalogue:{name}:{catalogue_version()}:{digest}"
+def value_key(*, name: str, key: str, version: str | None = None) -> str:
+    """Cache key of value `name` for `key` (what it depends on) at `version` (default: the current
+    catalogue version). Short, as every cache call checks each character of its key."""
+    digest = hashlib.blake2b(key.encode(), digest_size=12).hexdigest()
+    return f"cat:{name}:{version or catalogue_version()}:{digest}"
 
 
-def cached_value(*, name: str, key: str, compute: Callable[[], T]) -> T:
+def cached_value(*, name: str, key: str, compute: Callable[[], T], version: str | None = None) -> T:
     """Value `name` for `key` from the cache, else `compute()`'s, stored for next time.
 
     The value must be the same for every visitor and picklable. None is never stored (a product
-    that does not exist is looked up again). A cache time of 0 turns caching off.
+    that does not exist is looked up again). A cache time of 0 turns caching off. A page made of
+    several values passes the `version` it read once, so they all come from one catalogue state.
     """
     seconds = catalogue_cache_seconds()
     if seconds <= 0:
         return compute()
-    cache_key = value_key(name=name, key=key)
+    cache_key = value_key(name=name, key=key, version=version)
     value = cache.get(cache_key)
     if value is None:
         value = compute()

@@ -13,7 +13,7 @@ from __future__ import annotations
 from django import template
 from django.template.base import FilterExpression, NodeList, Parser, Token
 
-from shop.catalogue_cache import cached_value
+from shop.catalogue_cache import VERSION_CONTEXT_NAME, cached_value
 
 register = template.Library()
 
@@ -36,7 +36,12 @@ class SharedFragmentNode(template.Node):
             return self.nodelist.render(context)
         name = str(self.name.resolve(context))
         key = "\x1f".join(str(expression.resolve(context)) for expression in self.keys)
-        return cached_value(name=f"fragment:{name}", key=key, compute=lambda: self.nodelist.render(context))
+        return cached_value(
+            name=f"fragment:{name}",
+            key=key,
+            compute=lambda: self.nodelist.render(context),
+            version=context.get(VERSION_CONTEXT_NAME),
+        )
 
 
 @register.tag("shared_fragment")

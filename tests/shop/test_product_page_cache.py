@@ -91,6 +91,8 @@ def test_one_shoppers_size_photos_and_form_token_never_reach_another_visitor(cli
     signed_in_again = client.get(shown.get_absolute_url()).content.decode()
 
     assert recommended_labels(signed_in_again) == ["M", "M"] and '<tr class="recommended">' in signed_in_again
+    assert 'action="/tryon/jobs/"' in signed_in_again and "Log in to try it on" not in signed_in_again
+    assert "Enter your height and weight" not in signed_in_again
     assert "Recommended: M" in signed_in and "Recommended: M" not in anonymous
     assert recommended_labels(anonymous) == [] and '<tr class="recommended">' not in anonymous
     assert "See it on me" in signed_in and "See it on me" not in anonymous

@@ -6,7 +6,7 @@ from django import template
 from django.conf import settings
 from django.template.loader import render_to_string
 
-from shop.catalogue_cache import cached_value
+from shop.catalogue_cache import VERSION_CONTEXT_NAME, cached_value
 from shop.models import Product, ProductImage
 from tryon import selectors
 from tryon.forms import TryOnForm
@@ -38,7 +38,7 @@ def tryon_panel(context: template.Context, product: Product) -> dict:
     if not product.supports_tryon:
         return panel
     panel["garment"] = garment = selectors.garment_image_for(product=product)
-    if garment is not None and not _garment_offered(garment):
+    if garment is not None and not _garment_offered(garment, version=context.get(VERSION_CONTEXT_NAME)):
         panel["not_offered"] = GARMENT_NOT_OFFERED_MESSAGE
         return panel
     if not user.is_authenticated:
@@ -50,12 +50,15 @@ def tryon_panel(context: template.Context, product: Product) -> dict:
     return panel
 
 
-def _garment_offered(garment: ProductImage) -> bool:
+def _garment_offered(garment: ProductImage, *, version: str | None) -> bool:
     """The staff check's verdict on the garment's picture: the same for every visitor, so it is kept
     with the product page in the catalogue cache (a garment preparation saved or deleted replaces
     the catalogue version: tryon.apps)."""
     return cached_value(
-        name="garment_offered", key=str(garment.pk), compute=lambda: selectors.garment_offered(product_image=garment)
+        name="garment_offered",
+        key=str(garment.pk),
+        compute=lambda: selectors.garment_offered(product_image=garment),
+        version=version,
     )
 
 
@@ -80,7 +83,12 @@ def more_to_wear(context: template.Context, product: Product) -> dict:
     """Other garments of the product's category as cards, which "See it on me" shows on the shopper's
     photo like the catalogue; nothing when the category holds no other garment to try on. The cards
     are the same for every visitor, so they come rendered from the catalogue cache."""
-    cards = cached_value(name="more_to_wear_cards", key=str(product.pk), compute=lambda: _other_garment_cards(product))
+    cards = cached_value(
+        name="more_to_wear_cards",
+        key=str(product.pk),
+        compute=lambda: _other_garment_cards(product),
+        version=context.get(VERSION_CONTEXT_NAME),
+    )
     return {**context.flatten(), "cards": cards, "category": product.category}
 
 
