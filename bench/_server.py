@@ -7,7 +7,8 @@ port with DEBUG off, exactly as a production process would run apart from plain 
 
 The Daphne process uses `bench.site_settings`: the project settings unchanged except for a URLconf
 that adds one trivial view (`/bench/trivial/`) in front of the site's routes, the baseline the
-page figures are compared against.
+page figures are compared against. `serve(bare=True)` starts another Daphne serving that view
+through bare Django (`bench.bare_settings`), the baseline the middleware is compared against.
 """
 
 from __future__ import annotations
