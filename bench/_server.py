@@ -7,7 +7,8 @@ port with DEBUG off, exactly as a production process would run apart from plain 
 
 The Daphne process uses `bench.site_settings`: the project settings unchanged except for a URLconf
 that adds one trivial view (`/bench/trivial/`) in front of the site's routes, the baseline the
-page figures are compared against.
+page figures are compared against. `serve(bare=True)` starts another Daphne serving that view
+through bare Django (`bench.bare_settings`), the baseline the middleware is compared against.
 """
 
 from __future__ import annotations
@@ -30,6 +31,10 @@ from pathlib import Path
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DAPHNE = Path(sys.executable).parent / "daphne"
 SETTINGS_MODULE = "bench.site_settings"
+SITE_APPLICATION = "revetir.asgi:application"
+# Bare Django (no apps, no middleware, no database) serving only the trivial view.
+BARE_SETTINGS_MODULE = "bench.bare_settings"
+BARE_APPLICATION = "bench.bare_asgi:application"
 TRIVIAL_PATH = "/bench/trivial/"
 SERVER_START_TIMEOUT_S = 60
 SERVER_STOP_TIMEOUT_S = 10
@@ -55,9 +60,10 @@ class RunningServer:
 class BenchSite:
     """Temporary site: `with BenchSite(...) as site:` sets up Django here; `site.serve()` runs Daphne."""
 
-    def __init__(self, *, redis_url: str = "", keep: bool = False) -> None:
+    def __init__(self, *, redis_url: str = "", keep: bool = False, background_tryon_work: bool = True) -> None:
         self.redis_url = redis_url
         self.keep = keep
+        self.background_tryon_work = background_tryon_work
         self.root = Path(tempfile.mkdtemp(prefix="revetir-bench-"))
         self.env = self._environment()
 
@@ -81,6 +87,11 @@ class BenchSite:
             "REVETIR_DEMO_SHOPPER_PASSWORD": secrets.token_urlsafe(12),
             "REVETIR_DEMO_STAFF_PASSWORD": secrets.token_urlsafe(12),
             "REVETIR_REDIS_URL": self.redis_url,
+            # Off for page benchmarks: the in-process try-on worker would otherwise load the engine
+            # during the first rounds and then spend the whole run preparing the garment side of
+            # every copied product (up to 500 queued at start, a third of a core; bench/README.md).
+            "REVETIR_TRYON_WARM_UP": "1" if self.background_tryon_work else "0",
+            "REVETIR_TRYON_PREPARE_IN_BACKGROUND": "1" if self.background_tryon_work else "0",
         }
         if "REVETIR_MONGODB_URI" in os.environ:
             raise SystemExit("Unset REVETIR_MONGODB_URI: the benchmarks run on their own temporary SQLite database.")
@@ -104,15 +115,19 @@ class BenchSite:
         shutil.rmtree(self.root, ignore_errors=True)
 
     @contextlib.contextmanager
-    def serve(self) -> Iterator[RunningServer]:
-        """One Daphne process on a free port of 127.0.0.1, stopped (and waited for) on exit."""
+    def serve(self, *, bare: bool = False) -> Iterator[RunningServer]:
+        """One Daphne process on a free port of 127.0.0.1, stopped (and waited for) on exit: the
+        site, or with `bare` Django with nothing of the project but the trivial view."""
         port = free_loopback_port()
-        log_path = self.root / "daphne.log"
+        log_path = self.root / ("daphne-bare.log" if bare else "daphne.log")
+        env = {**os.environ, **self.env}
+        if bare:
+            env["DJANGO_SETTINGS_MODULE"] = BARE_SETTINGS_MODULE
         with open(log_path, "wb") as log:
             process = subprocess.Popen(
-                [str(DAPHNE), "-b", "127.0.0.1", "-p", str(port), "revetir.asgi:application"],
+                [str(DAPHNE), "-b", "127.0.0.1", "-p", str(port), BARE_APPLICATION if bare else SITE_APPLICATION],
                 cwd=PROJECT_ROOT,
-                env={**os.environ, **self.env},
+                env=env,
                 stdout=log,
                 stderr=subprocess.STDOUT,
             )

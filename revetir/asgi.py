@@ -1,4 +1,5 @@
-"""ASGI entry point: HTTP goes to Django, websockets to Channels consumers.
+"""ASGI entry point: HTTP goes to Django (its middleware run as one synchronous chain per request,
+`revetir.http_handler`), websockets to Channels consumers.
 
 Websockets pass the allowed-hosts origin check and the session/auth middleware before routing,
 so every consumer sees `scope["user"]` and cross-site pages cannot open a socket. Try-on jobs do
@@ -8,10 +9,14 @@ the in-process worker starts (and loads the engine) on the server's first connec
 
 import os
 
-from django.core.asgi import get_asgi_application
+import django
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "revetir.settings")
-django_asgi_app = get_asgi_application()
+django.setup(set_prefix=False)
+
+from revetir.http_handler import SyncChainASGIHandler  # noqa: E402  (needs Django set up first)
+
+django_asgi_app = SyncChainASGIHandler()
 
 from channels.auth import AuthMiddlewareStack  # noqa: E402  (needs Django set up first)
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402

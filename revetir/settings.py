@@ -244,11 +244,8 @@ else:
 STORAGES = {
     "default": _public_storage,
     "private": _private_storage,
-    "staticfiles": {
-        "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
-        if DEBUG
-        else "whitenoise.storage.CompressedManifestStaticFilesStorage"
-    },
+    # The same in every mode, so `collectstatic` always writes the manifest (revetir/static_files.py).
+    "staticfiles": {"BACKEND": "revetir.static_files.ManifestStaticFilesStorage"},
 }
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 DATA_UPLOAD_MAX_MEMORY_SIZE = 12 * 1024 * 1024

@@ -8,6 +8,9 @@ it reports which item ran out.
 Staff edits never overwrite a sale: a count typed by staff is a compare-and-set against the count
 they saw (`set_stock_if_unchanged`), and a change by a number of units (`adjust_stock`) is applied
 to whatever the count is now. A new variant's first count is set when it is created.
+
+A conditional UPDATE sends no model signal, so every change made here replaces the catalogue cache's
+version itself: the product page and the list show the new stock on their next render.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from dataclasses import dataclass
 
 from django.db.models import F
 
+from shop.catalogue_cache import invalidate_catalogue
 from shop.models import Variant
 
 logger = logging.getLogger(__name__)
@@ -77,6 +81,7 @@ def set_stock_if_unchanged(*, variant_id: int, expected: int, new: int) -> None:
         return
     if Variant.objects.filter(pk=variant_id, stock=expected).update(stock=new) != 1:
         raise StockChangedMeanwhile(variant_id=variant_id, current=_current_stock(variant_id))
+    invalidate_catalogue()
 
 
 def adjust_stock(*, variant_id: int, delta: int) -> None:
@@ -87,6 +92,7 @@ def adjust_stock(*, variant_id: int, delta: int) -> None:
     if delta > 0:
         if Variant.objects.filter(pk=variant_id).update(stock=F("stock") + delta) != 1:
             raise StockChangedMeanwhile(variant_id=variant_id, current=None)
+        invalidate_catalogue()
     elif delta < 0 and not reserve_stock(variant_id=variant_id, quantity=-delta):
         raise StockWouldGoNegative(variant_id=variant_id, current=_current_stock(variant_id), delta=delta)
 
@@ -96,6 +102,8 @@ def reserve_stock(*, variant_id: int, quantity: int) -> bool:
     if quantity < 1:
         raise ValueError(f"quantity must be at least 1, got {quantity}")
     changed = Variant.objects.filter(pk=variant_id, stock__gte=quantity).update(stock=F("stock") - quantity)
+    if changed == 1:
+        invalidate_catalogue()
     return changed == 1
 
 
@@ -104,7 +112,9 @@ def release_stock(*, variant_id: int, quantity: int) -> None:
     if quantity < 1:
         raise ValueError(f"quantity must be at least 1, got {quantity}")
     changed = Variant.objects.filter(pk=variant_id).update(stock=F("stock") + quantity)
-    if changed != 1:
+    if changed == 1:
+        invalidate_catalogue()
+    else:
         # The variant was deleted meanwhile: there is no stock row left to give the units back to.
         logger.warning("Could not return %s unit(s) to variant %s: it no longer exists", quantity, variant_id)
 

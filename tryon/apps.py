@@ -11,6 +11,7 @@ class TryonConfig(AppConfig):
         from django.conf import settings
 
         from accounts.services import account_deleting
+        from shop.catalogue_cache import invalidate_catalogue
         from shop.models import ProductImage
         from tryon import checks, receivers  # noqa: F401 (checks registers the body model check)
         from tryon.models import GarmentPreparation, PersonPhoto, PhotoPreparation, TryOnJob
@@ -30,6 +31,11 @@ class TryonConfig(AppConfig):
             sender=GarmentPreparation,
             dispatch_uid="tryon-garment-preparation-files",
         )
+        # Whether a garment is offered for try-on is cached with the product page (tryon_tags.tryon_panel).
+        for change, signal in (("saved", post_save), ("deleted", post_delete)):
+            signal.connect(
+                invalidate_catalogue, sender=GarmentPreparation, dispatch_uid=f"tryon-garment-check-{change}"
+            )
         if settings.TRYON_WORKER == "thread":
             # The in-process host registers with dispatch, which imports no worker; a scaled-out web
             # process (Celery workers do the try-ons) never loads the worker and engine code.

@@ -103,7 +103,11 @@ def has_live_jobs(*, user: User) -> bool:
 
 
 def garment_image_for(*, product: Product) -> ProductImage | None:
-    """The product's primary image (the garment on white), which try-on fits onto the photo."""
+    """The product's primary image (the garment on white), which try-on fits onto the photo: from the
+    product's images when they were loaded with it (the product page's), else one query."""
+    loaded = getattr(product, "_prefetched_objects_cache", {}).get("images")
+    if loaded is not None:
+        return next((image for image in loaded if image.is_primary), None)
     return ProductImage.objects.filter(product=product, is_primary=True).select_related("product").first()
 
 

@@ -16,6 +16,7 @@ from django.utils.html import format_html, format_html_join
 
 from shop import tryon_hooks
 from shop.admin.stock import LowStockListFilter, VariantStockForm, save_variant_edit
+from shop.catalogue_cache import invalidate_catalogue
 from shop.models import Category, Product, ProductImage, SizeChartRow, Variant
 from shop.stock import StockChangedMeanwhile
 
@@ -130,11 +131,13 @@ class ProductAdmin(admin.ModelAdmin):
     @admin.action(description="Activate selected products (show them in the shop)")
     def activate_products(self, request: HttpRequest, queryset: QuerySet[Product]) -> None:
         count = queryset.update(is_active=True, updated_at=timezone.now())
+        invalidate_catalogue()  # a bulk UPDATE sends no signal
         self.message_user(request, f"{count} product(s) activated.", messages.SUCCESS)
 
     @admin.action(description="Deactivate selected products (hide them from the shop)")
     def deactivate_products(self, request: HttpRequest, queryset: QuerySet[Product]) -> None:
         count = queryset.update(is_active=False, updated_at=timezone.now())
+        invalidate_catalogue()  # a bulk UPDATE sends no signal
         self.message_user(request, f"{count} product(s) deactivated.", messages.SUCCESS)
 
     def save_formset(self, request: HttpRequest, form: forms.ModelForm, formset, change: bool) -> None:

@@ -22,6 +22,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 
+from shop.catalogue_cache import invalidate_catalogue
 from shop.models import Variant
 from shop.stock import StockChangedMeanwhile, set_stock_if_unchanged
 from shop.stock_csv import StockImportRejected, stock_export_csv, stock_import_csv
@@ -96,6 +97,7 @@ def save_variant_edit(form: VariantStockForm) -> None:
     columns = [name for name in form.changed_data if name in concrete and name != "stock"]
     if columns:
         Variant.objects.filter(pk=variant.pk).update(**{name: getattr(variant, name) for name in columns})
+        invalidate_catalogue()  # an UPDATE sends no signal
     typed = form.cleaned_data.get("stock")
     if form.stock_seen is not None and typed is not None and typed != form.stock_seen:
         set_stock_if_unchanged(variant_id=variant.pk, expected=form.stock_seen, new=typed)

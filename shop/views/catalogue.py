@@ -8,7 +8,7 @@ from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.views.decorators.http import require_safe
 
-from shop.catalogue_cache import cached_fragment
+from shop.catalogue_cache import VERSION_CONTEXT_NAME, cached_fragment, cached_value, catalogue_version
 from shop.forms import ProductFilterForm
 from shop.models import Category
 from shop.selectors import category_tree, product_detail, product_page, size_advice_for
@@ -63,10 +63,17 @@ def _catalogue_title(*, search: str | None, category: Category | None) -> str | 
 
 @require_safe
 def product_detail_page(request: HttpRequest, slug: str) -> HttpResponse:
-    product = product_detail(slug=slug)
+    """The product with its gallery, size chart, sizes, try-on panel and the category's other garments.
+
+    The product (with its images, sizes and chart) and the parts of the page that are the same for
+    every visitor come from the catalogue cache (shop.catalogue_cache, `{% shared_fragment %}`);
+    the size advice, the forms and everything else of the shopper are rendered per request."""
+    version = catalogue_version()  # one catalogue state for the product and every cached part
+    product = cached_value(name="product_detail", key=slug, compute=lambda: product_detail(slug=slug), version=version)
     if product is None:
         raise Http404("No such product.")
     context = {
+        VERSION_CONTEXT_NAME: version,
         "product": product,
         "max_quantity": settings.SHOP_MAX_LINE_QUANTITY,
         "size_advice": size_advice_for(user=request.user, product=product),

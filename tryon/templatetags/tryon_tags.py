@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from django import template
 from django.conf import settings
+from django.template.loader import render_to_string
 
-from shop.models import Product
+from shop.catalogue_cache import VERSION_CONTEXT_NAME, cached_value
+from shop.models import Product, ProductImage
 from tryon import selectors
 from tryon.forms import TryOnForm
 from tryon.pipeline.contract import GARMENT_TYPES
@@ -36,8 +38,8 @@ def tryon_panel(context: template.Context, product: Product) -> dict:
     }
     if not product.supports_tryon:
         return panel
-    panel["garment"] = selectors.garment_image_for(product=product)
-    if panel["garment"] is not None and not selectors.garment_offered(product_image=panel["garment"]):
+    panel["garment"] = garment = selectors.garment_image_for(product=product)
+    if garment is not None and not _garment_offered(garment, version=context.get(VERSION_CONTEXT_NAME)):
         panel["not_offered"] = GARMENT_NOT_OFFERED_MESSAGE
         return panel
     if not user.is_authenticated:
@@ -47,6 +49,18 @@ def tryon_panel(context: template.Context, product: Product) -> dict:
     sized = getattr(product, "sized_variants", None)
     panel["variants"] = sized if sized is not None else selectors.sizes_for_product(product=product)
     return panel
+
+
+def _garment_offered(garment: ProductImage, *, version: str | None) -> bool:
+    """The staff check's verdict on the garment's picture: the same for every visitor, so it is kept
+    with the product page in the catalogue cache (a garment preparation saved or deleted replaces
+    the catalogue version: tryon.apps)."""
+    return cached_value(
+        name="garment_offered",
+        key=str(garment.pk),
+        compute=lambda: selectors.garment_offered(product_image=garment),
+        version=version,
+    )
 
 
 @register.inclusion_tag("tryon/includes/wear_panel.html", takes_context=True)
@@ -76,10 +90,24 @@ def wear_panel(context: template.Context, *, heading: str = "", garment_types: l
 @register.inclusion_tag("tryon/includes/more_to_wear.html", takes_context=True)
 def more_to_wear(context: template.Context, product: Product) -> dict:
     """Other garments of the product's category as cards, which "See it on me" shows on the shopper's
-    photo like the catalogue; nothing when the category holds no other garment to try on."""
+    photo like the catalogue; nothing when the category holds no other garment to try on. The cards
+    are the same for every visitor, so they come rendered from the catalogue cache."""
+    cards, garment_types = cached_value(
+        name="more_to_wear_cards",
+        key=str(product.pk),
+        compute=lambda: _other_garment_cards(product),
+        version=context.get(VERSION_CONTEXT_NAME),
+    )
+    return {**context.flatten(), "cards": cards, "category": product.category, "garment_types": garment_types}
+
+
+def _other_garment_cards(product: Product) -> tuple[str, list[str]]:
+    """The cards of the category's other garments and their garment types (empty when there are none)."""
     others = selectors.other_garments_in_category(product=product, limit=settings.TRYON_PAGE_LIVE_LIMIT)
-    garment_types = [other.garment_type for other in others]
-    return {**context.flatten(), "others": others, "category": product.category, "garment_types": garment_types}
+    if not others:
+        return "", []
+    cards = render_to_string("tryon/includes/more_to_wear_cards.html", {"others": others})
+    return cards, [other.garment_type for other in others]
 
 
 @register.filter(name="engine_note")
