@@ -69,8 +69,8 @@ def test_a_signed_in_repeat_visit_has_a_bounded_number_of_queries(client, shown,
     client.force_login(shopper)
     client.get(shown.get_absolute_url())
 
-    # session, user, cart badge, body profile, garment check, saved photos (form, list, "See it on me")
-    with django_assert_max_num_queries(9):
+    # session, user, cart badge, body profile, saved photos (form, list, numbering, "See it on me" and its choice)
+    with django_assert_max_num_queries(10):
         page = client.get(shown.get_absolute_url()).content.decode()
 
     assert recommended_labels(page) == ["M", "M"]
