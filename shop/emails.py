@@ -16,7 +16,6 @@ from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from shop.countries import COUNTRIES
 from shop.models import Order
 
 logger = logging.getLogger(__name__)
@@ -59,7 +58,7 @@ def send_order_email(*, order: Order, kind: OrderEmailKind) -> bool:
         context = {
             "order": order,
             "lines": list(order.lines.all()),
-            "country_name": COUNTRIES.get(order.country, order.country),
+            "country_name": order.country.name,
             "order_url": settings.SHOP_SITE_URL.rstrip("/") + order.get_absolute_url(),
         }
         message = EmailMultiAlternatives(

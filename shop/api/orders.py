@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import asdict
 
 from django.http import Http404
+from django_countries.serializer_fields import CountryField
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.generics import ListAPIView
@@ -21,7 +22,6 @@ from accounts import selectors as account_selectors
 from accounts.models import ADDRESS_FIELDS
 from revetir.object_keys import ObjectKeySerializerField, key_text
 from shop import selectors, services
-from shop.countries import COUNTRY_CHOICES
 from shop.forms import PHONE_PATTERN
 from shop.models import Order, OrderLine, ShippingMethod
 from shop.payments import payment_method_choices
@@ -30,6 +30,7 @@ from shop.stock import OutOfStock
 from shop.vouchers import voucher_check
 
 ID_HELP = "A number where the shop runs on SQLite, a 24-hex-digit string where it runs on MongoDB."
+COUNTRY_HELP = "Two-letter country code (ISO 3166-1 alpha-2), e.g. FR; the English name or three-letter code also do."
 
 # --- Serializers ----------------------------------------------------------------------------------
 
@@ -44,6 +45,7 @@ class OrderLineSerializer(serializers.ModelSerializer):
 
 class OrderSerializer(serializers.ModelSerializer):
     lines = OrderLineSerializer(many=True, read_only=True)
+    country = CountryField(read_only=True, help_text="Two-letter country code (ISO 3166-1 alpha-2).")
 
     class Meta:
         model = Order
@@ -93,9 +95,7 @@ class PlaceOrderSerializer(serializers.Serializer):
     address_line2 = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
     city = serializers.CharField(max_length=100, required=False)
     postal_code = serializers.CharField(max_length=20, required=False)
-    country = serializers.ChoiceField(
-        choices=COUNTRY_CHOICES, required=False, help_text="ISO 3166-1 alpha-2 code, e.g. FR"
-    )
+    country = CountryField(required=False, help_text=COUNTRY_HELP)
     phone = serializers.CharField(max_length=30, required=False, allow_blank=True, default="")
     shipping_method = ObjectKeySerializerField(required=False, help_text="From /api/shipping-methods/. " + ID_HELP)
     voucher_code = serializers.CharField(max_length=40, required=False, allow_blank=True, default="")
