@@ -128,12 +128,6 @@ class ProductImage(models.Model):
     def __str__(self) -> str:
         return f"{self.product.name}: {self.alt_text}"
 
-    @property
-    def is_tryon_picture(self) -> bool:
-        """Try-on fits only the primary picture (the garment alone on white); the rest of the gallery
-        (backdrops, close-ups) is for shoppers' eyes and is never prepared or checked for try-on."""
-        return self.is_primary
-
 
 class Variant(models.Model):
     """One size of a product, with its own SKU and stock."""

@@ -287,9 +287,11 @@ def prepare_photo_in_background(*, photo_id: object, engine: Engine) -> None:
 
 
 def prepare_garment_in_background(*, product_image_id: object, engine: Engine) -> None:
-    """The worker's side of a saved product image: cloth mask and features stored, checks for staff."""
+    """The worker's side of a saved product image: cloth mask and features stored, checks for staff.
+    Only a primary image (the one try-on uses) is prepared; a gallery picture that stopped being
+    primary before its turn came is left alone."""
     product_image = ProductImage.objects.filter(pk=product_image_id).select_related("product").first()
-    if product_image is None or not product_image.image:
+    if product_image is None or not product_image.image or not product_image.is_primary:
         return
     from tryon.pipeline.select import engine_for_garment
 

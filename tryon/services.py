@@ -97,11 +97,12 @@ def _request_preparation(*, kind: str, object_id: object) -> None:
 
 
 def request_garment_preparation(*, product_image: ProductImage) -> None:
-    """A product's try-on picture was saved (admin, seed_demo, the API): its garment side is prepared and
-    checked in the background once the saving transaction commits, so the worker finds the row and the
-    new file (inside the admin's transaction it found neither, and staff read "Not checked yet" until a
-    shopper asked for the garment). Other gallery pictures are never fitted, so never prepared."""
-    if not product_image.image or not product_image.is_tryon_picture:
+    """A product image was saved (admin, seed_demo, the API): its garment side is prepared and checked in
+    the background once the saving transaction commits, so the worker finds the row and the new file
+    (inside the admin's transaction it found neither, and staff read "Not checked yet" until a shopper
+    asked for the garment). Only the primary image is tried on, so gallery pictures (a close-up, the
+    garment on a backdrop) are never prepared or checked: they have no garment outline to find."""
+    if not product_image.image or not product_image.is_primary:
         return
     product_image_id = product_image.pk
     transaction.on_commit(lambda: _request_preparation(kind="garment", object_id=product_image_id))

@@ -27,8 +27,6 @@ PRODUCT_IMAGE_HELP = (
 GARMENT_NOT_OFFERED_TO_STAFF = (
     "Shoppers cannot try this garment on until the picture is replaced with one that passes the check."
 )
-# Under a gallery picture other than the primary one: try-on never fits it, so its mask is not checked.
-GALLERY_PICTURE_NOT_CHECKED = "Not used by try-on, which fits only the primary picture."
 
 
 @admin.register(Category)
@@ -62,8 +60,8 @@ class ProductImageInline(admin.TabularInline):
         product photo is caught before a shopper tries it on."""
         if image.pk is None or not image.image:
             return "Checked once the image is saved."
-        if not image.is_tryon_picture:
-            return GALLERY_PICTURE_NOT_CHECKED
+        if not image.is_primary:
+            return "Not used by try-on: only the primary picture is fitted on shoppers' photos."
         check = tryon_hooks.garment_check(product_image=image)
         if check is None:
             return "Try-on is not installed."

@@ -34,38 +34,39 @@ def test_staff_can_list_and_open_jobs_but_not_add_change_or_delete_them(client, 
 
 
 @pytest.mark.django_db
-def test_the_product_admin_shows_the_garment_mask_over_the_try_on_picture_and_warns_when_it_looks_wrong(
-    client, settings
-):
+def test_the_product_admin_shows_the_garment_mask_over_each_image_and_warns_when_it_looks_wrong(client, settings):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
+    from shop.models import ProductImage
     from tests.tryon.helpers import encode
     from tryon import preparations
     from tryon.pipeline.classic.engine import ClassicTryOnEngine
 
     settings.TRYON_ENGINE = "classic"
-    good_product = make_tryon_product()
-    good = good_product.images.get()
-    grey_product = make_tryon_product()
-    background_left_in = grey_product.images.get()
-    background_left_in.image = SimpleUploadedFile(
-        "grey.png", encode(Image.new("RGB", (300, 400), (90, 90, 90))), "image/png"
+    product = make_tryon_product()
+    good = product.images.get()
+    close_up = ProductImage.objects.create(
+        product=product,
+        image=SimpleUploadedFile("grey.png", encode(Image.new("RGB", (300, 400), (90, 90, 90))), "image/png"),
+        alt_text="A close-up of the fabric",
+        position=1,
     )
-    background_left_in.alt_text = "The shirt on a grey wall"
-    background_left_in.save()
+    background_left_in = make_tryon_product().images.get()
+    background_left_in.image.save(
+        "grey.png", SimpleUploadedFile("grey.png", encode(Image.new("RGB", (300, 400), (90, 90, 90))), "image/png")
+    )
     engine = ClassicTryOnEngine()
-    for image in (good, background_left_in):
+    for image in (good, close_up, background_left_in):
         preparations.prepare_garment_in_background(product_image_id=image.pk, engine=engine)
     client.force_login(make_staff())
 
-    good_page = client.get(f"/admin/shop/product/{good_product.pk}/change/").content.decode()
-    grey_page = client.get(f"/admin/shop/product/{grey_product.pk}/change/").content.decode()
+    page = client.get(f"/admin/shop/product/{product.pk}/change/").content.decode()
+    bad_page = client.get(f"/admin/shop/product/{background_left_in.product_id}/change/").content.decode()
 
-    assert good_page.count('src="data:image/png;base64,') == 1
-    assert "The mask looks right." in good_page
-    assert 'class="garment-mask-warning"' not in good_page
-    assert grey_page.count('class="garment-mask-warning"') >= 1
-    assert "The mask looks right." not in grey_page
+    assert page.count('src="data:image/png;base64,') == 1  # the primary picture's mask; the close-up has none
+    assert "The mask looks right." in page
+    assert "Not used by try-on" in page and 'class="garment-mask-warning"' not in page
+    assert bad_page.count('class="garment-mask-warning"') >= 1
 
 
 @pytest.mark.django_db

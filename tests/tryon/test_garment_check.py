@@ -68,50 +68,34 @@ def test_a_saved_product_image_is_checked_only_once_the_transaction_commits(
     assert requested == [("garment", product.images.get().pk)]
 
 
-def add_gallery_close_up(product, picture: bytes) -> ProductImage:
-    """A gallery picture beside the primary one, as seed_demo and staff add them."""
-    return ProductImage.objects.create(
+@pytest.mark.django_db
+def test_admin_never_warns_about_a_gallery_close_up_even_one_flagged_before_only_primaries_were_checked(
+    client, classic
+):
+    product = make_tryon_product()
+    preparations.prepare_garment_in_background(product_image_id=product.images.get().pk, engine=ClassicTryOnEngine())
+    close_up = ProductImage.objects.create(
         product=product,
-        image=SimpleUploadedFile("close-up.png", picture, "image/png"),
+        image=SimpleUploadedFile("close-up.png", hem_cut_off_png(), "image/png"),
         alt_text="Close-up of the fabric",
         position=2,
     )
-
-
-@pytest.mark.django_db
-def test_a_saved_gallery_close_up_is_never_prepared_for_try_on(
-    settings, monkeypatch, django_capture_on_commit_callbacks
-):
-    settings.TRYON_PREPARE_IN_BACKGROUND = True
-    requested: list[tuple[str, object]] = []
-    monkeypatch.setattr("tryon.jobs.dispatch.dispatch_preparation", lambda kind, pk: requested.append((kind, pk)))
-
-    with django_capture_on_commit_callbacks(execute=True):
-        product = make_tryon_product()
-        add_gallery_close_up(product, hem_cut_off_png())
-
-    assert requested == [("garment", product.images.get(is_primary=True).pk)]
-
-
-@pytest.mark.django_db
-def test_admin_checks_only_the_try_on_picture_and_never_warns_about_a_gallery_close_up(client, classic):
-    product = make_tryon_product()
-    engine = ClassicTryOnEngine()
-    preparations.prepare_garment_in_background(product_image_id=product.images.get().pk, engine=engine)
-    close_up = add_gallery_close_up(product, hem_cut_off_png())
-    # A close-up prepared before try-on kept to its own picture: its flagged mask stays out of sight.
-    preparations.prepare_garment_in_background(product_image_id=close_up.pk, engine=engine)
-    assert GarmentPreparation.objects.get(product_image=close_up).mask_problems
+    # A shop that ran before gallery pictures were left out keeps their flagged garment sides.
+    GarmentPreparation.objects.create(
+        product_image=close_up,
+        engine_identity=preparations.current_engine_identity(),
+        image_name=close_up.image.name,
+        mask_problems=[f"The garment {RUNS_OFF_THE_BOTTOM}."],
+    )
     client.force_login(make_staff())
 
     page = client.get(f"/admin/shop/product/{product.pk}/change/").content.decode()
 
     assert "The mask looks right." in page
-    assert page.count("Not used by try-on, which fits only the primary picture.") == 1
+    assert page.count("Not used by try-on") == 1
     assert escape(RUNS_OFF_THE_BOTTOM) not in page
     assert 'class="garment-mask-warning"' not in page
     assert "Shoppers cannot try this garment on" not in page
-    assert page.count('src="data:image/png;base64,') == 1
 
 
 @pytest.mark.django_db

@@ -349,3 +349,33 @@ def test_the_progress_of_each_stage_comes_from_the_engines_own_shares(dispatched
     assert reported["segmenting"] == 0.0
     assert reported["masking"] == pytest.approx(shares["segmenting"])
     assert reported["warping"] == pytest.approx(shares["segmenting"] + shares["masking"])
+
+
+@pytest.mark.django_db
+def test_gallery_pictures_are_never_prepared_only_the_picture_try_on_uses(
+    settings, engine, monkeypatch, django_capture_on_commit_callbacks, caplog
+):
+    """seed_demo's close-ups and backdrops have no garment outline; preparing them only logged "has no
+    usable garment" for pictures no try-on ever uses."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from shop.models import ProductImage
+    from tests.tryon.helpers import t_shirt_png
+
+    settings.TRYON_PREPARE_IN_BACKGROUND = True
+    requested: list[tuple[str, object]] = []
+    monkeypatch.setattr("tryon.jobs.dispatch.dispatch_preparation", lambda kind, pk: requested.append((kind, pk)))
+    product = make_tryon_product()
+    with django_capture_on_commit_callbacks(execute=True):
+        close_up = ProductImage.objects.create(
+            product=product,
+            image=SimpleUploadedFile("close-up.png", t_shirt_png(), content_type="image/png"),
+            alt_text="A close-up of the fabric",
+            position=1,
+        )
+
+    preparations.prepare_garment_in_background(product_image_id=close_up.pk, engine=engine)
+
+    assert requested == []
+    assert not GarmentPreparation.objects.filter(product_image=close_up).exists()
+    assert "has no usable garment" not in caplog.text
