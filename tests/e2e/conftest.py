@@ -86,10 +86,9 @@ def revetir_server(tmp_path_factory):
         deadline = time.monotonic() + 60
         while True:
             try:
-                requests.get(server.url, timeout=10)
+                requests.get(server.url, timeout=2)
                 break
-            # A busy machine may accept the connection and answer the first page late: wait for it too.
-            except (requests.ConnectionError, requests.Timeout):
+            except (requests.ConnectionError, requests.Timeout):  # not up yet, or busy with its first request
                 if time.monotonic() > deadline or process.poll() is not None:
                     raise AssertionError(f"Daphne did not start:\n{server.log()}") from None
                 time.sleep(0.3)
