@@ -39,6 +39,10 @@ class PersonPhoto(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
+    # Not stored: set by `tryon.services.save_person_photo`, True when the owner had already saved the
+    # very same photo and that one came back instead of a new one.
+    already_saved = False
+
     class Meta:
         ordering = ["-created_at", "-id"]
         verbose_name = "shopper photo"
