@@ -6,8 +6,9 @@ from pathlib import Path
 
 import pytest
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
-REFERENCE_DIR = PROJECT_ROOT.parent / "shared" / "reference"
+from revetir.testing.shared_folders import PROJECT_ROOT, REFERENCE_DIR
+
+__all__ = ["PROJECT_ROOT", "REFERENCE_DIR"]
 
 
 @pytest.fixture(scope="session")

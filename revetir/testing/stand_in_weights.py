@@ -38,8 +38,7 @@ def stand_in_weights_dir(reference_dir: Path, *, full_u2net: bool = False) -> Pa
     with `full_u2net` also u2net.pth, which the engine then prefers, as with the official files."""
     files = {**STAND_IN_FILES, "u2net": "u2net.pth"} if full_u2net else STAND_IN_FILES
     manifests = {
-        name: json.loads((reference_dir / "manifests" / f"{name}.json").read_text(encoding="utf-8"))
-        for name in files
+        name: json.loads((reference_dir / "manifests" / f"{name}.json").read_text(encoding="utf-8")) for name in files
     }
     fingerprint = "-".join(manifests[name]["detweights_sha256"][:12] for name in files)
     folder = Path(tempfile.gettempdir()) / "revetir-stand-in-weights" / fingerprint
