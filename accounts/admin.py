@@ -7,6 +7,7 @@ orders are cancelled, and a user with an order on its way is listed as protected
 
 from __future__ import annotations
 
+from django.apps import apps
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.db.models import QuerySet
@@ -16,6 +17,12 @@ from accounts.forms import StaffUserChangeForm, StaffUserCreationForm
 from accounts.models import Address, User
 from accounts.services import AccountDeletionRefused, delete_account
 from shop.selectors import orders_in_transit
+
+# Django REST framework names its app "Auth Token"; staff read what the tokens are for. The entry in
+# INSTALLED_APPS must stay "rest_framework.authtoken" (its admin's model depends on that string), so
+# the name is set on the installed app rather than through an app config of our own.
+API_TOKENS_SECTION = "App sign-in tokens"
+apps.get_app_config("authtoken").verbose_name = API_TOKENS_SECTION
 
 
 @admin.register(User)

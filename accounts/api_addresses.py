@@ -6,6 +6,7 @@ Another shopper's address id answers 404, exactly like an unknown one.
 from __future__ import annotations
 
 from django.http import Http404
+from django_countries.serializer_fields import CountryField
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.permissions import IsAuthenticated
@@ -16,7 +17,7 @@ from rest_framework.views import APIView
 from accounts import selectors, services
 from accounts.models import Address
 from revetir.object_keys import ObjectKeySerializerField
-from shop.countries import COUNTRY_CHOICES
+from shop.api.orders import COUNTRY_HELP
 from shop.forms import PHONE_PATTERN
 
 ID_HELP = "A number where the shop runs on SQLite, a 24-hex-digit string where it runs on MongoDB."
@@ -34,7 +35,7 @@ class AddressSerializer(serializers.Serializer):
     address_line2 = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
     city = serializers.CharField(max_length=100)
     postal_code = serializers.CharField(max_length=20)
-    country = serializers.ChoiceField(choices=COUNTRY_CHOICES, help_text="ISO 3166-1 alpha-2 code, e.g. FR")
+    country = CountryField(help_text=COUNTRY_HELP)
     phone = serializers.CharField(max_length=30, required=False, allow_blank=True, default="")
     is_default = serializers.BooleanField(required=False, default=False)
     last_used_at = serializers.DateTimeField(read_only=True)

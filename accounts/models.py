@@ -7,9 +7,9 @@ from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, Permis
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
+from django_countries.fields import CountryField
 
 from shop import size_advice
-from shop.countries import COUNTRIES
 
 # The shipping fields an address and an order share.
 ADDRESS_FIELDS = ("full_name", "address_line1", "address_line2", "city", "postal_code", "country", "phone")
@@ -82,7 +82,7 @@ class Address(models.Model):
     address_line2 = models.CharField("address (line 2)", max_length=200, blank=True)
     city = models.CharField(max_length=100)
     postal_code = models.CharField("postal code", max_length=20)
-    country = models.CharField(max_length=2, help_text="ISO 3166-1 alpha-2 code")
+    country = CountryField()
     phone = models.CharField(max_length=30, blank=True)
     is_default = models.BooleanField("default address", default=False)
     last_used_at = models.DateTimeField(null=True, blank=True)
@@ -97,11 +97,12 @@ class Address(models.Model):
 
     @property
     def country_name(self) -> str:
-        return COUNTRIES.get(self.country, self.country)
+        return self.country.name
 
     def as_shipping(self) -> dict[str, str]:
-        """The fields an order copies, in the shape `shop.services.place_order` takes."""
-        return {field: getattr(self, field) for field in ADDRESS_FIELDS}
+        """The fields an order copies, in the shape `shop.services.place_order` takes (plain strings, so
+        the checkout can keep them in the session: the country as its code)."""
+        return {field: str(getattr(self, field)) for field in ADDRESS_FIELDS}
 
 
 class FitPreference(models.TextChoices):

@@ -24,7 +24,7 @@ import cv2
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(PROJECT_ROOT))
 
-from tests.tryon.pipeline.person_photos import people, resized  # noqa: E402
+from revetir.testing.person_photos import people, resized  # noqa: E402
 from tryon.pipeline.body import analyse_body  # noqa: E402
 from tryon.pipeline.body.analysis import WORK_LONG_SIDE  # noqa: E402
 

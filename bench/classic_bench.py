@@ -24,7 +24,7 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(PROJECT_ROOT))
 
 from bench.save_tryon_samples import sample_garments  # noqa: E402
-from tests.tryon.pipeline.person_photos import people, resized  # noqa: E402
+from revetir.testing.person_photos import people, resized  # noqa: E402
 from tryon.pipeline.classic.engine import ClassicTryOnEngine  # noqa: E402
 from tryon.pipeline.contract import STAGES  # noqa: E402
 

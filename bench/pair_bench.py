@@ -24,8 +24,8 @@ import numpy as np
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(PROJECT_ROOT))
 
-from tests.tryon.pipeline.product_photos import tshirt_photo  # noqa: E402
-from tests.tryon.pipeline.stand_in_weights import stand_in_weights_dir  # noqa: E402
+from revetir.testing.product_photos import tshirt_photo  # noqa: E402
+from revetir.testing.stand_in_weights import stand_in_weights_dir  # noqa: E402
 from tryon.pipeline.contract import PreparedSide  # noqa: E402
 from tryon.pipeline.neural.engine import NeuralTryOnEngine  # noqa: E402
 

@@ -16,24 +16,24 @@ from PIL import Image
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(PROJECT_ROOT))
 
-from tests.tryon.pipeline.body import photos  # noqa: E402
+from revetir.testing import body_photos  # noqa: E402
 from tryon.pipeline.body import analyse_body  # noqa: E402
 from tryon.pipeline.body.overlay import draw_overlay  # noqa: E402
 
 
 def sample_photos() -> dict:
-    astronaut, hopper = photos.astronaut(), photos.grace_hopper()
+    astronaut, hopper = body_photos.astronaut(), body_photos.grace_hopper()
     return {
         "astronaut": astronaut,
-        "astronaut_mirrored": photos.mirrored(astronaut),
-        "astronaut_distant": photos.distant(astronaut, 0.5),
-        "astronaut_tiny": photos.distant(astronaut, 0.15),
-        "astronaut_rotated": photos.rotated(astronaut, 10),
-        "astronaut_dark": photos.darkened(astronaut),
+        "astronaut_mirrored": body_photos.mirrored(astronaut),
+        "astronaut_distant": body_photos.distant(astronaut, 0.5),
+        "astronaut_tiny": body_photos.distant(astronaut, 0.15),
+        "astronaut_rotated": body_photos.rotated(astronaut, 10),
+        "astronaut_dark": body_photos.darkened(astronaut),
         "grace_hopper": hopper,
-        "grace_hopper_mirrored": photos.mirrored(hopper),
-        "camera": photos.camera_man(),
-        "coffee": photos.coffee(),
+        "grace_hopper_mirrored": body_photos.mirrored(hopper),
+        "camera": body_photos.camera_man(),
+        "coffee": body_photos.coffee(),
     }
 
 

@@ -6,7 +6,7 @@ For each person photo (scikit-image's astronaut, matplotlib's grace_hopper, and 
 copies of them) and each drawn top (plain and striped t-shirt, the demo long-sleeve, tank and hoodie)
 it writes the result, the 192×256 picture and an overlay of the person mask (blue) and the placed
 garment mask (red); then every demo bottom and dress on the drawn full-length person
-(tests/tryon/pipeline/classic/drawn_people.py: no full-length photo ships in a package). Photos the
+(revetir/testing/drawn_people.py: no full-length photo ships in a package). Photos the
 engine refuses (trousers on a waist-up photo, skimage's camera seen from the side) are listed with the
 shopper's message. montage.png holds the tops, montage_garment_types.png the full-length person.
 """
@@ -22,11 +22,11 @@ from PIL import Image
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(PROJECT_ROOT))
 
+from revetir.testing.body_photos import camera_man, distant, mirrored  # noqa: E402
+from revetir.testing.drawn_people import full_length_person  # noqa: E402
+from revetir.testing.person_photos import people  # noqa: E402
+from revetir.testing.product_photos import tshirt_photo  # noqa: E402
 from shop.product_art import GarmentDesign, GarmentPattern, GarmentStyle, render_garment  # noqa: E402
-from tests.tryon.pipeline.body.photos import camera_man, distant, mirrored  # noqa: E402
-from tests.tryon.pipeline.classic.drawn_people import full_length_person  # noqa: E402
-from tests.tryon.pipeline.person_photos import people  # noqa: E402
-from tests.tryon.pipeline.product_photos import tshirt_photo  # noqa: E402
 from tryon.pipeline import person as person_step  # noqa: E402
 from tryon.pipeline.classic.engine import ClassicTryOnEngine  # noqa: E402
 from tryon.pipeline.contract import TryOnError  # noqa: E402

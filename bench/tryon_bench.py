@@ -91,7 +91,7 @@ def stand_in_state_dicts() -> dict[str, dict[str, torch.Tensor]]:
     the official checkpoints)."""
     if not (REFERENCE_DIR / "detweights.py").is_file():
         raise SystemExit(f"Reference data not found at {REFERENCE_DIR}: the bench needs ../shared/reference.")
-    from tests.tryon.pipeline.reference_data import deterministic_state_dict
+    from revetir.testing.reference_data import deterministic_state_dict
 
     return {name: deterministic_state_dict(REFERENCE_DIR, name) for name in ("u2net", "u2netp", *CHECKPOINT_FILES)}
 
@@ -117,8 +117,8 @@ def calibration_model() -> Callable[[], object]:
 
 def sample_inputs() -> dict[str, object]:
     from bench.save_tryon_samples import sample_garments
-    from tests.tryon.pipeline.person_photos import astronaut, resized
-    from tests.tryon.pipeline.reference_data import load_golden, pfafn_inputs
+    from revetir.testing.person_photos import astronaut, resized
+    from revetir.testing.reference_data import load_golden, pfafn_inputs
 
     real_image, clothes, edge = pfafn_inputs(load_golden(REFERENCE_DIR, "pfafn", "case1"))
     photo = resized(astronaut(), *PHOTO_SIZE)

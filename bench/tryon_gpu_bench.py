@@ -36,9 +36,9 @@ import torch
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(PROJECT_ROOT))
 
-from tests.tryon.pipeline import reference_data  # noqa: E402
-from tests.tryon.pipeline.person_photos import astronaut, resized  # noqa: E402
-from tests.tryon.pipeline.product_photos import tshirt_photo  # noqa: E402
+from revetir.testing import reference_data  # noqa: E402
+from revetir.testing.person_photos import astronaut, resized  # noqa: E402
+from revetir.testing.product_photos import tshirt_photo  # noqa: E402
 from tryon.pipeline.neural import pfafn  # noqa: E402
 from tryon.pipeline.neural.engine import NeuralTryOnEngine, load_networks  # noqa: E402
 from tryon.pipeline.neural.u2net import U2Net  # noqa: E402

@@ -6,7 +6,7 @@ Daphne process, as ratios to a cold job measured in the same run.
 
 For each engine: a temporary site (fresh SQLite database, DEBUG off, in-process worker) seeded with
 the demo shop; for the neural engine, stand-in checkpoints (the reference's deterministic weights,
-see tests/tryon/pipeline/stand_in_weights.py) installed with `manage.py install_weights`: all four
+see revetir/testing/stand_in_weights.py) installed with `manage.py install_weights`: all four
 official files, so the engine segments with the full U²-Net (--u2net small leaves u2net.pth out and
 it uses U²-NetP). One Daphne process; the worker warms the engine up and prepares every product
 image when the server starts, and the bench waits for that. A shopper (session cookie for the
@@ -286,7 +286,7 @@ def install_body_model(site: BenchSite) -> None:
 
 
 def install_stand_in_weights(site: BenchSite, *, u2net: str) -> None:
-    from tests.tryon.pipeline.stand_in_weights import stand_in_weights_dir
+    from revetir.testing.stand_in_weights import stand_in_weights_dir
 
     source = stand_in_weights_dir(REFERENCE_DIR, full_u2net=u2net == "full")
     _run_manage_step(site, ["manage.py", "install_weights", "--from", str(source)])

@@ -19,7 +19,6 @@ from django.http import HttpRequest
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from shop.countries import COUNTRIES
 from shop.models import Order, OrderRefund
 
 logger = logging.getLogger(__name__)
@@ -78,7 +77,7 @@ def send_order_email(
             "lines": list(order.lines.all()),
             "refunds": list(order.refunds.all()),
             "refund": refund,
-            "country_name": COUNTRIES.get(order.country, order.country),
+            "country_name": order.country.name,
             "order_url": (site_url or settings.SHOP_SITE_URL).rstrip("/") + order.get_absolute_url(),
         }
         message = EmailMultiAlternatives(

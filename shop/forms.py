@@ -10,10 +10,10 @@ from django import forms
 from django.conf import settings
 from django.core.validators import MaxValueValidator
 from django.db.models import QuerySet
+from django_countries import countries
 
 from accounts.models import ADDRESS_FIELDS, Address
 from revetir.object_keys import ObjectKeyFormField
-from shop.countries import COUNTRY_CHOICES
 from shop.models import Category, ShippingMethod, Size, Variant
 from shop.payments import payment_method_choices
 from shop.selectors import category_tree
@@ -171,7 +171,8 @@ class ShippingAddressForm(forms.Form):
         max_length=20, label="Postal code", widget=forms.TextInput(attrs={"autocomplete": "postal-code"})
     )
     country = forms.ChoiceField(
-        choices=[("", "Choose a country"), *COUNTRY_CHOICES], widget=forms.Select(attrs={"autocomplete": "country"})
+        choices=lambda: [("", "Choose a country"), *countries],  # named in the shopper's language
+        widget=forms.Select(attrs={"autocomplete": "country"}),
     )
     phone = forms.CharField(
         max_length=30,

@@ -13,6 +13,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.urls import reverse
+from django_countries.fields import CountryField
 
 
 class GarmentType(models.TextChoices):
@@ -416,7 +417,7 @@ class Order(models.Model):
     address_line2 = models.CharField("address (line 2)", max_length=200, blank=True)
     city = models.CharField(max_length=100)
     postal_code = models.CharField(max_length=20)
-    country = models.CharField(max_length=2, help_text="ISO 3166-1 alpha-2 code")
+    country = CountryField()
     phone = models.CharField(max_length=30, blank=True)
     payment_method = models.CharField(
         max_length=20, choices=PaymentMethod.choices, default=PaymentMethod.PAY_ON_DELIVERY

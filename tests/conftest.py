@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
+from revetir.testing.shared_folders import PROJECT_ROOT, REFERENCE_DIR
 from tests.localstripe_server import NOWHERE, PUBLISHABLE_KEY, SECRET_KEY, WEBHOOK_SECRET, LocalStripe
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
-REFERENCE_DIR = PROJECT_ROOT.parent / "shared" / "reference"
+__all__ = ["PROJECT_ROOT", "REFERENCE_DIR"]
 
 
 @pytest.fixture(scope="session")

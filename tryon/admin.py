@@ -52,7 +52,8 @@ class PersonPhotoAdmin(ReadOnlyAdmin):
     search_fields = ["owner__email"]
     list_select_related = ["owner"]
     # The body analysis holds the shopper's keypoints; staff see only what the photo can be used for.
-    exclude = ["file_name", "body_analysis"]
+    # The content hash only spots the same photo uploaded twice; it tells staff nothing.
+    exclude = ["file_name", "body_analysis", "content_hash"]
     readonly_fields = ["usable_for"]
 
     @admin.display(description="Can be used for")

@@ -259,12 +259,13 @@ class PhotoListCreateView(APIView):
         serializer = PhotoCreateSerializer(data=request.data)
         _validated(serializer)
         try:
-            photo, created = services.store_person_photo(user=request.user, upload=serializer.validated_data["photo"])
+            photo = services.save_person_photo(user=request.user, upload=serializer.validated_data["photo"])
         except ValidationError as error:
             raise ApiError(400, join_messages(error.messages)) from error
         except services.PhotoCheckUnavailableError as error:
             raise ApiError(503, str(error)) from error
-        return Response(PhotoSerializer(photo).data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+        answer = status.HTTP_200_OK if photo.already_saved else status.HTTP_201_CREATED
+        return Response(PhotoSerializer(photo).data, status=answer)
 
 
 class PhotoDetailView(APIView):

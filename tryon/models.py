@@ -43,8 +43,13 @@ class PersonPhoto(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
+    # Not stored: set by `tryon.services.save_person_photo`, True when the owner had already saved the
+    # very same photo and that one came back instead of a new one.
+    already_saved = False
+
     class Meta:
         ordering = ["-created_at", "-id"]
+        verbose_name = "shopper photo"
         indexes = [
             models.Index(fields=["owner", "-created_at"], name="tryon_photo_owner_idx"),
             models.Index(fields=["owner", "content_hash"], name="tryon_photo_owner_hash_idx"),
@@ -171,7 +176,9 @@ class TryOnJob(models.Model):
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, related_name="tryon_jobs", on_delete=models.CASCADE)
     photo = models.ForeignKey(PersonPhoto, related_name="jobs", on_delete=models.CASCADE)
     product = models.ForeignKey("shop.Product", related_name="tryon_jobs", on_delete=models.CASCADE)
-    product_image = models.ForeignKey("shop.ProductImage", related_name="tryon_jobs", on_delete=models.CASCADE)
+    product_image = models.ForeignKey(
+        "shop.ProductImage", related_name="tryon_jobs", on_delete=models.CASCADE, verbose_name="product picture"
+    )
     status = models.CharField(max_length=10, choices=JobStatus.choices, default=JobStatus.QUEUED)
     stage = models.CharField(max_length=20, blank=True)
     progress = models.FloatField(default=0.0, help_text="Fraction of the run done, 0 to 1.")
@@ -184,18 +191,30 @@ class TryOnJob(models.Model):
     result_small_name = models.CharField(max_length=200, blank=True)
     priority = models.PositiveSmallIntegerField(choices=JobPriority.choices, default=JobPriority.SINGLE)
     engine_identity = models.CharField(
-        max_length=80, blank=True, help_text="Engine and weights of the result: a cached result must match them."
+        "engine and weights",
+        max_length=80,
+        blank=True,
+        help_text="Engine and weights of the result: a cached result must match them.",
     )
     garment_image_name = models.CharField(
-        max_length=255, blank=True, help_text="The product image file the result shows: a replaced image is stale."
+        "garment picture file",
+        max_length=255,
+        blank=True,
+        help_text="The product picture the result shows: a result of a since replaced picture is not reused.",
     )
-    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    heartbeat_at = models.DateTimeField(
+        "worker last seen",
+        null=True,
+        blank=True,
+        help_text="A running job whose worker falls silent goes back to the queue, or fails after its last try.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
+        verbose_name = "try-on job"
         indexes = [
             models.Index(fields=["owner", "status"], name="tryon_job_owner_status_idx"),
             models.Index(fields=["status"], name="tryon_job_status_idx"),

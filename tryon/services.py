@@ -40,19 +40,10 @@ PHOTO_CHECK_UNAVAILABLE_MESSAGE = (
 
 
 def save_person_photo(*, user: User, upload: UploadedFile, garment_type: str | None = None) -> PersonPhoto:
-    """Validate, clean, check and store an uploaded photo for `user` (see `store_person_photo`)."""
-    photo, _created = store_person_photo(user=user, upload=upload, garment_type=garment_type)
-    return photo
-
-
-def store_person_photo(
-    *, user: User, upload: UploadedFile, garment_type: str | None = None
-) -> tuple[PersonPhoto, bool]:
-    """Validate, clean, check and store an uploaded photo for `user` with its body analysis; returns
-    (photo, whether it is new).
+    """Validate, clean, check and store an uploaded photo for `user` with its body analysis.
 
     A photo whose cleaned image the user already stored is not stored twice: the saved one comes
-    back (`False`). Raises ValidationError (with a message for the shopper) and stores nothing when
+    back, with `already_saved` set. Raises ValidationError (with a message for the shopper) and stores nothing when
     the file is not an acceptable photo, when the body model finds no usable person in it, or, given
     `garment_type`, when the photo cannot try that type (a waist-up photo for trousers);
     PhotoCheckUnavailableError when the body model is not installed. If the row cannot be written,
@@ -70,7 +61,8 @@ def store_person_photo(
     content_hash = hashlib.sha256(clean.content).hexdigest()
     existing = PersonPhoto.objects.filter(owner=user, content_hash=content_hash).order_by("created_at", "id").first()
     if existing is not None:
-        return existing, False
+        existing.already_saved = True
+        return existing
     name = save_private_file(folder="photos", extension=clean.extension, content=clean.content)
     try:
         photo = PersonPhoto.objects.create(
@@ -85,7 +77,7 @@ def store_person_photo(
         delete_private_files(name)
         raise
     _request_preparation(kind="photo", object_id=photo.pk)
-    return photo, True
+    return photo
 
 
 def _request_preparation(*, kind: str, object_id: object) -> None:

@@ -106,17 +106,17 @@ def photo_list(request: HttpRequest) -> HttpResponse:
         status = 400
         if form.is_valid():
             try:
-                _photo, created = services.store_person_photo(user=request.user, upload=form.cleaned_data["photo"])
+                photo = services.save_person_photo(user=request.user, upload=form.cleaned_data["photo"])
             except ValidationError as error:
                 form.add_error("photo", error)
             except services.PhotoCheckUnavailableError as error:
                 messages.error(request, str(error))
                 status = 503
             else:
-                if created:
-                    messages.success(request, "Your photo was saved. Only you can see it.")
-                else:
+                if photo.already_saved:
                     messages.info(request, "You had already saved this photo, so it is kept once.")
+                else:
+                    messages.success(request, "Your photo was saved. Only you can see it.")
                 return redirect("tryon:photo_list")
     context = {
         "form": form,

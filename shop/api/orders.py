@@ -10,6 +10,7 @@ from dataclasses import asdict
 
 from django.conf import settings
 from django.http import Http404
+from django_countries.serializer_fields import CountryField
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.generics import ListAPIView
@@ -22,7 +23,6 @@ from accounts import selectors as account_selectors
 from accounts.models import ADDRESS_FIELDS
 from revetir.object_keys import ObjectKeySerializerField, key_text
 from shop import card_payments, emails, selectors, services
-from shop.countries import COUNTRY_CHOICES
 from shop.forms import PHONE_PATTERN
 from shop.models import Order, OrderLine, OrderRefund, OrderStatus, PaymentMethod, ShippingMethod
 from shop.payments import payment_method_choices
@@ -34,6 +34,7 @@ from shop.vouchers import voucher_check
 # The API's short names for stored payment methods.
 PAYMENT_METHOD_ALIASES = {"on_delivery": PaymentMethod.PAY_ON_DELIVERY.value}
 ID_HELP = "A number where the shop runs on SQLite, a 24-hex-digit string where it runs on MongoDB."
+COUNTRY_HELP = "Two-letter country code (ISO 3166-1 alpha-2), e.g. FR; the English name or three-letter code also do."
 
 # --- Serializers ----------------------------------------------------------------------------------
 
@@ -60,6 +61,7 @@ class OrderPaymentSerializer(serializers.Serializer):
 
 class OrderSerializer(serializers.ModelSerializer):
     lines = OrderLineSerializer(many=True, read_only=True)
+    country = CountryField(read_only=True, help_text="Two-letter country code (ISO 3166-1 alpha-2).")
     refunds = OrderRefundSerializer(many=True, read_only=True)
     payment = serializers.SerializerMethodField(
         help_text="While a card order awaits payment (in the answers that place or read one order): what "
@@ -130,9 +132,7 @@ class PlaceOrderSerializer(serializers.Serializer):
     address_line2 = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
     city = serializers.CharField(max_length=100, required=False)
     postal_code = serializers.CharField(max_length=20, required=False)
-    country = serializers.ChoiceField(
-        choices=COUNTRY_CHOICES, required=False, help_text="ISO 3166-1 alpha-2 code, e.g. FR"
-    )
+    country = CountryField(required=False, help_text=COUNTRY_HELP)
     phone = serializers.CharField(max_length=30, required=False, allow_blank=True, default="")
     shipping_method = ObjectKeySerializerField(required=False, help_text="From /api/shipping-methods/. " + ID_HELP)
     voucher_code = serializers.CharField(max_length=40, required=False, allow_blank=True, default="")

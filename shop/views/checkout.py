@@ -16,11 +16,11 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_countries import countries
 
 from accounts import selectors as account_selectors
 from accounts import services as account_services
 from shop import emails, selectors, services
-from shop.countries import COUNTRIES
 from shop.forms import NEW_ADDRESS, CheckoutAddressForm, PlaceOrderForm, VoucherForm
 from shop.models import Order, OrderStatus, ShippingMethod, Voucher
 from shop.payments import available_payment_providers, payment_provider_for
@@ -141,7 +141,7 @@ def checkout_review(request: HttpRequest) -> HttpResponse:
         {
             "summary": summary,
             "address": address,
-            "country_name": COUNTRIES.get(address.get("country", ""), address.get("country", "")),
+            "country_name": countries.name(address.get("country", "")),
             "form": PlaceOrderForm(initial={"idempotency_key": services.new_checkout_key()}),
             "voucher_form": VoucherForm(),
             "voucher": voucher,

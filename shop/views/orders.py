@@ -11,7 +11,6 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
 from shop import emails, selectors, services
-from shop.countries import COUNTRIES
 from shop.models import Order
 from shop.payments import payment_provider_for
 from shop.services import payments
@@ -42,7 +41,7 @@ def order_detail(request: HttpRequest, number: str) -> HttpResponse:
         "shop/order_detail.html",
         {
             "order": order,
-            "country_name": COUNTRIES.get(order.country, order.country),
+            "country_name": order.country.name,
             "payment": payment_provider_for(order.payment_method),
             "can_cancel": order.status in services.CUSTOMER_CANCELLABLE_STATUSES,
             "refunds": list(order.refunds.all()),

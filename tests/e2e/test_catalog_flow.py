@@ -117,7 +117,20 @@ def test_staff_see_stock_and_pictures_in_the_product_list_and_the_report(revetir
     assert int(first.locator("td.field-total_stock").inner_text()) >= 0
     page.screenshot(path=tmp_path / "screenshot-admin-products.png", full_page=True)
 
+    # The gallery's backdrop and close-up are never fitted by try-on: no mask check, no warnings.
+    first.locator("th a, td a").first.click()
+    page.wait_for_url("**/admin/shop/product/*/change/")
+    gallery_rows = page.locator("#images-group tbody tr.form-row.has_original")
+    assert gallery_rows.count() == 3
+    extras = gallery_rows.filter(has_text="Not used by try-on: only the primary picture is fitted")
+    assert extras.count() == 2
+    assert extras.locator(".garment-mask-warning, .garment-mask-refused, img.garment-mask").count() == 0
+    page.screenshot(path=tmp_path / "screenshot-admin-product-gallery.png", full_page=True)
+
     page.goto(f"{revetir_server.url}/admin/")
+    index = page.locator("#content-main").inner_text().lower()  # section captions are upper-cased by CSS
+    assert "try-on jobs" in index and "app sign-in tokens" in index
+    assert "try on jobs" not in index and "auth token" not in index
     page.get_by_role("link", name="Sales and try-on report (last 30 days)").click()
     page.wait_for_url("**/admin/shop/order/report/")
     page.wait_for_load_state()  # count() does not wait: the click returns before the report has loaded

@@ -61,7 +61,9 @@ def test_new_shopper_checks_out_with_express_delivery_a_saved_address_and_a_vouc
     page.get_by_role("button", name="Continue to review").click()
     assert "The address was saved to your address book." in page.locator(".messages").inner_text()
 
-    # Step 2: review, a wrong voucher explained, then the welcome voucher applied.
+    # Step 2: review (the country by its name from django-countries), a wrong voucher explained, then
+    # the welcome voucher applied.
+    assert "France" in page.locator("main").inner_text()
     page.fill("input[name=code]", "NOSUCHCODE")
     page.get_by_role("button", name="Apply voucher").click()
     assert "There is no voucher 'NOSUCHCODE'" in page.locator(".messages").inner_text()

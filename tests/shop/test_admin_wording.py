@@ -53,3 +53,25 @@ def test_product_admin_view_on_site_opens_the_product_page(staff_client):
     response = staff_client.get(link, follow=True)
     assert response.status_code == 200
     assert response.redirect_chain[-1][0].endswith(product.get_absolute_url())
+
+
+@pytest.mark.django_db
+def test_order_page_says_in_words_whether_the_stock_was_returned(staff_client):
+    order = make_order(status=OrderStatus.PLACED)
+    placed = strip_tags(staff_client.get(reverse("admin:shop_order_change", args=[order.pk])).content.decode())
+    assert "Taken from stock for this order" in placed
+    assert "Stock released" not in placed
+
+    post_order_status(staff_client, order, OrderStatus.CANCELLED)
+    cancelled = strip_tags(staff_client.get(reverse("admin:shop_order_change", args=[order.pk])).content.decode())
+    assert "Returned to stock when the order was cancelled" in cancelled
+    assert "Stock released" not in cancelled
+
+
+@pytest.mark.django_db
+def test_admin_index_names_sections_in_staff_words(staff_client):
+    html = staff_client.get(reverse("admin:index")).content.decode()
+    assert "App sign-in tokens" in html
+    assert "Auth Token" not in html
+    assert "Try-on jobs" in html
+    assert "Try on jobs" not in html

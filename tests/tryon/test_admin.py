@@ -105,3 +105,27 @@ def test_staff_see_what_a_photo_can_be_used_for_but_not_the_shoppers_body_keypoi
     assert "Upper body (tops, shirts, jumpers): yes" in page
     assert "Lower body (trousers, skirts) or Full body (dresses): no (This photo shows you from the waist up" in page
     assert "left_shoulder" not in page and "visibility" not in page
+
+
+@pytest.mark.django_db
+def test_staff_read_try_on_jobs_and_shopper_photos_in_plain_words(client, dispatched):
+    owner = make_user()
+    photo = services.save_person_photo(user=owner, upload=astronaut_upload())
+    job = submit.submit_job(user=owner, photo=photo, product_image=make_tryon_product().images.get())
+    client.force_login(make_staff())
+
+    index = client.get("/admin/").content.decode()
+    job_page = client.get(f"/admin/tryon/tryonjob/{job.pk}/change/").content.decode()
+    photo_page = client.get(f"/admin/tryon/personphoto/{photo.pk}/change/").content.decode()
+
+    assert "Try-on jobs" in index
+    assert "Shopper photos" in index
+    assert "Try on jobs" not in index
+    assert "Person photos" not in index
+    assert "Engine and weights" in job_page
+    assert "Worker last seen" in job_page
+    assert "Product picture" in job_page
+    assert "Heartbeat at" not in job_page
+    assert "Engine identity" not in job_page
+    assert "Content hash" not in photo_page
+    assert photo.content_hash not in photo_page

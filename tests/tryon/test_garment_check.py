@@ -69,6 +69,36 @@ def test_a_saved_product_image_is_checked_only_once_the_transaction_commits(
 
 
 @pytest.mark.django_db
+def test_admin_never_warns_about_a_gallery_close_up_even_one_flagged_before_only_primaries_were_checked(
+    client, classic
+):
+    product = make_tryon_product()
+    preparations.prepare_garment_in_background(product_image_id=product.images.get().pk, engine=ClassicTryOnEngine())
+    close_up = ProductImage.objects.create(
+        product=product,
+        image=SimpleUploadedFile("close-up.png", hem_cut_off_png(), "image/png"),
+        alt_text="Close-up of the fabric",
+        position=2,
+    )
+    # A shop that ran before gallery pictures were left out keeps their flagged garment sides.
+    GarmentPreparation.objects.create(
+        product_image=close_up,
+        engine_identity=preparations.current_engine_identity(),
+        image_name=close_up.image.name,
+        mask_problems=[f"The garment {RUNS_OFF_THE_BOTTOM}."],
+    )
+    client.force_login(make_staff())
+
+    page = client.get(f"/admin/shop/product/{product.pk}/change/").content.decode()
+
+    assert "The mask looks right." in page
+    assert page.count("Not used by try-on") == 1
+    assert escape(RUNS_OFF_THE_BOTTOM) not in page
+    assert 'class="garment-mask-warning"' not in page
+    assert "Shoppers cannot try this garment on" not in page
+
+
+@pytest.mark.django_db
 def test_admin_says_what_is_wrong_with_a_flagged_mask_and_never_that_it_looks_right(client, classic):
     product = make_flagged_product()
     client.force_login(make_staff())

@@ -11,7 +11,7 @@ import pytest
 import torch
 from django.core.management import CommandError, call_command
 
-from tests.tryon.pipeline.reference_data import deterministic_state_dict
+from revetir.testing.reference_data import deterministic_state_dict
 from tryon.pipeline.neural.weights import verify_weights_dir
 
 

@@ -24,10 +24,10 @@ def _stored_photo_files(settings) -> list[Path]:
 def test_uploading_the_same_photo_twice_reuses_the_stored_photo(settings):
     owner = make_user()
 
-    first, first_created = services.store_person_photo(user=owner, upload=astronaut_upload("me.png"))
-    second, second_created = services.store_person_photo(user=owner, upload=astronaut_upload("me-again.png"))
+    first = services.save_person_photo(user=owner, upload=astronaut_upload("me.png"))
+    second = services.save_person_photo(user=owner, upload=astronaut_upload("me-again.png"))
 
-    assert (first_created, second_created) == (True, False)
+    assert (first.already_saved, second.already_saved) == (False, True)
     assert second.pk == first.pk
     assert PersonPhoto.objects.filter(owner=owner).count() == 1
     assert len(_stored_photo_files(settings)) == 1

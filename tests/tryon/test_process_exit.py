@@ -12,7 +12,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.tryon.pipeline.stand_in_weights import stand_in_weights_dir
+from revetir.testing.stand_in_weights import stand_in_weights_dir
 from tryon.pipeline.body.models import MODELS_SUBDIR
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]

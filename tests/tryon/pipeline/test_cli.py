@@ -11,9 +11,9 @@ import pytest
 from matplotlib import cbook
 from PIL import Image
 
+from revetir.testing.product_photos import tshirt_photo
+from revetir.testing.stand_in_weights import stand_in_weights_dir
 from tests.conftest import PROJECT_ROOT
-from tests.tryon.pipeline.product_photos import tshirt_photo
-from tests.tryon.pipeline.stand_in_weights import stand_in_weights_dir
 from tryon.pipeline.imageio import load_rgb
 
 EXIF_ORIENTATION = 0x0112

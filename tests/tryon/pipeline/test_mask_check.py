@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw
 
-from tests.tryon.pipeline.product_photos import tshirt_mask, tshirt_photo
-from tests.tryon.pipeline.real_photos import STRIPED_WRAP_TOP, WHITE_SWEATSHIRT, real_garment
+from revetir.testing.product_photos import tshirt_mask, tshirt_photo
+from revetir.testing.real_photos import STRIPED_WRAP_TOP, WHITE_SWEATSHIRT, real_garment
 from tryon.pipeline.classic.engine import ClassicTryOnEngine
 from tryon.pipeline.contract import FULL_BODY, LOWER_BODY, UPPER_BODY, GarmentNotFoundError
 from tryon.pipeline.mask_check import mask_problems

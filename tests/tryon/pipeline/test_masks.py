@@ -11,8 +11,8 @@ import pytest
 from PIL import Image, ImageDraw, ImageFilter
 from skimage import data
 
-from tests.tryon.pipeline.product_photos import tshirt_mask, tshirt_photo
-from tests.tryon.pipeline.real_photos import (
+from revetir.testing.product_photos import tshirt_mask, tshirt_photo
+from revetir.testing.real_photos import (
     DEV_GARMENTS,
     STRIPED_WRAP_TOP,
     WHITE_DRESS_ON_GREY,

@@ -8,9 +8,9 @@ import pytest
 import torch
 from skimage import data
 
-from tests.tryon.pipeline.person_photos import astronaut
-from tests.tryon.pipeline.product_photos import tshirt_photo
-from tests.tryon.pipeline.stand_in_weights import stand_in_weights_dir
+from revetir.testing.person_photos import astronaut
+from revetir.testing.product_photos import tshirt_photo
+from revetir.testing.stand_in_weights import stand_in_weights_dir
 from tryon.pipeline.classic.engine import ClassicTryOnEngine
 from tryon.pipeline.contract import GARMENT_SIDE, PHOTO_SIDE, UPPER_BODY, PreparedSide, StalePreparationError
 from tryon.pipeline.masks import cloth_mask

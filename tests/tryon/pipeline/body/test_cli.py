@@ -10,8 +10,8 @@ import sys
 import numpy as np
 from PIL import Image
 
+from revetir.testing import body_photos
 from tests.conftest import PROJECT_ROOT
-from tests.tryon.pipeline.body import photos
 from tryon.pipeline.body import KEYPOINT_NAMES
 from tryon.pipeline.body.analysis import HIPS_OUT, NO_PERSON
 
@@ -31,7 +31,7 @@ def run_body_cli(*arguments: str, environment: dict[str, str] | None = None) -> 
 
 def test_prints_keypoints_by_name_box_and_verdicts_and_draws_the_overlay(tmp_path):
     photo, overlay = tmp_path / "hopper.jpg", tmp_path / "overlay.png"
-    Image.fromarray(photos.grace_hopper()).save(photo, quality=95)
+    Image.fromarray(body_photos.grace_hopper()).save(photo, quality=95)
     completed = run_body_cli(str(photo), "-o", str(overlay))
     assert completed.returncode == 0, completed.stderr
     analysis = json.loads(completed.stdout)
@@ -51,7 +51,7 @@ def test_prints_keypoints_by_name_box_and_verdicts_and_draws_the_overlay(tmp_pat
 
 def test_photo_without_a_person_exits_2_with_the_shoppers_message(tmp_path):
     photo = tmp_path / "coffee.png"
-    Image.fromarray(photos.coffee()).save(photo)
+    Image.fromarray(body_photos.coffee()).save(photo)
     completed = run_body_cli(str(photo))
     assert completed.returncode == 2
     assert NO_PERSON in completed.stderr
@@ -60,7 +60,7 @@ def test_photo_without_a_person_exits_2_with_the_shoppers_message(tmp_path):
 
 def test_missing_model_files_exit_2_naming_the_file_and_the_fix(tmp_path):
     photo = tmp_path / "hopper.png"
-    Image.fromarray(photos.grace_hopper()).save(photo)
+    Image.fromarray(body_photos.grace_hopper()).save(photo)
     completed = run_body_cli(str(photo), environment={"REVETIR_WEIGHTS_DIR": str(tmp_path / "empty")})
     assert completed.returncode == 2
     assert "pose_detection.tflite" in completed.stderr

@@ -7,7 +7,7 @@ import math
 
 import numpy as np
 
-from tests.tryon.pipeline.body import photos
+from revetir.testing import body_photos
 from tryon.pipeline.body import detector
 from tryon.pipeline.body.region import Region, region_from_alignment_points
 
@@ -67,7 +67,7 @@ def test_region_of_a_body_lying_to_the_right_turns_the_crop_a_quarter():
 
 
 def test_crop_and_projection_agree_about_where_a_pixel_went():
-    picture = photos.grace_hopper()
+    picture = body_photos.grace_hopper()
     region = Region(centre_x=256.0, centre_y=300.0, side=400.0, rotation=math.radians(20))
     crop = region.crop(picture, 256)
     for u, v in [(64, 64), (128, 128), (200, 40), (30, 220)]:

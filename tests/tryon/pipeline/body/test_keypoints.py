@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from tests.tryon.pipeline.body import photos
+from revetir.testing import body_photos
 from tryon.pipeline.body import KEYPOINT_NAMES, analyse_body
 from tryon.pipeline.body.landmarks import mirrored_name
 
@@ -42,7 +42,7 @@ def assert_near(analysis, marks: dict[str, tuple[float, float]], names=MARKED) -
 
 @pytest.fixture(scope="module")
 def astronaut_analysis():
-    return analyse_body(photos.astronaut())
+    return analyse_body(body_photos.astronaut())
 
 
 def test_astronaut_keypoints_are_where_they_were_marked_by_hand(astronaut_analysis):
@@ -52,7 +52,7 @@ def test_astronaut_keypoints_are_where_they_were_marked_by_hand(astronaut_analys
 
 
 def test_grace_hopper_keypoints_are_where_they_were_marked_by_hand():
-    assert_near(analyse_body(photos.grace_hopper()), GRACE_HOPPER_MARKS)
+    assert_near(analyse_body(body_photos.grace_hopper()), GRACE_HOPPER_MARKS)
 
 
 def test_every_keypoint_has_mediapipes_name_and_a_visibility_between_0_and_1(astronaut_analysis):
@@ -63,40 +63,40 @@ def test_every_keypoint_has_mediapipes_name_and_a_visibility_between_0_and_1(ast
 
 
 @pytest.mark.parametrize(
-    "photo, marks", [(photos.astronaut, ASTRONAUT_MARKS), (photos.grace_hopper, GRACE_HOPPER_MARKS)]
+    "photo, marks", [(body_photos.astronaut, ASTRONAUT_MARKS), (body_photos.grace_hopper, GRACE_HOPPER_MARKS)]
 )
 def test_mirrored_photo_swaps_left_and_right(photo, marks):
     original = photo()
     width = original.shape[1]
     mirrored_marks = {mirrored_name(name): (width - x, y) for name, (x, y) in marks.items()}
-    analysis = analyse_body(photos.mirrored(original))
+    analysis = analyse_body(body_photos.mirrored(original))
     assert_near(analysis, mirrored_marks)
     # Still facing the camera: the person's left shoulder stays on the right of the picture.
     assert analysis.point("left_shoulder")[0] > analysis.point("right_shoulder")[0]
 
 
 def test_distant_shot_finds_the_same_points_scaled_into_the_larger_picture():
-    picture, scale, offset = photos.distant_placement(photos.astronaut(), 0.5)
+    picture, scale, offset = body_photos.distant_placement(body_photos.astronaut(), 0.5)
     marks = {name: tuple(np.asarray(point) * scale + offset) for name, point in ASTRONAUT_MARKS.items()}
     assert_near(analyse_body(picture), marks)
 
 
 @pytest.mark.parametrize("degrees", [10, -10])
 def test_tilted_photo_finds_the_points_turned_with_it(degrees):
-    original = photos.grace_hopper()
-    matrix = photos.rotation_matrix(original, degrees)
+    original = body_photos.grace_hopper()
+    matrix = body_photos.rotation_matrix(original, degrees)
     marks = {name: tuple(matrix @ np.array([x, y, 1.0])) for name, (x, y) in GRACE_HOPPER_MARKS.items()}
-    assert_near(analyse_body(photos.rotated(original, degrees)), marks)
+    assert_near(analyse_body(body_photos.rotated(original, degrees)), marks)
 
 
 def test_photo_in_dim_light_finds_the_same_points():
-    assert_near(analyse_body(photos.darkened(photos.grace_hopper())), GRACE_HOPPER_MARKS)
+    assert_near(analyse_body(body_photos.darkened(body_photos.grace_hopper())), GRACE_HOPPER_MARKS)
 
 
 def test_a_twelve_megapixel_photo_gives_the_same_points_in_its_own_pixels():
     import cv2
 
-    original = photos.grace_hopper()
+    original = body_photos.grace_hopper()
     factor = 6.0
     big = cv2.resize(original, None, fx=factor, fy=factor, interpolation=cv2.INTER_LINEAR)
     analysis = analyse_body(big)
@@ -107,5 +107,5 @@ def test_a_twelve_megapixel_photo_gives_the_same_points_in_its_own_pixels():
 
 
 def test_a_grey_photo_is_analysed_like_its_three_channel_copy():
-    grey = photos.camera_man()[:, :, 0]
-    assert analyse_body(grey).to_json() == analyse_body(photos.camera_man()).to_json()
+    grey = body_photos.camera_man()[:, :, 0]
+    assert analyse_body(grey).to_json() == analyse_body(body_photos.camera_man()).to_json()

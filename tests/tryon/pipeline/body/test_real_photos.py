@@ -11,7 +11,7 @@ import cv2
 import numpy as np
 import pytest
 
-from tests.tryon.pipeline import real_photos
+from revetir.testing import real_photos
 from tryon.pipeline.body import BodyAnalysis, analyse_body
 from tryon.pipeline.body.analysis import HIPS_OUT, KNEES_OUT, SEVERAL_PEOPLE, SHOULDERS_OUT, SIDE_VIEW
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from tests.tryon.pipeline.body import photos
+from revetir.testing import body_photos
 from tryon.pipeline.body import BodyAnalysis, GarmentVerdict, Keypoint, analyse_body
 from tryon.pipeline.body.analysis import (
     ANKLES_OUT,
@@ -27,15 +27,15 @@ def usable_types(analysis: BodyAnalysis) -> set[str]:
 
 
 def test_coffee_cup_has_no_person_and_can_try_nothing():
-    analysis = analyse_body(photos.coffee())
+    analysis = analyse_body(body_photos.coffee())
     assert analysis.people == 0
     assert analysis.photo_problem == NO_PERSON
     assert usable_types(analysis) == set()
     assert not analysis.person_mask.any()
-    assert analysis.person_mask.shape == photos.coffee().shape[:2]
+    assert analysis.person_mask.shape == body_photos.coffee().shape[:2]
 
 
-@pytest.mark.parametrize("photo", [photos.grace_hopper, photos.astronaut])
+@pytest.mark.parametrize("photo", [body_photos.grace_hopper, body_photos.astronaut])
 def test_waist_up_photos_can_try_tops_only_and_say_to_include_hips_and_knees(photo):
     analysis = analyse_body(photo())
     assert analysis.photo_problem is None
@@ -47,31 +47,31 @@ def test_waist_up_photos_can_try_tops_only_and_say_to_include_hips_and_knees(pho
 
 
 def test_man_seen_from_the_side_behind_a_camera_is_told_to_face_it():
-    analysis = analyse_body(photos.camera_man())
+    analysis = analyse_body(body_photos.camera_man())
     assert analysis.people == 1
     assert analysis.photo_problem == SIDE_VIEW
     assert usable_types(analysis) == set()
 
 
 def test_two_people_side_by_side_are_refused():
-    astronaut = photos.astronaut()
-    analysis = analyse_body(np.concatenate([astronaut, photos.mirrored(astronaut)], axis=1))
+    astronaut = body_photos.astronaut()
+    analysis = analyse_body(np.concatenate([astronaut, body_photos.mirrored(astronaut)], axis=1))
     assert analysis.people == 2
     assert analysis.photo_problem == SEVERAL_PEOPLE
 
 
 def test_a_person_far_away_in_a_large_picture_is_asked_to_come_closer():
-    analysis = analyse_body(photos.distant(photos.astronaut(), 0.15))
+    analysis = analyse_body(body_photos.distant(body_photos.astronaut(), 0.15))
     assert analysis.photo_problem == TOO_SMALL
     assert analysis.photo_problem.startswith("You are too far from the camera")
 
 
 def test_a_moderately_distant_shot_is_still_usable_for_tops():
-    assert usable_types(analyse_body(photos.distant(photos.astronaut(), 0.5))) == {"upper_body"}
+    assert usable_types(analyse_body(body_photos.distant(body_photos.astronaut(), 0.5))) == {"upper_body"}
 
 
 def test_photo_cut_above_the_shoulders_can_try_nothing():
-    hopper = photos.grace_hopper()
+    hopper = body_photos.grace_hopper()
     analysis = analyse_body(np.ascontiguousarray(hopper[:370]))
     assert analysis.photo_problem in (SHOULDERS_OUT, NO_PERSON)
     assert usable_types(analysis) == set()
@@ -79,7 +79,7 @@ def test_photo_cut_above_the_shoulders_can_try_nothing():
 
 def test_usable_for_an_unknown_garment_type_is_an_error_naming_the_types():
     with pytest.raises(ValueError, match="upper_body, lower_body, full_body"):
-        analyse_body(photos.astronaut()).usable_for("hat")
+        analyse_body(body_photos.astronaut()).usable_for("hat")
 
 
 # The rules on a constructed full-length pose (photo 600×1000), so every branch is checked exactly.
@@ -193,7 +193,7 @@ def test_several_people_come_before_any_other_problem():
 
 
 def test_analysis_survives_a_round_trip_through_json():
-    analysis = analyse_body(photos.astronaut())
+    analysis = analyse_body(body_photos.astronaut())
     data = analysis.to_json()
     import json
 

@@ -10,10 +10,10 @@ import pytest
 from PIL import Image, ImageDraw
 from skimage import data
 
+from revetir.testing.drawn_people import full_length_person
+from revetir.testing.person_photos import astronaut, grace_hopper, resized, widened
+from revetir.testing.product_photos import tshirt_photo
 from shop.product_art import GarmentDesign, GarmentPattern, GarmentStyle, render_garment
-from tests.tryon.pipeline.classic.drawn_people import full_length_person
-from tests.tryon.pipeline.person_photos import astronaut, grace_hopper, resized, widened
-from tests.tryon.pipeline.product_photos import tshirt_photo
 from tryon.pipeline.body import analyse_body
 from tryon.pipeline.classic.body_points import body_landmarks, hand_discs
 from tryon.pipeline.classic.engine import ClassicTryOnEngine

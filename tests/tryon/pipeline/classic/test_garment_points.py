@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw
 
+from revetir.testing.product_photos import tshirt_mask
 from shop.product_art import GarmentDesign, GarmentPattern, GarmentStyle, render_garment
-from tests.tryon.pipeline.product_photos import tshirt_mask
 from tryon.pipeline.classic.garment_points import bottom_landmarks, dress_landmarks, garment_landmarks, without_hood
 from tryon.pipeline.contract import GarmentNotFoundError
 from tryon.pipeline.masks import cloth_mask
@@ -19,7 +19,7 @@ def drawn_mask(style: GarmentStyle) -> np.ndarray:
 
 
 def test_garment_landmarks_of_a_flat_tshirt_match_its_drawing():
-    # The drawing's corners (tests/tryon/pipeline/product_photos.py) on a 300×360 canvas.
+    # The drawing's corners (revetir/testing/product_photos.py) on a 300×360 canvas.
     points = garment_landmarks(tshirt_mask(300, 360))
 
     assert points.collar == pytest.approx((150, 0.16 * 360), abs=3)

@@ -12,10 +12,10 @@ import numpy as np
 import pytest
 import skimage.data
 
+from revetir.testing.drawn_people import JOINTS, LIMB_WIDTHS, full_length_person
+from revetir.testing.person_photos import astronaut, grace_hopper
+from revetir.testing.product_photos import tshirt_photo
 from shop.product_art import GarmentDesign, GarmentPattern, GarmentStyle, render_garment
-from tests.tryon.pipeline.classic.drawn_people import JOINTS, LIMB_WIDTHS, full_length_person
-from tests.tryon.pipeline.person_photos import astronaut, grace_hopper
-from tests.tryon.pipeline.product_photos import tshirt_photo
 from tryon.pipeline import person
 from tryon.pipeline.classic.engine import ClassicTryOnEngine
 from tryon.pipeline.contract import TryOnError, UnusablePhotoError

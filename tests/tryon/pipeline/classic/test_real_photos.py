@@ -14,9 +14,9 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw
 
-from tests.tryon.pipeline import real_photos
-from tests.tryon.pipeline.classic.drawn_people import full_length_person
-from tests.tryon.pipeline.product_photos import tshirt_photo
+from revetir.testing import real_photos
+from revetir.testing.drawn_people import full_length_person
+from revetir.testing.product_photos import tshirt_photo
 from tryon.pipeline.classic.body_points import BodyLandmarks, body_landmarks
 from tryon.pipeline.classic.engine import ClassicTryOnEngine
 from tryon.pipeline.classic.fit import fit_points, place_sleeves

@@ -12,8 +12,8 @@ import pytest
 import torch
 from skimage import data
 
-from tests.tryon.pipeline.product_photos import tshirt_photo
-from tests.tryon.pipeline.stand_in_weights import stand_in_weights_dir
+from revetir.testing.product_photos import tshirt_photo
+from revetir.testing.stand_in_weights import stand_in_weights_dir
 from tryon.pipeline.contract import ENGINE_NEURAL, STAGES, TryOnError, WeightsError
 from tryon.pipeline.neural.engine import NeuralTryOnEngine
 from tryon.pipeline.select import select_engine

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import torch
 
-from tests.tryon.pipeline.reference_data import (
+from revetir.testing.reference_data import (
     assert_pfafn_outputs_match,
     deterministic_state_dict,
     golden_case_names,

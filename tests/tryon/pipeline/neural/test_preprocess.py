@@ -9,7 +9,7 @@ import torch
 from skimage import data
 from skimage.transform import resize as skimage_resize
 
-from tests.tryon.pipeline.product_photos import tshirt_mask, tshirt_photo
+from revetir.testing.product_photos import tshirt_mask, tshirt_photo
 from tryon.pipeline.contract import GarmentNotFoundError, NoPersonFoundError
 from tryon.pipeline.neural.postprocess import garment_region, paste_back
 from tryon.pipeline.neural.preprocess import (
@@ -270,7 +270,7 @@ def test_viton_frame_puts_the_shoulders_near_the_top_and_the_hips_low_in_the_pic
 
 
 def test_a_close_up_and_a_full_length_shot_reach_the_model_in_the_same_framing():
-    from tests.tryon.pipeline.body.photos import distant
+    from revetir.testing.body_photos import distant
     from tryon.pipeline.body import analyse_body
 
     def model_points(photo):

@@ -7,7 +7,7 @@ import os
 import pytest
 import torch
 
-from tests.tryon.pipeline.reference_data import (
+from revetir.testing.reference_data import (
     assert_u2net_maps_match,
     deterministic_state_dict,
     load_golden,

@@ -13,7 +13,7 @@ from types import ModuleType
 import numpy as np
 import torch
 
-from tests.conftest import REFERENCE_DIR
+from revetir.testing.shared_folders import REFERENCE_DIR
 
 torch.set_num_threads(min(2, torch.get_num_threads()))
 

@@ -13,11 +13,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from tests.conftest import PROJECT_ROOT
+from revetir.testing.shared_folders import REAL_PHOTOS_DIR
 from tryon.pipeline.contract import FULL_BODY, LOWER_BODY, UPPER_BODY
 from tryon.pipeline.imageio import load_rgb
 
-REAL_PHOTOS_DIR = PROJECT_ROOT.parent / "shared" / "realphotos"
 GARMENT_TYPE_BY_WORD = {"top": UPPER_BODY, "bottom": LOWER_BODY, "dress": FULL_BODY}
 
 

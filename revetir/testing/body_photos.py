@@ -7,7 +7,7 @@ import cv2
 import numpy as np
 import skimage.data
 
-from tests.tryon.pipeline.person_photos import astronaut, grace_hopper
+from revetir.testing.person_photos import astronaut, grace_hopper
 
 __all__ = ["astronaut", "camera_man", "coffee", "darkened", "distant", "grace_hopper", "mirrored", "rotated"]
 
