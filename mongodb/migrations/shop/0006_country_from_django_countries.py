@@ -6,7 +6,7 @@ from django.db import migrations
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("shop", "0004_size_finder"),
+        ("shop", "0005_card_payments"),
     ]
 
     operations = [
