@@ -86,8 +86,8 @@ def test_a_worker_reads_the_photo_and_its_side_from_storage_once_for_a_page_of_g
     preparations.photo_side(photo=photo, engine=engine)
     preparations.side_cache.clear()  # as in a worker that started after they were prepared
     read = []
-    real_read = preparations.read_private_file
-    monkeypatch.setattr(preparations, "read_private_file", lambda name: read.append(name) or real_read(name))
+    real_read = preparations.store.read_private_file
+    monkeypatch.setattr(preparations.store, "read_private_file", lambda name: read.append(name) or real_read(name))
 
     submit.submit_page(user=user, photo=photo, product_images=images)
     assert run_all(engine) == 3

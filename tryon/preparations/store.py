@@ -1,20 +1,16 @@
-"""Photo and garment sides kept between try-ons, so nothing is computed twice.
+"""Photo and garment sides on disk: prepared once per engine identity (and, for a garment, per image
+file), stored in the private storage beside the photos and read back by every later job.
 
-A photo is analysed once per engine identity (engine and weights) and a product image once per
-identity and image file; a job loads what is stored and prepares only what is missing or stale.
-Sides live in the private storage beside the photos; rows and files are removed with their photo or
-product image (`tryon.receivers`). A concurrent second preparation of the same input loses the
-unique constraint race and its file is dropped; the stored one is kept.
+A concurrent second preparation of the same input loses the unique constraint race and its file is
+dropped; the stored one is kept. Rows and files are removed with their photo or product image
+(`tryon.receivers`).
 """
 
 from __future__ import annotations
 
-import base64
 import io
 import logging
-import threading
 import time
-from collections import OrderedDict
 from collections.abc import Callable
 
 import numpy as np
@@ -26,10 +22,10 @@ from shop.models import ProductImage
 from tryon.models import GarmentPreparation, PersonPhoto, PhotoPreparation
 from tryon.pipeline.contract import UPPER_BODY, Engine, PreparedSide, TryOnError, unpack_mask
 from tryon.pipeline.imageio import GarmentPicture, load_garment, load_rgb
+from tryon.preparations.cache import side_cache
 from tryon.storage import delete_private_files, read_private_file, save_private_file
 
 logger = logging.getLogger(__name__)
-
 PREPARED_FOLDER = "prepared"
 # What a shopper is told about a garment whose product picture failed the staff check.
 GARMENT_REFUSED_MESSAGE = (
@@ -43,16 +39,6 @@ class GarmentRefusedError(TryOnError):
     replace the picture."""
 
 
-# A cloth mask touching more than this fraction of the image border has probably kept background.
-MASK_BORDER_WARNING = 0.20
-# A cloth mask covering less (more) than this fraction of the image looks cut (background left in).
-MASK_AREA_TOO_SMALL = 0.04
-MASK_AREA_TOO_LARGE = 0.80
-OVERLAY_COLOUR = (230, 30, 60)
-OVERLAY_OPACITY = 0.45
-OVERLAY_LONG_SIDE = 240
-
-
 def current_engine_identity(*, garment_type: str = UPPER_BODY) -> str:
     """The identity of the engine the settings choose for `garment_type` (the neural engine does tops
     only; see `tryon.pipeline.select.engine_identity`). Imported here so a web process loads
@@ -61,56 +47,6 @@ def current_engine_identity(*, garment_type: str = UPPER_BODY) -> str:
 
     name = engine_name_for_garment(settings.TRYON_ENGINE, garment_type)
     return engine_identity(name, weights_dir=settings.TRYON_WEIGHTS_DIR)
-
-
-class SideCache:
-    """What this process used last for try-ons, by file name: prepared sides and decoded photos, up to
-    `settings.TRYON_SIDE_CACHE_BYTES` in all; the least recently used go first. Safe across threads.
-    Engines only read their inputs, so one cached entry serves every job that uses it."""
-
-    def __init__(self) -> None:
-        self._entries: OrderedDict[str, tuple[PreparedSide | np.ndarray, int]] = OrderedDict()
-        self._bytes = 0
-        self._lock = threading.Lock()
-
-    def get(self, file_name: str) -> PreparedSide | np.ndarray | None:
-        with self._lock:
-            entry = self._entries.get(file_name)
-            if entry is None:
-                return None
-            self._entries.move_to_end(file_name)
-            return entry[0]
-
-    def put(self, file_name: str, value: PreparedSide | np.ndarray) -> None:
-        arrays = [value] if isinstance(value, np.ndarray) else value.arrays.values()
-        size = sum(array.nbytes for array in arrays)
-        limit = settings.TRYON_SIDE_CACHE_BYTES
-        with self._lock:
-            self._drop(file_name)
-            if size > limit:
-                return
-            self._entries[file_name] = (value, size)
-            self._bytes += size
-            while self._bytes > limit:
-                self._drop(next(iter(self._entries)))
-
-    def forget(self, *file_names: str) -> None:
-        with self._lock:
-            for file_name in file_names:
-                self._drop(file_name)
-
-    def clear(self) -> None:
-        with self._lock:
-            self._entries.clear()
-            self._bytes = 0
-
-    def _drop(self, file_name: str) -> None:
-        entry = self._entries.pop(file_name, None)
-        if entry is not None:
-            self._bytes -= entry[1]
-
-
-side_cache = SideCache()
 
 
 def photo_pixels(photo: PersonPhoto) -> np.ndarray:
@@ -302,63 +238,3 @@ def prepare_garment_in_background(*, product_image_id: object, engine: Engine) -
         )
     except TryOnError as exc:
         logger.info("Product image %s has no usable garment: %s", product_image_id, exc)
-
-
-# --- What staff see ------------------------------------------------------------------------------
-
-
-def garment_warnings(preparation: GarmentPreparation) -> list[str]:
-    """Plain warnings about a product image's cloth mask, empty when it looks right: the engine's
-    refusal, else the mask check's problems (older rows, made before the check, get the rough area
-    and border checks)."""
-    if preparation.error:
-        return [preparation.error]
-    if preparation.mask_problems is not None:
-        return list(preparation.mask_problems)
-    warnings = []
-    if preparation.mask_border > MASK_BORDER_WARNING:
-        warnings.append(
-            f"The garment mask touches {preparation.mask_border:.0%} of the image border: the background was "
-            "probably taken for garment. Use a photo of the garment alone on a plain light background."
-        )
-    if preparation.mask_area < MASK_AREA_TOO_SMALL:
-        warnings.append(
-            f"The garment mask covers only {preparation.mask_area:.0%} of the image: the garment may have been "
-            "cut or be too small in the picture."
-        )
-    elif preparation.mask_area > MASK_AREA_TOO_LARGE:
-        warnings.append(
-            f"The garment mask covers {preparation.mask_area:.0%} of the image: background was probably left in."
-        )
-    return warnings
-
-
-def current_garment_preparation(*, product_image: ProductImage) -> GarmentPreparation | None:
-    """The garment side of the image file the product shows now, from the engine the settings choose
-    for the product's garment type; None until one is prepared (one query)."""
-    identity = current_engine_identity(garment_type=product_image.product.garment_type)
-    return GarmentPreparation.objects.filter(
-        product_image=product_image, engine_identity=identity, image_name=product_image.image.name
-    ).first()
-
-
-def garment_refused(preparation: GarmentPreparation | None) -> bool:
-    """Whether shoppers are kept from trying the garment: the engine found no garment in the picture,
-    or the mask check found problems (staff see them on the product's admin page)."""
-    return preparation is not None and bool(preparation.error or preparation.mask_problems)
-
-
-def mask_overlay_data_uri(*, product_image: ProductImage, preparation: GarmentPreparation) -> str:
-    """The product image with its cloth mask tinted over it, as a PNG data URI for the admin page (a
-    cut-out shown on white, not on whatever its transparent pixels hold)."""
-    mask = Image.open(io.BytesIO(read_private_file(preparation.mask_file_name))).convert("L")
-    picture = Image.fromarray(product_picture(product_image).on_white()).resize(mask.size)
-    scale = min(1.0, OVERLAY_LONG_SIDE / max(mask.size))
-    size = (max(1, round(mask.width * scale)), max(1, round(mask.height * scale)))
-    picture, mask = picture.resize(size), mask.resize(size)
-    tint = Image.new("RGB", size, OVERLAY_COLOUR)
-    alpha = mask.point(lambda value: round(value * OVERLAY_OPACITY))
-    picture.paste(tint, (0, 0), alpha)
-    buffer = io.BytesIO()
-    picture.save(buffer, format="PNG")
-    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode()
