@@ -28,11 +28,16 @@ def run_manage(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[s
     )
 
 
-def test_check_deploy_is_clean_with_production_variables(tmp_path):
-    # The deploy check wants the static files collected first (README, Deploying).
+def production_env_with_static_collected(tmp_path) -> dict[str, str]:
+    """The production variables, with the static files collected first as the README's deploy steps say."""
     env = {**PRODUCTION_ENV, "REVETIR_STATIC_ROOT": str(tmp_path / "static")}
     collected = run_manage("collectstatic", "--noinput", env=env)
     assert collected.returncode == 0, collected.stdout + collected.stderr
+    return env
+
+
+def test_check_deploy_is_clean_with_production_variables(tmp_path):
+    env = production_env_with_static_collected(tmp_path)
     result = run_manage("check", "--deploy", "--fail-level", "WARNING", env=env)
     assert result.returncode == 0, result.stdout + result.stderr
     # The one message left is information, not a problem: without Stripe keys the shop takes pay on delivery only.
@@ -53,17 +58,18 @@ def test_debug_defaults_warn_under_check_deploy():
     assert "security.W018" in result.stderr  # DEBUG on must never pass a deploy check
 
 
-def test_check_deploy_is_clean_with_live_stripe_keys_and_refuses_test_keys():
+def test_check_deploy_is_clean_with_live_stripe_keys_and_refuses_test_keys(tmp_path):
+    production = production_env_with_static_collected(tmp_path)
     live = {"STRIPE_SECRET_KEY": "sk_live_x", "STRIPE_PUBLISHABLE_KEY": "pk_live_x", "STRIPE_WEBHOOK_SECRET": "whsec_x"}
-    result = run_manage("check", "--deploy", "--fail-level", "WARNING", env={**PRODUCTION_ENV, **live})
+    result = run_manage("check", "--deploy", "--fail-level", "WARNING", env={**production, **live})
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
 
     test_keys = {**live, "STRIPE_SECRET_KEY": "sk_test_x", "STRIPE_PUBLISHABLE_KEY": "pk_test_x"}
-    refused = run_manage("check", "--deploy", env={**PRODUCTION_ENV, **test_keys})
+    refused = run_manage("check", "--deploy", env={**production, **test_keys})
     assert refused.returncode != 0
     assert "shop.E001" in refused.stderr
     allowed = run_manage(
-        "check", "--deploy", env={**PRODUCTION_ENV, **test_keys, "REVETIR_STRIPE_ALLOW_TEST_KEYS": "1"}
+        "check", "--deploy", env={**production, **test_keys, "REVETIR_STRIPE_ALLOW_TEST_KEYS": "1"}
     )
     assert allowed.returncode == 0, allowed.stdout + allowed.stderr
