@@ -7,7 +7,7 @@ this package loads no weights.
 """
 
 from tryon.pipeline.fashn.mmdit import TryOnMMDiT
-from tryon.pipeline.fashn.sampler import sample, schedule, to_uint8
+from tryon.pipeline.fashn.sampler import cfg_velocities, sample, schedule, to_uint8
 from tryon.pipeline.fashn.weights import (
     FULL_MODEL_KWARGS,
     build_model,
@@ -21,6 +21,7 @@ __all__ = [
     "FULL_MODEL_KWARGS",
     "TryOnMMDiT",
     "build_model",
+    "cfg_velocities",
     "check_weights_file",
     "compute_dtype",
     "load_model",

@@ -425,7 +425,9 @@ class TryOnMMDiT(nn.Module):
     def _null_rows(self, null: bool | torch.Tensor, batch: int, device: torch.device) -> torch.Tensor | None:
         if isinstance(null, torch.Tensor):
             if null.shape != (batch,):
-                raise ValueError(f"`null` as a tensor must hold one flag per row, shape ({batch},), got {tuple(null.shape)}")
+                raise ValueError(
+                    f"`null` as a tensor needs one flag per row, shape ({batch},), got {tuple(null.shape)}"
+                )
             return null.to(device=device, dtype=torch.bool)
         return torch.ones(batch, dtype=torch.bool, device=device) if null else None
 

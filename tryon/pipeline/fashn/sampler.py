@@ -18,6 +18,7 @@ the network predicts dx/dt. Facts kept from the official pipeline (github.com/fa
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Callable
 
@@ -63,30 +64,69 @@ def sample(
 ) -> torch.Tensor:
     """Integrate from `noise` [B, C, H, W] (t = 0) to t = 1 with guided Euler steps; returns the final
     x [B, C, H, W] in the network's dtype, before clamping (see `to_uint8`). Conditioning as for
-    `TryOnMMDiT.forward`; everything is moved to the network's device and dtype."""
-    dtype, device = model.dtype, model.device
-    x = noise.to(device=device, dtype=dtype)
-    batch = x.shape[0]
-    conditions = {
-        name: value.to(device=device, dtype=dtype).repeat(2, *([1] * (value.dim() - 1)))
-        for name, value in (("ca", ca), ("garment", garment), ("person_pose", person_pose), ("garment_pose", garment_pose))
-    }
-    category = torch.as_tensor(category, device=device).long().reshape(batch)
-    conditions["category"] = category.repeat(2)
-    null_rows = torch.arange(2 * batch, device=device) >= batch
+    `TryOnMMDiT.forward`; everything is moved to the network's device and dtype. `on_step(done, steps)`
+    is called after each step."""
+    x = noise.to(device=model.device, dtype=model.dtype)
+    doubled = _doubled_conditions(model, ca, garment, person_pose, garment_pose, category, batch=x.shape[0])
     times = schedule(steps, shift).tolist()
-    for index, (t_now, t_next) in enumerate(zip(times[:-1], times[1:], strict=True)):
-        t_vec = torch.full((2 * batch,), t_now, dtype=dtype, device=device)
-        velocity = model(torch.cat([x, x]), t_vec, **conditions, null=null_rows)
-        v_conditional, v_null = velocity[:batch], velocity[batch:]
-        if index >= steps - UNGUIDED_LAST_STEPS:
-            guided = v_conditional
-        else:
-            guided = v_null + guidance * (v_conditional - v_null)
+    for index, (t_now, t_next) in enumerate(itertools.pairwise(times)):
+        v_conditional, v_null = _conditional_and_null(model, x, t_now, doubled)
+        unguided = index >= steps - UNGUIDED_LAST_STEPS
+        guided = v_conditional if unguided else v_null + guidance * (v_conditional - v_null)
         x = x + (t_next - t_now) * guided
         if on_step is not None:
             on_step(index + 1, steps)
     return x
+
+
+@torch.inference_mode()
+def cfg_velocities(
+    model: TryOnMMDiT,
+    x: torch.Tensor,
+    t: float,
+    *,
+    ca: torch.Tensor,
+    garment: torch.Tensor,
+    person_pose: torch.Tensor,
+    garment_pose: torch.Tensor,
+    category: torch.Tensor,
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """(conditional, null) velocities at (x, t) from one doubled batch, as each sampling step computes
+    them."""
+    x = x.to(device=model.device, dtype=model.dtype)
+    doubled = _doubled_conditions(model, ca, garment, person_pose, garment_pose, category, batch=x.shape[0])
+    return _conditional_and_null(model, x, t, doubled)
+
+
+def _doubled_conditions(
+    model: TryOnMMDiT,
+    ca: torch.Tensor,
+    garment: torch.Tensor,
+    person_pose: torch.Tensor,
+    garment_pose: torch.Tensor,
+    category: torch.Tensor,
+    *,
+    batch: int,
+) -> dict[str, torch.Tensor]:
+    """The conditioning twice over (rows 0..B−1 conditional, B..2B−1 null) with the null flags."""
+    device, dtype = model.device, model.dtype
+    images = {"ca": ca, "garment": garment, "person_pose": person_pose, "garment_pose": garment_pose}
+    doubled = {
+        name: value.to(device=device, dtype=dtype).repeat(2, *([1] * (value.dim() - 1)))
+        for name, value in images.items()
+    }
+    doubled["category"] = torch.as_tensor(category, device=device).long().reshape(batch).repeat(2)
+    doubled["null"] = torch.arange(2 * batch, device=device) >= batch
+    return doubled
+
+
+def _conditional_and_null(
+    model: TryOnMMDiT, x: torch.Tensor, t: float, doubled: dict[str, torch.Tensor]
+) -> tuple[torch.Tensor, torch.Tensor]:
+    batch = x.shape[0]
+    t_vec = torch.full((2 * batch,), t, dtype=model.dtype, device=model.device)
+    velocity = model(torch.cat([x, x]), t_vec, **doubled)
+    return velocity[:batch], velocity[batch:]
 
 
 def to_uint8(x: torch.Tensor) -> np.ndarray:

@@ -157,7 +157,7 @@ def read_safetensors_header(path: str | os.PathLike) -> dict[str, tuple[TensorEn
             values *= s
         item_size = torch.empty((), dtype=dtype).element_size()
         if end - begin != values * item_size or begin < 0:
-            raise WeightsError(f"{path}: tensor {key!r} has {end - begin} bytes for shape {list(shape)} {info['dtype']}")
+            raise WeightsError(f"{path}: tensor {key!r} has {end - begin} bytes for {info['dtype']} {list(shape)}")
         if data_start + end > size:
             raise WeightsError(
                 f"{path} is truncated: tensor {key!r} ends at byte {data_start + end} but the file has {size} bytes"
@@ -184,7 +184,7 @@ def verify_entries(
     missing = [key for key in expected if key not in found]
     unexpected = [key for key in found if key not in expected]
     if missing:
-        raise WeightsError(f"{source} lacks {len(missing)} tensor(s) the FASHN VTON network needs: {_name_keys(missing)}")
+        raise WeightsError(f"{source} lacks {len(missing)} tensor(s) the FASHN VTON network has: {_name_keys(missing)}")
     if unexpected:
         raise WeightsError(
             f"{source} holds {len(unexpected)} tensor(s) the FASHN VTON network does not have: {_name_keys(unexpected)}"
@@ -212,7 +212,10 @@ def verify_entries(
 
 
 def load_weights(
-    model: nn.Module, state_dict_or_path: Mapping[str, torch.Tensor] | str | os.PathLike, *, dtype: torch.dtype | None = None
+    model: nn.Module,
+    state_dict_or_path: Mapping[str, torch.Tensor] | str | os.PathLike,
+    *,
+    dtype: torch.dtype | None = None,
 ) -> nn.Module:
     """Fill `model` (any device and dtype) from a state dict with the official key names or a
     safetensors file, strictly (see the module docstring); values are converted to the model's dtype
