@@ -30,6 +30,7 @@ import numpy as np
 
 from tryon.pipeline.body.analysis import LEG_VISIBLE_THRESHOLD, VISIBLE_THRESHOLD
 from tryon.pipeline.body.landmarks import KEYPOINT_NAMES
+from tryon.pipeline.fashn.canvas import CanvasPlacement, resize_pad
 
 if TYPE_CHECKING:
     from tryon.pipeline.body.analysis import BodyAnalysis
@@ -273,6 +274,16 @@ def render_pose(
 def render_pose_keypoints(pose: PoseKeypoints, height: int, width: int) -> np.ndarray:
     """`render_pose` for a `PoseKeypoints`."""
     return render_pose(pose.candidate, pose.subset, pose.hands, pose.faces, height, width)
+
+
+def pose_canvas(pose: PoseKeypoints, placement: CanvasPlacement) -> np.ndarray:
+    """The pose image on the model's canvas: drawn at the pre-resized photo's size (as the official
+    pipeline draws it), then resized with nearest-exact and padded like the photo itself."""
+    image = render_pose_keypoints(pose, *placement.pre_resized_hw)
+    canvas, padding = resize_pad(image, placement.canvas_hw, pose=True)
+    if padding != placement.padding_ltrb:
+        raise ValueError(f"pose canvas padding {padding} differs from the photo's {placement.padding_ltrb}")
+    return canvas
 
 
 # ---------------------------------------------------------------------------------------------------------------------
