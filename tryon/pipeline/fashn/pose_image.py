@@ -22,7 +22,7 @@ limb and joint with a gray of its own, so one channel still tells the limbs apar
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, NamedTuple
 
 import cv2
@@ -354,17 +354,6 @@ def pose_from_wholebody(keypoints: np.ndarray, scores: np.ndarray, height: int, 
     hands = np.concatenate([points[:, LEFT_HAND_SLICE], points[:, RIGHT_HAND_SLICE]])
     faces = points[:, FACE_SLICE].copy()
     return PoseKeypoints(candidate, subset, hands, faces)
-
-
-def pose_from_arrays(pose: Mapping[str, object]) -> PoseKeypoints:
-    """A pose dict as the official code builds it ({"bodies": {"candidate", "subset"}, "hands", "faces"})."""
-    bodies = pose["bodies"]
-    return PoseKeypoints(
-        np.asarray(bodies["candidate"]),
-        np.asarray(bodies["subset"]),
-        None if pose.get("hands") is None else np.asarray(pose["hands"]),
-        None if pose.get("faces") is None else np.asarray(pose["faces"]),
-    )
 
 
 # ---------------------------------------------------------------------------------------------------------------------
