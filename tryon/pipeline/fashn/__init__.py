@@ -10,7 +10,13 @@ files and `engine` is the shop's engine. Importing this package loads no weights
 
 from tryon.pipeline.fashn.canvas import CANVAS_HW, CanvasPlacement, canvas_to_photo, place_photo, resize_pad, unpad
 from tryon.pipeline.fashn.mmdit import TryOnMMDiT
-from tryon.pipeline.fashn.pose_image import PoseKeypoints, blank_pose, pose_from_body_analysis, render_pose
+from tryon.pipeline.fashn.pose_image import (
+    PoseKeypoints,
+    blank_pose,
+    pose_canvas,
+    pose_from_body_analysis,
+    render_pose,
+)
 from tryon.pipeline.fashn.sampler import cfg_velocities, sample, schedule, to_uint8
 from tryon.pipeline.fashn.weights import (
     FULL_MODEL_KWARGS,
@@ -36,6 +42,7 @@ __all__ = [
     "load_model",
     "load_weights",
     "place_photo",
+    "pose_canvas",
     "pose_from_body_analysis",
     "render_pose",
     "resize_pad",

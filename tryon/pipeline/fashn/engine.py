@@ -62,12 +62,11 @@ from tryon.pipeline.fashn.canvas import (
     canvas_to_photo,
     paste_into_photo,
     place_photo,
-    resize_pad,
     unpad,
 )
 from tryon.pipeline.fashn.dressed_region import DEFAULT_MAX_REDRAWN_OUTSIDE, dressed_region
 from tryon.pipeline.fashn.files import FashnFilesReport, verify_fashn_dir
-from tryon.pipeline.fashn.pose_image import pose_from_body_analysis, render_pose_keypoints
+from tryon.pipeline.fashn.pose_image import pose_canvas, pose_from_body_analysis
 from tryon.pipeline.fashn.sampler import DEFAULT_GUIDANCE, DEFAULT_STEPS, sample, to_uint8
 from tryon.pipeline.fashn.weights import compute_dtype, load_model
 from tryon.pipeline.imageio import GarmentSource, ImageSource, load_garment, load_rgb
@@ -258,15 +257,14 @@ class FashnTryOnEngine:
         analysis = analyse_photo(photo)
         if analysis.people == 0 or not analysis.keypoints:
             raise NoPersonFoundError(analysis.usable_for(UPPER_BODY).message or NoPersonFoundError().args[0])
-        pre_resized, person_canvas, placement = place_photo(photo, self.canvas_hw)
-        pose = render_pose_keypoints(pose_from_body_analysis(analysis), *pre_resized.shape[:2])
-        pose_canvas, _ = resize_pad(pose, self.canvas_hw, pose=True)
+        _, person_canvas, placement = place_photo(photo, self.canvas_hw)
+        person_pose_canvas = pose_canvas(pose_from_body_analysis(analysis), placement)
         return PreparedSide(
             side=PHOTO_SIDE,
             identity=self.identity,
             arrays={
                 "person_canvas": person_canvas,
-                "person_pose_canvas": pose_canvas,
+                "person_pose_canvas": person_pose_canvas,
                 "person_mask": pack_mask(analysis.person_mask),
             },
             meta={"analysis": analysis.to_json(), "placement": _placement_to_json(placement)},

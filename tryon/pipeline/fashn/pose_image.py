@@ -22,7 +22,7 @@ limb and joint with a gray of its own, so one channel still tells the limbs apar
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, NamedTuple
 
 import cv2
@@ -30,6 +30,7 @@ import numpy as np
 
 from tryon.pipeline.body.analysis import LEG_VISIBLE_THRESHOLD, VISIBLE_THRESHOLD
 from tryon.pipeline.body.landmarks import KEYPOINT_NAMES
+from tryon.pipeline.fashn.canvas import CanvasPlacement, resize_pad
 
 if TYPE_CHECKING:
     from tryon.pipeline.body.analysis import BodyAnalysis
@@ -275,6 +276,16 @@ def render_pose_keypoints(pose: PoseKeypoints, height: int, width: int) -> np.nd
     return render_pose(pose.candidate, pose.subset, pose.hands, pose.faces, height, width)
 
 
+def pose_canvas(pose: PoseKeypoints, placement: CanvasPlacement) -> np.ndarray:
+    """The pose image on the model's canvas: drawn at the pre-resized photo's size (as the official
+    pipeline draws it), then resized with nearest-exact and padded like the photo itself."""
+    image = render_pose_keypoints(pose, *placement.pre_resized_hw)
+    canvas, padding = resize_pad(image, placement.canvas_hw, pose=True)
+    if padding != placement.padding_ltrb:
+        raise ValueError(f"pose canvas padding {padding} differs from the photo's {placement.padding_ltrb}")
+    return canvas
+
+
 # ---------------------------------------------------------------------------------------------------------------------
 # DWPose post-processing
 
@@ -343,17 +354,6 @@ def pose_from_wholebody(keypoints: np.ndarray, scores: np.ndarray, height: int, 
     hands = np.concatenate([points[:, LEFT_HAND_SLICE], points[:, RIGHT_HAND_SLICE]])
     faces = points[:, FACE_SLICE].copy()
     return PoseKeypoints(candidate, subset, hands, faces)
-
-
-def pose_from_arrays(pose: Mapping[str, object]) -> PoseKeypoints:
-    """A pose dict as the official code builds it ({"bodies": {"candidate", "subset"}, "hands", "faces"})."""
-    bodies = pose["bodies"]
-    return PoseKeypoints(
-        np.asarray(bodies["candidate"]),
-        np.asarray(bodies["subset"]),
-        None if pose.get("hands") is None else np.asarray(pose["hands"]),
-        None if pose.get("faces") is None else np.asarray(pose["faces"]),
-    )
 
 
 # ---------------------------------------------------------------------------------------------------------------------

@@ -32,6 +32,7 @@ from tryon.pipeline.fashn.pose_image import (
     RIGHT_WRIST,
     PoseKeypoints,
     blank_pose,
+    pose_canvas,
     pose_from_blazepose,
     pose_from_body_analysis,
     pose_from_wholebody,
@@ -245,9 +246,8 @@ def test_pose_image_of_a_real_photo_lands_on_the_person(key):
     the person (the body model's mask, placed on the same canvas) is there."""
     photo = real_photos.person(key)
     analysis = analysis_of(key)
-    pre_resized, _, placement = place_photo(photo)
-    image = render_pose_keypoints(pose_from_body_analysis(analysis), *pre_resized.shape[:2])
-    pose_canvas, _ = resize_pad(image, pose=True)
+    _, _, placement = place_photo(photo)
+    drawn = pose_canvas(pose_from_body_analysis(analysis), placement)
     mask_canvas, _ = resize_pad(analysis.person_mask, pose=True)
     for name, point in (
         ("right_shoulder", RIGHT_SHOULDER),
@@ -257,6 +257,6 @@ def test_pose_image_of_a_real_photo_lands_on_the_person(key):
     ):
         x, y = photo_points_to_canvas(analysis.point(name)[None], placement)[0]
         column, row = round(x), round(y)
-        window = pose_canvas[row - 2 : row + 3, column - 2 : column + 3]
+        window = drawn[row - 2 : row + 3, column - 2 : column + 3]
         assert (window == JOINT_GRAYS[point]).sum() >= 9, (key, name)
         assert mask_canvas[row - 10 : row + 11, column - 10 : column + 11].mean() > 0.3 * 255, (key, name)
