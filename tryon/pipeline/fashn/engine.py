@@ -89,7 +89,6 @@ STAGE_SHARES: dict[str, float] = {
 }
 # Raise when what the prepared sides hold or how they are computed changes: kept sides are then recomputed.
 METHOD_VERSION = 1
-GARMENT_MASK_ALPHA = 0.5  # a pixel whose dressed-region alpha reaches this is reported as garment
 OPTIONS_DIGEST_LENGTH = 6
 
 
@@ -364,7 +363,7 @@ class FashnTryOnEngine:
             engine=ENGINE_FASHN,
             timings=timings,
             person_mask=unpack_mask(photo_side.arrays["person_mask"], photo.shape[:2]),
-            garment_mask=np.where(alpha >= GARMENT_MASK_ALPHA, 255, 0).astype(np.uint8),
+            garment_mask=np.where(alpha > 0, 255, 0).astype(np.uint8),  # every pixel the model's picture touched
         )
 
 

@@ -179,7 +179,7 @@ def _header_problem(model_path: Path, kwargs: Mapping[str, Any]) -> str | None:
     try:
         check_weights_file(model_path, kwargs)
     except WeightsError as exc:
-        return f"{exc} {install_hint()}"
+        return f"{str(exc).rstrip('.')}. {install_hint()}"
     except (TypeError, ValueError) as exc:  # a configuration the model class does not accept
         return f"The FASHN model configuration in {model_path.parent} is not valid ({exc})."
     return None
