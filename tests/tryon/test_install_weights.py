@@ -206,7 +206,7 @@ def test_fashn_model_with_another_checksum_is_refused_and_nothing_is_installed(s
 
 def test_a_safetensors_file_of_another_model_is_refused_naming_what_differs(small_fashn_file, tmp_path):
     dest = tmp_path / "weights"  # no configuration: checked against the released model's keys and shapes
-    with pytest.raises(CommandError, match="is not the FASHN VTON v1.5 model") as refused:
+    with pytest.raises(CommandError, match=r"is not the FASHN VTON v1\.5 model") as refused:
         run_install("--from", str(small_fashn_file), "--dest", str(dest))
     assert "double_blocks" in str(refused.value)
     assert [path.name for path in dest.rglob("*") if path.is_file()] == []  # no temporary file left either
