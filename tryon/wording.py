@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from tryon.pipeline.contract import ENGINE_CLASSIC, ENGINE_NEURAL
+from tryon.pipeline.contract import ENGINE_CLASSIC, ENGINE_FASHN, ENGINE_NEURAL
 
 ENGINE_NOTES = {
+    ENGINE_FASHN: (
+        "The garment is drawn onto your photo by our photographic try-on model; check the size chart for the fit."
+    ),
     ENGINE_CLASSIC: (
         "This is a quick preview: the garment is fitted to your photo's outline, so folds and fit are approximate."
     ),

@@ -9,7 +9,7 @@ from shop.models import Product
 from tryon import selectors
 from tryon.forms import TryOnForm
 from tryon.views import WEAR_SESSION_KEY
-from tryon.wording import ENGINE_CLASSIC, ENGINE_NEURAL, engine_note
+from tryon.wording import ENGINE_CLASSIC, ENGINE_FASHN, ENGINE_NEURAL, engine_note
 
 register = template.Library()
 
@@ -81,4 +81,4 @@ def engine_note_filter(engine: str) -> str:
 @register.simple_tag
 def engine_note_attributes() -> dict:
     """The notes for each engine, for tryon.js to show under results that arrive over the websocket."""
-    return {"classic": engine_note(ENGINE_CLASSIC), "neural": engine_note(ENGINE_NEURAL)}
+    return {engine: engine_note(engine) for engine in (ENGINE_CLASSIC, ENGINE_NEURAL, ENGINE_FASHN)}
