@@ -3,7 +3,8 @@
 FASHN VTON v1.5 (Bochman & Bochman, FASHN AI, 2026; github.com/fashn-AI/fashn-vton-1.5) is a
 pixel-space MMDiT (`mmdit.py`) sampled with guided rectified-flow Euler steps (`sampler.py`) on a
 576×864 canvas (`canvas.py`), conditioned on the shopper's unmasked photo, a rendered pose picture
-(`pose_image.py`, drawn from the shop's own body model instead of DWPose), the flat-lay product
+(`pose_image.py`, drawn from the shop's own body model, or by DWPose (`dwpose.py`) where the
+operator installed its two ONNX files and onnxruntime), the flat-lay product
 picture with a blank pose, and the garment category (tops 1, bottoms 2, one-pieces 3; the reference
 README's pipeline facts). The stages:
 
@@ -62,9 +63,11 @@ from tryon.pipeline.fashn.canvas import (
     canvas_to_photo,
     paste_into_photo,
     place_photo,
+    pre_resize,
     unpad,
 )
 from tryon.pipeline.fashn.dressed_region import DEFAULT_MAX_REDRAWN_OUTSIDE, dressed_region
+from tryon.pipeline.fashn.dwpose import DWPoseDetector, DWPoseUnavailableError
 from tryon.pipeline.fashn.files import FashnFilesReport, verify_fashn_dir
 from tryon.pipeline.fashn.pose_image import pose_canvas, pose_from_body_analysis
 from tryon.pipeline.fashn.sampler import DEFAULT_GUIDANCE, DEFAULT_STEPS, sample, to_uint8
@@ -90,6 +93,7 @@ STAGE_SHARES: dict[str, float] = {
 # Raise when what the prepared sides hold or how they are computed changes: kept sides are then recomputed.
 METHOD_VERSION = 1
 OPTIONS_DIGEST_LENGTH = 6
+POSE_FROM_BODY_MODEL, POSE_FROM_DWPOSE = "b", "d"
 
 
 @dataclass(frozen=True)
@@ -120,8 +124,10 @@ class FashnOptions:
 
 def fashn_identity(report: FashnFilesReport, options: FashnOptions) -> str:
     """The identity of the engine `report`'s files and `options` make (at most 40 characters): the
-    weights' SHA-256 prefix, the method version and the options' digest."""
-    return f"{ENGINE_FASHN}/{report.weights_digest()}/{METHOD_VERSION}-{options.digest()}"
+    weights' SHA-256 prefix, the method version, where the pose comes from (b: the body model, d:
+    DWPose) and the options' digest."""
+    pose_source = POSE_FROM_DWPOSE if report.dwpose_usable else POSE_FROM_BODY_MODEL
+    return f"{ENGINE_FASHN}/{report.weights_digest()}/{METHOD_VERSION}{pose_source}-{options.digest()}"
 
 
 # ---------------------------------------------------------------------------------------------------------------------
@@ -152,6 +158,22 @@ def load_fashn_model(report: FashnFilesReport, device: torch.device) -> torch.nn
             del _MODELS[stale]  # one network per device: a replaced file frees the old one
         _MODELS[key] = model
         return model
+
+
+def _dwpose_detector(report: FashnFilesReport, device: torch.device) -> DWPoseDetector | None:
+    """DWPose where the operator installed its two files and onnxruntime (the pose the model was trained
+    with); else None: the pose is drawn from the shop's body model."""
+    if not report.dwpose_usable:
+        if report.dwpose_installed:
+            logger.warning(
+                "DWPose files found in %s but not both, or onnxruntime is missing: using the body model",
+                report.directory,
+            )
+        return None
+    try:
+        return DWPoseDetector(report.directory, device=str(device))
+    except DWPoseUnavailableError as exc:
+        raise WeightsError(f"The DWPose files in {report.directory} cannot be used: {exc}") from exc
 
 
 def _canvas_hw(report: FashnFilesReport) -> tuple[int, int]:
@@ -202,6 +224,7 @@ class FashnTryOnEngine:
         self.report = report
         self.identity = fashn_identity(report, self.options)
         self.canvas_hw = _canvas_hw(report)
+        self.dwpose = _dwpose_detector(report, self.device)
         self.model = load_fashn_model(report, self.device)
         if self.device.type == "cpu" and report.is_standard_size:
             logger.warning("FASHN VTON runs on the CPU here: a picture takes about two hours; it is a GPU engine")
@@ -257,7 +280,11 @@ class FashnTryOnEngine:
         if analysis.people == 0 or not analysis.keypoints:
             raise NoPersonFoundError(analysis.usable_for(UPPER_BODY).message or NoPersonFoundError().args[0])
         _, person_canvas, placement = place_photo(photo, self.canvas_hw)
-        person_pose_canvas = pose_canvas(pose_from_body_analysis(analysis), placement)
+        if self.dwpose is not None:  # as the authors' pipeline: DWPose on the pre-resized photo
+            pose = self.dwpose(pre_resize(photo, self.canvas_hw))
+        else:
+            pose = pose_from_body_analysis(analysis)
+        person_pose_canvas = pose_canvas(pose, placement)
         return PreparedSide(
             side=PHOTO_SIDE,
             identity=self.identity,

@@ -12,6 +12,7 @@ model's keys, shapes and dtypes (`weights.check_weights_file`, on the meta devic
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 import json
 import os
 import threading
@@ -21,6 +22,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from tryon.pipeline.contract import WeightsError
+from tryon.pipeline.fashn.dwpose import DETECTOR_FILE, POSE_MODEL_FILE
 from tryon.pipeline.weight_files import (
     ProgressCallback,
     install_stream,
@@ -35,7 +37,7 @@ MODEL_FILENAME = "model.safetensors"
 CONFIG_FILENAME = "model_config.json"
 # Written by `install_weights`: the SHA-256 it checked, with the size and time of the file it moved in.
 INSTALL_RECORD_FILENAME = "model.safetensors.install.json"
-DWPOSE_FILENAMES = ("yolox_l.onnx", "dw-ll_ucoco_384.onnx")
+DWPOSE_FILENAMES = (DETECTOR_FILE, POSE_MODEL_FILE)
 APPROX_MODEL_SIZE_GB = 1.9
 MODEL_SOURCE_URL = "https://huggingface.co/fashn-ai/fashn-vton-1.5"
 CODE_SOURCE_URL = "https://github.com/fashn-AI/fashn-vton-1.5"
@@ -75,6 +77,14 @@ class FashnFilesReport:
     @property
     def ready(self) -> bool:
         return self.problem is None
+
+    @property
+    def dwpose_usable(self) -> bool:
+        """Both DWPose files are installed and onnxruntime is there to run them (else the engine draws
+        the pose from the shop's body model)."""
+        return (
+            set(self.dwpose_installed) == set(DWPOSE_FILENAMES) and importlib.util.find_spec("onnxruntime") is not None
+        )
 
     @property
     def model_path(self) -> Path:

@@ -209,3 +209,19 @@ def test_the_manifest_lists_the_released_models_keys_and_shapes(reference_dir):
         model = build_model(**entry["constructor_kwargs"])
     assert {key: list(value.shape) for key, value in model.state_dict().items()} == entry["tensors"]
     assert entry["num_tensors"] == 366 and entry["dtype"] == "bfloat16"
+
+
+def test_dwpose_files_without_onnxruntime_leave_the_pose_to_the_body_model(tmp_path, reference_dir, monkeypatch):
+    import importlib.util
+
+    real_find_spec = importlib.util.find_spec
+    monkeypatch.setattr(
+        importlib.util, "find_spec", lambda name, *args: None if name == "onnxruntime" else real_find_spec(name, *args)
+    )
+    weights = install_small_fashn(tmp_path / "weights")
+    for name in ("yolox_l.onnx", "dw-ll_ucoco_384.onnx"):
+        (weights / "fashn" / name).write_bytes(b"onnx")
+    report = verify_fashn_dir(weights)
+    assert set(report.dwpose_installed) == {"yolox_l.onnx", "dw-ll_ucoco_384.onnx"} and not report.dwpose_usable
+    engine = FashnTryOnEngine(weights, device="cpu", options=FashnOptions(steps=1))
+    assert engine.dwpose is None and "/1b-" in engine.identity  # the pose comes from the body model
