@@ -44,9 +44,9 @@ def tryon_engine_usable(app_configs=None, **kwargs) -> list[checks.CheckMessage]
     fashn = verify_fashn_dir(settings.TRYON_WEIGHTS_DIR)
     gpu = gpu_for_jobs()
     has_gpu = gpu_present(settings.TRYON_DEVICE) if gpu is None else gpu
-    gpu_hint = (
-        "Run the FASHN jobs on Celery workers with a GPU (`make worker-gpu`) and set REVETIR_TRYON_GPU_WORKERS=1 "
-        "on the web processes, or leave REVETIR_TRYON_ENGINE at auto to use the next engine."
+    gpu_workers = (
+        "Run the try-ons on Celery workers with a CUDA GPU (`make worker-gpu`) and set REVETIR_TRYON_GPU_WORKERS=1 "
+        "on every process of the shop"
     )
     if settings.TRYON_ENGINE == ENGINE_FASHN:
         if not fashn.ready:
@@ -58,14 +58,17 @@ def tryon_engine_usable(app_configs=None, **kwargs) -> list[checks.CheckMessage]
                 )
             )
         elif not has_gpu:
-            messages.append(checks.Warning(FASHN_ON_CPU_WARNING, hint=gpu_hint, id="tryon.W003"))
+            hint = f"{gpu_workers}, or set REVETIR_TRYON_ENGINE=auto to use the next engine where there is no GPU."
+            messages.append(checks.Warning(FASHN_ON_CPU_WARNING, hint=hint, id="tryon.W003"))
         return messages
     if settings.TRYON_ENGINE != ENGINE_AUTO:
         return messages
     choice = auto_engine_choice()
     if fashn.ready and choice.name != ENGINE_FASHN:
-        messages.append(checks.Warning(choice.reason, hint=gpu_hint, id="tryon.W004"))
+        hint = f"{gpu_workers} to try on with FASHN; until then the {choice.name} engine serves every try-on."
+        messages.append(checks.Warning(choice.reason, hint=hint, id="tryon.W004"))
     elif not fashn.ready and (fashn.model_path.exists() or fashn.directory.joinpath(CONFIG_FILENAME).exists()):
         messages.append(checks.Warning(f"FASHN VTON v1.5 cannot load: {fashn.problem}", id="tryon.W005"))
-    messages.append(checks.Info(f"Try-on engine (auto): {choice.name}. {choice.reason}", id="tryon.I001"))
+    reason = "" if messages else f" {choice.reason}"
+    messages.append(checks.Info(f"Try-on engine (auto): {choice.name}.{reason}", id="tryon.I001"))
     return messages
