@@ -34,8 +34,10 @@ def body_model_files_installed(app_configs=None, **kwargs) -> list[checks.CheckM
 
 @checks.register("tryon")
 def tryon_engine_usable(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
-    """Which engine runs the try-ons and why; a warning where FASHN VTON v1.5 is installed but cannot
-    run (no GPU where jobs run: "auto" falls back) or is named but missing, damaged or without a GPU."""
+    """A warning where FASHN VTON v1.5 is installed but cannot run (no GPU where jobs run: "auto" falls
+    back, and the warning says to which engine) or is named but missing, damaged or without a GPU.
+    Nothing when all is well (`check --deploy` stays quiet); the admin's job list and `manage.py
+    tryon_queue` always show the engine in use."""
     from tryon.engine_choice import FASHN_ON_CPU_WARNING, auto_engine_choice, gpu_for_jobs
     from tryon.pipeline.fashn.files import install_hint, verify_fashn_dir
     from tryon.pipeline.select import ENGINE_AUTO, gpu_present
@@ -69,6 +71,4 @@ def tryon_engine_usable(app_configs=None, **kwargs) -> list[checks.CheckMessage]
         messages.append(checks.Warning(choice.reason, hint=hint, id="tryon.W004"))
     elif not fashn.ready and (fashn.model_path.exists() or fashn.directory.joinpath(CONFIG_FILENAME).exists()):
         messages.append(checks.Warning(f"FASHN VTON v1.5 cannot load: {fashn.problem}", id="tryon.W005"))
-    reason = "" if messages else f" {choice.reason}"
-    messages.append(checks.Info(f"Try-on engine (auto): {choice.name}.{reason}", id="tryon.I001"))
     return messages
