@@ -277,6 +277,16 @@ class TimestepEmbedder(nn.Module):
         return self.mlp(timestep_sinusoid(t, self.frequency_dim))
 
 
+def category_rows(category: torch.Tensor | int, batch: int, device: torch.device) -> torch.Tensor:
+    """Category ids as int64 [batch]: one id (an int or a one-element tensor) applies to every row."""
+    ids = torch.as_tensor(category, device=device).long().reshape(-1)
+    if ids.numel() == 1:
+        return ids.expand(batch)
+    if ids.numel() != batch:
+        raise ValueError(f"category must hold one id or {batch} ids, got {ids.numel()}")
+    return ids
+
+
 def _blank_where(null: torch.Tensor | None, value: torch.Tensor) -> torch.Tensor:
     """`value` with the rows flagged in `null` replaced by zeros (None: unchanged)."""
     if null is None:
@@ -369,7 +379,7 @@ class TryOnMMDiT(nn.Module):
     ) -> torch.Tensor:
         """The velocity dx/dt [B, C, H, W] at x (x_t) and time t [B] (0 = noise, 1 = data).
 
-        Images are [B, C, H, W] and poses [B, 1, H, W] in [−1, 1]; `category` [B] int (1 tops,
+        Images are [B, C, H, W] and poses [B, 1, H, W] in [−1, 1]; `category` [B] int or one int (1 tops,
         2 bottoms, 3 one-pieces). `null=True` is the unconditional branch used by classifier-free
         guidance: person image, person pose, garment image and garment pose become zeros (mid-grey)
         and the category 0, while x_t and t stay; a bool tensor [B] selects it per row. Inputs are
@@ -384,7 +394,7 @@ class TryOnMMDiT(nn.Module):
         x, ca, garment, person_pose, garment_pose = (
             value.to(device=device, dtype=dtype) for value in (x, ca, garment, person_pose, garment_pose)
         )
-        category = torch.as_tensor(category, device=device).long().reshape(batch)
+        category = category_rows(category, batch, device)
         null_rows = self._null_rows(null, batch, device)
         ca, person_pose, garment, garment_pose, category = (
             _blank_where(null_rows, value) for value in (ca, person_pose, garment, garment_pose, category)

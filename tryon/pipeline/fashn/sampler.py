@@ -25,7 +25,7 @@ from collections.abc import Callable
 import numpy as np
 import torch
 
-from tryon.pipeline.fashn.mmdit import TryOnMMDiT
+from tryon.pipeline.fashn.mmdit import TryOnMMDiT, category_rows
 
 DEFAULT_STEPS = 30
 DEFAULT_GUIDANCE = 1.5
@@ -108,14 +108,17 @@ def _doubled_conditions(
     *,
     batch: int,
 ) -> dict[str, torch.Tensor]:
-    """The conditioning twice over (rows 0..B−1 conditional, B..2B−1 null) with the null flags."""
+    """The conditioning twice over (rows 0..B−1 conditional, B..2B−1 null) with the null flags; a
+    conditioning batch of 1 serves every noise row (several samples of one try-on)."""
     device, dtype = model.device, model.dtype
     images = {"ca": ca, "garment": garment, "person_pose": person_pose, "garment_pose": garment_pose}
-    doubled = {
-        name: value.to(device=device, dtype=dtype).repeat(2, *([1] * (value.dim() - 1)))
-        for name, value in images.items()
-    }
-    doubled["category"] = torch.as_tensor(category, device=device).long().reshape(batch).repeat(2)
+    doubled = {}
+    for name, value in images.items():
+        value = value.to(device=device, dtype=dtype)
+        if value.shape[0] == 1 and batch > 1:
+            value = value.expand(batch, *value.shape[1:])
+        doubled[name] = value.repeat(2, *([1] * (value.dim() - 1)))
+    doubled["category"] = category_rows(category, batch, device).repeat(2)
     doubled["null"] = torch.arange(2 * batch, device=device) >= batch
     return doubled
 

@@ -215,24 +215,27 @@ def load_weights(
     model: nn.Module,
     state_dict_or_path: Mapping[str, torch.Tensor] | str | os.PathLike,
     *,
-    dtype: torch.dtype | None = None,
+    file_dtype: torch.dtype | None = None,
 ) -> nn.Module:
     """Fill `model` (any device and dtype) from a state dict with the official key names or a
     safetensors file, strictly (see the module docstring); values are converted to the model's dtype
-    as they are copied. Returns the model. Raises `WeightsError` naming the first difference."""
+    as they are copied; `file_dtype` requires that dtype (else bfloat16 or float32). Returns the model.
+    Raises `WeightsError` naming the first difference."""
     expected = expected_entries(model)
     targets = model.state_dict(keep_vars=True)
+    if any(value.is_meta for value in targets.values()):
+        raise ValueError("the network is on the meta device: allocate it first (`model.to_empty(device=...)`)")
     if isinstance(state_dict_or_path, Mapping):
         tensors = state_dict_or_path
         found = {key: TensorEntry(value.dtype, tuple(value.shape)) for key, value in tensors.items()}
-        verify_entries(found, expected, source="the state dict", dtype=dtype)
+        verify_entries(found, expected, source="the state dict", dtype=file_dtype)
         with torch.no_grad():
             for key in expected:
                 targets[key].copy_(tensors[key])
         return model
     path = Path(state_dict_or_path)
     header = read_safetensors_header(path)
-    verify_entries({key: entry for key, (entry, _, _) in header.items()}, expected, source=str(path), dtype=dtype)
+    verify_entries({key: entry for key, (entry, _, _) in header.items()}, expected, source=str(path), dtype=file_dtype)
     with path.open("rb", buffering=0) as handle, torch.no_grad():
         for key in expected:
             entry, begin, end = header[key]
@@ -246,7 +249,7 @@ def load_weights(
 
 
 def check_weights_file(
-    path: str | os.PathLike, model_kwargs: Mapping[str, Any] | None = None, *, dtype: torch.dtype | None = None
+    path: str | os.PathLike, model_kwargs: Mapping[str, Any] | None = None, *, file_dtype: torch.dtype | None = None
 ) -> WeightsSummary:
     """Verify a safetensors file against the network `model_kwargs` builds (default: the full model)
     without allocating it: the network is built on the meta device and only the file's header is
@@ -256,7 +259,7 @@ def check_weights_file(
     expected = expected_entries(model)
     header = read_safetensors_header(path)
     found = {key: entry for key, (entry, _, _) in header.items()}
-    file_dtype = verify_entries(found, expected, source=str(path), dtype=dtype)
+    found_dtype = verify_entries(found, expected, source=str(path), dtype=file_dtype)
     values = 0
     for shape in expected.values():
         count = 1
@@ -264,7 +267,7 @@ def check_weights_file(
             count *= s
         values += count
     return WeightsSummary(
-        path=Path(path), tensors=len(expected), values=values, dtype=file_dtype, size_bytes=Path(path).stat().st_size
+        path=Path(path), tensors=len(expected), values=values, dtype=found_dtype, size_bytes=Path(path).stat().st_size
     )
 
 
@@ -283,4 +286,4 @@ def load_model(
     with torch.device("meta"):
         model = build_model(**(model_kwargs or {}))
     model = model.to(dtype=dtype or compute_dtype(device)).to_empty(device=device)
-    return load_weights(model, path, dtype=file_dtype).eval()
+    return load_weights(model, path, file_dtype=file_dtype).eval()

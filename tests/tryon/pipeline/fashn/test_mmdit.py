@@ -197,3 +197,49 @@ def test_null_branch_ignores_the_conditioning_and_keeps_x_and_t(networks):
 def test_constructor_rejects_axes_that_do_not_fill_a_head():
     with pytest.raises(ValueError, match="must sum to the head dimension 32"):
         build_model(input_shape=(48, 32), hidden_size=64, n_heads=2, patch_size=4, axes_dim=(8, 8, 8))
+
+
+LANDSCAPE_THREE_HEADS = {
+    "input_shape": [30, 54],
+    "hidden_size": 72,
+    "n_heads": 3,
+    "double_blocks_depth": 3,
+    "single_blocks_depth": 1,
+    "patch_size": 6,
+    "axes_dim": [4, 10, 10],
+    "patch_mixer_depth": 2,
+}
+
+
+def test_unpatchify_places_token_channels_as_the_official_layout():
+    """Channel c·p² + i·p + j of token (r, s) is pixel (c, r·p + i, s·p + j) (a landscape, odd grid)."""
+    network = build_model(**LANDSCAPE_THREE_HEADS)
+    rows, cols, p = 5, 9, 6
+    tokens = torch.arange(2 * rows * cols * 3 * p * p, dtype=torch.float32).reshape(2, rows * cols, 3 * p * p)
+    image = network.unpatchify(tokens)
+    assert image.shape == (2, 3, 30, 54)
+    for b, c, r, s, i, j in [(0, 0, 0, 0, 0, 0), (1, 2, 4, 8, 5, 5), (0, 1, 3, 7, 2, 4), (1, 0, 1, 6, 4, 1)]:
+        assert image[b, c, r * p + i, s * p + j] == tokens[b, r * cols + s, c * p * p + i * p + j]
+
+
+def test_other_configurations_build_and_run_from_their_constructor_arguments():
+    """3 heads, other depths, another patch grid, a landscape canvas: the state dict follows the
+    official naming, and forward and sampling give velocities and pictures of the canvas size."""
+    network = build_model(**LANDSCAPE_THREE_HEADS).eval()
+    state = network.state_dict()
+    assert sum(key.startswith("double_blocks.") and key.endswith(".img_mod.lin.weight") for key in state) == 3
+    assert state["x_patch_mixer.1.norm.query_norm.scale"].shape == (24,)
+    assert state["patch_mixer_token"].shape == (1, 1, 108)
+    x = torch.randn(2, 3, 30, 54)
+    images, poses = torch.zeros(2, 3, 30, 54), torch.zeros(2, 1, 30, 54)
+    with torch.no_grad():
+        velocity = network(
+            x,
+            torch.tensor([0.1, 0.9]),
+            ca=images,
+            garment=images,
+            person_pose=poses,
+            garment_pose=poses,
+            category=torch.tensor([1, 2]),
+        )
+    assert velocity.shape == x.shape and torch.isfinite(velocity).all()

@@ -139,3 +139,16 @@ def test_uint8_conversion_clamps_and_truncates():
     assert pictures.shape == (1, 2, 3, 3)
     # (0 + 1)/2·255 = 127.5 → 127 and (0.999 + 1)/2·255 = 254.87 → 254: truncated, not rounded.
     assert pictures[0, :, :, 0].ravel().tolist() == [0, 0, 127, 254, 255, 255]
+
+
+def test_one_conditioning_serves_several_samples(fashn_dir):
+    """Several samples of one try-on: a conditioning batch of 1 and a category id give the same
+    result as the conditioning repeated per noise row (as the official pipeline repeats it)."""
+    data = golden(CASES[0])
+    network = stand_in_network(case_manifest_name(CASES[0]))
+    cond = conditions(data)
+    noise = torch.cat([torch.from_numpy(data["noise"]), torch.from_numpy(data["noise"]).flip(-1)])
+    repeated = {key: torch.cat([value, value]) for key, value in cond.items()}
+    once = {**cond, "category": int(cond["category"][0])}
+    expected = sample(network, noise=noise, steps=2, guidance=1.5, **repeated)
+    assert torch.equal(sample(network, noise=noise, steps=2, guidance=1.5, **once), expected)

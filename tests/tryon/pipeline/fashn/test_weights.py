@@ -62,7 +62,7 @@ def test_full_network_on_the_meta_device_has_the_official_keys_and_shapes_in_ord
 
 
 def test_full_size_file_verifies_against_the_meta_network(full_file):
-    summary = check_weights_file(full_file, dtype=torch.bfloat16)
+    summary = check_weights_file(full_file, file_dtype=torch.bfloat16)
     assert (summary.tensors, summary.values, summary.dtype) == (366, FULL_VALUES, torch.bfloat16)
     assert summary.size_bytes > 2 * FULL_VALUES
     assert check_weights_file(full_file, FULL_MODEL_KWARGS).values == FULL_VALUES
@@ -97,7 +97,7 @@ def full_entries_with(change):
 def test_full_size_file_with_a_wrong_tensor_is_refused_naming_it(fashn_dir, tmp_path, change, message):
     path = write_safetensors(tmp_path / "model.safetensors", full_entries_with(change))
     with pytest.raises(WeightsError, match=message):
-        check_weights_file(path, dtype=torch.bfloat16)
+        check_weights_file(path, file_dtype=torch.bfloat16)
 
 
 def test_extra_tensor_and_mixed_dtypes_are_refused_without_a_required_dtype(fashn_dir, tmp_path):
@@ -145,13 +145,13 @@ def test_small_file_loads_the_same_values_as_the_state_dict_and_matches_the_gold
 def test_bfloat16_file_upcasts_exactly_and_a_required_dtype_is_enforced(fashn_dir, tmp_path):
     kwargs = manifest(SMALL)["constructor"]["kwargs"]
     path = write_stand_in_file(tmp_path / "model.safetensors", SMALL, dtype=torch.bfloat16)
-    network = load_weights(build_model(**kwargs), path, dtype=torch.bfloat16)
+    network = load_weights(build_model(**kwargs), path, file_dtype=torch.bfloat16)
     for key, value in network.state_dict().items():
         assert value.dtype == torch.float32
         assert torch.equal(value, stand_in_state_dict(SMALL)[key].to(torch.bfloat16).float()), key
     float32_file = write_stand_in_file(tmp_path / "full_precision.safetensors", SMALL)
     with pytest.raises(WeightsError, match=r"'patch_mixer_token' is float32, expected bfloat16"):
-        load_weights(build_model(**kwargs), float32_file, dtype=torch.bfloat16)
+        load_weights(build_model(**kwargs), float32_file, file_dtype=torch.bfloat16)
 
 
 @pytest.mark.parametrize(
@@ -225,3 +225,10 @@ def test_loading_a_file_needs_the_model_plus_one_tensor_not_a_second_model(tmp_p
     model_bytes, growth = (int(v) for v in result.stdout.split())
     assert model_bytes > 120_000_000
     assert growth < model_bytes // 10, f"peak memory grew by {growth:,} bytes loading a {model_bytes:,}-byte network"
+
+
+def test_a_network_still_on_the_meta_device_is_not_silently_left_empty(fashn_dir):
+    with torch.device("meta"):
+        network = build_model(**manifest(SMALL)["constructor"]["kwargs"])
+    with pytest.raises(ValueError, match="meta device"):
+        load_weights(network, stand_in_state_dict(SMALL))
