@@ -171,3 +171,19 @@ def test_fashn_jobs_go_to_the_gpu_queue_where_gpu_workers_serve_it(settings, fas
     settings.TRYON_GPU_WORKERS = False
     assert engine_choice.selected_engine_name() != "fashn"
     assert engine_choice.job_queue() == settings.TRYON_QUEUE
+
+
+def test_a_fashn_job_message_is_sent_to_the_gpu_queue(settings, fashn_weights, monkeypatch):
+    from revetir.celery import app
+    from tryon.jobs import dispatch
+
+    sent: list[tuple[str, str]] = []
+    monkeypatch.setattr(app, "send_task", lambda name, *, queue, **options: sent.append((name, queue)))
+    settings.TRYON_ENGINE = "auto"
+    settings.TRYON_WEIGHTS_DIR = fashn_weights
+    settings.TRYON_WORKER = "celery"
+    settings.TRYON_GPU_WORKERS = True
+    settings.TRYON_PREPARE_IN_BACKGROUND = True
+    dispatch.dispatch_job(7)
+    dispatch.dispatch_preparation("photo", 8)
+    assert sent == [(dispatch.RUN_JOB_TASK, "tryon-gpu"), (dispatch.PREPARE_TASK, "tryon-gpu")]
