@@ -55,7 +55,7 @@ def auto_choice(
     from tryon.pipeline.neural.weights import verify_weights_dir
 
     fashn = verify_fashn_dir(weights_dir)
-    has_gpu = gpu_present(device) if gpu is None else gpu
+    has_gpu = device != "cpu" and (gpu_present(device) if gpu is None else gpu)
     if fashn.ready and has_gpu:
         return AutoChoice(ENGINE_FASHN, "FASHN VTON v1.5 weights verify and a GPU is present.")
     if fashn.ready:
@@ -66,7 +66,9 @@ def auto_choice(
     else:
         why_not_fashn = f"FASHN VTON v1.5 is not used: {fashn.problem}"
     if verify_weights_dir(weights_dir).neural_ready:
-        return AutoChoice(ENGINE_NEURAL, f"{why_not_fashn} The neural engine (tops only) runs instead.")
+        return AutoChoice(
+            ENGINE_NEURAL, f"{why_not_fashn} The neural engine runs instead (tops; other garments the weight-free one)."
+        )
     return AutoChoice(ENGINE_CLASSIC, f"{why_not_fashn} The weight-free engine runs instead.")
 
 
