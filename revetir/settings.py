@@ -376,6 +376,11 @@ TRYON_FASHN_SEED = env_int("REVETIR_FASHN_SEED", 42)
 # A FASHN picture that changed more than this share of the photo outside the garment's part of the
 # body is refused (tryon/pipeline/fashn/dressed_region.py).
 TRYON_FASHN_MAX_REDRAWN_OUTSIDE = env_float("REVETIR_FASHN_MAX_REDRAWN_OUTSIDE", 0.3)
+if TRYON_FASHN_STEPS < 1 or TRYON_FASHN_GUIDANCE < 0 or not 0 <= TRYON_FASHN_MAX_REDRAWN_OUTSIDE <= 1:
+    raise ImproperlyConfigured(
+        "REVETIR_FASHN_STEPS must be at least 1, REVETIR_FASHN_GUIDANCE at least 0 and "
+        "REVETIR_FASHN_MAX_REDRAWN_OUTSIDE between 0 and 1"
+    )
 TRYON_MAX_UPLOAD_BYTES = env_int("REVETIR_TRYON_MAX_UPLOAD_MB", 10) * 1024 * 1024
 TRYON_MAX_PIXELS = env_int("REVETIR_TRYON_MAX_PIXELS", 40_000_000)
 # PNG and WebP are decoded whole (4 bytes a pixel with alpha), so they get a lower limit than JPEG,

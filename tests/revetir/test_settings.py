@@ -45,3 +45,11 @@ def test_debug_defaults_warn_under_check_deploy():
     result = run_manage("check", "--deploy", "--fail-level", "WARNING", env={})
     assert result.returncode != 0
     assert "security.W018" in result.stderr  # DEBUG on must never pass a deploy check
+
+
+def test_fashn_sampling_settings_out_of_range_refuse_to_start():
+    result = run_manage("check", env={"REVETIR_FASHN_STEPS": "0"})
+    assert result.returncode != 0
+    assert "REVETIR_FASHN_STEPS must be at least 1" in result.stderr
+    result = run_manage("check", env={"REVETIR_FASHN_GUIDANCE": "one and a half"})
+    assert result.returncode != 0 and "is not a number" in result.stderr
