@@ -187,3 +187,20 @@ def test_a_fashn_job_message_is_sent_to_the_gpu_queue(settings, fashn_weights, m
     dispatch.dispatch_job(7)
     dispatch.dispatch_preparation("photo", 8)
     assert sent == [(dispatch.RUN_JOB_TASK, "tryon-gpu"), (dispatch.PREPARE_TASK, "tryon-gpu")]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_without_a_gpu_an_auto_shop_with_fashn_installed_dresses_with_the_next_engine(
+    fashn_shop, settings, no_gpu, dispatched
+):
+    settings.TRYON_ENGINE = "auto"
+    owner = make_user()
+    job = submit.submit_job(
+        user=owner,
+        photo=services.save_person_photo(user=owner, upload=astronaut_upload()),
+        product_image=make_tryon_product().images.get(is_primary=True),
+    )
+    assert run_queued_jobs(preferred_job_id=job.pk) == 1
+    job.refresh_from_db()
+    assert job.status == JobStatus.DONE, job.error
+    assert job.engine in ("classic", "neural") and not job.engine_identity.startswith("fashn/")
