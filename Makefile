@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run worker test install install-dev install-axe lint migrate seed clean
+.PHONY: run worker worker-gpu test install install-dev install-axe lint migrate seed clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -46,6 +46,11 @@ run: seed
 # A try-on worker for a scaled-out shop (needs REVETIR_REDIS_URL; broker REVETIR_BROKER_URL).
 worker: install
 	$(BIN)/celery -A revetir worker -Q $${REVETIR_TRYON_QUEUE:-tryon} --loglevel INFO
+
+# A try-on worker on a machine with a CUDA GPU, for FASHN VTON v1.5 jobs: its own queue, one process
+# per GPU (REVETIR_TRYON_WORKER_CONCURRENCY), the model loaded and warmed up when the process starts.
+worker-gpu: install
+	$(BIN)/celery -A revetir worker -Q $${REVETIR_TRYON_GPU_QUEUE:-tryon-gpu} --loglevel INFO
 
 lint: install-dev
 	$(BIN)/ruff check .

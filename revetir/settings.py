@@ -42,6 +42,16 @@ def env_int(name: str, default: int) -> int:
         raise ImproperlyConfigured(f"{name}={raw!r} is not an integer") from exc
 
 
+def env_float(name: str, default: float) -> float:
+    raw = os.environ.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        return float(raw)
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"{name}={raw!r} is not a number") from exc
+
+
 def env_list(name: str, default: list[str]) -> list[str]:
     raw = os.environ.get(name)
     if raw is None or raw.strip() == "":
@@ -366,11 +376,29 @@ SHOP_PAYMENT_PROVIDERS = ["shop.payments.PayOnDelivery"] + (
 # --- Try-on -----------------------------------------------------------------------------------
 TRYON_WEIGHTS_DIR = Path(env_str("REVETIR_WEIGHTS_DIR", str(BASE_DIR / "weights")))
 TRYON_DEVICE = env_str("REVETIR_TRYON_DEVICE", "auto")
-TRYON_ENGINE = env_str("REVETIR_TRYON_ENGINE", "auto")  # auto | neural | classic
+TRYON_ENGINE = env_str("REVETIR_TRYON_ENGINE", "auto")  # auto | fashn | neural | classic
 # Without Redis, jobs run on one background thread inside the web process; with Redis, on Celery
 # workers (`celery -A revetir worker -Q tryon`, see the Celery section below).
 TRYON_WORKER = "celery" if REDIS_URL else "thread"
 TRYON_QUEUE = env_str("REVETIR_TRYON_QUEUE", "tryon")
+# FASHN VTON v1.5 jobs go to Celery workers with a GPU, on a queue of their own (`make worker-gpu`).
+TRYON_GPU_QUEUE = env_str("REVETIR_TRYON_GPU_QUEUE", "tryon-gpu")
+# Set on the web processes of a Celery shop whose GPU workers serve TRYON_GPU_QUEUE: "auto" then
+# sends every try-on to FASHN there (web processes have no GPU to probe). The in-process worker and
+# the workers themselves ask PyTorch.
+TRYON_GPU_WORKERS = env_bool("REVETIR_TRYON_GPU_WORKERS", False)
+# FASHN VTON v1.5 sampling: the authors' defaults (30 Euler steps, guidance 1.5, seed 42).
+TRYON_FASHN_STEPS = env_int("REVETIR_FASHN_STEPS", 30)
+TRYON_FASHN_GUIDANCE = env_float("REVETIR_FASHN_GUIDANCE", 1.5)
+TRYON_FASHN_SEED = env_int("REVETIR_FASHN_SEED", 42)
+# A FASHN picture that changed more than this share of the photo outside the garment's part of the
+# body is refused (tryon/pipeline/fashn/dressed_region.py).
+TRYON_FASHN_MAX_REDRAWN_OUTSIDE = env_float("REVETIR_FASHN_MAX_REDRAWN_OUTSIDE", 0.3)
+if TRYON_FASHN_STEPS < 1 or TRYON_FASHN_GUIDANCE < 0 or not 0 <= TRYON_FASHN_MAX_REDRAWN_OUTSIDE <= 1:
+    raise ImproperlyConfigured(
+        "REVETIR_FASHN_STEPS must be at least 1, REVETIR_FASHN_GUIDANCE at least 0 and "
+        "REVETIR_FASHN_MAX_REDRAWN_OUTSIDE between 0 and 1"
+    )
 TRYON_MAX_UPLOAD_BYTES = env_int("REVETIR_TRYON_MAX_UPLOAD_MB", 10) * 1024 * 1024
 TRYON_MAX_PIXELS = env_int("REVETIR_TRYON_MAX_PIXELS", 40_000_000)
 # PNG and WebP are decoded whole (4 bytes a pixel with alpha), so they get a lower limit than JPEG,

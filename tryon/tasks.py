@@ -9,6 +9,9 @@ fresh message, then failed with a message.
 
 The sweeper is a thread of the worker's main process, not a beat task: a sweep must not wait in the
 queue behind the very jobs it checks. It also re-sends queued jobs when the worker starts.
+
+GPU workers (`make worker-gpu`, queue REVETIR_TRYON_GPU_QUEUE) run these same tasks for FASHN VTON
+v1.5; each pool process loads the model and runs one warm-up step as it starts (`warm_up_engine`).
 """
 
 from __future__ import annotations

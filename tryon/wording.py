@@ -3,7 +3,7 @@ about the photo a garment needs."""
 
 from __future__ import annotations
 
-from tryon.pipeline.contract import ENGINE_CLASSIC, ENGINE_NEURAL, FULL_BODY, LOWER_BODY, UPPER_BODY
+from tryon.pipeline.contract import ENGINE_CLASSIC, ENGINE_FASHN, ENGINE_NEURAL, FULL_BODY, LOWER_BODY, UPPER_BODY
 
 PHOTO_FORMATS = "JPEG, PNG or WebP, up to 10 MB."
 # What photo each garment type needs (the body model's verdicts say the same when a photo falls short).
@@ -24,6 +24,9 @@ def photo_help_text(garment_type: str | None) -> str:
 
 
 ENGINE_NOTES = {
+    ENGINE_FASHN: (
+        "The garment is drawn onto your photo by our photographic try-on model; check the size chart for the fit."
+    ),
     ENGINE_CLASSIC: (
         "This is a quick preview: the garment is fitted to your photo's outline, so folds and fit are approximate."
     ),

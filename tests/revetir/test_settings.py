@@ -73,3 +73,11 @@ def test_check_deploy_is_clean_with_live_stripe_keys_and_refuses_test_keys(tmp_p
         "check", "--deploy", env={**production, **test_keys, "REVETIR_STRIPE_ALLOW_TEST_KEYS": "1"}
     )
     assert allowed.returncode == 0, allowed.stdout + allowed.stderr
+
+
+def test_fashn_sampling_settings_out_of_range_refuse_to_start():
+    result = run_manage("check", env={"REVETIR_FASHN_STEPS": "0"})
+    assert result.returncode != 0
+    assert "REVETIR_FASHN_STEPS must be at least 1" in result.stderr
+    result = run_manage("check", env={"REVETIR_FASHN_GUIDANCE": "one and a half"})
+    assert result.returncode != 0 and "is not a number" in result.stderr

@@ -150,7 +150,7 @@ def test_bad_arguments_are_explained(tmp_path):
         run_install("--from", str(tmp_path / "nowhere"), "--dest", str(tmp_path))
     with pytest.raises(CommandError, match="either --from or --url"):
         run_install("--from", str(tmp_path), "--url", "http://127.0.0.1:9/x.pth")
-    with pytest.raises(CommandError, match="No checkpoint files"):
+    with pytest.raises(CommandError, match="No weight files"):
         run_install("--from", str(tmp_path), "--dest", str(tmp_path / "weights"))
 
 
@@ -158,3 +158,55 @@ def _write(path, data: bytes):
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(data)
     return path
+
+
+# --- FASHN VTON v1.5 -------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def small_fashn_file(tmp_path_factory, reference_dir):
+    """The small reference model's stand-in weights as a safetensors file named as the authors name it."""
+    from tests.tryon.pipeline.fashn.reference import write_stand_in_file
+
+    folder = tmp_path_factory.mktemp("download")
+    return write_stand_in_file(folder / "model.safetensors", "fashn_vton_small")
+
+
+def test_fashn_model_is_installed_with_its_checksum_checked_and_recorded(small_fashn_file, tmp_path):
+    from tests.tryon.fashn_stand_in import write_model_config
+    from tryon.pipeline.fashn.files import verify_fashn_dir
+    from tryon.pipeline.weight_files import file_sha256
+
+    dest = tmp_path / "weights"
+    write_model_config(dest)  # the small configuration; the released model needs none
+    sha256 = file_sha256(small_fashn_file)
+
+    stdout, stderr = run_install("--from", str(small_fashn_file), "--dest", str(dest), "--sha256", sha256.upper())
+
+    assert f"sha256 {sha256}  (checked)" in stdout
+    assert "Apache-2.0" in stdout and "Confirm the licence" in stdout
+    assert "100%" in stderr  # the progress bar
+    report = verify_fashn_dir(dest)
+    assert report.ready and report.sha256 == sha256  # recorded beside the file: the engine's identity names it
+    assert "OK       model.safetensors" in stdout and f"sha256 {sha256}" in stdout
+    assert (dest / "fashn" / "model.safetensors").read_bytes() == small_fashn_file.read_bytes()
+
+
+def test_fashn_model_with_another_checksum_is_refused_and_nothing_is_installed(small_fashn_file, tmp_path):
+    from tests.tryon.fashn_stand_in import write_model_config
+
+    dest = tmp_path / "weights"
+    write_model_config(dest)
+    with pytest.raises(CommandError, match="not the expected 0000"):
+        run_install("--from", str(small_fashn_file), "--dest", str(dest), "--sha256", "0" * 64)
+    assert sorted(path.name for path in (dest / "fashn").iterdir()) == ["model_config.json"]
+    with pytest.raises(CommandError, match="is not a SHA-256"):
+        run_install("--from", str(small_fashn_file), "--dest", str(dest), "--sha256", "abc")
+
+
+def test_a_safetensors_file_of_another_model_is_refused_naming_what_differs(small_fashn_file, tmp_path):
+    dest = tmp_path / "weights"  # no configuration: checked against the released model's keys and shapes
+    with pytest.raises(CommandError, match=r"is not the FASHN VTON v1\.5 model") as refused:
+        run_install("--from", str(small_fashn_file), "--dest", str(dest))
+    assert "double_blocks" in str(refused.value)
+    assert [path.name for path in dest.rglob("*") if path.is_file()] == []  # no temporary file left either

@@ -1,6 +1,7 @@
 """Handing a queued job to a worker: the in-process host (embedded default), or a Celery message
 on the `tryon` queue for `celery -A revetir worker -Q tryon` processes (REVETIR_REDIS_URL set;
-broker REVETIR_BROKER_URL).
+broker REVETIR_BROKER_URL), or on the GPU queue (`tryon-gpu`, `make worker-gpu`) while FASHN VTON
+is the engine (`tryon.engine_choice.job_queue`).
 
 This module only sends: the in-process host registers with it when the app starts
 (`register_in_process_host`), so it imports no worker, and a scaled-out web process never loads the
@@ -20,6 +21,7 @@ from typing import Protocol
 from django.conf import settings
 
 from revetir.object_keys import key_text
+from tryon.engine_choice import job_queue
 from tryon.models import JobStatus, TryOnJob
 
 logger = logging.getLogger(__name__)
@@ -65,7 +67,7 @@ def dispatch_job(job_id: object) -> None:
         app.send_task(
             RUN_JOB_TASK,
             args=[key_text(job_id)],
-            queue=settings.TRYON_QUEUE,
+            queue=job_queue(),
             retry=True,
             retry_policy=PUBLISH_RETRY_POLICY,
         )
@@ -85,7 +87,7 @@ def dispatch_preparation(kind: str, object_id: object) -> None:
         app.send_task(
             PREPARE_TASK,
             args=[kind, key_text(object_id)],
-            queue=settings.TRYON_QUEUE,
+            queue=job_queue(),
             retry=True,
             retry_policy=PUBLISH_RETRY_POLICY,
         )

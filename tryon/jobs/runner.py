@@ -28,11 +28,12 @@ from django.conf import settings
 from django.db import connection
 
 from tryon import preparations
+from tryon.engine_choice import FASHN_ON_CPU_WARNING, fashn_options
 from tryon.jobs import state
 from tryon.models import TryOnJob
 from tryon.pipeline.body.models import MODELS_SUBDIR, BodyModelMissingError, load_all_models
 from tryon.pipeline.card_picture import card_picture
-from tryon.pipeline.contract import Engine, TryOnError, progress_before
+from tryon.pipeline.contract import ENGINE_FASHN, Engine, TryOnError, progress_before
 from tryon.pipeline.select import engine_for_garment
 
 logger = logging.getLogger(__name__)
@@ -48,15 +49,24 @@ _engine_lock = threading.Lock()
 
 
 def load_engine() -> Engine:
-    """The engine chosen by settings (REVETIR_TRYON_ENGINE, REVETIR_WEIGHTS_DIR, REVETIR_TRYON_DEVICE),
-    loaded once per process."""
+    """The engine chosen by settings (REVETIR_TRYON_ENGINE, REVETIR_WEIGHTS_DIR, REVETIR_TRYON_DEVICE,
+    the REVETIR_FASHN_* options), loaded once per process. "auto" asks PyTorch whether this process
+    has a GPU: a worker without one never runs FASHN and says so in its log."""
     global _engine
     with _engine_lock:
         if _engine is None:
-            from tryon.pipeline.select import select_engine
+            from tryon.pipeline.select import ENGINE_AUTO, auto_choice, gpu_present, select_engine
 
+            if settings.TRYON_ENGINE == ENGINE_AUTO:
+                choice = auto_choice(weights_dir=settings.TRYON_WEIGHTS_DIR, device=settings.TRYON_DEVICE)
+                logger.info("Try-on engine auto: %s %s", choice.name, choice.reason)
+            elif settings.TRYON_ENGINE == ENGINE_FASHN and not gpu_present(settings.TRYON_DEVICE):
+                logger.warning(FASHN_ON_CPU_WARNING)
             _engine = select_engine(
-                name=settings.TRYON_ENGINE, weights_dir=settings.TRYON_WEIGHTS_DIR, device=settings.TRYON_DEVICE
+                name=settings.TRYON_ENGINE,
+                weights_dir=settings.TRYON_WEIGHTS_DIR,
+                device=settings.TRYON_DEVICE,
+                fashn_options=fashn_options(),
             )
             logger.info("Try-on engine loaded: %s", _engine.name)
         return _engine

@@ -4,7 +4,9 @@
 `python -m tryon.pipeline body PHOTO [-o OVERLAY.png]` prints the body analysis instead (body/cli.py).
 
 Prints the engine that ran and how long each stage took. A problem the user can fix (unreadable
-image, no person, missing or broken weights) is one line on stderr and exit status 2.
+image, no person, missing or broken weights) is one line on stderr and exit status 2. FASHN VTON
+samples with REVETIR_FASHN_STEPS / REVETIR_FASHN_GUIDANCE / REVETIR_FASHN_SEED (or --steps,
+--guidance, --seed); named on a machine without a GPU it warns that a picture takes hours.
 """
 
 from __future__ import annotations
@@ -16,11 +18,17 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from tryon.pipeline.contract import GARMENT_TYPES, UPPER_BODY, TryOnError
+from tryon.pipeline.contract import ENGINE_FASHN, GARMENT_TYPES, UPPER_BODY, TryOnError
 from tryon.pipeline.select import ENGINE_CHOICES
 
 EXIT_TRYON_ERROR = 2
 DEVICE_ENV = "REVETIR_TRYON_DEVICE"
+FASHN_STEPS_ENV, FASHN_GUIDANCE_ENV, FASHN_SEED_ENV = (
+    "REVETIR_FASHN_STEPS",
+    "REVETIR_FASHN_GUIDANCE",
+    "REVETIR_FASHN_SEED",
+)
+DEFAULT_FASHN_STEPS, DEFAULT_FASHN_GUIDANCE, DEFAULT_FASHN_SEED = 30, 1.5, 42  # the authors' defaults
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -42,7 +50,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--engine",
         choices=ENGINE_CHOICES,
         default="auto",
-        help="auto: neural when its weights are installed, else the weight-free classic engine (default)",
+        help="auto (default): FASHN VTON v1.5 when its weights are installed and a GPU is present, else neural "
+        "when its weights are installed, else the weight-free classic engine",
     )
     parser.add_argument(
         "--garment-type",
@@ -56,6 +65,24 @@ def build_parser() -> argparse.ArgumentParser:
         choices=("auto", "cpu", "cuda"),
         default=os.environ.get(DEVICE_ENV) or "auto",
         help=f"where the neural engine runs (default: ${DEVICE_ENV} or auto = CUDA when available)",
+    )
+    parser.add_argument(
+        "--steps",
+        type=int,
+        default=int(os.environ.get(FASHN_STEPS_ENV) or DEFAULT_FASHN_STEPS),
+        help=f"FASHN sampling steps (default: ${FASHN_STEPS_ENV} or {DEFAULT_FASHN_STEPS})",
+    )
+    parser.add_argument(
+        "--guidance",
+        type=float,
+        default=float(os.environ.get(FASHN_GUIDANCE_ENV) or DEFAULT_FASHN_GUIDANCE),
+        help=f"FASHN classifier-free guidance (default: ${FASHN_GUIDANCE_ENV} or {DEFAULT_FASHN_GUIDANCE})",
+    )
+    parser.add_argument(
+        "--seed",
+        type=int,
+        default=int(os.environ.get(FASHN_SEED_ENV) or DEFAULT_FASHN_SEED),
+        help=f"FASHN noise seed (default: ${FASHN_SEED_ENV} or {DEFAULT_FASHN_SEED})",
     )
     parser.add_argument(
         "--weights-dir",
@@ -73,10 +100,21 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         return body_main(argv[1:])
     arguments = build_parser().parse_args(argv)
-    from tryon.pipeline.select import ENGINE_AUTO, engine_for_garment, select_engine
+    from tryon.pipeline.select import ENGINE_AUTO, engine_for_garment, gpu_present, select_engine
 
     try:
-        engine = select_engine(arguments.engine, weights_dir=arguments.weights_dir, device=arguments.device)
+        if arguments.engine == ENGINE_FASHN and not gpu_present(arguments.device):
+            print(
+                "warning: FASHN VTON v1.5 is a GPU engine; without one a picture of the released model takes "
+                "about two hours.",
+                file=sys.stderr,
+            )
+        engine = select_engine(
+            arguments.engine,
+            weights_dir=arguments.weights_dir,
+            device=arguments.device,
+            fashn_options=_fashn_options(arguments),
+        )
         if arguments.engine == ENGINE_AUTO:
             engine = engine_for_garment(engine, arguments.garment_type)
         print(f"engine: {engine.name}", flush=True)
@@ -103,6 +141,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(f"  {'total':<12} {total:7.3f} s")
     print(f"wrote {arguments.output} ({result.image.width}×{result.image.height})")
     return 0
+
+
+def _fashn_options(arguments: argparse.Namespace):
+    """The sampling options, only where FASHN may run (importing it loads PyTorch)."""
+    from tryon.pipeline.select import ENGINE_AUTO
+
+    if arguments.engine not in (ENGINE_AUTO, ENGINE_FASHN):
+        return None
+    from tryon.pipeline.fashn.engine import FashnOptions
+
+    return FashnOptions(steps=arguments.steps, guidance=arguments.guidance, seed=arguments.seed)
 
 
 def _print_stage(stage: str, fraction_done: float) -> None:

@@ -29,6 +29,7 @@ StageCallback = Callable[[str, float], None]
 UPPER_BODY, LOWER_BODY, FULL_BODY = "upper_body", "lower_body", "full_body"
 GARMENT_TYPES: tuple[str, ...] = (UPPER_BODY, LOWER_BODY, FULL_BODY)
 
+ENGINE_FASHN = "fashn"
 ENGINE_NEURAL = "neural"
 ENGINE_CLASSIC = "classic"
 
@@ -36,7 +37,8 @@ ENGINE_CLASSIC = "classic"
 @dataclass(frozen=True)
 class TryOnResult:
     """What an engine returns. `image` is the full-resolution photo with the garment on;
-    `image_small` is the 192×256 model-resolution picture."""
+    `image_small` is the model-resolution picture (192×256 for the neural and classic engines, the
+    model's output without its padding, at most 576×864, for FASHN)."""
 
     image: Image.Image
     image_small: Image.Image
@@ -46,11 +48,11 @@ class TryOnResult:
     garment_mask: np.ndarray | None = None  # uint8 H×W (0/255) of the garment as placed on the photo
 
 
-
 def progress_before(stage_shares: Mapping[str, float], stage: str) -> float:
     """Where the progress bar stands when `stage` starts: the shares (`Engine.stage_shares`) of the
     stages before it. A job that prepares a side before `Engine.dress` reports it with this."""
     return round(min(1.0, sum(stage_shares[earlier] for earlier in STAGES[: STAGES.index(stage)])), 4)
+
 
 PHOTO_SIDE = "photo"
 GARMENT_SIDE = "garment"
@@ -166,6 +168,14 @@ class StageClock:
         self._current, self._started = stage, time.perf_counter()
         if self._on_stage is not None:
             self._on_stage(stage, round(self._done, 4))
+
+    def within(self, fraction: float) -> None:
+        """Report progress inside the current stage (`fraction` of it done, e.g. sampling steps), so a
+        long stage moves the bar instead of holding it."""
+        if self._current is None or self._on_stage is None:
+            return
+        share = self._shares[self._current] * min(max(fraction, 0.0), 1.0)
+        self._on_stage(self._current, round(min(1.0, self._done + share), 4))
 
     def finish(self) -> dict[str, float]:
         """Close the last stage, report 1.0 for it and return the timings (seconds per stage)."""

@@ -14,7 +14,6 @@ import time
 from collections.abc import Callable
 
 import numpy as np
-from django.conf import settings
 from django.db import IntegrityError
 from PIL import Image
 
@@ -40,13 +39,11 @@ class GarmentRefusedError(TryOnError):
 
 
 def current_engine_identity(*, garment_type: str = UPPER_BODY) -> str:
-    """The identity of the engine the settings choose for `garment_type` (the neural engine does tops
-    only; see `tryon.pipeline.select.engine_identity`). Imported here so a web process loads
-    PyTorch only when it first needs to know."""
-    from tryon.pipeline.select import engine_identity, engine_name_for_garment
+    """The identity of the engine the settings choose for `garment_type` (`tryon.engine_choice`).
+    Imported here so a web process loads PyTorch only when it first needs to know."""
+    from tryon.engine_choice import current_engine_identity as identity_from_settings
 
-    name = engine_name_for_garment(settings.TRYON_ENGINE, garment_type)
-    return engine_identity(name, weights_dir=settings.TRYON_WEIGHTS_DIR)
+    return identity_from_settings(garment_type=garment_type)
 
 
 def photo_pixels(photo: PersonPhoto) -> np.ndarray:

@@ -12,7 +12,7 @@ from tryon import selectors
 from tryon.forms import TryOnForm
 from tryon.pipeline.contract import GARMENT_TYPES
 from tryon.views import WEAR_SESSION_KEY
-from tryon.wording import ENGINE_CLASSIC, ENGINE_NEURAL, engine_note, photo_can_try_summary
+from tryon.wording import ENGINE_CLASSIC, ENGINE_FASHN, ENGINE_NEURAL, engine_note, photo_can_try_summary
 
 register = template.Library()
 
@@ -119,4 +119,4 @@ def engine_note_filter(engine: str) -> str:
 @register.simple_tag
 def engine_note_attributes() -> dict:
     """The notes for each engine, for tryon.js to show under results that arrive over the websocket."""
-    return {"classic": engine_note(ENGINE_CLASSIC), "neural": engine_note(ENGINE_NEURAL)}
+    return {engine: engine_note(engine) for engine in (ENGINE_CLASSIC, ENGINE_NEURAL, ENGINE_FASHN)}

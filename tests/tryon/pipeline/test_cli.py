@@ -147,3 +147,32 @@ def test_cli_puts_a_top_on_with_the_weight_free_engine_when_no_neural_weights_ar
     dressed = np.asarray(Image.open(output).convert("RGB"))
     changed = np.any(dressed != load_rgb(phone_photo[0]), axis=2)
     assert 0.05 < changed.mean() < 0.6
+
+
+def test_cli_names_fashn_warns_it_is_a_gpu_engine_and_refuses_a_redrawn_photo(
+    reference_dir, tmp_path, phone_photo, garment_file
+):
+    from tests.tryon.fashn_stand_in import install_small_fashn
+
+    weights = install_small_fashn(tmp_path / "weights")
+    completed = run_cli(
+        str(phone_photo[0]),
+        str(garment_file),
+        "-o",
+        str(tmp_path / "out.png"),
+        "--engine",
+        "fashn",
+        "--device",
+        "cpu",
+        "--steps",
+        "2",
+        "--weights-dir",
+        str(weights),
+    )
+
+    assert "engine: fashn" in completed.stdout
+    assert "FASHN VTON v1.5 is a GPU engine" in completed.stderr
+    # The stand-in weights draw noise over the whole canvas: the shopper's refusal, not a picture.
+    assert completed.returncode == 2, completed.stderr
+    assert "redrew your photo" in completed.stderr.strip().splitlines()[-1]
+    assert not (tmp_path / "out.png").exists()

@@ -1,9 +1,11 @@
-"""`manage.py install_weights`: put the official try-on checkpoints where the workers find them.
+"""`manage.py install_weights`: put the official try-on weights where the workers find them.
 
-Copies (`--from DIR_OR_FILE`) or downloads (`--url URL`) checkpoint files, checks each is one of the
-registered checkpoints (loadable, exact keys and shapes) and moves it into the weights directory
-atomically, so a worker never sees a half-written file. Without arguments it reports what is
-installed and where the missing files come from.
+Copies (`--from DIR_OR_FILE`) or downloads (`--url URL`) weight files: the neural engine's
+checkpoints (each checked to be one of the registered checkpoints: loadable, exact keys and shapes)
+and FASHN VTON v1.5's `model.safetensors` (SHA-256 checked against `--sha256` or the one the manifest
+records; keys, shapes and dtypes read from its header) with DWPose's optional ONNX files. Each is
+moved into the weights directory atomically, so a worker never sees a half-written file. Without
+arguments it reports what is installed, whether each engine can run, and where missing files come from.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from tryon.pipeline.body.models import INSTALL_COMMAND, MODELS_SUBDIR, model_statuses
 from tryon.pipeline.contract import WeightsError
+from tryon.pipeline.fashn import files as fashn_files
 from tryon.pipeline.neural.weights import (
     CHECKPOINTS,
     CHECKPOINTS_BY_FILENAME,
@@ -67,9 +70,10 @@ class ProgressBar:
 
 class Command(BaseCommand):
     help = (
-        "Install the try-on checkpoints (u2net.pth or u2netp.pth, warp_model_final.pth, gen_model_final.pth): "
-        "copy them from a folder or file, or download one from a URL; each is verified before it is moved "
-        "into the weights directory. Without options, report what is installed."
+        "Install the try-on weights (FASHN VTON v1.5's model.safetensors and the optional DWPose ONNX files; "
+        "u2net.pth or u2netp.pth, warp_model_final.pth, gen_model_final.pth): copy them from a folder or file, "
+        "or download one from a URL; each is verified before it is moved into the weights directory. Without "
+        "options, report what is installed."
     )
 
     def add_arguments(self, parser) -> None:
@@ -83,11 +87,20 @@ class Command(BaseCommand):
         parser.add_argument(
             "--dest", metavar="DIR", help="weights directory (default: TRYON_WEIGHTS_DIR, from REVETIR_WEIGHTS_DIR)"
         )
+        parser.add_argument(
+            "--sha256",
+            metavar="HEX",
+            help="the SHA-256 the file must have (FASHN files: the model card's file listing); "
+            "model.safetensors is otherwise checked against weights/manifest.json when it records one",
+        )
 
-    def handle(self, *args, source: str | None, url: str | None, dest: str | None, **options) -> None:
+    def handle(
+        self, *args, source: str | None, url: str | None, dest: str | None, sha256: str | None, **options
+    ) -> None:
         if source and url:
             raise CommandError("Give either --from or --url, not both.")
         dest_dir = Path(dest) if dest else Path(settings.TRYON_WEIGHTS_DIR)
+        self.expected_sha256 = sha256
         failures: list[str] = []
         if source:
             failures = self._install_from_path(Path(source), dest_dir)
@@ -99,18 +112,29 @@ class Command(BaseCommand):
 
     def _install_from_path(self, source: Path, dest_dir: Path) -> list[str]:
         if source.is_dir():
-            files = find_checkpoint_files(source)
+            files = find_checkpoint_files(source) + _find_fashn_files(source)
             if not files:
-                names = ", ".join(CHECKPOINTS_BY_FILENAME)
-                raise CommandError(f"No checkpoint files ({names}) found in {source} or its subfolders.")
+                names = ", ".join([*CHECKPOINTS_BY_FILENAME, fashn_files.MODEL_FILENAME, *fashn_files.DWPOSE_FILENAMES])
+                raise CommandError(f"No weight files ({names}) found in {source} or its subfolders.")
         elif source.is_file():
             files = [source]
         else:
             raise CommandError(f"{source} does not exist.")
+        if self.expected_sha256 and len(files) > 1:
+            raise CommandError("--sha256 names one file's checksum: give that file with --from FILE.")
         failures = []
         for path in files:
             progress = ProgressBar(self.stderr, path.name)
             try:
+                if fashn_files.is_fashn_file(path):
+                    installed, sha256 = fashn_files.install_fashn_file(
+                        path, weights_dir=dest_dir, progress=progress, expected_sha256=self.expected_sha256
+                    )
+                    progress.finish()
+                    self._announce_fashn(installed, sha256)
+                    continue
+                if self.expected_sha256:
+                    raise WeightsError("--sha256 is for FASHN VTON files; the neural checkpoints are checked by keys.")
                 spec, installed = install_checkpoint_file(path, dest_dir=dest_dir, progress=progress)
             except (WeightsError, OSError) as exc:
                 progress.finish()
@@ -135,6 +159,19 @@ class Command(BaseCommand):
                     )
                 total = int(response.headers["Content-Length"]) if "Content-Length" in response.headers else None
                 response.raw.decode_content = True
+                if label in (fashn_files.MODEL_FILENAME, *fashn_files.DWPOSE_FILENAMES):
+                    installed, sha256 = fashn_files.install_fashn_stream(
+                        response.raw,
+                        filename=label,
+                        weights_dir=dest_dir,
+                        source_label=url,
+                        total_bytes=total,
+                        progress=progress,
+                        expected_sha256=self.expected_sha256,
+                    )
+                    progress.finish()
+                    self._announce_fashn(installed, sha256)
+                    return
                 spec, installed = install_checkpoint_stream(
                     response.raw, dest_dir=dest_dir, source_label=url, total_bytes=total, progress=progress
                 )
@@ -155,8 +192,18 @@ class Command(BaseCommand):
         self.stdout.write(f"  sha256 {file_sha256(installed)}")
         self.stdout.write(f"  Licence: {spec.licence}")
 
+    def _announce_fashn(self, installed: Path, sha256: str) -> None:
+        size_mb = installed.stat().st_size / MEGABYTE
+        self.stdout.write(
+            self.style.SUCCESS(f"Installed {installed.name} (FASHN VTON v1.5, {size_mb:.1f} MB) at {installed}")
+        )
+        self.stdout.write(f"  sha256 {sha256}" + ("  (checked)" if self.expected_sha256 else ""))
+        licence = fashn_files.LICENCE if installed.name == fashn_files.MODEL_FILENAME else fashn_files.DWPOSE_LICENCE
+        self.stdout.write(f"  Licence: {licence}")
+
     def _report(self, dest_dir: Path) -> None:
         self._report_body_models(dest_dir / MODELS_SUBDIR)
+        self._report_fashn(dest_dir)
         report = verify_weights_dir(dest_dir)
         self.stdout.write(f"Weights directory {dest_dir}:")
         for spec in CHECKPOINTS.values():
@@ -172,6 +219,26 @@ class Command(BaseCommand):
                 "u2netp.pth; until then the site uses the weight-free engine. See weights/README.md."
             )
 
+    def _report_fashn(self, dest_dir: Path) -> None:
+        """FASHN VTON v1.5: whether its model loads here, its checksum, the optional DWPose files."""
+        report = fashn_files.verify_fashn_dir(dest_dir)
+        self.stdout.write(f"FASHN VTON v1.5 in {report.directory}:")
+        if report.ready:
+            checksum = f"sha256 {report.sha256}" if report.sha256 else "SHA-256 not recorded (copied in by hand)"
+            size = "" if report.is_standard_size else " (a non-standard model configuration, from model_config.json)"
+            self.stdout.write(f"  OK       {fashn_files.MODEL_FILENAME}{size}, {checksum}")
+        else:
+            self.stdout.write(f"  PROBLEM  {report.problem}")
+        for name in fashn_files.DWPOSE_FILENAMES:
+            state = "present" if name in report.dwpose_installed else "absent (optional)"
+            self.stdout.write(f"  {name}: {state}")
+        if report.ready:
+            self.stdout.write(
+                self.style.SUCCESS(
+                    "FASHN VTON v1.5 can run where a CUDA GPU is present (REVETIR_TRYON_ENGINE=auto picks it there)."
+                )
+            )
+
     def _report_body_models(self, models_dir: Path) -> None:
         """The body model's MediaPipe files (installed by `make install`, not by this command)."""
         self.stdout.write(f"Body model files in {models_dir}:")
@@ -183,3 +250,13 @@ class Command(BaseCommand):
             )
         if any(status.state != "verified" for status in statuses):
             self.stdout.write(f"  Fix: `{INSTALL_COMMAND} --force` (or `make install`).")
+
+
+def _find_fashn_files(directory: Path) -> list[Path]:
+    """FASHN VTON files anywhere under `directory`, one per name, shallowest first."""
+    found: dict[str, Path] = {}
+    for path in sorted(directory.rglob("*"), key=lambda p: (len(p.parts), str(p))):
+        if path.is_file() and fashn_files.is_fashn_file(path) and path.parent.name != ".git":
+            found.setdefault(path.name, path)
+    ordered = [found[name] for name in (fashn_files.MODEL_FILENAME, *fashn_files.DWPOSE_FILENAMES) if name in found]
+    return ordered

@@ -33,6 +33,7 @@ def _as_text(overview: QueueOverview) -> str:
     oldest = "none queued" if overview.oldest_queued_seconds is None else f"{overview.oldest_queued_seconds:.0f} s ago"
     lines = [
         f"Try-on queue {overview.queue!r}, run by {WORKER_DESCRIPTIONS.get(overview.worker, overview.worker)}",
+        f"  engine: {overview.engine}" + (f" ({overview.engine_note})" if overview.engine_note else ""),
         f"  jobs per state: {states}",
         f"  oldest queued job: {oldest}",
     ]

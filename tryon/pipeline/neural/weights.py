@@ -17,9 +17,8 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import tempfile
 import zipfile
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -30,17 +29,22 @@ from torch import nn
 
 from tryon.pipeline.contract import WeightsError
 from tryon.pipeline.masks import CLOTH_MASK_VERSION
+from tryon.pipeline.weight_files import (  # noqa: F401 (the shared helpers are also imported from here)
+    DEFAULT_WEIGHTS_DIR,
+    ProgressCallback,
+    file_sha256,
+    install_stream,
+    weights_dir_from_env,
+)
 
-WEIGHTS_DIR_ENV = "REVETIR_WEIGHTS_DIR"
-DEFAULT_WEIGHTS_DIR = Path("weights")
 MANIFEST_PATH = Path(__file__).resolve().parents[3] / "weights" / "manifest.json"
 INSTALL_COMMAND = "python manage.py install_weights --from DIR"
 DATAPARALLEL_PREFIX = "module."
 OPTIONAL_KEY_SUFFIX = ".num_batches_tracked"
 IGNORED_CHECKPOINT_KEYS = frozenset({"aflow_net.weight"})
 MAX_KEYS_IN_MESSAGE = 5
-COPY_CHUNK_BYTES = 1 << 20
-INSTALLED_FILE_MODE = 0o644
+# Sections of weights/manifest.json that do not come from ../shared/reference/manifests.
+KEPT_MANIFEST_SECTIONS = ("fashn", "body_model")
 
 PFAFN_LICENCE = (
     "PF-AFN checkpoints: the authors restrict their use to non-commercial research and educational "
@@ -102,12 +106,6 @@ CHECKPOINTS: dict[str, CheckpointSpec] = {
 CHECKPOINTS_BY_FILENAME: dict[str, CheckpointSpec] = {spec.filename: spec for spec in CHECKPOINTS.values()}
 
 StateDictSource = Mapping[str, Any] | str | os.PathLike[str]
-ProgressCallback = Callable[[int, int | None], None]  # (bytes done, total bytes or None)
-
-
-def weights_dir_from_env() -> Path:
-    """`REVETIR_WEIGHTS_DIR`, or `weights/` (the Django setting TRYON_WEIGHTS_DIR reads the same variable)."""
-    return Path(os.environ.get(WEIGHTS_DIR_ENV) or DEFAULT_WEIGHTS_DIR)
 
 
 def install_hint(filename: str) -> str:
@@ -136,6 +134,7 @@ def build_compact_manifest(reference_manifest_dir: str | os.PathLike[str]) -> di
     """The content of weights/manifest.json, built from the reference manifests (full descriptions
     with dtypes and constructor notes) by keeping what the loader checks: keys and shapes in order."""
     reference_manifest_dir = Path(reference_manifest_dir)
+    current = json.loads(MANIFEST_PATH.read_text(encoding="utf-8"))
     checkpoints = {}
     for spec in CHECKPOINTS.values():
         reference = json.loads((reference_manifest_dir / f"{spec.name}.json").read_text(encoding="utf-8"))
@@ -150,9 +149,23 @@ def build_compact_manifest(reference_manifest_dir: str | os.PathLike[str]) -> di
         "about": "State-dict keys and shapes of the official checkpoints, in file order. Generated from "
         "the reference manifests; see weights/README.md.",
         "checkpoints": checkpoints,
-        # The body model's files are not in the reference; their checksums are kept as recorded.
-        "body_model": json.loads(MANIFEST_PATH.read_text(encoding="utf-8"))["body_model"],
+        # FASHN VTON's entry (`tryon.pipeline.fashn.files.build_manifest_entry`) and the body model's
+        # files are not in these reference manifests; they are kept as recorded.
+        **{key: current[key] for key in KEPT_MANIFEST_SECTIONS if key in current},
     }
+
+
+def _render_entry(entry: Mapping[str, Any], indent: str) -> list[str]:
+    """One manifest entry: its fields on a line each, then its tensors one per line."""
+    lines = [f"{indent}  {json.dumps(k)}: {json.dumps(v)}," for k, v in entry.items() if k != "tensors"]
+    lines.append(f'{indent}  "tensors": {{')
+    tensors = list(entry["tensors"].items())
+    lines.extend(
+        f"{indent}    {json.dumps(key)}: {json.dumps(shape)}{',' if i < len(tensors) - 1 else ''}"
+        for i, (key, shape) in enumerate(tensors)
+    )
+    lines.append(f"{indent}  }}")
+    return lines
 
 
 def render_compact_manifest(manifest: Mapping[str, Any]) -> str:
@@ -160,19 +173,16 @@ def render_compact_manifest(manifest: Mapping[str, Any]) -> str:
     lines = ["{", f'  "about": {json.dumps(manifest["about"], ensure_ascii=False)},', '  "checkpoints": {']
     names = list(manifest["checkpoints"])
     for index, name in enumerate(names):
-        entry = manifest["checkpoints"][name]
         lines.append(f"    {json.dumps(name)}: {{")
-        lines.extend(f"      {json.dumps(k)}: {json.dumps(v)}," for k, v in entry.items() if k != "tensors")
-        lines.append('      "tensors": {')
-        tensors = list(entry["tensors"].items())
-        lines.extend(
-            f"        {json.dumps(key)}: {json.dumps(shape)}{',' if i < len(tensors) - 1 else ''}"
-            for i, (key, shape) in enumerate(tensors)
-        )
-        lines.append("      }")
+        lines.extend(_render_entry(manifest["checkpoints"][name], "    "))
         lines.append("    }" + ("," if index < len(names) - 1 else ""))
+    lines.append("  },")
+    if "fashn" in manifest:
+        lines.append('  "fashn": {')
+        lines.extend(_render_entry(manifest["fashn"], "  "))
+        lines.append("  },")
     body_model = json.dumps(manifest["body_model"], indent=2, ensure_ascii=False).replace("\n", "\n  ")
-    lines += ["  },", f'  "body_model": {body_model}', "}", ""]
+    lines += [f'  "body_model": {body_model}', "}", ""]
     return "\n".join(lines)
 
 
@@ -380,15 +390,6 @@ def identify_checkpoint(state_dict: Mapping[str, Any]) -> CheckpointSpec | None:
     return None
 
 
-def _copy_with_progress(source: IO[bytes], target: IO[bytes], total: int | None, progress: ProgressCallback | None):
-    done = 0
-    while chunk := source.read(COPY_CHUNK_BYTES):
-        target.write(chunk)
-        done += len(chunk)
-        if progress:
-            progress(done, total)
-
-
 def install_checkpoint_stream(
     source: IO[bytes],
     *,
@@ -398,28 +399,20 @@ def install_checkpoint_stream(
     progress: ProgressCallback | None = None,
 ) -> tuple[CheckpointSpec, Path]:
     """Write `source` to a temporary file in `dest_dir`, check it is one of the registered checkpoints
-    (loadable, exact keys and shapes), then move it into place under its official name with os.replace.
-
-    The destination never holds a half-written or unverified file: on any failure the temporary file
-    is removed and a WeightsError naming `source_label` is raised. Returns (spec, installed path).
+    (loadable, exact keys and shapes), then move it into place under its official name
+    (`weight_files.install_stream`: atomic, nothing left behind on failure). A WeightsError names
+    `source_label`. Returns (spec, installed path).
     """
-    dest_dir = Path(dest_dir)
-    dest_dir.mkdir(parents=True, exist_ok=True)
-    descriptor, temp_name = tempfile.mkstemp(dir=dest_dir, prefix=".installing-", suffix=".part")
-    temp_path = Path(temp_name)
-    try:
-        with os.fdopen(descriptor, "wb") as handle:
-            _copy_with_progress(source, handle, total_bytes, progress)
-            handle.flush()
-            os.fsync(handle.fileno())
-        spec = _verify_installed_candidate(temp_path, source_label)
-        target = dest_dir / spec.filename
-        temp_path.chmod(INSTALLED_FILE_MODE)  # mkstemp makes it owner-only; workers may run as another user
-        os.replace(temp_path, target)
-    except BaseException:
-        temp_path.unlink(missing_ok=True)
-        raise
-    return spec, target
+    found: list[CheckpointSpec] = []
+
+    def check(temp_path: Path) -> Path:
+        found.append(_verify_installed_candidate(temp_path, source_label))
+        return Path(found[0].filename)
+
+    target, _sha256 = install_stream(
+        source, dest_dir=dest_dir, source_label=source_label, check=check, total_bytes=total_bytes, progress=progress
+    )
+    return found[0], target
 
 
 def _verify_installed_candidate(temp_path: Path, source_label: str) -> CheckpointSpec:
@@ -465,12 +458,3 @@ def find_checkpoint_files(directory: str | os.PathLike[str]) -> list[Path]:
         if path.name in CHECKPOINTS_BY_FILENAME and path.is_file():
             found.setdefault(path.name, path)
     return list(found.values())
-
-
-def file_sha256(path: str | os.PathLike[str]) -> str:
-    """Hex SHA-256 of a file, for operators who record what they installed."""
-    digest = hashlib.sha256()
-    with Path(path).open("rb") as stream:
-        while chunk := stream.read(COPY_CHUNK_BYTES):
-            digest.update(chunk)
-    return digest.hexdigest()
