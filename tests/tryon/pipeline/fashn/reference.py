@@ -19,8 +19,8 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from tests.conftest import REFERENCE_DIR
 from revetir.testing.reference_data import detweights
+from revetir.testing.shared_folders import REFERENCE_DIR
 from tryon.pipeline.fashn import build_model, load_weights
 
 torch.set_num_threads(min(2, torch.get_num_threads()))

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 import torch
 
-from tests.conftest import PROJECT_ROOT
+from revetir.testing.shared_folders import PROJECT_ROOT
 from tests.tryon.pipeline.fashn.reference import (
     FULL_MANIFEST,
     VELOCITY_MAX_ABS,
