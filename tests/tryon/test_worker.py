@@ -18,6 +18,7 @@ from tryon.jobs import hosts, runner
 from tryon.jobs.runner import OUT_OF_MEMORY_MESSAGE, UNEXPECTED_ERROR_MESSAGE, run_queued_jobs
 from tryon.jobs.submit import submit_job
 from tryon.models import JobStatus, TryOnJob
+from tryon.pipeline.card_picture import CARD_SIZE
 from tryon.pipeline.contract import NoPersonFoundError
 
 
@@ -45,7 +46,7 @@ def test_the_real_engine_puts_the_garment_on_the_astronaut_and_stores_both_resul
     with storage.open(job.result_small_name, "rb") as handle:
         small = Image.open(io.BytesIO(handle.read()))
     assert full.size == (512, 512)
-    assert small.size == (192, 256)
+    assert small.size == CARD_SIZE  # the card picture "See it on me" shows, cut from the full result
     with storage.open(job.photo.file_name, "rb") as handle:
         before = np.asarray(Image.open(io.BytesIO(handle.read())).convert("RGB"), dtype=np.int16)
     after = np.asarray(full.convert("RGB"), dtype=np.int16)
