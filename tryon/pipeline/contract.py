@@ -48,6 +48,12 @@ class TryOnResult:
     garment_mask: np.ndarray | None = None  # uint8 H×W (0/255) of the garment as placed on the photo
 
 
+def check_garment_type(garment_type: str) -> None:
+    """TryOnError for a garment type no engine knows (a caller's mistake, said plainly)."""
+    if garment_type not in GARMENT_TYPES:
+        raise TryOnError(f"Unknown garment type {garment_type!r}; use one of {', '.join(GARMENT_TYPES)}.")
+
+
 def progress_before(stage_shares: Mapping[str, float], stage: str) -> float:
     """Where the progress bar stands when `stage` starts: the shares (`Engine.stage_shares`) of the
     stages before it. A job that prepares a side before `Engine.dress` reports it with this."""

@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from tryon.pipeline.body import BodyAnalysis, BodyModelMissingError, analyse_body
-from tryon.pipeline.contract import NoPersonFoundError, UnusablePhotoError, WeightsError
+from tryon.pipeline.contract import NoPersonFoundError, PreparedSide, UnusablePhotoError, WeightsError, unpack_mask
 
 
 def analyse_person(rgb: np.ndarray, garment_type: str) -> BodyAnalysis:
@@ -40,3 +40,11 @@ def check_usable(analysis: BodyAnalysis, garment_type: str) -> BodyAnalysis:
     if analysis.people == 0:
         raise NoPersonFoundError(verdict.message)
     raise UnusablePhotoError(verdict.message)
+
+
+def analysis_of_photo_side(photo_side: PreparedSide) -> BodyAnalysis:
+    """The body model's analysis kept in a photo side (`meta["analysis"]` and the packed
+    `arrays["person_mask"]`), as the engines that start from the body model store it."""
+    data = photo_side.meta["analysis"]
+    mask = unpack_mask(photo_side.arrays["person_mask"], (data["height"], data["width"]))
+    return BodyAnalysis.from_json(data, mask)

@@ -60,20 +60,18 @@ from tryon.pipeline.classic.tps import fit_thin_plate_spline
 from tryon.pipeline.contract import (
     ENGINE_CLASSIC,
     GARMENT_SIDE,
-    GARMENT_TYPES,
     PHOTO_SIDE,
     UPPER_BODY,
     PreparedSide,
     StageCallback,
     StageClock,
-    TryOnError,
     TryOnResult,
+    check_garment_type,
     check_prepared,
     pack_mask,
-    unpack_mask,
 )
 from tryon.pipeline.imageio import GarmentSource, ImageSource, load_garment, load_rgb
-from tryon.pipeline.person import analyse_photo, check_usable
+from tryon.pipeline.person import analyse_photo, analysis_of_photo_side, check_usable
 
 # Each stage's share of a run on a 12 MP phone photo, for the progress bar (bench/classic_bench.py,
 # 2026-12-01 stage medians: body model 0.22 s, masking 0.10, warping 0.01, rendering 0.25, compositing 0.11).
@@ -140,12 +138,12 @@ class ClassicTryOnEngine:
         GarmentFitError when the garment cannot be fitted to this photo without a broken picture.
         The same as `dress` on `prepare_photo` and `prepare_garment`.
         """
-        _check_garment_type(garment_type)
+        check_garment_type(garment_type)
         clock = StageClock(on_stage, self.stage_shares)
         clock.start("segmenting")
         person_rgb = load_rgb(person)
         photo_side = self.prepare_photo(person_rgb)
-        analysis = _analysis_of(photo_side)
+        analysis = analysis_of_photo_side(photo_side)
         check_usable(analysis, garment_type)
         clock.start("masking")
         garment_side = self.prepare_garment(garment, garment_type=garment_type)
@@ -166,7 +164,7 @@ class ClassicTryOnEngine:
         """The garment's colours, soft alpha and landmarks for `garment_type` (a cut-out's alpha is its
         mask), and in `meta["mask_problems"]` what the staff check finds wrong with the mask. Raises
         GarmentNotFoundError."""
-        _check_garment_type(garment_type)
+        check_garment_type(garment_type)
         colours, alpha, landmarks, problems = prepare_checked_garment(load_garment(garment), garment_type)
         cloth = np.where(alpha >= CLOTH_ALPHA, 255, 0).astype(np.uint8)
         return PreparedSide(
@@ -194,7 +192,7 @@ class ClassicTryOnEngine:
         StalePreparationError for a side prepared by another method version."""
         check_prepared(photo_side, side=PHOTO_SIDE, identity=self.identity)
         check_prepared(garment_side, side=GARMENT_SIDE, identity=self.identity)
-        analysis = _analysis_of(photo_side)
+        analysis = analysis_of_photo_side(photo_side)
         check_usable(analysis, garment_side.meta["garment_type"])
         clock = StageClock(on_stage, self.stage_shares, already_done=("segmenting", "masking"))
         return self._dress(load_rgb(person), analysis, garment_side, clock)
@@ -290,12 +288,3 @@ def _hangs_between_legs(points: GarmentPoints) -> bool:
     return isinstance(points, DressLandmarks) or (isinstance(points, BottomLandmarks) and points.crotch is None)
 
 
-def _check_garment_type(garment_type: str) -> None:
-    if garment_type not in GARMENT_TYPES:
-        raise TryOnError(f"Unknown garment type {garment_type!r}; use one of {', '.join(GARMENT_TYPES)}.")
-
-
-def _analysis_of(photo_side: PreparedSide) -> BodyAnalysis:
-    data = photo_side.meta["analysis"]
-    mask = unpack_mask(photo_side.arrays["person_mask"], (data["height"], data["width"]))
-    return BodyAnalysis.from_json(data, mask)

@@ -42,7 +42,6 @@ from tryon.pipeline.contract import (
     ENGINE_FASHN,
     FULL_BODY,
     GARMENT_SIDE,
-    GARMENT_TYPES,
     LOWER_BODY,
     PHOTO_SIDE,
     UPPER_BODY,
@@ -53,6 +52,7 @@ from tryon.pipeline.contract import (
     TryOnError,
     TryOnResult,
     WeightsError,
+    check_garment_type,
     check_prepared,
     pack_mask,
     unpack_mask,
@@ -75,7 +75,7 @@ from tryon.pipeline.fashn.weights import compute_dtype, load_model
 from tryon.pipeline.imageio import GarmentSource, ImageSource, load_garment, load_rgb
 from tryon.pipeline.mask_check import mask_problems
 from tryon.pipeline.masks import garment_mask
-from tryon.pipeline.person import analyse_photo, check_usable
+from tryon.pipeline.person import analyse_photo, analysis_of_photo_side, check_usable
 
 logger = logging.getLogger(__name__)
 
@@ -260,12 +260,12 @@ class FashnTryOnEngine:
     ) -> TryOnResult:
         """Dress the person in `person` with the garment (of `garment_type`) in `garment`; the same
         as `dress` on `prepare_photo` and `prepare_garment`, reporting every stage."""
-        _check_garment_type(garment_type)
+        check_garment_type(garment_type)
         clock = StageClock(on_stage, self.stage_shares)
         clock.start("segmenting")
         photo = load_rgb(person)
         photo_side = self.prepare_photo(photo)
-        analysis = _analysis_of(photo_side)
+        analysis = analysis_of_photo_side(photo_side)
         check_usable(analysis, garment_type)
         clock.start("masking")
         garment_side = self.prepare_garment(garment, garment_type=garment_type)
@@ -300,7 +300,7 @@ class FashnTryOnEngine:
         """The garment side, kept per product image: the picture on white on the canvas as the model
         takes a flat-lay (no masking, blank pose), its category, and the cloth mask with what the
         staff check finds wrong with it. Raises GarmentNotFoundError when no garment stands out."""
-        _check_garment_type(garment_type)
+        check_garment_type(garment_type)
         picture = load_garment(garment)
         garment_rgb = picture.on_white()
         mask = garment_mask(picture)
@@ -331,7 +331,7 @@ class FashnTryOnEngine:
         other weights or options, RedrawnPhotoError when the model redrew the photo beyond the garment."""
         check_prepared(photo_side, side=PHOTO_SIDE, identity=self.identity)
         check_prepared(garment_side, side=GARMENT_SIDE, identity=self.identity)
-        analysis = _analysis_of(photo_side)
+        analysis = analysis_of_photo_side(photo_side)
         check_usable(analysis, garment_side.meta["garment_type"])
         clock = StageClock(on_stage, self.stage_shares, already_done=("segmenting", "masking"))
         return self._dress(load_rgb(person), photo_side, analysis, garment_side, clock)
@@ -394,12 +394,3 @@ class FashnTryOnEngine:
         )
 
 
-def _check_garment_type(garment_type: str) -> None:
-    if garment_type not in GARMENT_TYPES:
-        raise TryOnError(f"Unknown garment type {garment_type!r}; use one of {', '.join(GARMENT_TYPES)}.")
-
-
-def _analysis_of(photo_side: PreparedSide) -> BodyAnalysis:
-    data = photo_side.meta["analysis"]
-    mask = unpack_mask(photo_side.arrays["person_mask"], (data["height"], data["width"]))
-    return BodyAnalysis.from_json(data, mask)
