@@ -28,7 +28,6 @@ FASHN_STEPS_ENV, FASHN_GUIDANCE_ENV, FASHN_SEED_ENV = (
     "REVETIR_FASHN_GUIDANCE",
     "REVETIR_FASHN_SEED",
 )
-DEFAULT_FASHN_STEPS, DEFAULT_FASHN_GUIDANCE, DEFAULT_FASHN_SEED = 30, 1.5, 42  # the authors' defaults
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -67,22 +66,15 @@ def build_parser() -> argparse.ArgumentParser:
         help=f"where the neural engine runs (default: ${DEVICE_ENV} or auto = CUDA when available)",
     )
     parser.add_argument(
-        "--steps",
-        type=int,
-        default=int(os.environ.get(FASHN_STEPS_ENV) or DEFAULT_FASHN_STEPS),
-        help=f"FASHN sampling steps (default: ${FASHN_STEPS_ENV} or {DEFAULT_FASHN_STEPS})",
+        "--steps", type=int, help=f"FASHN sampling steps (default: ${FASHN_STEPS_ENV} or the authors' default)"
     )
     parser.add_argument(
         "--guidance",
         type=float,
-        default=float(os.environ.get(FASHN_GUIDANCE_ENV) or DEFAULT_FASHN_GUIDANCE),
-        help=f"FASHN classifier-free guidance (default: ${FASHN_GUIDANCE_ENV} or {DEFAULT_FASHN_GUIDANCE})",
+        help=f"FASHN classifier-free guidance (default: ${FASHN_GUIDANCE_ENV} or the authors' default)",
     )
     parser.add_argument(
-        "--seed",
-        type=int,
-        default=int(os.environ.get(FASHN_SEED_ENV) or DEFAULT_FASHN_SEED),
-        help=f"FASHN noise seed (default: ${FASHN_SEED_ENV} or {DEFAULT_FASHN_SEED})",
+        "--seed", type=int, help=f"FASHN noise seed (default: ${FASHN_SEED_ENV} or the authors' default)"
     )
     parser.add_argument(
         "--weights-dir",
@@ -151,7 +143,16 @@ def _fashn_options(arguments: argparse.Namespace):
         return None
     from tryon.pipeline.fashn.engine import FashnOptions
 
-    return FashnOptions(steps=arguments.steps, guidance=arguments.guidance, seed=arguments.seed)
+    defaults = FashnOptions()
+
+    def chosen(given, variable: str, kind, default):
+        return given if given is not None else kind(os.environ.get(variable) or default)
+
+    return FashnOptions(
+        steps=chosen(arguments.steps, FASHN_STEPS_ENV, int, defaults.steps),
+        guidance=chosen(arguments.guidance, FASHN_GUIDANCE_ENV, float, defaults.guidance),
+        seed=chosen(arguments.seed, FASHN_SEED_ENV, int, defaults.seed),
+    )
 
 
 def _print_stage(stage: str, fraction_done: float) -> None:
