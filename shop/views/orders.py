@@ -16,7 +16,8 @@ from shop.payments import payment_provider_for
 from shop.services import payments
 
 
-def _own_order_or_404(request: HttpRequest, number: str) -> Order:
+def own_order_or_404(request: HttpRequest, number: str) -> Order:
+    """The signed-in shopper's order `number`; 404 for anyone else's or a missing one."""
     order = selectors.order_for_user(user=request.user, number=number)
     if order is None:
         raise Http404("No such order.")
@@ -35,7 +36,7 @@ def order_list(request: HttpRequest) -> HttpResponse:
 @require_GET
 def order_detail(request: HttpRequest, number: str) -> HttpResponse:
     # An order awaiting card payment is brought up to date with Stripe first (paid, or its hold expired).
-    order = payments.payment_sync(order=_own_order_or_404(request, number))
+    order = payments.payment_sync(order=own_order_or_404(request, number))
     return render(
         request,
         "shop/order_detail.html",
@@ -53,7 +54,7 @@ def order_detail(request: HttpRequest, number: str) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def order_cancel(request: HttpRequest, number: str) -> HttpResponse:
     """GET asks "Cancel this order?" (works without JavaScript); POST cancels."""
-    order = _own_order_or_404(request, number)
+    order = own_order_or_404(request, number)
     if request.method == "GET":
         if order.status not in services.CUSTOMER_CANCELLABLE_STATUSES:
             messages.error(request, f"Order {order.number} can no longer be cancelled online.")

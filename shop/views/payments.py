@@ -10,21 +10,15 @@ import json
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
-from shop import card_payments, selectors
+from shop import card_payments
 from shop.models import Order, OrderStatus
 from shop.services import payments
-
-
-def _own_order_or_404(request: HttpRequest, number: str) -> Order:
-    order = selectors.order_for_user(user=request.user, number=number)
-    if order is None:
-        raise Http404("No such order.")
-    return order
+from shop.views.orders import own_order_or_404
 
 
 def _after_payment(request: HttpRequest, order: Order) -> HttpResponseRedirect:
@@ -39,7 +33,7 @@ def _after_payment(request: HttpRequest, order: Order) -> HttpResponseRedirect:
 @login_required
 @require_GET
 def checkout_pay(request: HttpRequest, number: str) -> HttpResponse:
-    order = payments.payment_sync(order=_own_order_or_404(request, number))
+    order = payments.payment_sync(order=own_order_or_404(request, number))
     if order.status != OrderStatus.AWAITING_PAYMENT:
         return _after_payment(request, order)
     try:
@@ -64,7 +58,7 @@ def checkout_pay(request: HttpRequest, number: str) -> HttpResponse:
 @require_POST
 def checkout_pay_confirm(request: HttpRequest, number: str) -> JsonResponse:
     """Confirm with a payment method the page made (Stripe.js builds without the Payment Element)."""
-    order = _own_order_or_404(request, number)
+    order = own_order_or_404(request, number)
     try:
         body = json.loads(request.body or b"{}")
     except (ValueError, UnicodeDecodeError):
@@ -82,7 +76,7 @@ def checkout_pay_confirm(request: HttpRequest, number: str) -> JsonResponse:
 def checkout_pay_return(request: HttpRequest, number: str) -> HttpResponse:
     """Stripe sends the shopper here after paying (its query string is not trusted: the intent
     is read from Stripe)."""
-    order = payments.payment_sync(order=_own_order_or_404(request, number))
+    order = payments.payment_sync(order=own_order_or_404(request, number))
     if order.status == OrderStatus.AWAITING_PAYMENT:
         messages.info(request, "Your payment is not confirmed yet. If you have paid, this page will say so shortly.")
         return redirect("shop:checkout_pay", number=order.number)
