@@ -29,15 +29,19 @@ WEBHOOK_TOLERANCE_SECONDS = 300
 NETWORK_RETRIES = 2
 
 
-class CardPaymentsOff(Exception):
+class CardPaymentProblem(Exception):
+    """Any reason a card payment step did not happen; the three kinds below say which."""
+
+
+class CardPaymentsOff(CardPaymentProblem):
     """Card payments are not configured (no Stripe keys)."""
 
 
-class StripeRefused(Exception):
+class StripeRefused(CardPaymentProblem):
     """Stripe answered and said no; `str()` is Stripe's reason, fit to show."""
 
 
-class StripeUnavailable(Exception):
+class StripeUnavailable(CardPaymentProblem):
     """Stripe could not be asked (network, configuration) or failed itself; try again later."""
 
 

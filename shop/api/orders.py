@@ -74,7 +74,7 @@ class OrderSerializer(serializers.ModelSerializer):
             return None
         try:
             secret = getattr(order, "payment_client_secret", "") or payments.payment_client_secret(order=order)
-        except (card_payments.StripeUnavailable, card_payments.StripeRefused, card_payments.CardPaymentsOff):
+        except card_payments.CardPaymentProblem:
             return None  # Stripe cannot be asked now; reading the order again later gives it
         return {"client_secret": secret, "publishable_key": settings.STRIPE_PUBLISHABLE_KEY}
 

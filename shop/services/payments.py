@@ -42,7 +42,7 @@ def payment_begin(*, order: Order) -> None:
     the hold on its stock. Raises `PaymentError`; the caller then undoes the order."""
     try:
         intent = card_payments.create_intent(order_number=order.number, amount=order.total, currency=order.currency)
-    except (card_payments.StripeRefused, card_payments.StripeUnavailable, card_payments.CardPaymentsOff) as error:
+    except card_payments.CardPaymentProblem as error:
         raise PaymentError(
             f"Card payment could not be started: {error} Try again, or choose pay on delivery."
         ) from error
@@ -120,7 +120,7 @@ def payment_sync(*, order: Order) -> Order:
         return order
     try:
         intent = card_payments.retrieve_intent(order.payment_intent_id)
-    except (card_payments.StripeUnavailable, card_payments.StripeRefused, card_payments.CardPaymentsOff):
+    except card_payments.CardPaymentProblem:
         logger.warning("Could not read the payment of order %s", order.number, exc_info=True)
         return order
     try:

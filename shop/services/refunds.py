@@ -66,7 +66,7 @@ def refund_order(*, order: Order, amount: Decimal, reason: str, staff_user=None,
             reason=reason,
             key=f"refund-{order.number}-{uuid.uuid4().hex}",
         )
-    except (card_payments.StripeRefused, card_payments.StripeUnavailable, card_payments.CardPaymentsOff) as error:
+    except card_payments.CardPaymentProblem as error:
         Order.objects.filter(pk=order.pk).update(amount_refunded=F("amount_refunded") - amount)
         order.refresh_from_db()
         raise RefundError(f"Stripe did not refund {amount} {order.currency}: {error}", code="refused") from error

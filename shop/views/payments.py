@@ -38,7 +38,7 @@ def checkout_pay(request: HttpRequest, number: str) -> HttpResponse:
         return _after_payment(request, order)
     try:
         client_secret = payments.payment_client_secret(order=order)
-    except (card_payments.StripeUnavailable, card_payments.StripeRefused, card_payments.CardPaymentsOff) as error:
+    except card_payments.CardPaymentProblem as error:
         messages.error(request, f"The card form cannot be shown right now: {error}")
         return redirect(order)
     return render(
