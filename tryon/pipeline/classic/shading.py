@@ -1,5 +1,5 @@
 """The garment's shading from the person's photo (part of stage 4, rendering): folds and creases as the
-luminance against its heavy blur, light across the body as that blur against its median; prints and
+luminance against its heavy blur, light across the body as that blur against each row's median; prints and
 badges on the person's own clothes are left out so they do not show through as ghosts.
 
 Blurs are normalised convolutions over the person alone (Knutsson and Westin, "Normalized and
@@ -17,7 +17,7 @@ import numpy as np
 from tryon.pipeline.imageops import shrink
 
 # Shading: the torso's luminance against a heavy blur of it (folds, creases), times a softened share of
-# the heavy blur against its median (light falling across the body); blurs in face widths.
+# the heavy blur against its row's median (light falling across the body); blurs in face widths.
 SHADING_DETAIL_BLUR = 0.03
 SHADING_BROAD_BLUR = 0.35
 SHADING_DETAIL_STRENGTH = 0.8
@@ -39,7 +39,7 @@ def torso_shading(
     """Multipliers for the garment's colours from the person's luminance (`unit`: face width in crop pixels).
 
     Folds and creases: the luminance against its heavy blur. Light across the body: the heavy blur
-    against its median under the garment, softened. Only pixels of `on_person` (bool, the crop's
+    against its row's median under the garment, softened. Only pixels of `on_person` (bool, the crop's
     size; all when None) are measured. Clamped to SHADING_RANGE so a print or a badge on the person's
     own clothes does not show through as a ghost.
     """
@@ -58,10 +58,11 @@ def torso_shading(
         broad = _masked_blur(luminance, weight * ~print_pixels, sigma, reduction=reduction)
     # Off the person (a skirt hanging free) there are no folds to read: the light alone.
     detail = np.where(weight > 0, detail, broad)
-    covered = broad[alpha > 0.5]
-    reference = float(np.median(covered)) if covered.size else float(np.median(broad))
-    # Within a modest range: a far darker part of the person (black trousers under a light top) is their
-    # clothes' colour, not shadow, and would show through a dress as a grey ghost of the legs.
+    # Light is read across the body, against each row's own median: from the top of the person to the
+    # bottom their clothes change colour (a black tee over grey jeans), and a white dress over both would
+    # otherwise come out grey down to the waist. Within a modest range, too: a far darker part of a row
+    # (black trousers beside a light top's hem) is clothes' colour, not shadow.
+    reference = _row_reference(broad, alpha > 0.5)
     light = np.clip(1.0 + SHADING_BROAD_STRENGTH * (broad / reference - 1.0), *LIGHT_RANGE)
     # A fold darkens or lightens cloth by a modest factor; a far larger contrast is a print, badge or collar
     # on the person's own clothes, which fades out of the shading instead of showing through as a ghost.
@@ -73,6 +74,19 @@ def torso_shading(
     fold_likeness = 1.0 - cv2.blur(prints.astype(np.float32), (reach, reach))
     folds = np.exp(SHADING_DETAIL_STRENGTH * fold_likeness * log_ratio)
     return np.clip(light * folds, *SHADING_RANGE).astype(np.float32)
+
+
+def _row_reference(broad: np.ndarray, covered: np.ndarray) -> np.ndarray:
+    """Each row's median of `broad` under the garment (a column to divide by), rows without any garment
+    taking the nearest row's; the whole picture's median where the garment covers nothing."""
+    height = broad.shape[0]
+    rows_covered = covered.any(axis=1)
+    if not rows_covered.any():
+        return np.full((height, 1), float(np.median(broad)), np.float32)
+    medians = np.ma.median(np.ma.masked_array(broad, mask=~covered), axis=1).filled(0.0)
+    known = np.flatnonzero(rows_covered)
+    column = np.interp(np.arange(height), known, medians[known])
+    return column.astype(np.float32)[:, None]
 
 
 def _masked_blur(values: np.ndarray, weight: np.ndarray, sigma: float, *, reduction: int) -> np.ndarray:
