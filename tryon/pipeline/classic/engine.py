@@ -84,11 +84,13 @@ STAGE_SHARES: dict[str, float] = {
 }
 
 
-# Raise when the method changes what the prepared sides hold or how they are computed: sides kept
-# by the shop under the old version are then recomputed. 3: cloth masks that keep the gaps between
-# sleeves and body open and white garments whole; a cut-out's alpha as its mask; sleeveless tops
-# fitted by their straps, hems found on the garment's body.
-METHOD_VERSION = 3
+# Raise when the method changes what the prepared sides hold or how they are computed, or how a result
+# is drawn: sides kept by the shop under the old version are then recomputed, and results cached under
+# it are not shown again. 3: cloth masks that keep the gaps between sleeves and body open and white
+# garments whole; a cut-out's alpha as its mask; sleeveless tops fitted by their straps, hems found on
+# the garment's body. 4: light read across each row (a white dress over a black tee stays white); bare
+# skin rounded and coloured like the bare limbs; trousers found on the shins under a tunic.
+METHOD_VERSION = 4
 # Alpha from which a garment pixel counts as cloth in the mask shown to staff.
 CLOTH_ALPHA = 0.5
 

@@ -10,11 +10,12 @@ arms for a top, hips and legs for a bottom) a pixel whose colour is far likelier
 skin is the old garment, when it joins the sampled region.
 
 What replaces it is what would be there: inside the body's own shape (arms and legs as capsules of
-human proportions along the keypoints, the torso between its sides) the person's skin tone, with the
-light falling on the old garment carried over as lightness; outside it (a wide skirt or sleeve) the
-photo's background, continued across each row from both sides of the person (rooms are mostly
+human proportions along the keypoints, the torso between its sides) the person's skin tone, rounded
+like a lit cylinder across each part; outside it (a wide skirt or sleeve) the
+photo's background, mirrored in across each row from both sides of the person (rooms are mostly
 horizontal lines behind a standing person: a skirting board, a window bar, the floor's edge; a
-fast-marching inpainting smeared them into radial streaks over a skirt's width). Face, hair above the
+fast-marching inpainting smeared them into radial streaks over a skirt's width, and a blend from one
+side's colour to the other's into fog). Face, hair above the
 neck, hands and everything off the person mask are never changed (so a thin blended outline of a wide
 old garment can stay just outside the mask).
 """
@@ -43,6 +44,7 @@ OLD_OVER_SKIN = 2.0
 # wrist; hip, knee, ankle): an upper arm is about 9 cm across, a thigh about 17 cm, a face 14 cm.
 ARM_RADII = (0.32, 0.26, 0.2)
 LEG_RADII = (0.6, 0.4, 0.27)
+NECK_HALF_WIDTH = 0.4  # a neck is about 0.8 face widths across
 # The zone of a bottom starts this far above the waistband (shares of the shoulder-to-hip length).
 BOTTOM_ABOVE_WAISTBAND = 0.0
 # Each foot (and shoe) is kept: within this radius of a line this long straight down from the ankle
@@ -55,19 +57,26 @@ ARM_BESIDE_HIPS_RADIUS = 0.3  # below the waistband, only the arm itself: trouse
 # The old bottom is sampled on the thighs down to this share of the thigh below the hips.
 THIGH_SAMPLE_SHARE = 0.4
 THIGH_SAMPLE_RADIUS = 0.3  # face widths around each leg's line
+SHIN_SAMPLE_SHARES = (0.2, 0.7)  # ...and on the shins, between these shares of the way from knee to ankle
+# where their chroma (Lab a, b) is further than this from the skin's: a bare shin's is near the face's.
+BARE_SKIN_CHROMA_DISTANCE = 10.0
 # The old top is sampled on the middle of the torso, this share of its width, from the armpits to the waist.
 CHEST_SAMPLE_WIDTH = 0.6
-# The skin's lightness follows the old garment's, relative to its median, within this range.
-SKIN_SHADING_RANGE = (0.8, 1.1)
-# ...blurred over this many face widths, from a base of this share of the face's lightness (arms and
-# legs are seldom lit as brightly as the face turned to the camera).
-SKIN_LIGHT_BLUR = 0.15
+# Bare skin's lightness is this share of the face's (arms and legs are seldom lit as brightly as the
+# face turned to the camera), rounded like a cylinder lit from the front: at an arm's, leg's or the
+# torso's edge it falls to ROUNDING_EDGE_LIGHTNESS of its middle's (Lambert's cosine law with ambient
+# light). The old garment's own light is not used: its print, collar and colour blocks made blotches.
 SKIN_LIGHTNESS_SHARE = 0.92
+ROUNDING_EDGE_LIGHTNESS = 0.72
+# The skin's outline against the background continued behind it is softened over this many working pixels.
+SKIN_OUTLINE_FEATHER = 1.0
 # The person's outline is a blend with the background: this many working pixels of it are not sampled.
 PLATE_MARGIN_PIXELS = 3
-# The background continued across a row is smoothed this much down the rows (working pixels).
-PLATE_VERTICAL_BLUR = 3.0
 PLATE_ROW_CONTEXT = 3  # working pixels beside the person averaged for each row's end colours
+# The background mirrored in from both sides is cross-faded over this share of the hidden run's width
+# (at least this many working pixels) around its middle.
+PLATE_SEAM_SHARE = 0.3
+PLATE_SEAM_PIXELS = 4
 EDGE_PIXELS = 2  # the old garment's outline, on the working copy, goes with it
 # Around a hand disc's centre, this share of its radius is sampled for skin, and squares of this
 # half-width (face widths) at these shares of each forearm and shin; each pixel where within this many
@@ -113,18 +122,26 @@ def clear_old_garment(
     ys = (np.arange(size[1]) + 0.5) / factor - 0.5 + top
     grid_x, grid_y = np.meshgrid(xs, ys)
 
-    skin_lab = _skin_samples(person_rgb, body, hands)
+    skin_lab, bare_limbs_lab = _skin_samples(person_rgb, body, hands)
     if len(skin_lab) < MIN_SAMPLES:
         return ClearedPhoto(person_rgb, None)
     lab = cv2.cvtColor(small, cv2.COLOR_RGB2LAB)
     protected = grid_y < body.neck[1]  # the head and hair
     in_hands = _hand_area(hands, grid_x, grid_y)
-    zone = _zone(body, garment_type, grid_x, grid_y) & on_person & ~protected
+    heels = _heels(body, on_person, grid_x, grid_y)
+    zone = _zone(body, garment_type, grid_x, grid_y, heels) & on_person & ~protected
+    skin_share = _histogram_share(skin_lab, lab)
     sample = _sample_region(body, garment_type, grid_x, grid_y) & on_person & ~protected & ~in_hands
+    if garment_type in (LOWER_BODY, FULL_BODY):
+        # Under a tunic or a long top the thighs show the top: the trousers are sampled on the shins too,
+        # where they are not bare skin.
+        shins = _shin_region(body, grid_x, grid_y) & on_person & ~in_hands
+        skin_chroma = np.median(skin_lab[:, 1:].astype(np.float32), axis=0)
+        chroma_distance = np.linalg.norm(lab[:, :, 1:].astype(np.float32) - skin_chroma, axis=2)
+        sample |= shins & (chroma_distance > BARE_SKIN_CHROMA_DISTANCE)
     if sample.sum() < MIN_SAMPLES:
         return ClearedPhoto(person_rgb, None)
     old_share = _histogram_share(lab[sample], lab)
-    skin_share = _histogram_share(skin_lab, lab)
     old = zone & (old_share >= OLD_MIN_SHARE) & (old_share >= OLD_OVER_SKIN * skin_share)
     # Specks and pinholes are colour noise: a garment is a solid region.
     kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (5, 5))
@@ -137,15 +154,18 @@ def clear_old_garment(
     grown = cv2.dilate(old.astype(np.uint8), np.ones((2 * EDGE_PIXELS + 1,) * 2, np.uint8)) > 0
     old = np.where(in_hands, old, grown) & zone
 
-    inside_body = _body_shape(body, garment_type, grid_x, grid_y)
-    skin_fill = _skin_fill(lab, skin_lab, old & sample, SKIN_LIGHT_BLUR * body.unit * factor)
+    inside_body, depth = _body_shape(body, grid_x, grid_y, heels)
+    skin_fill = _skin_fill(skin_lab, bare_limbs_lab, depth)
     fill = np.where((old & inside_body)[:, :, None], skin_fill, small)
     outside = old & ~inside_body
     if outside.any():
-        # The background behind the person, from a copy with the whole person and their outline masked out.
+        # The background behind the person, from a copy with the whole person and their outline masked out;
+        # the bare arm or leg stands in front of it with a softened outline, as a photographed one does.
         square = np.ones((2 * PLATE_MARGIN_PIXELS + 1,) * 2, np.uint8)
         hidden = cv2.dilate(on_person.astype(np.uint8), square) > 0
-        fill = np.where(outside[:, :, None], background_plate(small, hidden), fill)
+        skin_weight = cv2.GaussianBlur(inside_body.astype(np.float32), (0, 0), SKIN_OUTLINE_FEATHER)[:, :, None]
+        blended = skin_fill * skin_weight + background_plate(small, hidden) * (1.0 - skin_weight)
+        fill = np.where(old[:, :, None], np.clip(blended + 0.5, 0, 255).astype(np.uint8), fill)
     alpha = cv2.GaussianBlur(old.astype(np.float32), (0, 0), FEATHER_PIXELS) * ~protected
     alpha = np.maximum(alpha, old.astype(np.float32))
 
@@ -163,31 +183,42 @@ def clear_old_garment(
 
 
 def background_plate(rgb: np.ndarray, hidden: np.ndarray) -> np.ndarray:
-    """`rgb` with the `hidden` pixels (bool) replaced by the background continued across each row: a
-    blend from the colour just left of them to the colour just right, smoothed down the rows. A row
-    hidden to one edge takes the other side's colour; a row hidden throughout keeps its pixels."""
+    """`rgb` with the `hidden` pixels (bool) replaced by the background continued across each row: the
+    room mirrored in from each side (its floor tiles, skirting board and wall keep their texture), the
+    two halves cross-faded in the middle. Where a mirrored pixel would itself be hidden or off the
+    photo, the colour just beside the hidden run is held. A row hidden to one edge takes the other
+    side's; a row hidden throughout keeps its pixels."""
     height, width = hidden.shape
     known = ~hidden
-    columns = np.arange(width)
+    columns = np.arange(width)[None, :]
+    rows = np.arange(height)[:, None]
     left = np.maximum.accumulate(np.where(known, columns, -1), axis=1)
     right = np.minimum.accumulate(np.where(known, columns, width)[:, ::-1], axis=1)[:, ::-1]
     pixels = rgb.astype(np.float32)
     kernel = (PLATE_ROW_CONTEXT, 1)
     counts = cv2.blur(known.astype(np.float32), kernel)
-    # Each row's end colours are a few known pixels' mean, so one odd pixel does not streak across.
+    # Where mirroring fails, each row's end colours are a few known pixels' mean, so one odd pixel
+    # does not streak across.
     ends = cv2.blur(pixels * known[:, :, None], kernel) / np.maximum(counts, 1e-6)[:, :, None]
-    rows = np.arange(height)[:, None]
-    left_colour = ends[rows, np.clip(left, 0, width - 1)]
-    right_colour = ends[rows, np.clip(right, 0, width - 1)]
-    share = ((columns[None, :] - left) / np.maximum(right - left, 1))[:, :, None].astype(np.float32)
+
+    def mirrored(edge: np.ndarray, source: np.ndarray) -> np.ndarray:
+        inside = (source >= 0) & (source < width)
+        clipped = np.clip(source, 0, width - 1)
+        usable = inside & known[rows, clipped]
+        return np.where(usable[:, :, None], pixels[rows, clipped], ends[rows, np.clip(edge, 0, width - 1)])
+
+    from_left = mirrored(left, 2 * left - columns + 1)
+    from_right = mirrored(right, 2 * right - columns - 1)
+    to_left, to_right = columns - left, right - columns
+    seam = np.maximum(PLATE_SEAM_PIXELS, PLATE_SEAM_SHARE * (right - left))
+    share_from_left = np.clip(0.5 + (to_right - to_left) / (2 * seam), 0.0, 1.0)[:, :, None].astype(np.float32)
     has_left, has_right = (left >= 0)[:, :, None], (right < width)[:, :, None]
     across = np.where(
         has_left & has_right,
-        left_colour * (1 - share) + right_colour * share,
-        np.where(has_left, left_colour, np.where(has_right, right_colour, pixels)),
+        from_left * share_from_left + from_right * (1 - share_from_left),
+        np.where(has_left, from_left, np.where(has_right, from_right, pixels)),
     )
-    smoothed = cv2.GaussianBlur(across, (0, 0), sigmaX=0.5, sigmaY=PLATE_VERTICAL_BLUR)
-    return np.clip(np.where(hidden[:, :, None], smoothed, pixels) + 0.5, 0, 255).astype(np.uint8)
+    return np.clip(np.where(hidden[:, :, None], across, pixels) + 0.5, 0, 255).astype(np.uint8)
 
 
 def _person_box(person_mask: np.ndarray, body: BodyLandmarks) -> tuple[int, int, int, int] | None:
@@ -209,30 +240,37 @@ def _lab(rgb_pixels: np.ndarray) -> np.ndarray:
     return cv2.cvtColor(pixels, cv2.COLOR_RGB2LAB).reshape(-1, 3)
 
 
-def _skin_samples(person_rgb: np.ndarray, body: BodyLandmarks, hands: list[tuple[float, float, float]]) -> np.ndarray:
+def _skin_samples(
+    person_rgb: np.ndarray, body: BodyLandmarks, hands: list[tuple[float, float, float]]
+) -> tuple[np.ndarray, np.ndarray]:
     """Lab pixels of the person's skin: the middle of the face, and the hands, forearms and shins where
-    their colour is near the face's (a bare arm's or leg's tone is nearer the garment's than the cheeks')."""
+    their colour is near the face's (a bare arm's or leg's tone is nearer the garment's than the cheeks');
+    and of those, the forearms' and shins' alone."""
     face = _lab(face_core_pixels(person_rgb, body.face))
     if len(face) < MIN_SAMPLES:
-        return face
+        return face, face[:0]
     chroma_mean = face[:, 1:].astype(np.float32).mean(axis=0)
     chroma_spread = np.maximum(face[:, 1:].astype(np.float32).std(axis=0), 3.0)
-    samples = [face]
+    samples, limb_samples = [face], []
     # Hands, forearms and shins are sampled too: bare, they show the body's own tone.
-    spots = [(x, y, radius * HAND_SAMPLE_SHARE) for x, y, radius in hands]
+    spots = [(x, y, radius * HAND_SAMPLE_SHARE, False) for x, y, radius in hands]
     for limb in (body.left_arm, body.right_arm, body.left_leg, body.right_leg):
         for share in LOWER_LIMB_SAMPLES:
             x, y = limb.joint + share * (limb.end - limb.joint)
-            spots.append((float(x), float(y), LOWER_LIMB_SAMPLE_RADIUS * body.unit))
+            spots.append((float(x), float(y), LOWER_LIMB_SAMPLE_RADIUS * body.unit, True))
     height, width = person_rgb.shape[:2]
-    for x, y, radius in spots:
+    for x, y, radius, on_limb in spots:
         reach = max(1, round(radius))
         rows = slice(max(0, round(y) - reach), min(height, round(y) + reach))
         columns = slice(max(0, round(x) - reach), min(width, round(x) + reach))
         spot = _lab(person_rgb[rows, columns])
         distance = np.sqrt((((spot[:, 1:].astype(np.float32) - chroma_mean) / chroma_spread) ** 2).sum(axis=1))
         samples.append(spot[distance <= SKIN_SAMPLE_TOLERANCE])
-    return np.concatenate(samples)
+        if on_limb:
+            # Bare for certain: a beard widens the face's spread enough to let grey jeans through above.
+            near = np.linalg.norm(spot[:, 1:].astype(np.float32) - chroma_mean, axis=1) <= BARE_SKIN_CHROMA_DISTANCE
+            limb_samples.append(spot[near])
+    return np.concatenate(samples), np.concatenate(limb_samples)
 
 
 def _histogram_share(samples: np.ndarray, lab: np.ndarray) -> np.ndarray:
@@ -270,8 +308,30 @@ def _hand_area(hands: list[tuple[float, float, float]], grid_x: np.ndarray, grid
     return area
 
 
-def _zone(body: BodyLandmarks, garment_type: str, grid_x: np.ndarray, grid_y: np.ndarray) -> np.ndarray:
-    """Where the old garment of this type can be: torso and arms for a top, hips and legs for a bottom."""
+def _heels(
+    body: BodyLandmarks, on_person: np.ndarray, grid_x: np.ndarray, grid_y: np.ndarray
+) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Each foot as (heel, toes): a line down from the ankle to where the person ends under it (the
+    sole), no taller than a shoe. Under a long skirt the ankle is only guessed, often too high: the
+    foot then starts a shoe's height above the sole, and the leg reaches down to it."""
+    feet = []
+    for leg in (body.left_leg, body.right_leg):
+        under_ankle = on_person & (np.abs(grid_x - leg.end[0]) <= FOOT_RADIUS * body.unit)
+        sole_y = float(grid_y[under_ankle].max()) if under_ankle.any() else float(leg.end[1])
+        heel = np.array([leg.end[0], max(float(leg.end[1]), sole_y - FOOT_LENGTH * body.unit)])
+        feet.append((heel, np.array([leg.end[0], max(heel[1], sole_y)])))
+    return feet
+
+
+def _zone(
+    body: BodyLandmarks,
+    garment_type: str,
+    grid_x: np.ndarray,
+    grid_y: np.ndarray,
+    feet: list[tuple[np.ndarray, np.ndarray]],
+) -> np.ndarray:
+    """Where the old garment of this type can be: torso and arms for a top, hips and legs down to the
+    `feet` (`_heels`) for a bottom."""
     shoulder_y = (body.left_shoulder[1] + body.right_shoulder[1]) / 2
     hip_y = float(body.hip_centre[1])
     zone = np.zeros(grid_x.shape, bool)
@@ -285,12 +345,10 @@ def _zone(body: BodyLandmarks, garment_type: str, grid_x: np.ndarray, grid_y: np
     if garment_type in (LOWER_BODY, FULL_BODY):
         # Down to the floor (a long skirt's hem lies below the ankles), but never on the feet.
         waist_y = body.waistband_y - BOTTOM_ABOVE_WAISTBAND * (hip_y - shoulder_y)
-        feet = np.zeros(grid_x.shape, bool)
-        for leg in (body.left_leg, body.right_leg):
-            toes = leg.end + np.array([0.0, FOOT_LENGTH * body.unit])
-            below_ankle = grid_y >= leg.end[1]
-            feet |= below_ankle & (_segment_distance(leg.end, toes, grid_x, grid_y) <= FOOT_RADIUS * body.unit)
-        zone |= (grid_y >= waist_y) & ~feet
+        on_feet = np.zeros(grid_x.shape, bool)
+        for heel, toes in feet:
+            on_feet |= (grid_y >= heel[1]) & (_segment_distance(heel, toes, grid_x, grid_y) <= FOOT_RADIUS * body.unit)
+        zone |= (grid_y >= waist_y) & ~on_feet
     return zone
 
 
@@ -312,31 +370,57 @@ def _sample_region(body: BodyLandmarks, garment_type: str, grid_x: np.ndarray, g
     return region
 
 
-def _body_shape(body: BodyLandmarks, garment_type: str, grid_x: np.ndarray, grid_y: np.ndarray) -> np.ndarray:
-    """The body itself, without clothes: arms and legs as tapering capsules, the torso between its sides
-    from the neck to the hips (and, for a bottom, the hips down to the crotch)."""
-    shape = np.zeros(grid_x.shape, bool)
-    for arm in (body.left_arm, body.right_arm):
-        shape |= _in_tapered_limb(arm, ARM_RADII, body.unit, grid_x, grid_y)
+def _shin_region(body: BodyLandmarks, grid_x: np.ndarray, grid_y: np.ndarray) -> np.ndarray:
+    """The middle of both shins, where long trousers surely are and shorts never reach."""
+    region = np.zeros(grid_x.shape, bool)
     for leg in (body.left_leg, body.right_leg):
-        shape |= _in_tapered_limb(leg, LEG_RADII, body.unit, grid_x, grid_y)
+        start, end = (leg.joint + share * (leg.end - leg.joint) for share in SHIN_SAMPLE_SHARES)
+        region |= _segment_distance(start, end, grid_x, grid_y) <= THIGH_SAMPLE_RADIUS * body.unit
+    return region
+
+
+def _body_shape(
+    body: BodyLandmarks, grid_x: np.ndarray, grid_y: np.ndarray, feet: list[tuple[np.ndarray, np.ndarray]]
+) -> tuple[np.ndarray, np.ndarray]:
+    """The body itself, without clothes (arms and legs as tapering capsules down to the `feet`' heels,
+    the torso between its sides from the neck to the hips), and how far each pixel of it lies from the
+    middle of its part towards its edge (0 on an arm's line or the torso's middle, 1 at the outline;
+    the nearest part's)."""
+    depth = np.full(grid_x.shape, np.inf, np.float32)
+    for limb, radii in (
+        (body.left_arm, ARM_RADII),
+        (body.right_arm, ARM_RADII),
+        (body.left_leg, LEG_RADII),
+        (body.right_leg, LEG_RADII),
+    ):
+        depth = np.minimum(depth, _tapered_limb_depth(limb, radii, body.unit, grid_x, grid_y))
+    for leg, (heel, _) in zip((body.left_leg, body.right_leg), feet, strict=True):
+        ankle_radius = LEG_RADII[2] * body.unit
+        depth = np.minimum(depth, _segment_distance(leg.end, heel, grid_x, grid_y) / ankle_radius)
     sides = np.array([body.torso_sides_at(y) for y in grid_y[:, 0]])
+    middle, half = sides.mean(axis=1)[:, None], np.diff(sides, axis=1) / 2
+    # From the base of the neck the torso widens to the shoulders along rounded slopes, not as a box.
+    shoulder_y = (body.left_shoulder[1] + body.right_shoulder[1]) / 2
+    up_the_slope = np.clip((grid_y[:, :1] - body.neck[1]) / max(shoulder_y - body.neck[1], 1e-6), 0.0, 1.0)
+    neck_half = NECK_HALF_WIDTH * body.unit
+    half = np.maximum(neck_half + (half - neck_half) * np.sqrt(up_the_slope), 1e-6)
     torso_rows = (grid_y >= body.neck[1]) & (grid_y <= body.hip_centre[1])
-    shape |= torso_rows & (grid_x >= sides[:, :1]) & (grid_x <= sides[:, 1:])
-    return shape
+    depth = np.minimum(depth, np.where(torso_rows, np.abs(grid_x - middle) / half, np.inf))
+    return depth <= 1.0, np.clip(depth, 0.0, 1.0).astype(np.float32)
 
 
-def _in_tapered_limb(
+def _tapered_limb_depth(
     limb: Limb, radii: tuple[float, float, float], unit: float, grid_x: np.ndarray, grid_y: np.ndarray
 ) -> np.ndarray:
-    inside = np.zeros(grid_x.shape, bool)
+    """Distance from the limb's line over its radius there (above 1 outside it)."""
+    depth = np.full(grid_x.shape, np.inf)
     for start, end, (start_radius, end_radius) in (
         (limb.root, limb.joint, radii[:2]),
         (limb.joint, limb.end, radii[1:]),
     ):
         distance, share = _segment_distance_and_share(start, end, grid_x, grid_y)
-        inside |= distance <= unit * (start_radius + share * (end_radius - start_radius))
-    return inside
+        depth = np.minimum(depth, distance / (unit * (start_radius + share * (end_radius - start_radius))))
+    return depth
 
 
 def _limb_distance(limb: Limb, grid_x: np.ndarray, grid_y: np.ndarray) -> np.ndarray:
@@ -362,17 +446,22 @@ def _segment_distance_and_share(
     return distance, share
 
 
-def _skin_fill(lab: np.ndarray, skin_lab: np.ndarray, old_sampled: np.ndarray, blur: float) -> np.ndarray:
-    """RGB skin for every pixel: the skin's median colour, its lightness following the light on the old
-    garment (its lightness blurred by `blur` pixels against its median: the cloth's own texture and
-    print are not the skin's)."""
-    skin = np.median(skin_lab.astype(np.float32), axis=0)
-    skin[0] *= SKIN_LIGHTNESS_SHARE
-    lightness = cv2.GaussianBlur(lab[:, :, 0].astype(np.float32) + 1.0, (0, 0), max(0.5, blur))
-    reference = float(np.median(lightness[old_sampled])) if old_sampled.any() else float(np.median(lightness))
-    ratio = np.clip(lightness / reference, *SKIN_SHADING_RANGE)
-    filled = np.empty_like(lab)
-    filled[:, :, 0] = np.clip(skin[0] * ratio, 0, 255).astype(np.uint8)
+def _skin_fill(skin_lab: np.ndarray, bare_limbs_lab: np.ndarray, depth: np.ndarray) -> np.ndarray:
+    """RGB skin for every pixel, its lightness rounded by `depth` (0 in the middle of an arm, a leg or the
+    torso, 1 at its outline) like a cylinder lit from the front: the colour of the bare forearms and
+    shins where enough show (a covered leg beside a bare one must match it), else of all the skin
+    samples, a little darker than the face."""
+    facing = np.sqrt(1.0 - np.square(depth))  # the cosine of the surface's angle to the camera
+    rounding = ROUNDING_EDGE_LIGHTNESS + (1.0 - ROUNDING_EDGE_LIGHTNESS) * facing
+    if len(bare_limbs_lab) >= MIN_SAMPLES:
+        skin = np.median(bare_limbs_lab.astype(np.float32), axis=0)
+        # The samples lie across the limbs: their median is the rounding's mean (π/4 of the way up).
+        skin[0] /= ROUNDING_EDGE_LIGHTNESS + (1.0 - ROUNDING_EDGE_LIGHTNESS) * np.pi / 4
+    else:
+        skin = np.median(skin_lab.astype(np.float32), axis=0)
+        skin[0] *= SKIN_LIGHTNESS_SHARE
+    filled = np.empty((*depth.shape, 3), np.uint8)
+    filled[:, :, 0] = np.clip(skin[0] * rounding, 0, 255).astype(np.uint8)
     filled[:, :, 1] = np.uint8(round(float(skin[1])))
     filled[:, :, 2] = np.uint8(round(float(skin[2])))
     return cv2.cvtColor(filled, cv2.COLOR_LAB2RGB)

@@ -49,3 +49,21 @@ def test_a_person_cut_by_the_photos_edge_takes_the_other_sides_background():
     hidden[:, 30:] = True
 
     assert (np.abs(background_plate(photo, hidden)[:, 30:].astype(int) - 120) <= 1).all()
+
+
+def test_a_textured_floor_keeps_its_texture_where_a_skirt_was():
+    # Tiles in narrow columns of two greys, hidden by a wide skirt: a blend from one side's colour to
+    # the other's left a flat grey fog; the room mirrored in from each side keeps the tiles' contrast.
+    floor = np.zeros((40, 120, 3), np.uint8)
+    floor[:, :] = np.where((np.arange(120) // 4) % 2 == 0, 90, 200)[None, :, None]
+    hidden = np.zeros((40, 120), bool)
+    hidden[:, 40:80] = True
+    photo = floor.copy()
+    photo[hidden] = (20, 20, 30)
+
+    plate = background_plate(photo, hidden).astype(int)
+
+    near_each_side = np.r_[40:52, 68:80]  # the middle is a cross-fade of the two mirrored sides
+    contrast = plate[20, near_each_side, 0].max() - plate[20, near_each_side, 0].min()
+    assert contrast >= 100, f"the tiles' contrast is gone ({contrast})"
+    assert set(np.unique(plate[:, 40:48, 0])) <= {90, 200}  # next to the edge: the tiles themselves

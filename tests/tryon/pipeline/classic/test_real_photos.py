@@ -113,9 +113,39 @@ def test_a_white_top_over_a_black_tee_is_evenly_lit_not_greyed_in_the_middle(dre
 
 
 @needs_real_photos
-@pytest.mark.parametrize("person", ["p05", "p28"])
+def test_a_white_dress_over_a_black_tee_and_grey_jeans_is_as_light_at_the_chest_as_at_the_hips(dressed):
+    # Light measured against the whole garment's median took the black tee above the grey jeans for a
+    # shadow, and the white dress came out grey down to the waist.
+    _, body, result = dressed("p05", "g30", FULL_BODY)
+    image = np.asarray(result.image)
+    radius = max(1, round(0.1 * body.unit))
+    chest = np.mean([body.left_chest, body.right_chest], axis=0)
+    hips = np.mean([body.left_hip, body.right_hip], axis=0) + np.array([0.0, 0.3 * body.unit])
+    chest_lightness, hips_lightness = patch_colour(image, chest, radius)[0], patch_colour(image, hips, radius)[0]
+    assert chest_lightness >= 200, f"the white dress is grey on the chest (L {chest_lightness:.0f})"
+    assert abs(chest_lightness - hips_lightness) <= 12, f"chest L {chest_lightness:.0f}, hips L {hips_lightness:.0f}"
+
+
+@needs_real_photos
+def test_bare_shins_are_rounded_like_a_leg_not_painted_flat(dressed):
+    # p05's grey jeans give way to skin below denim shorts: lighter along the leg's middle than at its sides.
+    _, body, result = dressed("p05", "g16", LOWER_BODY)
+    image = np.asarray(result.image)
+    radius = max(1, round(0.03 * body.unit))
+    for leg in (body.left_leg, body.right_leg):
+        shin = leg.joint + 0.5 * (leg.end - leg.joint)
+        along = (leg.end - leg.joint) / np.linalg.norm(leg.end - leg.joint)
+        across = np.array([-along[1], along[0]]) * 0.25 * body.unit
+        middle = patch_colour(image, shin, radius)[0]
+        for side in (shin - across, shin + across):
+            assert middle >= patch_colour(image, side, radius)[0] + 4, "the shin is a flat band of colour"
+
+
+@needs_real_photos
+@pytest.mark.parametrize("person", ["p05", "p11", "p28"])
 def test_shorts_over_long_trousers_leave_skin_on_the_shins(dressed, person):
-    # p05 wears grey jeans, p28 black trousers; g16 are denim shorts.
+    # p05 wears grey jeans, p28 black trousers; g16 are denim shorts. p11 wears white trousers under a
+    # long tunic, so her thighs show the tunic: the trousers are found on her shins.
     photo, body, result = dressed(person, "g16", LOWER_BODY)
     image = np.asarray(result.image)
     skin = skin_colour(photo, body)
