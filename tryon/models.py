@@ -111,7 +111,7 @@ class PhotoPreparation(models.Model):
 
 
 class GarmentPreparation(models.Model):
-    """An engine's garment side of a product image: cloth mask, landmarks, model inputs and features.
+    """An engine's garment side of a product image: cloth mask, garment points, model inputs and features.
     `image_name` is the image file it was made from, so a replaced image is prepared again; the mask
     check's problems (and, for older rows, the mask's area and border contact) tell staff when the
     picture will not do, and keep the garment from shoppers until it is replaced."""

@@ -18,8 +18,8 @@ from tryon.jobs import state, submit
 from tryon.jobs.runner import run_queued_jobs
 from tryon.models import GarmentPreparation, JobPriority, JobStatus, PhotoPreparation, TryOnJob
 from tryon.pipeline.card_picture import card_picture
-from tryon.pipeline.classic.engine import ClassicTryOnEngine
-from tryon.pipeline.contract import PreparedSide
+from tryon.pipeline.classic.engine import METHOD_VERSION, ClassicTryOnEngine
+from tryon.pipeline.contract import ENGINE_CLASSIC, PreparedSide
 from tryon.pipeline.imageio import load_rgb
 from tryon.storage import read_private_file
 
@@ -186,6 +186,32 @@ def test_a_replaced_product_image_gets_a_new_garment_side_and_no_stale_result(di
     second.refresh_from_db()
     red = Image.open(io.BytesIO(read_private_file(second.result_name))).convert("RGB")
     assert red.getpixel((256, 400))[0] > 120  # the new red shirt is on the chest
+
+
+class PreviousMethodEngine(CountingClassicEngine):
+    """The weight-free engine under the METHOD_VERSION before this one: the sides it kept are stale."""
+
+    identity = f"{ENGINE_CLASSIC}/{METHOD_VERSION - 1}"
+
+
+@pytest.mark.django_db
+def test_sides_kept_by_an_older_method_version_are_prepared_again_and_their_files_removed(dispatched, engine):
+    user = make_user()
+    photo = services.save_person_photo(user=user, upload=astronaut_upload())
+    image = primary_image(make_tryon_product())
+    older = PreviousMethodEngine()
+    preparations.photo_side(photo=photo, engine=older)
+    preparations.garment_side(product_image=image, engine=older)
+    old_files = [PhotoPreparation.objects.get().file_name, GarmentPreparation.objects.get().file_name]
+
+    job = submit.submit_job(user=user, photo=photo, product_image=image)
+    assert run_all(engine) == 1
+
+    job.refresh_from_db()
+    assert job.status == JobStatus.DONE and (engine.photos, engine.garments, engine.pairs) == (1, 1, 1)
+    assert list(PhotoPreparation.objects.values_list("engine_identity", flat=True)) == [engine.identity]
+    assert list(GarmentPreparation.objects.values_list("engine_identity", flat=True)) == [engine.identity]
+    assert [name for name in old_files if storages["private"].exists(name)] == []
 
 
 @pytest.mark.django_db

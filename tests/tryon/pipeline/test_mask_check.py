@@ -127,7 +127,7 @@ def test_a_garment_cut_by_the_pictures_edge_is_flagged():
 
 
 def test_a_top_cut_in_half_by_the_frame_is_refused_for_that_reason_not_a_misleading_one():
-    """Its landmarks cannot be found either; staff read what the mask check saw, the cut edge."""
+    """Its garment points cannot be found either; staff read what the mask check saw, the cut edge."""
     tee = real_garment("g02_top_tshirt_fila_logo.jpg")
     half = np.ascontiguousarray(tee[: tee.shape[0] // 2])
 

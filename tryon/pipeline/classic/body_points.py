@@ -7,7 +7,7 @@ human proportions of the joints' own spacing (a mask that also holds the arms ha
 must not make the shirt twice as wide). Lengths are in `unit`s of a face width, taken as a fixed share
 of the shoulder joints' spacing, so every rule is independent of photo size.
 
-"Left" and "right" mean the image's left and right throughout, not the wearer's; `body_landmarks`
+"Left" and "right" mean the image's left and right throughout, not the wearer's; `body_points`
 pairs the body model's named keypoints (the person's left and right) with the image's sides.
 """
 
@@ -99,7 +99,7 @@ class Limb:
 
 
 @dataclass(frozen=True)
-class BodyLandmarks:
+class BodyPoints:
     """Points a garment is fitted to, in photo pixels; `unit` is a face width."""
 
     unit: float
@@ -142,7 +142,7 @@ class BodyLandmarks:
         return float(np.interp(y, heights, lefts)), float(np.interp(y, heights, rights))
 
 
-def body_landmarks(analysis: BodyAnalysis) -> BodyLandmarks:
+def body_points(analysis: BodyAnalysis) -> BodyPoints:
     """The fitting points of the person in `analysis` (a photo the body model found one person in)."""
     mask = analysis.person_mask
     # Facing the camera the person's right shoulder is on the image's left; pair names with image sides.
@@ -186,7 +186,7 @@ def body_landmarks(analysis: BodyAnalysis) -> BodyLandmarks:
     waistband_y = hip_y - WAISTBAND_ABOVE_HIPS * (hip_y - shoulder_y)
     waistband_x = float(hip_centre[0] + WAISTBAND_ABOVE_HIPS * (centre_x - hip_centre[0]))
     left_waistband, right_waistband = sides(waistband_y, waistband_x, hip_half, WAIST_HALF_WIDTH_RANGE)
-    return BodyLandmarks(
+    return BodyPoints(
         unit=unit,
         face=face,
         chin_y=chin_y,
@@ -272,7 +272,7 @@ def _mask_extents(person_mask: np.ndarray, centre_x: float, y: float, unit: floa
     return float(np.median(lefts)), float(np.median(rights))
 
 
-def between_legs(person_mask: np.ndarray, body: BodyLandmarks) -> np.ndarray:
+def between_legs(person_mask: np.ndarray, body: BodyPoints) -> np.ndarray:
     """The space between the two legs (uint8, 255 inside) from the hip joints down to the ankles, which a
     skirt or dress hangs across although the person mask has a gap there.
 
@@ -316,7 +316,7 @@ def _run_near(row: np.ndarray, x: float, reach: float) -> tuple[int, int] | None
     return run_through(row, nearest)
 
 
-def hanging_room(shape: tuple[int, ...], body: BodyLandmarks, *, keep_open: np.ndarray | None = None) -> np.ndarray:
+def hanging_room(shape: tuple[int, ...], body: BodyPoints, *, keep_open: np.ndarray | None = None) -> np.ndarray:
     """Where a bottom or a dress may reach off the person (uint8, 255 inside): below the hip joints, with
     its own outline (a trouser leg is wider than a bare leg, a skirt has its own flare), but clear of
     the arms, which hang in front of it, and of `keep_open` (for trousers, the gap between the legs).

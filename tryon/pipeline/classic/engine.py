@@ -6,7 +6,7 @@ of the method, each in its module:
 
 1. segmenting (`tryon/pipeline/person.py`, shared with the neural engine): keypoints and person mask
    from the body model, and its verdict on whether the photo can try this garment type.
-2. masking (`garment_mask.py`, `garment_points.py`): the garment's cloth mask, colours and landmarks
+2. masking (`garment_mask.py`, `garment_points.py`): the garment's cloth mask, colours and points
    (a top's collar, shoulders, armpits and sleeves; a bottom's waistband, crotch and hems; a dress's
    top and hem).
 3. warping (`body_points.py`, `fit.py`, `tps.py`): the body's fitting points from the keypoints, a
@@ -22,7 +22,7 @@ Pixels above the chin and outside the person mask are never changed, except that
 covers the space between the legs, and below the hips bottoms and dresses keep their own outline (a
 trouser leg is wider than a bare leg, a skirt has its own flare), clear of the arms, which hang in front.
 Stages 1 and 2 depend on one input each: `prepare_photo` (the body model's analysis and person mask,
-for every garment type) and `prepare_garment` (colours, alpha, landmarks for the product's garment type)
+for every garment type) and `prepare_garment` (colours, alpha, points for the product's garment type)
 return `PreparedSide`s the shop keeps; `dress` checks the photo's verdict for the garment type and does
 the rest.
 """
@@ -36,9 +36,9 @@ from PIL import Image
 
 from tryon.pipeline.body import BodyAnalysis
 from tryon.pipeline.classic.body_points import (
-    BodyLandmarks,
+    BodyPoints,
     between_legs,
-    body_landmarks,
+    body_points,
     hand_discs,
     hanging_room,
 )
@@ -52,8 +52,8 @@ from tryon.pipeline.classic.fit import (
     render_region,
 )
 from tryon.pipeline.classic.fit_check import measure_fit
-from tryon.pipeline.classic.garment_mask import GarmentPoints, prepare_checked_garment
-from tryon.pipeline.classic.garment_points import BottomLandmarks, DressLandmarks, GarmentLandmarks
+from tryon.pipeline.classic.garment_mask import prepare_checked_garment
+from tryon.pipeline.classic.garment_points import BottomPoints, DressPoints, GarmentPoints, TopPoints
 from tryon.pipeline.classic.old_garment import clear_old_garment
 from tryon.pipeline.classic.render import render_garment
 from tryon.pipeline.classic.tps import fit_thin_plate_spline
@@ -89,30 +89,31 @@ STAGE_SHARES: dict[str, float] = {
 # it are not shown again. 3: cloth masks that keep the gaps between sleeves and body open and white
 # garments whole; a cut-out's alpha as its mask; sleeveless tops fitted by their straps, hems found on
 # the garment's body. 4: light read across each row (a white dress over a black tee stays white); bare
-# skin rounded and coloured like the bare limbs; trousers found on the shins under a tunic.
-METHOD_VERSION = 4
+# skin rounded and coloured like the bare limbs; trousers found on the shins under a tunic. 5: the
+# garment side keeps its points under "garment_points" (was "landmarks").
+METHOD_VERSION = 5
 # Alpha from which a garment pixel counts as cloth in the mask shown to staff.
 CLOTH_ALPHA = 0.5
 
 
 def _tuples(values: dict) -> dict:
-    """JSON turned a landmark's (x, y) tuples into lists; turn them back."""
+    """JSON turned a garment point's (x, y) tuples into lists; turn them back."""
     return {key: tuple(value) if isinstance(value, list) else value for key, value in values.items()}
 
 
-def _landmarks_to_json(points: GarmentPoints) -> dict:
-    kind = "bottom" if isinstance(points, BottomLandmarks) else "dress" if isinstance(points, DressLandmarks) else "top"
+def _points_to_json(points: GarmentPoints) -> dict:
+    kind = "bottom" if isinstance(points, BottomPoints) else "dress" if isinstance(points, DressPoints) else "top"
     return {"kind": kind, "points": dataclasses.asdict(points)}
 
 
-def _landmarks_from_json(data: dict) -> GarmentPoints:
+def _points_from_json(data: dict) -> GarmentPoints:
     points = data["points"]
     if data["kind"] == "bottom":
-        return BottomLandmarks(**_tuples(points))
+        return BottomPoints(**_tuples(points))
     if data["kind"] == "dress":
         rest = _tuples({key: value for key, value in points.items() if key != "top"})
-        return DressLandmarks(top=GarmentLandmarks(**_tuples(points["top"])), **rest)
-    return GarmentLandmarks(**_tuples(points))
+        return DressPoints(top=TopPoints(**_tuples(points["top"])), **rest)
+    return TopPoints(**_tuples(points))
 
 
 class ClassicTryOnEngine:
@@ -163,18 +164,18 @@ class ClassicTryOnEngine:
         )
 
     def prepare_garment(self, garment: GarmentSource, *, garment_type: str = UPPER_BODY) -> PreparedSide:
-        """The garment's colours, soft alpha and landmarks for `garment_type` (a cut-out's alpha is its
+        """The garment's colours, soft alpha and points for `garment_type` (a cut-out's alpha is its
         mask), and in `meta["mask_problems"]` what the staff check finds wrong with the mask. Raises
         GarmentNotFoundError."""
         check_garment_type(garment_type)
-        colours, alpha, landmarks, problems = prepare_checked_garment(load_garment(garment), garment_type)
+        colours, alpha, points, problems = prepare_checked_garment(load_garment(garment), garment_type)
         cloth = np.where(alpha >= CLOTH_ALPHA, 255, 0).astype(np.uint8)
         return PreparedSide(
             side=GARMENT_SIDE,
             identity=self.identity,
             arrays={"colours": colours, "alpha": alpha, "cloth_mask": pack_mask(cloth)},
             meta={
-                "landmarks": _landmarks_to_json(landmarks),
+                "garment_points": _points_to_json(points),
                 "garment_type": garment_type,
                 "mask_size": [cloth.shape[1], cloth.shape[0]],
                 "mask_problems": problems,
@@ -203,15 +204,15 @@ class ClassicTryOnEngine:
         self, person_rgb: np.ndarray, analysis: BodyAnalysis, garment_side: PreparedSide, clock: StageClock
     ) -> TryOnResult:
         person_mask = analysis.person_mask
-        garment_points = _landmarks_from_json(garment_side.meta["landmarks"])
+        garment_points = _points_from_json(garment_side.meta["garment_points"])
         garment_colours, garment_alpha = garment_side.arrays["colours"], garment_side.arrays["alpha"]
 
         clock.start("warping")
-        body = body_landmarks(analysis)
-        body_points, garment_targets, torso_alpha, sleeves = _fit(garment_points, garment_alpha, body)
-        spline = fit_thin_plate_spline(body_points, garment_targets)
+        body = body_points(analysis)
+        on_body, on_garment, torso_alpha, sleeves = _fit(garment_points, garment_alpha, body)
+        spline = fit_thin_plate_spline(on_body, on_garment)
         sleeve_corners = [placed_corners(sleeve) for sleeve in sleeves]
-        region = render_region(np.vstack([body_points, *sleeve_corners]), body, person_rgb.shape)
+        region = render_region(np.vstack([on_body, *sleeve_corners]), body, person_rgb.shape)
         hangs = _hangs_between_legs(garment_points)
         gap = between_legs(person_mask, body) if hangs else None
         measure_fit(
@@ -245,7 +246,7 @@ class ClassicTryOnEngine:
             )
             if _hangs_free(garment_points)
             else None,
-            cover_legs=isinstance(garment_points, BottomLandmarks) and not hangs,
+            cover_legs=isinstance(garment_points, BottomPoints) and not hangs,
             not_skin=cleared.old_garment,
         )
 
@@ -264,29 +265,27 @@ class ClassicTryOnEngine:
 
 
 def _fit(
-    points: GarmentPoints, alpha: np.ndarray, body: BodyLandmarks
+    points: GarmentPoints, alpha: np.ndarray, body: BodyPoints
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[SleevePlacement]]:
     """Spline points (body, garment), the alpha the spline carries and the sleeve pieces, by garment kind."""
-    if isinstance(points, BottomLandmarks):
-        body_points, garment_points = fit_bottom_points(points, body)
-        return body_points, garment_points, alpha, []
+    if isinstance(points, BottomPoints):
+        on_body, on_garment = fit_bottom_points(points, body)
+        return on_body, on_garment, alpha, []
     skirt_hem = None
-    if isinstance(points, DressLandmarks):
+    if isinstance(points, DressPoints):
         points, skirt_hem = points.top, (points.left_hem, points.right_hem)
-    body_points, garment_points = fit_points(points, body, skirt_hem=skirt_hem)
+    on_body, on_garment = fit_points(points, body, skirt_hem=skirt_hem)
     torso_alpha, sleeves = place_sleeves(points, alpha, body)
-    return body_points, garment_points, torso_alpha, sleeves
+    return on_body, on_garment, torso_alpha, sleeves
 
 
 def _hangs_free(points: GarmentPoints) -> bool:
     """Whether the garment keeps its own outline below the hips rather than the person's: trousers,
     shorts and skirts are wider than bare legs, a dress's skirt has its own flare."""
-    return isinstance(points, (BottomLandmarks, DressLandmarks))
+    return isinstance(points, (BottomPoints, DressPoints))
 
 
 def _hangs_between_legs(points: GarmentPoints) -> bool:
     """Whether the garment hangs across the gap between the legs: a dress, or a bottom without a crotch
     (a skirt). Trousers and shorts stay on each leg."""
-    return isinstance(points, DressLandmarks) or (isinstance(points, BottomLandmarks) and points.crotch is None)
-
-
+    return isinstance(points, DressPoints) or (isinstance(points, BottomPoints) and points.crotch is None)

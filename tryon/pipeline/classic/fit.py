@@ -18,8 +18,8 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from tryon.pipeline.classic.body_points import BodyLandmarks, Limb
-from tryon.pipeline.classic.garment_points import BottomLandmarks, GarmentLandmarks, Point
+from tryon.pipeline.classic.body_points import BodyPoints, Limb
+from tryon.pipeline.classic.garment_points import BottomPoints, Point, TopPoints
 from tryon.pipeline.contract import NoPersonFoundError
 
 SEAM_OVERLAP_FRACTION = 0.1  # of the garment's body width
@@ -54,7 +54,7 @@ CROTCH_RANGE = (0.0, 0.35)
 
 
 def fit_points(
-    garment: GarmentLandmarks, body: BodyLandmarks, *, skirt_hem: tuple[Point, Point] | None = None
+    garment: TopPoints, body: BodyPoints, *, skirt_hem: tuple[Point, Point] | None = None
 ) -> tuple[np.ndarray, np.ndarray]:
     """Matching points (body N×2, garment N×2) for the spline that puts the garment on the body.
 
@@ -163,16 +163,16 @@ def _as_point_arrays(pairs: list[tuple[Point, Point]]) -> tuple[np.ndarray, np.n
     for garment_point, body_point in pairs:
         if all(np.hypot(body_point[0] - other[0], body_point[1] - other[1]) >= 0.5 for _, other in kept):
             kept.append((garment_point, body_point))
-    garment_points = np.array([pair[0] for pair in kept], dtype=np.float64)
-    body_points = np.array([pair[1] for pair in kept], dtype=np.float64)
-    return body_points, garment_points
+    on_garment = np.array([pair[0] for pair in kept], dtype=np.float64)
+    on_body = np.array([pair[1] for pair in kept], dtype=np.float64)
+    return on_body, on_garment
 
 
 def _skirt_points(
     left_waist: Point,
     right_waist: Point,
     hem: tuple[Point, Point],
-    body: BodyLandmarks,
+    body: BodyPoints,
     *,
     scale: float,
     body_y: Callable[[float], float],
@@ -200,7 +200,7 @@ def _between(start: Point, end: Point, share: float) -> Point:
     return start[0] + share * (end[0] - start[0]), start[1] + share * (end[1] - start[1])
 
 
-def _legs_centre_x(body: BodyLandmarks, y: float) -> float:
+def _legs_centre_x(body: BodyPoints, y: float) -> float:
     """The middle between the legs at height y (from the hip joints through knees and ankles)."""
     heights = [body.hip_centre[1], (body.left_leg.joint[1] + body.right_leg.joint[1]) / 2]
     heights.append((body.left_leg.end[1] + body.right_leg.end[1]) / 2)
@@ -211,7 +211,7 @@ def _legs_centre_x(body: BodyLandmarks, y: float) -> float:
     return float(np.interp(y, heights, centres))
 
 
-def fit_bottom_points(garment: BottomLandmarks, body: BodyLandmarks) -> tuple[np.ndarray, np.ndarray]:
+def fit_bottom_points(garment: BottomPoints, body: BodyPoints) -> tuple[np.ndarray, np.ndarray]:
     """Matching points (body N×2, garment N×2) for the spline that puts trousers, shorts or a skirt on.
 
     The waistband's corners go to the wearer's waistband, which sets the scale. Each leg of trousers
@@ -318,7 +318,7 @@ class SleevePlacement:
 
 
 def place_sleeves(
-    garment: GarmentLandmarks, garment_alpha: np.ndarray, body: BodyLandmarks
+    garment: TopPoints, garment_alpha: np.ndarray, body: BodyPoints
 ) -> tuple[np.ndarray, list[SleevePlacement]]:
     """Split the garment at its armholes: the body's alpha (for the spline) and each sleeve as rigid
     pieces along the wearer's arm, bent at the elbow when the sleeve reaches past it.
@@ -462,15 +462,15 @@ def _interpolate_x(upper: Point, lower: Point, y: float) -> float:
     return upper[0] + (lower[0] - upper[0]) * (y - upper[1]) / (lower[1] - upper[1])
 
 
-def render_region(body_points: np.ndarray, body: BodyLandmarks, shape: tuple[int, ...]) -> tuple[int, int, int, int]:
+def render_region(on_body: np.ndarray, body: BodyPoints, shape: tuple[int, ...]) -> tuple[int, int, int, int]:
     """The photo region (left, top, right, bottom) the garment may cover: around the fitted points,
     never above the chin. Raises NoPersonFoundError when the body lies outside the photo."""
     height, width = shape[:2]
     margin = 0.3 * body.unit
-    left = max(0, int(np.floor(body_points[:, 0].min() - margin)))
-    right = min(width, int(np.ceil(body_points[:, 0].max() + margin)))
-    top = max(0, int(np.ceil(body.chin_y)), int(np.floor(body_points[:, 1].min() - margin)))
-    bottom = min(height, int(np.ceil(body_points[:, 1].max() + margin)))
+    left = max(0, int(np.floor(on_body[:, 0].min() - margin)))
+    right = min(width, int(np.ceil(on_body[:, 0].max() + margin)))
+    top = max(0, int(np.ceil(body.chin_y)), int(np.floor(on_body[:, 1].min() - margin)))
+    bottom = min(height, int(np.ceil(on_body[:, 1].max() + margin)))
     if right - left < 2 or bottom - top < 2:
         raise NoPersonFoundError(
             "Your upper body is not in the photo. Use a photo that shows you from the head to the waist."

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from tryon.pipeline.classic.body_points import BodyLandmarks, Limb
+from tryon.pipeline.classic.body_points import BodyPoints, Limb
 from tryon.pipeline.classic.fit import SleevePlacement
 from tryon.pipeline.classic.tps import ThinPlateSpline
 from tryon.pipeline.contract import FULL_BODY, LOWER_BODY, UPPER_BODY, GarmentFitError
@@ -93,7 +93,7 @@ def measure_fit(
     spline: ThinPlateSpline,
     torso_alpha: np.ndarray,
     sleeves: list[SleevePlacement],
-    body: BodyLandmarks,
+    body: BodyPoints,
     person_mask: np.ndarray,
     garment_type: str,
     between_legs: np.ndarray | None = None,
@@ -176,7 +176,7 @@ def _warp_damage(map_x: np.ndarray, map_y: np.ndarray, on_garment: np.ndarray) -
     return folded, stretched
 
 
-def _core(body: BodyLandmarks, garment_type: str, grid_x: np.ndarray, grid_y: np.ndarray) -> np.ndarray:
+def _core(body: BodyPoints, garment_type: str, grid_x: np.ndarray, grid_y: np.ndarray) -> np.ndarray:
     """The grid points of the body's core the garment must cover: the middle of the chest for a top,
     of the hips for a bottom, both for a dress."""
     core = np.zeros(grid_x.shape, bool)
@@ -196,7 +196,7 @@ def _band(grid_x: np.ndarray, grid_y: np.ndarray, top: float, bottom: float, lef
     return (grid_y >= top) & (grid_y <= bottom) & (np.abs(grid_x - middle) <= half)
 
 
-def _wrong_part(body: BodyLandmarks, garment_type: str, grid_y: np.ndarray) -> np.ndarray:
+def _wrong_part(body: BodyPoints, garment_type: str, grid_y: np.ndarray) -> np.ndarray:
     """Rows a garment of this type has no business on: below the knees for a top, above the armpits for
     a bottom or a dress's skirt (a dress may reach anywhere from the shoulders down)."""
     if garment_type == UPPER_BODY:

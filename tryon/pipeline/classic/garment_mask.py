@@ -1,4 +1,4 @@
-"""Stage 2, masking: the garment's colours, soft alpha and landmarks from its product picture.
+"""Stage 2, masking: the garment's colours, soft alpha and points from its product picture.
 
 The mask is a cut-out's own alpha, or the cloth mask of a photo on a plain background
 (`masks.garment_mask`: background open to the outside, such as the gap between a long sleeve and the
@@ -14,13 +14,12 @@ import cv2
 import numpy as np
 
 from tryon.pipeline.classic.garment_points import (
-    BottomLandmarks,
-    DressLandmarks,
-    GarmentLandmarks,
+    DressPoints,
+    GarmentPoints,
     Point,
-    bottom_landmarks,
-    dress_landmarks,
-    garment_landmarks,
+    bottom_points,
+    dress_points,
+    top_points,
     without_hood,
 )
 from tryon.pipeline.contract import FULL_BODY, LOWER_BODY, UPPER_BODY, GarmentNotFoundError
@@ -30,8 +29,6 @@ from tryon.pipeline.mask_check import mask_problems
 from tryon.pipeline.masks import garment_mask
 
 # Garment images: colours are sampled from a copy no larger than this; the mask is found on a smaller one.
-GarmentPoints = GarmentLandmarks | BottomLandmarks | DressLandmarks
-
 GARMENT_LONG_SIDE = 1024
 GARMENT_MASK_LONG_SIDE = 384
 BLEED_FRACTION = 0.01  # how far garment colours are spread past the outline, as a fraction of the image
@@ -43,11 +40,11 @@ def prepare_garment(
     garment: GarmentPicture | np.ndarray, garment_type: str = UPPER_BODY
 ) -> tuple[np.ndarray, np.ndarray, GarmentPoints]:
     """Return the garment's colours (≤ GARMENT_LONG_SIDE), its soft alpha (float32 0..1, same size) and
-    its landmarks in those pixels: a top's, a bottom's or a dress's by `garment_type`. A cut-out's
+    its points in those pixels: a top's, a bottom's or a dress's by `garment_type`. A cut-out's
     alpha is its mask and softens its outline (an RGBA array is read as a picture). Raises
     GarmentNotFoundError when there is no garment."""
-    colours, alpha, landmarks, _ = prepare_checked_garment(garment, garment_type)
-    return colours, alpha, landmarks
+    colours, alpha, points, _ = prepare_checked_garment(garment, garment_type)
+    return colours, alpha, points
 
 
 def prepare_checked_garment(
@@ -68,7 +65,7 @@ def prepare_checked_garment(
     mask = garment_mask(small)
     problems = mask_problems(small.colours, mask, garment_type, cut_out=small.is_cut_out)
     try:
-        mask, landmarks = _landmarks(mask, garment_type)
+        mask, points = _fitting_mask_and_points(mask, garment_type)
     except GarmentNotFoundError as exc:
         # What the mask check saw (a garment cut by the picture's edge...) explains the failure better.
         if problems:
@@ -80,18 +77,18 @@ def prepare_checked_garment(
     if cut_out_alpha is not None:
         # The cut-out's own soft edge, within the (hood-trimmed) mask.
         alpha = np.minimum(alpha, cut_out_alpha.astype(np.float32) / 255.0)
-    return _bleed_colours(colours, alpha), alpha, _scale_garment_landmarks(landmarks, 1 / mask_factor), problems
+    return _bleed_colours(colours, alpha), alpha, _scale_points(points, 1 / mask_factor), problems
 
 
-def _landmarks(mask: np.ndarray, garment_type: str) -> tuple[np.ndarray, GarmentPoints]:
-    """The mask the garment is fitted by and its landmarks, by garment type."""
+def _fitting_mask_and_points(mask: np.ndarray, garment_type: str) -> tuple[np.ndarray, GarmentPoints]:
+    """The mask the garment is fitted by and its points, by garment type."""
     if garment_type == LOWER_BODY:
-        return mask, bottom_landmarks(mask)
+        return mask, bottom_points(mask)
     if garment_type == FULL_BODY:
-        return mask, dress_landmarks(mask)
+        return mask, dress_points(mask)
     # A hood or high collar above the shoulders hangs behind the head when worn: only the front is fitted.
     mask = without_hood(mask)
-    return mask, garment_landmarks(mask)
+    return mask, top_points(mask)
 
 
 def _bleed_colours(colours: np.ndarray, alpha: np.ndarray) -> np.ndarray:
@@ -127,11 +124,11 @@ def _bleed_colours(colours: np.ndarray, alpha: np.ndarray) -> np.ndarray:
     return np.where(core[:, :, None] > 0, colours, filled)
 
 
-def _scale_garment_landmarks(points, factor: float):
-    """The same landmarks (any of the garment kinds) with every point scaled by `factor`."""
-    if isinstance(points, DressLandmarks):
-        return DressLandmarks(
-            top=_scale_garment_landmarks(points.top, factor),
+def _scale_points(points, factor: float):
+    """The same garment points (any of the garment kinds) with every point scaled by `factor`."""
+    if isinstance(points, DressPoints):
+        return DressPoints(
+            top=_scale_points(points.top, factor),
             left_hem=_scale_point(points.left_hem, factor),
             right_hem=_scale_point(points.right_hem, factor),
         )

@@ -1,4 +1,4 @@
-"""Garment landmarks for weight-free fitting (part of stage 2, masking).
+"""Garment points for weight-free fitting (part of stage 2, masking).
 
 They come from the row and column profiles of the garment's cloth mask, shot flat and upright as
 product photos are. Tops: the body of the garment is the run of the mask through its middle column
@@ -52,7 +52,7 @@ NECKLINE_DEPTH_SHARE = 0.13
 
 
 @dataclass(frozen=True)
-class GarmentLandmarks:
+class TopPoints:
     """Points on a flat, upright top's cloth mask, in pixels of that mask."""
 
     collar: Point  # lowest point of the front neckline, on the centre line
@@ -93,7 +93,7 @@ def without_hood(cloth_mask: np.ndarray) -> np.ndarray:
     filled = cloth_mask > 0
     rows = np.flatnonzero(filled.any(axis=1))
     if np.count_nonzero(filled) < MIN_GARMENT_PIXELS or len(rows) < 8:
-        return cloth_mask  # too little to read; `garment_landmarks` says so
+        return cloth_mask  # too little to read; `top_points` says so
     top, bottom = int(rows[0]), int(rows[-1])
     lefts, rights, widths = _row_extents(filled, rows)
     body_left, body_right = _body_sides(filled, lefts, rights, widths, top, bottom)
@@ -155,7 +155,7 @@ def _body_sides(
     return float(np.median(runs[narrow, 0])), float(np.median(runs[narrow, 1]))
 
 
-def garment_landmarks(cloth_mask: np.ndarray) -> GarmentLandmarks:
+def top_points(cloth_mask: np.ndarray) -> TopPoints:
     """Read collar, shoulders, armpits, sleeve ends and hem corners from a flat top's cloth mask.
 
     Pass the front of the garment (`without_hood`): a hood above the shoulders would be read as the collar.
@@ -213,7 +213,7 @@ def garment_landmarks(cloth_mask: np.ndarray) -> GarmentLandmarks:
         right_sleeve_bottom = _lowest_point(above_hem, int(body_right) + margin + 1, filled.shape[1])
 
     tops = np.where(filled.any(axis=0), filled.argmax(axis=0), filled.shape[0])
-    return GarmentLandmarks(
+    return TopPoints(
         collar=(centre_x, collar_y),
         left_shoulder=left_shoulder,
         right_shoulder=right_shoulder,
@@ -347,7 +347,7 @@ DRESS_WAIST_LOWEST = 0.6
 
 
 @dataclass(frozen=True)
-class BottomLandmarks:
+class BottomPoints:
     """Points on a flat, upright bottom's (trousers, shorts, skirt) cloth mask, in pixels of that mask.
 
     `crotch` is None for a skirt. For trousers and shorts the hem points are each leg's outer and inner
@@ -376,15 +376,19 @@ class BottomLandmarks:
 
 
 @dataclass(frozen=True)
-class DressLandmarks:
+class DressPoints:
     """A dress as a top down to its waist (`top`, whose hem corners are the waist) and a skirt below."""
 
-    top: GarmentLandmarks
+    top: TopPoints
     left_hem: Point
     right_hem: Point
 
 
-def bottom_landmarks(cloth_mask: np.ndarray) -> BottomLandmarks:
+# What `prepare_garment` reads from a garment, by its type: a top's, a bottom's or a dress's points.
+GarmentPoints = TopPoints | BottomPoints | DressPoints
+
+
+def bottom_points(cloth_mask: np.ndarray) -> BottomPoints:
     """Read waistband corners, crotch and hem (or leg end) corners from a flat bottom's cloth mask."""
     filled = cloth_mask > 0
     rows = np.flatnonzero(filled.any(axis=1))
@@ -412,7 +416,7 @@ def bottom_landmarks(cloth_mask: np.ndarray) -> BottomLandmarks:
             raise GarmentNotFoundError("The garment's legs could not be read; use a photo of one garment laid flat.")
         left_inner = (float(inner_left[-1]), float(hem_row))
         right_inner = (float(column + inner_right[0]), float(hem_row))
-    return BottomLandmarks(
+    return BottomPoints(
         left_waist=(float(lefts[waist_row]), float(waist_row)),
         right_waist=(float(rights[waist_row]), float(waist_row)),
         crotch=crotch,
@@ -423,8 +427,8 @@ def bottom_landmarks(cloth_mask: np.ndarray) -> BottomLandmarks:
     )
 
 
-def dress_landmarks(cloth_mask: np.ndarray) -> DressLandmarks:
-    """A dress's top landmarks (read on the mask above its waist, the narrowest row of its upper part)
+def dress_points(cloth_mask: np.ndarray) -> DressPoints:
+    """A dress's top points (read on the mask above its waist, the narrowest row of its upper part)
     and the corners of its hem."""
     filled = cloth_mask > 0
     rows = np.flatnonzero(filled.any(axis=1))
@@ -446,8 +450,8 @@ def dress_landmarks(cloth_mask: np.ndarray) -> DressLandmarks:
     waist = int(band[bust + narrowest[-1]])
     bodice = cloth_mask.copy()
     bodice[waist + 1 :] = 0
-    return DressLandmarks(
-        top=garment_landmarks(bodice),
+    return DressPoints(
+        top=top_points(bodice),
         left_hem=(float(lefts[hem_row]), float(hem_row)),
         right_hem=(float(rights[hem_row]), float(hem_row)),
     )

@@ -27,7 +27,7 @@ from typing import NamedTuple
 import cv2
 import numpy as np
 
-from tryon.pipeline.classic.body_points import BodyLandmarks, Limb
+from tryon.pipeline.classic.body_points import BodyPoints, Limb
 from tryon.pipeline.classic.render import face_core_pixels
 from tryon.pipeline.contract import FULL_BODY, LOWER_BODY, UPPER_BODY
 from tryon.pipeline.imageops import shrink
@@ -101,7 +101,7 @@ def clear_old_garment(
     person_rgb: np.ndarray,
     person_mask: np.ndarray,
     *,
-    body: BodyLandmarks,
+    body: BodyPoints,
     garment_type: str,
     hands: list[tuple[float, float, float]],
 ) -> ClearedPhoto:
@@ -221,7 +221,7 @@ def background_plate(rgb: np.ndarray, hidden: np.ndarray) -> np.ndarray:
     return np.clip(np.where(hidden[:, :, None], across, pixels) + 0.5, 0, 255).astype(np.uint8)
 
 
-def _person_box(person_mask: np.ndarray, body: BodyLandmarks) -> tuple[int, int, int, int] | None:
+def _person_box(person_mask: np.ndarray, body: BodyPoints) -> tuple[int, int, int, int] | None:
     """The person's bounding box below the neck, a little wider, inside the photo."""
     left, top, width, height = cv2.boundingRect((person_mask > 0).astype(np.uint8))
     if width < 2 or height < 2:
@@ -241,7 +241,7 @@ def _lab(rgb_pixels: np.ndarray) -> np.ndarray:
 
 
 def _skin_samples(
-    person_rgb: np.ndarray, body: BodyLandmarks, hands: list[tuple[float, float, float]]
+    person_rgb: np.ndarray, body: BodyPoints, hands: list[tuple[float, float, float]]
 ) -> tuple[np.ndarray, np.ndarray]:
     """Lab pixels of the person's skin: the middle of the face, and the hands, forearms and shins where
     their colour is near the face's (a bare arm's or leg's tone is nearer the garment's than the cheeks');
@@ -309,7 +309,7 @@ def _hand_area(hands: list[tuple[float, float, float]], grid_x: np.ndarray, grid
 
 
 def _heels(
-    body: BodyLandmarks, on_person: np.ndarray, grid_x: np.ndarray, grid_y: np.ndarray
+    body: BodyPoints, on_person: np.ndarray, grid_x: np.ndarray, grid_y: np.ndarray
 ) -> list[tuple[np.ndarray, np.ndarray]]:
     """Each foot as (heel, toes): a line down from the ankle to where the person ends under it (the
     sole), no taller than a shoe. Under a long skirt the ankle is only guessed, often too high: the
@@ -324,7 +324,7 @@ def _heels(
 
 
 def _zone(
-    body: BodyLandmarks,
+    body: BodyPoints,
     garment_type: str,
     grid_x: np.ndarray,
     grid_y: np.ndarray,
@@ -352,7 +352,7 @@ def _zone(
     return zone
 
 
-def _sample_region(body: BodyLandmarks, garment_type: str, grid_x: np.ndarray, grid_y: np.ndarray) -> np.ndarray:
+def _sample_region(body: BodyPoints, garment_type: str, grid_x: np.ndarray, grid_y: np.ndarray) -> np.ndarray:
     """Where the old garment of this type surely is: the middle of the chest, the tops of the thighs."""
     region = np.zeros(grid_x.shape, bool)
     if garment_type in (UPPER_BODY, FULL_BODY):
@@ -370,7 +370,7 @@ def _sample_region(body: BodyLandmarks, garment_type: str, grid_x: np.ndarray, g
     return region
 
 
-def _shin_region(body: BodyLandmarks, grid_x: np.ndarray, grid_y: np.ndarray) -> np.ndarray:
+def _shin_region(body: BodyPoints, grid_x: np.ndarray, grid_y: np.ndarray) -> np.ndarray:
     """The middle of both shins, where long trousers surely are and shorts never reach."""
     region = np.zeros(grid_x.shape, bool)
     for leg in (body.left_leg, body.right_leg):
@@ -380,7 +380,7 @@ def _shin_region(body: BodyLandmarks, grid_x: np.ndarray, grid_y: np.ndarray) ->
 
 
 def _body_shape(
-    body: BodyLandmarks, grid_x: np.ndarray, grid_y: np.ndarray, feet: list[tuple[np.ndarray, np.ndarray]]
+    body: BodyPoints, grid_x: np.ndarray, grid_y: np.ndarray, feet: list[tuple[np.ndarray, np.ndarray]]
 ) -> tuple[np.ndarray, np.ndarray]:
     """The body itself, without clothes (arms and legs as tapering capsules down to the `feet`' heels,
     the torso between its sides from the neck to the hips), and how far each pixel of it lies from the

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from tryon.pipeline.classic.body_points import BodyLandmarks, FaceBox
+from tryon.pipeline.classic.body_points import BodyPoints, FaceBox
 from tryon.pipeline.classic.fit import SleevePlacement, apply_affine
 from tryon.pipeline.classic.shading import apply_shading, torso_shading
 from tryon.pipeline.classic.tps import ThinPlateSpline, dense_map
@@ -60,7 +60,7 @@ def render_garment(
     person_rgb: np.ndarray,
     person_mask: np.ndarray,
     *,
-    body: BodyLandmarks,
+    body: BodyPoints,
     region: tuple[int, int, int, int],
     spline: ThinPlateSpline,
     garment_colours: np.ndarray,
@@ -174,7 +174,7 @@ def render_garment(
     return GarmentLayer(shaded, full_alpha, full_origin)
 
 
-def _cover_legs(alpha: np.ndarray, legs: np.ndarray, body: BodyLandmarks, *, factor: float) -> np.ndarray:
+def _cover_legs(alpha: np.ndarray, legs: np.ndarray, body: BodyPoints, *, factor: float) -> np.ndarray:
     """Trouser legs over the person's own legs: on each row below the hips, the person's pixels lying
     between garment pixels a short way apart are covered too (a horizontal closing kept to the
     person). Slim trouser legs placed on the legs' lines left the inner thighs and calves showing, in
@@ -184,7 +184,7 @@ def _cover_legs(alpha: np.ndarray, legs: np.ndarray, body: BodyLandmarks, *, fac
     return np.where(legs, np.maximum(alpha, closed), alpha).astype(np.float32)
 
 
-def _close_armholes(alpha: np.ndarray, body: BodyLandmarks, *, origin: tuple[int, int], factor: float) -> np.ndarray:
+def _close_armholes(alpha: np.ndarray, body: BodyPoints, *, origin: tuple[int, int], factor: float) -> np.ndarray:
     """The garment's alpha with the wedge between its body and a sleeve turned down the arm filled: a
     morphological closing, kept to the triangle of shoulder seam, armpit and upper arm on each side (a
     sleeve is sewn to the body all round the armhole; no skin or old top shows at the seam)."""
@@ -263,7 +263,7 @@ def _resample(
     )
 
 
-def _skin(crop_rgb: np.ndarray, person_rgb: np.ndarray, body: BodyLandmarks, *, factor: float) -> np.ndarray | None:
+def _skin(crop_rgb: np.ndarray, person_rgb: np.ndarray, body: BodyPoints, *, factor: float) -> np.ndarray | None:
     """Sizeable skin-coloured patches (like the face's chroma) of the rendering, or None where colour
     cannot tell skin from clothes (a black-and-white photo, a grey face)."""
     core = face_core_pixels(person_rgb, body.face)
@@ -285,7 +285,7 @@ def _skin(crop_rgb: np.ndarray, person_rgb: np.ndarray, body: BodyLandmarks, *, 
     return large[labels]
 
 
-def _side_skin(skin: np.ndarray, body: BodyLandmarks, *, origin: tuple[int, int], factor: float) -> np.ndarray:
+def _side_skin(skin: np.ndarray, body: BodyPoints, *, origin: tuple[int, int], factor: float) -> np.ndarray:
     """The skin over the torso's sides (hands and forearms in front of it) on the rendering."""
     columns = (np.arange(skin.shape[1]) + 0.5) / factor - 0.5 + origin[0]
     rows = (np.arange(skin.shape[0]) + 0.5) / factor - 0.5 + origin[1]

@@ -42,7 +42,7 @@ def fit_thin_plate_spline(
 ) -> ThinPlateSpline:
     """Fit the spline that sends each source point to its target point.
 
-    `smoothing` > 0 trades exactness for smoothness (useful when landmarks are noisy). Raises
+    `smoothing` > 0 trades exactness for smoothness (useful when the points are noisy). Raises
     ValueError for fewer than three points, mismatched shapes, or points all on one line.
     """
     source = np.asarray(source_points, dtype=np.float64).reshape(-1, 2)

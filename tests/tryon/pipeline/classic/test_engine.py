@@ -16,7 +16,7 @@ from revetir.testing.product_photos import tshirt_photo
 from shop.product_art import GarmentDesign, GarmentPattern, GarmentStyle, render_garment
 from tryon.pipeline import person
 from tryon.pipeline.body import analyse_body
-from tryon.pipeline.classic.body_points import body_landmarks, hand_discs
+from tryon.pipeline.classic.body_points import body_points, hand_discs
 from tryon.pipeline.classic.engine import ClassicTryOnEngine
 from tryon.pipeline.classic.fit import SLEEVE_BEYOND_ARM_DEGREES, place_sleeves
 from tryon.pipeline.classic.garment_mask import prepare_garment
@@ -284,7 +284,7 @@ def test_no_specks_of_the_photo_show_through_the_garment(engine, photo_of):
     garment_region = (result.garment_mask > 0) | (outside == 0)  # the garment with its holes filled
     # Hands in front of the garment stay uncovered on purpose; nothing else inside it may.
     hands = np.zeros(photo.shape[:2], np.uint8)
-    for x, y, radius in hand_discs(analysis, body_landmarks(analysis).unit):
+    for x, y, radius in hand_discs(analysis, body_points(analysis).unit):
         cv2.circle(hands, (round(x), round(y)), round(radius) + 2, 1, -1)
     unchanged_inside = (garment_region & ~changed_pixels(photo, result) & (hands == 0)).astype(np.uint8)
     count, _ = cv2.connectedComponents(unchanged_inside, connectivity=8)
@@ -339,7 +339,7 @@ def test_the_persons_folds_show_on_the_garment(engine, monkeypatch):
 
 def test_long_sleeves_follow_the_upper_arm_then_bend_at_the_elbow_along_the_forearm():
     _photo, analysis = full_length_person()
-    body = body_landmarks(analysis)
+    body = body_points(analysis)
     design = GarmentDesign(GarmentStyle.LONG_SLEEVE, GarmentPattern.PLAIN, (40, 90, 190), (40, 90, 190))
     _, alpha, garment = prepare_garment(np.asarray(render_garment(design)))
 
@@ -392,7 +392,7 @@ def test_a_hoodies_hood_hangs_behind_the_head_instead_of_lying_on_the_chest(engi
     hoodie = np.asarray(
         render_garment(GarmentDesign(GarmentStyle.HOODIE, GarmentPattern.PLAIN, DEMO_COLOUR, DEMO_COLOUR))
     )
-    body = body_landmarks(analyse_body(photo))
+    body = body_points(analyse_body(photo))
 
     result = engine.run(photo, hoodie)
 

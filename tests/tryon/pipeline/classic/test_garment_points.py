@@ -1,4 +1,4 @@
-"""Garment landmarks for the weight-free engine: a flat top's, bottom's and dress's outline points."""
+"""Garment points for the weight-free engine: a flat top's, bottom's and dress's outline points."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from PIL import Image, ImageDraw
 
 from revetir.testing.product_photos import tshirt_mask
 from shop.product_art import GarmentDesign, GarmentPattern, GarmentStyle, render_garment
-from tryon.pipeline.classic.garment_points import bottom_landmarks, dress_landmarks, garment_landmarks, without_hood
+from tryon.pipeline.classic.garment_points import bottom_points, dress_points, top_points, without_hood
 from tryon.pipeline.contract import GarmentNotFoundError
 from tryon.pipeline.masks import cloth_mask
 
@@ -18,9 +18,9 @@ def drawn_mask(style: GarmentStyle) -> np.ndarray:
     return cloth_mask(np.asarray(render_garment(design)))
 
 
-def test_garment_landmarks_of_a_flat_tshirt_match_its_drawing():
+def test_top_points_of_a_flat_tshirt_match_its_drawing():
     # The drawing's corners (revetir/testing/product_photos.py) on a 300×360 canvas.
-    points = garment_landmarks(tshirt_mask(300, 360))
+    points = top_points(tshirt_mask(300, 360))
 
     assert points.collar == pytest.approx((150, 0.16 * 360), abs=3)
     assert points.left_sleeve_end == pytest.approx((0.07 * 300, 0.40 * 360), abs=6)
@@ -40,20 +40,20 @@ def test_sleeveless_garment_has_no_sleeve_ends():
         [(50, 20), (80, 20), (100, 50), (120, 20), (150, 20), (160, 280), (40, 280)], fill=255
     )
 
-    points = garment_landmarks(np.asarray(canvas))
+    points = top_points(np.asarray(canvas))
 
     assert points.left_sleeve_end is None and points.right_sleeve_end is None
     assert points.collar == pytest.approx((100, 50), abs=3)
     assert points.left_shoulder[1] < points.left_armpit[1] < points.left_hem[1]
 
 
-def test_garment_landmarks_refuse_an_empty_mask():
+def test_top_points_refuse_an_empty_mask():
     with pytest.raises(GarmentNotFoundError):
-        garment_landmarks(np.zeros((300, 200), np.uint8))
+        top_points(np.zeros((300, 200), np.uint8))
 
 
-def test_garment_landmarks_find_the_necklines_corners():
-    points = garment_landmarks(tshirt_mask(300, 360))
+def test_top_points_find_the_necklines_corners():
+    points = top_points(tshirt_mask(300, 360))
 
     assert points.left_neckline == pytest.approx((0.38 * 300, 0.12 * 360), abs=3)
     assert points.right_neckline == pytest.approx((0.62 * 300, 0.12 * 360), abs=3)
@@ -73,7 +73,7 @@ def test_a_hood_above_the_shoulders_is_cut_off_with_a_neckline_below():
     lining = np.all(np.abs(picture.astype(int) - [round(channel * 0.6) for channel in HOODIE_COLOUR]) <= 3, axis=2)
 
     front = without_hood(mask)
-    points = garment_landmarks(front)
+    points = top_points(front)
 
     assert lining.sum() > 1000, "the drawing's hood shows its darker lining"
     assert (front[lining] > 0).mean() < 0.05
@@ -97,7 +97,7 @@ def test_tops_with_a_neck_opening_are_left_whole(style):
 
 def test_long_sleeves_laid_beside_the_body_are_not_counted_as_body():
     # The drawing's torso spans x = 166..434 (of 600) from the armpits down; its sleeves hang outside it.
-    points = garment_landmarks(cloth_mask(demo_garment(GarmentStyle.LONG_SLEEVE)))
+    points = top_points(cloth_mask(demo_garment(GarmentStyle.LONG_SLEEVE)))
 
     assert points.left_armpit[0] == pytest.approx(166, abs=8)
     assert points.right_armpit[0] == pytest.approx(434, abs=8)
@@ -106,9 +106,9 @@ def test_long_sleeves_laid_beside_the_body_are_not_counted_as_body():
     assert points.right_sleeve_end is not None and points.right_sleeve_end[0] > 510
 
 
-def test_trousers_landmarks_find_the_waistband_the_crotch_and_both_leg_ends():
+def test_trousers_points_find_the_waistband_the_crotch_and_both_leg_ends():
     # The drawing (shop/product_art.py): waistband 196..404 at y=110, crotch (300, 330), legs end at y=730.
-    points = bottom_landmarks(drawn_mask(GarmentStyle.TROUSERS))
+    points = bottom_points(drawn_mask(GarmentStyle.TROUSERS))
 
     assert points.left_waist[0] == pytest.approx(196, abs=6) and points.right_waist[0] == pytest.approx(404, abs=6)
     assert points.waist_y == pytest.approx(110, abs=30)
@@ -118,8 +118,8 @@ def test_trousers_landmarks_find_the_waistband_the_crotch_and_both_leg_ends():
     assert points.left_hem[0] < points.left_inner_hem[0] < 300 < points.right_inner_hem[0] < points.right_hem[0]
 
 
-def test_skirt_landmarks_have_no_crotch_and_a_hem_wider_than_the_waist():
-    points = bottom_landmarks(drawn_mask(GarmentStyle.SKIRT))
+def test_skirt_points_have_no_crotch_and_a_hem_wider_than_the_waist():
+    points = bottom_points(drawn_mask(GarmentStyle.SKIRT))
 
     assert points.crotch is None
     assert points.right_hem[0] - points.left_hem[0] > 1.5 * points.waist_width
@@ -127,8 +127,8 @@ def test_skirt_landmarks_have_no_crotch_and_a_hem_wider_than_the_waist():
 
 
 def test_shorts_end_well_above_where_trousers_end():
-    shorts = bottom_landmarks(drawn_mask(GarmentStyle.SHORTS))
-    trousers = bottom_landmarks(drawn_mask(GarmentStyle.TROUSERS))
+    shorts = bottom_points(drawn_mask(GarmentStyle.SHORTS))
+    trousers = bottom_points(drawn_mask(GarmentStyle.TROUSERS))
 
     assert shorts.crotch is not None and trousers.crotch is not None
     assert shorts.hem_y - shorts.crotch[1] < 0.4 * (trousers.hem_y - trousers.crotch[1])
@@ -137,7 +137,7 @@ def test_shorts_end_well_above_where_trousers_end():
 @pytest.mark.parametrize("style", [GarmentStyle.STRAP_DRESS, GarmentStyle.TEE_DRESS])
 def test_a_dress_is_read_as_a_top_down_to_its_waist_and_a_skirt_to_its_hem(style):
     # Both drawings have their waist at y=360 and their hem at y=760.
-    dress = dress_landmarks(drawn_mask(style))
+    dress = dress_points(drawn_mask(style))
 
     waist_y = (dress.top.left_hem[1] + dress.top.right_hem[1]) / 2
     assert waist_y == pytest.approx(360, abs=20)
@@ -148,5 +148,5 @@ def test_a_dress_is_read_as_a_top_down_to_its_waist_and_a_skirt_to_its_hem(style
 
 
 def test_only_the_tee_dress_has_sleeves():
-    assert dress_landmarks(drawn_mask(GarmentStyle.TEE_DRESS)).top.left_sleeve_end is not None
-    assert dress_landmarks(drawn_mask(GarmentStyle.STRAP_DRESS)).top.left_sleeve_end is None
+    assert dress_points(drawn_mask(GarmentStyle.TEE_DRESS)).top.left_sleeve_end is not None
+    assert dress_points(drawn_mask(GarmentStyle.STRAP_DRESS)).top.left_sleeve_end is None

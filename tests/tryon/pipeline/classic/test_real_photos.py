@@ -17,7 +17,7 @@ from PIL import Image, ImageDraw
 from revetir.testing import real_photos
 from revetir.testing.drawn_people import full_length_person
 from revetir.testing.product_photos import tshirt_photo
-from tryon.pipeline.classic.body_points import BodyLandmarks, body_landmarks
+from tryon.pipeline.classic.body_points import BodyPoints, body_points
 from tryon.pipeline.classic.engine import ClassicTryOnEngine
 from tryon.pipeline.classic.fit import fit_points, place_sleeves
 from tryon.pipeline.classic.fit_check import measure_fit
@@ -51,20 +51,20 @@ def engine() -> ClassicTryOnEngine:
 @pytest.fixture(scope="module")
 def dressed(engine):
     """(photo, body, result) per (person, garment, garment type), computed once."""
-    cache: dict[tuple[str, str, str], tuple[np.ndarray, BodyLandmarks, object]] = {}
+    cache: dict[tuple[str, str, str], tuple[np.ndarray, BodyPoints, object]] = {}
 
     def dress(person: str, garment: str, garment_type: str):
         key = (person, garment, garment_type)
         if key not in cache:
             photo = person_photo(person)
-            body = body_landmarks(analyse_photo(photo))
+            body = body_points(analyse_photo(photo))
             cache[key] = (photo, body, engine.run(photo, product_picture(garment), garment_type=garment_type))
         return cache[key]
 
     return dress
 
 
-def skin_colour(photo: np.ndarray, body: BodyLandmarks) -> np.ndarray:
+def skin_colour(photo: np.ndarray, body: BodyPoints) -> np.ndarray:
     return np.median(lab(face_core_pixels(photo, body.face)), axis=0)
 
 
@@ -245,7 +245,7 @@ def test_long_sleeves_laid_along_the_body_are_read_as_sleeves_and_the_top_is_fit
     where the body is (not on the rounded end of the hem), so the shoulders are the garment's outer top
     corners, not two points by the collar, and the top is drawn on a straight full-length photo."""
     side = engine.prepare_garment(product_picture(garment))
-    points = side.meta["landmarks"]["points"]
+    points = side.meta["garment_points"]["points"]
     garment_width = float(side.arrays["colours"].shape[1])
     shoulder_span = points["right_shoulder"][0] - points["left_shoulder"][0]
     assert shoulder_span > 0.35 * garment_width, points
@@ -260,7 +260,7 @@ def test_long_sleeves_laid_along_the_body_are_read_as_sleeves_and_the_top_is_fit
 def test_a_long_sleeve_on_an_arm_bent_to_the_hip_ends_at_the_wrist_not_across_the_belly():
     """p14 has her hands on her hips: a sleeve longer than her arm, carried on along the forearm, drew
     a strip of cloth from each wrist across her belly."""
-    body = body_landmarks(analyse_photo(person_photo("p14")))
+    body = body_points(analyse_photo(person_photo("p14")))
     _colours, alpha, points = prepare_garment(product_picture("g04"))
     _torso, sleeves = place_sleeves(points, alpha, body)
 
@@ -279,13 +279,13 @@ def test_a_long_sleeve_on_an_arm_bent_to_the_hip_ends_at_the_wrist_not_across_th
 
 def test_the_fit_check_finds_a_folded_warp():
     _, analysis = full_length_person()
-    body = body_landmarks(analysis)
+    body = body_points(analysis)
     _, alpha, points = prepare_garment(tshirt_photo(colour=(40, 90, 190)), UPPER_BODY)
-    body_points, garment_points = fit_points(points, body)
+    on_body, on_garment = fit_points(points, body)
     torso_alpha, sleeves = place_sleeves(points, alpha, body)
 
-    def report(garment_points: np.ndarray):
-        spline = fit_thin_plate_spline(body_points, garment_points)
+    def report(on_garment: np.ndarray):
+        spline = fit_thin_plate_spline(on_body, on_garment)
         return measure_fit(
             spline=spline,
             torso_alpha=torso_alpha,
@@ -295,11 +295,11 @@ def test_the_fit_check_finds_a_folded_warp():
             garment_type=UPPER_BODY,
         )
 
-    assert report(garment_points).problem() is None
+    assert report(on_garment).problem() is None
     # The collar sent below the hem and the hem above the collar: the garment is turned inside out.
-    folded = garment_points.copy()
-    folded[:, 1] = garment_points[:, 1].max() + garment_points[:, 1].min() - garment_points[:, 1]
-    folded[: len(folded) // 2] = garment_points[: len(folded) // 2]
+    folded = on_garment.copy()
+    folded[:, 1] = on_garment[:, 1].max() + on_garment[:, 1].min() - on_garment[:, 1]
+    folded[: len(folded) // 2] = on_garment[: len(folded) // 2]
     assert report(folded).folded_share > 0.01
 
 
