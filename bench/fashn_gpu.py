@@ -144,7 +144,7 @@ def load_section(kwargs: dict, device: torch.device, dtype: torch.dtype) -> tupl
 def golden_section(device: torch.device, dtype: torch.dtype) -> tuple[dict, bool]:
     """Every small golden case on the device: float32 (TF32 off) within the README's tolerances; the
     compute dtype's difference reported when it is not float32."""
-    from tests.tryon.pipeline.fashn import reference as fashn_reference
+    from revetir.testing import fashn_reference
 
     tf32 = torch.backends.cuda.matmul.allow_tf32, torch.backends.cudnn.allow_tf32
     torch.backends.cuda.matmul.allow_tf32 = False

@@ -1,6 +1,6 @@
 """Issue 12, failure 3, measured again: try-on jobs through a worker outage and a killed worker.
 
-Real processes on a throwaway stack (tests/tryon/processes.py: file SQLite, Redis channel layer,
+Real processes on a throwaway stack (revetir/testing/processes.py: file SQLite, Redis channel layer,
 Celery broker on Redis or RabbitMQ), with the production timings (heartbeat every 3 s, limit 30 s,
 sweep every 10 s) and a light stand-in engine (0.5 s a job):
 
@@ -25,7 +25,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from tests.tryon.processes import RABBITMQ_URL, REDIS_URL, Stack, kill
+from revetir.testing.processes import RABBITMQ_URL, REDIS_URL, Stack, kill
 
 PRODUCTION_TIMINGS = {
     "REVETIR_TRYON_HEARTBEAT_SECONDS": "3",

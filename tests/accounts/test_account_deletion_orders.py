@@ -9,9 +9,9 @@ from django.urls import reverse
 
 from accounts.models import User
 from accounts.services import AccountDeletionRefused, delete_account
+from revetir.testing.factories import DEFAULT_PASSWORD, make_order, make_product, make_staff, make_user
 from shop.models import Order, OrderStatus
 from shop.services import order_change_status
-from tests.factories import DEFAULT_PASSWORD, make_order, make_product, make_staff, make_user
 from tests.shop.helpers_cart_orders import order_for, stock_of
 
 STOCK = 10

@@ -11,8 +11,8 @@ from rest_framework.test import APIClient
 
 from accounts import services
 from accounts.models import Address
+from revetir.testing.factories import make_product, make_user
 from shop.models import Order, ShippingMethod, Voucher
-from tests.factories import make_product, make_user
 from tests.shop.helpers_cart_orders import ADDRESS, fill_cart
 
 pytestmark = pytest.mark.django_db

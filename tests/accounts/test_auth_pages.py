@@ -11,8 +11,8 @@ from django.core import mail
 from django.urls import reverse
 
 from accounts.models import User
+from revetir.testing.factories import DEFAULT_PASSWORD, make_product, make_user
 from shop.models import CartLine
-from tests.factories import DEFAULT_PASSWORD, make_product, make_user
 
 NEW_PASSWORD = "a-brand-new-pass-phrase-42"
 

@@ -7,7 +7,7 @@ from django.urls import reverse
 
 from accounts.models import BodyProfile
 from accounts.services import body_profile_save
-from tests.factories import make_user
+from revetir.testing.factories import make_user
 
 MEASUREMENTS_API = "/api/account/measurements/"
 

@@ -11,8 +11,8 @@ from rest_framework.authtoken.models import Token
 
 from accounts.models import User
 from accounts.services import DELETED_ACCOUNT_NAME, account_deleting, delete_account
+from revetir.testing.factories import DEFAULT_PASSWORD, make_order, make_product, make_user
 from shop.models import Cart, CartLine, Order, OrderStatus
-from tests.factories import DEFAULT_PASSWORD, make_order, make_product, make_user
 
 
 @pytest.mark.django_db

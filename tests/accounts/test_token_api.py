@@ -6,7 +6,7 @@ import pytest
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from tests.factories import DEFAULT_PASSWORD, make_user
+from revetir.testing.factories import DEFAULT_PASSWORD, make_user
 
 TOKEN_URL = "/api/auth/token/"
 

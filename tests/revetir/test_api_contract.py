@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 
-from tests.factories import make_product, make_user
+from revetir.testing.factories import make_product, make_user
 
 
 def assert_json_error(response, status: int) -> dict:

@@ -25,11 +25,11 @@ from rest_framework.authtoken.models import Token
 from accounts import services as account_services
 from accounts.models import Address, User
 from accounts.services import body_profile_save
+from revetir.testing.factories import make_category, make_staff, make_user
+from revetir.testing.tryon_data import astronaut_upload, make_tryon_product
 from shop.models import Category, Order, Product, ShippingMethod, SizeChartRow, StripeEvent, Voucher
 from shop.services import place_order
-from tests.factories import make_category, make_staff, make_user
 from tests.shop.helpers_cart_orders import ADDRESS, fill_cart
-from tests.tryon.helpers import astronaut_upload, make_tryon_product
 from tryon import services as tryon_services
 from tryon.jobs import dispatch
 from tryon.jobs import submit as tryon_submit

@@ -13,7 +13,7 @@ from django.contrib.sessions.backends.db import SessionStore
 from django.urls import reverse
 
 from revetir.asgi import application, django_asgi_app
-from tests.factories import make_user
+from revetir.testing.factories import make_user
 
 
 def _headers(response: dict) -> dict[str, list[str]]:

@@ -26,12 +26,12 @@ from revetir.object_keys import (
     key_text,
     primary_key_or_none,
 )
+from revetir.testing.factories import make_product, make_user
 from shop.api.cart import CartLineSerializer
 from shop.api.catalogue import VariantSerializer
 from shop.forms import CartAddForm
 from shop.models import Cart, CartLine, Product, Variant
 from shop.services import SESSION_CART_ID_KEY, cart_get_or_create_for_user, cart_merge_on_login
-from tests.factories import make_product, make_user
 
 OBJECT_ID = "6b07cf9e0d244d6bacf75de8"
 

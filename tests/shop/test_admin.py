@@ -11,9 +11,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from accounts.models import User
+from revetir.testing.factories import make_category, make_order, make_product, make_staff, make_user
 from shop.admin.vouchers import VoucherAdmin
 from shop.models import Order, OrderStatus, Product, Variant, Voucher
-from tests.factories import make_category, make_order, make_product, make_staff, make_user
 
 
 def message_texts(response) -> list[str]:

@@ -9,8 +9,8 @@ from django.contrib.auth.models import Permission
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
+from revetir.testing.factories import make_order, make_product, make_staff, make_user
 from shop.models import SizeChartRow
-from tests.factories import make_order, make_product, make_staff, make_user
 
 
 @pytest.fixture

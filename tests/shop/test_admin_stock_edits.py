@@ -10,10 +10,10 @@ import pytest
 from django.contrib.messages import get_messages
 from django.urls import reverse
 
+from revetir.testing.factories import make_product, make_staff
 from shop.admin import stock as stock_admin
 from shop.models import Variant
 from shop.stock import reserve_stock
-from tests.factories import make_product, make_staff
 
 STALE_MESSAGE = "Stock changed since you opened this page: now {}."
 

@@ -8,8 +8,8 @@ from django.contrib.messages import get_messages
 from django.urls import reverse
 from django.utils.html import strip_tags
 
+from revetir.testing.factories import make_order, make_product, make_staff
 from shop.models import OrderStatus
-from tests.factories import make_order, make_product, make_staff
 from tests.shop.test_admin import post_order_status
 
 

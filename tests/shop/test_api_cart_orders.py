@@ -2,8 +2,8 @@ import pytest
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from revetir.testing.factories import make_product, make_user
 from shop.models import CartLine, Order, OrderStatus
-from tests.factories import make_product, make_user
 from tests.shop.helpers_cart_orders import ADDRESS, fill_cart, order_for, stock_of
 
 pytestmark = pytest.mark.django_db

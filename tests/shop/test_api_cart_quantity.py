@@ -4,8 +4,8 @@ import pytest
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from revetir.testing.factories import make_product, make_user
 from shop.models import CartLine
-from tests.factories import make_product, make_user
 from tests.shop.helpers_cart_orders import fill_cart
 
 pytestmark = pytest.mark.django_db

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from tests.factories import make_category, make_product
+from revetir.testing.factories import make_category, make_product
 
 pytestmark = pytest.mark.django_db
 

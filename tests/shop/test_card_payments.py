@@ -14,9 +14,9 @@ from django.utils import timezone
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from revetir.testing.factories import DEFAULT_PASSWORD, make_product, make_staff, make_user
 from shop.models import Order, OrderRefund, OrderStatus, Voucher
 from shop.reports import sales_report
-from tests.factories import DEFAULT_PASSWORD, make_product, make_staff, make_user
 from tests.shop.helpers_cart_orders import ADDRESS, fill_cart, stock_of
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("stripe_test_mode")]

@@ -1,9 +1,9 @@
 import pytest
 from django.urls import reverse
 
+from revetir.testing.factories import DEFAULT_PASSWORD, make_product, make_user
 from shop.models import Cart, CartLine, Variant
 from shop.services import SESSION_CART_ID_KEY, cart_get_or_create_for_user
-from tests.factories import DEFAULT_PASSWORD, make_product, make_user
 
 pytestmark = pytest.mark.django_db
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
+from revetir.testing.factories import make_category, make_product, make_user
 from shop.stock import reserve_stock
-from tests.factories import make_category, make_product, make_user
 from tests.shop.helpers_cart_orders import fill_cart
 
 pytestmark = pytest.mark.django_db

@@ -6,9 +6,9 @@ from decimal import Decimal
 
 import pytest
 
+from revetir.testing.factories import make_category, make_product
 from shop.forms import ProductFilterForm
 from shop.selectors import category_tree, product_detail, product_list, product_page
-from tests.factories import make_category, make_product
 
 pytestmark = pytest.mark.django_db
 

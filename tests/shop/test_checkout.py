@@ -4,10 +4,10 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
+from revetir.testing.factories import DEFAULT_PASSWORD, make_product, make_user
 from shop.models import CartLine, Order, OrderLine, OrderStatus, PaymentMethod
 from shop.services import CheckoutError, place_order
 from shop.stock import OutOfStock
-from tests.factories import DEFAULT_PASSWORD, make_product, make_user
 from tests.shop.helpers_cart_orders import ADDRESS, fill_cart, stock_of
 
 pytestmark = pytest.mark.django_db

@@ -17,9 +17,9 @@ from django.db import connection
 from django.utils import timezone
 from rest_framework.authtoken.models import Token
 
+from revetir.testing.factories import DEFAULT_PASSWORD, make_product, make_user
 from shop.models import Cart, Order
 from shop.services import CheckoutError, place_order
-from tests.factories import DEFAULT_PASSWORD, make_product, make_user
 from tests.shop.helpers_cart_orders import ADDRESS, fill_cart, stock_of
 
 PARALLEL_SUBMITS = 10

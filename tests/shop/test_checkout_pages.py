@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils.html import strip_tags
 from pytest_django.asserts import assertInHTML
 
-from tests.factories import make_product, make_user
+from revetir.testing.factories import make_product, make_user
 from tests.shop.helpers_cart_orders import ADDRESS, fill_cart, order_for
 
 pytestmark = pytest.mark.django_db

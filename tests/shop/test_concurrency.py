@@ -5,10 +5,10 @@ import threading
 import pytest
 from django.db import connection
 
+from revetir.testing.factories import make_product, make_user
 from shop.models import CartLine, Order, OrderLine
 from shop.services import place_order
 from shop.stock import OutOfStock
-from tests.factories import make_product, make_user
 from tests.shop.helpers_cart_orders import ADDRESS, fill_cart, stock_of
 
 SHOPPERS = 24

@@ -12,9 +12,9 @@ from rest_framework.test import APIClient
 
 from accounts import services as account_services
 from accounts.models import Address
+from revetir.testing.factories import make_order, make_product, make_staff, make_user
 from shop.forms import ShippingAddressForm
 from shop.models import Order
-from tests.factories import make_order, make_product, make_staff, make_user
 from tests.shop.helpers_cart_orders import ADDRESS, fill_cart, order_for
 
 pytestmark = pytest.mark.django_db

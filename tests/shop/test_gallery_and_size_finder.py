@@ -10,8 +10,8 @@ from django.urls import reverse
 
 from accounts.models import BodyProfile
 from accounts.services import body_profile_save
+from revetir.testing.factories import make_product, make_user, png_bytes
 from shop.models import ProductImage, SizeChartRow
-from tests.factories import make_product, make_user, png_bytes
 
 CHART = {
     "S": ((86, 91), (70, 75)),

@@ -4,9 +4,9 @@ import pytest
 from django.urls import reverse
 from pytest_django.asserts import assertInHTML
 
+from revetir.testing.factories import make_product, make_user
 from shop.models import OrderStatus
 from shop.services import order_change_status
-from tests.factories import make_product, make_user
 from tests.shop.helpers_cart_orders import order_for, stock_of
 
 pytestmark = pytest.mark.django_db

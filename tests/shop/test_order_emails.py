@@ -6,9 +6,9 @@ from pathlib import Path
 import pytest
 from django.core.mail.backends.base import BaseEmailBackend
 
+from revetir.testing.factories import make_product, make_user
 from shop.models import Order, OrderStatus, ShippingMethod
 from shop.services import order_cancel_by_customer, order_change_status, place_order
-from tests.factories import make_product, make_user
 from tests.revetir.test_every_page_renders import template_syntax_leaks
 from tests.shop.helpers_cart_orders import ADDRESS, fill_cart, order_for, stock_of
 

@@ -1,9 +1,9 @@
 import pytest
 from django.urls import reverse
 
+from revetir.testing.factories import DEFAULT_PASSWORD, make_product, make_user
 from shop.models import Order, OrderStatus
 from shop.services import InvalidOrderTransition, order_change_status
-from tests.factories import DEFAULT_PASSWORD, make_product, make_user
 from tests.shop.helpers_cart_orders import order_for, stock_of
 
 pytestmark = pytest.mark.django_db

@@ -11,11 +11,11 @@ from django.urls import reverse
 from django.utils.html import escape
 
 from accounts.services import body_profile_save
+from revetir.testing.factories import make_staff, make_user
+from revetir.testing.tryon_data import astronaut_upload, make_tryon_product
 from shop.models import Product, ProductImage, SizeChartRow
 from shop.stock import reserve_stock
-from tests.factories import make_staff, make_user
 from tests.shop.test_gallery_and_size_finder import add_gallery_image, add_size_chart, recommended_labels
-from tests.tryon.helpers import astronaut_upload, make_tryon_product
 from tests.tryon.test_garment_check import hem_cut_off_png
 from tryon import preparations, services
 from tryon.pipeline.classic.engine import ClassicTryOnEngine

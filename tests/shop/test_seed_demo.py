@@ -15,6 +15,7 @@ from django.core.management import call_command
 from PIL import Image
 
 from accounts.models import User
+from revetir.testing.factories import png_bytes
 from shop import demo
 from shop.models import Category, Product, ProductImage, ShippingMethod, SizeChartRow, Variant, Voucher, VoucherKind
 from shop.product_art import (
@@ -29,7 +30,6 @@ from shop.product_art import (
     render_garment_detail,
     render_garment_on_backdrop,
 )
-from tests.factories import png_bytes
 from tryon import selectors as tryon_selectors
 
 NEAR_WHITE = 245

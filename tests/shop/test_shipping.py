@@ -7,9 +7,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from revetir.testing.factories import DEFAULT_PASSWORD, make_product, make_user
 from shop.models import Order, OrderStatus, ShippingMethod, Voucher, VoucherKind
 from shop.services import CheckoutError, order_change_status, place_order
-from tests.factories import DEFAULT_PASSWORD, make_product, make_user
 from tests.shop.helpers_cart_orders import ADDRESS, fill_cart
 
 pytestmark = pytest.mark.django_db

@@ -1,8 +1,8 @@
 import pytest
 
+from revetir.testing.factories import make_product
 from shop.models import Variant
 from shop.stock import OutOfStock, StockLine, release_stock, reserve_lines, reserve_stock
-from tests.factories import make_product
 
 pytestmark = pytest.mark.django_db
 

@@ -7,11 +7,11 @@ import io
 
 import pytest
 
+from revetir.testing.factories import make_product
 from shop import stock_csv
 from shop.models import Variant
 from shop.stock import reserve_stock
 from shop.stock_csv import StockImportRejected, stock_export_csv, stock_import_csv
-from tests.factories import make_product
 
 
 def stock_by_sku() -> dict[str, int]:

@@ -12,10 +12,10 @@ import requests
 from django.core import mail
 from django.test import Client
 
+from revetir.testing.factories import DEFAULT_PASSWORD, make_product, make_user
 from shop import card_payments
 from shop.models import Order, OrderStatus, StripeEvent
 from shop.services import place_order
-from tests.factories import DEFAULT_PASSWORD, make_product, make_user
 from tests.localstripe_server import signed_webhook
 from tests.shop.helpers_cart_orders import ADDRESS, fill_cart, stock_of
 

@@ -9,9 +9,9 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from revetir.testing.factories import make_order, make_product, make_user
 from shop import reports, services
 from shop.models import CartLine, Order, OrderLine, OrderStatus
-from tests.factories import make_order, make_product, make_user
 from tests.shop.helpers_cart_orders import ADDRESS
 from tryon.models import JobStatus, PersonPhoto, TryOnJob
 

@@ -10,11 +10,11 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts import services as account_services
+from revetir.testing.factories import DEFAULT_PASSWORD, make_product, make_user
 from shop.models import Order, OrderStatus, Voucher, VoucherKind, VoucherUse
 from shop.services import order_cancel_by_customer, place_order
 from shop.stock import OutOfStock
 from shop.vouchers import VoucherError, voucher_check, voucher_claim
-from tests.factories import DEFAULT_PASSWORD, make_product, make_user
 from tests.shop.helpers_cart_orders import ADDRESS, fill_cart, stock_of
 
 pytestmark = pytest.mark.django_db

@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from tests.tryon.pipeline.fashn.reference import manifest, write_stand_in_file
+from revetir.testing.fashn_reference import manifest, write_stand_in_file
 from tryon.pipeline.fashn.files import CONFIG_FILENAME, FASHN_SUBDIR, MODEL_FILENAME
 
 SMALL_MANIFEST = "fashn_vton_small"

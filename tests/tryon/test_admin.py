@@ -9,8 +9,8 @@ import pytest
 from django.utils import timezone
 from PIL import Image
 
-from tests.factories import make_staff, make_user
-from tests.tryon.helpers import astronaut_upload, make_tryon_product
+from revetir.testing.factories import make_staff, make_user
+from revetir.testing.tryon_data import astronaut_upload, make_tryon_product
 from tryon import services
 from tryon.jobs import state, submit
 from tryon.models import TryOnJob
@@ -37,8 +37,8 @@ def test_staff_can_list_and_open_jobs_but_not_add_change_or_delete_them(client, 
 def test_the_product_admin_shows_the_garment_mask_over_each_image_and_warns_when_it_looks_wrong(client, settings):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
+    from revetir.testing.tryon_data import encode
     from shop.models import ProductImage
-    from tests.tryon.helpers import encode
     from tryon import preparations
     from tryon.pipeline.classic.engine import ClassicTryOnEngine
 

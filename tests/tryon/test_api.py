@@ -6,8 +6,8 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from rest_framework.test import APIClient
 
-from tests.factories import make_product, make_user
-from tests.tryon.helpers import astronaut_image, astronaut_upload, encode, make_tryon_product
+from revetir.testing.factories import make_product, make_user
+from revetir.testing.tryon_data import astronaut_image, astronaut_upload, encode, make_tryon_product
 from tryon import services
 from tryon.jobs import submit
 from tryon.models import JobStatus, PersonPhoto, TryOnJob

@@ -10,8 +10,8 @@ import pytest
 from django.core.management import call_command
 from django.urls import reverse
 
-from tests.factories import make_user
-from tests.tryon.helpers import astronaut_upload, make_tryon_product
+from revetir.testing.factories import make_user
+from revetir.testing.tryon_data import astronaut_upload, make_tryon_product
 from tryon.checks import body_model_files_installed
 from tryon.models import PersonPhoto, TryOnJob
 from tryon.pipeline.body.models import models_dir_from_env, read_manifest

@@ -3,7 +3,7 @@ Redis (REVETIR_TEST_REDIS_URL, default redis://127.0.0.1:6379/13) and RabbitMQ
 (REVETIR_TEST_RABBITMQ_URL, default amqp://guest:guest@127.0.0.1:5672//), sharing a file SQLite
 database with `manage.py shell` calls. Each test has its own queue and broker key prefix.
 
-The workers run light stand-in engines (tests/tryon/stand_in_engines.py): what is tested is the
+The workers run light stand-in engines (revetir/testing/stand_in_engines.py): what is tested is the
 queue, not the picture.
 """
 
@@ -16,7 +16,7 @@ import pytest
 import redis
 from kombu import Connection
 
-from tests.tryon.processes import (
+from revetir.testing.processes import (
     HEARTBEAT_LIMIT_SECONDS,
     RABBITMQ_URL,
     REDIS_URL,

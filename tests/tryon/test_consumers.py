@@ -12,8 +12,9 @@ from django.contrib.auth.models import AnonymousUser
 from django.utils import timezone
 
 from revetir.asgi import application
-from tests.factories import make_user
-from tests.tryon.helpers import ScriptedEngine, astronaut_upload, make_tryon_product
+from revetir.testing.factories import make_user
+from revetir.testing.tryon_data import astronaut_upload, make_tryon_product
+from tests.tryon.helpers import ScriptedEngine
 from tryon import services
 from tryon.consumers import TryOnProgressConsumer
 from tryon.jobs import submit

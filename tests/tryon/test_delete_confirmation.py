@@ -6,8 +6,8 @@ import pytest
 from django.urls import reverse
 from pytest_django.asserts import assertInHTML
 
-from tests.factories import make_user
-from tests.tryon.helpers import astronaut_upload, make_tryon_product
+from revetir.testing.factories import make_user
+from revetir.testing.tryon_data import astronaut_upload, make_tryon_product
 from tryon import services
 from tryon.jobs import submit
 from tryon.models import PersonPhoto, TryOnJob

@@ -16,9 +16,9 @@ from django.core.files.storage import storages
 from django.core.management import call_command
 from PIL import Image
 
-from tests.factories import make_user
+from revetir.testing.factories import make_user
+from revetir.testing.tryon_data import astronaut_upload, make_tryon_product
 from tests.tryon.fashn_stand_in import install_small_fashn
-from tests.tryon.helpers import astronaut_upload, make_tryon_product
 from tryon import engine_choice, preparations, services
 from tryon.checks import tryon_engine_usable
 from tryon.consumers import TryOnProgressConsumer

@@ -15,9 +15,9 @@ from django.utils.html import escape
 from PIL import Image
 from rest_framework.test import APIClient
 
+from revetir.testing.factories import make_staff, make_user
+from revetir.testing.tryon_data import astronaut_upload, make_tryon_product, t_shirt_png
 from shop.models import ProductImage
-from tests.factories import make_staff, make_user
-from tests.tryon.helpers import astronaut_upload, make_tryon_product, t_shirt_png
 from tryon import preparations, services
 from tryon.models import GarmentPreparation, TryOnJob
 from tryon.pipeline.classic.engine import ClassicTryOnEngine

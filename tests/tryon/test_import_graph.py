@@ -1,7 +1,8 @@
 """The import graph, read from the source with `ast` (nothing is imported): `tryon/` (its pipeline
 included) has no import cycle, counting imports inside functions and under TYPE_CHECKING, and `shop`
 imports nothing of `tryon` at module level (what the shop shows of try-on is registered by `tryon`,
-see `shop.tryon_hooks`), so the apps depend one way."""
+see `shop.tryon_hooks`), so the apps depend one way. The fixtures the tests and benchmarks share
+(`revetir/testing/`) and `bench/` import nothing of `tests/`, and no app imports those fixtures."""
 
 from __future__ import annotations
 
@@ -106,5 +107,25 @@ def test_shop_imports_nothing_of_tryon_at_module_level():
             name for name in imported_names(module, path, module_level_only=True) if name.split(".")[0] == "tryon"
         )
         for module, path in module_files("shop").items()
+    }
+    assert {module: names for module, names in imports.items() if names} == {}
+
+
+def test_bench_and_the_shared_fixtures_import_nothing_of_the_test_suite():
+    modules = {**module_files("bench"), **module_files("revetir/testing")}
+    imports = {
+        module: sorted(name for name in imported_names(module, path) if name.split(".")[0] == "tests")
+        for module, path in modules.items()
+    }
+    assert "revetir.testing.processes" in modules and "bench.tryon_queue_bench" in modules
+    assert {module: names for module, names in imports.items() if names} == {}
+
+
+def test_no_app_imports_the_shared_test_fixtures():
+    apps = {**module_files("shop"), **module_files("accounts"), **module_files("tryon"), **module_files("revetir")}
+    imports = {
+        module: sorted(name for name in imported_names(module, path) if name.startswith("revetir.testing"))
+        for module, path in apps.items()
+        if not module.startswith("revetir.testing")
     }
     assert {module: names for module, names in imports.items() if names} == {}

@@ -166,7 +166,7 @@ def _write(path, data: bytes):
 @pytest.fixture(scope="module")
 def small_fashn_file(tmp_path_factory, reference_dir):
     """The small reference model's stand-in weights as a safetensors file named as the authors name it."""
-    from tests.tryon.pipeline.fashn.reference import write_stand_in_file
+    from revetir.testing.fashn_reference import write_stand_in_file
 
     folder = tmp_path_factory.mktemp("download")
     return write_stand_in_file(folder / "model.safetensors", "fashn_vton_small")

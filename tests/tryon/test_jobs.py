@@ -11,8 +11,8 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from accounts.services import delete_account
-from tests.factories import make_user
-from tests.tryon.helpers import astronaut_upload, make_tryon_product
+from revetir.testing.factories import make_user
+from revetir.testing.tryon_data import astronaut_upload, make_tryon_product
 from tryon import services
 from tryon.jobs import dispatch, state
 from tryon.jobs.submit import TryOnBusyError, submit_job

@@ -16,8 +16,8 @@ import pytest
 import requests
 import websockets
 
-from tests.tryon.helpers import astronaut_image, encode
-from tests.tryon.processes import REDIS_URL, Stack, kill, redis_reachable
+from revetir.testing.processes import REDIS_URL, Stack, kill, redis_reachable
+from revetir.testing.tryon_data import astronaut_image, encode
 
 JOB_TIMEOUT_SECONDS = 120
 

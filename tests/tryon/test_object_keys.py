@@ -17,8 +17,9 @@ from rest_framework.test import APIClient
 
 from revetir.api import api_route_not_found
 from revetir.celery import app as celery_app
-from tests.factories import make_user
-from tests.tryon.helpers import ScriptedEngine, astronaut_upload, make_tryon_product
+from revetir.testing.factories import make_user
+from revetir.testing.tryon_data import astronaut_upload, make_tryon_product
+from tests.tryon.helpers import ScriptedEngine
 from tryon import api, services, tasks, views
 from tryon.forms import TryOnForm
 from tryon.jobs import dispatch, runner, submit

@@ -9,9 +9,9 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from rest_framework.test import APIClient
 
+from revetir.testing.factories import make_user
+from revetir.testing.tryon_data import astronaut_upload, coffee_image, encode, make_tryon_product
 from shop.models import GarmentType
-from tests.factories import make_user
-from tests.tryon.helpers import astronaut_upload, coffee_image, encode, make_tryon_product
 from tryon import services
 from tryon.models import PersonPhoto, TryOnJob
 from tryon.pipeline.body.analysis import HIPS_OUT, NO_PERSON

@@ -9,8 +9,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from PIL import PngImagePlugin
 
-from tests.factories import make_user
-from tests.tryon.helpers import astronaut_image, astronaut_upload, encode
+from revetir.testing.factories import make_user
+from revetir.testing.tryon_data import astronaut_image, astronaut_upload, encode
 from tests.tryon.test_api import PHOTOS, api_for
 from tryon import services
 from tryon.models import PersonPhoto

@@ -10,8 +10,8 @@ from django.core.files.storage import storages
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
-from tests.factories import make_user
-from tests.tryon.helpers import astronaut_image, coffee_image, encode, grace_hopper_image
+from revetir.testing.factories import make_user
+from revetir.testing.tryon_data import astronaut_image, coffee_image, encode, grace_hopper_image
 from tryon.models import PersonPhoto
 from tryon.services import save_person_photo
 

@@ -10,9 +10,9 @@ from django.urls import reverse
 from rest_framework.authtoken.models import Token
 
 from revetir.asgi import application
-from tests.factories import make_user
+from revetir.testing.factories import make_user
+from revetir.testing.tryon_data import astronaut_upload, make_tryon_product
 from tests.revetir.test_api_contract import assert_json_error
-from tests.tryon.helpers import astronaut_upload, make_tryon_product
 from tryon import services
 from tryon.jobs import submit
 from tryon.jobs.messages import job_payload

@@ -11,8 +11,9 @@ from django.core.files.storage import storages
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
-from tests.factories import make_user
-from tests.tryon.helpers import ScriptedEngine, astronaut_upload, make_tryon_product, t_shirt_png
+from revetir.testing.factories import make_user
+from revetir.testing.tryon_data import astronaut_upload, make_tryon_product, t_shirt_png
+from tests.tryon.helpers import ScriptedEngine
 from tryon import preparations, services
 from tryon.jobs import state, submit
 from tryon.jobs.runner import run_queued_jobs
@@ -386,8 +387,8 @@ def test_gallery_pictures_are_never_prepared_only_the_picture_try_on_uses(
     usable garment" for pictures no try-on ever uses."""
     from django.core.files.uploadedfile import SimpleUploadedFile
 
+    from revetir.testing.tryon_data import t_shirt_png
     from shop.models import ProductImage
-    from tests.tryon.helpers import t_shirt_png
 
     settings.TRYON_PREPARE_IN_BACKGROUND = True
     requested: list[tuple[str, object]] = []

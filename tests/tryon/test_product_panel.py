@@ -6,8 +6,8 @@ import pytest
 from django.urls import reverse
 from django.utils import dateformat, timezone
 
-from tests.factories import make_product, make_user
-from tests.tryon.helpers import astronaut_upload, make_tryon_product
+from revetir.testing.factories import make_product, make_user
+from revetir.testing.tryon_data import astronaut_upload, make_tryon_product
 from tryon import services
 
 

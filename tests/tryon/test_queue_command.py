@@ -10,8 +10,8 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
-from tests.factories import make_user
-from tests.tryon.helpers import astronaut_upload, make_tryon_product
+from revetir.testing.factories import make_user
+from revetir.testing.tryon_data import astronaut_upload, make_tryon_product
 from tryon import services
 from tryon.jobs import state, submit
 from tryon.models import TryOnJob

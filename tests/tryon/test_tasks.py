@@ -6,8 +6,9 @@ from __future__ import annotations
 
 import pytest
 
-from tests.factories import make_user
-from tests.tryon.helpers import ScriptedEngine, astronaut_upload, make_tryon_product
+from revetir.testing.factories import make_user
+from revetir.testing.tryon_data import astronaut_upload, make_tryon_product
+from tests.tryon.helpers import ScriptedEngine
 from tryon import services, tasks
 from tryon.jobs import runner, submit
 from tryon.models import JobStatus, TryOnJob

@@ -15,9 +15,9 @@ from django.test import Client
 from PIL import Image
 from rest_framework.test import APIClient
 
+from revetir.testing.factories import make_user
 from revetir.testing.person_photos import astronaut, widened
-from tests.factories import make_user
-from tests.tryon.helpers import encode, make_tryon_product
+from revetir.testing.tryon_data import encode, make_tryon_product
 from tryon.models import PersonPhoto, TryOnJob
 from tryon.photo_check import clean_person_photo
 

@@ -10,9 +10,9 @@ from django.urls import reverse
 from django.utils.html import strip_tags
 
 from accounts.services import body_profile_save
+from revetir.testing.factories import make_user, png_bytes
+from revetir.testing.tryon_data import astronaut_upload, make_tryon_product
 from shop.models import ProductImage, SizeChartRow
-from tests.factories import make_user, png_bytes
-from tests.tryon.helpers import astronaut_upload, make_tryon_product
 from tryon import selectors, services
 from tryon.jobs import submit
 from tryon.models import JobStatus, PersonPhoto, TryOnJob

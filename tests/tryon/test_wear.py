@@ -7,8 +7,8 @@ import pytest
 from rest_framework.test import APIClient
 
 from revetir.object_keys import key_text
-from tests.factories import make_product, make_user
-from tests.tryon.helpers import astronaut_upload, make_tryon_product
+from revetir.testing.factories import make_product, make_user
+from revetir.testing.tryon_data import astronaut_upload, make_tryon_product
 from tryon import services
 from tryon.models import JobPriority, JobStatus, TryOnJob
 from tryon.views import WEAR_SESSION_KEY

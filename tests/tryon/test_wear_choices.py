@@ -11,9 +11,9 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from revetir.object_keys import key_text
+from revetir.testing.factories import make_product, make_user
+from revetir.testing.tryon_data import astronaut_upload, make_tryon_product
 from shop import reports
-from tests.factories import make_product, make_user
-from tests.tryon.helpers import astronaut_upload, make_tryon_product
 from tryon import preparations, selectors, services
 from tryon.jobs import state, submit
 from tryon.models import JobPriority, JobStatus, PersonPhoto, TryOnJob

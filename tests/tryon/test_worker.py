@@ -11,8 +11,9 @@ import pytest
 from django.core.files.storage import storages
 from PIL import Image
 
-from tests.factories import make_user
-from tests.tryon.helpers import ScriptedEngine, astronaut_upload, make_tryon_product
+from revetir.testing.factories import make_user
+from revetir.testing.tryon_data import astronaut_upload, make_tryon_product
+from tests.tryon.helpers import ScriptedEngine
 from tryon import services
 from tryon.jobs import hosts, runner
 from tryon.jobs.runner import OUT_OF_MEMORY_MESSAGE, UNEXPECTED_ERROR_MESSAGE, run_queued_jobs

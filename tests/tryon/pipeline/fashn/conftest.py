@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.tryon.pipeline.fashn.reference import FASHN_DIR
+from revetir.testing.fashn_reference import FASHN_DIR
 
 
 @pytest.fixture(scope="session")

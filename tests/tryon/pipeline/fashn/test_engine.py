@@ -11,8 +11,8 @@ import pytest
 import torch
 from skimage import data as skimage_data
 
+from revetir.testing.tryon_data import t_shirt_png
 from tests.tryon.fashn_stand_in import install_small_fashn
-from tests.tryon.helpers import t_shirt_png
 from tryon.pipeline.body import BodyAnalysis
 from tryon.pipeline.body.analysis import GarmentVerdict, Keypoint
 from tryon.pipeline.body.landmarks import KEYPOINT_NAMES

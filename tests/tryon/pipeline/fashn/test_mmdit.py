@@ -7,8 +7,7 @@ import numpy as np
 import pytest
 import torch
 
-from revetir.testing.reference_data import state_dict_sha256
-from tests.tryon.pipeline.fashn.reference import (
+from revetir.testing.fashn_reference import (
     INTERMEDIATE_MAX_ABS,
     ROPE_MAX_ABS,
     SINUSOID_MAX_ABS,
@@ -22,6 +21,7 @@ from tests.tryon.pipeline.fashn.reference import (
     stand_in_network,
     stand_in_state_dict,
 )
+from revetir.testing.reference_data import state_dict_sha256
 from tryon.pipeline.fashn import build_model, cfg_velocities
 from tryon.pipeline.fashn.mmdit import rope_rotations, timestep_sinusoid
 

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 import torch
 
-from tests.tryon.pipeline.fashn.reference import (
+from revetir.testing.fashn_reference import (
     FASHN_DIR,
     OUTPUT_UINT8_MAX_ABS,
     SAMPLE_MAX_ABS,

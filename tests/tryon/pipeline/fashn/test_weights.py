@@ -12,8 +12,7 @@ import numpy as np
 import pytest
 import torch
 
-from revetir.testing.shared_folders import PROJECT_ROOT
-from tests.tryon.pipeline.fashn.reference import (
+from revetir.testing.fashn_reference import (
     FULL_MANIFEST,
     VELOCITY_MAX_ABS,
     case_manifest_name,
@@ -26,6 +25,7 @@ from tests.tryon.pipeline.fashn.reference import (
     write_safetensors,
     write_stand_in_file,
 )
+from revetir.testing.shared_folders import PROJECT_ROOT
 from tryon.pipeline.contract import WeightsError
 from tryon.pipeline.fashn import (
     FULL_MODEL_KWARGS,
@@ -189,7 +189,7 @@ MEMORY_SCRIPT = textwrap.dedent(
     """
     import resource, sys, torch
     from tryon.pipeline.fashn import build_model, load_weights
-    from tests.tryon.pipeline.fashn.reference import write_safetensors
+    from revetir.testing.fashn_reference import write_safetensors
 
     kwargs = dict(input_shape=(96, 72), hidden_size=384, n_heads=3, axes_dim=(16, 56, 56),
                   double_blocks_depth=4, single_blocks_depth=8, patch_mixer_depth=2)

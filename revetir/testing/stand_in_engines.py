@@ -1,4 +1,4 @@
-"""Light stand-in engines for tests that run real worker processes on the shared CPUs.
+"""Light stand-in engines for tests and benchmarks that run real worker processes on the shared CPUs.
 
 Each run appends the worker's process id to the file named by REVETIR_TEST_ENGINE_RUNS (when set),
 so a test can count how many times a job really ran, across processes.

@@ -1,4 +1,4 @@
-"""Small builders for test data, shared by every test module."""
+"""Small builders of users, products and orders, shared by every test module and the benchmarks."""
 
 from __future__ import annotations
 

@@ -1,5 +1,6 @@
-"""Real processes for the scale-out tests: a temporary database and media shared by Daphne, Celery
-workers and `manage.py shell` calls, against this machine's Redis and RabbitMQ.
+"""Real processes for the scale-out tests and `bench/tryon_queue_bench.py`: a temporary database and
+media shared by Daphne, Celery workers and `manage.py shell` calls, against this machine's Redis and
+RabbitMQ.
 
 Each stack gets its own queue name and broker key prefix, so runs of other people on the same Redis
 or RabbitMQ never see its messages.
@@ -40,8 +41,8 @@ SETUP_SCRIPT = """
 import json
 from django.test import Client
 from rest_framework.authtoken.models import Token
-from tests.factories import make_user
-from tests.tryon.helpers import astronaut_upload, make_tryon_product
+from revetir.testing.factories import make_user
+from revetir.testing.tryon_data import astronaut_upload, make_tryon_product
 from tryon import services
 user = make_user()
 client = Client()
@@ -199,7 +200,7 @@ class Stack:
             celery = str(Path(sys.executable).parent / "celery")
             command = [celery, "-A", "revetir", "worker", "-Q", self.queue, "-n", f"{name}@%h", *QUIET_WORKER]
         else:
-            command = [sys.executable, "tests/tryon/celery_worker.py", engine, self.queue, name]
+            command = [sys.executable, "revetir/testing/celery_worker.py", engine, self.queue, name]
         process = self.start(name, *command)
         deadline = time.monotonic() + WORKER_READY_SECONDS
         while "ready." not in self.log(name):

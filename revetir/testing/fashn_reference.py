@@ -1,5 +1,6 @@
-"""../shared/reference/fashn for the FASHN VTON tests: manifests, golden cases (held-out cases dropped
-into the folder run too), the deterministic stand-in weights and safetensors files written from them.
+"""../shared/reference/fashn for the FASHN VTON tests and `bench/fashn_gpu.py`: manifests, golden
+cases (held-out cases dropped into the folder run too), the deterministic stand-in weights and
+safetensors files written from them.
 
 Stand-in files are written here rather than with `safetensors.torch.save_file` so that the full-size
 file (1.94 GB of bfloat16 zeros) can be made from the manifest alone: the header is written and the

@@ -1,8 +1,8 @@
 """`celery -A revetir worker` with a stand-in engine, for the multi-process tests.
 
-    python tests/tryon/celery_worker.py ENGINE QUEUE NAME
+    python revetir/testing/celery_worker.py ENGINE QUEUE NAME
 
-ENGINE is a key of `tests.tryon.stand_in_engines.ENGINES`. The engine is swapped in before the
+ENGINE is a key of `revetir.testing.stand_in_engines.ENGINES`. The engine is swapped in before the
 worker starts, so its pool processes (forked from this one) run it. Run from the project root.
 """
 
@@ -20,8 +20,8 @@ import django
 django.setup()
 
 from revetir.celery import app  # noqa: E402
-from tests.tryon.processes import QUIET_WORKER  # noqa: E402
-from tests.tryon.stand_in_engines import ENGINES  # noqa: E402
+from revetir.testing.processes import QUIET_WORKER  # noqa: E402
+from revetir.testing.stand_in_engines import ENGINES  # noqa: E402
 from tryon.jobs import runner  # noqa: E402
 
 engine, queue, name = sys.argv[1:4]
