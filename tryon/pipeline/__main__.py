@@ -19,7 +19,8 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from tryon.pipeline.contract import ENGINE_FASHN, GARMENT_TYPES, UPPER_BODY, TryOnError
-from tryon.pipeline.select import ENGINE_CHOICES
+from tryon.pipeline.device import DEVICE_AUTO
+from tryon.pipeline.select import ENGINE_AUTO, ENGINE_CHOICES
 
 EXIT_TRYON_ERROR = 2
 DEVICE_ENV = "REVETIR_TRYON_DEVICE"
@@ -48,7 +49,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--engine",
         choices=ENGINE_CHOICES,
-        default="auto",
+        default=ENGINE_AUTO,
         help="auto (default): FASHN VTON v1.5 when its weights are installed and a GPU is present, else neural "
         "when its weights are installed, else the weight-free classic engine",
     )
@@ -61,8 +62,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--device",
-        choices=("auto", "cpu", "cuda"),
-        default=os.environ.get(DEVICE_ENV) or "auto",
+        choices=(DEVICE_AUTO, "cpu", "cuda"),
+        default=os.environ.get(DEVICE_ENV) or DEVICE_AUTO,
         help=f"where the neural engine runs (default: ${DEVICE_ENV} or auto = CUDA when available)",
     )
     parser.add_argument(
