@@ -90,7 +90,8 @@ STAGE_SHARES: dict[str, float] = {
 # garments whole; a cut-out's alpha as its mask; sleeveless tops fitted by their straps, hems found on
 # the garment's body. 4: light read across each row (a white dress over a black tee stays white); bare
 # skin rounded and coloured like the bare limbs; trousers found on the shins under a tunic. 5: the
-# garment side keeps its points under "garment_points" (was "landmarks").
+# garment side keeps its points under "garment_points" (was "landmarks"); wide trouser legs kept apart
+# on legs held together.
 METHOD_VERSION = 5
 # Alpha from which a garment pixel counts as cloth in the mask shown to staff.
 CLOTH_ALPHA = 0.5

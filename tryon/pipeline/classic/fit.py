@@ -254,17 +254,47 @@ def fit_bottom_points(garment: BottomPoints, body: BodyPoints) -> tuple[np.ndarr
         )
     )
     pairs.append((garment.crotch, (float(body.hip_centre[0]), crotch_y)))
-    for leg, waist, outer_hem, inner_hem, outwards in (
-        (body.left_leg, garment.left_waist, garment.left_hem, garment.left_inner_hem, -1),
-        (body.right_leg, garment.right_waist, garment.right_hem, garment.right_inner_hem, 1),
-    ):
-        pairs += _leg_points(
+    left_stations, right_stations = (
+        _leg_stations(
             leg, garment.crotch, waist, outer_hem, inner_hem, crotch_y=crotch_y, scale=scale, outwards=outwards
         )
+        for leg, waist, outer_hem, inner_hem, outwards in (
+            (body.left_leg, garment.left_waist, garment.left_hem, garment.left_inner_hem, -1),
+            (body.right_leg, garment.right_waist, garment.right_hem, garment.right_inner_hem, 1),
+        )
+    )
+    for left, right in zip(left_stations, right_stations, strict=True):
+        if left.inner is not None and right.inner is not None:
+            # Wide legs on legs held together: the garment's legs would overlap between the body's and
+            # fold the spline over itself. Each moves outwards until the gap between their inner edges
+            # is the garment's own, scaled: loose shorts stand away from the legs, as they hang.
+            needed = scale * (right.inner[0][0] - left.inner[0][0])
+            shortfall = needed - (right.inner[1][0] - left.inner[1][0])
+            if shortfall > 0:
+                left, right = left.moved(-shortfall / 2), right.moved(shortfall / 2)
+        pairs += left.pairs() + right.pairs()
     return _as_point_arrays(pairs)
 
 
-def _leg_points(
+@dataclass(frozen=True)
+class _LegStation:
+    """One height across a garment leg: its outer and inner edge as (garment point, body point) pairs;
+    no inner pair at the crotch, which both legs share."""
+
+    outer: tuple[Point, Point]
+    inner: tuple[Point, Point] | None
+
+    def moved(self, dx: float) -> _LegStation:
+        def shift(pair: tuple[Point, Point]) -> tuple[Point, Point]:
+            return pair[0], (pair[1][0] + dx, pair[1][1])
+
+        return _LegStation(shift(self.outer), None if self.inner is None else shift(self.inner))
+
+    def pairs(self) -> list[tuple[Point, Point]]:
+        return [self.outer] if self.inner is None else [self.outer, self.inner]
+
+
+def _leg_stations(
     leg: Limb,
     crotch: Point,
     waist: Point,
@@ -274,8 +304,9 @@ def _leg_points(
     crotch_y: float,
     scale: float,
     outwards: int,
-) -> list[tuple[Point, Point]]:
-    """Points across one garment leg, from the crotch's height to its hem, placed along the body's leg."""
+) -> list[_LegStation]:
+    """Points across one garment leg at LEG_STATIONS, from the crotch's height to its hem, placed along
+    the body's leg."""
     garment_length = max(outer_hem[1] - crotch[1], 1.0)
     # How far down the body's leg the crotch's height is (the thigh's drop there).
     thigh_drop = max(leg.joint[1] - leg.root[1], 1.0)
@@ -285,7 +316,7 @@ def _leg_points(
     if stretch * garment_length >= FULL_LENGTH_SHARE * body_length:
         stretch = body_length / garment_length  # full-length trousers end at the ankle
     outer_top = _between(waist, outer_hem, (crotch[1] - waist[1]) / max(outer_hem[1] - waist[1], 1.0))
-    pairs = []
+    stations = []
     for share in LEG_STATIONS:
         garment_outer = _between(outer_top, outer_hem, share)
         garment_inner = _between(crotch, inner_hem, share)
@@ -295,11 +326,12 @@ def _leg_points(
         if across[0] * outwards < 0:
             across = -across
         outer = point + across * scale * abs(garment_outer[0] - garment_centre_x)
-        pairs.append((garment_outer, (float(outer[0]), float(outer[1]))))
+        inner_pair = None
         if share > 0:  # at the top, the inner edge is the crotch, placed once for both legs
             inner = point - across * scale * abs(garment_centre_x - garment_inner[0])
-            pairs.append((garment_inner, (float(inner[0]), float(inner[1]))))
-    return pairs
+            inner_pair = (garment_inner, (float(inner[0]), float(inner[1])))
+        stations.append(_LegStation((garment_outer, (float(outer[0]), float(outer[1]))), inner_pair))
+    return stations
 
 
 @dataclass(frozen=True)

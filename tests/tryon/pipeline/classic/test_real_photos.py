@@ -158,6 +158,19 @@ def test_shorts_over_long_trousers_leave_skin_on_the_shins(dressed, person):
         assert np.linalg.norm(after[1:] - skin[1:]) < 10, f"the shin is not skin-coloured: {after} vs {skin}"
 
 
+@needs_real_photos
+@pytest.mark.parametrize("person", ["p11", "p13", "p28"])
+def test_wide_shorts_fit_legs_held_together_instead_of_being_refused(dressed, person):
+    # g17's legs are wider than a leg: placed on legs held close together their inner edges crossed, the
+    # spline folded, and the shopper was told to "stand straight and face the camera" while she did.
+    _, body, result = dressed(person, "g17", LOWER_BODY)
+    placed = result.garment_mask > 0
+    radius = max(1, round(0.05 * body.unit))
+    for leg in (body.left_leg, body.right_leg):
+        x, y = np.round(leg.root + 0.4 * (leg.joint - leg.root)).astype(int)
+        assert placed[y - radius : y + radius + 1, x - radius : x + radius + 1].mean() >= 0.9, "a thigh is bare"
+
+
 CASES = [
     ("p01", "g01", UPPER_BODY),
     ("p08", "g07", UPPER_BODY),
