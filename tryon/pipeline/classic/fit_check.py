@@ -13,7 +13,8 @@ garment) and the sleeves' rigid maps say which grid points the garment covers. F
 - the wrong part of the body: a top reaching below the knees, a bottom up to the armpits.
 
 A product picture whose mask is broken (background closed into the garment, a print alone) makes a
-fit that fails one of these, and the shopper gets `GarmentFitError`'s plain message instead.
+fit that fails one of these, and the shopper gets `GarmentFitError`'s plain message instead. The limits
+of the first three are shared with the neural engine's check (`tryon.pipeline.fit_limits`).
 """
 
 from __future__ import annotations
@@ -27,25 +28,20 @@ from tryon.pipeline.classic.body_points import BodyPoints, Limb
 from tryon.pipeline.classic.fit import SleevePlacement
 from tryon.pipeline.classic.tps import ThinPlateSpline
 from tryon.pipeline.contract import FULL_BODY, LOWER_BODY, UPPER_BODY, GarmentFitError
+from tryon.pipeline.fit_limits import (
+    CORE_WIDTH_SHARE,
+    FAR_OUTSIDE_FACE_WIDTHS,
+    GRID_STEP_FACE_WIDTHS,
+    warp_damage,
+    warp_problem,
+)
 
-# Grid spacing in face widths, and the most samples along the photo's longer side.
-GRID_STEP_FACE_WIDTHS = 0.2
+# The most grid samples along the photo's longer side.
 GRID_MAX_SAMPLES = 160
 COVERED_ALPHA = 0.5
-# Folds: the share of the garment's grid points where the Jacobian's sign is the opposite of its median's.
-MAX_FOLDED_SHARE = 0.01
-# Tears: the share of the garment where the area scale leaves this factor of its median either way.
-STRETCH_LIMIT = 6.0
-MAX_STRETCHED_SHARE = 0.06
-# The body's core (shares of the torso's width around its middle) must be this much under the garment.
-CORE_WIDTH_SHARE = 0.5
-MIN_CORE_COVERED = 0.5
 # A top's core lies between these shares of the way from the armpits to the waist: below a low
 # neckline, above a cropped hem.
 TOP_CORE_ROWS = (0.3, 0.55)
-# Paint further than this from the person mask (face widths) is far outside the body; at most this share.
-FAR_OUTSIDE_FACE_WIDTHS = 1.0
-MAX_FAR_OUTSIDE_SHARE = 0.25
 # A sleeve's pixels further than this from its arm's line (face widths) are off the arm; at most this share.
 SLEEVE_REACH_FACE_WIDTHS = 1.2
 MAX_SLEEVE_OFF_ARM_SHARE = 0.3
@@ -68,14 +64,14 @@ class FitReport:
 
     def problem(self) -> str | None:
         """Which limit the fit breaks (for logs and tests), or None when it may be drawn."""
-        if self.folded_share > MAX_FOLDED_SHARE:
-            return f"the warp folds over {self.folded_share:.1%} of the garment"
-        if self.stretched_share > MAX_STRETCHED_SHARE:
-            return f"the warp stretches {self.stretched_share:.1%} of the garment over {STRETCH_LIMIT}×"
-        if self.core_covered < MIN_CORE_COVERED:
-            return f"the garment covers {self.core_covered:.0%} of the body's core"
-        if self.far_outside_share > MAX_FAR_OUTSIDE_SHARE:
-            return f"{self.far_outside_share:.0%} of the garment lands far outside the person"
+        shared = warp_problem(
+            folded_share=self.folded_share,
+            stretched_share=self.stretched_share,
+            core_covered=self.core_covered,
+            far_outside_share=self.far_outside_share,
+        )
+        if shared is not None:
+            return shared
         if self.wrong_part_share > MAX_WRONG_PART_SHARE:
             return f"{self.wrong_part_share:.0%} of the garment lands on the wrong part of the body"
         if self.sleeve_off_arm_share > MAX_SLEEVE_OFF_ARM_SHARE:
@@ -124,7 +120,7 @@ def measure_fit(
     off_arm = sleeve_cover & ~torso & (arms_distance > SLEEVE_REACH_FACE_WIDTHS * body.unit)
     sleeve_off_arm_share = float(off_arm.sum()) / max(int((sleeve_cover & ~torso).sum()), 1)
 
-    folded_share, stretched_share = _warp_damage(map_x, map_y, torso)
+    folded_share, stretched_share = warp_damage(map_x, map_y, torso)
     core = _core(body, garment_type, grid_x, grid_y)
     # A core outside the photo (a waist-up portrait) cannot be judged: it counts as covered.
     core_covered = float(covered[core].mean()) if core.any() else 1.0
@@ -156,24 +152,6 @@ def _distance_to_segment(start: np.ndarray, end: np.ndarray, grid_x: np.ndarray,
     length_squared = max(float(direction @ direction), 1e-9)
     share = np.clip(((grid_x - start[0]) * direction[0] + (grid_y - start[1]) * direction[1]) / length_squared, 0, 1)
     return np.hypot(grid_x - (start[0] + share * direction[0]), grid_y - (start[1] + share * direction[1]))
-
-
-def _warp_damage(map_x: np.ndarray, map_y: np.ndarray, on_garment: np.ndarray) -> tuple[float, float]:
-    """Shares of the garment's grid points where the spline folds (its Jacobian determinant has the
-    opposite sign of its median there) and where its area scale leaves STRETCH_LIMIT of the median."""
-    if on_garment.sum() < 4 or min(map_x.shape) < 3:
-        return 0.0, 0.0
-    dx_dcol, dx_drow = np.gradient(map_x.astype(np.float64), axis=1), np.gradient(map_x.astype(np.float64), axis=0)
-    dy_dcol, dy_drow = np.gradient(map_y.astype(np.float64), axis=1), np.gradient(map_y.astype(np.float64), axis=0)
-    determinant = (dx_dcol * dy_drow - dx_drow * dy_dcol)[on_garment]
-    median = float(np.median(determinant))
-    if median == 0:
-        return 1.0, 1.0
-    ratio = determinant / median
-    folded = float((ratio <= 0).mean())
-    positive = ratio[ratio > 0]
-    stretched = float(((positive > STRETCH_LIMIT) | (positive < 1 / STRETCH_LIMIT)).sum()) / len(ratio)
-    return folded, stretched
 
 
 def _core(body: BodyPoints, garment_type: str, grid_x: np.ndarray, grid_y: np.ndarray) -> np.ndarray:

@@ -3,13 +3,16 @@ single place where they are run for production inference: U²-Net (Qin et al. 20
 for the person mask and PF-AFN's warp + generator (Ge et al. CVPR 2021, arXiv:2103.04559, section 3)
 for the garment. Optimisations (half precision, compilation, batching) belong here and nowhere else,
 and must keep the reference goldens passing.
+
+The engine checks PF-AFN's warp before the generator renders it (`fit_check.measure_warp_fit`: a
+folded or torn flow, a garment that misses the chest or lands far outside the person) and refuses
+the job with `GarmentFitError`'s plain message rather than draw a broken picture.
 """
 
 from __future__ import annotations
 
 import os
 import threading
-import weakref
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -38,13 +41,14 @@ from tryon.pipeline.imageio import GarmentSource, ImageSource, load_garment, loa
 from tryon.pipeline.mask_check import mask_problems
 from tryon.pipeline.masks import garment_mask, refine_with_saliency
 from tryon.pipeline.neural import NEURAL_GARMENT_TYPES
+from tryon.pipeline.neural.fit_check import measure_warp_fit
 from tryon.pipeline.neural.optimize import (
     LOADING_MMAP_THRESHOLD_BYTES,
     optimize_for_inference,
     release_free_memory,
     tune_malloc_for_inference,
 )
-from tryon.pipeline.neural.pfafn import GeneratorNet, WarpNet, tryon_forward, tryon_from_pyramids
+from tryon.pipeline.neural.pfafn import GeneratorNet, WarpNet, render_tryon, tryon_forward, warp_garment
 from tryon.pipeline.neural.postprocess import garment_region, paste_back
 from tryon.pipeline.neural.preprocess import (
     MODEL_HEIGHT,
@@ -121,17 +125,37 @@ class LoadedNetworks:
         garment_pyramid: list[torch.Tensor],
         person_terms: list[torch.Tensor] | None = None,
     ) -> dict[str, torch.Tensor]:
-        """`dress` with both halves' features already computed: flow, generator and composition.
-        Without `person_terms` (a photo side kept before they were) the refinements compute them."""
-        inputs = [t.to(self.device, torch.float32) for t in (real_image, masked_clothes, edge)]
+        """`dress` with both halves' features already computed: flow, generator and composition
+        (`warp_from_pyramids`, then `render`)."""
+        warped = self.warp_from_pyramids(masked_clothes, edge, person_pyramid, garment_pyramid, person_terms)
+        return self.render(real_image, warped)
+
+    def warp_from_pyramids(
+        self,
+        masked_clothes: torch.Tensor,
+        edge: torch.Tensor,
+        person_pyramid: list[torch.Tensor],
+        garment_pyramid: list[torch.Tensor],
+        person_terms: list[torch.Tensor] | None = None,
+    ) -> dict[str, torch.Tensor]:
+        """The pair's warp (`pfafn.warp_garment`): warped_cloth, last_flow and warped_edge, to be judged
+        before the generator draws them. Without `person_terms` (a photo side kept before they were)
+        the refinements compute them."""
+        inputs = [t.to(self.device, torch.float32) for t in (masked_clothes, edge)]
         person_pyramid, garment_pyramid, terms = (
             None if side is None else [level.to(self.device, torch.float32) for level in side]
             for side in (person_pyramid, garment_pyramid, person_terms)
         )
         with torch.inference_mode():
-            outputs = tryon_from_pyramids(
-                self.warp, self.generator, *inputs, person_pyramid, garment_pyramid, person_terms=terms
-            )
+            warped = warp_garment(self.warp, *inputs, person_pyramid, garment_pyramid, person_terms=terms)
+        return {name: value.to(masked_clothes.device).contiguous() for name, value in warped.items()}
+
+    def render(self, real_image: torch.Tensor, warped: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+        """The generator and composition on `warp_from_pyramids`' outputs (`pfafn.render_tryon`): all six
+        of `dress`'s outputs."""
+        on_device = {name: value.to(self.device, torch.float32) for name, value in warped.items()}
+        with torch.inference_mode():
+            outputs = render_tryon(self.generator, real_image.to(self.device, torch.float32), on_device)
         return {name: value.to(real_image.device).contiguous() for name, value in outputs.items()}
 
     def warm_up(self) -> None:
@@ -238,16 +262,6 @@ STAGE_SHARES: dict[str, float] = {
     "compositing": 0.08,
 }
 
-_rendering_listener = threading.local()  # per thread: what to call when the generator starts
-_generators_with_listener: weakref.WeakSet[torch.nn.Module] = weakref.WeakSet()
-_listener_registration_lock = threading.Lock()
-
-
-def _announce_rendering(_module: torch.nn.Module, _inputs: tuple) -> None:
-    callback = getattr(_rendering_listener, "callback", None)
-    if callback is not None:
-        callback()
-
 
 def neural_weights_problem(report: WeightsDirReport) -> str:
     """One message naming every file the neural engine still lacks and how to install it."""
@@ -302,10 +316,6 @@ class NeuralTryOnEngine:
             u2net_variant=self.u2net_variant,
             device=self.device,
         )
-        with _listener_registration_lock:  # one hook per generator, however many engines share it
-            if self.networks.generator not in _generators_with_listener:
-                self.networks.generator.register_forward_pre_hook(_announce_rendering)
-                _generators_with_listener.add(self.networks.generator)
 
     def run(
         self,
@@ -331,8 +341,9 @@ class NeuralTryOnEngine:
 
     def prepare_photo(self, person: ImageSource) -> PreparedSide:
         """The photo side, kept per photo: the body model's framing, U²-Net's person mask, the person
-        cut out on white in the model's frame and PF-AFN's person-side pyramid. Raises
-        NoPersonFoundError or UnusablePhotoError when the photo cannot try a top."""
+        cut out on white in the model's frame, the shoulder and hip joints in that frame (for the fit
+        check) and PF-AFN's person-side pyramid. Raises NoPersonFoundError or UnusablePhotoError when
+        the photo cannot try a top."""
         photo = load_rgb(person)
         body = analyse_person(photo, UPPER_BODY)
         saliency = self._saliency(photo)
@@ -343,6 +354,7 @@ class NeuralTryOnEngine:
             "real_image": crop.real_image.numpy(),
             "person_uint8": crop.person_uint8,
             "person_mask": pack_mask(person_mask),
+            "torso_joints": crop.model_points(_torso_joints_of(body)),
             **{f"person_pyramid_{level}": value.numpy() for level, value in enumerate(pyramid)},
             **{f"person_terms_{level}": value.numpy() for level, value in enumerate(terms)},
         }
@@ -384,9 +396,11 @@ class NeuralTryOnEngine:
         *,
         on_stage: StageCallback | None = None,
     ) -> TryOnResult:
-        """The pair: flow estimation, generator and paste-back into `person` (the photo `photo_side`
-        was prepared from). Reports warping, rendering and compositing. Raises StalePreparationError
-        for a side prepared by other weights."""
+        """The pair: flow estimation, the fit check, generator and paste-back into `person` (the photo
+        `photo_side` was prepared from). Reports warping, rendering and compositing. Raises
+        GarmentFitError, before rendering, for a warp that would draw a broken picture (folded or torn,
+        off the chest, far outside the person), and StalePreparationError for a side prepared by other
+        weights or an older engine."""
         check_prepared(photo_side, side=PHOTO_SIDE, identity=self.identity)
         check_prepared(garment_side, side=GARMENT_SIDE, identity=self.identity)
         clock = StageClock(on_stage, self.stage_shares, already_done=("segmenting", "masking"))
@@ -411,18 +425,27 @@ class NeuralTryOnEngine:
         ]
 
         clock.start("warping")
-        _rendering_listener.callback = lambda: clock.start("rendering")
-        try:
-            outputs = self.networks.dress_from_pyramids(
-                crop.real_image,
-                torch.from_numpy(garment["masked_clothes"]),
-                torch.from_numpy(garment["edge"]),
-                person_pyramid,
-                garment_pyramid,
-                person_terms,
-            )
-        finally:
-            _rendering_listener.callback = None
+        warped = self.networks.warp_from_pyramids(
+            torch.from_numpy(garment["masked_clothes"]),
+            torch.from_numpy(garment["edge"]),
+            person_pyramid,
+            garment_pyramid,
+            person_terms,
+        )
+        person_mask = unpack_mask(person["person_mask"], photo.shape[:2])
+        person_in_frame, on_photo = crop.model_frame_of(person_mask)
+        torso_joints = person["torso_joints"]
+        measure_warp_fit(
+            warped_edge=warped["warped_edge"][0, 0].numpy(),
+            flow=warped["last_flow"][0].numpy(),
+            person=person_in_frame,
+            on_photo=on_photo,
+            shoulders=torso_joints[:2],
+            hips=torso_joints[2:],
+        ).require_fit()
+
+        clock.start("rendering")
+        outputs = self.networks.render(crop.real_image, warped)
 
         clock.start("compositing")
         small = pfafn_output_to_uint8(outputs["p_tryon"])
@@ -433,7 +456,7 @@ class NeuralTryOnEngine:
             image_small=Image.fromarray(small),
             engine=ENGINE_NEURAL,
             timings=timings,
-            person_mask=unpack_mask(person["person_mask"], photo.shape[:2]),
+            person_mask=person_mask,
             garment_mask=pasted.garment_mask,
         )
 
@@ -446,9 +469,14 @@ class NeuralTryOnEngine:
 def _viton_frame_of(body: BodyAnalysis) -> tuple[int, int, int, int]:
     """The model frame of the person, from the body model's shoulders and hips (the person's left and
     right in either order: the frame only needs their middles and spans)."""
-    shoulders = np.array([body.point("left_shoulder"), body.point("right_shoulder")])
-    hips = np.array([body.point("left_hip"), body.point("right_hip")])
-    return viton_frame(shoulders, hips)
+    joints = _torso_joints_of(body)
+    return viton_frame(joints[:2], joints[2:])
+
+
+def _torso_joints_of(body: BodyAnalysis) -> np.ndarray:
+    """The body model's two shoulder joints, then its two hip joints (4×2 photo pixels, x then y)."""
+    names = ("left_shoulder", "right_shoulder", "left_hip", "right_hip")
+    return np.array([body.point(name) for name in names], dtype=np.float64)
 
 
 def _check_top(garment_type: str) -> None:

@@ -462,24 +462,46 @@ def tryon_from_pyramids(
 ) -> dict[str, torch.Tensor]:
     """`tryon_forward` from the two halves' pyramids (`WarpNet.person_pyramid`, `garment_pyramid`)
     and `masked_clothes = clothes * edge`: what is left to compute for one (photo, garment) pair.
-    With the photo's `person_terms` (`WarpNet.person_terms`) the refinements skip its half too."""
+    With the photo's `person_terms` (`WarpNet.person_terms`) the refinements skip its half too.
+    The same as `warp_garment` then `render_tryon`, for callers that need not look in between."""
     trace: dict[str, torch.Tensor] | None = {} if with_intermediates else None
+    warped = warp_garment(
+        warp, masked_clothes, edge, person_pyramid, garment_pyramid, person_terms=person_terms, trace=trace
+    )
+    outputs = render_tryon(gen, real_image, warped)
+    if trace:
+        outputs.update(trace)
+    return outputs
+
+
+def warp_garment(
+    warp: WarpNet,
+    masked_clothes: torch.Tensor,
+    edge: torch.Tensor,
+    person_pyramid: list[torch.Tensor],
+    garment_pyramid: list[torch.Tensor],
+    *,
+    person_terms: list[torch.Tensor] | None = None,
+    trace: dict[str, torch.Tensor] | None = None,
+) -> dict[str, torch.Tensor]:
+    """The warping module's part of the pair: warped_cloth [B, 3, 256, 192], last_flow [B, 2, 256, 192]
+    (a normalised sampling grid, x then y) and warped_edge [B, 1, 256, 192], the garment's mask moved
+    by the same flow with zero padding. The try-on is not drawn yet, so the warp can be judged first."""
     warped_cloth, last_flow = warp.warp_from_pyramids(
         masked_clothes, person_pyramid, garment_pyramid, trace, person_terms
     )
     warped_edge = warp_by_flow(edge, last_flow, padding_mode="zeros")
+    return {"warped_cloth": warped_cloth, "last_flow": last_flow, "warped_edge": warped_edge}
+
+
+def render_tryon(
+    gen: GeneratorNet, real_image: torch.Tensor, warped: dict[str, torch.Tensor]
+) -> dict[str, torch.Tensor]:
+    """The generative module on `warp_garment`'s outputs: `warped` plus p_rendered, m_composite (the
+    composition mask, zero off the warped garment) and p_tryon, the garment blended over the render."""
+    warped_cloth, warped_edge = warped["warped_cloth"], warped["warped_edge"]
     raw = gen(torch.cat([real_image, warped_cloth, warped_edge], 1))
     p_rendered = torch.tanh(raw[:, :3])
     m_composite = torch.sigmoid(raw[:, 3:4]) * warped_edge
     p_tryon = warped_cloth * m_composite + p_rendered * (1 - m_composite)
-    outputs = {
-        "warped_cloth": warped_cloth,
-        "last_flow": last_flow,
-        "warped_edge": warped_edge,
-        "p_rendered": p_rendered,
-        "m_composite": m_composite,
-        "p_tryon": p_tryon,
-    }
-    if trace:
-        outputs.update(trace)
-    return outputs
+    return {**warped, "p_rendered": p_rendered, "m_composite": m_composite, "p_tryon": p_tryon}

@@ -230,6 +230,39 @@ class PersonCrop:
         left, top, right, bottom = self.box
         return right - left, bottom - top
 
+    def model_points(self, photo_points: np.ndarray) -> np.ndarray:
+        """Photo pixel positions (N×2, x then y) in model pixels of this frame, float32."""
+        left, top = self.box[:2]
+        box_width, box_height = self.box_size
+        scale = np.array([MODEL_WIDTH / box_width, MODEL_HEIGHT / box_height])
+        return ((np.asarray(photo_points, np.float64) - (left, top)) * scale).astype(np.float32)
+
+    def model_frame_of(self, photo_mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """A uint8 photo-size mask in the model's frame (bool 256×192, area-averaged), and which model
+        pixels lie on the photo at all (the rest of the frame is the white padding past its edges).
+        Only the photo's part of the frame is resized, so a large photo stays cheap."""
+        width, height = self.photo_size
+        if photo_mask.shape[:2] != (height, width):
+            raise ValueError(f"mask shape {photo_mask.shape[:2]} differs from the photo's {(height, width)}")
+        in_frame = np.zeros((MODEL_HEIGHT, MODEL_WIDTH), bool)
+        on_photo = np.zeros_like(in_frame)
+        left, top, right, bottom = self.box
+        source_left, source_top = max(left, 0), max(top, 0)
+        source_right, source_bottom = min(right, width), min(bottom, height)
+        (model_left, model_top), (model_right, model_bottom) = np.rint(
+            self.model_points(np.array([[source_left, source_top], [source_right, source_bottom]]))
+        ).astype(int)
+        if model_right <= model_left or model_bottom <= model_top:
+            return in_frame, on_photo
+        part = cv2.resize(
+            photo_mask[source_top:source_bottom, source_left:source_right],
+            (model_right - model_left, model_bottom - model_top),
+            interpolation=cv2.INTER_AREA,
+        )
+        in_frame[model_top:model_bottom, model_left:model_right] = part >= PERSON_MASK_THRESHOLD
+        on_photo[model_top:model_bottom, model_left:model_right] = True
+        return in_frame, on_photo
+
 
 def person_mask_from_saliency(saliency: np.ndarray) -> np.ndarray:
     """Binary person mask (uint8 0/255) from U²-Net's soft mask: the largest salient region, so a

@@ -29,6 +29,7 @@ from torch import nn
 
 from tryon.pipeline.contract import WeightsError
 from tryon.pipeline.masks import CLOTH_MASK_VERSION
+from tryon.pipeline.neural import NEURAL_METHOD_VERSION
 from tryon.pipeline.weight_files import (  # noqa: F401 (the shared helpers are also imported from here)
     DEFAULT_WEIGHTS_DIR,
     ProgressCallback,
@@ -323,12 +324,14 @@ class WeightsDirReport:
         return "u2net" if CHECKPOINTS["u2net"].filename in self.ok else "u2netp"
 
     def neural_identity(self) -> str:
-        """Names the neural engine and the exact files it loads (name, size, modification time), and the
-        cloth mask's version (`masks.CLOTH_MASK_VERSION`), so results and garment sides prepared with
-        other weights or older masks are recognised as stale; cheap enough for every request."""
+        """Names the neural engine and the exact files it loads (name, size, modification time), the
+        cloth mask's version (`masks.CLOTH_MASK_VERSION`) and the engine's (`NEURAL_METHOD_VERSION`), so
+        results and sides prepared with other weights, older masks or an older engine are recognised as
+        stale; cheap enough for every request."""
         files = [self.path(name) for name in (self.u2net_variant, "pfafn_warp", "pfafn_gen")]
         stats = [(path.name, path.stat().st_size, path.stat().st_mtime_ns) for path in files]
-        digest = hashlib.sha256(repr((stats, CLOTH_MASK_VERSION)).encode()).hexdigest()[:16]
+        versions = (CLOTH_MASK_VERSION, NEURAL_METHOD_VERSION)
+        digest = hashlib.sha256(repr((stats, *versions)).encode()).hexdigest()[:16]
         return f"neural/{self.u2net_variant}/{digest}"
 
 

@@ -13,9 +13,11 @@ import torch
 from skimage import data
 
 from revetir.testing.product_photos import tshirt_photo
-from revetir.testing.stand_in_weights import stand_in_weights_dir
-from tryon.pipeline.contract import ENGINE_NEURAL, STAGES, TryOnError, WeightsError
-from tryon.pipeline.neural.engine import NeuralTryOnEngine
+from revetir.testing.stand_in_weights import FLOW_HEAD_DAMPING, damped_flow_heads, stand_in_weights_dir
+from tryon.pipeline.contract import ENGINE_NEURAL, STAGES, GarmentFitError, TryOnError, WeightsError
+from tryon.pipeline.neural.engine import LoadedNetworks, NeuralTryOnEngine
+from tryon.pipeline.neural.pfafn import WarpNet
+from tryon.pipeline.neural.preprocess import MODEL_HEIGHT
 from tryon.pipeline.select import select_engine
 
 # Pixels this far from the garment as placed on the photo must be the photo's own (the feathered
@@ -89,6 +91,59 @@ def test_neural_run_changes_the_photo_only_where_the_garment_was_pasted(astronau
     assert garment.any() and changed.any()
     assert not changed[distance_to_garment > UNTOUCHED_DISTANCE].any()
     assert changed[garment].mean() > 0.5
+
+
+def slid_down(warped: dict[str, torch.Tensor], rows: int) -> dict[str, torch.Tensor]:
+    """The warp moved `rows` down the frame: garment and mask off the top (zeros there), the flow's
+    top row repeated above, so the warp itself stays as smooth as it was."""
+
+    def down(tensor: torch.Tensor, above: torch.Tensor) -> torch.Tensor:
+        return torch.cat([above.expand(-1, -1, rows, -1), tensor[:, :, :-rows]], dim=2)
+
+    return {
+        "warped_cloth": down(warped["warped_cloth"], torch.zeros_like(warped["warped_cloth"][:, :, :1])),
+        "last_flow": down(warped["last_flow"], warped["last_flow"][:, :, :1]),
+        "warped_edge": down(warped["warped_edge"], torch.zeros_like(warped["warped_edge"][:, :, :1])),
+    }
+
+
+def test_a_warp_that_misses_the_torso_is_refused_before_the_generator_runs(neural_engine, monkeypatch):
+    photo = data.astronaut()
+    photo_side, garment_side = neural_engine.prepare_photo(photo), neural_engine.prepare_garment(tshirt_photo())
+    warp = LoadedNetworks.warp_from_pyramids
+    monkeypatch.setattr(
+        LoadedNetworks, "warp_from_pyramids", lambda *args: slid_down(warp(*args), rows=MODEL_HEIGHT // 2)
+    )
+    generator_calls = []
+    hook = neural_engine.networks.generator.register_forward_pre_hook(lambda *_: generator_calls.append(1))
+    reported: list[str] = []
+
+    try:
+        with pytest.raises(GarmentFitError, match="could not fit this garment"):
+            neural_engine.dress(photo, photo_side, garment_side, on_stage=lambda stage, _done: reported.append(stage))
+    finally:
+        hook.remove()
+
+    assert generator_calls == []
+    assert reported == ["warping"]
+
+
+def test_the_stand_in_warp_damps_only_the_flow_heads_output_layers():
+    with torch.device("meta"):
+        state_dict = WarpNet().state_dict()
+    ones = {key: torch.ones(value.shape) for key, value in state_dict.items()}
+
+    damped = damped_flow_heads(ones)
+
+    changed = sorted(key for key, value in damped.items() if not torch.equal(value, ones[key]))
+    expected = [
+        f"aflow_net.{head}.{level}.6.{part}"
+        for head in ("netMain", "netRefine")
+        for level in range(5)
+        for part in ("bias", "weight")
+    ]
+    assert changed == sorted(expected)
+    assert all(torch.all(damped[key] == FLOW_HEAD_DAMPING) for key in changed)
 
 
 def test_engine_uses_u2netp_when_only_the_small_segmenter_is_installed(neural_engine):

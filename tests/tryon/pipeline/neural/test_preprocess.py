@@ -296,3 +296,28 @@ def test_the_crop_follows_the_frame_it_is_given():
     crop = crop_person(photo, ellipse_saliency(512, 512, centre=(300, 250), axes=(180, 120)), frame=frame)
 
     assert crop.box == frame
+
+
+def test_photo_points_land_where_the_crop_puts_them_in_the_model_frame():
+    crop = crop_person(
+        data.astronaut(), ellipse_saliency(512, 512, centre=(300, 250), axes=(180, 120)), frame=(100, 60, 340, 380)
+    )
+
+    corners = crop.model_points(np.array([[100, 60], [340, 380], [220, 220]]))
+
+    assert np.allclose(corners, [[0, 0], [MODEL_WIDTH, MODEL_HEIGHT], [MODEL_WIDTH / 2, MODEL_HEIGHT / 2]])
+
+
+def test_a_photo_mask_in_the_model_frame_knows_where_the_frame_leaves_the_photo():
+    photo = np.zeros((300, 400, 3), dtype=np.uint8)
+    crop = crop_person(photo, ellipse_saliency(300, 400, centre=(150, 200), axes=(100, 60)), frame=(50, -100, 350, 300))
+    mask = np.zeros((300, 400), dtype=np.uint8)
+    mask[:, 200:] = 255  # the photo's right half
+
+    in_frame, on_photo = crop.model_frame_of(mask)
+
+    assert in_frame.shape == on_photo.shape == (MODEL_HEIGHT, MODEL_WIDTH)
+    photo_top = round(100 * MODEL_HEIGHT / 400)  # the frame starts 100 photo pixels above the photo
+    assert not on_photo[: photo_top - 1].any() and on_photo[photo_top + 1 :].all()
+    assert not in_frame[:, : MODEL_WIDTH // 2 - 1].any()
+    assert in_frame[photo_top + 1 :, MODEL_WIDTH // 2 + 1 :].all() and not in_frame[: photo_top - 1].any()
