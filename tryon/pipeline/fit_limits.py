@@ -17,6 +17,9 @@ from __future__ import annotations
 
 import numpy as np
 
+# Shoulder joints are this many face widths apart on a typical adult (biacromial breadth about 2.4 head
+# widths; the joints sit a little inside the outline): the limits below are in face widths.
+SHOULDER_JOINTS_IN_FACE_WIDTHS = 2.4
 # Grid spacing in face widths: a warp is judged at the scale of the garment, not of its pixels.
 GRID_STEP_FACE_WIDTHS = 0.2
 # Folds: the share of the garment's grid points where the Jacobian's sign is the opposite of its median's.
@@ -30,6 +33,11 @@ MIN_CORE_COVERED = 0.5
 # Paint further than this from the person mask (face widths) is far outside the body; at most this share.
 FAR_OUTSIDE_FACE_WIDTHS = 1.0
 MAX_FAR_OUTSIDE_SHARE = 0.25
+
+
+def face_width(shoulder_spacing: float) -> float:
+    """A face width, in the pixels the shoulder joints are `shoulder_spacing` apart in (at least one)."""
+    return max(shoulder_spacing / SHOULDER_JOINTS_IN_FACE_WIDTHS, 1.0)
 
 
 def warp_damage(map_x: np.ndarray, map_y: np.ndarray, on_garment: np.ndarray) -> tuple[float, float]:

@@ -20,10 +20,8 @@ import numpy as np
 
 from tryon.pipeline.body import BodyAnalysis
 from tryon.pipeline.classic.garment_points import Point, run_through
+from tryon.pipeline.fit_limits import face_width
 
-# Shoulder joints are this many face widths apart on a typical adult (biacromial breadth about 2.4 head
-# widths; the joints sit a little inside the outline).
-SHOULDER_JOINTS_IN_FACE_WIDTHS = 2.4
 # The garment's shoulder seam lies on the top of the shoulder: up to this far (face widths) above the
 # joint, where the mask says so, and this far outside it.
 SHOULDER_TOP_ABOVE_JOINT = (0.1, 0.35)
@@ -156,7 +154,7 @@ def body_points(analysis: BodyAnalysis) -> BodyPoints:
     left_arm, right_arm = (limb(side, ("shoulder", "elbow", "wrist")) for side in (image_left, image_right))
     left_leg, right_leg = (limb(side, ("hip", "knee", "ankle")) for side in (image_left, image_right))
     shoulder_spacing = float(np.linalg.norm(right_arm.root - left_arm.root))
-    unit = max(shoulder_spacing / SHOULDER_JOINTS_IN_FACE_WIDTHS, 1.0)
+    unit = face_width(shoulder_spacing)
     face = _face_box(analysis, unit)
     chin_y = face.bottom
 

@@ -27,12 +27,12 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from tryon.pipeline.classic.body_points import SHOULDER_JOINTS_IN_FACE_WIDTHS
 from tryon.pipeline.contract import GarmentFitError
 from tryon.pipeline.fit_limits import (
     CORE_WIDTH_SHARE,
     FAR_OUTSIDE_FACE_WIDTHS,
     GRID_STEP_FACE_WIDTHS,
+    face_width,
     warp_damage,
     warp_problem,
 )
@@ -87,7 +87,7 @@ def measure_warp_fit(
     height, width = warped_edge.shape
     shoulders, hips = np.asarray(shoulders, np.float64), np.asarray(hips, np.float64)
     shoulder_spacing = float(np.linalg.norm(shoulders[1] - shoulders[0]))
-    unit = max(shoulder_spacing / SHOULDER_JOINTS_IN_FACE_WIDTHS, 1.0)  # a face width, model pixels
+    unit = face_width(shoulder_spacing)  # model pixels
     garment = (warped_edge >= WARPED_EDGE_THRESHOLD) & on_photo
 
     folded_share, stretched_share = _flow_damage(flow, warped_edge, on_photo, unit)
