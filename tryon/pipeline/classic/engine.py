@@ -91,8 +91,10 @@ STAGE_SHARES: dict[str, float] = {
 # the garment's body. 4: light read across each row (a white dress over a black tee stays white); bare
 # skin rounded and coloured like the bare limbs; trousers found on the shins under a tunic. 5: the
 # garment side keeps its points under "garment_points" (was "landmarks"); wide trouser legs kept apart
-# on legs held together.
-METHOD_VERSION = 5
+# on legs held together. 6: a hem flaring past the waist is not read as sleeves; a sleeve swung off the
+# body by a raised or held-out arm has its seam sewn to the armhole; bare shoulders above the armpits are
+# not taken for arms in front of the garment.
+METHOD_VERSION = 6
 # Alpha from which a garment pixel counts as cloth in the mask shown to staff.
 CLOTH_ALPHA = 0.5
 

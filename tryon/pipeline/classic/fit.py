@@ -20,6 +20,7 @@ import numpy as np
 
 from tryon.pipeline.classic.body_points import BodyPoints, Limb
 from tryon.pipeline.classic.garment_points import BottomPoints, Point, TopPoints
+from tryon.pipeline.classic.tps import ThinPlateSpline, fit_thin_plate_spline
 from tryon.pipeline.contract import NoPersonFoundError
 
 SEAM_OVERLAP_FRACTION = 0.1  # of the garment's body width
@@ -40,6 +41,14 @@ HEM_LOOSENESS = 0.5
 ELBOW_OVERLAP = 0.25
 WRIST_OVERHANG = 0.15  # of the forearm's length: how far a long sleeve may reach past the wrist
 ELBOW_MAX_BEND_DEGREES = 90.0
+# A sleeve's top is sewn to the garment's body: its seam goes where the body's spline puts the armhole
+# (shoulder, halfway down, armpit), while from this share of the way to its end (the cuff, or the elbow
+# for a long sleeve) it lies rigidly along the arm; in between it stretches or gathers, as cloth under a
+# raised arm does.
+SLEEVE_RIGID_FROM = 0.6
+# A seam point the rigid sleeve already lays over the body's side (an arm hanging down) stays where the
+# rigid map puts it; one it swings off the body is pulled onto the armhole, fully from this far (face widths).
+SEAM_PULL_DISTANCE = 0.1
 # Laid flat, a garment shows half its girth, which is about this much wider than the body seen from the
 # front (an elliptical cross-section with depth 0.7 of its width); a bottom's lengths are scaled by its
 # waist's scale times this, its widths by the waist's scale alone.
@@ -336,17 +345,31 @@ def _leg_stations(
 
 @dataclass(frozen=True)
 class SleevePlacement:
-    """One sleeve as a rigid piece on the photo: `garment_to_photo` (2×3 affine, garment pixels to photo
-    pixels) and `alpha`, the garment's alpha with everything but this sleeve cleared."""
+    """One sleeve piece on the photo: `garment_to_photo` (2×3 affine, garment pixels to photo pixels), the
+    rigid placement along the arm, and `alpha`, the garment's alpha with everything but this piece cleared.
+
+    A piece sewn to the garment's body also has `seam_spline` (photo pixels to garment pixels), which
+    bends its top onto the body's armhole and agrees with the rigid map towards its end; `seam_anchors`
+    are the photo points that spline pins (they bound where the piece lands, with the rigid corners).
+    """
 
     garment_to_photo: np.ndarray
     alpha: np.ndarray
+    seam_spline: ThinPlateSpline | None = None
+    seam_anchors: np.ndarray | None = None
 
     @property
     def garment_corners(self) -> np.ndarray:
         """The corners (4×2, garment pixels) of the box around the sleeve."""
         left, top, width, height = cv2.boundingRect((self.alpha > 0).astype(np.uint8))
         return np.array([[left, top], [left + width, top], [left, top + height], [left + width, top + height]], float)
+
+    def to_garment(self, photo_points: np.ndarray) -> np.ndarray:
+        """The garment pixels (M×2) that land on `photo_points` (M×2) through this piece."""
+        if self.seam_spline is not None:
+            return self.seam_spline.evaluate(photo_points)
+        inverse = cv2.invertAffineTransform(self.garment_to_photo)
+        return np.asarray(photo_points, dtype=np.float64) @ inverse[:, :2].T + inverse[:, 2]
 
 
 def place_sleeves(
@@ -379,8 +402,9 @@ def place_sleeves(
     within_seams = (columns >= left_seam - overlap) & (columns <= right_seam + overlap)
     torso_alpha = garment_alpha * (within_seams | ~beside_body)
     scale = body.shoulder_width / max(garment.shoulder_width, 1.0)
+    left_seam_pairs, right_seam_pairs = armhole_seams(garment, body)
     sleeves = []
-    for ends, garment_shoulder, body_shoulder, arm, outwards, side in (
+    for ends, garment_shoulder, body_shoulder, arm, outwards, side, seam in (
         (
             (garment.left_sleeve_end, garment.left_sleeve_bottom),
             garment.left_shoulder,
@@ -388,6 +412,7 @@ def place_sleeves(
             body.left_arm,
             -1,
             (columns < left_seam) & beside_body,
+            left_seam_pairs,
         ),
         (
             (garment.right_sleeve_end, garment.right_sleeve_bottom),
@@ -396,13 +421,88 @@ def place_sleeves(
             body.right_arm,
             1,
             (columns > right_seam) & beside_body,
+            right_seam_pairs,
         ),
     ):
         present = [point for point in ends if point is not None]
         if present:
             sleeve_alpha = (garment_alpha * side).astype(np.float32)
-            sleeves += _sleeve_pieces(garment_shoulder, present, sleeve_alpha, body_shoulder, arm, scale, outwards)
+            pieces = _sleeve_pieces(garment_shoulder, present, sleeve_alpha, body_shoulder, arm, scale, outwards)
+            if pieces:
+                top = _sewn_to_body(
+                    pieces[0], seam, garment_shoulder, present, outwards, SEAM_PULL_DISTANCE * body.unit
+                )
+                sleeves += [top, *pieces[1:]]
     return torso_alpha.astype(np.float32), sleeves
+
+
+def armhole_seams(garment: TopPoints, body: BodyPoints) -> tuple[list[tuple[Point, Point]], list[tuple[Point, Point]]]:
+    """(garment point, photo point) pairs down each armhole (image left, then right): shoulder, halfway
+    down, armpit, placed as `fit_points` places them for the garment's body, so a sleeve sewn there meets it."""
+    body_armpit_y = (body.left_chest[1] + body.right_chest[1]) / 2
+    sides_x = body.torso_sides_at(body_armpit_y)
+    seams = []
+    for garment_armpit, garment_shoulder, body_shoulder, body_chest, side_x in (
+        (garment.left_armpit, garment.left_shoulder, body.left_shoulder, body.left_chest, sides_x[0]),
+        (garment.right_armpit, garment.right_shoulder, body.right_shoulder, body.right_chest, sides_x[1]),
+    ):
+        halfway = (garment_armpit[0], (garment_shoulder[1] + garment_armpit[1]) / 2)
+        body_halfway = ((body_shoulder[0] + body_chest[0]) / 2, (body_shoulder[1] + body_chest[1]) / 2)
+        seams.append(
+            [
+                (garment_shoulder, (float(body_shoulder[0]), float(body_shoulder[1]))),
+                (halfway, (float(body_halfway[0]), float(body_halfway[1]))),
+                (garment_armpit, (float(side_x), float(body_armpit_y))),
+            ]
+        )
+    return seams[0], seams[1]
+
+
+def _sewn_to_body(
+    piece: SleevePlacement,
+    seam: list[tuple[Point, Point]],
+    garment_shoulder: Point,
+    ends: list[Point],
+    outwards: int,
+    pull_distance: float,
+) -> SleevePlacement:
+    """The top piece of a sleeve with its seam on the body's armhole: a spline through the seam's pairs
+    and, from SLEEVE_RIGID_FROM of the way to the piece's end, points across the sleeve where the rigid map
+    puts them. A rigid sleeve turned up the arm swung its seam off the body and left a wedge of skin or old
+    top between them. Turned down the arm, it already lies over the body's side there and stays so: pinned
+    to the armhole, its underside would be squeezed between the armpit and the arm."""
+    rows, columns = np.nonzero(piece.alpha >= 0.5)
+    if len(rows) == 0:
+        return piece
+    cloth = np.column_stack([columns, rows]).astype(np.float64)
+    origin = np.array(garment_shoulder, dtype=np.float64)
+    axis = np.mean(np.array(ends, dtype=np.float64), axis=0) - origin
+    axis /= max(float(np.linalg.norm(axis)), 1e-6)
+    across = np.array([-axis[1], axis[0]])
+    along = (cloth - origin) @ axis
+    length = float(along.max())
+    if length < 1.0:
+        return piece
+    garment_points = []
+    for share in (SLEEVE_RIGID_FROM, 1.0):
+        station = share * length
+        near = np.abs(along - station) <= max(1.0, 0.02 * length)
+        offsets = (cloth[near] - origin) @ across
+        centre = origin + axis * station
+        garment_points += [centre + across * offsets.min(), centre, centre + across * offsets.max()]
+    rigid = apply_affine(piece.garment_to_photo, np.array(garment_points))
+    seam_on_garment = np.array([pair[0] for pair in seam], dtype=np.float64)
+    seam_rigid = apply_affine(piece.garment_to_photo, seam_on_garment)
+    seam_on_body = np.array([pair[1] for pair in seam], dtype=np.float64)
+    swung_off = (seam_rigid[:, 0] - seam_on_body[:, 0]) * outwards  # > 0: the rigid seam lies off the body
+    pull = np.clip(swung_off / max(pull_distance, 1e-6), 0.0, 1.0)[:, None]
+    on_photo = np.vstack([seam_rigid + pull * (seam_on_body - seam_rigid), rigid])
+    on_garment = np.vstack([seam_on_garment, garment_points])
+    try:
+        spline = fit_thin_plate_spline(on_photo, on_garment)
+    except ValueError:  # anchors on one line or on one point: keep the rigid piece
+        return piece
+    return SleevePlacement(piece.garment_to_photo, piece.alpha, spline, on_photo)
 
 
 def _sleeve_pieces(
@@ -480,8 +580,10 @@ def _segment_transform(
 
 
 def placed_corners(sleeve: SleevePlacement) -> np.ndarray:
-    """The photo positions of the corners of the sleeve's bounding box (4×2)."""
-    return apply_affine(sleeve.garment_to_photo, sleeve.garment_corners)
+    """Photo points around where the sleeve lands (N×2): its bounding box's corners as the rigid map places
+    them and, for a piece sewn to the body, the seam anchors."""
+    corners = apply_affine(sleeve.garment_to_photo, sleeve.garment_corners)
+    return corners if sleeve.seam_anchors is None else np.vstack([corners, sleeve.seam_anchors])
 
 
 def apply_affine(matrix: np.ndarray, points: np.ndarray) -> np.ndarray:

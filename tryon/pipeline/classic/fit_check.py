@@ -2,7 +2,7 @@
 better than a broken picture.
 
 The placed garment is sampled on a coarse grid over the photo: the spline's inverse map (photo →
-garment) and the sleeves' rigid maps say which grid points the garment covers. Four things are judged:
+garment) and the sleeves' maps say which grid points the garment covers. Four things are judged:
 
 - folds and tears: the thin-plate spline's Jacobian determinant must keep one sign over the garment
   (Bookstein, PAMI 1989: where it changes sign the mapping folds over itself) and stay within a range
@@ -108,8 +108,7 @@ def measure_fit(
     torso = cv2.remap(torso_alpha, map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT) >= COVERED_ALPHA
     sleeve_cover = np.zeros(grid_x.shape, bool)
     for sleeve in sleeves:
-        inverse = cv2.invertAffineTransform(sleeve.garment_to_photo)
-        sleeve_points = photo_points @ inverse[:, :2].T + inverse[:, 2]
+        sleeve_points = sleeve.to_garment(photo_points)
         sleeve_x = sleeve_points[:, 0].reshape(grid_x.shape).astype(np.float32)
         sleeve_y = sleeve_points[:, 1].reshape(grid_x.shape).astype(np.float32)
         sleeve_cover |= cv2.remap(sleeve.alpha, sleeve_x, sleeve_y, cv2.INTER_LINEAR) >= COVERED_ALPHA

@@ -23,6 +23,9 @@ Point = tuple[float, float]  # (x, y) in pixels
 # much wider than the body has sleeves in it.
 GARMENT_BODY_ROWS = (0.6, 0.9)  # fraction of the garment's height where the body width is measured
 SLEEVE_WIDENING = 1.12
+# Sleeves fill the first run of such rows from the top; a later run, past a gap of more than this share of
+# the body width, is a hem flaring wider than the waist (a fitted polo), not a sleeve.
+SLEEVE_ROWS_MAX_GAP = 0.05
 HEM_END_SHARE = 0.6  # a body run narrower than this share of the median one is the rounded end of a hem
 NO_SLEEVE_ARMPIT_FRACTION = 0.3
 # An armpit notch lies within this fraction of the body width from the body's side.
@@ -181,7 +184,7 @@ def top_points(cloth_mask: np.ndarray) -> TopPoints:
     left_hem, right_hem = _hem_corners(filled, centre_x, int(hem_y), garment_height)
 
     # Rows with sleeves in them: short sleeves stand out above the body, long ones hang beside it.
-    sleeve_rows = np.flatnonzero(widths > SLEEVE_WIDENING * body_width)
+    sleeve_rows = _first_run(np.flatnonzero(widths > SLEEVE_WIDENING * body_width), SLEEVE_ROWS_MAX_GAP * body_width)
     has_sleeves = len(sleeve_rows) > 0
     if has_sleeves:
         body_top = top + round(GARMENT_BODY_ROWS[0] * garment_height)
@@ -228,6 +231,12 @@ def top_points(cloth_mask: np.ndarray) -> TopPoints:
         left_neckline=_neckline_corner(tops, left_shoulder_x, centre_x),
         right_neckline=_neckline_corner(tops, right_shoulder_x, centre_x),
     )
+
+
+def _first_run(rows: np.ndarray, max_gap: float) -> np.ndarray:
+    """The rows (sorted) up to the first gap between neighbours wider than `max_gap`."""
+    breaks = np.flatnonzero(np.diff(rows) > max_gap + 1)
+    return rows if len(breaks) == 0 else rows[: int(breaks[0]) + 1]
 
 
 def _hem_row(filled: np.ndarray, centre_x: float, body_width: float, top: int, bottom: int) -> float:

@@ -14,7 +14,7 @@ import cv2
 import numpy as np
 
 from tryon.pipeline.classic.body_points import BodyPoints, FaceBox
-from tryon.pipeline.classic.fit import SleevePlacement, apply_affine
+from tryon.pipeline.classic.fit import SleevePlacement, placed_corners
 from tryon.pipeline.classic.shading import apply_shading, torso_shading
 from tryon.pipeline.classic.tps import ThinPlateSpline, dense_map
 from tryon.pipeline.imageops import shrink
@@ -211,6 +211,10 @@ def _to_rendering(matrix: np.ndarray, origin: tuple[int, int], scale: float) -> 
 
 
 def _warp_sleeve(image: np.ndarray, sleeve: SleevePlacement, origin, size, scale, border: int) -> np.ndarray:
+    """`image` (garment pixels) as the sleeve piece puts it on a rendering at `scale` of the photo from `origin`."""
+    if sleeve.seam_spline is not None:
+        map_x, map_y = dense_map(sleeve.seam_spline, origin=origin, size=size, scale=scale)
+        return cv2.remap(image, map_x, map_y, cv2.INTER_LINEAR, borderMode=border)
     return cv2.warpAffine(
         image, _to_rendering(sleeve.garment_to_photo, origin, scale), size, flags=cv2.INTER_LINEAR, borderMode=border
     )
@@ -225,20 +229,20 @@ def _draw_sleeve_over(
 ) -> None:
     """Blend the sleeve's colours over `colours` (a rendering at `scale` of the photo from `origin`) by its
     alpha, in place; only the box the sleeve lands in is warped."""
-    matrix = _to_rendering(sleeve.garment_to_photo, origin, scale)
-    corners = apply_affine(matrix, sleeve.garment_corners)
+    corners = (placed_corners(sleeve) - np.array(origin, dtype=np.float64) + 0.5) * scale - 0.5
     height, width = colours.shape[:2]
-    left, top = max(0, int(np.floor(corners[:, 0].min())) - 1), max(0, int(np.floor(corners[:, 1].min())) - 1)
-    right = min(width, int(np.ceil(corners[:, 0].max())) + 2)
-    bottom = min(height, int(np.ceil(corners[:, 1].max())) + 2)
+    # A sewn piece bends between its anchors and may bulge a little past them.
+    margin = 2 if sleeve.seam_spline is None else 2 + round(0.1 * float(np.ptp(corners, axis=0).max()))
+    left = max(0, int(np.floor(corners[:, 0].min())) - margin)
+    top = max(0, int(np.floor(corners[:, 1].min())) - margin)
+    right = min(width, int(np.ceil(corners[:, 0].max())) + margin)
+    bottom = min(height, int(np.ceil(corners[:, 1].max())) + margin)
     if right <= left or bottom <= top:
         return
-    matrix[:, 2] -= (left, top)
+    box_origin = (origin[0] + left / scale, origin[1] + top / scale)
     size = (right - left, bottom - top)
-    alpha = cv2.warpAffine(sleeve.alpha, matrix, size, flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT)
-    sleeve_colours = cv2.warpAffine(
-        garment_colours, matrix, size, flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE
-    )
+    alpha = _warp_sleeve(sleeve.alpha, sleeve, box_origin, size, scale, cv2.BORDER_CONSTANT)
+    sleeve_colours = _warp_sleeve(garment_colours, sleeve, box_origin, size, scale, cv2.BORDER_REPLICATE)
     under = colours[top:bottom, left:right]
     colours[top:bottom, left:right] = cv2.blendLinear(sleeve_colours, under, alpha, 1.0 - alpha)
 
@@ -291,12 +295,15 @@ def _side_skin(skin: np.ndarray, body: BodyPoints, *, origin: tuple[int, int], f
     rows = (np.arange(skin.shape[0]) + 0.5) / factor - 0.5 + origin[1]
     at_sides = np.abs(columns - body.centre_x) > SKIN_TORSO_CORE * body.unit
     # Only skin over the torso is a hand or arm in front of it: bare arms beside the torso are what
-    # sleeves cover, and below the hips bare skin is legs, which trousers and skirts cover.
+    # sleeves cover, and below the hips bare skin is legs, which trousers and skirts cover. Above the
+    # armpits it is the wearer's own shoulders beside a low neckline, which a top covers up to its seams
+    # (hands there are kept clear by their discs).
     sides = np.array([body.torso_sides_at(row) for row in rows])
     margin = SKIN_TORSO_MARGIN * body.unit
     over_torso = (columns[None, :] >= sides[:, :1] - margin) & (columns[None, :] <= sides[:, 1:] + margin)
-    above_hips = rows < body.hip_centre[1]
-    return skin & at_sides[None, :] & over_torso & above_hips[:, None]
+    armpits_y = (body.left_chest[1] + body.right_chest[1]) / 2
+    between_armpits_and_hips = (rows > armpits_y) & (rows < body.hip_centre[1])
+    return skin & at_sides[None, :] & over_torso & between_armpits_and_hips[:, None]
 
 
 def _hands_keep_out(

@@ -324,3 +324,59 @@ def test_brightening_a_light_colour_keeps_its_hue():
     red, green, blue = brightened[0, 0].astype(float)
     assert blue == 255
     assert red / blue == pytest.approx(150 / 240, abs=0.01) and green / blue == pytest.approx(200 / 240, abs=0.01)
+
+
+@needs_real_photos
+@pytest.mark.parametrize("garment", ["g01", "g06"])
+def test_a_polos_hem_flaring_past_its_waist_is_not_read_as_its_sleeves(engine, garment):
+    # g01 and g06 are fitted polos whose hems flare wider than their waists: those rows were taken for
+    # sleeve rows, the sleeves' lowest points landed on the hem, and each short sleeve was placed as a
+    # piece reaching from the shoulder down past the elbow, its cuff a separate shard on the forearm.
+    side = engine.prepare_garment(product_picture(garment))
+    points = side.meta["garment_points"]["points"]
+    height = side.arrays["colours"].shape[0]
+    for name in ("left", "right"):
+        sleeve_bottom, armpit, hem = points[f"{name}_sleeve_bottom"], points[f"{name}_armpit"], points[f"{name}_hem"]
+        assert sleeve_bottom[1] < hem[1] - 0.2 * height, f"the {name} sleeve ends at the hem: {points}"
+        assert abs(sleeve_bottom[1] - armpit[1]) < 0.15 * height, f"the {name} cuff is far from the armpit: {points}"
+
+
+@needs_real_photos
+def test_a_sleeve_on_an_arm_held_out_meets_the_body_at_the_shoulder_and_under_the_arm(dressed):
+    """p14 has her hands on her hips, elbows out. The polo's body and sleeves used to leave slivers of skin
+    at the top of the shoulders (her own bare shoulders were taken for arms in front of the garment) and a
+    wedge of skin under each arm, where the rigid sleeve swung its seam off the body."""
+    _, body, result = dressed("p14", "g01", UPPER_BODY)
+    placed = result.garment_mask > 0
+    down = np.array([0.0, 0.15 * body.unit])
+    for shoulder in (body.left_shoulder, body.right_shoulder):
+        # Along the shoulder, just below its top, from beside the collar out to the shoulder joint.
+        for share in np.linspace(0.45, 0.9, 10):
+            x, y = np.round(body.neck + share * (np.asarray(shoulder) - body.neck) + down).astype(int)
+            assert placed[y, x], f"skin between the body and the sleeve at ({x}, {y})"
+    for shoulder, chest, arm in (
+        (body.left_shoulder, body.left_chest, body.left_arm),
+        (body.right_shoulder, body.right_chest, body.right_arm),
+    ):
+        seam = np.zeros(placed.shape, np.uint8)
+        corners = np.array([shoulder, chest, arm.root + 0.4 * (arm.joint - arm.root)])
+        cv2.fillConvexPoly(seam, np.round(corners).astype(np.int32), 1)
+        inside = (seam > 0) & (result.person_mask > 0)
+        assert placed[inside].mean() >= 0.95, "a wedge between the body and the sleeve is bare"
+
+
+@needs_real_photos
+def test_a_sleeve_sewn_to_the_body_is_pinned_where_the_body_spline_puts_the_armhole():
+    # A sleeve swung off the body has its seam pulled onto the armhole: where the body's spline and the
+    # sleeve's map agree on which garment point lands, so no gap opens between them.
+    body = body_points(analyse_photo(person_photo("p14")))
+    _colours, alpha, points = prepare_garment(product_picture("g01"))
+    on_body, on_garment = fit_points(points, body)
+    spline = fit_thin_plate_spline(on_body, on_garment)
+    _torso, sleeves = place_sleeves(points, alpha, body)
+    sewn = [sleeve for sleeve in sleeves if sleeve.seam_spline is not None]
+    assert len(sewn) == 2
+    for sleeve in sewn:
+        anchors = sleeve.seam_anchors[:3]  # shoulder, halfway down the armhole, armpit
+        through_sleeve, through_body = sleeve.to_garment(anchors), spline.evaluate(anchors)
+        assert np.abs(through_sleeve[[0, 2]] - through_body[[0, 2]]).max() < 1.0
