@@ -93,7 +93,8 @@ STAGE_SHARES: dict[str, float] = {
 # garment side keeps its points under "garment_points" (was "landmarks"); wide trouser legs kept apart
 # on legs held together. 6: a hem flaring past the waist is not read as sleeves; a sleeve swung off the
 # body by a raised or held-out arm has its seam sewn to the armhole; bare shoulders above the armpits are
-# not taken for arms in front of the garment.
+# not taken for arms in front of the garment; skin learnt from the hands when a phone hides the face, and
+# an old sleeve past an arm in front of the body cleared too.
 METHOD_VERSION = 6
 # Alpha from which a garment pixel counts as cloth in the mask shown to staff.
 CLOTH_ALPHA = 0.5

@@ -5,9 +5,9 @@ showing past it: the old sleeves beside a short sleeve, the old shorts below sho
 neckline beside a cami. There is no human parser, so the old garment is found as a colour: its colours
 are sampled where it surely is (the middle of the chest for a top, the thighs just below the hips for
 a bottom; Swain and Ballard, "Color indexing", IJCV 1991, histogram back-projection), the skin's from
-the face (`render.face_core_pixels`), and within the zone a garment of this type can occupy (torso and
-arms for a top, hips and legs for a bottom) a pixel whose colour is far likelier the old garment's than
-skin is the old garment, when it joins the sampled region.
+the face, or the hands when a phone hides it (`render.skin_reference_pixels`), and within the zone a
+garment of this type can occupy (torso and arms for a top, hips and legs for a bottom) a pixel whose
+colour is far likelier the old garment's than skin is the old garment, when it joins the sampled region.
 
 What replaces it is what would be there: inside the body's own shape (arms and legs as capsules of
 human proportions along the keypoints, the torso between its sides) the person's skin tone, rounded
@@ -28,7 +28,7 @@ import cv2
 import numpy as np
 
 from tryon.pipeline.classic.body_points import BodyPoints, Limb
-from tryon.pipeline.classic.render import face_core_pixels
+from tryon.pipeline.classic.render import skin_reference_pixels
 from tryon.pipeline.contract import FULL_BODY, LOWER_BODY, UPPER_BODY
 from tryon.pipeline.imageops import shrink
 
@@ -146,7 +146,13 @@ def clear_old_garment(
     # Specks and pinholes are colour noise: a garment is a solid region.
     kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (5, 5))
     old = cv2.morphologyEx(cv2.morphologyEx(old.astype(np.uint8), cv2.MORPH_CLOSE, kernel), cv2.MORPH_OPEN, kernel) > 0
-    old = _joined_to(old & zone, sample)
+    seeds = sample
+    if garment_type in (UPPER_BODY, FULL_BODY):
+        # A sleeve seen past an arm held in front of the body (a mirror selfie's raised arm) is cut off from
+        # the chest: what lies on an arm's own line is the top's too.
+        for arm in (body.left_arm, body.right_arm):
+            seeds = seeds | (_limb_distance(arm, grid_x, grid_y) <= ARM_RADII[0] * body.unit)
+    old = _joined_to(old & zone, seeds)
     if not old.any():
         return ClearedPhoto(person_rgb, None)
     # The old garment's outline pixels are blends with what lies beyond; they go with it, but around a
@@ -243,10 +249,10 @@ def _lab(rgb_pixels: np.ndarray) -> np.ndarray:
 def _skin_samples(
     person_rgb: np.ndarray, body: BodyPoints, hands: list[tuple[float, float, float]]
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Lab pixels of the person's skin: the middle of the face, and the hands, forearms and shins where
-    their colour is near the face's (a bare arm's or leg's tone is nearer the garment's than the cheeks');
-    and of those, the forearms' and shins' alone."""
-    face = _lab(face_core_pixels(person_rgb, body.face))
+    """Lab pixels of the person's skin: the middle of the face (or the hands, `skin_reference_pixels`),
+    and the hands, forearms and shins where their colour is near that (a bare arm's or leg's tone is
+    nearer the garment's than the cheeks'); and of those, the forearms' and shins' alone."""
+    face = _lab(skin_reference_pixels(person_rgb, body, hands))
     if len(face) < MIN_SAMPLES:
         return face, face[:0]
     chroma_mean = face[:, 1:].astype(np.float32).mean(axis=0)

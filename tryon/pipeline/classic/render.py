@@ -27,6 +27,15 @@ FEATHER_PHOTO_PIXELS = 1.5
 CHIN_FADE_FACE_FRACTION = 0.06
 # Skin-coloured patches smaller than this (face widths squared) are specks, not hands or arms.
 SKIN_MIN_AREA = 0.05
+# The chroma of human skin of every tone (YCrCb; Chai and Ngan, "Face segmentation using skin-color
+# map in videophone applications", IEEE TCSVT 1999): a face hidden by a phone is not learnt as skin.
+SKIN_CR_RANGE = (133, 173)
+SKIN_CB_RANGE = (77, 127)
+# The face teaches the skin's colour when at least this share of its middle is skin-coloured, else the
+# hands (their inner half) do; at least this many pixels either way.
+FACE_SKIN_SHARE = 0.5
+HAND_SAMPLE_SHARE = 0.5
+MIN_SKIN_REFERENCE_PIXELS = 30
 # Skin: pixels within this many standard deviations of the face's chroma, outside the torso's middle.
 SKIN_CHROMA_TOLERANCE = 2.5
 SKIN_MIN_CHROMA_SPREAD = 4.0
@@ -105,7 +114,7 @@ def render_garment(
 
     person_crop_rgb = shrink(person_rgb[top:bottom, left:right], small_size)
     coverable = on_person if hanging_room is None else shrink(coverable_mask[top:bottom, left:right], small_size) >= 128
-    skin = _skin(person_crop_rgb, person_rgb, body, factor=factor)
+    skin = _skin(person_crop_rgb, skin_reference_pixels(person_rgb, body, hands), body, factor=factor)
     if skin is not None and not_skin is not None:
         skin &= shrink(not_skin[top:bottom, left:right], small_size) < 128
     hands_area = _hands_keep_out(hands, origin=(left, top), size=small_size, factor=factor)
@@ -267,10 +276,9 @@ def _resample(
     )
 
 
-def _skin(crop_rgb: np.ndarray, person_rgb: np.ndarray, body: BodyPoints, *, factor: float) -> np.ndarray | None:
-    """Sizeable skin-coloured patches (like the face's chroma) of the rendering, or None where colour
-    cannot tell skin from clothes (a black-and-white photo, a grey face)."""
-    core = face_core_pixels(person_rgb, body.face)
+def _skin(crop_rgb: np.ndarray, core: np.ndarray, body: BodyPoints, *, factor: float) -> np.ndarray | None:
+    """Sizeable patches of the rendering coloured like `core` (the person's skin, RGB pixels), or None
+    where colour cannot tell skin from clothes (a black-and-white photo, a grey face, no skin found)."""
     if core.size == 0:
         return None
     face_chroma = cv2.cvtColor(core.reshape(-1, 1, 3), cv2.COLOR_RGB2YCrCb).reshape(-1, 3)[:, 1:].astype(np.float32)
@@ -315,6 +323,36 @@ def _hands_keep_out(
         centre = (round((x - origin[0] + 0.5) * factor - 0.5), round((y - origin[1] + 0.5) * factor - 0.5))
         cv2.circle(canvas, centre, max(1, round(radius * factor)), 1, thickness=-1)
     return canvas > 0
+
+
+def skin_reference_pixels(
+    person_rgb: np.ndarray, body: BodyPoints, hands: list[tuple[float, float, float]]
+) -> np.ndarray:
+    """RGB pixels (N×3) to learn the person's skin colour from: the skin-coloured middle of the face, or,
+    when little of it is skin-coloured (a mirror selfie's phone in front of it), the skin-coloured
+    inner half of the hands; empty when neither shows enough skin."""
+    face = face_core_pixels(person_rgb, body.face).reshape(-1, 3)
+    on_face = face[_in_skin_locus(face)]
+    if len(on_face) >= max(MIN_SKIN_REFERENCE_PIXELS, FACE_SKIN_SHARE * len(face)):
+        return on_face
+    height, width = person_rgb.shape[:2]
+    on_hands = []
+    for x, y, radius in hands:
+        reach = max(1, round(radius * HAND_SAMPLE_SHARE))
+        rows = slice(max(0, round(y) - reach), min(height, round(y) + reach))
+        columns = slice(max(0, round(x) - reach), min(width, round(x) + reach))
+        pixels = person_rgb[rows, columns].reshape(-1, 3)
+        on_hands.append(pixels[_in_skin_locus(pixels)])
+    on_hands = np.concatenate(on_hands) if on_hands else np.zeros((0, 3), np.uint8)
+    return on_hands if len(on_hands) >= MIN_SKIN_REFERENCE_PIXELS else np.zeros((0, 3), np.uint8)
+
+
+def _in_skin_locus(rgb_pixels: np.ndarray) -> np.ndarray:
+    if len(rgb_pixels) == 0:
+        return np.zeros(0, bool)
+    ycrcb = cv2.cvtColor(np.ascontiguousarray(rgb_pixels.reshape(-1, 1, 3)), cv2.COLOR_RGB2YCrCb).reshape(-1, 3)
+    cr, cb = ycrcb[:, 1], ycrcb[:, 2]
+    return (cr >= SKIN_CR_RANGE[0]) & (cr <= SKIN_CR_RANGE[1]) & (cb >= SKIN_CB_RANGE[0]) & (cb <= SKIN_CB_RANGE[1])
 
 
 def face_core_pixels(person_rgb: np.ndarray, face: FaceBox) -> np.ndarray:

@@ -17,12 +17,12 @@ from PIL import Image, ImageDraw
 from revetir.testing import real_photos
 from revetir.testing.drawn_people import full_length_person
 from revetir.testing.product_photos import tshirt_photo
-from tryon.pipeline.classic.body_points import BodyPoints, body_points
+from tryon.pipeline.classic.body_points import BodyPoints, body_points, hand_discs
 from tryon.pipeline.classic.engine import ClassicTryOnEngine
 from tryon.pipeline.classic.fit import fit_points, place_sleeves
 from tryon.pipeline.classic.fit_check import measure_fit
 from tryon.pipeline.classic.garment_mask import prepare_garment
-from tryon.pipeline.classic.render import face_core_pixels
+from tryon.pipeline.classic.render import face_core_pixels, skin_reference_pixels
 from tryon.pipeline.classic.shading import apply_shading
 from tryon.pipeline.classic.tps import fit_thin_plate_spline
 from tryon.pipeline.contract import FULL_BODY, LOWER_BODY, UPPER_BODY, GarmentFitError, TryOnError
@@ -169,6 +169,22 @@ def test_wide_shorts_fit_legs_held_together_instead_of_being_refused(dressed, pe
     for leg in (body.left_leg, body.right_leg):
         x, y = np.round(leg.root + 0.4 * (leg.joint - leg.root)).astype(int)
         assert placed[y - radius : y + radius + 1, x - radius : x + radius + 1].mean() >= 0.9, "a thigh is bare"
+
+
+@needs_real_photos
+def test_a_face_hidden_by_a_phone_takes_the_skin_colour_from_the_hands(dressed):
+    # p25's mirror selfie: the phone's patterned case covers her face. Learnt from the face box, her bare
+    # forearm under the old bell sleeve was painted the phone's purple.
+    photo, body, result = dressed("p25", "g02", UPPER_BODY)
+    image = np.asarray(result.image)
+    hands = hand_discs(analyse_photo(photo), body.unit)
+    reference = np.median(lab(skin_reference_pixels(photo, body, hands)), axis=0)
+    assert np.linalg.norm(skin_colour(photo, body)[1:] - reference[1:]) > 10, "the face box should show the phone"
+
+    arm = body.left_arm
+    forearm = arm.joint + 0.5 * (arm.end - arm.joint)
+    after = patch_colour(image, forearm, max(1, round(0.06 * body.unit)))
+    assert np.linalg.norm(after[1:] - reference[1:]) < 10, f"the forearm is not skin-coloured: {after} vs {reference}"
 
 
 CASES = [
