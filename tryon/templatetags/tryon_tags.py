@@ -6,6 +6,7 @@ from django import template
 from django.conf import settings
 from django.http import HttpRequest
 from django.template.loader import render_to_string
+from django.utils.functional import SimpleLazyObject
 
 from shop.catalogue_cache import VERSION_CONTEXT_NAME, cached_value
 from shop.models import Product, ProductImage
@@ -40,6 +41,7 @@ def tryon_panel(context: template.Context, product: Product) -> dict:
         "user": user,
         "csrf_token": context.get("csrf_token"),
         "size_advice": context.get("size_advice"),
+        VERSION_CONTEXT_NAME: context.get(VERSION_CONTEXT_NAME),
     }
     if not product.supports_tryon:
         return panel
@@ -50,8 +52,9 @@ def tryon_panel(context: template.Context, product: Product) -> dict:
     if not user.is_authenticated:
         return panel
     photos = shopper_photos(request)
-    panel["form"] = TryOnForm(
-        user=user, garment_type=product.garment_type, initial={"product": product.pk}, photos=photos
+    # Built only when the template renders it: most of the panel comes rendered from the cache.
+    panel["form"] = SimpleLazyObject(
+        lambda: TryOnForm(user=user, garment_type=product.garment_type, initial={"product": product.pk}, photos=photos)
     )
     panel["has_photos"] = bool(photos)
     sized = getattr(product, "sized_variants", None)
