@@ -162,15 +162,18 @@ def size_advice_for(*, user, product: Product) -> size_advice.SizeAdvice | None:
     """The recommended size of `product` for a signed-in shopper with a body profile; None for a
     visitor, a shopper without a profile or a product without a usable size chart.
 
-    Uses `product.size_chart_rows` when `product_detail` loaded them (one query for the profile),
-    otherwise reads the chart too (two queries).
+    Uses `product.size_chart_rows` when `product_detail` loaded them (one query for the profile, none
+    for a product without a chart, which no profile can get advice for), otherwise reads the chart
+    too (two queries).
     """
     if user is None or not user.is_authenticated:
+        return None
+    rows = getattr(product, "size_chart_rows", None)
+    if rows is not None and not rows:
         return None
     profile = body_profile_for(user=user)
     if profile is None:
         return None
-    rows = getattr(product, "size_chart_rows", None)
     if rows is None:
         rows = SizeChartRow.objects.filter(product=product)
     try:

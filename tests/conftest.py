@@ -38,6 +38,18 @@ def _isolated_media(settings, tmp_path):
     settings.STORAGES = storages
 
 
+@pytest.fixture(autouse=True)
+def _static_files_without_manifest(settings):
+    """Pages link the plain static names, as `revetir.static_files` itself does (with one logged error
+    per file) when the manifest is missing: tests run with DEBUG off but without `collectstatic`, so
+    otherwise every run logs "linked unhashed" for each file a page links. The manifest storage is
+    tested where it is collected, in tests/revetir/test_static_deploy.py."""
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+
+
 @pytest.fixture(scope="session")
 def localstripe(tmp_path_factory):
     """localstripe on a free port for the whole test session, stopped at its end."""

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 from django import forms
+from django.forms.models import ModelChoiceIterator
 
 from accounts.models import User
 from revetir.object_keys import ObjectKeyFormField
-from tryon.selectors import best_photo_for_garments, photo_labels_for_user, photos_for_user
+from tryon.models import PersonPhoto
+from tryon.selectors import best_photo_for_garments, most_suitable_photo, photo_labels_for_user, photos_for_user
 from tryon.wording import photo_help_text
 
 
@@ -33,6 +37,39 @@ class PhotoRadioSelect(forms.RadioSelect):
         return option
 
 
+class SavedPhotoChoiceIterator(ModelChoiceIterator):
+    """The field's choices from the photos the form was given (`field.photos`), when it was given
+    them, instead of a second query for the same rows."""
+
+    def __iter__(self) -> Iterator:
+        photos = self.field.photos
+        if photos is None:
+            yield from super().__iter__()
+            return
+        if self.field.empty_label is not None:
+            yield ("", self.field.empty_label)
+        for photo in photos:
+            yield self.choice(photo)
+
+    def __len__(self) -> int:
+        if self.field.photos is None:
+            return super().__len__()
+        return len(self.field.photos) + (1 if self.field.empty_label is not None else 0)
+
+    def __bool__(self) -> bool:
+        if self.field.photos is None:
+            return super().__bool__()
+        return self.field.empty_label is not None or bool(self.field.photos)
+
+
+class SavedPhotoField(forms.ModelChoiceField):
+    """The shopper's saved photos; validated against the database (`queryset`), listed from `photos`
+    when the form was given them."""
+
+    iterator = SavedPhotoChoiceIterator
+    photos: list[PersonPhoto] | None = None
+
+
 class TryOnForm(forms.Form):
     """Start a try-on: a saved photo or a new upload, and the product to put on it.
 
@@ -50,7 +87,7 @@ class TryOnForm(forms.Form):
         },
     )
     # Radio buttons, so the page can show each saved photo's thumbnail next to its label.
-    photo_id = forms.ModelChoiceField(
+    photo_id = SavedPhotoField(
         queryset=None,
         required=False,
         label="Use a saved photo",
@@ -65,17 +102,32 @@ class TryOnForm(forms.Form):
         widget=forms.ClearableFileInput(attrs={"accept": "image/jpeg,image/png,image/webp"}),
     )
 
-    def __init__(self, *args, user: User, garment_type: str | None = None, **kwargs) -> None:
+    def __init__(
+        self,
+        *args,
+        user: User,
+        garment_type: str | None = None,
+        photos: list[PersonPhoto] | None = None,
+        **kwargs,
+    ) -> None:
+        """`photos`: the user's saved photos, newest first and labelled, as
+        `tryon.selectors.labelled_photos_for_user` gives them, when the page has read them already
+        (the product page shows them in several places); without them the form reads them itself."""
         super().__init__(*args, **kwargs)
         self.garment_type = garment_type
         photo_field = self.fields["photo_id"]
+        photo_field.photos = photos
         photo_field.queryset = photos_for_user(user=user)
         photo_field.widget.garment_type = garment_type
-        labels = photo_labels_for_user(user=user)
+        labels = photo_labels_for_user(user=user) if photos is None else {photo.pk: photo.label for photo in photos}
         photo_field.label_from_instance = lambda photo: self._photo_label(photo, labels.get(photo.pk, "Your photo"))
         self.fields["photo"].help_text = photo_help_text(garment_type)
         if garment_type and not self.is_bound and "photo_id" not in self.initial:
-            best = best_photo_for_garments(user=user, garment_types=[garment_type])
+            best = (
+                best_photo_for_garments(user=user, garment_types=[garment_type])
+                if photos is None
+                else most_suitable_photo(photos, [garment_type])
+            )
             if best is not None and best.verdict_for(garment_type).usable:
                 self.initial["photo_id"] = best.pk
 

@@ -41,18 +41,19 @@ def photo_labels_for_user(*, user: User) -> dict[object, str]:
     """Photo key → "Photo 3 · 1 Dec 2026, 06:36", numbered in upload order (1 = the first), so photos
     uploaded in the same minute still read differently."""
     rows = PersonPhoto.objects.filter(owner=user).order_by("created_at", "id").values_list("pk", "created_at")
-    return {
-        pk: f"Photo {number} · {dateformat.format(timezone.localtime(created_at), PHOTO_DATE_FORMAT)}"
-        for number, (pk, created_at) in enumerate(rows, start=1)
-    }
+    return {pk: _photo_label(number, created_at) for number, (pk, created_at) in enumerate(rows, start=1)}
+
+
+def _photo_label(number: int, created_at: datetime) -> str:
+    return f"Photo {number} · {dateformat.format(timezone.localtime(created_at), PHOTO_DATE_FORMAT)}"
 
 
 def labelled_photos_for_user(*, user: User) -> list[PersonPhoto]:
-    """The user's photos, newest first, each with `label` from `photo_labels_for_user`."""
-    labels = photo_labels_for_user(user=user)
+    """The user's photos, newest first, each with the `label` of `photo_labels_for_user`; one query
+    (newest first is upload order backwards, so the numbers come from the same rows)."""
     photos = list(photos_for_user(user=user))
-    for photo in photos:
-        photo.label = labels[photo.pk]
+    for number, photo in enumerate(reversed(photos), start=1):
+        photo.label = _photo_label(number, photo.created_at)
     return photos
 
 
@@ -172,12 +173,14 @@ def most_suitable_photo(photos: Sequence[PersonPhoto], garment_types: Sequence[s
 
 
 def wear_photo_choices(
-    *, user: User, photo_id: object, garment_types: Sequence[str]
+    *, user: User, photo_id: object, garment_types: Sequence[str], photos: list[PersonPhoto] | None = None
 ) -> tuple[list[PersonPhoto], PersonPhoto | None]:
     """ "See it on me"'s photo choices: the user's photos, newest first, each with `label`, and the one
     to show: the one chosen (`photo_id`) while it is still theirs, else the most suitable for
-    `garment_types` (the garments on the page). Two queries."""
-    photos = labelled_photos_for_user(user=user)
+    `garment_types` (the garments on the page). One query, none when the caller passes the user's
+    `photos` as `labelled_photos_for_user` gives them (read once for the whole page)."""
+    if photos is None:
+        photos = labelled_photos_for_user(user=user)
     key = primary_key_or_none(PersonPhoto, photo_id)
     chosen = next((photo for photo in photos if key is not None and photo.pk == key), None)
     return photos, chosen or most_suitable_photo(photos, garment_types)

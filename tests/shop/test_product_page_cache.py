@@ -6,7 +6,9 @@ from __future__ import annotations
 import re
 
 import pytest
+from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.middleware.csrf import _unmask_cipher_token
 from django.urls import reverse
 from django.utils.html import escape
 
@@ -15,6 +17,8 @@ from revetir.testing.factories import make_staff, make_user
 from revetir.testing.tryon_data import astronaut_upload, make_tryon_product
 from shop.models import Product, ProductImage, SizeChartRow
 from shop.stock import reserve_stock
+from shop.templatetags.catalogue_fragments import CSRF_PLACEHOLDER
+from tests.shop.helpers_cart_orders import fill_cart
 from tests.shop.test_gallery_and_size_finder import add_gallery_image, add_size_chart, recommended_labels
 from tests.tryon.test_garment_check import hem_cut_off_png
 from tryon import preparations, services
@@ -66,16 +70,54 @@ def test_a_signed_in_repeat_visit_has_a_bounded_number_of_queries(client, shown,
     shopper = make_user()
     body_profile_save(user=shopper, height_cm=178, weight_kg=74, chest_cm=96)
     services.save_person_photo(user=shopper, upload=astronaut_upload())
+    fill_cart(shopper, (shown.variants.get(size="S"), 2))
     client.force_login(shopper)
     client.get(shown.get_absolute_url())
 
-    # session, user, cart badge, body profile, saved photos (form, list, numbering, "See it on me" and its choice)
-    with django_assert_max_num_queries(10):
+    # session, user, cart badge, body profile, and the saved photos once for the try-on panel, its
+    # form, their numbering and "See it on me"
+    with django_assert_max_num_queries(5):
         page = client.get(shown.get_absolute_url()).content.decode()
 
     assert recommended_labels(page) == ["M", "M"]
     assert 'action="/tryon/jobs/"' in page
+    assert re.search(r'<span class="badge" aria-label="2 items">2</span>', page)
+    assert re.search(r'name="photo_id" value="[^"]+"[^>]*>\s*<img', page)  # the saved photo to choose
+    assert "Photo 1 · " in page
     assert "See it on me" in page and "Other Tee" in page
+
+
+def test_a_signed_in_shopper_without_photos_or_size_advice_reads_four_queries(client, django_assert_max_num_queries):
+    product = make_tryon_product(name="Chartless Tee")  # no size chart: no advice to give
+    make_tryon_product(name="Other Chartless Tee", category=product.category)
+    shopper = make_user()
+    body_profile_save(user=shopper, height_cm=178, weight_kg=74)
+    client.force_login(shopper)
+    client.get(product.get_absolute_url())
+
+    with django_assert_max_num_queries(4):  # session, user, cart badge, saved photos
+        page = client.get(product.get_absolute_url()).content.decode()
+
+    assert 'action="/tryon/jobs/"' in page and "Your photo" in page
+    assert "Save a photo of yourself" in page and "Other Chartless Tee" in page
+
+
+def test_every_form_of_a_signed_in_page_carries_that_shoppers_own_token(client, shown):
+    first, second = make_user(), make_user()
+    client.force_login(first)
+    first_page = client.get(shown.get_absolute_url()).content.decode()  # fills the shared panel
+    client.force_login(second)
+
+    second_page = client.get(shown.get_absolute_url()).content.decode()
+
+    first_tokens = set(re.findall(r'name="csrfmiddlewaretoken" value="([^"]+)"', first_page))
+    second_tokens = re.findall(r'name="csrfmiddlewaretoken" value="([^"]+)"', second_page)
+    # the header's log-out form, the cart form, the try-on form and the cart form after a try-on
+    assert len(second_tokens) == 4 and len(set(second_tokens)) == 1
+    assert not first_tokens & set(second_tokens)
+    secret = client.cookies[settings.CSRF_COOKIE_NAME].value
+    assert _unmask_cipher_token(second_tokens[0]) == secret
+    assert CSRF_PLACEHOLDER not in second_page
 
 
 def test_one_shoppers_size_photos_and_form_token_never_reach_another_visitor(client, shown):

@@ -4,17 +4,23 @@ from __future__ import annotations
 
 from django import template
 from django.conf import settings
+from django.http import HttpRequest
 from django.template.loader import render_to_string
+from django.utils.functional import SimpleLazyObject
 
 from shop.catalogue_cache import VERSION_CONTEXT_NAME, cached_value
 from shop.models import Product, ProductImage
 from tryon import selectors
 from tryon.forms import TryOnForm
+from tryon.models import PersonPhoto
 from tryon.pipeline.contract import GARMENT_TYPES
 from tryon.views import WEAR_SESSION_KEY
 from tryon.wording import ENGINE_CLASSIC, ENGINE_FASHN, ENGINE_NEURAL, engine_note, photo_can_try_summary
 
 register = template.Library()
+
+# Where `shopper_photos` keeps the photos it read for the rest of the request.
+SHOPPER_PHOTOS_ATTRIBUTE = "_tryon_shopper_photos"
 
 # Where the panel would be, for a garment whose picture failed the staff check.
 GARMENT_NOT_OFFERED_MESSAGE = (
@@ -35,6 +41,7 @@ def tryon_panel(context: template.Context, product: Product) -> dict:
         "user": user,
         "csrf_token": context.get("csrf_token"),
         "size_advice": context.get("size_advice"),
+        VERSION_CONTEXT_NAME: context.get(VERSION_CONTEXT_NAME),
     }
     if not product.supports_tryon:
         return panel
@@ -44,11 +51,26 @@ def tryon_panel(context: template.Context, product: Product) -> dict:
         return panel
     if not user.is_authenticated:
         return panel
-    panel["form"] = TryOnForm(user=user, garment_type=product.garment_type, initial={"product": product.pk})
-    panel["has_photos"] = selectors.photos_for_user(user=user).exists()
+    photos = shopper_photos(request)
+    # Built only when the template renders it: most of the panel comes rendered from the cache.
+    panel["form"] = SimpleLazyObject(
+        lambda: TryOnForm(user=user, garment_type=product.garment_type, initial={"product": product.pk}, photos=photos)
+    )
+    panel["has_photos"] = bool(photos)
     sized = getattr(product, "sized_variants", None)
     panel["variants"] = sized if sized is not None else selectors.sizes_for_product(product=product)
     return panel
+
+
+def shopper_photos(request: HttpRequest) -> list[PersonPhoto]:
+    """The signed-in shopper's saved photos, newest first and labelled, read once per request: the
+    try-on panel, its form and "See it on me" on the same page all show them (one query instead of
+    five). Kept on the request, which only this shopper's page sees, never in a shared cache."""
+    photos = getattr(request, SHOPPER_PHOTOS_ATTRIBUTE, None)
+    if photos is None:
+        photos = selectors.labelled_photos_for_user(user=request.user)
+        setattr(request, SHOPPER_PHOTOS_ATTRIBUTE, photos)
+    return photos
 
 
 def _garment_offered(garment: ProductImage, *, version: str | None) -> bool:
@@ -76,7 +98,7 @@ def wear_panel(context: template.Context, *, heading: str = "", garment_types: l
         return panel
     chosen = request.session.get(WEAR_SESSION_KEY)
     photos, panel["photo"] = selectors.wear_photo_choices(
-        user=user, photo_id=chosen, garment_types=garment_types or GARMENT_TYPES
+        user=user, photo_id=chosen, garment_types=garment_types or GARMENT_TYPES, photos=shopper_photos(request)
     )
     for photo in photos:
         usable = [kind for kind in GARMENT_TYPES if photo.verdict_for(kind).usable]
