@@ -288,6 +288,13 @@ if REDIS_URL:
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
+# Sessions are read from that cache and written through to the database: a signed-in page saves the
+# session query (bench/README.md, #22). The default per-process cache is coherent because the embedded
+# shop is one process (its in-memory channel layer and try-on worker live in it); several processes
+# need REVETIR_REDIS_URL for their channel layer, and then share this cache too, so a log-out or a
+# password change in one reaches the others.
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+
 # --- E-mail ---------------------------------------------------------------------------------
 EMAIL_BACKEND = env_str("REVETIR_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env_str("REVETIR_DEFAULT_FROM_EMAIL", "Revetir <shop@revetir.example>")

@@ -138,6 +138,22 @@ def test_logout_needs_a_post(client):
 
 
 @pytest.mark.django_db
+def test_a_session_cookie_kept_from_before_logging_out_no_longer_signs_in(client):
+    # Sessions are read from the cache first (cached_db): logging out must remove the cached copy too,
+    # or a copied cookie would go on working.
+    user = make_user()
+    client.force_login(user)
+    stolen = client.cookies["sessionid"].value
+    assert "Log out" in client.get(reverse("accounts:profile")).content.decode()
+
+    client.post(reverse("accounts:logout"))
+    client.cookies["sessionid"] = stolen
+
+    response = client.get(reverse("accounts:profile"))
+    assert response.status_code == 302 and reverse("accounts:login") in response["Location"]
+
+
+@pytest.mark.django_db
 def test_password_change_requires_the_old_password_and_keeps_the_session(client):
     user = make_user()
     client.force_login(user)
