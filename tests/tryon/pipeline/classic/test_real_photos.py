@@ -43,6 +43,13 @@ def patch_colour(image: np.ndarray, point: np.ndarray, radius: int) -> np.ndarra
     return np.median(lab(image[y - radius : y + radius + 1, x - radius : x + radius + 1]), axis=0)
 
 
+def covered_around(placed: np.ndarray, point: np.ndarray, radius: float) -> float:
+    """Share of the square of `radius` around `point` that the garment covers."""
+    x, y = np.round(point).astype(int)
+    reach = max(1, round(radius))
+    return float(placed[y - reach : y + reach + 1, x - reach : x + reach + 1].mean())
+
+
 @pytest.fixture(scope="module")
 def engine() -> ClassicTryOnEngine:
     return ClassicTryOnEngine()
@@ -93,9 +100,8 @@ def test_a_long_sleeved_sweatshirt_covers_bare_forearms_hanging_in_front_of_the_
     placed = result.garment_mask > 0
 
     for arm in (body.left_arm, body.right_arm):
-        radius = max(1, round(0.05 * body.unit))
-        x, y = np.round(arm.joint + 0.5 * (arm.end - arm.joint)).astype(int)
-        assert placed[y - radius : y + radius + 1, x - radius : x + radius + 1].mean() >= 0.9, "a forearm is bare"
+        forearm = arm.joint + 0.5 * (arm.end - arm.joint)
+        assert covered_around(placed, forearm, 0.05 * body.unit) >= 0.9, "a forearm is bare"
 
 
 @needs_real_photos
@@ -165,10 +171,9 @@ def test_wide_shorts_fit_legs_held_together_instead_of_being_refused(dressed, pe
     # spline folded, and the shopper was told to "stand straight and face the camera" while she did.
     _, body, result = dressed(person, "g17", LOWER_BODY)
     placed = result.garment_mask > 0
-    radius = max(1, round(0.05 * body.unit))
     for leg in (body.left_leg, body.right_leg):
-        x, y = np.round(leg.root + 0.4 * (leg.joint - leg.root)).astype(int)
-        assert placed[y - radius : y + radius + 1, x - radius : x + radius + 1].mean() >= 0.9, "a thigh is bare"
+        thigh = leg.root + 0.4 * (leg.joint - leg.root)
+        assert covered_around(placed, thigh, 0.05 * body.unit) >= 0.9, "a thigh is bare"
 
 
 @needs_real_photos
