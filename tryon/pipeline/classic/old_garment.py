@@ -28,7 +28,7 @@ import cv2
 import numpy as np
 
 from tryon.pipeline.classic.body_points import BodyPoints, Limb
-from tryon.pipeline.classic.render import skin_reference_pixels
+from tryon.pipeline.classic.render import HAND_SAMPLE_SHARE, pixels_around, skin_reference_pixels
 from tryon.pipeline.contract import FULL_BODY, LOWER_BODY, UPPER_BODY
 from tryon.pipeline.imageops import shrink
 
@@ -78,10 +78,9 @@ PLATE_ROW_CONTEXT = 3  # working pixels beside the person averaged for each row'
 PLATE_SEAM_SHARE = 0.3
 PLATE_SEAM_PIXELS = 4
 EDGE_PIXELS = 2  # the old garment's outline, on the working copy, goes with it
-# Around a hand disc's centre, this share of its radius is sampled for skin, and squares of this
-# half-width (face widths) at these shares of each forearm and shin; each pixel where within this many
-# standard deviations of the face's chroma.
-HAND_SAMPLE_SHARE = 0.5
+# Around a hand disc's centre, `render.HAND_SAMPLE_SHARE` of its radius is sampled for skin, and squares
+# of this half-width (face widths) at these shares of each forearm and shin; each pixel where within this
+# many standard deviations of the face's chroma.
 LOWER_LIMB_SAMPLES = (0.3, 0.5, 0.7, 0.9)
 LOWER_LIMB_SAMPLE_RADIUS = 0.08
 SKIN_SAMPLE_TOLERANCE = 2.0
@@ -264,12 +263,8 @@ def _skin_samples(
         for share in LOWER_LIMB_SAMPLES:
             x, y = limb.joint + share * (limb.end - limb.joint)
             spots.append((float(x), float(y), LOWER_LIMB_SAMPLE_RADIUS * body.unit, True))
-    height, width = person_rgb.shape[:2]
     for x, y, radius, on_limb in spots:
-        reach = max(1, round(radius))
-        rows = slice(max(0, round(y) - reach), min(height, round(y) + reach))
-        columns = slice(max(0, round(x) - reach), min(width, round(x) + reach))
-        spot = _lab(person_rgb[rows, columns])
+        spot = _lab(pixels_around(person_rgb, x, y, radius))
         distance = np.sqrt((((spot[:, 1:].astype(np.float32) - chroma_mean) / chroma_spread) ** 2).sum(axis=1))
         samples.append(spot[distance <= SKIN_SAMPLE_TOLERANCE])
         if on_limb:

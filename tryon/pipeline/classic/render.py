@@ -335,16 +335,21 @@ def skin_reference_pixels(
     on_face = face[_in_skin_locus(face)]
     if len(on_face) >= max(MIN_SKIN_REFERENCE_PIXELS, FACE_SKIN_SHARE * len(face)):
         return on_face
-    height, width = person_rgb.shape[:2]
     on_hands = []
     for x, y, radius in hands:
-        reach = max(1, round(radius * HAND_SAMPLE_SHARE))
-        rows = slice(max(0, round(y) - reach), min(height, round(y) + reach))
-        columns = slice(max(0, round(x) - reach), min(width, round(x) + reach))
-        pixels = person_rgb[rows, columns].reshape(-1, 3)
+        pixels = pixels_around(person_rgb, x, y, radius * HAND_SAMPLE_SHARE)
         on_hands.append(pixels[_in_skin_locus(pixels)])
     on_hands = np.concatenate(on_hands) if on_hands else np.zeros((0, 3), np.uint8)
     return on_hands if len(on_hands) >= MIN_SKIN_REFERENCE_PIXELS else np.zeros((0, 3), np.uint8)
+
+
+def pixels_around(rgb: np.ndarray, x: float, y: float, radius: float) -> np.ndarray:
+    """The pixels (N×3) of the square of half-width `radius` (at least one) around (x, y), inside `rgb`."""
+    height, width = rgb.shape[:2]
+    reach = max(1, round(radius))
+    rows = slice(max(0, round(y) - reach), min(height, round(y) + reach))
+    columns = slice(max(0, round(x) - reach), min(width, round(x) + reach))
+    return rgb[rows, columns].reshape(-1, rgb.shape[2])
 
 
 def _in_skin_locus(rgb_pixels: np.ndarray) -> np.ndarray:
