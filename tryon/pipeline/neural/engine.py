@@ -116,20 +116,6 @@ class LoadedNetworks:
             pyramid = self.warp.garment_pyramid(masked_clothes.to(self.device, torch.float32))
         return [level.cpu().contiguous() for level in pyramid]
 
-    def dress_from_pyramids(
-        self,
-        real_image: torch.Tensor,
-        masked_clothes: torch.Tensor,
-        edge: torch.Tensor,
-        person_pyramid: list[torch.Tensor],
-        garment_pyramid: list[torch.Tensor],
-        person_terms: list[torch.Tensor] | None = None,
-    ) -> dict[str, torch.Tensor]:
-        """`dress` with both halves' features already computed: flow, generator and composition
-        (`warp_from_pyramids`, then `render`)."""
-        warped = self.warp_from_pyramids(masked_clothes, edge, person_pyramid, garment_pyramid, person_terms)
-        return self.render(real_image, warped)
-
     def warp_from_pyramids(
         self,
         masked_clothes: torch.Tensor,
