@@ -1,5 +1,5 @@
 """ASGI entry point: HTTP goes to Django (its middleware run as one synchronous chain per request,
-`revetir.http_handler`), websockets to Channels consumers.
+`revetir.http_handler`, on kept threads that keep their database connections), websockets to Channels consumers.
 
 Websockets pass the allowed-hosts origin check and the session/auth middleware before routing,
 so every consumer sees `scope["user"]` and cross-site pages cannot open a socket. Try-on jobs do
@@ -14,9 +14,11 @@ import django
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "revetir.settings")
 django.setup(set_prefix=False)
 
+from django.conf import settings  # noqa: E402
+
 from revetir.http_handler import SyncChainASGIHandler  # noqa: E402  (needs Django set up first)
 
-django_asgi_app = SyncChainASGIHandler()
+django_asgi_app = SyncChainASGIHandler(kept_threads=settings.HTTP_REQUEST_THREADS)
 
 from channels.auth import AuthMiddlewareStack  # noqa: E402  (needs Django set up first)
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402

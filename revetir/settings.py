@@ -191,6 +191,15 @@ if MONGODB_URI:
     INSTALLED_APPS = mongodb_installed_apps(INSTALLED_APPS)
     MIGRATION_MODULES = MONGODB_MIGRATION_MODULES
 
+# The server keeps its request threads (revetir/http_handler.py) and each keeps its database
+# connection for this many seconds between requests (checked before reuse), instead of opening one
+# per request; set 0 to close it after every request. Up to HTTP_REQUEST_THREADS threads (and so
+# connections) per server process are kept; requests beyond them get a thread for that request only.
+DB_CONN_MAX_AGE = env_int("REVETIR_DB_CONN_MAX_AGE", 60)
+HTTP_REQUEST_THREADS = env_int("REVETIR_HTTP_REQUEST_THREADS", 32)
+for database in DATABASES.values():
+    database.update(CONN_MAX_AGE=DB_CONN_MAX_AGE, CONN_HEALTH_CHECKS=True)
+
 AUTH_USER_MODEL = "accounts.User"
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
