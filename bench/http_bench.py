@@ -73,10 +73,24 @@ class Target:
     path: str
     session_key: str = ""  # sent as the session cookie (a signed-in shopper) when set
     bare: bool = False  # served by the bare Django process rather than the site
+    # The CSRF cookie a browser holds after its first page of the shop and sends with every request.
+    # Without one each page that carries a form mints a new secret (os.urandom) and sets the cookie
+    # again, which no browser makes the site do twice.
+    csrf_cookie: str = ""
 
     def request(self, port: int) -> bytes:
-        cookie = f"Cookie: sessionid={self.session_key}\r\n" if self.session_key else ""
+        cookies = [f"sessionid={self.session_key}"] * bool(self.session_key)
+        cookies += [f"csrftoken={self.csrf_cookie}"] * bool(self.csrf_cookie)
+        cookie = f"Cookie: {'; '.join(cookies)}\r\n" if cookies else ""
         return f"GET {self.path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nAccept: text/html\r\n{cookie}\r\n".encode()
+
+
+def browser_csrf_cookie() -> str:
+    """A CSRF cookie value of the form the site sets (32 letters and digits)."""
+    from django.middleware.csrf import CSRF_ALLOWED_CHARS, CSRF_SECRET_LENGTH
+    from django.utils.crypto import get_random_string
+
+    return get_random_string(CSRF_SECRET_LENGTH, allowed_chars=CSRF_ALLOWED_CHARS)
 
 
 async def hammer(port: int, target: Target, *, connections: int, seconds: float) -> dict:
@@ -150,15 +164,18 @@ def main() -> int:
 
         product_slug = Product.objects.filter(is_active=True).order_by("-created_at", "-id").first().slug
         shopper_session = signed_in_shopper_with_a_cart()
+        csrf = browser_csrf_cookie()
         targets = {
-            "trivial": Target(TRIVIAL_PATH),
-            "trivial_bare_django": Target(TRIVIAL_PATH, bare=True),
-            "product_list": Target("/"),
-            "product_page": Target(f"/products/{product_slug}/"),
+            "trivial": Target(TRIVIAL_PATH, csrf_cookie=csrf),
+            "trivial_bare_django": Target(TRIVIAL_PATH, bare=True, csrf_cookie=csrf),
+            "product_list": Target("/", csrf_cookie=csrf),
+            "product_page": Target(f"/products/{product_slug}/", csrf_cookie=csrf),
             # Signed-in pages: session, user, cart badge (and on the product page the size finder,
             # saved photos and "See it on me") add queries.
-            "product_list_signed_in": Target("/", session_key=shopper_session),
-            "product_page_signed_in": Target(f"/products/{product_slug}/", session_key=shopper_session),
+            "product_list_signed_in": Target("/", session_key=shopper_session, csrf_cookie=csrf),
+            "product_page_signed_in": Target(
+                f"/products/{product_slug}/", session_key=shopper_session, csrf_cookie=csrf
+            ),
         }
         rates: dict[str, list[float]] = {name: [] for name in targets}
         body_bytes: dict[str, int] = {}
