@@ -9,21 +9,28 @@ Should a page still ask for a file the manifest lacks (no `collectstatic` since 
 none at all), the page links the unhashed name and the error is logged once per file, instead of
 every page answering 500 ("Missing staticfiles manifest entry"). `manage.py check --deploy` fails
 with `revetir.E001` while the manifest is missing, so a deployment notices before it serves.
+WhiteNoise itself asks the storage about names that need not exist (to tell hashed files, cached
+forever, from the rest, it strips what looks like a hash from every collected file's name); those
+questions get the manifest's plain answer and log nothing (`StaticFilesMiddleware`).
 """
 
 from __future__ import annotations
 
 import logging
 import threading
+from contextvars import ContextVar
 from pathlib import Path
 
 from django.conf import settings
 from django.core.checks import Error, Tags, register
+from whitenoise.middleware import WhiteNoiseMiddleware
 from whitenoise.storage import CompressedManifestStaticFilesStorage
 
 logger = logging.getLogger(__name__)
 
 MANIFEST_MISSING_ID = "revetir.E001"
+# True while WhiteNoise, not a page, asks for a name: a missing one is an answer, not an error.
+_whitenoise_asking: ContextVar[bool] = ContextVar("whitenoise_asking", default=False)
 
 
 class ManifestStaticFilesStorage(CompressedManifestStaticFilesStorage):
@@ -37,6 +44,8 @@ class ManifestStaticFilesStorage(CompressedManifestStaticFilesStorage):
         try:
             return super().stored_name(name)
         except ValueError as exc:
+            if _whitenoise_asking.get():
+                raise
             with self._reported_lock:
                 first_time = name not in self._reported
                 self._reported.add(name)
@@ -48,6 +57,19 @@ class ManifestStaticFilesStorage(CompressedManifestStaticFilesStorage):
                     exc,
                 )
             return name
+
+
+class StaticFilesMiddleware(WhiteNoiseMiddleware):
+    """WhiteNoise, whose own look-ups of names it made up (a hash stripped from every collected
+    file's name, at start-up) raise as Django's manifest storage would, instead of being logged as
+    pages linking files the manifest lacks (about twenty false errors at every start)."""
+
+    def get_static_url(self, name: str) -> str | None:
+        token = _whitenoise_asking.set(True)
+        try:
+            return super().get_static_url(name)
+        finally:
+            _whitenoise_asking.reset(token)
 
 
 @register(Tags.staticfiles, deploy=True)

@@ -51,25 +51,28 @@ def collect(env: dict[str, str], static_root: Path, *, debug: str) -> None:
 
 
 @contextmanager
-def daphne(env: dict[str, str], static_root: Path) -> Iterator[str]:
-    """Daphne with the production settings (DEBUG off) on a free port; yields its base URL."""
+def daphne(env: dict[str, str], static_root: Path, log_path: Path | None = None) -> Iterator[str]:
+    """Daphne with the production settings (DEBUG off) on a free port, its output in `log_path`;
+    yields its base URL."""
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     base_url = f"http://127.0.0.1:{port}"
     clean_env = {k: v for k, v in os.environ.items() if not k.startswith("REVETIR_")}
     clean_env.update(env, REVETIR_STATIC_ROOT=str(static_root))
-    process = subprocess.Popen(
-        [str(DAPHNE), "-b", "127.0.0.1", "-p", str(port), "revetir.asgi:application"],
-        cwd=Path(__file__).resolve().parents[2],
-        env=clean_env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-    )
+    log_path = log_path or static_root.parent / "daphne.log"
+    with open(log_path, "wb") as log:
+        process = subprocess.Popen(
+            [str(DAPHNE), "-b", "127.0.0.1", "-p", str(port), "revetir.asgi:application"],
+            cwd=Path(__file__).resolve().parents[2],
+            env=clean_env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
     try:
         deadline = time.monotonic() + START_TIMEOUT_S
         while time.monotonic() < deadline:
-            assert process.poll() is None, process.stdout.read().decode()[-4000:]
+            assert process.poll() is None, log_path.read_text()[-4000:]
             try:
                 requests.get(base_url + "/", timeout=5)
                 break
@@ -101,8 +104,11 @@ def test_a_site_collected_the_documented_way_answers_with_debug_off(site_env, tm
     check = run_manage("check", "--deploy", env={**site_env, "REVETIR_STATIC_ROOT": str(tmp_path / "static")})
     assert "revetir.E001" not in check.stdout + check.stderr
 
-    with daphne(site_env, tmp_path / "static") as base_url:
+    with daphne(site_env, tmp_path / "static", tmp_path / "daphne.log") as base_url:
         assert_pages_and_their_static_files_answer(base_url)
+
+    # Nothing is missing, so nothing may be logged as missing (WhiteNoise's own look-ups included).
+    assert "linked unhashed" not in (tmp_path / "daphne.log").read_text()
 
 
 def test_static_files_collected_with_debug_on_still_serve_a_site_run_with_debug_off(site_env, tmp_path):
