@@ -124,12 +124,20 @@ TEMPLATES = [
 ]
 
 # --- Database -------------------------------------------------------------------------------
+# The server keeps its request threads (revetir/http_handler.py): up to HTTP_REQUEST_THREADS per
+# process, requests beyond them get a thread for that request only. Each kept thread keeps its SQLite
+# connection for DB_CONN_MAX_AGE seconds between requests (checked before reuse) instead of opening
+# one per request; 0 closes it after every request. (MongoDB's client is one pool per process anyway.)
+HTTP_REQUEST_THREADS = env_int("REVETIR_HTTP_REQUEST_THREADS", 32)
+DB_CONN_MAX_AGE = env_int("REVETIR_DB_CONN_MAX_AGE", 60)
 SQLITE_PATH = Path(env_str("REVETIR_SQLITE_PATH", str(DATA_DIR / "db.sqlite3")))
 SQLITE_PATH.parent.mkdir(parents=True, exist_ok=True)
 DATABASES = {
     "default": {
         "ENGINE": "django.db.backends.sqlite3",
         "NAME": SQLITE_PATH,
+        "CONN_MAX_AGE": DB_CONN_MAX_AGE,
+        "CONN_HEALTH_CHECKS": True,
         # A busy writer makes others wait instead of failing with "database is locked".
         "OPTIONS": {"timeout": 30, "transaction_mode": "IMMEDIATE"},
         # Tests run against a file, so threads share one database as in production.
@@ -190,15 +198,6 @@ if MONGODB_URI:
     DEFAULT_AUTO_FIELD = MONGODB_AUTO_FIELD
     INSTALLED_APPS = mongodb_installed_apps(INSTALLED_APPS)
     MIGRATION_MODULES = MONGODB_MIGRATION_MODULES
-
-# The server keeps its request threads (revetir/http_handler.py) and each keeps its database
-# connection for this many seconds between requests (checked before reuse), instead of opening one
-# per request; set 0 to close it after every request. Up to HTTP_REQUEST_THREADS threads (and so
-# connections) per server process are kept; requests beyond them get a thread for that request only.
-DB_CONN_MAX_AGE = env_int("REVETIR_DB_CONN_MAX_AGE", 60)
-HTTP_REQUEST_THREADS = env_int("REVETIR_HTTP_REQUEST_THREADS", 32)
-for database in DATABASES.values():
-    database.update(CONN_MAX_AGE=DB_CONN_MAX_AGE, CONN_HEALTH_CHECKS=True)
 
 AUTH_USER_MODEL = "accounts.User"
 AUTH_PASSWORD_VALIDATORS = [
