@@ -94,8 +94,9 @@ STAGE_SHARES: dict[str, float] = {
 # on legs held together. 6: a hem flaring past the waist is not read as sleeves; a sleeve swung off the
 # body by a raised or held-out arm has its seam sewn to the armhole; bare shoulders above the armpits are
 # not taken for arms in front of the garment; skin learnt from the hands when a phone hides the face, and
-# an old sleeve past an arm in front of the body cleared too.
-METHOD_VERSION = 6
+# an old sleeve past an arm in front of the body cleared too. 7: where the person runs off both sides of
+# the photo, the background behind an old garment is continued from above and below.
+METHOD_VERSION = 7
 # Alpha from which a garment pixel counts as cloth in the mask shown to staff.
 CLOTH_ALPHA = 0.5
 

@@ -192,14 +192,27 @@ def background_plate(rgb: np.ndarray, hidden: np.ndarray) -> np.ndarray:
     room mirrored in from each side (its floor tiles, skirting board and wall keep their texture), the
     two halves cross-faded in the middle. Where a mirrored pixel would itself be hidden or off the
     photo, the colour just beside the hidden run is held. A row hidden to one edge takes the other
-    side's; a row hidden throughout keeps its pixels."""
+    side's. A row hidden from edge to edge (a waist-up photo whose arms or sleeves run off both sides)
+    takes the background continued down its columns instead, from above and below; a pixel hidden
+    both ways keeps its colour."""
+    across, found = _plate_along_rows(rgb, hidden)
+    if not found[hidden].all():
+        down, found_down = _plate_along_rows(rgb.transpose(1, 0, 2), hidden.T)
+        use_down = (hidden & ~found & found_down.T)[:, :, None]
+        across = np.where(use_down, down.transpose(1, 0, 2), across)
+    return np.clip(np.where(hidden[:, :, None], across, rgb.astype(np.float32)) + 0.5, 0, 255).astype(np.uint8)
+
+
+def _plate_along_rows(rgb: np.ndarray, hidden: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The background continued across each row over the `hidden` runs (float32 RGB, `background_plate`),
+    and where it was found (False on rows hidden from edge to edge)."""
     height, width = hidden.shape
-    known = ~hidden
+    known = np.ascontiguousarray(~hidden)
     columns = np.arange(width)[None, :]
     rows = np.arange(height)[:, None]
     left = np.maximum.accumulate(np.where(known, columns, -1), axis=1)
     right = np.minimum.accumulate(np.where(known, columns, width)[:, ::-1], axis=1)[:, ::-1]
-    pixels = rgb.astype(np.float32)
+    pixels = np.ascontiguousarray(rgb, dtype=np.float32)
     kernel = (PLATE_ROW_CONTEXT, 1)
     counts = cv2.blur(known.astype(np.float32), kernel)
     # Where mirroring fails, each row's end colours are a few known pixels' mean, so one odd pixel
@@ -223,7 +236,7 @@ def background_plate(rgb: np.ndarray, hidden: np.ndarray) -> np.ndarray:
         from_left * share_from_left + from_right * (1 - share_from_left),
         np.where(has_left, from_left, np.where(has_right, from_right, pixels)),
     )
-    return np.clip(np.where(hidden[:, :, None], across, pixels) + 0.5, 0, 255).astype(np.uint8)
+    return across, (has_left | has_right)[:, :, 0]
 
 
 def _person_box(person_mask: np.ndarray, body: BodyPoints) -> tuple[int, int, int, int] | None:

@@ -67,3 +67,27 @@ def test_a_textured_floor_keeps_its_texture_where_a_skirt_was():
     contrast = plate[20, near_each_side, 0].max() - plate[20, near_each_side, 0].min()
     assert contrast >= 100, f"the tiles' contrast is gone ({contrast})"
     assert set(np.unique(plate[:, 40:48, 0])) <= {90, 200}  # next to the edge: the tiles themselves
+
+
+def test_rows_hidden_from_edge_to_edge_take_the_background_above_and_below():
+    # A waist-up photo whose puff sleeves run off both sides: on those rows no background shows beside the
+    # person, so the sleeves' print was kept. The wall above the shoulders and below the sleeves
+    # (between arm and body) is continued down the columns instead.
+    wall = (240, 200, 210)
+    photo = np.zeros((60, 80, 3), np.uint8)
+    photo[:] = wall
+    hidden = np.zeros((60, 80), bool)
+    hidden[20:40, :] = True  # the sleeves and the body between them, from edge to edge
+    photo[hidden] = (180, 40, 70)  # the old top's print
+    photo[20:40:4, ::4] = (20, 90, 40)
+
+    plate = background_plate(photo, hidden)
+
+    assert (np.abs(plate[20:40].astype(int) - wall).max(axis=2) <= 2).all()
+    assert (plate[~hidden] == photo[~hidden]).all()
+
+
+def test_a_pixel_hidden_every_way_keeps_its_colour():
+    photo = np.full((10, 10, 3), 77, np.uint8)
+
+    assert (background_plate(photo, np.ones((10, 10), bool)) == 77).all()
