@@ -98,7 +98,8 @@ STAGE_SHARES: dict[str, float] = {
 # not taken for arms in front of the garment; skin learnt from the hands when a phone hides the face, and
 # an old sleeve past an arm in front of the body cleared too. 7: where the person runs off both sides of
 # the photo, the background behind an old garment is continued from above and below; the old garment is
-# also taken where the body model's mask missed it (a bell sleeve's flare, a wide skirt's dark outline).
+# also taken where the body model's mask missed it (a bell sleeve's flare, a wide skirt's dark outline); a
+# top's or dress's sides reach the arms hanging against a wide body.
 METHOD_VERSION = 7
 # Alpha from which a garment pixel counts as cloth in the mask shown to staff.
 CLOTH_ALPHA = 0.5
@@ -255,6 +256,7 @@ class ClassicTryOnEngine:
             if _hangs_free(garment_points)
             else None,
             cover_legs=isinstance(garment_points, BottomPoints) and not hangs,
+            under_arms=not isinstance(garment_points, BottomPoints),
             not_skin=cleared.old_garment,
         )
 
