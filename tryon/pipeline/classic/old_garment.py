@@ -27,7 +27,14 @@ from typing import NamedTuple
 import cv2
 import numpy as np
 
-from tryon.pipeline.classic.body_points import BodyPoints, Limb
+from tryon.pipeline.classic.body_points import (
+    ARM_RADII,
+    LEG_RADII,
+    BodyPoints,
+    Limb,
+    limb_depth,
+    segment_distance_and_share,
+)
 from tryon.pipeline.classic.render import HAND_SAMPLE_SHARE, pixels_around, skin_reference_pixels
 from tryon.pipeline.contract import FULL_BODY, LOWER_BODY, UPPER_BODY
 from tryon.pipeline.imageops import shrink
@@ -42,10 +49,6 @@ HISTOGRAM_BINS = (8, 48, 48)
 # bin, smoothed) and that share is this many times the skin's.
 OLD_MIN_SHARE = 0.0005
 OLD_OVER_SKIN = 2.0
-# Capsule radii of human limbs in face widths, at the root, the joint and the end (shoulder, elbow,
-# wrist; hip, knee, ankle): an upper arm is about 9 cm across, a thigh about 17 cm, a face 14 cm.
-ARM_RADII = (0.32, 0.26, 0.2)
-LEG_RADII = (0.6, 0.4, 0.27)
 NECK_HALF_WIDTH = 0.4  # a neck is about 0.8 face widths across
 # The zone of a bottom starts this far above the waistband (shares of the shoulder-to-hip length).
 BOTTOM_ABOVE_WAISTBAND = 0.0
@@ -460,7 +463,7 @@ def _body_shape(
         (body.left_leg, LEG_RADII),
         (body.right_leg, LEG_RADII),
     ):
-        depth = np.minimum(depth, _tapered_limb_depth(limb, radii, body.unit, grid_x, grid_y))
+        depth = np.minimum(depth, limb_depth(limb, radii, body.unit, grid_x, grid_y))
     for leg, (heel, _) in zip((body.left_leg, body.right_leg), feet, strict=True):
         ankle_radius = LEG_RADII[2] * body.unit
         depth = np.minimum(depth, _segment_distance(leg.end, heel, grid_x, grid_y) / ankle_radius)
@@ -476,20 +479,6 @@ def _body_shape(
     return depth <= 1.0, np.clip(depth, 0.0, 1.0).astype(np.float32)
 
 
-def _tapered_limb_depth(
-    limb: Limb, radii: tuple[float, float, float], unit: float, grid_x: np.ndarray, grid_y: np.ndarray
-) -> np.ndarray:
-    """Distance from the limb's line over its radius there (above 1 outside it)."""
-    depth = np.full(grid_x.shape, np.inf)
-    for start, end, (start_radius, end_radius) in (
-        (limb.root, limb.joint, radii[:2]),
-        (limb.joint, limb.end, radii[1:]),
-    ):
-        distance, share = _segment_distance_and_share(start, end, grid_x, grid_y)
-        depth = np.minimum(depth, distance / (unit * (start_radius + share * (end_radius - start_radius))))
-    return depth
-
-
 def _limb_distance(limb: Limb, grid_x: np.ndarray, grid_y: np.ndarray) -> np.ndarray:
     return np.minimum(
         _segment_distance(limb.root, limb.joint, grid_x, grid_y),
@@ -498,19 +487,7 @@ def _limb_distance(limb: Limb, grid_x: np.ndarray, grid_y: np.ndarray) -> np.nda
 
 
 def _segment_distance(start: np.ndarray, end: np.ndarray, grid_x: np.ndarray, grid_y: np.ndarray) -> np.ndarray:
-    return _segment_distance_and_share(start, end, grid_x, grid_y)[0]
-
-
-def _segment_distance_and_share(
-    start: np.ndarray, end: np.ndarray, grid_x: np.ndarray, grid_y: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
-    """Distance of every point to the segment, and how far along it (0 to 1) its nearest point lies."""
-    start, end = np.asarray(start, np.float64), np.asarray(end, np.float64)
-    direction = end - start
-    length_squared = max(float(direction @ direction), 1e-9)
-    share = np.clip(((grid_x - start[0]) * direction[0] + (grid_y - start[1]) * direction[1]) / length_squared, 0, 1)
-    distance = np.hypot(grid_x - (start[0] + share * direction[0]), grid_y - (start[1] + share * direction[1]))
-    return distance, share
+    return segment_distance_and_share(start, end, grid_x, grid_y)[0]
 
 
 def _skin_fill(skin_lab: np.ndarray, bare_limbs_lab: np.ndarray, depth: np.ndarray) -> np.ndarray:
