@@ -99,7 +99,8 @@ STAGE_SHARES: dict[str, float] = {
 # an old sleeve past an arm in front of the body cleared too. 7: where the person runs off both sides of
 # the photo, the background behind an old garment is continued from above and below; the old garment is
 # also taken where the body model's mask missed it (a bell sleeve's flare, a wide skirt's dark outline); a
-# top's or dress's sides reach the arms hanging against a wide body.
+# top's or dress's sides reach the arms hanging against a wide body; each sleeve piece lies on the arm by
+# the sleeve's own middle, not by its inner edge, and without a turn away from the body.
 METHOD_VERSION = 7
 # Alpha from which a garment pixel counts as cloth in the mask shown to staff.
 CLOTH_ALPHA = 0.5

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from tryon.pipeline.classic.body_points import BodyPoints, FaceBox
+from tryon.pipeline.classic.body_points import ARM_RADII, BodyPoints, FaceBox, limb_depth
 from tryon.pipeline.classic.fit import SleevePlacement, placed_corners
 from tryon.pipeline.classic.garment_points import run_through
 from tryon.pipeline.classic.shading import apply_shading, torso_shading
@@ -131,7 +131,10 @@ def render_garment(
     else:
         # A hand is kept clear where it shows skin; a glove or sleeve inside its disc is still dressed.
         # A bare arm in front of the torso stays in front of the garment's body, but a sleeve covers it.
-        arm_in_front = _side_skin(skin, body, origin=(left, top), factor=factor) & ~on_sleeve
+        # Only the arm's own skin is inside a sleeve: a hand over the torso's side next to a sleeve laid over it
+        # stays in front of it too.
+        in_sleeve = on_sleeve & _inside_arms(body, origin=(left, top), size=small_size, factor=factor)
+        arm_in_front = _side_skin(skin, body, origin=(left, top), factor=factor) & ~in_sleeve
         keep_out = arm_in_front | (hands_area & skin)
         if under_arms:
             reached = _reach_hanging_arms(alpha, on_person, skin, body, origin=(left, top), factor=factor)
@@ -403,6 +406,17 @@ def _side_skin(skin: np.ndarray, body: BodyPoints, *, origin: tuple[int, int], f
     armpits_y = (body.left_chest[1] + body.right_chest[1]) / 2
     between_armpits_and_hips = (rows > armpits_y) & (rows < body.hip_centre[1])
     return skin & at_sides[None, :] & over_torso & between_armpits_and_hips[:, None]
+
+
+def _inside_arms(body: BodyPoints, *, origin: tuple[int, int], size: tuple[int, int], factor: float) -> np.ndarray:
+    """The arms themselves on the rendering: capsules of human proportions (`ARM_RADII`) along each arm."""
+    columns = (np.arange(size[0]) + 0.5) / factor - 0.5 + origin[0]
+    rows = (np.arange(size[1]) + 0.5) / factor - 0.5 + origin[1]
+    grid_x, grid_y = np.meshgrid(columns, rows)
+    depth = np.minimum(
+        *(limb_depth(arm, ARM_RADII, body.unit, grid_x, grid_y) for arm in (body.left_arm, body.right_arm))
+    )
+    return depth <= 1.0
 
 
 def _hands_keep_out(
