@@ -15,7 +15,6 @@ import numpy as np
 
 from tryon.pipeline.classic.body_points import ARM_RADII, BodyPoints, FaceBox, limb_depth
 from tryon.pipeline.classic.fit import SleevePlacement, placed_corners
-from tryon.pipeline.classic.garment_points import run_through
 from tryon.pipeline.classic.shading import apply_shading, torso_shading
 from tryon.pipeline.classic.tps import ThinPlateSpline, dense_map
 from tryon.pipeline.imageops import shrink
@@ -133,7 +132,7 @@ def render_garment(
         # A bare arm in front of the torso stays in front of the garment's body, but a sleeve covers it.
         # Only the arm's own skin is inside a sleeve: a hand over the torso's side next to a sleeve laid over it
         # stays in front of it too.
-        in_sleeve = on_sleeve & _inside_arms(body, origin=(left, top), size=small_size, factor=factor)
+        in_sleeve = _inside_arms(on_sleeve, body, origin=(left, top), factor=factor)
         arm_in_front = _side_skin(skin, body, origin=(left, top), factor=factor) & ~in_sleeve
         keep_out = arm_in_front | (hands_area & skin)
         if under_arms:
@@ -243,21 +242,30 @@ def _reach_hanging_arms(
     armpit_y = (body.left_chest[1] + body.right_chest[1]) / 2
     if not 0 <= centre < width:
         return alpha
+    torso_rows = np.flatnonzero((rows > armpit_y) & (rows < body.hip_centre[1]) & garment[:, centre])
     reached = alpha.copy()
-    for row in np.flatnonzero((rows > armpit_y) & (rows < body.hip_centre[1]) & garment[:, centre]):
-        run_left, run_right = run_through(garment[row], centre)
-        for start, step in ((run_right + 1, 1), (run_left - 1, -1)):
-            columns = np.arange(start, int(np.clip(start + step * reach, -1, width)), step)
-            # Up to the garment's own sleeve everything on the person is covered, the arm's inner side too (a
-            # sleeve narrower than the arm); else up to bare skin, never across the background.
-            stops = ~on_person[row, columns] | garment[row, columns]
-            stop = int(np.argmax(stops)) if stops.any() else len(columns)
-            if stop < len(columns) and garment[row, columns[stop]]:
-                reached[row, columns[:stop]] = 1.0
-                continue
-            bare = skin[row, columns[:stop]]
-            if bare.any():
-                reached[row, columns[: int(np.argmax(bare))]] = 1.0
+    steps = np.arange(1, reach + 1)
+    for step in (1, -1):
+        # The end of the garment's run through the centre on each row, and the columns beyond it.
+        towards_edge = garment[torso_rows, centre::step] if step > 0 else garment[torso_rows, centre::-1]
+        run = np.where(towards_edge.all(axis=1), towards_edge.shape[1], np.argmax(~towards_edge, axis=1))
+        columns = centre + step * (run[:, None] - 1 + steps[None, :])
+        inside = (columns >= 0) & (columns < width)
+        clipped = np.clip(columns, 0, width - 1)
+        row_index = torso_rows[:, None]
+        person, cloth, bare = (plane[row_index, clipped] & inside for plane in (on_person, garment, skin))
+        # Up to the garment's own sleeve everything on the person is covered, the arm's inner side too (a
+        # sleeve narrower than the arm); else up to bare skin, never across the background.
+        stops = ~person | cloth
+        stop = np.where(stops.any(axis=1), np.argmax(stops, axis=1), reach)
+        at_stop = np.clip(stop, 0, reach - 1)
+        sleeve_reached = (stop < reach) & cloth[np.arange(len(torso_rows)), at_stop]
+        before_stop = steps[None, :] <= stop[:, None]
+        bare_before_stop = bare & before_stop
+        first_bare = np.where(bare_before_stop.any(axis=1), np.argmax(bare_before_stop, axis=1), 0)
+        length = np.where(sleeve_reached, stop, first_bare)
+        covered = steps[None, :] <= length[:, None]
+        reached[np.broadcast_to(row_index, covered.shape)[covered], clipped[covered]] = 1.0
     return reached
 
 
@@ -408,15 +416,18 @@ def _side_skin(skin: np.ndarray, body: BodyPoints, *, origin: tuple[int, int], f
     return skin & at_sides[None, :] & over_torso & between_armpits_and_hips[:, None]
 
 
-def _inside_arms(body: BodyPoints, *, origin: tuple[int, int], size: tuple[int, int], factor: float) -> np.ndarray:
-    """The arms themselves on the rendering: capsules of human proportions (`ARM_RADII`) along each arm."""
-    columns = (np.arange(size[0]) + 0.5) / factor - 0.5 + origin[0]
-    rows = (np.arange(size[1]) + 0.5) / factor - 0.5 + origin[1]
-    grid_x, grid_y = np.meshgrid(columns, rows)
+def _inside_arms(pixels: np.ndarray, body: BodyPoints, *, origin: tuple[int, int], factor: float) -> np.ndarray:
+    """Which of the rendering's `pixels` (bool) lie inside an arm itself: capsules of human proportions
+    (`ARM_RADII`) along each arm."""
+    rows, columns = np.nonzero(pixels)
+    inside = np.zeros(pixels.shape, bool)
+    photo_x = (columns + 0.5) / factor - 0.5 + origin[0]
+    photo_y = (rows + 0.5) / factor - 0.5 + origin[1]
     depth = np.minimum(
-        *(limb_depth(arm, ARM_RADII, body.unit, grid_x, grid_y) for arm in (body.left_arm, body.right_arm))
+        *(limb_depth(arm, ARM_RADII, body.unit, photo_x, photo_y) for arm in (body.left_arm, body.right_arm))
     )
-    return depth <= 1.0
+    inside[rows, columns] = depth <= 1.0
+    return inside
 
 
 def _hands_keep_out(
