@@ -529,13 +529,18 @@ def _sleeve_pieces(
     # The shoulder point lies on the sleeve's top edge, so the line from it to the cuff runs along one side
     # of the sleeve: laid on the arm's line, it put the sleeve beside the arm by half its width. The upper
     # piece is turned instead so the sleeve's own middle where the elbow comes lies on the arm's line.
-    upper_axis = _towards_middle(sleeve_alpha, origin, axis, min(elbow_distance, MIDDLE_SHARE * sleeve_length))
+    rows, columns = np.nonzero(sleeve_alpha >= 0.5)
+    cloth = np.column_stack([columns, rows]).astype(np.float64)
+    upper_axis = _towards_middle(cloth, origin, axis, min(elbow_distance, MIDDLE_SHARE * sleeve_length))
     body_origin = np.array(body_shoulder, dtype=np.float64)
     upper_arm = arm.joint - body_origin
     upper = _segment_transform(origin, upper_axis, body_origin, upper_arm, scale)
     if sleeve_length <= elbow_distance:
         return [SleevePlacement(upper, sleeve_alpha)]
-    ys, xs = np.mgrid[0 : sleeve_alpha.shape[0], 0 : sleeve_alpha.shape[1]].astype(np.float32)
+    # Only the sleeve's own box is measured (the garment picture is mostly its body and background).
+    box_left, box_top, box_width, box_height = cv2.boundingRect((sleeve_alpha > 0).astype(np.uint8))
+    box = (slice(box_top, box_top + box_height), slice(box_left, box_left + box_width))
+    ys, xs = np.mgrid[box].astype(np.float32)
     along = (xs - origin[0]) * upper_axis[0] + (ys - origin[1]) * upper_axis[1]
     sleeve_width = float(np.count_nonzero(sleeve_alpha > 0.5)) / sleeve_length
     forearm = arm.end - arm.joint
@@ -545,7 +550,8 @@ def _sleeve_pieces(
     # The seam sits above the shoulder joint, so the elbow itself lies further down the sleeve than the
     # bend: the upper piece reaches past the elbow too.
     seam_to_elbow = float(np.linalg.norm(arm.joint - np.asarray(body_shoulder, dtype=np.float64))) / scale
-    upper_alpha = sleeve_alpha * (along <= max(elbow_distance, seam_to_elbow) + overlap)
+    upper_alpha = np.zeros_like(sleeve_alpha)
+    upper_alpha[box] = sleeve_alpha[box] * (along <= max(elbow_distance, seam_to_elbow) + overlap)
     # The forearm piece turns about the sleeve's middle at the elbow and lies along the sleeve's middle
     # towards the wrist. A sleeve longer than the arm ends a little past the wrist, as trousers end at the
     # ankles: carried on along a forearm bent towards the body (a hand on the hip) it would cross the belly.
@@ -555,10 +561,11 @@ def _sleeve_pieces(
     lower_axis = upper_axis
     if (to_cuff_length := float(np.linalg.norm(to_cuff))) >= 1.0:
         lower_axis = _towards_middle(
-            sleeve_alpha, garment_elbow, to_cuff / to_cuff_length, min(forearm_distance, MIDDLE_SHARE * to_cuff_length)
+            cloth, garment_elbow, to_cuff / to_cuff_length, min(forearm_distance, MIDDLE_SHARE * to_cuff_length)
         )
     along_forearm = (xs - garment_elbow[0]) * lower_axis[0] + (ys - garment_elbow[1]) * lower_axis[1]
-    lower_alpha = sleeve_alpha * (
+    lower_alpha = np.zeros_like(sleeve_alpha)
+    lower_alpha[box] = sleeve_alpha[box] * (
         (along > elbow_distance - overlap)
         & (along_forearm > -overlap)
         & (along_forearm <= forearm_distance * (1 + WRIST_OVERHANG))
@@ -571,13 +578,13 @@ def _sleeve_pieces(
     ]
 
 
-def _towards_middle(sleeve_alpha: np.ndarray, origin: np.ndarray, axis: np.ndarray, distance: float) -> np.ndarray:
-    """The unit direction from `origin` (the sleeve's shoulder point) to the middle of the sleeve's cloth
-    `distance` garment pixels away (a band across the sleeve there); `axis` where no cloth lies there."""
-    rows, columns = np.nonzero(sleeve_alpha >= 0.5)
-    if len(rows) == 0:
+def _towards_middle(cloth: np.ndarray, origin: np.ndarray, axis: np.ndarray, distance: float) -> np.ndarray:
+    """The unit direction from `origin` (the sleeve's shoulder point) to the middle of the sleeve's `cloth`
+    (its pixels, N×2 x, y) `distance` garment pixels away along `axis` (a band across the sleeve there);
+    `axis` where no cloth lies there."""
+    if len(cloth) == 0:
         return axis
-    offsets = np.column_stack([columns, rows]).astype(np.float64) - origin
+    offsets = cloth - origin
     along = offsets @ axis
     band = np.abs(along - distance) <= max(1.0, MIDDLE_BAND * distance)
     if band.sum() < 2:
