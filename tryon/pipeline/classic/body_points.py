@@ -48,6 +48,10 @@ MIN_HAND_RADIUS = 0.25  # face widths
 LEG_RUN_REACH = 0.4
 # A skirt hanging free beside the legs stays this far (face widths) from each arm's line: arms hang in front.
 ARM_CLEARANCE = 0.35
+# Capsule radii of human limbs in face widths, at the root, the joint and the end (shoulder, elbow,
+# wrist; hip, knee, ankle): an upper arm is about 9 cm across, a thigh about 17 cm, a face 14 cm.
+ARM_RADII = (0.32, 0.26, 0.2)
+LEG_RADII = (0.6, 0.4, 0.27)
 
 
 @dataclass(frozen=True)
@@ -329,3 +333,30 @@ def hanging_room(shape: tuple[int, ...], body: BodyPoints, *, keep_open: np.ndar
     if keep_open is not None:
         room[keep_open > 0] = 0
     return room
+
+
+def limb_depth(
+    limb: Limb, radii: tuple[float, float, float], unit: float, grid_x: np.ndarray, grid_y: np.ndarray
+) -> np.ndarray:
+    """Distance from the limb's line over its radius there (above 1 outside it): the limb as a capsule
+    tapering through `radii` (face widths at its root, joint and end)."""
+    depth = np.full(grid_x.shape, np.inf)
+    for start, end, (start_radius, end_radius) in (
+        (limb.root, limb.joint, radii[:2]),
+        (limb.joint, limb.end, radii[1:]),
+    ):
+        distance, share = segment_distance_and_share(start, end, grid_x, grid_y)
+        depth = np.minimum(depth, distance / (unit * (start_radius + share * (end_radius - start_radius))))
+    return depth
+
+
+def segment_distance_and_share(
+    start: np.ndarray, end: np.ndarray, grid_x: np.ndarray, grid_y: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Distance of every point to the segment, and how far along it (0 to 1) its nearest point lies."""
+    start, end = np.asarray(start, np.float64), np.asarray(end, np.float64)
+    direction = end - start
+    length_squared = max(float(direction @ direction), 1e-9)
+    share = np.clip(((grid_x - start[0]) * direction[0] + (grid_y - start[1]) * direction[1]) / length_squared, 0, 1)
+    distance = np.hypot(grid_x - (start[0] + share * direction[0]), grid_y - (start[1] + share * direction[1]))
+    return distance, share

@@ -18,9 +18,11 @@ of the method, each in its module:
    legs), away from face, hands and bare arms in front.
 5. compositing (`composite.py`): alpha blend into the photo at full resolution, and the 192×256 crop.
 
-Pixels above the chin and outside the person mask are never changed, except that a skirt or dress
-covers the space between the legs, and below the hips bottoms and dresses keep their own outline (a
-trouser leg is wider than a bare leg, a skirt has its own flare), clear of the arms, which hang in front.
+Pixels above the chin and outside the person mask are never changed (the person's own garment where the
+body model's mask missed it, a bell sleeve's flare or a wide skirt's outline, counts as the person and
+the result's `person_mask` holds it), except that a skirt or dress covers the space between the legs,
+and below the hips bottoms and dresses keep their own outline (a trouser leg is wider than a bare leg, a
+skirt has its own flare), clear of the arms, which hang in front.
 Stages 1 and 2 depend on one input each: `prepare_photo` (the body model's analysis and person mask,
 for every garment type) and `prepare_garment` (colours, alpha, points for the product's garment type)
 return `PreparedSide`s the shop keeps; `dress` checks the photo's verdict for the garment type and does
@@ -94,8 +96,12 @@ STAGE_SHARES: dict[str, float] = {
 # on legs held together. 6: a hem flaring past the waist is not read as sleeves; a sleeve swung off the
 # body by a raised or held-out arm has its seam sewn to the armhole; bare shoulders above the armpits are
 # not taken for arms in front of the garment; skin learnt from the hands when a phone hides the face, and
-# an old sleeve past an arm in front of the body cleared too.
-METHOD_VERSION = 6
+# an old sleeve past an arm in front of the body cleared too. 7: where the person runs off both sides of
+# the photo, the background behind an old garment is continued from above and below; the old garment is
+# also taken where the body model's mask missed it (a bell sleeve's flare, a wide skirt's dark outline); a
+# top's or dress's sides reach the arms hanging against a wide body; each sleeve piece lies on the arm by
+# the sleeve's own middle, not by its inner edge, and without a turn away from the body.
+METHOD_VERSION = 7
 # Alpha from which a garment pixel counts as cloth in the mask shown to staff.
 CLOTH_ALPHA = 0.5
 
@@ -251,6 +257,7 @@ class ClassicTryOnEngine:
             if _hangs_free(garment_points)
             else None,
             cover_legs=isinstance(garment_points, BottomPoints) and not hangs,
+            under_arms=not isinstance(garment_points, BottomPoints),
             not_skin=cleared.old_garment,
         )
 
@@ -263,7 +270,8 @@ class ClassicTryOnEngine:
             image_small=Image.fromarray(small),
             engine=ENGINE_CLASSIC,
             timings=timings,
-            person_mask=person_mask,
+            # The person as drawn: with the parts of their own garment the body model's mask missed.
+            person_mask=cleared.person_mask,
             garment_mask=garment_mask,
         )
 

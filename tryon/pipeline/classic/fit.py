@@ -4,7 +4,8 @@ The garment's body is placed by a thin-plate spline (`tps.py`) through matching 
 points. Tops: collar below the base of the neck, neckline corners beside it, shoulders and armpits to
 the wearer's, the garment's own length below; each sleeve is a rigid piece along the upper arm
 (shoulder → elbow) and, when it reaches past the elbow, a second piece along the forearm (elbow →
-wrist), so it bends where the arm bends; the two overlap at the elbow, so the bend leaves no gap.
+wrist), so it bends where the arm bends; each lies on the arm by the sleeve's own middle, and the two
+overlap at the elbow, so the bend leaves no gap.
 Bottoms: waistband corners to the wearer's waistband, each trouser or shorts leg along hip → knee →
 ankle (trousers end at the ankles, shorts and skirts where their own length says). Dresses: a top
 down to the waist, then a skirt of its own length and flare.
@@ -24,8 +25,10 @@ from tryon.pipeline.classic.tps import ThinPlateSpline, fit_thin_plate_spline
 from tryon.pipeline.contract import NoPersonFoundError
 
 SEAM_OVERLAP_FRACTION = 0.1  # of the garment's body width
-# A sleeve's axis stands this many degrees further out from the body than the arm's line (shoulder → elbow).
-SLEEVE_BEYOND_ARM_DEGREES = 4.0
+# The upper piece is laid on the arm by the sleeve's middle at the elbow (or this share of the way to its
+# cuff for a shorter sleeve), read across a band of this share of that distance.
+MIDDLE_SHARE = 0.8
+MIDDLE_BAND = 0.05
 # Without neckline corners to measure from, the front of the neckline sits this far (face widths) below
 # the base of the neck, so the wearer's neck and collar show through the opening.
 COLLAR_BELOW_NECK = 0.3
@@ -427,7 +430,7 @@ def place_sleeves(
         present = [point for point in ends if point is not None]
         if present:
             sleeve_alpha = (garment_alpha * side).astype(np.float32)
-            pieces = _sleeve_pieces(garment_shoulder, present, sleeve_alpha, body_shoulder, arm, scale, outwards)
+            pieces = _sleeve_pieces(garment_shoulder, present, sleeve_alpha, body_shoulder, arm, scale)
             if pieces:
                 top = _sewn_to_body(
                     pieces[0], seam, garment_shoulder, present, outwards, SEAM_PULL_DISTANCE * body.unit
@@ -512,23 +515,33 @@ def _sleeve_pieces(
     body_shoulder: Point,
     arm: Limb,
     scale: float,
-    outwards: int,
 ) -> list[SleevePlacement]:
     """One sleeve as one piece along the upper arm, or two (upper arm, forearm) when it reaches past
-    the elbow; the forearm piece turns about the elbow where the upper piece puts it."""
+    the elbow; the forearm piece turns about the sleeve's middle at the elbow, where the upper piece puts it."""
     origin = np.array(garment_shoulder, dtype=np.float64)
-    axis = np.mean(np.array(ends, dtype=np.float64), axis=0) - origin
+    cuff = np.mean(np.array(ends, dtype=np.float64), axis=0)
+    axis = cuff - origin
     sleeve_length = float(np.linalg.norm(axis))
     if sleeve_length < 1.0:
         return []
     axis /= sleeve_length
-    upper_arm = _turned_outwards(arm.joint - arm.root, outwards)
-    upper = _segment_transform(origin, axis, np.array(body_shoulder, dtype=np.float64), upper_arm, scale)
     elbow_distance = arm.upper_length / scale  # garment pixels from the shoulder along the sleeve
+    # The shoulder point lies on the sleeve's top edge, so the line from it to the cuff runs along one side
+    # of the sleeve: laid on the arm's line, it put the sleeve beside the arm by half its width. The upper
+    # piece is turned instead so the sleeve's own middle where the elbow comes lies on the arm's line.
+    rows, columns = np.nonzero(sleeve_alpha >= 0.5)
+    cloth = np.column_stack([columns, rows]).astype(np.float64)
+    upper_axis = _towards_middle(cloth, origin, axis, min(elbow_distance, MIDDLE_SHARE * sleeve_length))
+    body_origin = np.array(body_shoulder, dtype=np.float64)
+    upper_arm = arm.joint - body_origin
+    upper = _segment_transform(origin, upper_axis, body_origin, upper_arm, scale)
     if sleeve_length <= elbow_distance:
         return [SleevePlacement(upper, sleeve_alpha)]
-    ys, xs = np.mgrid[0 : sleeve_alpha.shape[0], 0 : sleeve_alpha.shape[1]].astype(np.float32)
-    along = (xs - origin[0]) * axis[0] + (ys - origin[1]) * axis[1]
+    # Only the sleeve's own box is measured (the garment picture is mostly its body and background).
+    box_left, box_top, box_width, box_height = cv2.boundingRect((sleeve_alpha > 0).astype(np.uint8))
+    box = (slice(box_top, box_top + box_height), slice(box_left, box_left + box_width))
+    ys, xs = np.mgrid[box].astype(np.float32)
+    along = (xs - origin[0]) * upper_axis[0] + (ys - origin[1]) * upper_axis[1]
     sleeve_width = float(np.count_nonzero(sleeve_alpha > 0.5)) / sleeve_length
     forearm = arm.end - arm.joint
     if not np.linalg.norm(forearm):
@@ -537,31 +550,55 @@ def _sleeve_pieces(
     # The seam sits above the shoulder joint, so the elbow itself lies further down the sleeve than the
     # bend: the upper piece reaches past the elbow too.
     seam_to_elbow = float(np.linalg.norm(arm.joint - np.asarray(body_shoulder, dtype=np.float64))) / scale
-    upper_alpha = sleeve_alpha * (along <= max(elbow_distance, seam_to_elbow) + overlap)
-    # A sleeve longer than the arm ends a little past the wrist, as trousers end at the ankles: carried on
-    # along a forearm bent towards the body (a hand on the hip) it would cross the belly.
-    wrist_distance = elbow_distance + float(np.linalg.norm(forearm)) * (1 + WRIST_OVERHANG) / scale
-    lower_alpha = sleeve_alpha * ((along > elbow_distance - overlap) & (along <= wrist_distance))
-    garment_elbow = origin + axis * elbow_distance
+    upper_alpha = np.zeros_like(sleeve_alpha)
+    upper_alpha[box] = sleeve_alpha[box] * (along <= max(elbow_distance, seam_to_elbow) + overlap)
+    # The forearm piece turns about the sleeve's middle at the elbow and lies along the sleeve's middle
+    # towards the wrist. A sleeve longer than the arm ends a little past the wrist, as trousers end at the
+    # ankles: carried on along a forearm bent towards the body (a hand on the hip) it would cross the belly.
+    garment_elbow = origin + upper_axis * elbow_distance
+    to_cuff = cuff - garment_elbow
+    forearm_distance = float(np.linalg.norm(forearm)) / scale
+    lower_axis = upper_axis
+    if (to_cuff_length := float(np.linalg.norm(to_cuff))) >= 1.0:
+        lower_axis = _towards_middle(
+            cloth, garment_elbow, to_cuff / to_cuff_length, min(forearm_distance, MIDDLE_SHARE * to_cuff_length)
+        )
+    along_forearm = (xs - garment_elbow[0]) * lower_axis[0] + (ys - garment_elbow[1]) * lower_axis[1]
+    lower_alpha = np.zeros_like(sleeve_alpha)
+    lower_alpha[box] = sleeve_alpha[box] * (
+        (along > elbow_distance - overlap)
+        & (along_forearm > -overlap)
+        & (along_forearm <= forearm_distance * (1 + WRIST_OVERHANG))
+    )
     placed_elbow = apply_affine(upper, garment_elbow[None, :])[0]
-    lower = _segment_transform(garment_elbow, axis, placed_elbow, forearm, scale)
+    lower = _segment_transform(garment_elbow, lower_axis, placed_elbow, forearm, scale)
     return [
         SleevePlacement(upper, upper_alpha.astype(np.float32)),
         SleevePlacement(lower, lower_alpha.astype(np.float32)),
     ]
 
 
+def _towards_middle(cloth: np.ndarray, origin: np.ndarray, axis: np.ndarray, distance: float) -> np.ndarray:
+    """The unit direction from `origin` (the sleeve's shoulder point) to the middle of the sleeve's `cloth`
+    (its pixels, N×2 x, y) `distance` garment pixels away along `axis` (a band across the sleeve there);
+    `axis` where no cloth lies there."""
+    if len(cloth) == 0:
+        return axis
+    offsets = cloth - origin
+    along = offsets @ axis
+    band = np.abs(along - distance) <= max(1.0, MIDDLE_BAND * distance)
+    if band.sum() < 2:
+        return axis
+    across = offsets[band] @ np.array([-axis[1], axis[0]])
+    middle = origin + axis * distance + np.array([-axis[1], axis[0]]) * (across.min() + across.max()) / 2
+    direction = middle - origin
+    return direction / max(float(np.linalg.norm(direction)), 1e-6)
+
+
 def _bend(upper_arm: np.ndarray, forearm: np.ndarray) -> float:
     """The angle (radians) between the upper arm's and the forearm's directions, at most ELBOW_MAX_BEND_DEGREES."""
     cosine = float(np.dot(upper_arm, forearm) / max(float(np.linalg.norm(upper_arm) * np.linalg.norm(forearm)), 1e-6))
     return min(float(np.arccos(np.clip(cosine, -1.0, 1.0))), np.radians(ELBOW_MAX_BEND_DEGREES))
-
-
-def _turned_outwards(direction: np.ndarray, outwards: int) -> np.ndarray:
-    """`direction` turned SLEEVE_BEYOND_ARM_DEGREES away from the body (a sleeve stands off the arm)."""
-    angle = np.radians(SLEEVE_BEYOND_ARM_DEGREES) * -outwards
-    rotation = np.array([[np.cos(angle), -np.sin(angle)], [np.sin(angle), np.cos(angle)]])
-    return rotation @ direction
 
 
 def _segment_transform(

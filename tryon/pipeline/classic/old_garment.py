@@ -27,23 +27,28 @@ from typing import NamedTuple
 import cv2
 import numpy as np
 
-from tryon.pipeline.classic.body_points import BodyPoints, Limb
+from tryon.pipeline.classic.body_points import (
+    ARM_RADII,
+    LEG_RADII,
+    BodyPoints,
+    Limb,
+    limb_depth,
+    segment_distance_and_share,
+)
 from tryon.pipeline.classic.render import HAND_SAMPLE_SHARE, pixels_around, skin_reference_pixels
 from tryon.pipeline.contract import FULL_BODY, LOWER_BODY, UPPER_BODY
 from tryon.pipeline.imageops import shrink
 
-# Masks and colours are worked out on a copy of the person's box no larger than this.
+# Masks and colours are worked out on a copy of the person's box no larger than this, widened on each
+# side by this many face widths (the old garment the mask missed, and the background beside it).
 WORK_LONG_SIDE = 384
+BOX_MARGIN = 0.6
 # Lab histogram bins (lightness, a, b) for the colour models.
 HISTOGRAM_BINS = (8, 48, 48)
 # A pixel is the old garment when its colour holds at least this share of the old garment's samples (per
 # bin, smoothed) and that share is this many times the skin's.
 OLD_MIN_SHARE = 0.0005
 OLD_OVER_SKIN = 2.0
-# Capsule radii of human limbs in face widths, at the root, the joint and the end (shoulder, elbow,
-# wrist; hip, knee, ankle): an upper arm is about 9 cm across, a thigh about 17 cm, a face 14 cm.
-ARM_RADII = (0.32, 0.26, 0.2)
-LEG_RADII = (0.6, 0.4, 0.27)
 NECK_HALF_WIDTH = 0.4  # a neck is about 0.8 face widths across
 # The zone of a bottom starts this far above the waistband (shares of the shoulder-to-hip length).
 BOTTOM_ABOVE_WAISTBAND = 0.0
@@ -78,6 +83,15 @@ PLATE_ROW_CONTEXT = 3  # working pixels beside the person averaged for each row'
 PLATE_SEAM_SHARE = 0.3
 PLATE_SEAM_PIXELS = 4
 EDGE_PIXELS = 2  # the old garment's outline, on the working copy, goes with it
+# The old garment is looked for up to this far (face widths) off the person mask, where its colour is at
+# least this many times likelier the old garment's than the background's, learnt from the pixels off the
+# person further than this (face widths) from it.
+OFF_MASK_REACH = 0.5
+OLD_OVER_BACKGROUND = 4.0
+# Off the mask, a colour holding at least this share of those background samples, and a larger share of
+# them than of the old garment's, is the background's own.
+BACKGROUND_COLOUR_SHARE = 0.002
+OFF_MASK_BACKGROUND_FROM = 0.1
 # Around a hand disc's centre, `render.HAND_SAMPLE_SHARE` of its radius is sampled for skin, and squares
 # of this half-width (face widths) at these shares of each forearm and shin; each pixel where within this
 # many standard deviations of the face's chroma.
@@ -89,11 +103,13 @@ MIN_SAMPLES = 30
 
 
 class ClearedPhoto(NamedTuple):
-    """The photo with the old garment taken away, and where it was taken (uint8, 255 there; None where
-    nothing was): no hand is made of those pixels."""
+    """The photo with the old garment taken away, where it was taken (uint8, 255 there; None where
+    nothing was): no hand is made of those pixels; and the person mask grown by the parts of the old
+    garment it missed (uint8 0 or 255): every changed pixel lies on it."""
 
     image: np.ndarray
     old_garment: np.ndarray | None
+    person_mask: np.ndarray
 
 
 def clear_old_garment(
@@ -109,7 +125,7 @@ def clear_old_garment(
     garment cannot be told from skin (no colourful face to learn the skin from) or is not found."""
     box = _person_box(person_mask, body)
     if box is None:
-        return ClearedPhoto(person_rgb, None)
+        return ClearedPhoto(person_rgb, None, person_mask)
     left, top, right, bottom = box
     factor = min(1.0, WORK_LONG_SIDE / max(right - left, bottom - top))
     size = (max(2, round((right - left) * factor)), max(2, round((bottom - top) * factor)))
@@ -123,12 +139,18 @@ def clear_old_garment(
 
     skin_lab, bare_limbs_lab = _skin_samples(person_rgb, body, hands)
     if len(skin_lab) < MIN_SAMPLES:
-        return ClearedPhoto(person_rgb, None)
+        return ClearedPhoto(person_rgb, None, person_mask)
     lab = cv2.cvtColor(small, cv2.COLOR_RGB2LAB)
     protected = grid_y < body.neck[1]  # the head and hair
     in_hands = _hand_area(hands, grid_x, grid_y)
     heels = _heels(body, on_person, grid_x, grid_y)
-    zone = _zone(body, garment_type, grid_x, grid_y, heels) & on_person & ~protected
+    zone = _zone(body, garment_type, grid_x, grid_y, heels) & ~protected
+    # The body model's mask misses loose, pale or see-through parts of clothes (a bell sleeve's flare, a
+    # chiffon hem) and the blended outline of a wide garment: just off it, a pixel far likelier the old
+    # garment's colour than the background's around the person is the old garment too.
+    off_person = cv2.distanceTransform((~on_person).astype(np.uint8), cv2.DIST_L2, 3)
+    near_person = ~on_person & (off_person <= OFF_MASK_REACH * body.unit * factor)
+    background = ~on_person & (off_person > OFF_MASK_BACKGROUND_FROM * body.unit * factor) & ~protected
     skin_share = _histogram_share(skin_lab, lab)
     sample = _sample_region(body, garment_type, grid_x, grid_y) & on_person & ~protected & ~in_hands
     if garment_type in (LOWER_BODY, FULL_BODY):
@@ -139,9 +161,20 @@ def clear_old_garment(
         chroma_distance = np.linalg.norm(lab[:, :, 1:].astype(np.float32) - skin_chroma, axis=2)
         sample |= shins & (chroma_distance > BARE_SKIN_CHROMA_DISTANCE)
     if sample.sum() < MIN_SAMPLES:
-        return ClearedPhoto(person_rgb, None)
-    old_share = _histogram_share(lab[sample], lab)
-    old = zone & (old_share >= OLD_MIN_SHARE) & (old_share >= OLD_OVER_SKIN * skin_share)
+        return ClearedPhoto(person_rgb, None, person_mask)
+    old_lab = lab[sample]
+    old_share = _histogram_share(old_lab, lab)
+    old_colour = (old_share >= OLD_MIN_SHARE) & (old_share >= OLD_OVER_SKIN * skin_share)
+    missed = np.zeros(on_person.shape, bool)
+    # Off the mask nothing of the background's own colours is taken, not even as the old garment's outline.
+    background_colour = ~on_person
+    background_lab = lab[background]
+    if len(background_lab) >= MIN_SAMPLES:
+        background_share = _histogram_share(background_lab, lab)
+        missed = zone & near_person & old_colour & (old_share >= OLD_OVER_BACKGROUND * background_share)
+        background_colour &= (background_share >= BACKGROUND_COLOUR_SHARE) & (background_share > old_share)
+    zone &= on_person | missed
+    old = zone & old_colour
     # Specks and pinholes are colour noise: a garment is a solid region.
     kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (5, 5))
     old = cv2.morphologyEx(cv2.morphologyEx(old.astype(np.uint8), cv2.MORPH_CLOSE, kernel), cv2.MORPH_OPEN, kernel) > 0
@@ -153,21 +186,27 @@ def clear_old_garment(
             seeds = seeds | (_limb_distance(arm, grid_x, grid_y) <= ARM_RADII[0] * body.unit)
     old = _joined_to(old & zone, seeds)
     if not old.any():
-        return ClearedPhoto(person_rgb, None)
+        return ClearedPhoto(person_rgb, None, person_mask)
     # The old garment's outline pixels are blends with what lies beyond; they go with it, but around a
     # hand only what is the old garment's colour itself (a cuff at the wrist) goes: the hand stays.
-    grown = cv2.dilate(old.astype(np.uint8), np.ones((2 * EDGE_PIXELS + 1,) * 2, np.uint8)) > 0
-    old = np.where(in_hands, old, grown) & zone
+    # That outline lies just off the mask where the old garment meets the background.
+    edge_square = np.ones((2 * EDGE_PIXELS + 1,) * 2, np.uint8)
+    grown = cv2.dilate(old.astype(np.uint8), edge_square) > 0
+    edge_zone = (cv2.dilate(zone.astype(np.uint8), edge_square) > 0) & ~background_colour
+    old = np.where(in_hands, old, grown) & (zone | edge_zone) & ~protected
+    person = on_person | old
 
     inside_body, depth = _body_shape(body, grid_x, grid_y, heels)
     skin_fill = _skin_fill(skin_lab, bare_limbs_lab, depth)
+    # Off the body model's mask no arm or leg is painted: only the background lies behind a missed sleeve.
+    inside_body &= on_person
     fill = np.where((old & inside_body)[:, :, None], skin_fill, small)
     outside = old & ~inside_body
     if outside.any():
         # The background behind the person, from a copy with the whole person and their outline masked out;
         # the bare arm or leg stands in front of it with a softened outline, as a photographed one does.
         square = np.ones((2 * PLATE_MARGIN_PIXELS + 1,) * 2, np.uint8)
-        hidden = cv2.dilate(on_person.astype(np.uint8), square) > 0
+        hidden = cv2.dilate(person.astype(np.uint8), square) > 0
         skin_weight = cv2.GaussianBlur(inside_body.astype(np.float32), (0, 0), SKIN_OUTLINE_FEATHER)[:, :, None]
         blended = skin_fill * skin_weight + background_plate(small, hidden) * (1.0 - skin_weight)
         fill = np.where(old[:, :, None], np.clip(blended + 0.5, 0, 255).astype(np.uint8), fill)
@@ -177,14 +216,31 @@ def clear_old_garment(
     full_size = (right - left, bottom - top)
     full_alpha = cv2.resize(alpha, full_size, interpolation=cv2.INTER_LINEAR) if factor < 1 else alpha
     full_fill = cv2.resize(fill, full_size, interpolation=cv2.INTER_LINEAR) if factor < 1 else fill
-    # Like the garment, the clearing never changes a pixel off the person.
-    full_alpha = full_alpha * (mask_crop > 0)
+    # Like the garment, the clearing never changes a pixel off the person, with what the mask missed of
+    # the old garment.
+    missed_full = np.zeros(mask_crop.shape, bool)
+    if (old & ~on_person).any():
+        missed_small = (old & ~on_person).astype(np.uint8)
+        missed_full = (
+            cv2.resize(missed_small, full_size, interpolation=cv2.INTER_NEAREST) if factor < 1 else missed_small
+        )
+        missed_full = (cv2.dilate(missed_full, np.ones((3, 3), np.uint8)) > 0) & (mask_crop == 0)
+        # Each photo pixel is judged again at its own resolution: the wall beside a sharp outline stays.
+        rows, columns = np.nonzero(missed_full)
+        pixels = _lab(crop[rows, columns])
+        background_share = _histogram_share(background_lab, pixels)
+        old_share = _histogram_share(old_lab, pixels)
+        missed_full[rows, columns] = (background_share < BACKGROUND_COLOUR_SHARE) | (old_share >= background_share)
+    on_person_full = (mask_crop > 0) | missed_full
+    full_alpha = full_alpha * on_person_full
     cleared = person_rgb.copy()
     weight = cv2.merge([full_alpha] * 3)
     cleared[top:bottom, left:right] = np.clip(full_fill * weight + crop * (1 - weight) + 0.5, 0, 255).astype(np.uint8)
     old_garment = np.zeros(person_mask.shape[:2], np.uint8)
     old_garment[top:bottom, left:right] = np.where(full_alpha >= 0.5, 255, 0).astype(np.uint8)
-    return ClearedPhoto(cleared, old_garment)
+    grown_mask = person_mask.copy()
+    grown_mask[top:bottom, left:right] = np.where(on_person_full, 255, 0).astype(np.uint8)
+    return ClearedPhoto(cleared, old_garment, np.maximum(person_mask, grown_mask))
 
 
 def background_plate(rgb: np.ndarray, hidden: np.ndarray) -> np.ndarray:
@@ -192,14 +248,27 @@ def background_plate(rgb: np.ndarray, hidden: np.ndarray) -> np.ndarray:
     room mirrored in from each side (its floor tiles, skirting board and wall keep their texture), the
     two halves cross-faded in the middle. Where a mirrored pixel would itself be hidden or off the
     photo, the colour just beside the hidden run is held. A row hidden to one edge takes the other
-    side's; a row hidden throughout keeps its pixels."""
+    side's. A row hidden from edge to edge (a waist-up photo whose arms or sleeves run off both sides)
+    takes the background continued down its columns instead, from above and below; a pixel hidden
+    both ways keeps its colour."""
+    across, found = _plate_along_rows(rgb, hidden)
+    if not found[hidden].all():
+        down, found_down = _plate_along_rows(rgb.transpose(1, 0, 2), hidden.T)
+        use_down = (hidden & ~found & found_down.T)[:, :, None]
+        across = np.where(use_down, down.transpose(1, 0, 2), across)
+    return np.clip(np.where(hidden[:, :, None], across, rgb.astype(np.float32)) + 0.5, 0, 255).astype(np.uint8)
+
+
+def _plate_along_rows(rgb: np.ndarray, hidden: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The background continued across each row over the `hidden` runs (float32 RGB, `background_plate`),
+    and where it was found (False on rows hidden from edge to edge)."""
     height, width = hidden.shape
-    known = ~hidden
+    known = np.ascontiguousarray(~hidden)
     columns = np.arange(width)[None, :]
     rows = np.arange(height)[:, None]
     left = np.maximum.accumulate(np.where(known, columns, -1), axis=1)
     right = np.minimum.accumulate(np.where(known, columns, width)[:, ::-1], axis=1)[:, ::-1]
-    pixels = rgb.astype(np.float32)
+    pixels = np.ascontiguousarray(rgb, dtype=np.float32)
     kernel = (PLATE_ROW_CONTEXT, 1)
     counts = cv2.blur(known.astype(np.float32), kernel)
     # Where mirroring fails, each row's end colours are a few known pixels' mean, so one odd pixel
@@ -223,7 +292,7 @@ def background_plate(rgb: np.ndarray, hidden: np.ndarray) -> np.ndarray:
         from_left * share_from_left + from_right * (1 - share_from_left),
         np.where(has_left, from_left, np.where(has_right, from_right, pixels)),
     )
-    return np.clip(np.where(hidden[:, :, None], across, pixels) + 0.5, 0, 255).astype(np.uint8)
+    return across, (has_left | has_right)[:, :, 0]
 
 
 def _person_box(person_mask: np.ndarray, body: BodyPoints) -> tuple[int, int, int, int] | None:
@@ -231,7 +300,7 @@ def _person_box(person_mask: np.ndarray, body: BodyPoints) -> tuple[int, int, in
     left, top, width, height = cv2.boundingRect((person_mask > 0).astype(np.uint8))
     if width < 2 or height < 2:
         return None
-    margin = round(0.2 * body.unit)
+    margin = round(BOX_MARGIN * body.unit)
     photo_height, photo_width = person_mask.shape[:2]
     top = max(top, int(body.neck[1]))
     box = (max(0, left - margin), max(0, top), min(photo_width, left + width + margin), min(photo_height, top + height))
@@ -394,7 +463,7 @@ def _body_shape(
         (body.left_leg, LEG_RADII),
         (body.right_leg, LEG_RADII),
     ):
-        depth = np.minimum(depth, _tapered_limb_depth(limb, radii, body.unit, grid_x, grid_y))
+        depth = np.minimum(depth, limb_depth(limb, radii, body.unit, grid_x, grid_y))
     for leg, (heel, _) in zip((body.left_leg, body.right_leg), feet, strict=True):
         ankle_radius = LEG_RADII[2] * body.unit
         depth = np.minimum(depth, _segment_distance(leg.end, heel, grid_x, grid_y) / ankle_radius)
@@ -410,20 +479,6 @@ def _body_shape(
     return depth <= 1.0, np.clip(depth, 0.0, 1.0).astype(np.float32)
 
 
-def _tapered_limb_depth(
-    limb: Limb, radii: tuple[float, float, float], unit: float, grid_x: np.ndarray, grid_y: np.ndarray
-) -> np.ndarray:
-    """Distance from the limb's line over its radius there (above 1 outside it)."""
-    depth = np.full(grid_x.shape, np.inf)
-    for start, end, (start_radius, end_radius) in (
-        (limb.root, limb.joint, radii[:2]),
-        (limb.joint, limb.end, radii[1:]),
-    ):
-        distance, share = _segment_distance_and_share(start, end, grid_x, grid_y)
-        depth = np.minimum(depth, distance / (unit * (start_radius + share * (end_radius - start_radius))))
-    return depth
-
-
 def _limb_distance(limb: Limb, grid_x: np.ndarray, grid_y: np.ndarray) -> np.ndarray:
     return np.minimum(
         _segment_distance(limb.root, limb.joint, grid_x, grid_y),
@@ -432,19 +487,7 @@ def _limb_distance(limb: Limb, grid_x: np.ndarray, grid_y: np.ndarray) -> np.nda
 
 
 def _segment_distance(start: np.ndarray, end: np.ndarray, grid_x: np.ndarray, grid_y: np.ndarray) -> np.ndarray:
-    return _segment_distance_and_share(start, end, grid_x, grid_y)[0]
-
-
-def _segment_distance_and_share(
-    start: np.ndarray, end: np.ndarray, grid_x: np.ndarray, grid_y: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
-    """Distance of every point to the segment, and how far along it (0 to 1) its nearest point lies."""
-    start, end = np.asarray(start, np.float64), np.asarray(end, np.float64)
-    direction = end - start
-    length_squared = max(float(direction @ direction), 1e-9)
-    share = np.clip(((grid_x - start[0]) * direction[0] + (grid_y - start[1]) * direction[1]) / length_squared, 0, 1)
-    distance = np.hypot(grid_x - (start[0] + share * direction[0]), grid_y - (start[1] + share * direction[1]))
-    return distance, share
+    return segment_distance_and_share(start, end, grid_x, grid_y)[0]
 
 
 def _skin_fill(skin_lab: np.ndarray, bare_limbs_lab: np.ndarray, depth: np.ndarray) -> np.ndarray:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from tryon.pipeline.classic.body_points import BodyPoints, FaceBox
+from tryon.pipeline.classic.body_points import ARM_RADII, BodyPoints, FaceBox, limb_depth
 from tryon.pipeline.classic.fit import SleevePlacement, placed_corners
 from tryon.pipeline.classic.shading import apply_shading, torso_shading
 from tryon.pipeline.classic.tps import ThinPlateSpline, dense_map
@@ -53,6 +53,10 @@ ARMHOLE_DOWN_THE_ARM = 0.5
 SKIRT_SHADING_SHARE = 0.3
 # Gaps up to this wide (face widths) across a leg between a trouser leg's edges are covered.
 LEG_GAP_CLOSING = 0.8
+# Between the armpits and the hips, a garment's side is carried out to an arm hanging against the body up
+# to this far (face widths): the body's side lies behind the arm.
+UNDER_ARM_REACH = 0.6
+UNDER_ARM_INSET = 0.08  # ...in the colour of its side this far (face widths) inside its outline
 GAP_INPAINT_RADIUS = 3  # rendering pixels around the gap between the legs its shading is filled from
 
 
@@ -79,6 +83,7 @@ def render_garment(
     between_legs: np.ndarray | None = None,
     hanging_room: np.ndarray | None = None,
     cover_legs: bool = False,
+    under_arms: bool = False,
     not_skin: np.ndarray | None = None,
 ) -> GarmentLayer | None:
     """The garment's body drawn through the spline and its sleeves over `region`, or None where nothing
@@ -86,7 +91,8 @@ def render_garment(
     `between_legs` (the same kind of mask: where a skirt or dress hangs across the gap between the
     legs) and `hanging_room` (where it hangs free beside them), above the chin, over the `hands` (discs
     x, y, radius) or over bare arms in front of the torso. With `cover_legs` (trousers, shorts) each
-    garment leg also covers the person's own leg between its edges. `not_skin` (uint8, 255 where the
+    garment leg also covers the person's own leg between its edges; with `under_arms` (tops, dresses)
+    the garment's sides reach an arm hanging against the body. `not_skin` (uint8, 255 where the
     person's own garment was found) is never taken for a hand, whatever its colour (beige shorts).
     """
     left, top, right, bottom = region
@@ -118,13 +124,21 @@ def render_garment(
     if skin is not None and not_skin is not None:
         skin &= shrink(not_skin[top:bottom, left:right], small_size) < 128
     hands_area = _hands_keep_out(hands, origin=(left, top), size=small_size, factor=factor)
+    under_arm = None
     if skin is None:
         keep_out = hands_area
     else:
         # A hand is kept clear where it shows skin; a glove or sleeve inside its disc is still dressed.
         # A bare arm in front of the torso stays in front of the garment's body, but a sleeve covers it.
-        arm_in_front = _side_skin(skin, body, origin=(left, top), factor=factor) & ~on_sleeve
+        # Only the arm's own skin is inside a sleeve: a hand over the torso's side next to a sleeve laid over it
+        # stays in front of it too.
+        in_sleeve = _inside_arms(on_sleeve, body, origin=(left, top), factor=factor)
+        arm_in_front = _side_skin(skin, body, origin=(left, top), factor=factor) & ~in_sleeve
         keep_out = arm_in_front | (hands_area & skin)
+        if under_arms:
+            reached = _reach_hanging_arms(alpha, on_person, skin, body, origin=(left, top), factor=factor)
+            under_arm = (reached >= 0.5) & (alpha < 0.5)
+            alpha = reached
     # The garment fades in just below the chin instead of ending in a hard horizontal line.
     rows_below_chin = (np.arange(small_size[1]) + 0.5) / factor - 0.5 + top - body.chin_y
     chin_ramp = np.clip(rows_below_chin / (CHIN_FADE_FACE_FRACTION * body.unit), 0.0, 1.0).astype(np.float32)
@@ -172,6 +186,18 @@ def render_garment(
     for sleeve in sleeves:
         # A sleeve lies over the body's side where the two meet under the arm.
         _draw_sleeve_over(colours, garment_colours, sleeve, full_origin, detail)
+    if under_arm is not None and under_arm.any():
+        # Carried out under an arm, the garment's side holds its own colour: past its outline the product
+        # picture shows sleeves and background.
+        placed = (alpha >= 0.5) & ~under_arm
+        to_detail = ((factor, (left, top)), (detail, full_origin), detail_size)
+        colours = _held_sideways(
+            colours,
+            _resample(under_arm.astype(np.uint8) * 255, *to_detail) >= 128,
+            _resample(placed.astype(np.uint8) * 255, *to_detail) >= 128,
+            centre=(body.centre_x - full_origin[0] + 0.5) * detail - 0.5,
+            inset=max(1, round(UNDER_ARM_INSET * body.unit * detail)),
+        )
     detail_shading = _resample(shading, (factor, (left, top)), (detail, full_origin), detail_size)
     shaded = apply_shading(colours, detail_shading)
     if detail < 1.0:
@@ -191,6 +217,82 @@ def _cover_legs(alpha: np.ndarray, legs: np.ndarray, body: BodyPoints, *, factor
     width = max(3, 2 * round(LEG_GAP_CLOSING * body.unit * factor) + 1)
     closed = cv2.morphologyEx(alpha, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (width, 1)))
     return np.where(legs, np.maximum(alpha, closed), alpha).astype(np.float32)
+
+
+def _reach_hanging_arms(
+    alpha: np.ndarray,
+    on_person: np.ndarray,
+    skin: np.ndarray,
+    body: BodyPoints,
+    *,
+    origin: tuple[int, int],
+    factor: float,
+) -> np.ndarray:
+    """The garment's body carried out to an arm hanging against it: on each row between the armpits and
+    the hips, the person's pixels from the side of the garment's body out to its own sleeve (the arm's
+    inner side included), or else out to bare skin, up to UNDER_ARM_REACH away, are covered. The body's
+    outline is read from the mask clamped to human proportions, so a garment fitted to it stopped short of
+    an arm lying against a wide torso, and the strip between them showed the old top, or skin painted
+    where it was. Where the background shows between body and arm nothing changes."""
+    garment = alpha >= 0.5
+    height, width = alpha.shape
+    reach = max(1, round(UNDER_ARM_REACH * body.unit * factor))
+    rows = (np.arange(height) + 0.5) / factor - 0.5 + origin[1]
+    centre = round((body.centre_x - origin[0] + 0.5) * factor - 0.5)
+    armpit_y = (body.left_chest[1] + body.right_chest[1]) / 2
+    if not 0 <= centre < width:
+        return alpha
+    torso_rows = np.flatnonzero((rows > armpit_y) & (rows < body.hip_centre[1]) & garment[:, centre])
+    reached = alpha.copy()
+    steps = np.arange(1, reach + 1)
+    for step in (1, -1):
+        # The end of the garment's run through the centre on each row, and the columns beyond it.
+        towards_edge = garment[torso_rows, centre::step] if step > 0 else garment[torso_rows, centre::-1]
+        run = np.where(towards_edge.all(axis=1), towards_edge.shape[1], np.argmax(~towards_edge, axis=1))
+        columns = centre + step * (run[:, None] - 1 + steps[None, :])
+        inside = (columns >= 0) & (columns < width)
+        clipped = np.clip(columns, 0, width - 1)
+        row_index = torso_rows[:, None]
+        person, cloth, bare = (plane[row_index, clipped] & inside for plane in (on_person, garment, skin))
+        # Up to the garment's own sleeve everything on the person is covered, the arm's inner side too (a
+        # sleeve narrower than the arm); else up to bare skin, never across the background.
+        stops = ~person | cloth
+        stop = np.where(stops.any(axis=1), np.argmax(stops, axis=1), reach)
+        at_stop = np.clip(stop, 0, reach - 1)
+        sleeve_reached = (stop < reach) & cloth[np.arange(len(torso_rows)), at_stop]
+        before_stop = steps[None, :] <= stop[:, None]
+        bare_before_stop = bare & before_stop
+        first_bare = np.where(bare_before_stop.any(axis=1), np.argmax(bare_before_stop, axis=1), 0)
+        length = np.where(sleeve_reached, stop, first_bare)
+        covered = steps[None, :] <= length[:, None]
+        reached[np.broadcast_to(row_index, covered.shape)[covered], clipped[covered]] = 1.0
+    return reached
+
+
+def _held_sideways(
+    colours: np.ndarray, held: np.ndarray, source: np.ndarray, *, centre: float, inset: int
+) -> np.ndarray:
+    """`colours` with the `held` pixels, and the `inset` outline pixels of `source` beside them (they blend
+    with the product picture's background), in the colour of the nearest remaining `source` pixel on their
+    row towards the `centre` column, smoothed over `inset` (a single pixel's colour drew streaks)."""
+    height, width = held.shape
+    band = 2 * inset + 1
+    held = held | (source & (cv2.dilate(held.astype(np.uint8), np.ones((1, band), np.uint8)) > 0))
+    source = source & ~held
+    columns = np.broadcast_to(np.arange(width), (height, width))
+    from_left = np.maximum.accumulate(np.where(source, columns, -1), axis=1)
+    from_right = np.minimum.accumulate(np.where(source, columns, width)[:, ::-1], axis=1)[:, ::-1]
+    nearer = np.where(columns > centre, from_left, from_right)
+    usable = held & (nearer >= 0) & (nearer < width)
+    rows = np.broadcast_to(np.arange(height)[:, None], (height, width))
+    # The side's colour, averaged over the source pixels around each (none of the product's background).
+    weight = cv2.blur(source.astype(np.float32), (band, band))
+    smooth = (
+        cv2.blur(colours.astype(np.float32) * source[:, :, None], (band, band)) / np.maximum(weight, 1e-6)[:, :, None]
+    )
+    held_colours = colours.copy()
+    held_colours[usable] = np.clip(smooth[rows[usable], nearer[usable]] + 0.5, 0, 255).astype(colours.dtype)
+    return held_colours
 
 
 def _close_armholes(alpha: np.ndarray, body: BodyPoints, *, origin: tuple[int, int], factor: float) -> np.ndarray:
@@ -312,6 +414,20 @@ def _side_skin(skin: np.ndarray, body: BodyPoints, *, origin: tuple[int, int], f
     armpits_y = (body.left_chest[1] + body.right_chest[1]) / 2
     between_armpits_and_hips = (rows > armpits_y) & (rows < body.hip_centre[1])
     return skin & at_sides[None, :] & over_torso & between_armpits_and_hips[:, None]
+
+
+def _inside_arms(pixels: np.ndarray, body: BodyPoints, *, origin: tuple[int, int], factor: float) -> np.ndarray:
+    """Which of the rendering's `pixels` (bool) lie inside an arm itself: capsules of human proportions
+    (`ARM_RADII`) along each arm."""
+    rows, columns = np.nonzero(pixels)
+    inside = np.zeros(pixels.shape, bool)
+    photo_x = (columns + 0.5) / factor - 0.5 + origin[0]
+    photo_y = (rows + 0.5) / factor - 0.5 + origin[1]
+    depth = np.minimum(
+        *(limb_depth(arm, ARM_RADII, body.unit, photo_x, photo_y) for arm in (body.left_arm, body.right_arm))
+    )
+    inside[rows, columns] = depth <= 1.0
+    return inside
 
 
 def _hands_keep_out(

@@ -1,0 +1,53 @@
+"""Stage 4, rendering, on the drawn person: where the garment reaches beyond the fitted outline."""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+from revetir.testing.drawn_people import LIMB_WIDTHS, SKIN, TOP, full_length_person
+from revetir.testing.product_photos import tshirt_photo
+from tryon.pipeline import person
+from tryon.pipeline.classic.engine import ClassicTryOnEngine
+
+# Elbows and wrists further out than the drawn person's, the torso widened out to the arms.
+WIDE_ARMS = {
+    "left_elbow": (360, 320),
+    "right_elbow": (120, 320),
+    "left_wrist": (365, 440),
+    "right_wrist": (115, 440),
+}
+
+
+def wide_person_with_arms_against_the_body():
+    """The drawn person with a torso wider than the proportions the fit allows (a plus-size figure), its
+    sides hidden behind the arms hanging against it, in the grey top."""
+    photo, analysis = full_length_person(WIDE_ARMS)
+    mask = analysis.person_mask
+    widened = np.array([(170, 190), (310, 190), (352, 240), (350, 450), (130, 450), (128, 240)])
+    for canvas, value in ((photo, TOP), (mask, 255)):
+        cv2.fillPoly(canvas, [widened], value)
+    for side in ("left", "right"):
+        joints = [analysis.point(f"{side}_{name}") for name in ("shoulder", "elbow", "wrist")]
+        shoulder, elbow, wrist = (tuple(round(float(value)) for value in joint) for joint in joints)
+        cv2.line(photo, shoulder, elbow, TOP, LIMB_WIDTHS["arm"])
+        cv2.line(photo, elbow, wrist, SKIN, LIMB_WIDTHS["forearm"])
+        cv2.circle(photo, wrist, LIMB_WIDTHS["forearm"] // 2, SKIN, -1)
+    return photo, analysis
+
+
+def test_a_tops_sides_reach_the_arms_hanging_against_a_wide_body(monkeypatch):
+    # The fitted outline stops at human proportions of the shoulders' spacing, short of the arms: the strip
+    # of body between showed the old top, or skin painted over it. The body's side lies behind the arm.
+    photo, analysis = wide_person_with_arms_against_the_body()
+    monkeypatch.setattr(person, "analyse_body", lambda rgb: analysis)
+
+    result = ClassicTryOnEngine().run(photo, tshirt_photo(colour=(40, 90, 190)))
+
+    garment = result.garment_mask > 0
+    rows = slice(340, 430)  # below the elbows, above the hips
+    for strip in (slice(322, 340), slice(140, 158)):  # between the fitted sides and the forearms
+        assert garment[rows, strip].mean() > 0.9
+    # The forearms themselves stay bare, and nothing is drawn off the person.
+    assert not garment[360:420, 358:368].any() and not garment[360:420, 112:122].any()
+    assert not np.any(garment & (result.person_mask == 0))
