@@ -158,10 +158,12 @@ def _body_sides(
     return float(np.median(runs[narrow, 0])), float(np.median(runs[narrow, 1]))
 
 
-def top_points(cloth_mask: np.ndarray) -> TopPoints:
+def top_points(cloth_mask: np.ndarray, *, body_sides: tuple[float, float] | None = None) -> TopPoints:
     """Read collar, shoulders, armpits, sleeve ends and hem corners from a flat top's cloth mask.
 
     Pass the front of the garment (`without_hood`): a hood above the shoulders would be read as the collar.
+    `body_sides` (left and right column) replaces the body's sides read from the mask where the caller
+    knows them better (a dress's bodice whose sleeves stay joined to it, `dress_points`).
     """
     rows = np.flatnonzero(cloth_mask.any(axis=1))
     if np.count_nonzero(cloth_mask) < MIN_GARMENT_PIXELS or len(rows) < 8:
@@ -170,7 +172,7 @@ def top_points(cloth_mask: np.ndarray) -> TopPoints:
     garment_height = bottom - top + 1
     filled = cloth_mask > 0
     lefts, rights, widths = _row_extents(filled, rows)
-    body_left, body_right = _body_sides(filled, lefts, rights, widths, top, bottom)
+    body_left, body_right = body_sides or _body_sides(filled, lefts, rights, widths, top, bottom)
     body_width = body_right - body_left
 
     centre_x = (body_left + body_right) / 2
@@ -353,6 +355,10 @@ CROTCH_MAX_SHARE = 0.92
 # the top DRESS_BUST_ROWS of the height) and DRESS_WAIST_LOWEST of the height.
 DRESS_BUST_ROWS = 0.35
 DRESS_WAIST_LOWEST = 0.6
+# A bodice read as this much wider than its waist seam, with no sleeves found, has its sleeves joined to
+# it all the way down (puff sleeves on a short bodice): the flat lays of the development set read 0.97-1.02,
+# the floral puff-sleeve midi 1.36.
+BODICE_WIDER_THAN_WAIST = 1.2
 
 
 @dataclass(frozen=True)
@@ -459,8 +465,15 @@ def dress_points(cloth_mask: np.ndarray) -> DressPoints:
     waist = int(band[bust + narrowest[-1]])
     bodice = cloth_mask.copy()
     bodice[waist + 1 :] = 0
+    top_part = top_points(bodice)
+    waist_left, waist_right = runs[bust + narrowest[-1]]
+    bodice_width = top_part.right_armpit[0] - top_part.left_armpit[0]
+    if top_part.left_sleeve_end is None and bodice_width > BODICE_WIDER_THAN_WAIST * (waist_right - waist_left):
+        # The sleeves were read as body, so they would be drawn over the shoulders as a wide bodice: read
+        # the bodice again as wide as its waist seam, which finds the sleeves beyond it.
+        top_part = top_points(bodice, body_sides=(float(waist_left), float(waist_right)))
     return DressPoints(
-        top=top_points(bodice),
+        top=top_part,
         left_hem=(float(lefts[hem_row]), float(hem_row)),
         right_hem=(float(rights[hem_row]), float(hem_row)),
     )

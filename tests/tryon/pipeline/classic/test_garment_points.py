@@ -150,3 +150,22 @@ def test_a_dress_is_read_as_a_top_down_to_its_waist_and_a_skirt_to_its_hem(style
 def test_only_the_tee_dress_has_sleeves():
     assert dress_points(drawn_mask(GarmentStyle.TEE_DRESS)).top.left_sleeve_end is not None
     assert dress_points(drawn_mask(GarmentStyle.STRAP_DRESS)).top.left_sleeve_end is None
+
+
+def test_puff_sleeves_joined_to_a_short_bodice_are_read_as_sleeves():
+    # A floral puff-sleeve midi's flat lay: the puffs touch the bodice down to the waist seam, so no row
+    # of the bodice shows a gap; read as body they made the bodice 1.4 times its waist and were drawn
+    # over the shoulders with the old garment showing beside them.
+    canvas = Image.new("L", (800, 1000), 0)
+    draw = ImageDraw.Draw(canvas)
+    draw.polygon([(270, 80), (530, 80), (540, 300), (260, 300)], fill=255)  # bodice, waist seam at y=300
+    draw.ellipse((150, 70, 330, 300), fill=255)  # left puff sleeve, joined to the bodice
+    draw.ellipse((470, 70, 650, 300), fill=255)  # right puff sleeve
+    draw.polygon([(260, 300), (540, 300), (640, 920), (160, 920)], fill=255)  # skirt
+
+    top = dress_points(np.asarray(canvas)).top
+
+    assert top.left_sleeve_end is not None and top.right_sleeve_end is not None
+    assert top.left_sleeve_end[0] < 200 and top.right_sleeve_end[0] > 600
+    assert top.right_armpit[0] - top.left_armpit[0] == pytest.approx(280, rel=0.15)  # the bodice, not the puffs
+    assert top.left_shoulder[1] < top.left_armpit[1] < 300

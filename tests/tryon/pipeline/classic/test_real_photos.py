@@ -226,15 +226,19 @@ def test_face_and_background_far_from_the_body_are_unchanged(dressed, person, ga
 )
 def test_the_garment_keeps_the_product_pictures_colours_without_a_halo(engine, dressed, person, garment, garment_type):
     # g24 is the light-blue floral dress that came out saturated cyan with a white halo.
-    _, _, result = dressed(person, garment, garment_type)
+    photo, _, result = dressed(person, garment, garment_type)
     side = engine.prepare_garment(product_picture(garment), garment_type=garment_type)
     cloth = cv2.erode((side.arrays["alpha"] >= 0.99).astype(np.uint8), np.ones((7, 7), np.uint8)) > 0
     product = np.median(lab(side.arrays["colours"][cloth]), axis=0)
     placed = (result.garment_mask > 0).astype(np.uint8)
     inside = cv2.erode(placed, np.ones((9, 9), np.uint8)) > 0
-    outline = (placed > 0) & ~(cv2.erode(placed, np.ones((5, 5), np.uint8)) > 0)
     image = np.asarray(result.image)
-    worn, edge = np.median(lab(image[inside]), axis=0), np.median(lab(image[outline]), axis=0)
+    worn = np.median(lab(image[inside]), axis=0)
+    # The outline where the photo under it is no lighter than the garment: over a white wall a soft edge
+    # is lighter by rights, and a halo could not be seen there anyway.
+    outline = (placed > 0) & ~(cv2.erode(placed, np.ones((5, 5), np.uint8)) > 0)
+    outline &= lab(photo).reshape(photo.shape)[..., 0] <= worn[0]
+    edge = np.median(lab(image[outline]), axis=0)
 
     assert np.abs(worn[1:] - product[1:]).max() <= 6, f"hue or chroma shifted: {worn} vs the product's {product}"
     assert edge[0] - worn[0] <= 12, f"a light halo round the garment: outline {edge[0]} vs inside {worn[0]}"
