@@ -13,14 +13,19 @@ shopper's message. montage.png holds the tops, montage_garment_types.png the ful
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
+import django
 import numpy as np
 from PIL import Image
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(PROJECT_ROOT))
+# The demo garments' drawings name their garment type by the shop's model (shop.models.GarmentType).
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "revetir.settings")
+django.setup()
 
 from revetir.testing.body_photos import camera_man, distant, mirrored  # noqa: E402
 from revetir.testing.drawn_people import full_length_person  # noqa: E402
