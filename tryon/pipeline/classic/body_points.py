@@ -350,6 +350,18 @@ def limb_depth(
     return depth
 
 
+def limb_distance(limb: Limb, grid_x: np.ndarray, grid_y: np.ndarray) -> np.ndarray:
+    """Distance of every grid point to the limb's line (root → joint → end)."""
+    return np.minimum(
+        segment_distance(limb.root, limb.joint, grid_x, grid_y), segment_distance(limb.joint, limb.end, grid_x, grid_y)
+    )
+
+
+def segment_distance(start: np.ndarray, end: np.ndarray, grid_x: np.ndarray, grid_y: np.ndarray) -> np.ndarray:
+    """Distance of every grid point to the segment from `start` to `end`."""
+    return segment_distance_and_share(start, end, grid_x, grid_y)[0]
+
+
 def segment_distance_and_share(
     start: np.ndarray, end: np.ndarray, grid_x: np.ndarray, grid_y: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:

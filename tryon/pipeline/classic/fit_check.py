@@ -24,7 +24,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from tryon.pipeline.classic.body_points import BodyPoints, Limb
+from tryon.pipeline.classic.body_points import BodyPoints, limb_distance
 from tryon.pipeline.classic.fit import SleevePlacement
 from tryon.pipeline.classic.tps import ThinPlateSpline
 from tryon.pipeline.contract import FULL_BODY, LOWER_BODY, UPPER_BODY, GarmentFitError
@@ -114,7 +114,7 @@ def measure_fit(
         sleeve_cover |= cv2.remap(sleeve.alpha, sleeve_x, sleeve_y, cv2.INTER_LINEAR) >= COVERED_ALPHA
     covered = torso | sleeve_cover
     arms_distance = np.minimum(
-        _distance_to_limb(body.left_arm, grid_x, grid_y), _distance_to_limb(body.right_arm, grid_x, grid_y)
+        limb_distance(body.left_arm, grid_x, grid_y), limb_distance(body.right_arm, grid_x, grid_y)
     )
     off_arm = sleeve_cover & ~torso & (arms_distance > SLEEVE_REACH_FACE_WIDTHS * body.unit)
     sleeve_off_arm_share = float(off_arm.sum()) / max(int((sleeve_cover & ~torso).sum()), 1)
@@ -136,21 +136,6 @@ def measure_fit(
     return FitReport(
         folded_share, stretched_share, core_covered, far_outside_share, wrong_part_share, sleeve_off_arm_share
     )
-
-
-def _distance_to_limb(limb: Limb, grid_x: np.ndarray, grid_y: np.ndarray) -> np.ndarray:
-    """Distance of every grid point to the limb's line (root → joint → end)."""
-    return np.minimum(
-        _distance_to_segment(limb.root, limb.joint, grid_x, grid_y),
-        _distance_to_segment(limb.joint, limb.end, grid_x, grid_y),
-    )
-
-
-def _distance_to_segment(start: np.ndarray, end: np.ndarray, grid_x: np.ndarray, grid_y: np.ndarray) -> np.ndarray:
-    direction = np.asarray(end, np.float64) - np.asarray(start, np.float64)
-    length_squared = max(float(direction @ direction), 1e-9)
-    share = np.clip(((grid_x - start[0]) * direction[0] + (grid_y - start[1]) * direction[1]) / length_squared, 0, 1)
-    return np.hypot(grid_x - (start[0] + share * direction[0]), grid_y - (start[1] + share * direction[1]))
 
 
 def _core(body: BodyPoints, garment_type: str, grid_x: np.ndarray, grid_y: np.ndarray) -> np.ndarray:

@@ -31,9 +31,9 @@ from tryon.pipeline.classic.body_points import (
     ARM_RADII,
     LEG_RADII,
     BodyPoints,
-    Limb,
     limb_depth,
-    segment_distance_and_share,
+    limb_distance,
+    segment_distance,
 )
 from tryon.pipeline.classic.render import HAND_SAMPLE_SHARE, pixels_around, skin_reference_pixels
 from tryon.pipeline.contract import FULL_BODY, LOWER_BODY, UPPER_BODY
@@ -183,7 +183,7 @@ def clear_old_garment(
         # A sleeve seen past an arm held in front of the body (a mirror selfie's raised arm) is cut off from
         # the chest: what lies on an arm's own line is the top's too.
         for arm in (body.left_arm, body.right_arm):
-            seeds = seeds | (_limb_distance(arm, grid_x, grid_y) <= ARM_RADII[0] * body.unit)
+            seeds = seeds | (limb_distance(arm, grid_x, grid_y) <= ARM_RADII[0] * body.unit)
     old = _joined_to(old & zone, seeds)
     if not old.any():
         return ClearedPhoto(person_rgb, None, person_mask)
@@ -410,14 +410,14 @@ def _zone(
         above_trousers = grid_y <= body.waistband_y
         zone |= above_trousers
         for arm in (body.left_arm, body.right_arm):
-            near_arm = _limb_distance(arm, grid_x, grid_y)
+            near_arm = limb_distance(arm, grid_x, grid_y)
             zone |= near_arm <= np.where(above_trousers, ARM_ZONE_RADIUS, ARM_BESIDE_HIPS_RADIUS) * body.unit
     if garment_type in (LOWER_BODY, FULL_BODY):
         # Down to the floor (a long skirt's hem lies below the ankles), but never on the feet.
         waist_y = body.waistband_y - BOTTOM_ABOVE_WAISTBAND * (hip_y - shoulder_y)
         on_feet = np.zeros(grid_x.shape, bool)
         for heel, toes in feet:
-            on_feet |= (grid_y >= heel[1]) & (_segment_distance(heel, toes, grid_x, grid_y) <= FOOT_RADIUS * body.unit)
+            on_feet |= (grid_y >= heel[1]) & (segment_distance(heel, toes, grid_x, grid_y) <= FOOT_RADIUS * body.unit)
         zone |= (grid_y >= waist_y) & ~on_feet
     return zone
 
@@ -436,7 +436,7 @@ def _sample_region(body: BodyPoints, garment_type: str, grid_x: np.ndarray, grid
         for leg in (body.left_leg, body.right_leg):
             start = leg.root + 0.1 * (leg.joint - leg.root)
             end = leg.root + THIGH_SAMPLE_SHARE * (leg.joint - leg.root)
-            region |= _segment_distance(start, end, grid_x, grid_y) <= THIGH_SAMPLE_RADIUS * body.unit
+            region |= segment_distance(start, end, grid_x, grid_y) <= THIGH_SAMPLE_RADIUS * body.unit
     return region
 
 
@@ -445,7 +445,7 @@ def _shin_region(body: BodyPoints, grid_x: np.ndarray, grid_y: np.ndarray) -> np
     region = np.zeros(grid_x.shape, bool)
     for leg in (body.left_leg, body.right_leg):
         start, end = (leg.joint + share * (leg.end - leg.joint) for share in SHIN_SAMPLE_SHARES)
-        region |= _segment_distance(start, end, grid_x, grid_y) <= THIGH_SAMPLE_RADIUS * body.unit
+        region |= segment_distance(start, end, grid_x, grid_y) <= THIGH_SAMPLE_RADIUS * body.unit
     return region
 
 
@@ -466,7 +466,7 @@ def _body_shape(
         depth = np.minimum(depth, limb_depth(limb, radii, body.unit, grid_x, grid_y))
     for leg, (heel, _) in zip((body.left_leg, body.right_leg), feet, strict=True):
         ankle_radius = LEG_RADII[2] * body.unit
-        depth = np.minimum(depth, _segment_distance(leg.end, heel, grid_x, grid_y) / ankle_radius)
+        depth = np.minimum(depth, segment_distance(leg.end, heel, grid_x, grid_y) / ankle_radius)
     sides = np.array([body.torso_sides_at(y) for y in grid_y[:, 0]])
     middle, half = sides.mean(axis=1)[:, None], np.diff(sides, axis=1) / 2
     # From the base of the neck the torso widens to the shoulders along rounded slopes, not as a box.
@@ -477,17 +477,6 @@ def _body_shape(
     torso_rows = (grid_y >= body.neck[1]) & (grid_y <= body.hip_centre[1])
     depth = np.minimum(depth, np.where(torso_rows, np.abs(grid_x - middle) / half, np.inf))
     return depth <= 1.0, np.clip(depth, 0.0, 1.0).astype(np.float32)
-
-
-def _limb_distance(limb: Limb, grid_x: np.ndarray, grid_y: np.ndarray) -> np.ndarray:
-    return np.minimum(
-        _segment_distance(limb.root, limb.joint, grid_x, grid_y),
-        _segment_distance(limb.joint, limb.end, grid_x, grid_y),
-    )
-
-
-def _segment_distance(start: np.ndarray, end: np.ndarray, grid_x: np.ndarray, grid_y: np.ndarray) -> np.ndarray:
-    return segment_distance_and_share(start, end, grid_x, grid_y)[0]
 
 
 def _skin_fill(skin_lab: np.ndarray, bare_limbs_lab: np.ndarray, depth: np.ndarray) -> np.ndarray:
