@@ -367,6 +367,9 @@ SHOP_CHECKOUT_WAIT_SECONDS = env_int("REVETIR_CHECKOUT_WAIT_SECONDS", 10)
 SHOP_CHECKOUT_REPEAT_SECONDS = env_int("REVETIR_CHECKOUT_REPEAT_SECONDS", 300)
 # How stale the product list may be after a stock change that bypasses model signals (0: no cache).
 SHOP_CATALOGUE_CACHE_SECONDS = env_int("REVETIR_CATALOGUE_CACHE_SECONDS", 10)
+# How long a signed-in shopper's cart badge and saved photos are kept between pages; every write of
+# them replaces them at once (revetir.shopper_cache), so this only bounds a write that was missed (0: off).
+SHOPPER_CACHE_SECONDS = env_int("REVETIR_SHOPPER_CACHE_SECONDS", 300)
 
 # --- Card payments (Stripe) -------------------------------------------------------------------
 # Without both keys the shop takes pay on delivery only (`manage.py check` says so).

@@ -20,6 +20,10 @@ class TryonConfig(AppConfig):
         post_delete.connect(
             receivers.delete_files_of_deleted_photo, sender=PersonPhoto, dispatch_uid="tryon-photo-files"
         )
+        for change, signal in (("saved", post_save), ("deleted", post_delete)):
+            signal.connect(
+                receivers.forget_saved_photos, sender=PersonPhoto, dispatch_uid=f"tryon-saved-photos-{change}"
+            )
         post_delete.connect(receivers.delete_files_of_deleted_job, sender=TryOnJob, dispatch_uid="tryon-job-files")
         post_delete.connect(
             receivers.delete_files_of_deleted_photo_preparation,

@@ -8,6 +8,7 @@ picture outlives the row that points to it.
 from __future__ import annotations
 
 from accounts.models import User
+from revetir.shopper_cache import forget_shopper_values
 from shop.models import ProductImage
 from tryon.models import GarmentPreparation, PersonPhoto, PhotoPreparation, TryOnJob
 from tryon.preparations import side_cache
@@ -23,6 +24,11 @@ def delete_tryon_data_of_deleted_account(sender: type, *, user: User, **kwargs: 
 def delete_files_of_deleted_photo(sender: type, *, instance: PersonPhoto, **kwargs: object) -> None:
     side_cache.forget(instance.file_name)
     delete_private_files(instance.file_name)
+
+
+def forget_saved_photos(sender: type, *, instance: PersonPhoto, **kwargs: object) -> None:
+    """A photo saved or deleted anywhere makes its owner's kept list of saved photos stale."""
+    forget_shopper_values(instance.owner_id)
 
 
 def delete_files_of_deleted_job(sender: type, *, instance: TryOnJob, **kwargs: object) -> None:

@@ -19,6 +19,7 @@ from shop.services.cart import (
     cart_merge,
     cart_merge_on_login,
     describe_variant,
+    forget_cart_badge,
     line_limit_message,
     max_line_quantity,
 )
@@ -64,6 +65,7 @@ __all__ = [
     "cart_merge",
     "cart_merge_on_login",
     "describe_variant",
+    "forget_cart_badge",
     "line_limit_message",
     "max_line_quantity",
     "new_checkout_key",

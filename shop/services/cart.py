@@ -15,6 +15,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from revetir.object_keys import primary_key_or_none
+from revetir.shopper_cache import forget_shopper_values
 from shop import tryon_hooks
 from shop.models import Cart, CartLine, Variant
 
@@ -109,6 +110,18 @@ def cart_get_or_create(*, user, session: SessionBase) -> Cart:
     return cart_get_or_create_for_session(session=session)
 
 
+def forget_cart_badge(*, cart_id: object) -> None:
+    """The cart's owner (if signed in) gets their header's cart badge counted again on the next page."""
+    forget_shopper_values(Cart.objects.filter(pk=cart_id).values_list("user_id", flat=True).first())
+
+
+def _cart_changed(*, cart_id: object) -> None:
+    """After a line changed: the cart's time moves on and its badge is counted again (a conditional
+    UPDATE of a quantity sends no signal)."""
+    Cart.objects.filter(pk=cart_id).update(updated_at=timezone.now())
+    forget_cart_badge(cart_id=cart_id)
+
+
 def _line_limit(variant: Variant) -> int:
     return max(0, min(max_line_quantity(), variant.stock))
 
@@ -146,7 +159,7 @@ def _put_in_cart(*, cart: Cart, variant: Variant, quantity: int, tryon_job_id=No
         if tryon_job_id is not None and line.tryon_job_id is None:
             CartLine.objects.filter(pk=line.pk, tryon_job__isnull=True).update(tryon_job_id=tryon_job_id)
             line.tryon_job_id = tryon_job_id
-    Cart.objects.filter(pk=cart.pk).update(updated_at=timezone.now())
+    _cart_changed(cart_id=cart.pk)
     return CartLineChange(description=description, requested=requested, quantity=allowed, line=line)
 
 
@@ -194,13 +207,13 @@ def cart_line_set_quantity(*, line: CartLine, quantity: int) -> CartLineChange:
         return CartLineChange(description=description, requested=quantity, quantity=0, line=None)
     CartLine.objects.filter(pk=line.pk).update(quantity=allowed)
     line.quantity = allowed
-    Cart.objects.filter(pk=line.cart_id).update(updated_at=timezone.now())
+    _cart_changed(cart_id=line.cart_id)
     return CartLineChange(description=description, requested=quantity, quantity=allowed, line=line)
 
 
 def cart_line_remove(*, line: CartLine) -> None:
     line.delete()
-    Cart.objects.filter(pk=line.cart_id).update(updated_at=timezone.now())
+    _cart_changed(cart_id=line.cart_id)
 
 
 def cart_merge(*, source: Cart, target: Cart) -> list[CartLineChange]:

@@ -8,6 +8,7 @@ from django.http import HttpRequest
 from django.template.loader import render_to_string
 from django.utils.functional import SimpleLazyObject
 
+from revetir.shopper_cache import shopper_value
 from shop.catalogue_cache import VERSION_CONTEXT_NAME, cached_value
 from shop.models import Product, ProductImage
 from tryon import selectors
@@ -64,11 +65,14 @@ def tryon_panel(context: template.Context, product: Product) -> dict:
 
 def shopper_photos(request: HttpRequest) -> list[PersonPhoto]:
     """The signed-in shopper's saved photos, newest first and labelled, read once per request: the
-    try-on panel, its form and "See it on me" on the same page all show them (one query instead of
-    five). Kept on the request, which only this shopper's page sees, never in a shared cache."""
+    try-on panel, its form and "See it on me" on the same page all show them. Kept on the request,
+    and between pages in the shopper's own cache (revetir.shopper_cache), never in a shared one."""
     photos = getattr(request, SHOPPER_PHOTOS_ATTRIBUTE, None)
     if photos is None:
-        photos = selectors.labelled_photos_for_user(user=request.user)
+        user = request.user
+        photos = shopper_value(
+            user_id=user.pk, name="saved_photos", compute=lambda: selectors.labelled_photos_for_user(user=user)
+        )
         setattr(request, SHOPPER_PHOTOS_ATTRIBUTE, photos)
     return photos
 
