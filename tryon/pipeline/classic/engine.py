@@ -101,8 +101,10 @@ STAGE_SHARES: dict[str, float] = {
 # also taken where the body model's mask missed it (a bell sleeve's flare, a wide skirt's dark outline); a
 # top's or dress's sides reach the arms hanging against a wide body; each sleeve piece lies on the arm by
 # the sleeve's own middle, not by its inner edge, and without a turn away from the body. 8: a dress whose
-# sleeves stay joined to a short bodice down to the waist (puff sleeves) has them read as sleeves.
-METHOD_VERSION = 8
+# sleeves stay joined to a short bodice down to the waist (puff sleeves) has them read as sleeves. 9: such a
+# dress has its shoulders on its sleeve heads, not at its narrow waist seam (it was a fifth too long); an
+# old skirt's hem hanging over the shoes goes too; a garment's side reaches a hand hanging below the hips.
+METHOD_VERSION = 9
 # Alpha from which a garment pixel counts as cloth in the mask shown to staff.
 CLOTH_ALPHA = 0.5
 

@@ -11,6 +11,7 @@ corners. Dresses: a top read above the waist (the narrowest row below the bust) 
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 import cv2
@@ -360,6 +361,12 @@ DRESS_WAIST_LOWEST = 0.6
 # dresses read 0.99-1.07 (the sleeveless strap dress 1.04), the floral puff-sleeve midi 1.77; a fitted
 # sleeveless bodice flaring wider than its waist must not be taken for sleeves.
 BODICE_WIDER_THAN_WAIST = 1.4
+# Such a bodice's waist seam says nothing of its shoulders (smocking shows it unstretched, far narrower
+# than the chest it fits): its shoulder seams end on the sleeve heads, where the outline has fallen this
+# share of the waist seam's width below the neckline's highest point outwards from them (a shoulder seam
+# slopes about 20 degrees over a third of the width), but no further out than halfway to the sleeve's end.
+SHOULDER_SEAM_DROP = 0.1
+SHOULDER_SEAM_MAX_SHARE = 0.5
 
 
 @dataclass(frozen=True)
@@ -473,8 +480,33 @@ def dress_points(cloth_mask: np.ndarray) -> DressPoints:
         # The sleeves were read as body, so they would be drawn over the shoulders as a wide bodice: read
         # the bodice again as wide as its waist seam, which finds the sleeves beyond it.
         top_part = top_points(bodice, body_sides=(float(waist_left), float(waist_right)))
+        top_part = _shoulders_on_sleeve_heads(filled, top_part, drop=SHOULDER_SEAM_DROP * (waist_right - waist_left))
     return DressPoints(
         top=top_part,
         left_hem=(float(lefts[hem_row]), float(hem_row)),
         right_hem=(float(rights[hem_row]), float(hem_row)),
     )
+
+
+def _shoulders_on_sleeve_heads(filled: np.ndarray, top: TopPoints, *, drop: float) -> TopPoints:
+    """`top` with each shoulder moved out along the outline to where it has fallen `drop` pixels below
+    the highest point between there and the centre line, at most SHOULDER_SEAM_MAX_SHARE of the way to
+    the sleeve's end. The garment's scale on the body is its shoulders' width: read at a narrow waist
+    seam, it made a puff-sleeve dress a fifth too long."""
+    if top.left_sleeve_end is None or top.right_sleeve_end is None:
+        return top
+    tops = np.where(filled.any(axis=0), filled.argmax(axis=0), filled.shape[0]).astype(float)
+    centre = round(top.centre_x)
+    shoulders = []
+    for shoulder, sleeve_end, outwards in (
+        (top.left_shoulder, top.left_sleeve_end, -1),
+        (top.right_shoulder, top.right_sleeve_end, 1),
+    ):
+        limit = round(shoulder[0] + SHOULDER_SEAM_MAX_SHARE * (sleeve_end[0] - shoulder[0]))
+        highest = float(tops[min(centre, round(shoulder[0])) : max(centre, round(shoulder[0])) + 1].min())
+        column = round(shoulder[0])
+        while column != limit and tops[column] < highest + drop:
+            highest = min(highest, float(tops[column]))
+            column += outwards
+        shoulders.append((float(column), float(tops[column])))
+    return dataclasses.replace(top, left_shoulder=shoulders[0], right_shoulder=shoulders[1])

@@ -56,6 +56,16 @@ BOTTOM_ABOVE_WAISTBAND = 0.0
 # (face widths; a shoe seen from the front is about 0.7 wide and reaches 0.6 below the ankle joint).
 FOOT_RADIUS = 0.45
 FOOT_LENGTH = 0.6
+# A hem over the feet hangs as low as it does beside them, read within this far (face widths) past a foot.
+HEM_BESIDE_FEET = 0.5
+# ...and, draped over them, down to this much lower (face widths) in front of them.
+HEM_DRAPE = 0.35
+# The shoes' colours are sampled this high (face widths) above the soles; over the feet the old
+# garment is taken within this far (face widths) of its colours that hold less than this share of the
+# shoes' samples (a dark shoe's shadows pass for black trousers; white dots on a black skirt do not).
+SOLE_SAMPLE_HEIGHT = 0.2
+HEM_PATTERN_REACH = 0.1
+SHOE_COLOUR_SHARE = 0.002
 # Arms anywhere are part of a top's zone, this wide (face widths) around their line.
 ARM_ZONE_RADIUS = 0.7
 ARM_BESIDE_HIPS_RADIUS = 0.3  # below the waistband, only the arm itself: trousers lie around it
@@ -178,6 +188,15 @@ def clear_old_garment(
     # Specks and pinholes are colour noise: a garment is a solid region.
     kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (5, 5))
     old = cv2.morphologyEx(cv2.morphologyEx(old.astype(np.uint8), cv2.MORPH_CLOSE, kernel), cv2.MORPH_OPEN, kernel) > 0
+    shoes = np.zeros(old.shape, bool)  # below a hem over the feet: its outline does not grow into them
+    if garment_type in (LOWER_BODY, FULL_BODY):
+        over_feet = _hem_over_feet(
+            old, old_colour, old_share, lab, on_person, body, heels, grid_x, grid_y, factor=factor
+        )
+        over_feet &= (on_person | missed) & ~protected
+        zone |= over_feet
+        old |= over_feet
+        shoes = np.any(_on_feet(body, heels, grid_x, grid_y), axis=0) & ~over_feet
     seeds = sample
     if garment_type in (UPPER_BODY, FULL_BODY):
         # A sleeve seen past an arm held in front of the body (a mirror selfie's raised arm) is cut off from
@@ -192,7 +211,7 @@ def clear_old_garment(
     # That outline lies just off the mask where the old garment meets the background.
     edge_square = np.ones((2 * EDGE_PIXELS + 1,) * 2, np.uint8)
     grown = cv2.dilate(old.astype(np.uint8), edge_square) > 0
-    edge_zone = (cv2.dilate(zone.astype(np.uint8), edge_square) > 0) & ~background_colour
+    edge_zone = (cv2.dilate(zone.astype(np.uint8), edge_square) > 0) & ~background_colour & ~shoes
     old = np.where(in_hands, old, grown) & (zone | edge_zone) & ~protected
     person = on_person | old
 
@@ -415,11 +434,62 @@ def _zone(
     if garment_type in (LOWER_BODY, FULL_BODY):
         # Down to the floor (a long skirt's hem lies below the ankles), but never on the feet.
         waist_y = body.waistband_y - BOTTOM_ABOVE_WAISTBAND * (hip_y - shoulder_y)
-        on_feet = np.zeros(grid_x.shape, bool)
-        for heel, toes in feet:
-            on_feet |= (grid_y >= heel[1]) & (segment_distance(heel, toes, grid_x, grid_y) <= FOOT_RADIUS * body.unit)
-        zone |= (grid_y >= waist_y) & ~on_feet
+        zone |= (grid_y >= waist_y) & ~np.any(_on_feet(body, feet, grid_x, grid_y), axis=0)
     return zone
+
+
+def _on_feet(
+    body: BodyPoints, feet: list[tuple[np.ndarray, np.ndarray]], grid_x: np.ndarray, grid_y: np.ndarray
+) -> np.ndarray:
+    """Each foot's area (2×H×W bool): a shoe's width around the line from its heel to its toes (`_heels`)."""
+    return np.array(
+        [
+            (grid_y >= heel[1]) & (segment_distance(heel, toes, grid_x, grid_y) <= FOOT_RADIUS * body.unit)
+            for heel, toes in feet
+        ]
+    )
+
+
+def _hem_over_feet(
+    old: np.ndarray,
+    old_colour: np.ndarray,
+    old_share: np.ndarray,
+    lab: np.ndarray,
+    on_person: np.ndarray,
+    body: BodyPoints,
+    feet: list[tuple[np.ndarray, np.ndarray]],
+    grid_x: np.ndarray,
+    grid_y: np.ndarray,
+    *,
+    factor: float,
+) -> np.ndarray:
+    """Where the old garment (`old`, found off the feet) hangs over each foot's area: down to its hem
+    read beside that foot (a long skirt or wide trouser leg hangs over the shoes as low as beside them)
+    and draped lower in front of them by up to HEM_DRAPE, where its colours unlike the shoes' (sampled
+    at the soles) lie near: a black shoe under a black skirt with white dots stays, and so does a dark
+    shoe under dark trousers (the shoe beside the foot's area can pass for the hem)."""
+    areas = _on_feet(body, feet, grid_x, grid_y)
+    beside_any = ~np.any(areas, axis=0)
+    above = np.zeros(grid_x.shape, bool)
+    draped = np.zeros(grid_x.shape, bool)
+    soles = np.zeros(grid_x.shape, bool)
+    for area, (heel, toes) in zip(areas, feet, strict=True):
+        soles |= area & on_person & (grid_y >= toes[1] - SOLE_SAMPLE_HEIGHT * body.unit)
+        beside = beside_any & (np.abs(grid_x - heel[0]) <= (FOOT_RADIUS + HEM_BESIDE_FEET) * body.unit)
+        hem_rows = grid_y[old & beside & (grid_y >= heel[1])]
+        if len(hem_rows):
+            hem_y = hem_rows.max()
+            above |= area & (grid_y <= hem_y)
+            draped |= area & (grid_y > hem_y) & (grid_y <= hem_y + HEM_DRAPE * body.unit)
+    shoe_lab = lab[soles]
+    over = above | draped
+    if len(shoe_lab) < MIN_SAMPLES or not over.any():
+        return np.zeros(grid_x.shape, bool)
+    unlike_shoes = old_colour & (_histogram_share(shoe_lab, lab) < SHOE_COLOUR_SHARE) & over
+    reach = max(1, round(HEM_PATTERN_REACH * body.unit * factor))
+    disc = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * reach + 1, 2 * reach + 1))
+    near_pattern = cv2.dilate(unlike_shoes.astype(np.uint8), disc) > 0
+    return over & near_pattern & old_colour
 
 
 def _sample_region(body: BodyPoints, garment_type: str, grid_x: np.ndarray, grid_y: np.ndarray) -> np.ndarray:
@@ -452,7 +522,7 @@ def _shin_region(body: BodyPoints, grid_x: np.ndarray, grid_y: np.ndarray) -> np
 def _body_shape(
     body: BodyPoints, grid_x: np.ndarray, grid_y: np.ndarray, feet: list[tuple[np.ndarray, np.ndarray]]
 ) -> tuple[np.ndarray, np.ndarray]:
-    """The body itself, without clothes (arms and legs as tapering capsules down to the `feet`' heels,
+    """The body itself, without clothes (arms and legs as tapering capsules, the legs down to the `feet`' soles,
     the torso between its sides from the neck to the hips), and how far each pixel of it lies from the
     middle of its part towards its edge (0 on an arm's line or the torso's middle, 1 at the outline;
     the nearest part's)."""
@@ -464,9 +534,10 @@ def _body_shape(
         (body.right_leg, LEG_RADII),
     ):
         depth = np.minimum(depth, limb_depth(limb, radii, body.unit, grid_x, grid_y))
-    for leg, (heel, _) in zip((body.left_leg, body.right_leg), feet, strict=True):
+    for leg, (_, toes) in zip((body.left_leg, body.right_leg), feet, strict=True):
+        # Down to the sole: behind a hem hanging over the feet is the ankle (the shoes below it stay).
         ankle_radius = LEG_RADII[2] * body.unit
-        depth = np.minimum(depth, segment_distance(leg.end, heel, grid_x, grid_y) / ankle_radius)
+        depth = np.minimum(depth, segment_distance(leg.end, toes, grid_x, grid_y) / ankle_radius)
     sides = np.array([body.torso_sides_at(y) for y in grid_y[:, 0]])
     middle, half = sides.mean(axis=1)[:, None], np.diff(sides, axis=1) / 2
     # From the base of the neck the torso widens to the shoulders along rounded slopes, not as a box.

@@ -136,7 +136,7 @@ def render_garment(
         arm_in_front = _side_skin(skin, body, origin=(left, top), factor=factor) & ~in_sleeve
         keep_out = arm_in_front | (hands_area & skin)
         if under_arms:
-            reached = _reach_hanging_arms(alpha, on_person, skin, body, origin=(left, top), factor=factor)
+            reached = _reach_hanging_arms(alpha, on_person, skin, body, hands, origin=(left, top), factor=factor)
             under_arm = (reached >= 0.5) & (alpha < 0.5)
             alpha = reached
     # The garment fades in just below the chin instead of ending in a hard horizontal line.
@@ -224,16 +224,18 @@ def _reach_hanging_arms(
     on_person: np.ndarray,
     skin: np.ndarray,
     body: BodyPoints,
+    hands: list[tuple[float, float, float]],
     *,
     origin: tuple[int, int],
     factor: float,
 ) -> np.ndarray:
     """The garment's body carried out to an arm hanging against it: on each row between the armpits and
-    the hips, the person's pixels from the side of the garment's body out to its own sleeve (the arm's
-    inner side included), or else out to bare skin, up to UNDER_ARM_REACH away, are covered. The body's
-    outline is read from the mask clamped to human proportions, so a garment fitted to it stopped short of
-    an arm lying against a wide torso, and the strip between them showed the old top, or skin painted
-    where it was. Where the background shows between body and arm nothing changes."""
+    the hips, or the bottom of a hand (`hands`: discs x, y, radius) hanging lower, the person's pixels
+    from the side of the garment's body out to its own sleeve (the arm's inner side included), or else out
+    to bare skin, up to UNDER_ARM_REACH away, are covered. The body's outline is read from the mask
+    clamped to human proportions, so a garment fitted to it stopped short of an arm lying against a wide
+    torso, and the strip between them showed the old top, or skin painted where it was. Where the
+    background shows between body and arm nothing changes."""
     garment = alpha >= 0.5
     height, width = alpha.shape
     reach = max(1, round(UNDER_ARM_REACH * body.unit * factor))
@@ -242,7 +244,10 @@ def _reach_hanging_arms(
     armpit_y = (body.left_chest[1] + body.right_chest[1]) / 2
     if not 0 <= centre < width:
         return alpha
-    torso_rows = np.flatnonzero((rows > armpit_y) & (rows < body.hip_centre[1]) & garment[:, centre])
+    # A hand hanging by the hips ends an arm lying along the garment's side: the side reaches the hand too,
+    # which stays in front of it (stopping at the hips left a bite of the old garment beside the hand).
+    lowest = max([float(body.hip_centre[1])] + [y + radius for _, y, radius in hands])
+    torso_rows = np.flatnonzero((rows > armpit_y) & (rows < lowest) & garment[:, centre])
     reached = alpha.copy()
     steps = np.arange(1, reach + 1)
     for step in (1, -1):

@@ -169,3 +169,23 @@ def test_puff_sleeves_joined_to_a_short_bodice_are_read_as_sleeves():
     assert top.left_sleeve_end[0] < 200 and top.right_sleeve_end[0] > 600
     assert top.right_armpit[0] - top.left_armpit[0] == pytest.approx(280, rel=0.15)  # the bodice, not the puffs
     assert top.left_shoulder[1] < top.left_armpit[1] < 300
+
+
+def test_a_puff_sleeve_dress_has_its_shoulders_on_the_sleeve_heads_not_at_its_narrow_waist_seam():
+    # An empire-waist dress laid flat: a smocked bodice 200 wide down to its seam at y=300, puff sleeves
+    # joined to it whose heads fall from the neckline's peaks (y=70) to the shoulder seams, 20 lower at
+    # x≈238 and x≈562. Its shoulders set the garment's scale on the body: read at the waist seam, they
+    # made the dress a fifth too long, its hem below the ankles.
+    canvas = Image.new("L", (800, 1000), 0)
+    draw = ImageDraw.Draw(canvas)
+    upper = [(305, 70), (320, 140), (480, 140), (495, 70), (550, 85), (585, 100), (630, 200), (620, 300)]
+    draw.polygon(upper + [(800 - x, y) for x, y in reversed(upper)], fill=255)
+    draw.rectangle((300, 290, 500, 310), fill=255)
+    draw.polygon([(300, 300), (500, 300), (600, 920), (200, 920)], fill=255)  # skirt
+
+    top = dress_points(np.asarray(canvas)).top
+
+    assert top.right_armpit[0] - top.left_armpit[0] == pytest.approx(200, rel=0.1)  # the bodice
+    assert top.left_shoulder[0] == pytest.approx(238, abs=10)
+    assert top.right_shoulder[0] == pytest.approx(562, abs=10)
+    assert top.shoulder_width == pytest.approx(324, rel=0.08)

@@ -125,3 +125,32 @@ def test_a_flared_sleeve_the_person_mask_missed_goes_with_the_rest_of_the_old_to
     assert result.person_mask[core].all()
     # The wall further out, beyond where the old garment was looked for, is untouched.
     assert not changed[250:330, 420:].any()
+
+
+OLD_SKIRT, SHOES = (40, 96, 64), (20, 20, 24)
+
+
+def test_an_old_maxi_skirt_hanging_over_the_shoes_goes_there_too_and_the_shoes_stay(monkeypatch):
+    # The drawn person in a green maxi skirt whose hem hangs over black shoes. Dressed in shorts, the
+    # skirt beside the shoes stayed as a hem around the ankles: the feet were kept whole, a shoe's width
+    # around the line down from each ankle, and the hem on them with it.
+    photo, analysis = full_length_person()
+    shoes = np.zeros(photo.shape[:2], np.uint8)
+    for ankle_x in (188, 292):
+        cv2.ellipse(shoes, (ankle_x, 876), (22, 14), 0, 0, 360, 1, -1)
+    skirt = np.zeros(photo.shape[:2], np.uint8)
+    cv2.fillPoly(skirt, [np.array([(180, 450), (300, 450), (350, 872), (130, 872)])], 1)
+    photo[skirt > 0] = OLD_SKIRT
+    photo[(shoes > 0) & (skirt == 0)] = SHOES
+    analysis.person_mask[(skirt > 0) | (shoes > 0)] = 255
+    monkeypatch.setattr(person, "analyse_body", lambda rgb: analysis)
+    shorts = np.asarray(render_garment(GarmentDesign(GarmentStyle.SHORTS, GarmentPattern.PLAIN, NAVY, NAVY)))
+
+    result = ClassicTryOnEngine().run(photo, shorts, garment_type="lower_body")
+
+    image = np.asarray(result.image).astype(int)
+    near_skirt = np.abs(image - OLD_SKIRT).max(axis=2) <= 30
+    assert near_skirt[:820].sum() == 0  # above the feet it went before
+    assert near_skirt[820:].sum() == 0, "the old skirt's hem is left around the feet"
+    shoe_pixels = (shoes > 0) & (skirt == 0)
+    assert (np.abs(image[shoe_pixels] - SHOES).max(axis=1) <= 12).mean() > 0.9, "the shoes are kept"

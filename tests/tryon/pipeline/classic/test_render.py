@@ -7,9 +7,11 @@ import numpy as np
 
 from revetir.testing.drawn_people import LIMB_WIDTHS, SKIN, TOP, full_length_person
 from revetir.testing.product_photos import tshirt_photo
+from shop.product_art import GarmentDesign, GarmentPattern, GarmentStyle, render_garment
 from tryon.pipeline import person
 from tryon.pipeline.classic.engine import ClassicTryOnEngine
 
+NAVY = (31, 58, 110)
 # Elbows and wrists further out than the drawn person's, the torso widened out to the arms.
 WIDE_ARMS = {
     "left_elbow": (360, 320),
@@ -51,3 +53,33 @@ def test_a_tops_sides_reach_the_arms_hanging_against_a_wide_body(monkeypatch):
     # The forearms themselves stay bare, and nothing is drawn off the person.
     assert not garment[360:420, 358:368].any() and not garment[360:420, 112:122].any()
     assert not np.any(garment & (result.person_mask == 0))
+
+
+def test_a_dresss_sides_reach_the_hands_hanging_by_the_hips(monkeypatch):
+    # The wide figure in a long top, its forearms against it down to the hands, which hang below the hips
+    # (the hip joints' line): the dress's sides were carried out to the arms only down to the hips, and a
+    # bite of the old top, or skin painted over it, showed beside each hand.
+    low_hands = WIDE_ARMS | {"left_wrist": (362, 500), "right_wrist": (118, 500)}
+    photo, analysis = full_length_person(low_hands)
+    mask = analysis.person_mask
+    widened = np.array([(170, 190), (310, 190), (352, 240), (350, 520), (130, 520), (128, 240)])
+    for canvas, value in ((photo, TOP), (mask, 255)):
+        cv2.fillPoly(canvas, [widened], value)
+    for side in ("left", "right"):
+        elbow, wrist = (
+            tuple(round(float(value)) for value in analysis.point(f"{side}_{name}")) for name in ("elbow", "wrist")
+        )
+        cv2.line(photo, elbow, wrist, SKIN, LIMB_WIDTHS["forearm"])
+        cv2.circle(photo, wrist, LIMB_WIDTHS["forearm"] // 2, SKIN, -1)
+    monkeypatch.setattr(person, "analyse_body", lambda rgb: analysis)
+    dress = np.asarray(render_garment(GarmentDesign(GarmentStyle.TEE_DRESS, GarmentPattern.PLAIN, NAVY, NAVY)))
+
+    result = ClassicTryOnEngine().run(photo, dress, garment_type="full_body")
+
+    garment = result.garment_mask > 0
+    rows = slice(455, 495)  # below the hips, above the hands
+    for strip in (slice(322, 340), slice(140, 158)):  # between the fitted sides and the forearms
+        assert garment[rows, strip].mean() > 0.9
+    # The hands stay in front of the dress.
+    for wrist_x in (362, 118):
+        assert not garment[515:525, wrist_x - 4 : wrist_x + 5].any()
