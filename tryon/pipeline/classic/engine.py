@@ -104,7 +104,9 @@ STAGE_SHARES: dict[str, float] = {
 # sleeves stay joined to a short bodice down to the waist (puff sleeves) has them read as sleeves. 9: such a
 # dress has its shoulders on its sleeve heads, not at its narrow waist seam (it was a fifth too long); an
 # old skirt's hem hanging over the shoes goes too; a garment's side reaches a hand hanging below the hips.
-METHOD_VERSION = 9
+# 10: the chest bared by a lower neckline takes the neck's tone and shading, an old collar above the neck
+# point goes too; a garment covers the torso out to its sides, and carried out under an arm keeps its print.
+METHOD_VERSION = 10
 # Alpha from which a garment pixel counts as cloth in the mask shown to staff.
 CLOTH_ALPHA = 0.5
 

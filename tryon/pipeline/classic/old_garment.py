@@ -50,6 +50,20 @@ HISTOGRAM_BINS = (8, 48, 48)
 OLD_MIN_SHARE = 0.0005
 OLD_OVER_SKIN = 2.0
 NECK_HALF_WIDTH = 0.4  # a neck is about 0.8 face widths across
+# An old top's collar rises round the neck above the neck point: it is taken within this far (face widths)
+# above that point, between the shoulders, but under the face no nearer the chin than this; the body lies
+# behind it (the neck, the tops of the shoulders).
+COLLAR_ABOVE_NECK = 0.3
+COLLAR_BELOW_CHIN = 0.1
+# The chest bared by a lower neckline is the neck's own skin carried down: its colour in each column is read
+# over this height (face widths) of visible neck just above where the old top was, and fades into the
+# torso's rounded tone over this distance below; the torso's tone is the visible neck's and chest's (down to
+# this far below the neck point), softened into the arms' over this width where they meet.
+NECK_SAMPLE_HEIGHT = 0.15
+NECK_CONTINUATION = 0.6
+NECK_SKIN_BELOW = 0.5
+TORSO_TONE_SOFTENING = 0.1
+NECK_COLUMN_SOFTENING = 0.08  # face widths across which the carried-down columns are smoothed
 # The zone of a bottom starts this far above the waistband (shares of the shoulder-to-hip length).
 BOTTOM_ABOVE_WAISTBAND = 0.0
 # Each foot (and shoe) is kept: within this radius of a line this long straight down from the ankle
@@ -151,7 +165,8 @@ def clear_old_garment(
     if len(skin_lab) < MIN_SAMPLES:
         return ClearedPhoto(person_rgb, None, person_mask)
     lab = cv2.cvtColor(small, cv2.COLOR_RGB2LAB)
-    protected = grid_y < body.neck[1]  # the head and hair
+    # The head and hair, but for the collar of the old top round the neck.
+    protected = (grid_y < body.neck[1]) & ~_collar(body, grid_x, grid_y)
     in_hands = _hand_area(hands, grid_x, grid_y)
     heels = _heels(body, on_person, grid_x, grid_y)
     zone = _zone(body, garment_type, grid_x, grid_y, heels) & ~protected
@@ -215,10 +230,27 @@ def clear_old_garment(
     old = np.where(in_hands, old, grown) & (zone | edge_zone) & ~protected
     person = on_person | old
 
-    inside_body, depth = _body_shape(body, grid_x, grid_y, heels)
+    inside_body, depth, torso = _body_shape(body, grid_x, grid_y, heels)
     skin_fill = _skin_fill(skin_lab, bare_limbs_lab, depth)
     # Off the body model's mask no arm or leg is painted: only the background lies behind a missed sleeve.
     inside_body &= on_person
+    collar = _collar(body, grid_x, grid_y) & (grid_y < body.neck[1])
+    inside_body |= collar & on_person
+    if garment_type in (UPPER_BODY, FULL_BODY):
+        skin_fill = _torso_skin(
+            small,
+            lab,
+            skin_lab,
+            skin_fill,
+            depth,
+            torso | collar,
+            old & inside_body,
+            on_person,
+            body,
+            grid_x,
+            grid_y,
+            factor,
+        )
     fill = np.where((old & inside_body)[:, :, None], skin_fill, small)
     outside = old & ~inside_body
     if outside.any():
@@ -315,13 +347,14 @@ def _plate_along_rows(rgb: np.ndarray, hidden: np.ndarray) -> tuple[np.ndarray, 
 
 
 def _person_box(person_mask: np.ndarray, body: BodyPoints) -> tuple[int, int, int, int] | None:
-    """The person's bounding box below the neck, a little wider, inside the photo."""
+    """The person's bounding box below the chin (the neck is sampled, a collar taken), a little wider,
+    inside the photo."""
     left, top, width, height = cv2.boundingRect((person_mask > 0).astype(np.uint8))
     if width < 2 or height < 2:
         return None
     margin = round(BOX_MARGIN * body.unit)
     photo_height, photo_width = person_mask.shape[:2]
-    top = max(top, int(body.neck[1]))
+    top = max(top, int(body.chin_y))
     box = (max(0, left - margin), max(0, top), min(photo_width, left + width + margin), min(photo_height, top + height))
     return box if box[2] - box[0] >= 2 and box[3] - box[1] >= 2 else None
 
@@ -521,11 +554,11 @@ def _shin_region(body: BodyPoints, grid_x: np.ndarray, grid_y: np.ndarray) -> np
 
 def _body_shape(
     body: BodyPoints, grid_x: np.ndarray, grid_y: np.ndarray, feet: list[tuple[np.ndarray, np.ndarray]]
-) -> tuple[np.ndarray, np.ndarray]:
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The body itself, without clothes (arms and legs as tapering capsules, the legs down to the `feet`' soles,
-    the torso between its sides from the neck to the hips), and how far each pixel of it lies from the
+    the torso between its sides from the neck to the hips), how far each pixel of it lies from the
     middle of its part towards its edge (0 on an arm's line or the torso's middle, 1 at the outline;
-    the nearest part's)."""
+    the nearest part's), and where that nearest part is the torso (with the neck)."""
     depth = np.full(grid_x.shape, np.inf, np.float32)
     for limb, radii in (
         (body.left_arm, ARM_RADII),
@@ -538,16 +571,13 @@ def _body_shape(
         # Down to the sole: behind a hem hanging over the feet is the ankle (the shoes below it stay).
         ankle_radius = LEG_RADII[2] * body.unit
         depth = np.minimum(depth, segment_distance(leg.end, toes, grid_x, grid_y) / ankle_radius)
-    sides = np.array([body.torso_sides_at(y) for y in grid_y[:, 0]])
-    middle, half = sides.mean(axis=1)[:, None], np.diff(sides, axis=1) / 2
-    # From the base of the neck the torso widens to the shoulders along rounded slopes, not as a box.
-    shoulder_y = (body.left_shoulder[1] + body.right_shoulder[1]) / 2
-    up_the_slope = np.clip((grid_y[:, :1] - body.neck[1]) / max(shoulder_y - body.neck[1], 1e-6), 0.0, 1.0)
-    neck_half = NECK_HALF_WIDTH * body.unit
-    half = np.maximum(neck_half + (half - neck_half) * np.sqrt(up_the_slope), 1e-6)
-    torso_rows = (grid_y >= body.neck[1]) & (grid_y <= body.hip_centre[1])
-    depth = np.minimum(depth, np.where(torso_rows, np.abs(grid_x - middle) / half, np.inf))
-    return depth <= 1.0, np.clip(depth, 0.0, 1.0).astype(np.float32)
+    middle, half = _torso_middle_and_half(body, grid_y[:, :1])
+    # The neck goes on up behind an old collar.
+    torso_rows = (grid_y >= _collar_top(body)) & (grid_y <= body.hip_centre[1])
+    torso_depth = np.where(torso_rows, np.abs(grid_x - middle) / half, np.inf)
+    torso = torso_depth <= depth
+    depth = np.minimum(depth, torso_depth)
+    return depth <= 1.0, np.clip(depth, 0.0, 1.0).astype(np.float32), torso & (depth <= 1.0)
 
 
 def _skin_fill(skin_lab: np.ndarray, bare_limbs_lab: np.ndarray, depth: np.ndarray) -> np.ndarray:
@@ -569,3 +599,94 @@ def _skin_fill(skin_lab: np.ndarray, bare_limbs_lab: np.ndarray, depth: np.ndarr
     filled[:, :, 1] = np.uint8(round(float(skin[1])))
     filled[:, :, 2] = np.uint8(round(float(skin[2])))
     return cv2.cvtColor(filled, cv2.COLOR_LAB2RGB)
+
+
+def _collar_top(body: BodyPoints) -> float:
+    """The highest row an old top's collar is taken from, a little above the neck point."""
+    return body.neck[1] - COLLAR_ABOVE_NECK * body.unit
+
+
+def _collar(body: BodyPoints, grid_x: np.ndarray, grid_y: np.ndarray) -> np.ndarray:
+    """Where an old top's collar may stand above the neck point, round the neck and on the shoulders'
+    slopes, below the chin (a crew neck's band was left as a dark ring above a lower new neckline)."""
+    under_face = (grid_x >= body.face.left) & (grid_x <= body.face.left + body.face.width)
+    below_chin = grid_y >= body.chin_y + COLLAR_BELOW_CHIN * body.unit
+    between_shoulders = (grid_x >= body.left_shoulder[0]) & (grid_x <= body.right_shoulder[0])
+    return (grid_y >= _collar_top(body)) & between_shoulders & (below_chin | ~under_face)
+
+
+def _torso_middle_and_half(body: BodyPoints, grid_y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The torso's middle column and half-width on each row of `grid_y`: between its sides
+    (`BodyPoints.torso_sides_at`), narrowing up the rounded slopes of the shoulders to the neck's width,
+    which it keeps up to where a collar starts (`_collar_top`)."""
+    sides = np.array([body.torso_sides_at(y) for y in np.ravel(grid_y)]).reshape(*np.shape(grid_y), 2)
+    middle, half = sides.mean(axis=-1), np.diff(sides, axis=-1)[..., 0] / 2
+    shoulder_y = (body.left_shoulder[1] + body.right_shoulder[1]) / 2
+    collar_top = _collar_top(body)
+    up_the_slope = np.clip((grid_y - collar_top) / max(shoulder_y - collar_top, 1e-6), 0.0, 1.0)
+    neck_half = NECK_HALF_WIDTH * body.unit
+    return middle, np.maximum(neck_half + (half - neck_half) * np.sqrt(up_the_slope), 1e-6)
+
+
+def _torso_skin(
+    rgb: np.ndarray,
+    lab: np.ndarray,
+    skin_lab: np.ndarray,
+    skin_fill: np.ndarray,
+    depth: np.ndarray,
+    torso: np.ndarray,
+    cleared: np.ndarray,
+    on_person: np.ndarray,
+    body: BodyPoints,
+    grid_x: np.ndarray,
+    grid_y: np.ndarray,
+    factor: float,
+) -> np.ndarray:
+    """`skin_fill` (RGB) with the torso in the tone of the person's visible neck (and chest) rounded like
+    the rest, and, below the neck, the neck's own colours carried down each column over where the old top
+    was (`cleared`), fading into that tone: the chest under a lower neckline goes on from the neck without
+    a seam, darker at its sides as the neck is. The forearms' tone (often tanned) made it a flat, darker
+    patch with a hard edge below the neck. Unchanged where no neck skin shows (a turtleneck)."""
+    unit = body.unit * factor
+    chroma = skin_lab[:, 1:].astype(np.float32)
+    chroma_mean, chroma_spread = chroma.mean(axis=0), np.maximum(chroma.std(axis=0), 3.0)
+    distance = np.sqrt((((lab[:, :, 1:].astype(np.float32) - chroma_mean) / chroma_spread) ** 2).sum(axis=2))
+    neck = (
+        (np.abs(grid_x - body.neck[0]) <= NECK_HALF_WIDTH * body.unit)
+        & (grid_y >= body.chin_y + COLLAR_BELOW_CHIN * body.unit)
+        & (grid_y <= body.neck[1] + NECK_SKIN_BELOW * body.unit)
+    )
+    neck_skin = neck & on_person & ~cleared & (distance <= SKIN_SAMPLE_TOLERANCE)
+    if neck_skin.sum() < MIN_SAMPLES:
+        return skin_fill
+    torso_fill = _skin_fill(lab[neck_skin], lab[neck_skin], depth).astype(np.float32)
+    torso_share = cv2.GaussianBlur(torso.astype(np.float32), (0, 0), max(0.5, TORSO_TONE_SOFTENING * unit))
+    fill = torso_fill * torso_share[:, :, None] + skin_fill.astype(np.float32) * (1.0 - torso_share[:, :, None])
+
+    # Each column's first row of the cleared torso, and the visible neck just above it.
+    height = cleared.shape[0]
+    below = cleared & torso
+    has_top = below.any(axis=0)
+    top = np.where(has_top, np.argmax(below, axis=0), height)
+    rows = np.arange(height)[:, None]
+    reach = max(1, round(NECK_SAMPLE_HEIGHT * unit))
+    above = neck_skin & (rows >= top[None, :] - reach) & (rows < top[None, :])
+    counts = above.sum(axis=0).astype(np.float32)
+    sums = (rgb.astype(np.float32) * above[:, :, None]).sum(axis=0)
+    found = (counts >= 2).astype(np.float32)
+    sigma = max(0.5, NECK_COLUMN_SOFTENING * unit)
+    kernel = (2 * int(np.ceil(3 * sigma)) + 1, 1)
+
+    def across(values: np.ndarray) -> np.ndarray:
+        return cv2.GaussianBlur(values[None], kernel, sigma, borderType=cv2.BORDER_CONSTANT)[0]
+
+    # Smoothed across the columns (a normalised blur), each column's colour and how surely it has one.
+    smooth_counts = across(counts)
+    column_colour = across(sums) / np.maximum(smooth_counts, 1e-6)[:, None]
+    sureness = across(found)
+    sureness = np.where(smooth_counts > 1e-3, sureness, 0.0)
+    # A raised cosine: the neck's shading goes on unchanged at first, then eases into the chest's.
+    fade = 0.5 + 0.5 * np.cos(np.pi * np.clip((rows - top[None, :]) / max(1.0, NECK_CONTINUATION * unit), 0.0, 1.0))
+    weight = (fade * sureness[None, :] * (rows >= top[None, :]) * torso)[:, :, None]
+    fill = column_colour[None, :, :] * weight + fill * (1.0 - weight)
+    return np.clip(fill + 0.5, 0, 255).astype(np.uint8)

@@ -249,6 +249,18 @@ def _reach_hanging_arms(
     lowest = max([float(body.hip_centre[1])] + [y + radius for _, y, radius in hands])
     torso_rows = np.flatnonzero((rows > armpit_y) & (rows < lowest) & garment[:, centre])
     reached = alpha.copy()
+    # A garment is worn round the body: down to the hips it covers the torso out to its sides, however
+    # narrow the product's waist (a dress's bodice fitted at its seams left the wearer's waist bare
+    # beside it, painted as a flat skin-coloured block where their own top was), but not the arms
+    # hanging there (their old sleeves are no skin to keep the garment out).
+    columns = np.arange(width)
+    off_arms = ~_inside_arms(on_person, body, origin=origin, factor=factor)
+    for row in torso_rows[rows[torso_rows] < body.hip_centre[1]]:
+        left, right = ((side - origin[0] + 0.5) * factor - 0.5 for side in body.torso_sides_at(float(rows[row])))
+        inside = (columns >= left) & (columns <= right) & on_person[row] & off_arms[row]
+        run = _run_through(inside, centre)
+        reached[row, run] = np.maximum(reached[row, run], 1.0)
+    garment = reached >= 0.5
     steps = np.arange(1, reach + 1)
     for step in (1, -1):
         # The end of the garment's run through the centre on each row, and the columns beyond it.
@@ -274,12 +286,23 @@ def _reach_hanging_arms(
     return reached
 
 
+def _run_through(pixels: np.ndarray, centre: int) -> slice:
+    """The run of True `pixels` (one row) through column `centre` (empty where it is False)."""
+    if not pixels[centre]:
+        return slice(centre, centre)
+    gaps = np.flatnonzero(~pixels)
+    left = gaps[gaps < centre]
+    right = gaps[gaps > centre]
+    return slice(int(left[-1]) + 1 if len(left) else 0, int(right[0]) if len(right) else len(pixels))
+
+
 def _held_sideways(
     colours: np.ndarray, held: np.ndarray, source: np.ndarray, *, centre: float, inset: int
 ) -> np.ndarray:
     """`colours` with the `held` pixels, and the `inset` outline pixels of `source` beside them (they blend
-    with the product picture's background), in the colour of the nearest remaining `source` pixel on their
-    row towards the `centre` column, smoothed over `inset` (a single pixel's colour drew streaks)."""
+    with the product picture's background), in the garment's own colours mirrored across the nearest
+    remaining `source` pixel on their row towards the `centre` column; where the mirror leaves the garment,
+    in that pixel's colour, smoothed over `inset` (a single pixel's colour drew streaks)."""
     height, width = held.shape
     band = 2 * inset + 1
     held = held | (source & (cv2.dilate(held.astype(np.uint8), np.ones((1, band), np.uint8)) > 0))
@@ -297,6 +320,16 @@ def _held_sideways(
     )
     held_colours = colours.copy()
     held_colours[usable] = np.clip(smooth[rows[usable], nearer[usable]] + 0.5, 0, 255).astype(colours.dtype)
+    # Where the garment lies wide enough, its own print is mirrored out across the edge instead: one colour
+    # held across a strip drew flat bands and streaks over a patterned dress.
+    # The mirror's axis is the garment's edge smoothed down the rows: a ragged edge sheared the print.
+    kernel = (1, 4 * band + 1)
+    weight = cv2.GaussianBlur(usable.astype(np.float32), kernel, band)
+    axis = cv2.GaussianBlur(np.where(usable, nearer, 0).astype(np.float32), kernel, band) / np.maximum(weight, 1e-6)
+    mirrored = np.round(2 * axis - columns).astype(int)
+    clipped = np.clip(mirrored, 0, width - 1)
+    from_print = usable & (mirrored >= 0) & (mirrored < width) & source[rows, clipped]
+    held_colours[from_print] = colours[rows[from_print], clipped[from_print]]
     return held_colours
 
 

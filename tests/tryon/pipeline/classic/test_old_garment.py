@@ -154,3 +154,37 @@ def test_an_old_maxi_skirt_hanging_over_the_shoes_goes_there_too_and_the_shoes_s
     assert near_skirt[820:].sum() == 0, "the old skirt's hem is left around the feet"
     shoe_pixels = (shoes > 0) & (skirt == 0)
     assert (np.abs(image[shoe_pixels] - SHOES).max(axis=1) <= 12).mean() > 0.9, "the shoes are kept"
+
+
+NECK_SKIN = (214, 170, 140)
+TANNED_FOREARMS = (185, 125, 90)
+
+
+def test_the_chest_bared_by_a_lower_neckline_goes_on_from_the_neck_without_a_seam(monkeypatch):
+    # The drawn person with a long neck shaded like a cylinder (darker at its sides), tanned forearms and a
+    # grey crew neck whose collar rises above the neck point. Under a tank top the collar stayed as a grey
+    # band, and the chest below it was painted one flat colour, the forearms' darker tone: a sticker.
+    photo, analysis = full_length_person({"left_shoulder": (310, 215), "right_shoulder": (170, 215)})
+    columns = np.arange(222, 259)
+    rounding = 0.7 + 0.3 * np.sqrt(np.clip(1 - ((columns - 240) / 19) ** 2, 0, 1))
+    photo[130:224, 222:259] = (np.array(NECK_SKIN)[None, :] * rounding[:, None]).astype(np.uint8)[None]
+    analysis.person_mask[130:224, 222:259] = 255
+    photo[176:224, 222:259] = TOP  # the collar, above the neck point (y 185)
+    forearms = np.all(photo == NECK_SKIN, axis=2)
+    forearms[:250] = forearms[520:] = False
+    photo[forearms] = TANNED_FOREARMS
+    monkeypatch.setattr(person, "analyse_body", lambda rgb: analysis)
+    tank = np.asarray(render_garment(GarmentDesign(GarmentStyle.TANK, GarmentPattern.PLAIN, NAVY, NAVY)))
+
+    result = ClassicTryOnEngine().run(photo, tank)
+
+    image = np.asarray(result.image).astype(int)
+    inner = slice(226, 255)
+    assert (np.abs(image[178:186, inner] - TOP).max(axis=2) > 30).all(), "the old collar is left round the neck"
+    neck = image[170, inner]  # the visible neck just above the collar
+    for row in range(174, 187):  # the neck's colours go on down each column, its darker sides too
+        off = np.abs(image[row, inner] - neck).max()
+        assert off <= 12, f"row {row}: a seam under the neck, off by {off}"
+    assert image[184, 226].sum() < image[184, 240].sum() - 24, "the chest has no shading"
+    chest = image[205:216, inner].reshape(-1, 3).mean(axis=0)
+    assert np.abs(chest - np.array(NECK_SKIN)).max() <= 12, f"the chest {chest} is not the neck's tone"

@@ -9,7 +9,9 @@ from revetir.testing.drawn_people import LIMB_WIDTHS, SKIN, TOP, full_length_per
 from revetir.testing.product_photos import tshirt_photo
 from shop.product_art import GarmentDesign, GarmentPattern, GarmentStyle, render_garment
 from tryon.pipeline import person
+from tryon.pipeline.classic.body_points import body_points, hand_discs
 from tryon.pipeline.classic.engine import ClassicTryOnEngine
+from tryon.pipeline.classic.render import _held_sideways, _reach_hanging_arms
 
 NAVY = (31, 58, 110)
 # Elbows and wrists further out than the drawn person's, the torso widened out to the arms.
@@ -83,3 +85,46 @@ def test_a_dresss_sides_reach_the_hands_hanging_by_the_hips(monkeypatch):
     # The hands stay in front of the dress.
     for wrist_x in (362, 118):
         assert not garment[515:525, wrist_x - 4 : wrist_x + 5].any()
+
+
+def test_a_garment_narrower_than_the_waist_covers_the_torso_out_to_its_sides_but_not_the_arms():
+    # A bodice narrower than the wearer's waist, with background between the torso and the hanging arms
+    # (p05 in the smocked dress g24): the strip of waist beside it kept the old top, painted over as a flat
+    # skin-coloured block. Worn, the garment goes round the body; the arms and the background stay.
+    photo, analysis = full_length_person()
+    body = body_points(analysis)
+    on_person = analysis.person_mask > 0
+    alpha = np.zeros(on_person.shape, np.float32)
+    alpha[200:600, 200:281] = 1.0
+    skin = np.all(photo == SKIN, axis=2)
+
+    reached = _reach_hanging_arms(
+        alpha, on_person, skin, body, hand_discs(analysis, body.unit), origin=(0, 0), factor=1.0
+    )
+
+    covered = reached >= 0.5
+    rows = slice(260, 430)  # between the armpits and the hips
+    for side in (slice(182, 200), slice(281, 299)):  # the torso beside the narrow bodice
+        assert covered[rows, side].all(), "the waist beside the bodice is left bare"
+    assert not np.any(covered & (alpha < 0.5) & ~on_person), "drawn across the background"
+    upper_arms = np.zeros(on_person.shape, np.uint8)
+    for shoulder, elbow in (((170, 190), (140, 320)), ((310, 190), (340, 320))):
+        cv2.line(upper_arms, shoulder, elbow, 1, LIMB_WIDTHS["arm"] - 6)
+    assert not covered[rows][upper_arms[rows] > 0].any(), "the hanging arms are covered"
+
+
+def test_a_garment_side_carried_out_under_an_arm_keeps_its_print():
+    # Vertical stripes, the garment's body ending at column 60 on the right; columns 60 to 80 are carried
+    # out to the arm. One colour held across them drew flat bands; the print goes on instead.
+    colours = np.zeros((40, 100, 3), np.uint8)
+    colours[:] = np.where((np.arange(100) // 4) % 2 == 0, 40, 220)[None, :, None]
+    source = np.zeros((40, 100), bool)
+    source[:, 20:60] = True
+    held = np.zeros((40, 100), bool)
+    held[:, 60:80] = True
+
+    carried = _held_sideways(colours, held, source, centre=40.0, inset=1).astype(int)
+
+    strip = carried[:, 62:80, 0]
+    assert (strip.max(axis=1) - strip.min(axis=1) >= 150).all(), "the strip is one flat colour per row"
+    assert set(np.unique(strip)) <= {40, 220}, "the print is smeared"
