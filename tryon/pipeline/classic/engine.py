@@ -106,7 +106,9 @@ STAGE_SHARES: dict[str, float] = {
 # old skirt's hem hanging over the shoes goes too; a garment's side reaches a hand hanging below the hips.
 # 10: the chest bared by a lower neckline takes the neck's tone and shading, an old collar above the neck
 # point goes too; a garment covers the torso out to its sides, and carried out under an arm keeps its print.
-METHOD_VERSION = 10
+# 11: a garment's colours along its outline bled from inside (no dotted white hems); a sleeve ending before
+# the elbow's overlap stays one piece; the side carried out under an arm stops at the arm below its sleeve.
+METHOD_VERSION = 11
 # Alpha from which a garment pixel counts as cloth in the mask shown to staff.
 CLOTH_ALPHA = 0.5
 

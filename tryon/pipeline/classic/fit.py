@@ -537,16 +537,21 @@ def _sleeve_pieces(
     upper = _segment_transform(origin, upper_axis, body_origin, upper_arm, scale)
     if sleeve_length <= elbow_distance:
         return [SleevePlacement(upper, sleeve_alpha)]
-    # Only the sleeve's own box is measured (the garment picture is mostly its body and background).
-    box_left, box_top, box_width, box_height = cv2.boundingRect((sleeve_alpha > 0).astype(np.uint8))
-    box = (slice(box_top, box_top + box_height), slice(box_left, box_left + box_width))
-    ys, xs = np.mgrid[box].astype(np.float32)
-    along = (xs - origin[0]) * upper_axis[0] + (ys - origin[1]) * upper_axis[1]
     sleeve_width = float(np.count_nonzero(sleeve_alpha > 0.5)) / sleeve_length
     forearm = arm.end - arm.joint
     if not np.linalg.norm(forearm):
         forearm = upper_arm
     overlap = sleeve_width * (ELBOW_OVERLAP + 0.5 * np.tan(_bend(upper_arm, forearm) / 2))
+    if sleeve_length - elbow_distance <= overlap:
+        # Ending before the pieces' overlap past the elbow would, the sleeve is one piece: a forearm piece
+        # turned about a bent elbow was mostly the upper arm's cloth, a block hanging below the elbow with
+        # the sleeve's hem across its top.
+        return [SleevePlacement(upper, sleeve_alpha)]
+    # Only the sleeve's own box is measured (the garment picture is mostly its body and background).
+    box_left, box_top, box_width, box_height = cv2.boundingRect((sleeve_alpha > 0).astype(np.uint8))
+    box = (slice(box_top, box_top + box_height), slice(box_left, box_left + box_width))
+    ys, xs = np.mgrid[box].astype(np.float32)
+    along = (xs - origin[0]) * upper_axis[0] + (ys - origin[1]) * upper_axis[1]
     # The seam sits above the shoulder joint, so the elbow itself lies further down the sleeve than the
     # bend: the upper piece reaches past the elbow too.
     seam_to_elbow = float(np.linalg.norm(arm.joint - np.asarray(body_shoulder, dtype=np.float64))) / scale

@@ -10,6 +10,8 @@ product photo's background (or whatever colour a cut-out's transparent pixels ho
 
 from __future__ import annotations
 
+import math
+
 import cv2
 import numpy as np
 
@@ -34,6 +36,10 @@ GARMENT_MASK_LONG_SIDE = 384
 BLEED_FRACTION = 0.01  # how far garment colours are spread past the outline, as a fraction of the image
 BLEED_COARSE_LONG_SIDE = 128  # ...and, beyond that, from a copy this small, over this fraction of it
 BLEED_COARSE_FRACTION = 0.08
+# Within this many times the mask's uncertainty of its outline, pixels whose distance from the background
+# colour is under this share of the garment's own there are background the mask took in.
+OUTLINE_BAND = 3
+BACKGROUND_LIKE_SHARE = 0.6
 
 
 def prepare_garment(
@@ -77,7 +83,12 @@ def prepare_checked_garment(
     if cut_out_alpha is not None:
         # The cut-out's own soft edge, within the (hood-trimmed) mask.
         alpha = np.minimum(alpha, cut_out_alpha.astype(np.float32) / 255.0)
-    return _bleed_colours(colours, alpha), alpha, _scale_points(points, 1 / mask_factor), problems
+    # The mask was found on a copy 1 / mask_factor times smaller: its outline is that many pixels uncertain.
+    outline = math.ceil(1 / mask_factor)
+    # A photo's background is what the mask leaves out; a cut-out's transparent pixels hold no background.
+    background = None if cut_out_alpha is not None or not (alpha <= 0).any() else np.median(colours[alpha <= 0], axis=0)
+    colours = _bleed_colours(colours, alpha, outline=outline, background=background)
+    return colours, alpha, _scale_points(points, 1 / mask_factor), problems
 
 
 def _fitting_mask_and_points(mask: np.ndarray, garment_type: str) -> tuple[np.ndarray, GarmentPoints]:
@@ -91,14 +102,36 @@ def _fitting_mask_and_points(mask: np.ndarray, garment_type: str) -> tuple[np.nd
     return mask, top_points(mask)
 
 
-def _bleed_colours(colours: np.ndarray, alpha: np.ndarray) -> np.ndarray:
+def _bleed_colours(
+    colours: np.ndarray, alpha: np.ndarray, *, outline: int = 1, background: np.ndarray | None = None
+) -> np.ndarray:
     """Replace the background just outside the garment with the garment's own nearby colours.
 
     Sampling at the garment's outline mixes in neighbouring pixels; without this the product photo's
     white background would show as a light seam around the garment on the body. The mask's outermost
-    pixel ring is replaced too: it often still holds the background's colour.
+    `outline` pixels are replaced too, and within OUTLINE_BAND times that of the outline the pixels
+    nearer the product photo's `background` colour (RGB) than the garment's colour there: a mask found
+    on a smaller copy and scaled up reaches a few pixels past the garment, and the background kept there
+    drew a dotted white line along every hem, sleeve end and side once the garment was placed.
     """
-    core = cv2.erode((alpha >= 0.999).astype(np.uint8), cv2.getStructuringElement(cv2.MORPH_RECT, (3, 3)))
+    reach = 2 * max(1, outline) + 1
+    core = cv2.erode((alpha >= 0.999).astype(np.uint8), cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (reach, reach)))
+    if background is not None and core.any():
+        band = 2 * OUTLINE_BAND * max(1, outline) + 1
+        inner = cv2.erode((alpha >= 0.5).astype(np.uint8), cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (band, band)))
+        garment_colour = _spread(colours, core).astype(np.float32)
+        pixels = colours.astype(np.float32)
+        background = np.asarray(background, np.float32)
+        from_background = np.linalg.norm(pixels - background, axis=2)
+        garment_from_background = np.linalg.norm(garment_colour - background, axis=2)
+        background_like = from_background < BACKGROUND_LIKE_SHARE * garment_from_background
+        core = core & ~(background_like & (inner == 0))
+    return np.where(core[:, :, None] > 0, colours, _spread(colours, core))
+
+
+def _spread(colours: np.ndarray, core: np.ndarray) -> np.ndarray:
+    """The colours of the `core` pixels (uint8 0/1) spread over the whole picture: each pixel the
+    weighted average of the core near it, or far from it of a coarse, wide spread."""
     alpha = core.astype(np.float32)
     sigma = max(1.0, BLEED_FRACTION * max(colours.shape[:2]))
     weight = cv2.GaussianBlur(alpha, (0, 0), sigma)
@@ -120,8 +153,7 @@ def _bleed_colours(colours: np.ndarray, alpha: np.ndarray) -> np.ndarray:
     )
     near = (weight > 0.05)[:, :, None]
     filled = np.where(near, spread / np.maximum(weight, 1e-3)[:, :, None], coarse)
-    filled = np.clip(filled, 0, 255).astype(np.uint8)
-    return np.where(core[:, :, None] > 0, colours, filled)
+    return np.clip(filled, 0, 255).astype(np.uint8)
 
 
 def _scale_points(points, factor: float):

@@ -13,7 +13,13 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from tryon.pipeline.classic.body_points import ARM_RADII, BodyPoints, FaceBox, limb_depth
+from tryon.pipeline.classic.body_points import (
+    ARM_RADII,
+    BodyPoints,
+    FaceBox,
+    limb_depth,
+    segment_distance_and_share,
+)
 from tryon.pipeline.classic.fit import SleevePlacement, placed_corners
 from tryon.pipeline.classic.shading import apply_shading, torso_shading
 from tryon.pipeline.classic.tps import ThinPlateSpline, dense_map
@@ -57,6 +63,8 @@ LEG_GAP_CLOSING = 0.8
 # to this far (face widths): the body's side lies behind the arm.
 UNDER_ARM_REACH = 0.6
 UNDER_ARM_INSET = 0.08  # ...in the colour of its side this far (face widths) inside its outline
+# A sleeve ends where this share of its pixels on the arm lie above (stray pixels do not lengthen it).
+SLEEVE_END_PERCENTILE = 99.0
 GAP_INPAINT_RADIUS = 3  # rendering pixels around the gap between the legs its shading is filled from
 
 
@@ -136,7 +144,9 @@ def render_garment(
         arm_in_front = _side_skin(skin, body, origin=(left, top), factor=factor) & ~in_sleeve
         keep_out = arm_in_front | (hands_area & skin)
         if under_arms:
-            reached = _reach_hanging_arms(alpha, on_person, skin, body, hands, origin=(left, top), factor=factor)
+            reached = _reach_hanging_arms(
+                alpha, on_person, skin, body, hands, on_sleeve=on_sleeve, origin=(left, top), factor=factor
+            )
             under_arm = (reached >= 0.5) & (alpha < 0.5)
             alpha = reached
     # The garment fades in just below the chin instead of ending in a hard horizontal line.
@@ -226,6 +236,7 @@ def _reach_hanging_arms(
     body: BodyPoints,
     hands: list[tuple[float, float, float]],
     *,
+    on_sleeve: np.ndarray | None = None,
     origin: tuple[int, int],
     factor: float,
 ) -> np.ndarray:
@@ -235,7 +246,8 @@ def _reach_hanging_arms(
     to bare skin, up to UNDER_ARM_REACH away, are covered. The body's outline is read from the mask
     clamped to human proportions, so a garment fitted to it stopped short of an arm lying against a wide
     torso, and the strip between them showed the old top, or skin painted where it was. Where the
-    background shows between body and arm nothing changes."""
+    background shows between body and arm nothing changes, nor on an arm further down it than its sleeve
+    (`on_sleeve`, the sleeves' pixels) reaches."""
     garment = alpha >= 0.5
     height, width = alpha.shape
     reach = max(1, round(UNDER_ARM_REACH * body.unit * factor))
@@ -255,6 +267,10 @@ def _reach_hanging_arms(
     # hanging there (their old sleeves are no skin to keep the garment out).
     columns = np.arange(width)
     off_arms = ~_inside_arms(on_person, body, origin=origin, factor=factor)
+    # Below a sleeve's end the arm is the arm, whatever lies level with the sleeve on its row (a sleeve on an
+    # arm held out has a slanting hem): the garment's side carried there drew a block of its colour.
+    sleeves = on_sleeve if on_sleeve is not None else np.zeros_like(garment)
+    past_sleeves = _past_sleeve_ends(sleeves, body, origin=origin, factor=factor)
     for row in torso_rows[rows[torso_rows] < body.hip_centre[1]]:
         left, right = ((side - origin[0] + 0.5) * factor - 0.5 for side in body.torso_sides_at(float(rows[row])))
         inside = (columns >= left) & (columns <= right) & on_person[row] & off_arms[row]
@@ -272,11 +288,15 @@ def _reach_hanging_arms(
         row_index = torso_rows[:, None]
         person, cloth, bare = (plane[row_index, clipped] & inside for plane in (on_person, garment, skin))
         # Up to the garment's own sleeve everything on the person is covered, the arm's inner side too (a
-        # sleeve narrower than the arm); else up to bare skin, never across the background.
-        stops = ~person | cloth
+        # sleeve narrower than the arm), and up to the arm below its sleeve's end (beyond it, below a short
+        # sleeve, the garment's side was carried across an old bell sleeve as a block of its colour); else
+        # up to bare skin, never across the background.
+        past = past_sleeves[row_index, clipped] & inside
+        stops = ~person | cloth | past
         stop = np.where(stops.any(axis=1), np.argmax(stops, axis=1), reach)
         at_stop = np.clip(stop, 0, reach - 1)
-        sleeve_reached = (stop < reach) & cloth[np.arange(len(torso_rows)), at_stop]
+        # Reaching the garment's sleeve, or the arm below it, ends the run there.
+        sleeve_reached = (stop < reach) & (cloth | past)[np.arange(len(torso_rows)), at_stop]
         before_stop = steps[None, :] <= stop[:, None]
         bare_before_stop = bare & before_stop
         first_bare = np.where(bare_before_stop.any(axis=1), np.argmax(bare_before_stop, axis=1), 0)
@@ -284,6 +304,26 @@ def _reach_hanging_arms(
         covered = steps[None, :] <= length[:, None]
         reached[np.broadcast_to(row_index, covered.shape)[covered], clipped[covered]] = 1.0
     return reached
+
+
+def _past_sleeve_ends(on_sleeve: np.ndarray, body: BodyPoints, *, origin: tuple[int, int], factor: float) -> np.ndarray:
+    """The rendering's pixels inside each arm (capsules of `ARM_RADII`) further along it from the shoulder
+    than its sleeve (`on_sleeve`) reaches there; the whole arm where no sleeve lies on it."""
+    height, width = on_sleeve.shape
+    grid_x, grid_y = np.meshgrid(
+        (np.arange(width) + 0.5) / factor - 0.5 + origin[0], (np.arange(height) + 0.5) / factor - 0.5 + origin[1]
+    )
+    past = np.zeros(on_sleeve.shape, bool)
+    for arm in (body.left_arm, body.right_arm):
+        inside = limb_depth(arm, ARM_RADII, body.unit, grid_x, grid_y) <= 1.0
+        upper_distance, upper_share = segment_distance_and_share(arm.root, arm.joint, grid_x, grid_y)
+        lower_distance, lower_share = segment_distance_and_share(arm.joint, arm.end, grid_x, grid_y)
+        # How far down the arm: 0 at the shoulder, 1 at the elbow, 2 at the wrist.
+        along = np.where(upper_distance <= lower_distance, upper_share, 1.0 + lower_share)
+        sleeve = inside & on_sleeve
+        end = float(np.percentile(along[sleeve], SLEEVE_END_PERCENTILE)) if sleeve.any() else 0.0
+        past |= inside & (along > end)
+    return past
 
 
 def _run_through(pixels: np.ndarray, centre: int) -> slice:
@@ -305,9 +345,15 @@ def _held_sideways(
     in that pixel's colour, smoothed over `inset` (a single pixel's colour drew streaks)."""
     height, width = held.shape
     band = 2 * inset + 1
-    held = held | (source & (cv2.dilate(held.astype(np.uint8), np.ones((1, band), np.uint8)) > 0))
-    source = source & ~held
     columns = np.broadcast_to(np.arange(width), (height, width))
+    # Only the outline on the garment's side of a held strip, towards the centre: the sleeve beyond the
+    # strip keeps its own colours (recoloured, it showed the body's colour as blocks sticking out of it).
+    beside = np.zeros_like(held)
+    for shift in range(1, inset + 1):
+        beside[:, :-shift] |= held[:, shift:] & (columns[:, :-shift] > centre)
+        beside[:, shift:] |= held[:, :-shift] & (columns[:, shift:] < centre)
+    held = held | (source & beside)
+    source = source & ~held
     from_left = np.maximum.accumulate(np.where(source, columns, -1), axis=1)
     from_right = np.minimum.accumulate(np.where(source, columns, width)[:, ::-1], axis=1)[:, ::-1]
     nearer = np.where(columns > centre, from_left, from_right)

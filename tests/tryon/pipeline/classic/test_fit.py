@@ -7,8 +7,8 @@ import pytest
 
 from revetir.testing.drawn_people import full_length_person
 from shop.product_art import GarmentDesign, GarmentPattern, GarmentStyle, render_garment
-from tryon.pipeline.classic.body_points import ARM_RADII, body_points
-from tryon.pipeline.classic.fit import apply_affine, place_sleeves
+from tryon.pipeline.classic.body_points import ARM_RADII, Limb, body_points
+from tryon.pipeline.classic.fit import _sleeve_pieces, apply_affine, place_sleeves
 from tryon.pipeline.classic.garment_mask import prepare_garment
 
 
@@ -44,3 +44,20 @@ def test_a_long_sleeve_lies_on_the_arm_at_the_elbow_not_beside_it(style):
         middle, width = upper_sleeve_across_the_elbow(upper_piece, arm, outwards)
         assert abs(middle) < arm_radius, f"the sleeve's middle is {middle:.0f} px off the elbow"
         assert width > 2 * arm_radius
+
+
+def test_a_sleeve_ending_just_past_a_sharply_bent_elbow_is_one_piece_on_the_upper_arm():
+    # A short sleeve a little longer than a foreshortened upper arm, the forearm folded back up (a hand
+    # holding a phone, p25): turned about the elbow, a forearm piece was mostly the upper arm's cloth and
+    # hung below the elbow as a block with the sleeve's hem across its top.
+    sleeve_alpha = np.zeros((200, 200), np.float32)
+    sleeve_alpha[50:90, 50:160] = 1.0  # from the shoulder point (50, 50) to the cuff at column 160
+    arm = Limb(root=np.array([300.0, 100.0]), joint=np.array([300.0, 200.0]), end=np.array([300.0, 110.0]))
+
+    pieces = _sleeve_pieces((50.0, 50.0), [(160.0, 50.0), (160.0, 90.0)], sleeve_alpha, (300.0, 100.0), arm, 1.0)
+
+    assert len(pieces) == 1
+    rows, columns = np.nonzero(pieces[0].alpha > 0.5)
+    placed = apply_affine(pieces[0].garment_to_photo, np.column_stack([columns, rows]).astype(np.float64))
+    # Along the upper arm, ending as far past the elbow as the sleeve is longer than the arm.
+    assert placed[:, 1].max() < arm.joint[1] + 20

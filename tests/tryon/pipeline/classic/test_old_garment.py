@@ -149,7 +149,8 @@ def test_an_old_maxi_skirt_hanging_over_the_shoes_goes_there_too_and_the_shoes_s
     result = ClassicTryOnEngine().run(photo, shorts, garment_type="lower_body")
 
     image = np.asarray(result.image).astype(int)
-    near_skirt = np.abs(image - OLD_SKIRT).max(axis=2) <= 30
+    # Green as the skirt is (a navy-and-grey blend at the shorts' edge can lie as close to it channel by channel).
+    near_skirt = (np.abs(image - OLD_SKIRT).max(axis=2) <= 30) & (image[:, :, 1] > image[:, :, 2])
     assert near_skirt[:820].sum() == 0  # above the feet it went before
     assert near_skirt[820:].sum() == 0, "the old skirt's hem is left around the feet"
     shoe_pixels = (shoes > 0) & (skirt == 0)

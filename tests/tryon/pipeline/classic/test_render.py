@@ -128,3 +128,54 @@ def test_a_garment_side_carried_out_under_an_arm_keeps_its_print():
     strip = carried[:, 62:80, 0]
     assert (strip.max(axis=1) - strip.min(axis=1) >= 150).all(), "the strip is one flat colour per row"
     assert set(np.unique(strip)) <= {40, 220}, "the print is smeared"
+
+
+def test_a_side_carried_out_to_a_sleeve_leaves_the_sleeve_its_own_colours():
+    # The garment's body (navy) ends at column 60, carried out across a strip to its sleeve (red) from
+    # column 66: the sleeve's edge beside the strip was painted in the body's colour, a navy block sticking
+    # out of the sleeve (p25 in g02).
+    colours = np.zeros((40, 100, 3), np.uint8)
+    colours[:, :60] = NAVY
+    colours[:, 66:] = (200, 30, 40)
+    source = np.zeros((40, 100), bool)
+    source[:, 20:60] = True
+    source[:, 66:] = True
+    held = np.zeros((40, 100), bool)
+    held[:, 60:66] = True
+
+    carried = _held_sideways(colours, held, source, centre=40.0, inset=3)
+
+    assert (carried[:, 66:] == (200, 30, 40)).all(), "the sleeve is recoloured"
+    assert (carried[:, 60:66] == NAVY).all()
+
+
+def test_a_side_carried_out_under_a_sleeve_stops_at_the_arm_below_the_sleeves_end():
+    # A sleeve ending above the elbow, with more cloth beyond the arm on the same rows (a wide sleeve's
+    # slanting hem, p25's bell-sleeved figure in g02): carried out to that cloth, the garment's side crossed
+    # the arm below the sleeve as a block of its colour. It stops at the arm, having covered the body's side.
+    _photo, analysis = full_length_person()
+    body = body_points(analysis)
+    on_person = np.ones(analysis.person_mask.shape, bool)  # an old bell sleeve around the arm
+    alpha = np.zeros(on_person.shape, np.float32)
+    alpha[200:600, 200:296] = 1.0
+    on_sleeve = np.zeros(on_person.shape, bool)
+    arm = body.right_arm
+    sleeve_end = arm.root + 0.45 * (arm.joint - arm.root)
+    cv2.line(on_sleeve.view(np.uint8), _pixel(arm.root), _pixel(sleeve_end), 1, 40)
+    alpha[on_sleeve] = 1.0
+    flare_rows = slice(round(arm.root[1] + 0.7 * (arm.joint[1] - arm.root[1])), round(arm.joint[1]))
+    arm_x = round(float(arm.joint[0]))
+    alpha[flare_rows, arm_x + 12 : arm_x + 30] = 1.0  # the sleeve's hem, further out and lower
+    no_skin = np.zeros(on_person.shape, bool)
+
+    reached = _reach_hanging_arms(alpha, on_person, no_skin, body, [], on_sleeve=on_sleeve, origin=(0, 0), factor=1.0)
+
+    covered = reached >= 0.5
+    arm_below_sleeve = np.zeros(on_person.shape, np.uint8)
+    cv2.line(arm_below_sleeve, _pixel(sleeve_end), _pixel(arm.joint), 1, 10)
+    assert not covered[flare_rows][arm_below_sleeve[flare_rows] > 0].any(), "the arm below the sleeve is covered"
+    assert covered[flare_rows, 296:300].all(), "the body's side beside the arm is left bare"
+
+
+def _pixel(point: np.ndarray) -> tuple[int, int]:
+    return round(float(point[0])), round(float(point[1]))
