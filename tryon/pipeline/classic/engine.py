@@ -108,7 +108,9 @@ STAGE_SHARES: dict[str, float] = {
 # point goes too; a garment covers the torso out to its sides, and carried out under an arm keeps its print.
 # 11: a garment's colours along its outline bled from inside (no dotted white hems); a sleeve ending before
 # the elbow's overlap stays one piece; the side carried out under an arm stops at the arm below its sleeve.
-METHOD_VERSION = 11
+# 12: a missed part of the old top goes on from a colour surely its own through colours merely likelier its
+# own than the wall's (a pale sleeve's end against a pale wall).
+METHOD_VERSION = 12
 # Alpha from which a garment pixel counts as cloth in the mask shown to staff.
 CLOTH_ALPHA = 0.5
 

@@ -196,7 +196,11 @@ def clear_old_garment(
     background_lab = lab[background]
     if len(background_lab) >= MIN_SAMPLES:
         background_share = _histogram_share(background_lab, lab)
-        missed = zone & near_person & old_colour & (old_share >= OLD_OVER_BACKGROUND * background_share)
+        # Hysteresis (Canny, "A computational approach to edge detection", PAMI 1986): a colour surely the
+        # old garment's starts a missed part, and it goes on through colours merely likelier the old
+        # garment's than the background's (a pale sleeve's flare against a pale wall), never the wall's own.
+        likelier = zone & near_person & old_colour & (old_share > background_share)
+        missed = _joined_to(likelier, likelier & (old_share >= OLD_OVER_BACKGROUND * background_share))
         background_colour &= (background_share >= BACKGROUND_COLOUR_SHARE) & (background_share > old_share)
     zone &= on_person | missed
     old = zone & old_colour

@@ -127,6 +127,40 @@ def test_a_flared_sleeve_the_person_mask_missed_goes_with_the_rest_of_the_old_to
     assert not changed[250:330, 420:].any()
 
 
+PALE_CYAN = (196, 230, 226)
+
+
+def test_a_pale_sleeve_end_close_to_the_walls_colour_goes_with_the_rest_of_the_flare(monkeypatch):
+    # A grey top printed with pale cyan stripes, whose bell sleeve flares past the mask: grey by the arm,
+    # pale cyan at its end. A pale cyan poster on the wall makes that colour only a few times likelier
+    # the old top's than the background's: the grey flare went, its pale end stayed as bits under the new
+    # sleeve. Reached through the grey, it goes too; the poster, off the person, stays.
+    photo, analysis = full_length_person()
+    for row in range(220, 460, 24):
+        stripe = np.zeros(photo.shape[:2], bool)
+        stripe[row : row + 8] = True
+        photo[stripe & (analysis.person_mask > 0) & np.all(photo == TOP, axis=2)] = PALE_CYAN
+    photo[560:900, 0:120] = PALE_CYAN  # the poster
+    flare = np.zeros(photo.shape[:2], np.uint8)
+    cv2.fillPoly(flare, [np.array([(352, 250), (382, 292), (378, 322), (350, 318)])], 1)
+    flare = (flare > 0) & (analysis.person_mask == 0)
+    photo[flare] = TOP
+    end = flare & (np.arange(photo.shape[1])[None, :] >= 366)
+    photo[end] = PALE_CYAN
+    monkeypatch.setattr(person, "analyse_body", lambda rgb: analysis)
+    tank = np.asarray(render_garment(GarmentDesign(GarmentStyle.TANK, GarmentPattern.PLAIN, NAVY, NAVY)))
+
+    result = ClassicTryOnEngine().run(photo, tank)
+
+    image = np.asarray(result.image).astype(int)
+    core = cv2.erode(end.astype(np.uint8), np.ones((5, 5), np.uint8)) > 0
+    assert core.sum() > 50
+    assert (np.abs(image[core] - WALL).max(axis=1) <= 12).mean() > 0.9, "the sleeve's end is not the wall"
+    assert (image[560:900, 0:120] == PALE_CYAN).all(), "the poster is kept"
+    changed = np.any(image != photo, axis=2)
+    assert not changed[250:330, 420:].any()
+
+
 OLD_SKIRT, SHOES = (40, 96, 64), (20, 20, 24)
 
 
