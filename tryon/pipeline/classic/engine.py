@@ -110,7 +110,9 @@ STAGE_SHARES: dict[str, float] = {
 # the elbow's overlap stays one piece; the side carried out under an arm stops at the arm below its sleeve.
 # 12: a missed part of the old top goes on from a colour surely its own through colours merely likelier its
 # own than the wall's (a pale sleeve's end against a pale wall).
-METHOD_VERSION = 12
+# 13: the old garment goes on through colours merely likelier its own than skin's, outside the arms (the
+# old shorts' warm shadow beside a hand resting on them), above the knees.
+METHOD_VERSION = 13
 # Alpha from which a garment pixel counts as cloth in the mask shown to staff.
 CLOTH_ALPHA = 0.5
 

@@ -207,6 +207,16 @@ def clear_old_garment(
     # Specks and pinholes are colour noise: a garment is a solid region.
     kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (5, 5))
     old = cv2.morphologyEx(cv2.morphologyEx(old.astype(np.uint8), cv2.MORPH_CLOSE, kernel), cv2.MORPH_OPEN, kernel) > 0
+    # The same hysteresis against skin: from there the old garment goes on through colours merely likelier
+    # its own than skin's, its warm shadow beside a hand resting on it (those stayed as patches of old
+    # shorts), but not into the arms: a lit forearm's pale skin is as likely khaki; nor below the knees,
+    # where it ran down bare shins into grey trainers, which then passed for a hem over the feet.
+    arms = np.minimum(
+        *(limb_depth(arm, ARM_RADII, body.unit, grid_x, grid_y) for arm in (body.left_arm, body.right_arm))
+    )
+    above_knees = grid_y < min(body.left_leg.joint[1], body.right_leg.joint[1])
+    likelier = zone & on_person & (arms > 1.0) & above_knees & (old_share >= OLD_MIN_SHARE) & (old_share > skin_share)
+    old |= _joined_to(likelier | old, old)
     shoes = np.zeros(old.shape, bool)  # below a hem over the feet: its outline does not grow into them
     if garment_type in (LOWER_BODY, FULL_BODY):
         over_feet = _hem_over_feet(
