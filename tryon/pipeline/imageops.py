@@ -1,4 +1,5 @@
-"""Resizing helpers shared by the pipelines: fast area-averaged shrinking of very large photos."""
+"""Resizing helpers shared by the pipelines: fast area-averaged shrinking of very large photos, and the
+pixel-centre mapping between a resized working copy of a photo region and the photo."""
 
 from __future__ import annotations
 
@@ -27,3 +28,14 @@ def shrink(image: np.ndarray, size: tuple[int, int]) -> np.ndarray:
     if step >= 2:
         image = image[::step, ::step]
     return cv2.resize(image, size, interpolation=cv2.INTER_AREA)
+
+
+def to_photo(indices, *, offset, factor: float):
+    """Photo coordinates of pixel indices of a working copy made `factor` times the size of the photo region
+    starting at `offset` (pixel centres map to pixel centres)."""
+    return (indices + 0.5) / factor - 0.5 + offset
+
+
+def to_working_copy(coordinates, *, offset, factor: float):
+    """The inverse of `to_photo`: where photo coordinates lie on the working copy, in its pixel indices."""
+    return (coordinates - offset + 0.5) * factor - 0.5

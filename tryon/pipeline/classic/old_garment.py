@@ -37,7 +37,7 @@ from tryon.pipeline.classic.body_points import (
 )
 from tryon.pipeline.classic.render import HAND_SAMPLE_SHARE, pixels_around, skin_reference_pixels
 from tryon.pipeline.contract import FULL_BODY, LOWER_BODY, UPPER_BODY
-from tryon.pipeline.imageops import shrink
+from tryon.pipeline.imageops import shrink, to_photo
 
 # Masks and colours are worked out on a copy of the person's box no larger than this, widened on each
 # side by this many face widths (the old garment the mask missed, and the background beside it).
@@ -157,8 +157,8 @@ def clear_old_garment(
     small = shrink(crop, size) if factor < 1 else crop
     mask_crop = person_mask[top:bottom, left:right]
     on_person = (shrink(mask_crop, size) if factor < 1 else mask_crop) >= 128
-    xs = (np.arange(size[0]) + 0.5) / factor - 0.5 + left
-    ys = (np.arange(size[1]) + 0.5) / factor - 0.5 + top
+    xs = to_photo(np.arange(size[0]), offset=left, factor=factor)
+    ys = to_photo(np.arange(size[1]), offset=top, factor=factor)
     grid_x, grid_y = np.meshgrid(xs, ys)
 
     skin_lab, bare_limbs_lab = _skin_samples(person_rgb, body, hands)

@@ -23,7 +23,7 @@ from tryon.pipeline.classic.body_points import (
 from tryon.pipeline.classic.fit import SleevePlacement, placed_corners
 from tryon.pipeline.classic.shading import apply_shading, torso_shading
 from tryon.pipeline.classic.tps import ThinPlateSpline, dense_map
-from tryon.pipeline.imageops import shrink
+from tryon.pipeline.imageops import shrink, to_photo, to_working_copy
 
 # Rendering: alpha, skin and shading are computed on a copy of the torso region no larger than this.
 RENDER_LONG_SIDE = 512
@@ -109,7 +109,7 @@ def render_garment(
     factor = min(1.0, RENDER_LONG_SIDE / max(right - left, bottom - top))
     small_size = (max(2, round((right - left) * factor)), max(2, round((bottom - top) * factor)))
     on_person = shrink(person_mask[top:bottom, left:right], small_size) >= 128
-    rows = (np.arange(small_size[1]) + 0.5) / factor - 0.5 + top
+    rows = to_photo(np.arange(small_size[1]), offset=top, factor=factor)
 
     def on_person_below_hips() -> np.ndarray:
         return on_person & (rows >= body.hip_centre[1])[:, None]
@@ -150,7 +150,7 @@ def render_garment(
             under_arm = (reached >= 0.5) & (alpha < 0.5)
             alpha = reached
     # The garment fades in just below the chin instead of ending in a hard horizontal line.
-    rows_below_chin = (np.arange(small_size[1]) + 0.5) / factor - 0.5 + top - body.chin_y
+    rows_below_chin = to_photo(np.arange(small_size[1]), offset=top, factor=factor) - body.chin_y
     chin_ramp = np.clip(rows_below_chin / (CHIN_FADE_FACE_FRACTION * body.unit), 0.0, 1.0).astype(np.float32)
     allowed = coverable & ~keep_out
     at_photo_bottom = bottom >= person_rgb.shape[0]
@@ -251,8 +251,8 @@ def _reach_hanging_arms(
     garment = alpha >= 0.5
     height, width = alpha.shape
     reach = max(1, round(UNDER_ARM_REACH * body.unit * factor))
-    rows = (np.arange(height) + 0.5) / factor - 0.5 + origin[1]
-    centre = round((body.centre_x - origin[0] + 0.5) * factor - 0.5)
+    rows = to_photo(np.arange(height), offset=origin[1], factor=factor)
+    centre = round(to_working_copy(body.centre_x, offset=origin[0], factor=factor))
     armpit_y = (body.left_chest[1] + body.right_chest[1]) / 2
     if not 0 <= centre < width:
         return alpha
@@ -272,7 +272,9 @@ def _reach_hanging_arms(
     sleeves = on_sleeve if on_sleeve is not None else np.zeros_like(garment)
     past_sleeves = _past_sleeve_ends(sleeves, body, origin=origin, factor=factor)
     for row in torso_rows[rows[torso_rows] < body.hip_centre[1]]:
-        left, right = ((side - origin[0] + 0.5) * factor - 0.5 for side in body.torso_sides_at(float(rows[row])))
+        left, right = (
+            to_working_copy(side, offset=origin[0], factor=factor) for side in body.torso_sides_at(float(rows[row]))
+        )
         inside = (columns >= left) & (columns <= right) & on_person[row] & off_arms[row]
         run = _run_through(inside, centre)
         reached[row, run] = np.maximum(reached[row, run], 1.0)
@@ -311,7 +313,8 @@ def _past_sleeve_ends(on_sleeve: np.ndarray, body: BodyPoints, *, origin: tuple[
     than its sleeve (`on_sleeve`) reaches there; the whole arm where no sleeve lies on it."""
     height, width = on_sleeve.shape
     grid_x, grid_y = np.meshgrid(
-        (np.arange(width) + 0.5) / factor - 0.5 + origin[0], (np.arange(height) + 0.5) / factor - 0.5 + origin[1]
+        to_photo(np.arange(width), offset=origin[0], factor=factor),
+        to_photo(np.arange(height), offset=origin[1], factor=factor),
     )
     past = np.zeros(on_sleeve.shape, bool)
     for arm in (body.left_arm, body.right_arm):
@@ -393,7 +396,7 @@ def _close_armholes(alpha: np.ndarray, body: BodyPoints, *, origin: tuple[int, i
     ):
         upper_arm = arm.root + ARMHOLE_DOWN_THE_ARM * (arm.joint - arm.root)
         corners = np.array([shoulder, chest, upper_arm], dtype=np.float64)
-        placed = (corners - np.array(origin, dtype=np.float64) + 0.5) * factor - 0.5
+        placed = to_working_copy(corners, offset=np.array(origin, dtype=np.float64), factor=factor)
         cv2.fillConvexPoly(armholes, np.round(placed).astype(np.int32), 1)
     return np.where(armholes > 0, np.maximum(alpha, closed), alpha).astype(np.float32)
 
@@ -485,8 +488,8 @@ def _skin(crop_rgb: np.ndarray, core: np.ndarray, body: BodyPoints, *, factor: f
 
 def _side_skin(skin: np.ndarray, body: BodyPoints, *, origin: tuple[int, int], factor: float) -> np.ndarray:
     """The skin over the torso's sides (hands and forearms in front of it) on the rendering."""
-    columns = (np.arange(skin.shape[1]) + 0.5) / factor - 0.5 + origin[0]
-    rows = (np.arange(skin.shape[0]) + 0.5) / factor - 0.5 + origin[1]
+    columns = to_photo(np.arange(skin.shape[1]), offset=origin[0], factor=factor)
+    rows = to_photo(np.arange(skin.shape[0]), offset=origin[1], factor=factor)
     at_sides = np.abs(columns - body.centre_x) > SKIN_TORSO_CORE * body.unit
     # Only skin over the torso is a hand or arm in front of it: bare arms beside the torso are what
     # sleeves cover, and below the hips bare skin is legs, which trousers and skirts cover. Above the
@@ -505,8 +508,8 @@ def _inside_arms(pixels: np.ndarray, body: BodyPoints, *, origin: tuple[int, int
     (`ARM_RADII`) along each arm."""
     rows, columns = np.nonzero(pixels)
     inside = np.zeros(pixels.shape, bool)
-    photo_x = (columns + 0.5) / factor - 0.5 + origin[0]
-    photo_y = (rows + 0.5) / factor - 0.5 + origin[1]
+    photo_x = to_photo(columns, offset=origin[0], factor=factor)
+    photo_y = to_photo(rows, offset=origin[1], factor=factor)
     depth = np.minimum(
         *(limb_depth(arm, ARM_RADII, body.unit, photo_x, photo_y) for arm in (body.left_arm, body.right_arm))
     )
@@ -520,7 +523,10 @@ def _hands_keep_out(
     """The hand discs on the rendering (True = a hand)."""
     canvas = np.zeros((size[1], size[0]), np.uint8)
     for x, y, radius in hands:
-        centre = (round((x - origin[0] + 0.5) * factor - 0.5), round((y - origin[1] + 0.5) * factor - 0.5))
+        centre = (
+            round(to_working_copy(x, offset=origin[0], factor=factor)),
+            round(to_working_copy(y, offset=origin[1], factor=factor)),
+        )
         cv2.circle(canvas, centre, max(1, round(radius * factor)), 1, thickness=-1)
     return canvas > 0
 
