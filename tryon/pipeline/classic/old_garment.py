@@ -211,11 +211,13 @@ def clear_old_garment(
     # its own than skin's, its warm shadow beside a hand resting on it (those stayed as patches of old
     # shorts), but not into the arms: a lit forearm's pale skin is as likely khaki; nor below the knees,
     # where it ran down bare shins into grey trainers, which then passed for a hem over the feet.
-    arms = np.minimum(
+    arm_depth = np.minimum(
         *(limb_depth(arm, ARM_RADII, body.unit, grid_x, grid_y) for arm in (body.left_arm, body.right_arm))
     )
     above_knees = grid_y < min(body.left_leg.joint[1], body.right_leg.joint[1])
-    likelier = zone & on_person & (arms > 1.0) & above_knees & (old_share >= OLD_MIN_SHARE) & (old_share > skin_share)
+    likelier = (
+        zone & on_person & (arm_depth > 1.0) & above_knees & (old_share >= OLD_MIN_SHARE) & (old_share > skin_share)
+    )
     old |= _joined_to(likelier | old, old)
     shoes = np.zeros(old.shape, bool)  # below a hem over the feet: its outline does not grow into them
     if garment_type in (LOWER_BODY, FULL_BODY):
@@ -244,7 +246,7 @@ def clear_old_garment(
     old = np.where(in_hands, old, grown) & (zone | edge_zone) & ~protected
     person = on_person | old
 
-    inside_body, depth, torso = _body_shape(body, grid_x, grid_y, heels)
+    inside_body, depth, torso = _body_shape(body, grid_x, grid_y, heels, arm_depth=arm_depth)
     skin_fill = _skin_fill(skin_lab, bare_limbs_lab, depth)
     # Off the body model's mask no arm or leg is painted: only the background lies behind a missed sleeve.
     inside_body &= on_person
@@ -567,20 +569,21 @@ def _shin_region(body: BodyPoints, grid_x: np.ndarray, grid_y: np.ndarray) -> np
 
 
 def _body_shape(
-    body: BodyPoints, grid_x: np.ndarray, grid_y: np.ndarray, feet: list[tuple[np.ndarray, np.ndarray]]
+    body: BodyPoints,
+    grid_x: np.ndarray,
+    grid_y: np.ndarray,
+    feet: list[tuple[np.ndarray, np.ndarray]],
+    *,
+    arm_depth: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The body itself, without clothes (arms and legs as tapering capsules, the legs down to the `feet`' soles,
     the torso between its sides from the neck to the hips), how far each pixel of it lies from the
     middle of its part towards its edge (0 on an arm's line or the torso's middle, 1 at the outline;
-    the nearest part's), and where that nearest part is the torso (with the neck)."""
-    depth = np.full(grid_x.shape, np.inf, np.float32)
-    for limb, radii in (
-        (body.left_arm, ARM_RADII),
-        (body.right_arm, ARM_RADII),
-        (body.left_leg, LEG_RADII),
-        (body.right_leg, LEG_RADII),
-    ):
-        depth = np.minimum(depth, limb_depth(limb, radii, body.unit, grid_x, grid_y))
+    the nearest part's), and where that nearest part is the torso (with the neck). `arm_depth`: the
+    arms' (`limb_depth` with ARM_RADII, the nearer arm's), already measured by the caller."""
+    depth = arm_depth
+    for leg in (body.left_leg, body.right_leg):
+        depth = np.minimum(depth, limb_depth(leg, LEG_RADII, body.unit, grid_x, grid_y))
     for leg, (_, toes) in zip((body.left_leg, body.right_leg), feet, strict=True):
         # Down to the sole: behind a hem hanging over the feet is the ankle (the shoes below it stay).
         ankle_radius = LEG_RADII[2] * body.unit
