@@ -101,14 +101,19 @@ def test_a_pixel_hidden_every_way_keeps_its_colour():
     assert (background_plate(photo, np.ones((10, 10), bool)) == 77).all()
 
 
+def flare_the_mask_missed(analysis) -> np.ndarray:
+    """A bell sleeve's flare below the drawn person's left upper arm, off the body model's mask."""
+    flare = np.zeros(analysis.person_mask.shape[:2], np.uint8)
+    cv2.fillPoly(flare, [np.array([(352, 250), (382, 292), (378, 322), (350, 318)])], 1)
+    return (flare > 0) & (analysis.person_mask == 0)
+
+
 def test_a_flared_sleeve_the_person_mask_missed_goes_with_the_rest_of_the_old_top(monkeypatch):
     # The drawn person's grey top with a bell sleeve flaring out below the left upper arm, which the body
     # model's mask left out (pale, loose cloth): under a tank top the flare stayed as a grey remnant beside
     # the bare arm. It is the old top's colour, unlike the wall around the person, so it goes too.
     photo, analysis = full_length_person()
-    flare = np.zeros(photo.shape[:2], np.uint8)
-    cv2.fillPoly(flare, [np.array([(352, 250), (382, 292), (378, 322), (350, 318)])], 1)
-    flare = (flare > 0) & (analysis.person_mask == 0)
+    flare = flare_the_mask_missed(analysis)
     photo[flare] = TOP
     monkeypatch.setattr(person, "analyse_body", lambda rgb: analysis)
     tank = np.asarray(render_garment(GarmentDesign(GarmentStyle.TANK, GarmentPattern.PLAIN, NAVY, NAVY)))
@@ -141,9 +146,7 @@ def test_a_pale_sleeve_end_close_to_the_walls_colour_goes_with_the_rest_of_the_f
         stripe[row : row + 8] = True
         photo[stripe & (analysis.person_mask > 0) & np.all(photo == TOP, axis=2)] = PALE_CYAN
     photo[560:900, 0:120] = PALE_CYAN  # the poster
-    flare = np.zeros(photo.shape[:2], np.uint8)
-    cv2.fillPoly(flare, [np.array([(352, 250), (382, 292), (378, 322), (350, 318)])], 1)
-    flare = (flare > 0) & (analysis.person_mask == 0)
+    flare = flare_the_mask_missed(analysis)
     photo[flare] = TOP
     end = flare & (np.arange(photo.shape[1])[None, :] >= 366)
     photo[end] = PALE_CYAN
